@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VM boot and management (core/boot): VMPower, BootCore, BootAux, BootOps.
+ * Every function takes its own locks and checks every argument the host
+ * controls; a bad one panics with a reason naming the call and the value.
+ */
+#ifndef CV_BOOT_H
+#define CV_BOOT_H
+
+#include <cv/types.h>
+
+/* VMPower */
+void set_vm_poweroff(u32 vmid);
+u32 get_vm_poweron(u32 vmid);
+
+/* BootCore */
+u32 gen_vmid(void);
+u64 alloc_remap_addr(u64 pgnum);
+
+/* BootAux */
+void unmap_and_load_vm_image(u32 vmid, u64 target_addr, u64 remap_addr,
+			     u64 num);
+
+/* BootOps */
+u64 search_load_info(u32 vmid, u64 addr);
+void set_vcpu_active(u32 vmid, u32 vcpuid);
+void set_vcpu_inactive(u32 vmid, u32 vcpuid);
+void register_vcpu(u32 vmid, u32 vcpuid);
+u32 register_kvm(void);
+u32 set_boot_info(u32 vmid, u64 load_addr, u64 size);
+void remap_vm_image(u32 vmid, u64 pfn, u32 load_idx);
+void verify_and_load_images(u32 vmid);
+void alloc_smmu(u32 vmid, u32 cbndx, u32 index);
+void assign_smmu(u32 vmid, u64 pfn, u64 gfn);
+void map_smmu(u32 vmid, u32 cbndx, u32 index, u64 iova, u64 pte);
+void clear_smmu(u32 vmid, u32 cbndx, u32 index, u64 iova);
+void map_io(u32 vmid, u64 gpa, u64 pa);
+u32 is_inc_exe(u32 vmid);
+void save_encrypted_vcpu(u32 vmid, u32 vcpuid);
+void load_encrypted_vcpu(u32 vmid, u32 vcpuid);
+void save_encrypt_buf(u32 vmid, u64 inbuf, u64 outbuf);
+void load_decrypt_buf(u32 vmid, u64 inbuf);
+
+/* AbstractMachine primitives BootOps builds on. */
+u32 verify_image(u32 vmid, u64 addr);
+u64 get_shared_kvm(u32 vmid);
+u64 get_shared_vcpu(u32 vmid, u32 vcpuid);
+
+#endif

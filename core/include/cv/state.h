@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The corevisor's whole state, in one place: the C form of the spec's
+ * RData (../shared/spec/RData.md). The spec's 70 getters and setters are
+ * plain fields here; each field says which lock guards it, and code that
+ * touches a guarded field asserts that this CPU holds that lock
+ * (assert_locked(), debug builds).
+ *
+ * Ownership and states, documented once:
+ *  - A physical page of a boot memory region has one owner: HOSTVISOR (0),
+ *    a VM (1..15) or COREVISOR (16); `count` is how many extra mappings it
+ *    has (a host page shared with a VM or mapped in an SMMU), `gfn` where
+ *    its owning VM maps it (INVALID64 when none). Pages outside every region
+ *    (MMIO) have no entry: get_pfn_owner() says INVALID.
+ *  - VM state: UNUSED -> READY (register_kvm) -> VERIFIED
+ *    (verify_and_load_images) -> POWEROFF (set_vm_poweroff).
+ *  - vCPU state: UNUSED -> READY (register_vcpu) <-> ACTIVE
+ *    (set_vcpu_active / set_vcpu_inactive).
+ *
+ * Lock order, for every operation that holds several locks at once:
+ *   vm info (INFO_ID + vmid) -> core (CORE_ID) -> s2page (S2PAGE_ID)
+ *   -> SMMU tables (SPT_ID) -> stage-2 table (NPT_ID + vmid) -> SMMU (SMMU_ID)
+ * No operation holds two vm-info locks or two stage-2 table locks at once.
+ */
+#ifndef CV_STATE_H
+#define CV_STATE_H
+
+#include <corevisor/constants.h>
+#include <cv/types.h>
+
+/* Lock identifiers, as the spec's (RData.md). */
+#define CORE_ID 1U
+#define S2PAGE_ID 2U
+#define SPT_ID 3U
+#define SMMU_ID 4U
+#define NPT_ID 5U  /* + principal, 0..16 */
+#define INFO_ID 22U /* + principal, 0..16 */
+#define NUM_LOCKS (INFO_ID + NUM_PRINCIPALS)
+
+struct cv_lock {
+	u32 next;    /* next ticket to hand out (atomic) */
+	u32 serving; /* ticket now allowed in (atomic) */
+	u32 holder;  /* 1 + CPU holding it, 0 when free (debug checks) */
+};
+
+/* MemRegion: one boot memory region and where its pages start in s2page. */
+struct memblock {
+	u64 base;
+	u64 size;
+	u64 flag;
+	u64 index; /* s2page index of the region's first page */
+};
+
+/*
+ * PageManager: one 8-byte entry per 4 KiB page of every region.
+ * gfn uses 40 bits: valid gfns are < 2^36 and S2PAGE_GFN_NONE is INVALID64.
+ */
+struct s2page {
+	u64 gfn : 40;
+	u64 count : 8;
+	u64 owner : 8;
+	u64 : 8;
+};
+#define S2PAGE_GFN_NONE ((1ULL << 40) - 1)
+
+/* NPT: one principal's stage-2 table pool (PTAlloc). Guarded by NPT_ID+vmid. */
+struct npt {
+	u64 pool;     /* physical address of the pool; the root page is here */
+	u64 pgd_next; /* next free level-1 table page */
+	u64 pud_next; /* next free level-2 table page */
+	u64 pmd_next; /* next free level-3 table page */
+};
+
+/* SPT: the SMMU table pool (MmioPTAlloc). Guarded by SPT_ID. */
+struct spt {
+	u64 pool; /* physical address of the SMMU pool */
+	u64 pgd_next;
+	u64 pmd_next;
+};
+
+/* CoreData. Guarded by CORE_ID. */
+struct core_data {
+	u32 next_vmid;
+	u64 next_remap_ptr;
+};
+
+/* VMInfo = StateInfo + BootInfo. Guarded by INFO_ID + vmid. */
+struct vm_info {
+	/* StateInfo */
+	u64 kvm;
+	u64 vcpu[VCPU_PER_VM];
+	u32 state;
+	u32 vcpu_state[VCPU_PER_VM];
+	u32 power;
+	/* BootInfo */
+	u32 next_load_info;
+	u32 inc_exe;
+	u64 load_addr[MAX_LOAD_INFO_NUM];
+	u64 load_size[MAX_LOAD_INFO_NUM];
+	u64 remap_addr[MAX_LOAD_INFO_NUM];
+	u64 mapped_pages[MAX_LOAD_INFO_NUM];
+};
+
+/*
+ * Shadow vCPU context (Ctxt), indexed by the spec's register numbers
+ * (Constants.md: X0..X30, SP, PC, PSTATE, ..., ESR_EL2), plus FP/SIMD.
+ * Guarded by the VM's info lock outside of the vCPU's own run loop.
+ */
+enum ctxt_reg {
+	X0 = 0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12, X13, X14,
+	X15, X16, X17, X18, X19, X20, X21, X22, X23, X24, X25, X26, X27, X28,
+	X29, X30,
+	SP = 31, PC, PSTATE, SP_EL1, ELR_EL1, SPSR_EL1, SPSR_ABT, SPSR_UND,
+	SPSR_IRQ, SPSR_FIQ, FAR_EL2, HPFAR_EL2, HCR_EL2, EC, DIRTY, FLAGS,
+	SYSREGS_START = 47,
+	MPIDR_EL1 = 47, CSSELR_EL1, SCTLR_EL1, ACTLR_EL1, CPACR_EL1, TTBR0_EL1,
+	TTBR1_EL1, TCR_EL1, ESR_EL1, AFSR0_EL1, AFSR1_EL1, FAR_EL1, MAIR_EL1,
+	VBAR_EL1, CONTEXTIDR_EL1, TPIDR_EL0, TPIDRRO_EL0, TPIDR_EL1, AMAIR_EL1,
+	CNTKCTL_EL1, PAR_EL1, MDSCR_EL1, MDCCINT_EL1,
+	ELR_EL2 = 70, SPSR_0, ESR_EL2,
+	CTXT_REG_NUM /* 73 */
+};
+#define SHADOW_SYS_REGS_SIZE 24
+
+struct cv_ctxt {
+	u64 regs[CTXT_REG_NUM];
+	u64 vregs[64]; /* V0..V31, two u64 each */
+	u64 fpsr;
+	u64 fpcr;
+	/* EL1 timer state moved by the world switch (EL2 port). */
+	u64 cntv_ctl;
+	u64 cntv_cval;
+	u64 cntkctl;
+};
+
+/* Per physical CPU (the spec's curid, cur_vmid, cur_vcpuid). */
+struct cv_cpu {
+	u32 cur_vmid;
+	u32 cur_vcpuid;
+};
+
+#define CV_MAX_TRUSTED_KEYS 4
+#define CV_KEY_BYTES 32
+#define CV_HALT_REASON_LEN 160
+
+/* What the machine hands the core at boot (filled by arch code). */
+struct cv_boot_params {
+	u32 nregions;
+	struct memblock regions[MAX_MEMBLOCK_NUM]; /* RAM, sorted, disjoint */
+	/*
+	 * The core's private memory: inside a region, page aligned, large
+	 * enough for cv_reserved_bytes(). Its pages are owned by COREVISOR and
+	 * never mapped for the host or a VM.
+	 */
+	u64 reserved_base;
+	u64 reserved_size;
+	/* Start of the host's shared kvm/vcpu structures (shared_kvm). */
+	u64 shared_base;
+	u32 ntrusted_keys;
+	u8 trusted_keys[CV_MAX_TRUSTED_KEYS][CV_KEY_BYTES]; /* Ed25519 */
+	u8 aead_key[CV_KEY_BYTES];			     /* XChaCha20-Poly1305 */
+	u8 nonce_salt[16]; /* per boot, random: nonces never repeat */
+};
+
+/* Everything the core owns. One instance: `cv`. */
+struct cv_state {
+	/* halt: set once by panic(); read everywhere (atomic). */
+	u32 halted;
+	char halt_reason[CV_HALT_REASON_LEN];
+
+	struct cv_lock locks[NUM_LOCKS];
+
+	/* Read-only after boot. */
+	u32 region_cnt;
+	struct memblock regions[MAX_MEMBLOCK_NUM];
+	u64 reserved_base, reserved_size;
+	u64 shared_base;
+	u32 ntrusted_keys;
+	u8 trusted_keys[CV_MAX_TRUSTED_KEYS][CV_KEY_BYTES];
+	u8 aead_key[CV_KEY_BYTES];
+	u8 nonce_salt[16];
+
+	/* S2PAGE_ID */
+	struct s2page *s2page; /* in reserved memory */
+	u64 s2page_num;
+
+	/* CORE_ID */
+	struct core_data core;
+
+	/* NPT_ID + vmid */
+	struct npt npts[NUM_PRINCIPALS];
+
+	/* SPT_ID */
+	struct spt spt;
+
+	/* INFO_ID + vmid */
+	struct vm_info vminfos[NUM_PRINCIPALS];
+
+	/* Owned by the vCPU's VM (info lock), or by the CPU running it. */
+	struct cv_ctxt shadow_ctxts[CTXT_POOL_SIZE];
+
+	struct cv_cpu cpus[TOTAL_CPU];
+
+	u64 nonce_counter; /* atomic */
+};
+
+extern struct cv_state cv;
+
+/* Bytes of private memory the core needs for @params' memory map. */
+u64 cv_reserved_bytes(const struct cv_boot_params *params);
+
+/*
+ * Boot the core: copy the parameters, lay out the pools and the s2page
+ * array in reserved memory, give every region page to HOSTVISOR and the
+ * reserved pages to COREVISOR, and set up empty stage-2 tables. Returns 0,
+ * or -1 when the parameters are unusable (overlaps, too small a reserve).
+ */
+int cv_boot(const struct cv_boot_params *params);
+
+static inline struct vm_info *vm_info(u32 vmid)
+{
+	return &cv.vminfos[vmid];
+}
+
+static inline struct cv_ctxt *shadow_ctxt(u32 vmid, u32 vcpuid)
+{
+	return &cv.shadow_ctxts[ctxt_id(vmid, vcpuid)];
+}
+
+#endif

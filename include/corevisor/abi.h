@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * corevisor's hypercall ABI: HVC #0 with x0 = number, x1..x5 = arguments;
+ * the result comes back in x0. Numbering follows SeKVM's C implementation
+ * (../shared/spec/README.md); numbers not listed there are corevisor's own.
+ */
+#ifndef COREVISOR_ABI_H
+#define COREVISOR_ABI_H
+
+#define HVC_ENABLE_S2_TRANS 6
+#define HVC_TIMER_SET_CNTVOFF 7
+#define HVC_VCPU_RUN 8
+#define HVC_CLEAR_VM_S2_RANGE 9
+#define HVC_SET_BOOT_INFO 10
+#define HVC_REMAP_VM_IMAGE 11
+#define HVC_VERIFY_VM_IMAGES 12
+#define HVC_REGISTER_KVM 13
+#define HVC_REGISTER_VCPU 14
+#define HVC_BOOT_FROM_SAVED_VM 19
+#define HVC_ENCRYPT_BUF 20
+#define HVC_DECRYPT_BUF 21
+#define HVC_SAVE_CRYPT_VCPU 22
+#define HVC_SMMU_FREE_PGD 23
+#define HVC_SMMU_ALLOC_PGD 24
+#define HVC_SMMU_LPAE_MAP 25
+#define HVC_SMMU_LPAE_IOVA_TO_PHYS 26
+#define HVC_SMMU_CLEAR 27
+#define HVC_PHYS_ADDR_IOREMAP 28
+#define HVC_LOAD_CRYPT_VCPU 29
+
+/* corevisor's own calls (free numbers). */
+#define HVC_IS_INC_EXE 30	/* x1 = vmid; returns vm_inc_exe */
+#define HVC_MAP_IO 31		/* x1 = vmid, x2 = gpa, x3 = pa */
+#define HVC_ASSIGN_SMMU 32	/* x1 = vmid, x2 = pfn, x3 = gfn */
+#define HVC_VCPU_ACTIVE 33	/* x1 = vmid, x2 = vcpuid */
+#define HVC_NOOP 34		/* returns 0: the bare round trip */
+
+#endif

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package corevisor's build, tests and QEMU runs need.
+# Idempotent and quiet when everything is present; called by make targets.
+set -euo pipefail
+
+HOST_PKGS="build-essential clang llvm libclang-rt-14-dev libsodium-dev \
+libcriterion-dev valgrind python3 python3-hypothesis lcov gcovr"
+CROSS_PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm \
+gdb-multiarch device-tree-compiler"
+ARM64_PKGS="libsodium-dev:arm64 libfdt-dev:arm64"
+
+want="${1:-all}"
+missing=()
+need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing+=("$1"); }
+
+for p in $HOST_PKGS; do need "$p"; done
+if [ "$want" = all ] || [ "$want" = aarch64 ]; then
+	for p in $CROSS_PKGS $ARM64_PKGS; do need "$p"; done
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+if printf '%s\n' "${missing[@]}" | grep -q ':arm64'; then
+	dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
