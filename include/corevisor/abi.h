@@ -29,10 +29,10 @@
 #define HVC_LOAD_CRYPT_VCPU 29
 
 /* corevisor's own calls (free numbers). */
-#define HVC_IS_INC_EXE 30	/* x1 = vmid; returns vm_inc_exe */
-#define HVC_MAP_IO 31		/* x1 = vmid, x2 = gpa, x3 = pa */
-#define HVC_ASSIGN_SMMU 32	/* x1 = vmid, x2 = pfn, x3 = gfn */
-#define HVC_VCPU_ACTIVE 33	/* x1 = vmid, x2 = vcpuid */
-#define HVC_NOOP 34		/* returns 0: the bare round trip */
+#define HVC_IS_INC_EXE 30  /* x1 = vmid; returns vm_inc_exe */
+#define HVC_MAP_IO 31	   /* x1 = vmid, x2 = gpa, x3 = pa */
+#define HVC_ASSIGN_SMMU 32 /* x1 = vmid, x2 = pfn, x3 = gfn */
+#define HVC_VCPU_ACTIVE 33 /* x1 = vmid, x2 = vcpuid */
+#define HVC_NOOP 34	   /* returns 0: the bare round trip */
 
 #endif

@@ -94,8 +94,8 @@
 #define POWEROFF 4U
 #define ACTIVE 5U
 
-#define ctxt_id(vmid, vcpuid) ((vmid) * VCPU_PER_VM + (vcpuid))
-#define smmu_id(index, cbndx) ((index) * SMMU_NUM_CTXT_BANKS + (cbndx))
+#define ctxt_id(vmid, vcpuid) ((vmid)*VCPU_PER_VM + (vcpuid))
+#define smmu_id(index, cbndx) ((index)*SMMU_NUM_CTXT_BANKS + (cbndx))
 
 #define is_vm(vmid) ((vmid) > HOSTVISOR && (vmid) < COREVISOR)
 #define is_vmid(vmid) ((vmid) <= COREVISOR)

@@ -22,9 +22,9 @@
 #include <stdint.h>
 
 struct cv_hosted_config {
-	uint64_t ram_base;  /* default 0x40000000 */
-	uint64_t ram_size;  /* default 1 GiB; pages are backed lazily */
-	uint32_t ncpus;	    /* default 4, at most 8 */
+	uint64_t ram_base; /* default 0x40000000 */
+	uint64_t ram_size; /* default 1 GiB; pages are backed lazily */
+	uint32_t ncpus;	   /* default 4, at most 8 */
 	uint32_t ntrusted_keys;
 	uint8_t trusted_keys[4][32]; /* Ed25519 public keys */
 	uint8_t aead_key[32];	     /* XChaCha20-Poly1305 key */

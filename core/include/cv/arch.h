@@ -41,6 +41,13 @@ void arch_smmu_tlb_flush(u32 index, u32 cbndx);
  */
 void arch_halt(const char *reason);
 
+/*
+ * Stop this CPU for good: the core halted while this CPU was waiting for a
+ * lock that the panicking CPU will never pass on. At EL2 the CPU parks; the
+ * hosted machine ends the CPU's thread. Does not return.
+ */
+void arch_cpu_stop(void) __attribute__((noreturn));
+
 /* Console output for the core's own messages (boot log, panic reason). */
 void arch_console_write(const char *s);
 

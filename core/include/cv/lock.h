@@ -34,16 +34,16 @@ bool lock_held_by_me(u32 lk);
 
 #ifdef CV_DEBUG
 void cv_assert_fail(const char *what, const char *file, int line);
-#define assert_locked(lk)                                                   \
-	do {                                                                \
-		if (!lock_held_by_me(lk))                                   \
-			cv_assert_fail("lock " #lk " not held", __FILE__,   \
-				       __LINE__);                           \
+#define assert_locked(lk)                                                 \
+	do {                                                              \
+		if (!lock_held_by_me(lk))                                 \
+			cv_assert_fail("lock " #lk " not held", __FILE__, \
+				       __LINE__);                         \
 	} while (0)
-#define CV_ASSERT(cond)                                                     \
-	do {                                                                \
-		if (!(cond))                                                \
-			cv_assert_fail(#cond, __FILE__, __LINE__);          \
+#define CV_ASSERT(cond)                                            \
+	do {                                                       \
+		if (!(cond))                                       \
+			cv_assert_fail(#cond, __FILE__, __LINE__); \
 	} while (0)
 #else
 #define assert_locked(lk) ((void)0)

@@ -13,9 +13,10 @@
 
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+u32 cv_halted_flag_(void);
+
 static inline bool halted(void)
 {
-	extern u32 cv_halted_flag_(void);
 	return cv_halted_flag_() != 0;
 }
 

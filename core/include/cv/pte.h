@@ -20,8 +20,8 @@
 #define PTE_VALID (1ULL << 0)
 #define PTE_TABLE (1ULL << 1) /* table (levels 0-2) or page (level 3) */
 #define PTE_TYPE_MASK 3ULL
-#define PTE_TYPE_TABLE 3ULL /* also a level-3 page */
-#define PTE_TYPE_BLOCK 1ULL /* level 1/2 block */
+#define PTE_TYPE_TABLE 3ULL		    /* also a level-3 page */
+#define PTE_TYPE_BLOCK 1ULL		    /* level 1/2 block */
 #define PTE_ADDR_MASK 0x0000fffffffff000ULL /* bits 47:12 */
 #define PMD_ADDR_MASK 0x0000ffffffe00000ULL /* 2 MiB block output */
 #define PTE_AF (1ULL << 10)
@@ -52,9 +52,9 @@
 	 PTE_TYPE_TABLE)
 
 /* Stage-2 leaf descriptors as the core writes them. */
-#define PAGE_S2_RAM (S2_ATTR_RAM | PTE_TYPE_TABLE)	     /* level 3 */
-#define PAGE_S2_RAM_BLOCK (S2_ATTR_RAM | PTE_TYPE_BLOCK)     /* level 2 */
-#define PAGE_S2_DEVICE (S2_ATTR_DEVICE | PTE_TYPE_TABLE)     /* level 3 */
+#define PAGE_S2_RAM (S2_ATTR_RAM | PTE_TYPE_TABLE)	 /* level 3 */
+#define PAGE_S2_RAM_BLOCK (S2_ATTR_RAM | PTE_TYPE_BLOCK) /* level 2 */
+#define PAGE_S2_DEVICE (S2_ATTR_DEVICE | PTE_TYPE_TABLE) /* level 3 */
 #define PAGE_GUEST PTE_SW_GUEST /* invalid: marks a host page given away */
 
 static inline u64 phys_page(u64 pte)

@@ -33,7 +33,7 @@
 #define S2PAGE_ID 2U
 #define SPT_ID 3U
 #define SMMU_ID 4U
-#define NPT_ID 5U  /* + principal, 0..16 */
+#define NPT_ID 5U   /* + principal, 0..16 */
 #define INFO_ID 22U /* + principal, 0..16 */
 #define NUM_LOCKS (INFO_ID + NUM_PRINCIPALS)
 
@@ -107,17 +107,80 @@ struct vm_info {
  * Guarded by the VM's info lock outside of the vCPU's own run loop.
  */
 enum ctxt_reg {
-	X0 = 0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12, X13, X14,
-	X15, X16, X17, X18, X19, X20, X21, X22, X23, X24, X25, X26, X27, X28,
-	X29, X30,
-	SP = 31, PC, PSTATE, SP_EL1, ELR_EL1, SPSR_EL1, SPSR_ABT, SPSR_UND,
-	SPSR_IRQ, SPSR_FIQ, FAR_EL2, HPFAR_EL2, HCR_EL2, EC, DIRTY, FLAGS,
+	X0 = 0,
+	X1,
+	X2,
+	X3,
+	X4,
+	X5,
+	X6,
+	X7,
+	X8,
+	X9,
+	X10,
+	X11,
+	X12,
+	X13,
+	X14,
+	X15,
+	X16,
+	X17,
+	X18,
+	X19,
+	X20,
+	X21,
+	X22,
+	X23,
+	X24,
+	X25,
+	X26,
+	X27,
+	X28,
+	X29,
+	X30,
+	SP = 31,
+	PC,
+	PSTATE,
+	SP_EL1,
+	ELR_EL1,
+	SPSR_EL1,
+	SPSR_ABT,
+	SPSR_UND,
+	SPSR_IRQ,
+	SPSR_FIQ,
+	FAR_EL2,
+	HPFAR_EL2,
+	HCR_EL2,
+	EC,
+	DIRTY,
+	FLAGS,
 	SYSREGS_START = 47,
-	MPIDR_EL1 = 47, CSSELR_EL1, SCTLR_EL1, ACTLR_EL1, CPACR_EL1, TTBR0_EL1,
-	TTBR1_EL1, TCR_EL1, ESR_EL1, AFSR0_EL1, AFSR1_EL1, FAR_EL1, MAIR_EL1,
-	VBAR_EL1, CONTEXTIDR_EL1, TPIDR_EL0, TPIDRRO_EL0, TPIDR_EL1, AMAIR_EL1,
-	CNTKCTL_EL1, PAR_EL1, MDSCR_EL1, MDCCINT_EL1,
-	ELR_EL2 = 70, SPSR_0, ESR_EL2,
+	MPIDR_EL1 = 47,
+	CSSELR_EL1,
+	SCTLR_EL1,
+	ACTLR_EL1,
+	CPACR_EL1,
+	TTBR0_EL1,
+	TTBR1_EL1,
+	TCR_EL1,
+	ESR_EL1,
+	AFSR0_EL1,
+	AFSR1_EL1,
+	FAR_EL1,
+	MAIR_EL1,
+	VBAR_EL1,
+	CONTEXTIDR_EL1,
+	TPIDR_EL0,
+	TPIDRRO_EL0,
+	TPIDR_EL1,
+	AMAIR_EL1,
+	CNTKCTL_EL1,
+	PAR_EL1,
+	MDSCR_EL1,
+	MDCCINT_EL1,
+	ELR_EL2 = 70,
+	SPSR_0,
+	ESR_EL2,
 	CTXT_REG_NUM /* 73 */
 };
 #define SHADOW_SYS_REGS_SIZE 24
@@ -158,8 +221,8 @@ struct cv_boot_params {
 	u64 shared_base;
 	u32 ntrusted_keys;
 	u8 trusted_keys[CV_MAX_TRUSTED_KEYS][CV_KEY_BYTES]; /* Ed25519 */
-	u8 aead_key[CV_KEY_BYTES];			     /* XChaCha20-Poly1305 */
-	u8 nonce_salt[16]; /* per boot, random: nonces never repeat */
+	u8 aead_key[CV_KEY_BYTES]; /* XChaCha20-Poly1305 */
+	u8 nonce_salt[16];	   /* per boot, random: nonces never repeat */
 };
 
 /* Everything the core owns. One instance: `cv`. */
