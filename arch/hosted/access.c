@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the principals do on the hosted machine: host and VM memory
+ * accesses through their stage-2 tables (a host fault goes to the core's
+ * fault handler, as on hardware) and the observers tests use
+ * (page ownership, VM and vCPU states).
+ */
+#include <string.h>
+
+#include <cv/arch.h>
+#include <cv/lock.h>
+#include <cv/mem.h>
+#include <cv/panic.h>
+#include <cv/state.h>
+
+#include "hosted_internal.h"
+#include "hosted_priv.h"
+
+/* Memory accesses */
+
+static void host_fault(void *arg)
+{
+	/*
+	 * FaultHandler handle_host_stage2_fault: no MMIO is emulated on the
+	 * hosted machine, so the fault goes straight to map_page_host.
+	 */
+	map_page_host(*(u64 *)arg);
+}
+
+/*
+ * One page-bounded piece of an access: its physical backing, after the
+ * walk (and, for the host, the fault handler and one retry).
+ */
+static u8 *translate_piece(u32 vmid, u64 ipa, enum cv_access access)
+{
+	struct cv_walk w;
+
+	if (cv_hosted_walk_principal(vmid, ipa, access, &w) != CV_FAULT_NONE) {
+		u64 page = ipa & ~(PAGE_SIZE - 1);
+
+		if (vmid != HOSTVISOR)
+			return NULL;
+		hosted_count_host_fault();
+		if (!hosted_run_on_cpu(host_fault, &page) || halted())
+			return NULL;
+		if (cv_hosted_walk_principal(vmid, ipa, access, &w) !=
+		    CV_FAULT_NONE)
+			return NULL;
+	}
+	/* A translation to MMIO has no backing here: an external abort. */
+	return arch_phys_to_virt(w.pa);
+}
+
+static bool access_mem(u32 vmid, u64 ipa, void *buf, u64 len, bool write,
+		       u64 *fault)
+{
+	u8 *b = buf;
+
+	while (len) {
+		u64 chunk = PAGE_SIZE - (ipa & (PAGE_SIZE - 1));
+		u8 *p;
+
+		if (halted()) { /* the machine has stopped */
+			*fault = ipa;
+			return false;
+		}
+		if (chunk > len)
+			chunk = len;
+		p = translate_piece(vmid, ipa,
+				    write ? CV_ACCESS_WRITE : CV_ACCESS_READ);
+		if (!p) {
+			*fault = ipa;
+			return false;
+		}
+		if (write)
+			memcpy(p, b, chunk);
+		else
+			memcpy(b, p, chunk);
+		b += chunk;
+		ipa += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
+bool cv_hosted_host_read(uint64_t ipa, void *buf, uint64_t len)
+{
+	u64 fault;
+
+	return access_mem(HOSTVISOR, ipa, buf, len, false, &fault);
+}
+
+bool cv_hosted_host_write(uint64_t ipa, const void *buf, uint64_t len)
+{
+	u64 fault;
+
+	return access_mem(HOSTVISOR, ipa, (void *)buf, len, true, &fault);
+}
+
+static bool vm_access(uint32_t vmid, uint64_t ipa, void *buf, uint64_t len,
+		      bool write, uint64_t *fault)
+{
+	u64 dummy;
+
+	if (!fault)
+		fault = &dummy;
+	if (!is_vm(vmid)) {
+		*fault = ipa;
+		return false;
+	}
+	return access_mem(vmid, ipa, buf, len, write, fault);
+}
+
+bool cv_hosted_vm_read(uint32_t vmid, uint64_t ipa, void *buf, uint64_t len,
+		       uint64_t *fault)
+{
+	return vm_access(vmid, ipa, buf, len, false, fault);
+}
+
+bool cv_hosted_vm_write(uint32_t vmid, uint64_t ipa, const void *buf,
+			uint64_t len, uint64_t *fault)
+{
+	return vm_access(vmid, ipa, (void *)buf, len, true, fault);
+}
+
+/* Observers: read the core's state under the lock that guards it. */
+
+/* PageIndex, without the core's halted short-cut: a debugger's view. */
+static const struct s2page *page_entry(u64 pfn)
+{
+	for (u32 i = 0; i < cv.region_cnt && cv.s2page; i++) {
+		const struct memblock *r = &cv.regions[i];
+		u64 first = r->base / PAGE_SIZE;
+
+		if (pfn - first < r->size / PAGE_SIZE)
+			return &cv.s2page[r->index + (pfn - first)];
+	}
+	return NULL;
+}
+
+struct page_query {
+	u64 pfn;
+	struct s2page val;
+	bool found;
+};
+
+static void read_page(void *arg)
+{
+	struct page_query *q = arg;
+	const struct s2page *e;
+
+	acquire_lock_s2page();
+	e = page_entry(q->pfn);
+	q->found = e != NULL;
+	if (e)
+		q->val = *e;
+	release_lock_s2page();
+}
+
+static bool query_page(u64 pfn, struct page_query *q)
+{
+	q->pfn = pfn;
+	q->found = false;
+	hosted_run_on_cpu(read_page, q);
+	return q->found;
+}
+
+uint32_t cv_hosted_page_owner(uint64_t pfn)
+{
+	struct page_query q;
+
+	return query_page(pfn, &q) ? q.val.owner : INVALID;
+}
+
+uint32_t cv_hosted_page_count(uint64_t pfn)
+{
+	struct page_query q;
+
+	return query_page(pfn, &q) ? q.val.count : 0;
+}
+
+uint64_t cv_hosted_page_gfn(uint64_t pfn)
+{
+	struct page_query q;
+
+	if (!query_page(pfn, &q) || q.val.gfn == S2PAGE_GFN_NONE)
+		return INVALID64;
+	return q.val.gfn;
+}
+
+struct state_query {
+	u32 vmid, vcpuid;
+	u32 state;
+};
+
+static void read_vm_state(void *arg)
+{
+	struct state_query *q = arg;
+
+	acquire_lock_vm(q->vmid);
+	q->state = q->vcpuid == INVALID
+			   ? vm_info(q->vmid)->state
+			   : vm_info(q->vmid)->vcpu_state[q->vcpuid];
+	release_lock_vm(q->vmid);
+}
+
+uint32_t cv_hosted_vm_state(uint32_t vmid)
+{
+	struct state_query q = {vmid, INVALID, INVALID};
+
+	if (!is_vmid(vmid))
+		return INVALID;
+	hosted_run_on_cpu(read_vm_state, &q);
+	return q.state;
+}
+
+uint32_t cv_hosted_vcpu_state(uint32_t vmid, uint32_t vcpuid)
+{
+	struct state_query q = {vmid, vcpuid, INVALID};
+
+	if (!is_vmid(vmid) || !is_vcpu(vcpuid))
+		return INVALID;
+	hosted_run_on_cpu(read_vm_state, &q);
+	return q.state;
+}

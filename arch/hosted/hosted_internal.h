@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hosted machine's extra interface for tests, the demo and tools:
+ * what the public API (include/corevisor/hosted.h) does not show. Include
+ * with -Iarch/hosted (the hosted build's flags have it).
+ *
+ *  - the machine's layout (where the core's private region and the host's
+ *    shared kvm/vcpu area were placed);
+ *  - counters of the arch hooks the core called (TLB/SMMU flushes, table
+ *    syncs, halts), so tests can check that an unmap was followed by a
+ *    flush;
+ *  - the console: to stderr, into a capture buffer, both or neither;
+ *  - the software MMU itself, usable on any table in simulated memory
+ *    (hand-built tables in tests), with the fault kind a walk ends in.
+ */
+#ifndef CV_HOSTED_INTERNAL_H
+#define CV_HOSTED_INTERNAL_H
+
+#include <corevisor/constants.h>
+#include <corevisor/hosted.h>
+#include <cv/types.h>
+
+/* Layout */
+
+/* The core's private region: its own boot memory region above RAM. */
+uint64_t cv_hosted_reserved_base(void);
+uint64_t cv_hosted_reserved_size(void);
+/* Host RAM's last CV_HOSTED_SHARED_SIZE bytes hold shared kvm/vcpu data. */
+#define CV_HOSTED_SHARED_SIZE (2ULL << 20)
+uint64_t cv_hosted_shared_base(void);
+/*
+ * Host address of the backing of @pa's region and whether the page is
+ * resident in the Linux process (lazy backing: false until touched).
+ */
+bool cv_hosted_page_resident(uint64_t pa);
+
+/* Counters of arch hooks since the last boot (or reset). */
+struct cv_hosted_counters {
+	u64 pt_sync;
+	u64 tlb_flush_ipa[NUM_PRINCIPALS];
+	u64 last_flush_ipa[NUM_PRINCIPALS];
+	u64 tlb_flush_vmid[NUM_PRINCIPALS];
+	u64 smmu_tlb_flush[SMMU_NUM][SMMU_NUM_CTXT_BANKS];
+	u64 bad_flush;	 /* a flush hook called with an out-of-range id */
+	u64 halts;	 /* arch_halt calls (one per boot at most) */
+	u64 cpu_stops;	 /* CPUs stopped by arch_cpu_stop */
+	u64 host_faults; /* host stage-2 faults sent to map_page_host */
+};
+void cv_hosted_get_counters(struct cv_hosted_counters *out);
+void cv_hosted_reset_counters(void);
+
+/* Console: where arch_console_write goes. Default CV_CONSOLE_STDERR. */
+#define CV_CONSOLE_STDERR 1U
+#define CV_CONSOLE_CAPTURE 2U
+void cv_hosted_console_mode(unsigned int mode);
+/* Text captured since the last clear (at most 64 KiB; later text dropped). */
+const char *cv_hosted_console_text(void);
+void cv_hosted_console_clear(void);
+
+/*
+ * The software MMU. A walk reads the real descriptors from simulated
+ * physical memory, as the hardware walker does (4 KiB granule, VMSAv8-64):
+ *  CV_REGIME_S2   stage 2, 48-bit input, root at level 0 (VTTBR_EL2);
+ *  CV_REGIME_EL2  EL2 stage 1 (the COREVISOR table), same geometry;
+ *  CV_REGIME_SMMU SMMU stage 2, 40-bit input, root = two concatenated
+ *                 level-1 pages (8 KiB aligned).
+ * Level 0 descriptors must be tables; levels 1-2 are tables or blocks
+ * (1 GiB, 2 MiB); level 3 must be pages (type 0b11). Leaves need the
+ * access flag (no hardware AF update). Stage 2 checks S2AP (bit 6 read,
+ * bit 7 write); EL2 stage 1 denies writes when AP[2] or a table's
+ * APTable[1] is set. A descriptor outside memory is an external abort.
+ */
+enum cv_regime { CV_REGIME_S2, CV_REGIME_EL2, CV_REGIME_SMMU };
+enum cv_access { CV_ACCESS_NONE, CV_ACCESS_READ, CV_ACCESS_WRITE };
+enum cv_fault {
+	CV_FAULT_NONE,
+	CV_FAULT_TRANSLATION,
+	CV_FAULT_ACCESS_FLAG,
+	CV_FAULT_PERMISSION,
+	CV_FAULT_EXTERNAL,
+};
+struct cv_walk {
+	enum cv_fault fault;
+	u32 level; /* of the leaf, or where the walk faulted */
+	u64 pa;	   /* output address (valid when fault == NONE) */
+	u64 pte;   /* the last descriptor read (0 when none could be read) */
+};
+/*
+ * Walk @addr from the table at @root_pa. CV_ACCESS_NONE checks the
+ * descriptors and the access flag but no permission. Returns w->fault.
+ */
+enum cv_fault cv_hosted_walk(enum cv_regime regime, u64 root_pa, u64 addr,
+			     enum cv_access access, struct cv_walk *w);
+/* The same, on principal @vmid's live table (COREVISOR: EL2 regime). */
+enum cv_fault cv_hosted_walk_principal(u32 vmid, u64 addr,
+				       enum cv_access access,
+				       struct cv_walk *w);
+const char *cv_hosted_fault_name(enum cv_fault fault);
+
+#endif

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hosted machine's MMU and SMMU: a hardware-like table walker over
+ * the real descriptors the core wrote into simulated physical memory
+ * (VMSAv8-64, 4 KiB granule; formats in core/include/cv/pte.h). It takes
+ * no lock, as the hardware walker does not: descriptors are read with
+ * single-copy atomic loads while the core may be changing them. There is
+ * no TLB: every access walks, so the flush hooks only count.
+ */
+#include <cv/arch.h>
+#include <cv/panic.h>
+#include <cv/pt.h>
+#include <cv/pte.h>
+#include <cv/spt.h>
+#include <cv/state.h>
+
+#include "hosted_internal.h"
+
+#define S1_AP_RO (1ULL << 7)	   /* AP[2]: read-only */
+#define S1_APTABLE_RO (1ULL << 62) /* APTable[1]: no writes below */
+#define SMMU_IA_BITS 40
+#define S2_IA_BITS 48
+
+const char *cv_hosted_fault_name(enum cv_fault fault)
+{
+	switch (fault) {
+	case CV_FAULT_NONE:
+		return "none";
+	case CV_FAULT_TRANSLATION:
+		return "translation";
+	case CV_FAULT_ACCESS_FLAG:
+		return "access flag";
+	case CV_FAULT_PERMISSION:
+		return "permission";
+	case CV_FAULT_EXTERNAL:
+		return "external abort";
+	}
+	return "?";
+}
+
+static enum cv_fault fault_at(struct cv_walk *w, enum cv_fault f, u32 level)
+{
+	w->fault = f;
+	w->level = level;
+	return f;
+}
+
+static bool permitted(enum cv_regime regime, u64 leaf, bool table_ro,
+		      enum cv_access access)
+{
+	if (regime == CV_REGIME_EL2) /* EL2 stage 1: always readable */
+		return access != CV_ACCESS_WRITE ||
+		       (!(leaf & S1_AP_RO) && !table_ro);
+	if (access == CV_ACCESS_READ)
+		return leaf & S2AP_R;
+	if (access == CV_ACCESS_WRITE)
+		return leaf & S2AP_W;
+	return true;
+}
+
+enum cv_fault cv_hosted_walk(enum cv_regime regime, u64 root_pa, u64 addr,
+			     enum cv_access access, struct cv_walk *w)
+{
+	u32 start = regime == CV_REGIME_SMMU ? 1 : 0;
+	u32 ia_bits = regime == CV_REGIME_SMMU ? SMMU_IA_BITS : S2_IA_BITS;
+	u64 table = root_pa & PTE_ADDR_MASK, desc = 0;
+	bool table_ro = false;
+	u32 level;
+
+	w->pa = 0;
+	w->pte = 0;
+	if (addr >> ia_bits) /* beyond the input range: level-0 style fault */
+		return fault_at(w, CV_FAULT_TRANSLATION, start);
+
+	for (level = start;; level++) {
+		u32 shift = 39 - 9 * level;
+		/* The SMMU's concatenated root: 1024 level-1 entries. */
+		u64 mask =
+			level == start && regime == CV_REGIME_SMMU ? 1023 : 511;
+		u64 *p =
+			arch_phys_to_virt(table + ((addr >> shift) & mask) * 8);
+
+		if (!p)
+			return fault_at(w, CV_FAULT_EXTERNAL, level);
+		desc = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+		w->pte = desc;
+		if (!(desc & PTE_VALID))
+			return fault_at(w, CV_FAULT_TRANSLATION, level);
+		if (level == 3) {
+			if ((desc & PTE_TYPE_MASK) != PTE_TYPE_TABLE)
+				return fault_at(w, CV_FAULT_TRANSLATION, 3);
+			break;
+		}
+		if ((desc & PTE_TYPE_MASK) == PTE_TYPE_TABLE) {
+			if (regime == CV_REGIME_EL2 && (desc & S1_APTABLE_RO))
+				table_ro = true;
+			table = desc & PTE_ADDR_MASK;
+			continue;
+		}
+		/* A block: 1 GiB at level 1, 2 MiB at level 2, none at 0. */
+		if (level == 0)
+			return fault_at(w, CV_FAULT_TRANSLATION, 0);
+		break;
+	}
+
+	w->level = level;
+	if (!(desc & PTE_AF))
+		return fault_at(w, CV_FAULT_ACCESS_FLAG, level);
+	if (!permitted(regime, desc, table_ro, access))
+		return fault_at(w, CV_FAULT_PERMISSION, level);
+	{
+		u64 off = (1ULL << (39 - 9 * level)) - 1;
+
+		w->pa = ((desc & PTE_ADDR_MASK) & ~off) | (addr & off);
+	}
+	w->fault = CV_FAULT_NONE;
+	return CV_FAULT_NONE;
+}
+
+/*
+ * Root of principal @vmid's table: VTTBR_EL2 / TTBR0_EL2 as the core
+ * programs it (get_pt_vttbr). Once halted the core's getters return 0, so
+ * the root comes from the pool layout instead (root page at the pool's
+ * start, constants.h), keeping the tables inspectable after a fail-stop.
+ */
+static u64 principal_root(u32 vmid)
+{
+	if (!halted())
+		return get_pt_vttbr(vmid) & PTE_ADDR_MASK;
+	return cv.npts[vmid].pool;
+}
+
+enum cv_fault cv_hosted_walk_principal(u32 vmid, u64 addr,
+				       enum cv_access access, struct cv_walk *w)
+{
+	if (vmid > COREVISOR || !cv.npts[vmid].pool) {
+		w->pa = w->pte = 0;
+		return fault_at(w, CV_FAULT_TRANSLATION, 0);
+	}
+	return cv_hosted_walk(vmid == COREVISOR ? CV_REGIME_EL2 : CV_REGIME_S2,
+			      principal_root(vmid), addr, access, w);
+}
+
+static bool report(enum cv_fault f, const struct cv_walk *w,
+		   struct cv_translation *t)
+{
+	t->valid = f == CV_FAULT_NONE;
+	t->level = w->level;
+	t->pa = t->valid ? w->pa : 0;
+	t->pte = w->pte;
+	return t->valid;
+}
+
+/*
+ * As AT S12E1R would: valid when a read of @addr succeeds. level and pte
+ * describe the last descriptor read even when it is not valid.
+ */
+bool cv_hosted_translate(uint32_t vmid, uint64_t addr, struct cv_translation *t)
+{
+	struct cv_walk w;
+
+	return report(cv_hosted_walk_principal(vmid, addr, CV_ACCESS_READ, &w),
+		      &w, t);
+}
+
+/* SMMU_TTBR(index, cbndx): two pages per context bank from the pool. */
+static u64 smmu_root(u32 index, u32 cbndx)
+{
+	if (!halted())
+		return smmu_ttbr(index, cbndx);
+	return cv.spt.pool + smmu_id(index, cbndx) * 2 * PAGE_SIZE;
+}
+
+bool cv_hosted_smmu_translate(uint32_t index, uint32_t cbndx, uint64_t iova,
+			      struct cv_translation *t)
+{
+	struct cv_walk w = {0};
+	enum cv_fault f = CV_FAULT_TRANSLATION;
+
+	/* Range-check here: smmu_ttbr() panics on a bad index. */
+	if (is_smmu(index) && is_smmu_cfg(cbndx) && cv.spt.pool)
+		f = cv_hosted_walk(CV_REGIME_SMMU, smmu_root(index, cbndx),
+				   iova, CV_ACCESS_READ, &w);
+	return report(f, &w, t);
+}
