@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: MIT
+"""The spec's constants (../shared/spec/Constants.md) and corevisor's real
+descriptor encodings (core/include/cv/pte.h), for the model. Pool geometry
+defaults are the spec's; the runner replaces them with the values the C
+library was built with (cv_dump_geometry)."""
+
+INVALID = 0xFFFFFFFF
+INVALID64 = 0xFFFFFFFFFFFFFFFF
+
+KVM_PHYS_SIZE = 1 << 40
+KVM_ADDR_SPACE = 1 << 48
+KVM_PFN_SPACE = 1 << 28
+KVM_GFN_SPACE = 1 << 36
+
+HOSTVISOR = 0
+COREVISOR = 16
+MAX_VM_NUM = 15
+NUM_PRINCIPALS = 17
+VCPU_PER_VM = 8
+MAX_LOAD_INFO_NUM = 5
+MAX_SHARE_COUNT = 100
+SMMU_HOST_OFFSET = 1000000000
+
+PAGE_SHIFT = 12
+PAGE_SIZE = 4096
+PMD_SIZE = 1 << 21
+PMD_PAGE_NUM = 512
+PTRS_PER_PMD = 512
+
+REMAP_START = 0x2000000
+REMAP_SIZE = 0x2000000
+REMAP_END = REMAP_START + REMAP_SIZE
+
+PT_POOL_PER_VM = 33554432
+PGD_OFFSET = 4096
+PUD_OFFSET = 1052672
+PMD_OFFSET = 9441280
+SMMU_PGD_OFFSET = 1048576
+SMMU_PMD_OFFSET = 2097152
+SMMU_POOL_BYTES = 3145728
+SMMU_NUM = 2
+SMMU_NUM_CTXT_BANKS = 8
+EL2_SMMU_CFG_SIZE = 16
+
+UNUSED, MAPPED, READY, VERIFIED, POWEROFF, ACTIVE = 0, 1, 2, 3, 4, 5
+
+# Lock identifiers (RData / core/include/cv/state.h).
+CORE_ID, S2PAGE_ID, SPT_ID, SMMU_ID, NPT_ID, INFO_ID = 1, 2, 3, 4, 5, 22
+
+# Descriptors (pte.h): VMSAv8-64, 4 KiB granule.
+PTE_VALID = 1
+PTE_TYPE_MASK = 3
+PTE_TYPE_TABLE = 3
+PTE_TYPE_BLOCK = 1
+PTE_ADDR_MASK = 0x0000FFFFFFFFF000
+PMD_ADDR_MASK = 0x0000FFFFFFE00000
+PTE_AF = 1 << 10
+PTE_SH_INNER = 3 << 8
+S2_MEMATTR_NORMAL_WB = 0xF << 2
+S2_MEMATTR_DEVICE_nGnRE = 0x1 << 2
+S2AP_RW = 3 << 6
+S2_XN = 1 << 54
+PTE_SW_GUEST = 1 << 57
+S2_ATTR_RAM = S2_MEMATTR_NORMAL_WB | S2AP_RW | PTE_SH_INNER | PTE_AF
+S2_ATTR_DEVICE = S2_MEMATTR_DEVICE_nGnRE | S2AP_RW | PTE_AF | S2_XN
+S1_XN = 1 << 54
+PAGE_HYP = PTE_SH_INNER | PTE_AF | S1_XN | PTE_TYPE_TABLE
+PAGE_S2_RAM = S2_ATTR_RAM | PTE_TYPE_TABLE  # spec: pa | PAGE_S2_KERNEL
+PAGE_S2_RAM_BLOCK = S2_ATTR_RAM | PTE_TYPE_BLOCK  # (pa | PAGE_S2_KERNEL) & ~2
+PAGE_S2_DEVICE = S2_ATTR_DEVICE | PTE_TYPE_TABLE  # PAGE_S2_DEVICE | S2_RDWR
+PAGE_GUEST = PTE_SW_GUEST
+
+
+def is_vm(v):
+    return HOSTVISOR < v < COREVISOR
+
+
+def is_vmid(v):
+    return 0 <= v <= COREVISOR
+
+
+def is_vcpu(v):
+    return 0 <= v < VCPU_PER_VM
+
+
+def is_addr(a):
+    return 0 <= a < KVM_ADDR_SPACE
+
+
+def is_paddr(a):
+    return 0 <= a < KVM_PHYS_SIZE
+
+
+def is_pfn(p):
+    return 0 <= p < KVM_PFN_SPACE
+
+
+def is_gfn(g):
+    return 0 <= g < KVM_GFN_SPACE
+
+
+def is_load_idx(i):
+    return 0 <= i < MAX_LOAD_INFO_NUM
+
+
+def is_smmu(i):
+    return 0 <= i < SMMU_NUM
+
+
+def is_smmu_cfg(i):
+    return 0 <= i < SMMU_NUM_CTXT_BANKS
+
+
+def is_smmu_addr(a):
+    return 0 <= a < (1 << 40)

@@ -1,0 +1,1202 @@
+# SPDX-License-Identifier: MIT
+"""
+An executable model of corevisor's spec (../shared/spec), written from the
+Coq text and independently of the C: the high-level `_spec` behaviour of
+BootOps, BootAux, BootCore, VMPower, MemoryOps, MemManager, PageManager,
+NPTOps and MmioSPTOps, and the AbstractMachine getters, setters and locks
+they use. One method per spec function, same names, same branches. Where
+a spec's `_spec0` (its decomposition into calls to the layer below) reads
+more plainly than the inlined `_spec`, the method follows `_spec0`: the two
+are proven equal.
+
+Conventions
+ - `self.panic(reason)` is panic_spec: it sets halt. After it the caller
+   returns at once; every entry starts with `if self.halt: return 0`
+   (check_spec), so after a halt every call is a no-op returning 0.
+ - A `rely` on an argument the host controls is a panic (docs/HELPERS.md);
+   a `rely` on state is an invariant and is asserted.
+ - Descriptors are corevisor's real encodings (core/include/cv/pte.h), not
+   the spec's placeholder values (PAGE_S2_KERNEL, PAGE_HYP, ...).
+ - Page contents are data oracles: the model tracks no bytes. Whether an
+   image verifies is an input (`verify_img`, supplied by the runner, which
+   knows whether it signed the image it wrote or tampered with it).
+
+Spec corrections and documented C strengthenings mirrored here (the spec
+README's "the spec wins" list, and what docs/ and the C's authors say):
+ S1 register_vcpu requires VM state READY *and* vCPU state UNUSED.
+    (The spec text already says so; SeKVM's C did not.)
+ S2 load_encrypted_vcpu requires the VM and the vCPU both READY.
+ S3 load_decrypt_buf requires the page's owner to be HOSTVISOR and resets
+    its share count to 0.
+ S4 verify_image really verifies an Ed25519 signature: the oracle
+    `verify_img` says whether the bytes now in the remap area are a
+    correctly signed image.
+ C1 unmap_and_load_vm_image checks that the remapped pages of a load info
+    are physically contiguous and placed as the load address needs (page i
+    of the image at pfn0 + i, pfn0 at the same offset in its 2 MiB block as
+    load_addr), and that every page of the image was remapped; otherwise
+    it panics (the spec would map whatever 2 MiB block holds each remapped
+    page, so the VM could run bytes that were never verified).
+ (Further C strengthenings are listed in STRENGTHENINGS below as they are
+ agreed with the C; each names the function and the check.)
+"""
+
+from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
+import constants as K
+
+STRENGTHENINGS = [
+    "S1 register_vcpu: VM READY and vCPU UNUSED",
+    "S2 load_encrypted_vcpu: VM and vCPU READY",
+    "S3 load_decrypt_buf: owner HOSTVISOR, count reset to 0",
+    "S4 verify_image: real Ed25519 verification (oracle)",
+    "C1 unmap_and_load_vm_image: remapped pages contiguous, fully remapped",
+]
+
+MASK64 = (1 << 64) - 1
+
+
+def mix64(x):
+    """splitmix64 finaliser: the per-leaf hash shared with cv_dump.c."""
+    x &= MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
+def leaf_hash(gfn, level, pte):
+    return mix64(mix64(gfn) ^ (level << 60) ^ mix64(pte ^ 0x5bd1e995))
+
+
+def phys_page(pte):
+    return pte & PTE_ADDR_MASK
+
+
+# ---------------------------------------------------------------------------
+# Abstract page tables: the spec's `pt` map of an NPT and `spt_pt` of the SPT.
+# ---------------------------------------------------------------------------
+
+
+class NPT:
+    """One principal's stage-2 table as the spec sees it: gfn -> (pfn,
+    level, pte), plus which intermediate tables exist (pgd_t, pud_t, pmd_t)
+    and how many pages of each pool level are used (pt_*_next).
+
+    A level-2 leaf covers 512 gfns; it is kept once (blocks) and expanded
+    by get(), which is what the spec's 512 ZMap.set of local_mmap_loop
+    amount to."""
+
+    __slots__ = ("pages", "blocks", "pgd_t", "pud_t", "pmd_t", "pgd_used",
+                 "pud_used", "pmd_used", "fp")
+
+    def __init__(self):
+        self.pages = {}  # gfn -> pte of a level-3 entry
+        self.blocks = {}  # gfn (multiple of 512) -> pte of a level-2 entry
+        self.pgd_t = set()  # pgd_index with a level-1 table
+        self.pud_t = set()  # (pgd, pud) with a level-2 table
+        self.pmd_t = set()  # (pgd, pud, pmd) with a level-3 table
+        self.pgd_used = self.pud_used = self.pmd_used = 0
+        self.fp = 0  # sum of leaf_hash over leaves, mod 2^64
+
+    def get(self, gfn):
+        """The spec's `gfn @ (pt npt)`: (pfn, level, pte), (0, 0, 0) if none."""
+        base = gfn & ~511
+        pte = self.blocks.get(base)
+        if pte is not None:
+            return (phys_page(pte) // PAGE_SIZE + (gfn - base), 2, pte)
+        pte = self.pages.get(gfn)
+        if pte is not None:
+            return (phys_page(pte) // PAGE_SIZE, 3, pte)
+        return (0, 0, 0)
+
+    def leaves(self):
+        """(gfn, level, pte) of every leaf, as cv_dump reports them."""
+        out = [(g, 3, p) for g, p in self.pages.items()]
+        out += [(g, 2, p) for g, p in self.blocks.items()]
+        return sorted(out)
+
+    def copy(self):
+        n = NPT()
+        n.pages = dict(self.pages)
+        n.blocks = dict(self.blocks)
+        n.pgd_t, n.pud_t, n.pmd_t = set(self.pgd_t), set(self.pud_t), set(self.pmd_t)
+        n.pgd_used, n.pud_used, n.pmd_used = self.pgd_used, self.pud_used, self.pmd_used
+        n.fp = self.fp
+        return n
+
+
+def pgd_index(addr):
+    return (addr >> 39) & 511
+
+
+def pud_index(addr):
+    return (addr >> 30) & 511
+
+
+def pmd_index(addr):
+    return (addr >> 21) & 511
+
+
+def stage2_pgd_index(addr):
+    return (addr >> 30) & 1023
+
+
+def local_mmap(geom, vmid, addr, level, pte, npt):
+    """NPTWalk local_mmap: map @addr at @level in @npt, allocating the
+    missing tables from the principal's pool. Returns halt' (True when a
+    pool level is exhausted, or a page would go inside a 2 MiB block)."""
+    pg, pu, pm = pgd_index(addr), pud_index(addr), pmd_index(addr)
+    new_pgd = 0 if pg in npt.pgd_t else 1
+    new_pud = 0 if (pg, pu) in npt.pud_t else 1
+    if level == 2:
+        assert pte & PTE_TYPE_MASK != PTE_TYPE_TABLE, "rely: block descriptor"
+        gfn = addr // PAGE_SIZE // PTRS_PER_PMD * PTRS_PER_PMD
+        if not (npt.pgd_used + new_pgd <= geom.pgd_pages
+                and npt.pud_used + new_pud <= geom.pud_pages):
+            return True
+        for g in range(gfn, gfn + 512):  # local_mmap_loop over 512 entries
+            old = npt.pages.pop(g, None)
+            if old is not None:
+                npt.fp = (npt.fp - leaf_hash(g, 3, old)) & MASK64
+        old = npt.blocks.get(gfn)
+        if old is not None:
+            npt.fp = (npt.fp - leaf_hash(gfn, 2, old)) & MASK64
+        npt.blocks[gfn] = pte
+        npt.fp = (npt.fp + leaf_hash(gfn, 2, pte)) & MASK64
+        npt.pgd_t.add(pg)
+        npt.pud_t.add((pg, pu))
+        npt.pmd_t.discard((pg, pu, pm))
+        npt.pgd_used += new_pgd
+        npt.pud_used += new_pud
+        return False
+    gfn = addr // PAGE_SIZE
+    _pfn0, level0, _pte0 = npt.get(gfn)
+    if level0 == 2:
+        return True
+    new_pmd = 0 if (pg, pu, pm) in npt.pmd_t else 1
+    if not (npt.pgd_used + new_pgd <= geom.pgd_pages
+            and npt.pud_used + new_pud <= geom.pud_pages
+            and npt.pmd_used + new_pmd <= geom.pmd_pages):
+        return True
+    old = npt.pages.get(gfn)
+    if old is not None:
+        npt.fp = (npt.fp - leaf_hash(gfn, 3, old)) & MASK64
+    npt.pages[gfn] = pte
+    npt.fp = (npt.fp + leaf_hash(gfn, 3, pte)) & MASK64
+    npt.pgd_t.add(pg)
+    npt.pud_t.add((pg, pu))
+    npt.pmd_t.add((pg, pu, pm))
+    npt.pgd_used += new_pgd
+    npt.pud_used += new_pud
+    npt.pmd_used += new_pmd
+    return False
+
+
+class SPT:
+    """The SMMU tables (spec SPT): per (index, cbndx) gfn -> pte (the spec's
+    (pfn, pte) with pfn = phys_page pte / PAGE_SIZE), which level-2 and
+    level-3 tables exist, and the shared pool's use."""
+
+    __slots__ = ("pt", "pgd_t", "pmd_t", "pgd_used", "pmd_used", "fp")
+
+    def __init__(self):
+        keys = [(i, c) for i in range(SMMU_NUM) for c in range(SMMU_NUM_CTXT_BANKS)]
+        self.pt = {k: {} for k in keys}
+        self.pgd_t = {k: set() for k in keys}
+        self.pmd_t = {k: set() for k in keys}
+        self.fp = {k: 0 for k in keys}
+        self.pgd_used = self.pmd_used = 0
+
+    def copy(self):
+        s = SPT()
+        s.pt = {k: dict(v) for k, v in self.pt.items()}
+        s.pgd_t = {k: set(v) for k, v in self.pgd_t.items()}
+        s.pmd_t = {k: set(v) for k, v in self.pmd_t.items()}
+        s.fp = dict(self.fp)
+        s.pgd_used, s.pmd_used = self.pgd_used, self.pmd_used
+        return s
+
+
+def local_spt_map(geom, cbndx, index, addr, pte, spt):
+    """MmioSPTWalk local_spt_map: set one SMMU entry (pte 0 unmaps),
+    allocating missing tables. Returns halt' on pool exhaustion."""
+    key = (index, cbndx)
+    gfn = addr // PAGE_SIZE
+    sp, pm = stage2_pgd_index(addr), pmd_index(addr)
+    new_pgd = 0 if sp in spt.pgd_t[key] else 1
+    new_pmd = 0 if (sp, pm) in spt.pmd_t[key] else 1
+    if not (spt.pgd_used + new_pgd <= geom.smmu_pgd_pages
+            and spt.pmd_used + new_pmd <= geom.smmu_pmd_pages):
+        return True
+    pt = spt.pt[key]
+    old = pt.get(gfn)
+    if old is not None:
+        spt.fp[key] = (spt.fp[key] - leaf_hash(gfn, 3, old)) & MASK64
+        del pt[gfn]
+    if pte != 0:
+        pt[gfn] = pte
+        spt.fp[key] = (spt.fp[key] + leaf_hash(gfn, 3, pte)) & MASK64
+    spt.pgd_t[key].add(sp)
+    spt.pmd_t[key].add((sp, pm))
+    spt.pgd_used += new_pgd
+    spt.pmd_used += new_pmd
+    return False
+
+
+# ---------------------------------------------------------------------------
+# VM info (StateInfo + BootInfo) and core data.
+# ---------------------------------------------------------------------------
+
+
+class VMInfo:
+    __slots__ = ("kvm", "vcpu", "state", "vcpu_state", "power",
+                 "next_load_info", "inc_exe", "load_addr", "load_size",
+                 "remap_addr", "mapped_pages")
+
+    def __init__(self):
+        self.kvm = 0
+        self.vcpu = [0] * VCPU_PER_VM
+        self.state = UNUSED
+        self.vcpu_state = [UNUSED] * VCPU_PER_VM
+        self.power = 0
+        self.next_load_info = 0
+        self.inc_exe = 0
+        self.load_addr = [0] * MAX_LOAD_INFO_NUM
+        self.load_size = [0] * MAX_LOAD_INFO_NUM
+        self.remap_addr = [0] * MAX_LOAD_INFO_NUM
+        self.mapped_pages = [0] * MAX_LOAD_INFO_NUM
+
+    def flat(self):
+        """The order cv_dump_vminfo writes them in."""
+        return ([self.kvm] + self.vcpu + [self.state] + self.vcpu_state +
+                [self.power, self.next_load_info, self.inc_exe] +
+                self.load_addr + self.load_size + self.remap_addr +
+                self.mapped_pages)
+
+    def copy(self):
+        v = VMInfo()
+        for f in self.__slots__:
+            x = getattr(self, f)
+            setattr(v, f, list(x) if isinstance(x, list) else x)
+        return v
+
+
+VMINFO_FIELDS = (["kvm"] + ["vcpu%d" % i for i in range(VCPU_PER_VM)] +
+                 ["state"] + ["vcpu_state%d" % i for i in range(VCPU_PER_VM)] +
+                 ["power", "next_load_info", "inc_exe"] +
+                 ["%s%d" % (f, i) for f in ("load_addr", "load_size",
+                                            "remap_addr", "mapped_pages")
+                  for i in range(MAX_LOAD_INFO_NUM)])
+
+
+class Geometry:
+    """Pool sizes (pages per level) and the memory map the model runs on:
+    the same build-time values as the C (constants.h, read from the .so)."""
+
+    def __init__(self, pgd_pages, pud_pages, pmd_pages, smmu_pgd_pages,
+                 smmu_pmd_pages):
+        self.pgd_pages = pgd_pages
+        self.pud_pages = pud_pages
+        self.pmd_pages = pmd_pages
+        self.smmu_pgd_pages = smmu_pgd_pages
+        self.smmu_pmd_pages = smmu_pmd_pages
+
+    @staticmethod
+    def spec_default():
+        return Geometry((K.PUD_OFFSET - K.PGD_OFFSET) // PAGE_SIZE,
+                        (K.PMD_OFFSET - K.PUD_OFFSET) // PAGE_SIZE,
+                        (K.PT_POOL_PER_VM - K.PMD_OFFSET) // PAGE_SIZE,
+                        (K.SMMU_PMD_OFFSET - K.SMMU_PGD_OFFSET) // PAGE_SIZE,
+                        (K.SMMU_POOL_BYTES - K.SMMU_PMD_OFFSET) // PAGE_SIZE)
+
+
+# ---------------------------------------------------------------------------
+# The abstract machine and every layer on it.
+# ---------------------------------------------------------------------------
+
+
+class Model:
+    """The spec's abstract state (RData's shared part that these layers
+    touch) and its functions.
+
+    initial_page(pfn) -> (owner, count, gfn) gives the boot ownership of a
+    page (regions HOSTVISOR, the core's reserve COREVISOR, elsewhere
+    INVALID); the s2page array is kept as the changes against it."""
+
+    def __init__(self, geom, initial_page, shared_kvm, shared_vcpu,
+                 verify_img, next_vmid=1, next_remap_ptr=REMAP_START):
+        self.geom = geom
+        self.initial_page = initial_page
+        self.shared_kvm = shared_kvm  # Parameter shared_kvm: Z -> Z
+        self.shared_vcpu = shared_vcpu  # Parameter shared_vcpu: Z -> Z -> Z
+        self.verify_img = verify_img  # Parameter verify_img (data oracle)
+        self.halt = False
+        self.halt_reason = ""
+        self.vminfos = [VMInfo() for _ in range(NUM_PRINCIPALS)]
+        self.next_vmid = next_vmid
+        self.next_remap_ptr = next_remap_ptr
+        self.s2page = {}  # pfn -> [owner, count, gfn], pages changed since boot
+        self.dirty = set()  # pfns written since the runner last looked
+        self.npts = [NPT() for _ in range(NUM_PRINCIPALS)]
+        self.spts = SPT()
+        self.held = set()  # locks held (the spec's LockOwn true)
+
+    # -- AbstractMachine: fail-stop ----------------------------------------
+
+    def panic(self, reason):
+        """panic_spec: halt. The C's reason is not compared, only halt."""
+        if not self.halt:
+            self.halt = True
+            self.halt_reason = reason
+
+    def check(self, v):
+        """check_spec / check64_spec."""
+        return 0 if self.halt else v
+
+    def rely_arg(self, ok, reason):
+        """A rely on a host-controlled argument: the C panics."""
+        if not ok:
+            self.panic(reason)
+        return ok
+
+    # -- AbstractMachine: locks (LockOps..Locks) ----------------------------
+    # Single-threaded: a lock is the spec's LockOwn true while held. They
+    # document which objects each function takes; after a halt they are
+    # left as they are, as in the spec.
+
+    def acquire_lock(self, lk):
+        if self.halt:
+            return
+        assert lk not in self.held, "lock %d taken twice" % lk
+        self.held.add(lk)
+
+    def release_lock(self, lk):
+        if self.halt:
+            return
+        assert lk in self.held, "lock %d released, not held" % lk
+        self.held.discard(lk)
+
+    def acquire_lock_vm(self, vmid):
+        self.acquire_lock(INFO_ID + vmid)
+
+    def release_lock_vm(self, vmid):
+        self.release_lock(INFO_ID + vmid)
+
+    def acquire_lock_core(self):
+        self.acquire_lock(CORE_ID)
+
+    def release_lock_core(self):
+        self.release_lock(CORE_ID)
+
+    def acquire_lock_s2page(self):
+        self.acquire_lock(S2PAGE_ID)
+
+    def release_lock_s2page(self):
+        self.release_lock(S2PAGE_ID)
+
+    def acquire_lock_pt(self, vmid):
+        self.acquire_lock(NPT_ID + vmid)
+
+    def release_lock_pt(self, vmid):
+        self.release_lock(NPT_ID + vmid)
+
+    def acquire_lock_spt(self):
+        self.acquire_lock(SPT_ID)
+
+    def release_lock_spt(self):
+        self.release_lock(SPT_ID)
+
+    # -- AbstractMachine: core data and VM info getters/setters -------------
+
+    def get_next_vmid(self):
+        return self.check(self.next_vmid)
+
+    def set_next_vmid(self, vmid):
+        if not self.halt:
+            self.next_vmid = vmid
+
+    def get_next_remap_ptr(self):
+        return self.check(self.next_remap_ptr)
+
+    def set_next_remap_ptr(self, remap):
+        if not self.halt:
+            self.next_remap_ptr = remap
+
+    def info(self, vmid):
+        assert is_vmid(vmid)
+        return self.vminfos[vmid]
+
+    def get_vm_state(self, vmid):
+        return self.check(self.info(vmid).state)
+
+    def set_vm_state(self, vmid, state):
+        if not self.halt:
+            self.info(vmid).state = state
+
+    def get_vcpu_state(self, vmid, vcpuid):
+        return self.check(self.info(vmid).vcpu_state[vcpuid])
+
+    def set_vcpu_state(self, vmid, vcpuid, state):
+        if not self.halt:
+            self.info(vmid).vcpu_state[vcpuid] = state
+
+    def set_vm_kvm(self, vmid, kvm):
+        if not self.halt:
+            self.info(vmid).kvm = kvm
+
+    def set_vm_vcpu(self, vmid, vcpuid, vcpu):
+        if not self.halt:
+            self.info(vmid).vcpu[vcpuid] = vcpu
+
+    def get_vm_next_load_idx(self, vmid):
+        return self.check(self.info(vmid).next_load_info)
+
+    def set_vm_next_load_idx(self, vmid, idx):
+        if not self.halt:
+            self.info(vmid).next_load_info = idx
+
+    def get_vm_load_addr(self, vmid, i):
+        return self.check(self.info(vmid).load_addr[i])
+
+    def set_vm_load_addr(self, vmid, i, v):
+        if not self.halt:
+            self.info(vmid).load_addr[i] = v
+
+    def get_vm_load_size(self, vmid, i):
+        return self.check(self.info(vmid).load_size[i])
+
+    def set_vm_load_size(self, vmid, i, v):
+        if not self.halt:
+            self.info(vmid).load_size[i] = v
+
+    def get_vm_remap_addr(self, vmid, i):
+        return self.check(self.info(vmid).remap_addr[i])
+
+    def set_vm_remap_addr(self, vmid, i, v):
+        if not self.halt:
+            self.info(vmid).remap_addr[i] = v
+
+    def get_vm_mapped_pages(self, vmid, i):
+        return self.check(self.info(vmid).mapped_pages[i])
+
+    def set_vm_mapped_pages(self, vmid, i, v):
+        if not self.halt:
+            self.info(vmid).mapped_pages[i] = v
+
+    def get_vm_inc_exe(self, vmid):
+        return self.check(self.info(vmid).inc_exe)
+
+    def set_vm_inc_exe(self, vmid, v):
+        if not self.halt:
+            self.info(vmid).inc_exe = v
+
+    def get_shared_kvm(self, vmid):
+        return self.check(self.shared_kvm(vmid))
+
+    def get_shared_vcpu(self, vmid, vcpuid):
+        return self.check(self.shared_vcpu(vmid, vcpuid))
+
+    def verify_image(self, vmid, addr):
+        """verify_image_spec: the data oracle verify_img vmid addr."""
+        if self.halt:
+            return 0
+        return 1 if self.verify_img(self, vmid, addr) else 0
+
+    # -- PageManager --------------------------------------------------------
+
+    def page(self, pfn):
+        """The spec's `pfn @ (s2page shared)`."""
+        p = self.s2page.get(pfn)
+        if p is None:
+            return self.initial_page(pfn)
+        return tuple(p)
+
+    def _set_page(self, pfn, owner=None, count=None, gfn=None):
+        p = self.s2page.get(pfn)
+        if p is None:
+            p = list(self.initial_page(pfn))
+            self.s2page[pfn] = p
+        if owner is not None:
+            p[0] = owner
+        if count is not None:
+            p[1] = count
+        if gfn is not None:
+            p[2] = gfn
+        self.dirty.add(pfn)
+
+    def get_pfn_owner(self, pfn):
+        assert S2PAGE_ID in self.held or self.halt
+        return self.check(self.page(pfn)[0])
+
+    def set_pfn_owner(self, pfn, vmid):
+        if self.halt or self.page(pfn)[0] == INVALID:
+            return
+        assert is_vmid(vmid)
+        self._set_page(pfn, owner=vmid)
+
+    def get_pfn_count(self, pfn):
+        return self.check(self.page(pfn)[1])
+
+    def set_pfn_count(self, pfn, count):
+        if self.halt or self.page(pfn)[0] == INVALID:
+            return
+        self._set_page(pfn, count=count)
+
+    def get_pfn_map(self, pfn):
+        return self.check(self.page(pfn)[2])
+
+    def set_pfn_map(self, pfn, gfn):
+        if self.halt or self.page(pfn)[0] == INVALID:
+            return
+        self._set_page(pfn, gfn=gfn)
+
+    # -- NPTOps -------------------------------------------------------------
+
+    def get_level_s2pt(self, vmid, addr):
+        if self.halt:
+            return 0
+        self.acquire_lock_pt(vmid)
+        _pfn, level, pte = self.npts[vmid].get(addr // PAGE_SIZE)
+        res = 0 if phys_page(pte) == 0 else level
+        self.release_lock_pt(vmid)
+        return self.check(res)
+
+    def walk_s2pt(self, vmid, addr):
+        if self.halt:
+            return 0
+        self.acquire_lock_pt(vmid)
+        _pfn, _level, pte = self.npts[vmid].get(addr // PAGE_SIZE)
+        self.release_lock_pt(vmid)
+        return self.check(pte)
+
+    def map_s2pt(self, vmid, addr, level, pte):
+        """set_npt under the table's lock; level 2 or 3, pte != 0 (relies)."""
+        if self.halt:
+            return
+        assert level in (2, 3) and pte != 0, "rely: map_s2pt level/pte"
+        self.acquire_lock_pt(vmid)
+        if local_mmap(self.geom, vmid, addr, level, pte, self.npts[vmid]):
+            self.panic("map_s2pt: vm %d addr %#x: table pool exhausted or "
+                       "page inside a block" % (vmid, addr))
+            return
+        self.release_lock_pt(vmid)
+
+    def clear_pfn_host(self, pfn):
+        """Take page @pfn away from the host's stage 2 (PAGE_GUEST), if mapped."""
+        if self.halt:
+            return
+        self.acquire_lock_pt(HOSTVISOR)
+        npt = self.npts[HOSTVISOR]
+        _pfn, level, pte = npt.get(pfn)
+        level = 0 if phys_page(pte) == 0 else level
+        if level != 0:
+            if local_mmap(self.geom, HOSTVISOR, pfn * PAGE_SIZE, 3, PAGE_GUEST, npt):
+                self.panic("clear_pfn_host: pfn %#x: host table" % pfn)
+                return
+        self.release_lock_pt(HOSTVISOR)
+
+    # -- MmioSPTOps ---------------------------------------------------------
+
+    def init_spt(self, cbndx, index):
+        if self.halt:
+            return
+        self.acquire_lock_spt()
+        key = (index, cbndx)
+        self.spts.pt[key] = {}
+        self.spts.pgd_t[key] = set()
+        self.spts.pmd_t[key] = set()
+        self.spts.fp[key] = 0
+        self.release_lock_spt()
+
+    def walk_spt(self, cbndx, index, addr):
+        if self.halt:
+            return 0
+        self.acquire_lock_spt()
+        pte = self.spts.pt[(index, cbndx)].get(addr // PAGE_SIZE, 0)
+        self.release_lock_spt()
+        return self.check(pte)
+
+    def map_spt(self, cbndx, index, addr, pte):
+        if self.halt:
+            return
+        self.acquire_lock_spt()
+        if local_spt_map(self.geom, cbndx, index, addr, pte, self.spts):
+            self.panic("map_spt: smmu %d cb %d iova %#x: SMMU pool exhausted"
+                       % (index, cbndx, addr))
+            return
+        self.release_lock_spt()
+
+    def unmap_spt(self, cbndx, index, addr):
+        if self.halt:
+            return 0
+        self.acquire_lock_spt()
+        pte = self.spts.pt[(index, cbndx)].get(addr // PAGE_SIZE, 0)
+        if pte != 0:
+            if local_spt_map(self.geom, cbndx, index, addr, 0, self.spts):
+                self.panic("unmap_spt: SMMU pool exhausted")
+                return 0
+        self.release_lock_spt()
+        return self.check(pte)
+
+    # -- MemManager ---------------------------------------------------------
+
+    def map_page_host(self, addr):
+        """The host faulted on @addr: map it if the host may use the page."""
+        if self.halt:
+            return
+        if not self.rely_arg(is_paddr(addr), "map_page_host: addr %#x" % addr):
+            return
+        pfn = addr // PAGE_SIZE
+        self.acquire_lock_s2page()
+        owner = self.get_pfn_owner(pfn)
+        count = self.get_pfn_count(pfn)
+        if owner == INVALID:
+            self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_DEVICE)
+        elif owner == HOSTVISOR or count > 0:
+            self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM)
+        else:
+            self.panic("map_page_host: pfn %#x owned by %d" % (pfn, owner))
+            return
+        self.release_lock_s2page()
+
+    def clear_vm_page(self, vmid, pfn):
+        """Give a page of @vmid back to the host, scrubbed."""
+        if self.halt:
+            return
+        self.acquire_lock_s2page()
+        owner = self.get_pfn_owner(pfn)
+        if owner == vmid:
+            self.clear_pfn_host(pfn)
+            self.set_pfn_owner(pfn, HOSTVISOR)
+            self.set_pfn_count(pfn, 0)
+            self.set_pfn_map(pfn, pfn + SMMU_HOST_OFFSET)
+            # clear_phys_page: contents are an oracle
+        self.release_lock_s2page()
+
+    def assign_pfn_to_vm(self, vmid, gfn, pfn):
+        if self.halt:
+            return
+        self.acquire_lock_s2page()
+        owner = self.get_pfn_owner(pfn)
+        count = self.get_pfn_count(pfn)
+        if owner == HOSTVISOR:
+            if count == 0:
+                self.clear_pfn_host(pfn)
+                self.set_pfn_owner(pfn, vmid)
+                self.set_pfn_map(pfn, gfn)
+                # fetch_from_doracle: the page keeps the host's bytes
+            else:
+                self.panic("assign_pfn_to_vm: pfn %#x shared (count %d)" % (pfn, count))
+                return
+        elif owner == vmid:
+            map_ = self.get_pfn_map(pfn)
+            if map_ == INVALID64 or gfn == map_:
+                if map_ == INVALID64:
+                    self.set_pfn_map(pfn, gfn)
+                if count == INVALID:
+                    self.set_pfn_count(pfn, 0)
+            else:
+                self.panic("assign_pfn_to_vm: pfn %#x at gfn %#x, not %#x"
+                           % (pfn, map_, gfn))
+                return
+        else:
+            self.panic("assign_pfn_to_vm: vm %d pfn %#x owned by %d" % (vmid, pfn, owner))
+            return
+        self.release_lock_s2page()
+
+    def map_pfn_vm(self, vmid, addr, pte, level):
+        if self.halt:
+            return
+        paddr = phys_page(pte)
+        if level == 2:
+            self.map_s2pt(vmid, addr, 2, (paddr & PMD_ADDR_MASK) | PAGE_S2_RAM_BLOCK)
+        else:
+            self.map_s2pt(vmid, addr, 3, paddr | PAGE_S2_RAM)
+
+    def map_vm_io(self, vmid, gpa, pa):
+        if self.halt:
+            return
+        pfn = pa // PAGE_SIZE
+        pte = phys_page(pa) | PAGE_S2_DEVICE
+        self.acquire_lock_s2page()
+        owner = self.get_pfn_owner(pfn)
+        if owner == INVALID:
+            self.map_s2pt(vmid, gpa, 3, pte)
+        self.release_lock_s2page()
+
+    def grant_vm_page(self, vmid, pfn):
+        if self.halt:
+            return
+        self.acquire_lock_s2page()
+        owner = self.get_pfn_owner(pfn)
+        count = self.get_pfn_count(pfn)
+        if owner == vmid and count < MAX_SHARE_COUNT:
+            self.set_pfn_count(pfn, count + 1)
+        self.release_lock_s2page()
+
+    def revoke_vm_page(self, vmid, pfn):
+        if self.halt:
+            return
+        self.acquire_lock_s2page()
+        owner = self.get_pfn_owner(pfn)
+        count = self.get_pfn_count(pfn)
+        if owner == vmid and count > 0:
+            self.set_pfn_count(pfn, count - 1)
+            if count == 1:
+                self.clear_pfn_host(pfn)
+                # fetch_from_doracle: the VM sees whatever the host left
+        self.release_lock_s2page()
+
+    def assign_pfn_to_smmu(self, vmid, gfn, pfn):
+        if self.halt:
+            return
+        self.acquire_lock_s2page()
+        owner = self.get_pfn_owner(pfn)
+        count = self.get_pfn_count(pfn)
+        if owner == HOSTVISOR:
+            if count == 0:
+                self.clear_pfn_host(pfn)
+                self.set_pfn_owner(pfn, vmid)
+                self.set_pfn_map(pfn, gfn)
+                self.set_pfn_count(pfn, INVALID)
+            else:
+                self.panic("assign_pfn_to_smmu: pfn %#x shared (count %d)" % (pfn, count))
+                return
+        elif owner != vmid:
+            self.panic("assign_pfn_to_smmu: vm %d pfn %#x owned by %d" % (vmid, pfn, owner))
+            return
+        self.release_lock_s2page()
+
+    def update_smmu_page(self, vmid, cbndx, index, iova, pte):
+        if self.halt:
+            return
+        self.acquire_lock_s2page()
+        pfn = phys_page(pte) // PAGE_SIZE
+        gfn = iova // PAGE_SIZE
+        owner = self.get_pfn_owner(pfn)
+        map_ = self.get_pfn_map(pfn)
+        if vmid == owner and gfn == map_:
+            self.map_spt(cbndx, index, iova, pte)
+            if owner == HOSTVISOR:
+                count = self.get_pfn_count(pfn)
+                if count < EL2_SMMU_CFG_SIZE:
+                    self.set_pfn_count(pfn, count + 1)
+        else:
+            self.panic("update_smmu_page: vm %d pfn %#x owner %d gfn %#x iova gfn %#x"
+                       % (vmid, pfn, owner, map_, gfn))
+            return
+        self.release_lock_s2page()
+
+    def unmap_smmu_page(self, cbndx, index, iova):
+        if self.halt:
+            return
+        self.acquire_lock_s2page()
+        pte = self.unmap_spt(cbndx, index, iova)
+        pfn = phys_page(pte) // PAGE_SIZE
+        owner = self.get_pfn_owner(pfn)
+        if owner == HOSTVISOR:
+            count = self.get_pfn_count(pfn)
+            if count > 0:
+                self.set_pfn_count(pfn, count - 1)
+        self.release_lock_s2page()
+
+    # -- MemoryOps ----------------------------------------------------------
+
+    def clear_vm_range(self, vmid, pfn, num):
+        for i in range(num):  # clear_vm_loop
+            if self.halt:
+                return
+            self.clear_vm_page(vmid, pfn + i)
+
+    def prot_and_map_vm_s2pt(self, vmid, addr, pte, level):
+        if self.halt:
+            return
+        pfn = phys_page(pte) // PAGE_SIZE
+        gfn = addr // PAGE_SIZE
+        if level == 2:
+            gfn0 = gfn // PTRS_PER_PMD * PTRS_PER_PMD
+            for i in range(PMD_PAGE_NUM):  # prot_and_map_vm_loop
+                self.assign_pfn_to_vm(vmid, gfn0 + i, pfn + i)
+            self.map_pfn_vm(vmid, addr, pte, 2)
+        else:
+            self.assign_pfn_to_vm(vmid, gfn, pfn)
+            self.map_pfn_vm(vmid, addr, pte, 3)
+
+    def _stage2_sg_loop(self, vmid, addr, size, page_op):
+        num = (size + 4095) // PAGE_SIZE
+        a = addr
+        for _ in range(num):
+            if self.halt:
+                return
+            pte = self.walk_s2pt(vmid, a)
+            level = self.get_level_s2pt(vmid, a)
+            pte_pa = phys_page(pte)
+            if pte_pa != 0:
+                pfn = pte_pa // PAGE_SIZE
+                if level == 2:
+                    page_op(vmid, pfn + ((a // PAGE_SIZE) & 511))
+                else:
+                    page_op(vmid, pfn)
+            a += PAGE_SIZE
+
+    def grant_stage2_sg_gpa(self, vmid, addr, size):
+        """grant_stage2_loop: share each mapped page of the range with the host."""
+        self._stage2_sg_loop(vmid, addr, size, self.grant_vm_page)
+
+    def revoke_stage2_sg_gpa(self, vmid, addr, size):
+        """revoke_stage2_loop: end the sharing of each mapped page of the range."""
+        self._stage2_sg_loop(vmid, addr, size, self.revoke_vm_page)
+
+    # -- VMPower ------------------------------------------------------------
+
+    def set_vm_poweroff(self, vmid):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vmid(vmid), "set_vm_poweroff: vmid %d" % vmid):
+            return 0
+        self.acquire_lock_vm(vmid)
+        self.set_vm_state(vmid, POWEROFF)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def get_vm_poweron(self, vmid):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vmid(vmid), "get_vm_poweron: vmid %d" % vmid):
+            return 0
+        self.acquire_lock_vm(vmid)
+        ret = 0 if self.get_vm_state(vmid) == POWEROFF else 1
+        self.release_lock_vm(vmid)
+        return self.check(ret)
+
+    # -- BootCore -----------------------------------------------------------
+
+    def gen_vmid(self):
+        if self.halt:
+            return 0
+        self.acquire_lock_core()
+        vmid = self.get_next_vmid()
+        if vmid < COREVISOR:
+            self.set_next_vmid(vmid + 1)
+        else:
+            self.panic("gen_vmid: no vmid left (next %d)" % vmid)
+            return 0
+        self.release_lock_core()
+        return self.check(vmid)
+
+    def alloc_remap_addr(self, pgnum):
+        if self.halt:
+            return 0
+        self.acquire_lock_core()
+        remap = self.get_next_remap_ptr()
+        if remap + pgnum * PAGE_SIZE < REMAP_END:
+            self.set_next_remap_ptr(remap + pgnum * PAGE_SIZE)
+        else:
+            self.panic("alloc_remap_addr: %d pages do not fit at %#x" % (pgnum, remap))
+            return 0
+        self.release_lock_core()
+        return self.check(remap)
+
+    # -- BootAux ------------------------------------------------------------
+
+    def unmap_and_load_vm_image(self, vmid, target_addr, remap_addr, num):
+        """Move the remapped image pages to the VM, one 2 MiB block at a
+        time (prot_and_map_vm_s2pt at level 2)."""
+        if self.halt:
+            return
+        start = target_addr // PMD_SIZE * PMD_SIZE
+        end = target_addr + num * PAGE_SIZE
+        assert end >= start
+        n = (end - start + 2097151) // PMD_SIZE
+        target, remap = target_addr, remap_addr
+        for _ in range(n):  # unmap_and_load_loop
+            if self.halt:
+                return
+            pte = self.walk_s2pt(COREVISOR, remap)
+            pfn = phys_page(pte) // PMD_SIZE * PTRS_PER_PMD
+            gfn = start // PAGE_SIZE
+            if pfn == 0:
+                self.panic("unmap_and_load_vm_image: vm %d remap %#x not mapped"
+                           % (vmid, remap))
+                return
+            self.prot_and_map_vm_s2pt(vmid, gfn * PAGE_SIZE, pfn * PAGE_SIZE, 2)
+            remap += start + PMD_SIZE - target
+            start += PMD_SIZE
+            target = start
+
+    def image_pages_contiguous(self, vmid, load_addr, remap_addr, mapped, size):
+        """C1: every page of the image was remapped, page i at pfn0 + i,
+        pfn0 at load_addr's offset in its 2 MiB block."""
+        pgnum = (size + 4095) // PAGE_SIZE
+        if mapped != pgnum:
+            return False
+        core = self.npts[COREVISOR]
+        pfn0 = phys_page(core.get(remap_addr // PAGE_SIZE)[2]) // PAGE_SIZE
+        if pfn0 % PTRS_PER_PMD != (load_addr // PAGE_SIZE) % PTRS_PER_PMD:
+            return False
+        for i in range(mapped):
+            pte = core.get(remap_addr // PAGE_SIZE + i)[2]
+            if phys_page(pte) // PAGE_SIZE != pfn0 + i:
+                return False
+        return True
+
+    # -- BootOps ------------------------------------------------------------
+
+    def search_load_info(self, vmid, addr):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vmid(vmid), "search_load_info: vmid %d" % vmid):
+            return 0
+        self.acquire_lock_vm(vmid)
+        num = self.get_vm_next_load_idx(vmid)
+        ret = 0
+        for idx in range(num):  # search_load_info_loop
+            base = self.get_vm_load_addr(vmid, idx)
+            size = self.get_vm_load_size(vmid, idx)
+            remap = self.get_vm_remap_addr(vmid, idx)
+            if base <= addr < base + size:
+                ret = addr - base + remap
+        self.release_lock_vm(vmid)
+        return self.check(ret)
+
+    def _vm_vcpu_args(self, name, vmid, vcpuid):
+        return (self.rely_arg(is_vmid(vmid), "%s: vmid %d" % (name, vmid)) and
+                self.rely_arg(is_vcpu(vcpuid), "%s: vcpuid %d" % (name, vcpuid)))
+
+    def set_vcpu_active(self, vmid, vcpuid):
+        if self.halt or not self._vm_vcpu_args("set_vcpu_active", vmid, vcpuid):
+            return 0
+        self.acquire_lock_vm(vmid)
+        vm_state = self.get_vm_state(vmid)
+        vcpu_state = self.get_vcpu_state(vmid, vcpuid)
+        if vm_state == VERIFIED and vcpu_state == READY:
+            self.set_vcpu_state(vmid, vcpuid, ACTIVE)
+        else:
+            self.panic("set_vcpu_active: vm %d state %d vcpu %d state %d"
+                       % (vmid, vm_state, vcpuid, vcpu_state))
+            return 0
+        self.release_lock_vm(vmid)
+        return 0
+
+    def set_vcpu_inactive(self, vmid, vcpuid):
+        if self.halt or not self._vm_vcpu_args("set_vcpu_inactive", vmid, vcpuid):
+            return 0
+        self.acquire_lock_vm(vmid)
+        vcpu_state = self.get_vcpu_state(vmid, vcpuid)
+        if vcpu_state == ACTIVE:
+            self.set_vcpu_state(vmid, vcpuid, READY)
+        else:
+            self.panic("set_vcpu_inactive: vm %d vcpu %d state %d"
+                       % (vmid, vcpuid, vcpu_state))
+            return 0
+        self.release_lock_vm(vmid)
+        return 0
+
+    def register_vcpu(self, vmid, vcpuid):
+        if self.halt or not self._vm_vcpu_args("register_vcpu", vmid, vcpuid):
+            return 0
+        self.acquire_lock_vm(vmid)
+        vm_state = self.get_vm_state(vmid)
+        vcpu_state = self.get_vcpu_state(vmid, vcpuid)
+        if vm_state == READY and vcpu_state == UNUSED:  # S1
+            vcpu = self.get_shared_vcpu(vmid, vcpuid)
+            self.set_vm_vcpu(vmid, vcpuid, vcpu)
+            self.set_vcpu_state(vmid, vcpuid, READY)
+            # set_shadow_ctxt DIRTY INVALID64: vCPU context, not compared
+        else:
+            self.panic("register_vcpu: vm %d state %d vcpu %d state %d"
+                       % (vmid, vm_state, vcpuid, vcpu_state))
+            return 0
+        self.release_lock_vm(vmid)
+        return 0
+
+    def register_kvm(self):
+        if self.halt:
+            return 0
+        vmid = self.gen_vmid()
+        if self.halt:
+            return 0
+        self.acquire_lock_vm(vmid)
+        state = self.get_vm_state(vmid)
+        if state == UNUSED:
+            kvm = self.get_shared_kvm(vmid)
+            self.set_vm_kvm(vmid, kvm)
+            self.set_vm_state(vmid, READY)
+        else:
+            self.panic("register_kvm: vm %d state %d" % (vmid, state))
+            return 0
+        self.release_lock_vm(vmid)
+        return self.check(vmid)
+
+    def set_boot_info(self, vmid, load_addr, size):
+        if self.halt:
+            return 0
+        if not (self.rely_arg(is_vmid(vmid), "set_boot_info: vmid %d" % vmid) and
+                self.rely_arg(is_addr(load_addr), "set_boot_info: load_addr %#x" % load_addr) and
+                self.rely_arg(is_addr(size), "set_boot_info: size %#x" % size)):
+            return 0
+        self.acquire_lock_vm(vmid)
+        state = self.get_vm_state(vmid)
+        if state != READY:
+            self.panic("set_boot_info: vm %d state %d not READY" % (vmid, state))
+            return 0
+        load_idx = self.get_vm_next_load_idx(vmid)
+        if load_idx < MAX_LOAD_INFO_NUM:
+            self.set_vm_next_load_idx(vmid, load_idx + 1)
+            page_count = (size + 4095) // PAGE_SIZE
+            remap_addr = self.alloc_remap_addr(page_count)
+            if self.halt:
+                return 0
+            self.set_vm_load_addr(vmid, load_idx, load_addr)
+            self.set_vm_load_size(vmid, load_idx, size)
+            self.set_vm_remap_addr(vmid, load_idx, remap_addr)
+            self.set_vm_mapped_pages(vmid, load_idx, 0)
+        self.release_lock_vm(vmid)
+        return self.check(load_idx)
+
+    def remap_vm_image(self, vmid, pfn, load_idx):
+        if self.halt:
+            return 0
+        if not (self.rely_arg(is_vmid(vmid), "remap_vm_image: vmid %d" % vmid) and
+                self.rely_arg(is_load_idx(load_idx), "remap_vm_image: load_idx %d" % load_idx) and
+                self.rely_arg(is_pfn(pfn), "remap_vm_image: pfn %#x" % pfn)):
+            return 0
+        self.acquire_lock_vm(vmid)
+        state = self.get_vm_state(vmid)
+        if state != READY:
+            self.panic("remap_vm_image: vm %d state %d not READY" % (vmid, state))
+            return 0
+        if load_idx < self.get_vm_next_load_idx(vmid):
+            size = self.get_vm_load_size(vmid, load_idx)
+            page_count = (size + 4095) // PAGE_SIZE
+            mapped = self.get_vm_mapped_pages(vmid, load_idx)
+            remap_addr = self.get_vm_remap_addr(vmid, load_idx)
+            target = remap_addr + mapped * PAGE_SIZE
+            if mapped < page_count:
+                self.map_s2pt(COREVISOR, target, 3, pfn * PAGE_SIZE | PAGE_HYP)
+                self.set_vm_mapped_pages(vmid, load_idx, mapped + 1)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def verify_and_load_images(self, vmid):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vmid(vmid), "verify_and_load_images: vmid %d" % vmid):
+            return 0
+        self.acquire_lock_vm(vmid)
+        state = self.get_vm_state(vmid)
+        if state != READY:
+            self.panic("verify_and_load_images: vm %d state %d not READY" % (vmid, state))
+            return 0
+        cnt = self.get_vm_next_load_idx(vmid)
+        for idx in range(cnt):  # verify_and_load_loop
+            load_addr = self.get_vm_load_addr(vmid, idx)
+            remap_addr = self.get_vm_remap_addr(vmid, idx)
+            mapped = self.get_vm_mapped_pages(vmid, idx)
+            size = self.get_vm_load_size(vmid, idx)
+            if not self.image_pages_contiguous(vmid, load_addr, remap_addr, mapped, size):
+                self.panic("unmap_and_load_vm_image: vm %d image %d not "
+                           "contiguous or not fully remapped" % (vmid, idx))  # C1
+                return 0
+            self.unmap_and_load_vm_image(vmid, load_addr, remap_addr, mapped)
+            valid = self.verify_image(vmid, remap_addr)
+            if valid == 0:
+                self.panic("verify_and_load_images: vm %d image %d bad signature"
+                           % (vmid, idx))
+                return 0
+        self.set_vm_state(vmid, VERIFIED)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def _smmu_args(self, name, vmid, cbndx, index):
+        return (self.rely_arg(is_vmid(vmid), "%s: vmid %d" % (name, vmid)) and
+                self.rely_arg(is_smmu(index), "%s: smmu %d" % (name, index)) and
+                self.rely_arg(is_smmu_cfg(cbndx), "%s: cbndx %d" % (name, cbndx)))
+
+    def _vm_verified(self, vmid):
+        return is_vm(vmid) and self.get_vm_state(vmid) == VERIFIED
+
+    def alloc_smmu(self, vmid, cbndx, index):
+        if self.halt or not self._smmu_args("alloc_smmu", vmid, cbndx, index):
+            return 0
+        self.acquire_lock_vm(vmid)
+        if self._vm_verified(vmid):
+            self.panic("alloc_smmu: vm %d is VERIFIED" % vmid)
+            return 0
+        self.init_spt(cbndx, index)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def assign_smmu(self, vmid, pfn, gfn):
+        if self.halt:
+            return 0
+        if not (self.rely_arg(is_vmid(vmid), "assign_smmu: vmid %d" % vmid) and
+                self.rely_arg(is_gfn(gfn), "assign_smmu: gfn %#x" % gfn) and
+                self.rely_arg(is_pfn(pfn), "assign_smmu: pfn %#x" % pfn)):
+            return 0
+        self.acquire_lock_vm(vmid)
+        if is_vm(vmid):
+            if self.get_vm_state(vmid) == VERIFIED:
+                self.panic("assign_smmu: vm %d is VERIFIED" % vmid)
+                return 0
+            self.assign_pfn_to_smmu(vmid, gfn, pfn)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def map_smmu(self, vmid, cbndx, index, iova, pte):
+        if self.halt or not self._smmu_args("map_smmu", vmid, cbndx, index):
+            return 0
+        if not self.rely_arg(is_smmu_addr(iova), "map_smmu: iova %#x" % iova):
+            return 0
+        self.acquire_lock_vm(vmid)
+        if self._vm_verified(vmid):
+            self.panic("map_smmu: vm %d is VERIFIED" % vmid)
+            return 0
+        self.update_smmu_page(vmid, cbndx, index, iova, pte)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def clear_smmu(self, vmid, cbndx, index, iova):
+        if self.halt or not self._smmu_args("clear_smmu", vmid, cbndx, index):
+            return 0
+        if not self.rely_arg(is_smmu_addr(iova), "clear_smmu: iova %#x" % iova):
+            return 0
+        self.acquire_lock_vm(vmid)
+        if self._vm_verified(vmid):
+            self.panic("clear_smmu: vm %d is VERIFIED" % vmid)
+            return 0
+        self.unmap_smmu_page(cbndx, index, iova)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def map_io(self, vmid, gpa, pa):
+        if self.halt:
+            return 0
+        if not (self.rely_arg(is_vmid(vmid), "map_io: vmid %d" % vmid) and
+                self.rely_arg(is_addr(gpa), "map_io: gpa %#x" % gpa) and
+                self.rely_arg(is_addr(pa), "map_io: pa %#x" % pa)):
+            return 0
+        self.acquire_lock_vm(vmid)
+        state = self.get_vm_state(vmid)
+        if state != READY:
+            self.panic("map_io: vm %d state %d not READY" % (vmid, state))
+            return 0
+        self.map_vm_io(vmid, gpa, pa)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def is_inc_exe(self, vmid):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vmid(vmid), "is_inc_exe: vmid %d" % vmid):
+            return 0
+        self.acquire_lock_vm(vmid)
+        inc_exe = self.get_vm_inc_exe(vmid)
+        self.release_lock_vm(vmid)
+        return self.check(inc_exe)
+
+    # -- copying (for the runner's shrinking) --------------------------------
+
+    def snapshot_fingerprints(self):
+        return ([n.fp for n in self.npts],
+                [self.spts.fp[(i, c)] for i in range(SMMU_NUM)
+                 for c in range(SMMU_NUM_CTXT_BANKS)])
