@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Stage-2 page tables, bottom half: PTAlloc (pool allocation) and PTWalk
+ * (one table level at a time).
+ *
+ * Each principal 0..16 has a pool of PT_POOL_PER_VM bytes of the core's
+ * private memory (cv.npts[vmid].pool) holding real VMSAv8-64 tables with a
+ * 4 KiB granule and four levels:
+ *
+ *   pool + 0            the root (level 0) table; VTTBR_EL2 / TTBR0_EL2
+ *   pool + PGD_OFFSET   level-1 tables ("pgd pages", spec pt_pgd_pool)
+ *   pool + PUD_OFFSET   level-2 tables ("pud pages", spec pt_pud_pool)
+ *   pool + PMD_OFFSET   level-3 tables ("pmd pages", spec pt_pmd_pool)
+ *   pool + PT_POOL_PER_VM   end
+ *
+ * In the spec's names a "pgd" is a root entry, a "pud" a level-1 entry, a
+ * "pmd" a level-2 entry (table or 2 MiB block) and a "pte" a level-3 entry.
+ * Table pages are bump-allocated, zeroed when handed out and never freed;
+ * running out of one area panics (PTAlloc).
+ *
+ * Entries are 64-bit atomics: the MMU walks these tables while we change
+ * them. Loads are relaxed (every writer holds NPT_ID + vmid), stores are
+ * release stores so a walker that sees a new table link sees the zeroed
+ * table. Changing or removing a valid entry is followed by arch_pt_sync()
+ * and a TLB invalidation; a valid entry is never replaced by another valid
+ * one without going through an invalid one first (break-before-make).
+ *
+ * Every function here expects NPT_ID + vmid held (assert_locked).
+ */
+#include <cv/arch.h>
+#include <cv/lib.h>
+#include <cv/lock.h>
+#include <cv/panic.h>
+#include <cv/pt.h>
+#include <cv/pte.h>
+#include <cv/state.h>
+
+_Static_assert(PGD_OFFSET >= PAGE_SIZE && PGD_OFFSET < PUD_OFFSET &&
+		       PUD_OFFSET < PMD_OFFSET && PMD_OFFSET < PT_POOL_PER_VM,
+	       "stage-2 pool areas out of order");
+_Static_assert((PGD_OFFSET | PUD_OFFSET | PMD_OFFSET | PT_POOL_PER_VM) %
+			       PAGE_SIZE ==
+		       0,
+	       "stage-2 pool areas not page aligned");
+
+static inline u64 entry_load(const u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void entry_store(u64 *p, u64 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline bool is_table_desc(u64 e)
+{
+	return (e & PTE_TYPE_MASK) == PTE_TYPE_TABLE;
+}
+
+/* The spec's `rely is_vmid vmid`, as a panic naming @who. */
+static bool check_vmid(const char *who, u32 vmid)
+{
+	if (!is_vmid(vmid)) {
+		panic("%s: vmid %u out of range", who, vmid);
+		return false;
+	}
+	return true;
+}
+
+static bool check_addr(const char *who, u32 vmid, u64 addr)
+{
+	if (!is_addr(addr)) {
+		panic("%s: vm %u addr 0x%llx beyond 48 bits", who, vmid,
+		      (unsigned long long)addr);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The spec's relies that a table lies in its area of @vmid's pool: true
+ * when [pa, pa + PAGE_SIZE) is inside pool + [lo, hi).
+ */
+static bool table_in(u32 vmid, u64 pa, u64 lo, u64 hi)
+{
+	u64 pool = cv.npts[vmid].pool;
+
+	return pa >= pool + lo && pa < pool + hi &&
+	       hi - (pa - pool) >= PAGE_SIZE;
+}
+
+/*
+ * Pointer to the entry at physical address @pa (in the core's own pool),
+ * or NULL after a panic.
+ */
+static u64 *entry_ptr(const char *who, u32 vmid, u64 pa)
+{
+	u64 *p = arch_phys_to_virt(pa);
+
+	if (!p)
+		panic("%s: vm %u table entry 0x%llx is not memory", who, vmid,
+		      (unsigned long long)pa);
+	return p;
+}
+
+/* ---- PTAlloc ---------------------------------------------------------- */
+
+/*
+ * alloc_{pgd,pud,pmd}_page: bump allocation of one zeroed page from
+ * pool + [lo, hi); *next is the spec's pt_*_next cursor.
+ */
+static u64 alloc_page(const char *who, u32 vmid, const char *what, u64 *next,
+		      u64 lo, u64 hi)
+{
+	u64 pool = cv.npts[vmid].pool;
+	u64 pa = *next;
+
+	/* rely (lo <= next <= hi): a cursor elsewhere is corruption. */
+	if (pa < pool + lo || pa > pool + hi || pa % PAGE_SIZE) {
+		panic("%s: vm %u cursor 0x%llx outside the %s area", who, vmid,
+		      (unsigned long long)pa, what);
+		return 0;
+	}
+	if (pa + PAGE_SIZE > pool + hi) {
+		panic("%s: vm %u %s pool exhausted", who, vmid, what);
+		return 0;
+	}
+	if (!arch_phys_to_virt(pa)) {
+		panic("%s: vm %u table page 0x%llx is not memory", who, vmid,
+		      (unsigned long long)pa);
+		return 0;
+	}
+	*next = pa + PAGE_SIZE;
+	cv_zero_page(pa >> PAGE_SHIFT);
+	return check64(pa);
+}
+
+u64 alloc_pgd_page(u32 vmid)
+{
+	if (halted() || !check_vmid(__func__, vmid))
+		return 0;
+	assert_locked(NPT_ID + vmid);
+	return alloc_page(__func__, vmid, "level-1 table",
+			  &cv.npts[vmid].pgd_next, PGD_OFFSET, PUD_OFFSET);
+}
+
+u64 alloc_pud_page(u32 vmid)
+{
+	if (halted() || !check_vmid(__func__, vmid))
+		return 0;
+	assert_locked(NPT_ID + vmid);
+	return alloc_page(__func__, vmid, "level-2 table",
+			  &cv.npts[vmid].pud_next, PUD_OFFSET, PMD_OFFSET);
+}
+
+u64 alloc_pmd_page(u32 vmid)
+{
+	if (halted() || !check_vmid(__func__, vmid))
+		return 0;
+	assert_locked(NPT_ID + vmid);
+	return alloc_page(__func__, vmid, "level-3 table",
+			  &cv.npts[vmid].pmd_next, PMD_OFFSET, PT_POOL_PER_VM);
+}
+
+/* ---- PTWalk ----------------------------------------------------------- */
+
+/*
+ * One step of a walk: the entry at index @idx of the table that @parent
+ * links to, which must lie in pool + [lo, hi). With @alloc = 1 a zero
+ * entry gets a fresh table from @alloc_fn, linked as pa | 3.
+ */
+static u64 walk_level(const char *who, u32 vmid, u64 parent, u32 idx, u64 lo,
+		      u64 hi, u32 alloc, u64 (*alloc_fn)(u32))
+{
+	u64 table = phys_page(parent), e, pa, *p;
+
+	if (!table_in(vmid, table, lo, hi)) {
+		panic("%s: vm %u entry 0x%llx outside its table area", who,
+		      vmid, (unsigned long long)parent);
+		return 0;
+	}
+	p = entry_ptr(who, vmid, table + idx * 8ULL);
+	if (!p)
+		return 0;
+	e = entry_load(p);
+	if (e == 0 && alloc == 1) {
+		pa = alloc_fn(vmid);
+		if (halted())
+			return 0;
+		e = pa | PTE_TYPE_TABLE;
+		entry_store(p, e);
+	}
+	return check64(e);
+}
+
+/* walk_pgd: the root entry for @addr; alloc = 1 adds a level-1 table. */
+u64 walk_pgd(u32 vmid, u64 vttbr, u64 addr, u32 alloc)
+{
+	if (halted() || !check_vmid(__func__, vmid) ||
+	    !check_addr(__func__, vmid, addr))
+		return 0;
+	assert_locked(NPT_ID + vmid);
+	return walk_level(__func__, vmid, vttbr, pgd_index(addr), 0, PGD_OFFSET,
+			  alloc, alloc_pgd_page);
+}
+
+/* A table entry that must link a table (the core never writes blocks there). */
+static bool check_table(const char *who, u32 vmid, u64 e)
+{
+	if (!is_table_desc(e)) {
+		panic("%s: vm %u entry 0x%llx is not a table", who, vmid,
+		      (unsigned long long)e);
+		return false;
+	}
+	return true;
+}
+
+/* walk_pud: the level-1 entry for @addr under root entry @pgd (0: none). */
+u64 walk_pud(u32 vmid, u64 pgd, u64 addr, u32 alloc)
+{
+	if (halted() || !check_vmid(__func__, vmid) ||
+	    !check_addr(__func__, vmid, addr))
+		return 0;
+	assert_locked(NPT_ID + vmid);
+	if (pgd == 0)
+		return 0;
+	if (!check_table(__func__, vmid, pgd))
+		return 0;
+	return walk_level(__func__, vmid, pgd, pud_index(addr), PGD_OFFSET,
+			  PUD_OFFSET, alloc, alloc_pud_page);
+}
+
+/*
+ * walk_pmd: the level-2 entry for @addr under level-1 entry @pud (0:
+ * none): a level-3 table link or a 2 MiB block.
+ */
+u64 walk_pmd(u32 vmid, u64 pud, u64 addr, u32 alloc)
+{
+	if (halted() || !check_vmid(__func__, vmid) ||
+	    !check_addr(__func__, vmid, addr))
+		return 0;
+	assert_locked(NPT_ID + vmid);
+	if (pud == 0)
+		return 0;
+	if (!check_table(__func__, vmid, pud))
+		return 0;
+	return walk_level(__func__, vmid, pud, pmd_index(addr), PUD_OFFSET,
+			  PMD_OFFSET, alloc, alloc_pmd_page);
+}
+
+/* walk_pte: the level-3 entry for @addr under level-2 table link @pmd. */
+u64 walk_pte(u32 vmid, u64 pmd, u64 addr)
+{
+	if (halted() || !check_vmid(__func__, vmid) ||
+	    !check_addr(__func__, vmid, addr))
+		return 0;
+	assert_locked(NPT_ID + vmid);
+	if (pmd == 0)
+		return 0;
+	if (!check_table(__func__, vmid, pmd))
+		return 0;
+	return walk_level(__func__, vmid, pmd, pte_index(addr), PMD_OFFSET,
+			  PT_POOL_PER_VM, 0, NULL);
+}
+
+/*
+ * Store @new over @old at @p. A valid entry that changes is made invalid
+ * first and its translations dropped (@all: the whole VMID, when a
+ * level-3 table goes away; else the one IPA @ipa), then @new is written.
+ */
+static void replace_entry(u32 vmid, u64 *p, u64 old, u64 new, u64 ipa, bool all)
+{
+	if (pte_valid(old) && old != new) {
+		entry_store(p, pte_valid(new) ? 0 : new);
+		arch_pt_sync();
+		if (all)
+			arch_tlb_flush_vmid(vmid);
+		else
+			arch_tlb_flush_ipa(vmid, ipa);
+		if (pte_valid(new))
+			entry_store(p, new);
+	} else {
+		entry_store(p, new);
+	}
+	/* The walker must see the new entry before anything runs on it. */
+	arch_pt_sync();
+}
+
+/*
+ * set_pmd: make @pmd the level-2 entry for @addr under level-1 entry @pud.
+ * @pmd is a 2 MiB block (or an invalid entry), never a table link. Any
+ * level-3 table it replaces is dropped, as the spec's local_mmap does.
+ */
+void set_pmd(u32 vmid, u64 pud, u64 addr, u64 pmd)
+{
+	u64 table, old, *p;
+
+	if (halted() || !check_vmid(__func__, vmid) ||
+	    !check_addr(__func__, vmid, addr))
+		return;
+	assert_locked(NPT_ID + vmid);
+	if (is_table_desc(pmd)) {
+		panic("set_pmd: vm %u pmd 0x%llx is a table descriptor", vmid,
+		      (unsigned long long)pmd);
+		return;
+	}
+	if (!check_table(__func__, vmid, pud))
+		return;
+	table = phys_page(pud);
+	if (!table_in(vmid, table, PUD_OFFSET, PMD_OFFSET)) {
+		panic("set_pmd: vm %u pud 0x%llx outside its table area", vmid,
+		      (unsigned long long)pud);
+		return;
+	}
+	p = entry_ptr(__func__, vmid, table + pmd_index(addr) * 8ULL);
+	if (!p)
+		return;
+	old = entry_load(p);
+	replace_entry(vmid, p, old, pmd, ALIGN_DOWN(addr, PMD_SIZE),
+		      is_table_desc(old));
+}
+
+/* set_pte: make @pte the level-3 entry for @addr under table link @pmd. */
+void set_pte(u32 vmid, u64 pmd, u64 addr, u64 pte)
+{
+	u64 table, old, *p;
+
+	if (halted() || !check_vmid(__func__, vmid) ||
+	    !check_addr(__func__, vmid, addr))
+		return;
+	assert_locked(NPT_ID + vmid);
+	if (!check_table(__func__, vmid, pmd))
+		return;
+	table = phys_page(pmd);
+	if (!table_in(vmid, table, PMD_OFFSET, PT_POOL_PER_VM)) {
+		panic("set_pte: vm %u pmd 0x%llx outside its table area", vmid,
+		      (unsigned long long)pmd);
+		return;
+	}
+	p = entry_ptr(__func__, vmid, table + pte_index(addr) * 8ULL);
+	if (!p)
+		return;
+	old = entry_load(p);
+	replace_entry(vmid, p, old, pte, ALIGN_DOWN(addr, PAGE_SIZE), false);
+}

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: MIT
+/*
+ * MemManager: moving pages between principals and mapping them, with the
+ * ownership checks of the spec (host_iso, vm_iso, smmu_iso):
+ *  - the host maps only its own pages, pages a VM granted it (count > 0),
+ *    and MMIO (owner INVALID);
+ *  - a host page goes to a VM only when nothing else maps it (count 0),
+ *    and is taken out of the host's stage 2 first;
+ *  - a VM page comes back to the host only scrubbed.
+ *
+ * Every function takes S2PAGE_ID itself, then (through NPTOps / MmioSPTOps)
+ * the stage-2 or SMMU table lock: s2page -> SPT -> NPT, as state.h orders.
+ * Arguments that the host or a VM controls are range checked first; a bad
+ * one panics with the call's name and the value.
+ */
+#include <cv/lib.h>
+#include <cv/lock.h>
+#include <cv/mem.h>
+#include <cv/panic.h>
+#include <cv/pt.h>
+#include <cv/pte.h>
+#include <cv/spt.h>
+#include <cv/state.h>
+
+static bool check_vm(const char *who, u32 vmid)
+{
+	if (!is_vm(vmid)) {
+		panic("%s: vmid %u is not a VM", who, vmid);
+		return false;
+	}
+	return true;
+}
+
+static bool check_pfn(const char *who, u64 pfn)
+{
+	if (!is_pfn(pfn)) {
+		panic("%s: pfn 0x%llx out of range", who,
+		      (unsigned long long)pfn);
+		return false;
+	}
+	return true;
+}
+
+static bool check_gfn(const char *who, u64 gfn)
+{
+	if (!is_gfn(gfn)) {
+		panic("%s: gfn 0x%llx out of range", who,
+		      (unsigned long long)gfn);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A share count that says "mapped elsewhere". INVALID marks a VM page
+ * assigned to an SMMU only (assign_pfn_to_smmu): not a grant to the host.
+ */
+static bool shared(u32 count)
+{
+	return count > 0 && count != INVALID;
+}
+
+/*
+ * map_page_host: the host's stage-2 fault at @addr. MMIO is mapped as
+ * device memory, the host's own (or granted) pages as RAM, flat (ipa =
+ * pa); a fault on any other page is an attack and panics.
+ */
+void map_page_host(u64 addr)
+{
+	u64 pfn = addr / PAGE_SIZE;
+	u32 owner, count;
+
+	if (halted())
+		return;
+	if (!is_paddr(addr)) {
+		panic("map_page_host: addr 0x%llx beyond the physical space",
+		      (unsigned long long)addr);
+		return;
+	}
+	acquire_lock_s2page();
+	owner = get_pfn_owner(pfn);
+	count = get_pfn_count(pfn);
+	if (owner == INVALID)
+		map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_DEVICE);
+	else if (owner == HOSTVISOR || shared(count))
+		map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM);
+	else
+		panic("map_page_host: pfn 0x%llx owned by %u count %u",
+		      (unsigned long long)pfn, owner, count);
+	release_lock_s2page();
+}
+
+/*
+ * clear_vm_page: give VM @vmid's page @pfn back to the host, scrubbed.
+ * Pages of anyone else are left alone.
+ */
+void clear_vm_page(u32 vmid, u64 pfn)
+{
+	if (halted() || !check_vm(__func__, vmid) || !check_pfn(__func__, pfn))
+		return;
+	acquire_lock_s2page();
+	if (get_pfn_owner(pfn) == vmid) {
+		clear_pfn_host(pfn);
+		set_pfn_owner(pfn, HOSTVISOR);
+		set_pfn_count(pfn, 0);
+		set_pfn_map(pfn, INVALID64);
+		if (!halted())
+			cv_zero_page(pfn);
+	}
+	release_lock_s2page();
+}
+
+/*
+ * assign_pfn_to_vm: page @pfn becomes VM @vmid's, at @gfn. A host page
+ * must be unshared; it leaves the host's stage 2. A page the VM already
+ * owns must be unmapped or at the same gfn.
+ */
+void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
+{
+	u32 owner, count;
+	u64 map;
+
+	if (halted() || !check_vm(__func__, vmid) ||
+	    !check_gfn(__func__, gfn) || !check_pfn(__func__, pfn))
+		return;
+	acquire_lock_s2page();
+	owner = get_pfn_owner(pfn);
+	count = get_pfn_count(pfn);
+	if (owner == HOSTVISOR) {
+		if (count == 0) {
+			clear_pfn_host(pfn);
+			set_pfn_owner(pfn, vmid);
+			set_pfn_map(pfn, gfn);
+			/* fetch_from_doracle: the page keeps its contents. */
+		} else {
+			panic("assign_pfn_to_vm: vm %u host pfn 0x%llx count "
+			      "%u",
+			      vmid, (unsigned long long)pfn, count);
+		}
+	} else if (owner == vmid) {
+		map = get_pfn_map(pfn);
+		if (map == INVALID64 || map == gfn) {
+			if (map == INVALID64)
+				set_pfn_map(pfn, gfn);
+			if (count == INVALID)
+				set_pfn_count(pfn, 0);
+		} else {
+			panic("assign_pfn_to_vm: vm %u pfn 0x%llx at gfn "
+			      "0x%llx not 0x%llx",
+			      vmid, (unsigned long long)pfn,
+			      (unsigned long long)map, (unsigned long long)gfn);
+		}
+	} else {
+		panic("assign_pfn_to_vm: vm %u pfn 0x%llx owned by %u", vmid,
+		      (unsigned long long)pfn, owner);
+	}
+	release_lock_s2page();
+}
+
+/*
+ * map_pfn_vm: map the page (level 3) or 2 MiB block (level 2) at
+ * phys_page(@pte) at @addr in VM @vmid's stage 2, as normal RAM. The
+ * caller (prot_and_map_vm_s2pt) has assigned the pages to the VM.
+ */
+void map_pfn_vm(u32 vmid, u64 addr, u64 pte, u32 level)
+{
+	u64 paddr = phys_page(pte);
+
+	if (halted() || !check_vm(__func__, vmid))
+		return;
+	if (level == 2)
+		map_s2pt(vmid, addr, 2, paddr | PAGE_S2_RAM_BLOCK);
+	else
+		map_s2pt(vmid, addr, 3, paddr | PAGE_S2_RAM);
+}
+
+/* map_vm_io: map MMIO page @pa at @gpa for VM @vmid; RAM is refused. */
+void map_vm_io(u32 vmid, u64 gpa, u64 pa)
+{
+	if (halted() || !check_vm(__func__, vmid))
+		return;
+	if (!is_addr(gpa) || !is_addr(pa)) {
+		panic("map_vm_io: vm %u gpa 0x%llx pa 0x%llx beyond 48 bits",
+		      vmid, (unsigned long long)gpa, (unsigned long long)pa);
+		return;
+	}
+	acquire_lock_s2page();
+	if (get_pfn_owner(pa / PAGE_SIZE) == INVALID)
+		map_s2pt(vmid, gpa, 3, phys_page(pa) | PAGE_S2_DEVICE);
+	release_lock_s2page();
+}
+
+/*
+ * grant_vm_page: VM @vmid shares its page @pfn with the host (count + 1,
+ * at most MAX_SHARE_COUNT). Anything else is ignored.
+ */
+void grant_vm_page(u32 vmid, u64 pfn)
+{
+	u32 owner, count;
+
+	if (halted() || !check_vm(__func__, vmid) || !check_gfn(__func__, pfn))
+		return;
+	acquire_lock_s2page();
+	owner = get_pfn_owner(pfn);
+	count = get_pfn_count(pfn);
+	if (owner == vmid && count < MAX_SHARE_COUNT)
+		set_pfn_count(pfn, count + 1);
+	release_lock_s2page();
+}
+
+/*
+ * revoke_vm_page: VM @vmid withdraws one share of its page @pfn; the last
+ * one takes the page out of the host's stage 2.
+ */
+void revoke_vm_page(u32 vmid, u64 pfn)
+{
+	u32 owner, count;
+
+	if (halted() || !check_vm(__func__, vmid) || !check_gfn(__func__, pfn))
+		return;
+	acquire_lock_s2page();
+	owner = get_pfn_owner(pfn);
+	count = get_pfn_count(pfn);
+	if (owner == vmid && shared(count)) {
+		set_pfn_count(pfn, count - 1);
+		if (count == 1)
+			clear_pfn_host(pfn);
+	}
+	release_lock_s2page();
+}
+
+/*
+ * assign_pfn_to_smmu: page @pfn becomes VM @vmid's for its device's DMA at
+ * @gfn (count INVALID until the VM maps it: assign_pfn_to_vm).
+ */
+void assign_pfn_to_smmu(u32 vmid, u64 gfn, u64 pfn)
+{
+	u32 owner, count;
+
+	if (halted() || !check_vm(__func__, vmid) ||
+	    !check_gfn(__func__, gfn) || !check_pfn(__func__, pfn))
+		return;
+	acquire_lock_s2page();
+	owner = get_pfn_owner(pfn);
+	count = get_pfn_count(pfn);
+	if (owner == HOSTVISOR) {
+		if (count == 0) {
+			clear_pfn_host(pfn);
+			set_pfn_owner(pfn, vmid);
+			set_pfn_map(pfn, gfn);
+			set_pfn_count(pfn, INVALID);
+		} else {
+			panic("assign_pfn_to_smmu: vm %u host pfn 0x%llx count "
+			      "%u",
+			      vmid, (unsigned long long)pfn, count);
+		}
+	} else if (owner != vmid) {
+		panic("assign_pfn_to_smmu: vm %u pfn 0x%llx owned by %u", vmid,
+		      (unsigned long long)pfn, owner);
+	}
+	release_lock_s2page();
+}
+
+static bool check_smmu(const char *who, u32 cbndx, u32 index, u64 iova)
+{
+	if (!is_smmu(index) || !is_smmu_cfg(cbndx)) {
+		panic("%s: smmu %u context bank %u out of range", who, index,
+		      cbndx);
+		return false;
+	}
+	if (!is_smmu_addr(iova)) {
+		panic("%s: iova 0x%llx beyond 40 bits", who,
+		      (unsigned long long)iova);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * update_smmu_page: map @pte at @iova in SMMU table (index, cbndx), which
+ * belongs to @vmid. The page must be @vmid's and assigned at that gfn; a
+ * host page mapped in an SMMU counts one more mapping (at most
+ * EL2_SMMU_CFG_SIZE), so it cannot go to a VM while a device can reach it.
+ */
+void update_smmu_page(u32 vmid, u32 cbndx, u32 index, u64 iova, u64 pte)
+{
+	u64 pfn = phys_page(pte) / PAGE_SIZE, gfn = iova / PAGE_SIZE, map;
+	u32 owner, count;
+
+	if (halted())
+		return;
+	if (!is_vmid(vmid)) {
+		panic("update_smmu_page: vmid %u out of range", vmid);
+		return;
+	}
+	if (!check_smmu(__func__, cbndx, index, iova))
+		return;
+	acquire_lock_s2page();
+	owner = get_pfn_owner(pfn);
+	map = get_pfn_map(pfn);
+	if (vmid == owner && gfn == map) {
+		map_spt(cbndx, index, iova, pte);
+		if (owner == HOSTVISOR) {
+			count = get_pfn_count(pfn);
+			if (count < EL2_SMMU_CFG_SIZE)
+				set_pfn_count(pfn, count + 1);
+		}
+	} else {
+		panic("update_smmu_page: vm %u iova 0x%llx pfn 0x%llx owned by "
+		      "%u at gfn 0x%llx",
+		      vmid, (unsigned long long)iova, (unsigned long long)pfn,
+		      owner, (unsigned long long)map);
+	}
+	release_lock_s2page();
+}
+
+/*
+ * unmap_smmu_page: remove the mapping at @iova from SMMU table (index,
+ * cbndx); a host page loses one SMMU mapping from its count.
+ */
+void unmap_smmu_page(u32 cbndx, u32 index, u64 iova)
+{
+	u64 pte, pfn;
+	u32 count;
+
+	if (halted() || !check_smmu(__func__, cbndx, index, iova))
+		return;
+	acquire_lock_s2page();
+	pte = unmap_spt(cbndx, index, iova);
+	pfn = phys_page(pte) / PAGE_SIZE;
+	/* Nothing was mapped: no page lost a mapping. */
+	if (pte != 0 && get_pfn_owner(pfn) == HOSTVISOR) {
+		count = get_pfn_count(pfn);
+		if (count > 0)
+			set_pfn_count(pfn, count - 1);
+	}
+	release_lock_s2page();
+}

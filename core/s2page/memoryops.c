@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * MemoryOps: MemManager operations over ranges — reclaiming a dead VM's
+ * pages, assigning and mapping a VM's stage-2 fault, and a VM's grants and
+ * revocations of its pages to the host (virtio scatter-gather buffers).
+ * Each page's step takes and releases its own locks.
+ */
+#include <cv/mem.h>
+#include <cv/panic.h>
+#include <cv/pt.h>
+#include <cv/pte.h>
+#include <cv/state.h>
+
+/*
+ * clear_vm_range: give every page of VM @vmid in [pfn, pfn + num) back to
+ * the host, scrubbed. Only region pages can be the VM's, so the walk
+ * visits the range's overlap with each region (the spec's loop over every
+ * pfn would do nothing on the others).
+ */
+void clear_vm_range(u32 vmid, u64 pfn, u64 num)
+{
+	u64 end;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid)) {
+		panic("clear_vm_range: vmid %u is not a VM", vmid);
+		return;
+	}
+	if (!is_pfn(pfn) || !is_pfn(num) || num > KVM_PFN_SPACE - pfn) {
+		panic("clear_vm_range: vm %u pfn 0x%llx num 0x%llx out of "
+		      "range",
+		      vmid, (unsigned long long)pfn, (unsigned long long)num);
+		return;
+	}
+	end = pfn + num;
+	for (u32 i = 0; i < cv.region_cnt && i < MAX_MEMBLOCK_NUM; i++) {
+		u64 lo = cv.regions[i].base / PAGE_SIZE;
+		u64 hi = lo + cv.regions[i].size / PAGE_SIZE;
+
+		if (lo < pfn)
+			lo = pfn;
+		if (hi > end)
+			hi = end;
+		for (u64 p = lo; p < hi; p++) {
+			clear_vm_page(vmid, p);
+			if (halted())
+				return;
+		}
+	}
+}
+
+/*
+ * prot_and_map_vm_s2pt: VM @vmid's stage-2 fault at @addr, resolved by
+ * the host with page phys_page(@pte) (level 3) or the 2 MiB block there
+ * (level 2): each page is assigned to the VM (checking ownership), then
+ * mapped.
+ */
+void prot_and_map_vm_s2pt(u32 vmid, u64 addr, u64 pte, u32 level)
+{
+	u64 pfn = phys_page(pte) / PAGE_SIZE, gfn = addr / PAGE_SIZE;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid)) {
+		panic("prot_and_map_vm_s2pt: vmid %u is not a VM", vmid);
+		return;
+	}
+	if (!is_addr(addr)) {
+		panic("prot_and_map_vm_s2pt: vm %u addr 0x%llx beyond 48 bits",
+		      vmid, (unsigned long long)addr);
+		return;
+	}
+	if (level != 2) {
+		assign_pfn_to_vm(vmid, gfn, pfn);
+		map_pfn_vm(vmid, addr, pte, 3);
+		return;
+	}
+	/*
+	 * The block maps the 512 pages from its 2 MiB-aligned output
+	 * address: those are the pages that must be assigned.
+	 */
+	if (pfn % PTRS_PER_PMD) {
+		panic("prot_and_map_vm_s2pt: vm %u block pfn 0x%llx not 2 MiB "
+		      "aligned",
+		      vmid, (unsigned long long)pfn);
+		return;
+	}
+	gfn = ALIGN_DOWN(gfn, PTRS_PER_PMD);
+	for (u64 i = 0; i < PMD_PAGE_NUM; i++) {
+		assign_pfn_to_vm(vmid, gfn + i, pfn + i);
+		if (halted())
+			return;
+	}
+	map_pfn_vm(vmid, addr, pte, 2);
+}
+
+/* The pages of [addr, addr + size) that VM @vmid's stage 2 maps. */
+static bool check_sg(const char *who, u32 vmid, u64 addr, u64 size)
+{
+	if (!is_vm(vmid)) {
+		panic("%s: vmid %u is not a VM", who, vmid);
+		return false;
+	}
+	/* Every page start addr + i * PAGE_SIZE, i < num, must be an addr. */
+	if (!is_addr(addr) || !is_addr(size) ||
+	    (size &&
+	     (size - 1) / PAGE_SIZE * PAGE_SIZE >= KVM_ADDR_SPACE - addr)) {
+		panic("%s: vm %u range 0x%llx+0x%llx beyond 48 bits", who, vmid,
+		      (unsigned long long)addr, (unsigned long long)size);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The pfn mapped at @addr in VM @vmid's stage 2, or 0 when nothing is
+ * (the grant/revoke loops of the spec).
+ */
+static u64 mapped_pfn(u32 vmid, u64 addr)
+{
+	u64 pte = walk_s2pt(vmid, addr), pa;
+	u32 level = get_level_s2pt(vmid, addr);
+
+	pa = phys_page(pte);
+	if (pa == 0)
+		return 0;
+	if (level == 2)
+		return pa / PAGE_SIZE +
+		       ((addr / PAGE_SIZE) & (PTRS_PER_PMD - 1));
+	return pa / PAGE_SIZE;
+}
+
+/* grant_stage2_sg_gpa: VM @vmid shares the pages of [addr, addr + size). */
+void grant_stage2_sg_gpa(u32 vmid, u64 addr, u64 size)
+{
+	u64 num = (size + PAGE_SIZE - 1) / PAGE_SIZE, pfn;
+
+	if (halted() || !check_sg(__func__, vmid, addr, size))
+		return;
+	for (u64 i = 0; i < num; i++) {
+		pfn = mapped_pfn(vmid, addr + i * PAGE_SIZE);
+		if (pfn)
+			grant_vm_page(vmid, pfn);
+		if (halted())
+			return;
+	}
+}
+
+/* revoke_stage2_sg_gpa: VM @vmid withdraws the shares of the range. */
+void revoke_stage2_sg_gpa(u32 vmid, u64 addr, u64 size)
+{
+	u64 num = (size + PAGE_SIZE - 1) / PAGE_SIZE, pfn;
+
+	if (halted() || !check_sg(__func__, vmid, addr, size))
+		return;
+	for (u64 i = 0; i < num; i++) {
+		pfn = mapped_pfn(vmid, addr + i * PAGE_SIZE);
+		if (pfn)
+			revoke_vm_page(vmid, pfn);
+		if (halted())
+			return;
+	}
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Page ownership, bottom half: MemRegion (which boot region holds an
+ * address), PageIndex (a page's entry in the s2page array) and
+ * PageManager (owner, share count and gfn of a page), plus the array's
+ * boot-time set-up.
+ *
+ * The array (cv.s2page, in the core's private memory) has one 8-byte
+ * struct s2page per 4 KiB page of every region, region after region;
+ * cv.regions[i].index is the entry of region i's first page. Pages outside
+ * every region (MMIO) have no entry: their owner reads INVALID.
+ *
+ * Encodings of struct s2page (state.h): gfn INVALID64 is stored as
+ * S2PAGE_GFN_NONE; count INVALID (a VM page assigned to an SMMU but not yet
+ * mapped in the VM's stage 2, MemManager assign_pfn_to_smmu) is stored as
+ * S2PAGE_COUNT_INVALID. Real counts never exceed MAX_SHARE_COUNT.
+ *
+ * PageManager's accessors expect S2PAGE_ID held (assert_locked).
+ */
+#include <cv/arch.h>
+#include <cv/lock.h>
+#include <cv/mem.h>
+#include <cv/panic.h>
+#include <cv/state.h>
+
+#define S2PAGE_COUNT_INVALID 0xffU
+
+_Static_assert(MAX_SHARE_COUNT < S2PAGE_COUNT_INVALID,
+	       "share counts must fit below the INVALID encoding");
+_Static_assert(sizeof(struct s2page) == 8, "s2page entries are 8 bytes");
+
+/* ---- MemRegion -------------------------------------------------------- */
+
+/* mem_region_search: the region holding @addr, or INVALID. */
+u32 mem_region_search(u64 addr)
+{
+	u32 res = INVALID;
+	u32 n = cv.region_cnt;
+
+	if (n > MAX_MEMBLOCK_NUM)
+		n = MAX_MEMBLOCK_NUM;
+	for (u32 i = 0; i < n; i++) {
+		const struct memblock *r = &cv.regions[i];
+
+		/* addr - base < size: no overflow for a region near 2^64. */
+		if (addr >= r->base && addr - r->base < r->size)
+			res = i;
+	}
+	return res;
+}
+
+/* ---- PageIndex -------------------------------------------------------- */
+
+/* get_s2_page_index: the s2page entry of the page at @addr, or INVALID64. */
+u64 get_s2_page_index(u64 addr)
+{
+	const struct memblock *r;
+	u64 index;
+	u32 i;
+
+	if (halted())
+		return 0;
+	if (!is_addr(addr)) {
+		panic("get_s2_page_index: addr 0x%llx beyond 48 bits",
+		      (unsigned long long)addr);
+		return 0;
+	}
+	i = mem_region_search(addr);
+	if (i == INVALID)
+		return INVALID64;
+	r = &cv.regions[i];
+	if (r->index == INVALID64)
+		return INVALID64;
+	index = r->index + (addr - r->base) / PAGE_SIZE;
+	/* An index past the array is a broken boot layout: never use it. */
+	if (index >= cv.s2page_num) {
+		panic("get_s2_page_index: addr 0x%llx index %llu past %llu",
+		      (unsigned long long)addr, (unsigned long long)index,
+		      (unsigned long long)cv.s2page_num);
+		return 0;
+	}
+	return index;
+}
+
+/* ---- PageManager ------------------------------------------------------ */
+
+/*
+ * The entry of page @pfn, or NULL for a pfn in no region (or after a
+ * panic). @pfn must be a gfn-sized number (the spec's `rely is_gfn pfn`):
+ * a larger one would wrap pfn * PAGE_SIZE onto some other page.
+ */
+static struct s2page *page_of(const char *who, u64 pfn)
+{
+	u64 index;
+
+	if (!is_gfn(pfn)) {
+		panic("%s: pfn 0x%llx out of range", who,
+		      (unsigned long long)pfn);
+		return NULL;
+	}
+	assert_locked(S2PAGE_ID);
+	index = get_s2_page_index(pfn * PAGE_SIZE);
+	if (halted() || index == INVALID64)
+		return NULL;
+	return &cv.s2page[index];
+}
+
+u32 get_pfn_owner(u64 pfn)
+{
+	struct s2page *pg;
+
+	if (halted())
+		return 0;
+	pg = page_of(__func__, pfn);
+	if (!pg)
+		return check(INVALID);
+	return check(pg->owner);
+}
+
+void set_pfn_owner(u64 pfn, u32 vmid)
+{
+	struct s2page *pg;
+
+	if (halted())
+		return;
+	pg = page_of(__func__, pfn);
+	if (!pg)
+		return;
+	if (!is_vmid(vmid)) {
+		panic("set_pfn_owner: pfn 0x%llx vmid %u out of range",
+		      (unsigned long long)pfn, vmid);
+		return;
+	}
+	pg->owner = vmid;
+}
+
+u32 get_pfn_count(u64 pfn)
+{
+	struct s2page *pg;
+
+	if (halted())
+		return 0;
+	pg = page_of(__func__, pfn);
+	if (!pg)
+		return check(INVALID);
+	return check(pg->count == S2PAGE_COUNT_INVALID ? INVALID : pg->count);
+}
+
+void set_pfn_count(u64 pfn, u32 count)
+{
+	struct s2page *pg;
+
+	if (halted())
+		return;
+	pg = page_of(__func__, pfn);
+	if (!pg)
+		return;
+	if (count == INVALID) {
+		pg->count = S2PAGE_COUNT_INVALID;
+		return;
+	}
+	if (count > MAX_SHARE_COUNT) {
+		panic("set_pfn_count: pfn 0x%llx count %u out of range",
+		      (unsigned long long)pfn, count);
+		return;
+	}
+	pg->count = count;
+}
+
+u64 get_pfn_map(u64 pfn)
+{
+	struct s2page *pg;
+
+	if (halted())
+		return 0;
+	pg = page_of(__func__, pfn);
+	if (!pg || pg->gfn == S2PAGE_GFN_NONE)
+		return check64(INVALID64);
+	return check64(pg->gfn);
+}
+
+void set_pfn_map(u64 pfn, u64 gfn)
+{
+	struct s2page *pg;
+
+	if (halted())
+		return;
+	pg = page_of(__func__, pfn);
+	if (!pg)
+		return;
+	if (gfn == INVALID64) {
+		pg->gfn = S2PAGE_GFN_NONE;
+		return;
+	}
+	if (!is_gfn(gfn)) {
+		panic("set_pfn_map: pfn 0x%llx gfn 0x%llx out of range",
+		      (unsigned long long)pfn, (unsigned long long)gfn);
+		return;
+	}
+	pg->gfn = gfn;
+}
+
+/*
+ * Boot (corevisor addition): the array at @array_pa gets one entry per
+ * region page, all owned by HOSTVISOR with count 0 and no gfn, except the
+ * core's private memory, owned by COREVISOR. Runs on the boot CPU alone.
+ */
+void init_s2page(u64 array_pa)
+{
+	struct s2page *arr;
+	u64 index = 0, first, last;
+	u32 n = cv.region_cnt;
+
+	if (halted())
+		return;
+	if (n > MAX_MEMBLOCK_NUM) {
+		panic("init_s2page: %u regions", n);
+		return;
+	}
+	for (u32 i = 0; i < n; i++) {
+		cv.regions[i].index = index;
+		index += cv.regions[i].size / PAGE_SIZE;
+	}
+	if (index > MAX_S2PAGE_NUM) {
+		panic("init_s2page: %llu pages exceed MAX_S2PAGE_NUM",
+		      (unsigned long long)index);
+		return;
+	}
+	arr = arch_phys_to_virt(array_pa);
+	if (!arr || array_pa % PAGE_SIZE ||
+	    (index && !arch_phys_to_virt(array_pa + index * 8 - 1))) {
+		panic("init_s2page: array at 0x%llx is not memory",
+		      (unsigned long long)array_pa);
+		return;
+	}
+	cv.s2page = arr;
+	cv.s2page_num = index;
+	for (u64 i = 0; i < index; i++)
+		arr[i] = (struct s2page){
+			.owner = HOSTVISOR, .count = 0, .gfn = S2PAGE_GFN_NONE};
+
+	if (cv.reserved_size == 0)
+		return;
+	first = cv.reserved_base / PAGE_SIZE;
+	last = (cv.reserved_base + cv.reserved_size - 1) / PAGE_SIZE;
+	for (u64 pfn = first; pfn <= last; pfn++) {
+		u64 i = get_s2_page_index(pfn * PAGE_SIZE);
+
+		if (halted())
+			return;
+		if (i == INVALID64) {
+			panic("init_s2page: reserved pfn 0x%llx in no region",
+			      (unsigned long long)pfn);
+			return;
+		}
+		arr[i].owner = COREVISOR;
+	}
+}
