@@ -440,12 +440,14 @@ u64 unmap_spt(u32 cbndx, u32 index, u64 addr)
 
 /*
  * Boot (corevisor addition): the SMMU pool starts at @pool, allocation
- * cursors at the start of their areas, every root empty. Runs on the boot
- * CPU before any other CPU or the host can reach the SMMU tables.
+ * cursors at the start of their areas, every root empty, every context
+ * bank unassigned (smmu_vmid INVALID). Runs on the boot CPU before any
+ * other CPU or the host can reach the SMMU tables.
  */
 void init_spt_pool(u64 pool)
 {
 	u64 off;
+	u32 i;
 
 	if (halted())
 		return;
@@ -454,6 +456,8 @@ void init_spt_pool(u64 pool)
 		      (unsigned long long)pool);
 		return;
 	}
+	for (i = 0; i < EL2_SMMU_CFG_SIZE; i++)
+		cv.smmu_vmid[i] = INVALID;
 	cv.spt.pool = pool;
 	cv.spt.pgd_next = pool + SMMU_PGD_OFFSET;
 	cv.spt.pmd_next = pool + SMMU_PMD_OFFSET;

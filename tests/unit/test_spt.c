@@ -585,6 +585,12 @@ Test(spt, init_spt_pool_not_memory_panics)
 	expect_halt("init_spt_pool", "not memory");
 }
 
+Test(spt, boot_leaves_every_context_bank_unassigned)
+{
+	for (u32 i = 0; i < EL2_SMMU_CFG_SIZE; i++)
+		cr_assert_eq(cv.smmu_vmid[i], INVALID);
+}
+
 Test(spt, init_spt_pool_empties_every_root)
 {
 	u64 pool = cv.spt.pool;

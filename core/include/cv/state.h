@@ -256,6 +256,13 @@ struct cv_state {
 	/* SPT_ID */
 	struct spt spt;
 
+	/*
+	 * SMMU_ID: the principal each SMMU context bank (smmu_id(index,
+	 * cbndx)) belongs to, the spec's smmu_vmid; INVALID when unassigned
+	 * (set so by init_spt_pool at boot).
+	 */
+	u32 smmu_vmid[EL2_SMMU_CFG_SIZE];
+
 	/* INFO_ID + vmid */
 	struct vm_info vminfos[NUM_PRINCIPALS];
 
