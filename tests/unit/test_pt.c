@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Stage-2 page tables (core/pt): PTAlloc, PTWalk, NPTWalk, NPTOps and the
+ * boot helpers. Mappings are checked as the MMU sees them
+ * (cv_hosted_translate walks the tables in simulated memory), pool use
+ * through the cursors, TLB maintenance through the hosted hook counters,
+ * and every panic branch through halted + reason.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include <cv/lock.h>
+#include <cv/panic.h>
+#include <cv/pt.h>
+#include <cv/pte.h>
+#include <cv/state.h>
+
+#include "pt_support.h"
+
+TestSuite(pt, .init = pts_boot);
+
+#define VM 3U
+
+static u64 pool(u32 vmid)
+{
+	return cv.npts[vmid].pool;
+}
+
+static u64 ram_leaf(u64 n)
+{
+	return pts_ram_pa(n) | PAGE_S2_RAM;
+}
+
+/* A 2 MiB-aligned block of host RAM, as a level-2 leaf. */
+static u64 ram_block(u64 n)
+{
+	return (cv_hosted_ram_base() + n * PMD_SIZE) | PAGE_S2_RAM_BLOCK;
+}
+
+/* The entry at index @i of the table page at @table. */
+static u64 entry(u64 table, u32 i)
+{
+	return pts_phys64(phys_page(table) + i * 8ULL);
+}
+
+/* ---- PTAlloc ---------------------------------------------------------- */
+
+Test(pt, alloc_hands_out_pages_of_each_area_in_order)
+{
+	acquire_lock_pt(VM);
+	cr_assert_eq(alloc_pgd_page(VM), pool(VM) + PGD_OFFSET);
+	cr_assert_eq(alloc_pgd_page(VM), pool(VM) + PGD_OFFSET + PAGE_SIZE);
+	cr_assert_eq(alloc_pud_page(VM), pool(VM) + PUD_OFFSET);
+	cr_assert_eq(alloc_pmd_page(VM), pool(VM) + PMD_OFFSET);
+	cr_assert_eq(alloc_pmd_page(VM), pool(VM) + PMD_OFFSET + PAGE_SIZE);
+	release_lock_pt(VM);
+	pts_expect_running();
+	cr_assert_eq(cv.npts[VM].pgd_next,
+		     pool(VM) + PGD_OFFSET + 2 * PAGE_SIZE);
+	cr_assert_eq(cv.npts[VM].pud_next, pool(VM) + PUD_OFFSET + PAGE_SIZE);
+	cr_assert_eq(cv.npts[VM].pmd_next,
+		     pool(VM) + PMD_OFFSET + 2 * PAGE_SIZE);
+	/* Other principals' pools are untouched. */
+	cr_assert_eq(cv.npts[VM + 1].pgd_next, pool(VM + 1) + PGD_OFFSET);
+}
+
+Test(pt, alloc_zeroes_the_page_it_hands_out)
+{
+	u64 pa = pool(VM) + PMD_OFFSET;
+
+	pts_fill_page(pa / PAGE_SIZE, 0xa5);
+	acquire_lock_pt(VM);
+	cr_assert_eq(alloc_pmd_page(VM), pa);
+	release_lock_pt(VM);
+	cr_assert(pts_page_is(pa / PAGE_SIZE, 0));
+}
+
+Test(pt, pgd_pool_exhaustion_panics)
+{
+	u64 last = pool(VM) + PUD_OFFSET - PAGE_SIZE;
+
+	cv.npts[VM].pgd_next = last;
+	acquire_lock_pt(VM);
+	cr_assert_eq(alloc_pgd_page(VM), last); /* the last page is usable */
+	pts_expect_running();
+	cr_assert_eq(alloc_pgd_page(VM), 0);
+	pts_expect_halt("alloc_pgd_page", "exhausted");
+	cr_assert_eq(cv.npts[VM].pgd_next, pool(VM) + PUD_OFFSET);
+}
+
+Test(pt, pud_pool_exhaustion_panics)
+{
+	cv.npts[VM].pud_next = pool(VM) + PMD_OFFSET;
+	acquire_lock_pt(VM);
+	cr_assert_eq(alloc_pud_page(VM), 0);
+	pts_expect_halt("alloc_pud_page", "vm 3 level-2 table pool exhausted");
+}
+
+Test(pt, pmd_pool_exhaustion_panics)
+{
+	u64 last = pool(VM) + PT_POOL_PER_VM - PAGE_SIZE;
+
+	cv.npts[VM].pmd_next = last;
+	acquire_lock_pt(VM);
+	cr_assert_eq(alloc_pmd_page(VM), last);
+	pts_expect_running();
+	cr_assert_eq(alloc_pmd_page(VM), 0);
+	pts_expect_halt("alloc_pmd_page", "level-3 table pool exhausted");
+}
+
+Test(pt, alloc_cursor_outside_its_area_panics)
+{
+	cv.npts[VM].pud_next = pool(VM) + PGD_OFFSET; /* pgd area */
+	acquire_lock_pt(VM);
+	cr_assert_eq(alloc_pud_page(VM), 0);
+	pts_expect_halt("alloc_pud_page", "cursor");
+}
+
+Test(pt, alloc_cursor_misaligned_panics)
+{
+	cv.npts[VM].pmd_next = pool(VM) + PMD_OFFSET + 8;
+	acquire_lock_pt(VM);
+	cr_assert_eq(alloc_pmd_page(VM), 0);
+	pts_expect_halt("alloc_pmd_page", "cursor");
+}
+
+Test(pt, alloc_bad_vmid_panics)
+{
+	cr_assert_eq(alloc_pgd_page(17), 0);
+	pts_expect_halt("alloc_pgd_page", "vmid 17 out of range");
+}
+
+Test(pt, alloc_bad_vmid_panics_pud_pmd)
+{
+	cr_assert_eq(alloc_pud_page(99), 0);
+	pts_expect_halt("alloc_pud_page", "vmid 99");
+	pts_boot();
+	cr_assert_eq(alloc_pmd_page(NUM_PRINCIPALS), 0);
+	pts_expect_halt("alloc_pmd_page", "vmid 17");
+}
+
+Test(pt, alloc_without_the_lock_is_a_bug)
+{
+	alloc_pgd_page(VM);
+	pts_expect_halt("BUG", "not held");
+}
+
+Test(pt, alloc_when_halted_is_a_no_op)
+{
+	struct npt before = cv.npts[VM];
+
+	pts_force_halt();
+	cr_assert_eq(alloc_pgd_page(VM), 0);
+	cr_assert_eq(alloc_pud_page(VM), 0);
+	cr_assert_eq(alloc_pmd_page(VM), 0);
+	cr_assert_eq(memcmp(&before, &cv.npts[VM], sizeof(before)), 0);
+	cr_assert_str_eq(cv_hosted_halt_reason(), "test: forced halt");
+}
+
+/* ---- PTWalk ----------------------------------------------------------- */
+
+Test(pt, walk_links_one_table_per_level_as_real_descriptors)
+{
+	u64 addr = (2ULL << 39) | (3ULL << 30) | (4ULL << 21) | (5ULL << 12);
+	u64 vttbr = get_pt_vttbr(VM), pgd, pud, pmd;
+
+	acquire_lock_pt(VM);
+	cr_assert_eq(walk_pgd(VM, vttbr, addr, 0), 0);
+	pgd = walk_pgd(VM, vttbr, addr, 1);
+	cr_assert_eq(pgd, (pool(VM) + PGD_OFFSET) | PTE_TYPE_TABLE);
+	cr_assert_eq(entry(pool(VM), 2), pgd);
+	cr_assert_eq(walk_pgd(VM, vttbr, addr, 1), pgd); /* no second table */
+	pud = walk_pud(VM, pgd, addr, 1);
+	cr_assert_eq(pud, (pool(VM) + PUD_OFFSET) | PTE_TYPE_TABLE);
+	cr_assert_eq(entry(pgd, 3), pud);
+	pmd = walk_pmd(VM, pud, addr, 1);
+	cr_assert_eq(pmd, (pool(VM) + PMD_OFFSET) | PTE_TYPE_TABLE);
+	cr_assert_eq(entry(pud, 4), pmd);
+	cr_assert_eq(walk_pte(VM, pmd, addr), 0);
+	set_pte(VM, pmd, addr, ram_leaf(7));
+	cr_assert_eq(walk_pte(VM, pmd, addr), ram_leaf(7));
+	cr_assert_eq(entry(pmd, 5), ram_leaf(7));
+	release_lock_pt(VM);
+	pts_expect_running();
+	cr_assert(pts_maps(VM, addr + 0x10, pts_ram_pa(7) + 0x10, 3));
+	cr_assert_eq(cv.npts[VM].pgd_next, pool(VM) + PGD_OFFSET + PAGE_SIZE);
+	cr_assert_eq(cv.npts[VM].pud_next, pool(VM) + PUD_OFFSET + PAGE_SIZE);
+	cr_assert_eq(cv.npts[VM].pmd_next, pool(VM) + PMD_OFFSET + PAGE_SIZE);
+}
+
+Test(pt, walk_of_a_missing_parent_is_zero_and_allocates_nothing)
+{
+	struct npt before = cv.npts[VM];
+
+	acquire_lock_pt(VM);
+	cr_assert_eq(walk_pud(VM, 0, 0x1000, 1), 0);
+	cr_assert_eq(walk_pmd(VM, 0, 0x1000, 1), 0);
+	cr_assert_eq(walk_pte(VM, 0, 0x1000), 0);
+	release_lock_pt(VM);
+	pts_expect_running();
+	cr_assert_eq(memcmp(&before, &cv.npts[VM], sizeof(before)), 0);
+}
+
+Test(pt, walk_pgd_of_another_principals_root_panics)
+{
+	acquire_lock_pt(VM);
+	walk_pgd(VM, get_pt_vttbr(VM + 1), 0, 0);
+	pts_expect_halt("walk_pgd", "outside its table area");
+}
+
+Test(pt, walk_pud_of_a_non_table_panics)
+{
+	acquire_lock_pt(VM);
+	walk_pud(VM, ram_block(1), 0, 0);
+	pts_expect_halt("walk_pud", "is not a table");
+}
+
+Test(pt, walk_pud_of_a_table_in_the_wrong_area_panics)
+{
+	acquire_lock_pt(VM);
+	walk_pud(VM, (pool(VM) + PUD_OFFSET) | PTE_TYPE_TABLE, 0, 0);
+	pts_expect_halt("walk_pud", "outside its table area");
+}
+
+Test(pt, walk_pmd_of_a_table_in_the_wrong_area_panics)
+{
+	acquire_lock_pt(VM);
+	walk_pmd(VM, (pool(VM) + PGD_OFFSET) | PTE_TYPE_TABLE, 0, 0);
+	pts_expect_halt("walk_pmd", "outside its table area");
+}
+
+Test(pt, walk_pmd_of_a_non_table_panics)
+{
+	acquire_lock_pt(VM);
+	walk_pmd(VM, 0x1, 0, 0);
+	pts_expect_halt("walk_pmd", "is not a table");
+}
+
+Test(pt, walk_pte_of_a_block_panics)
+{
+	acquire_lock_pt(VM);
+	walk_pte(VM, ram_block(2), 0);
+	pts_expect_halt("walk_pte", "is not a table");
+}
+
+Test(pt, walk_pte_of_a_table_in_another_pool_panics)
+{
+	acquire_lock_pt(VM);
+	walk_pte(VM, (pool(VM + 1) + PMD_OFFSET) | PTE_TYPE_TABLE, 0);
+	pts_expect_halt("walk_pte", "outside its table area");
+}
+
+Test(pt, walk_beyond_48_bits_panics)
+{
+	acquire_lock_pt(VM);
+	walk_pgd(VM, get_pt_vttbr(VM), 1ULL << 48, 1);
+	pts_expect_halt("walk_pgd", "beyond 48 bits");
+	cr_assert_eq(entry(pool(VM), 0), 0); /* no aliasing to index 0 */
+}
+
+Test(pt, walk_lower_levels_beyond_48_bits_panic)
+{
+	acquire_lock_pt(VM);
+	walk_pud(VM, 0, KVM_ADDR_SPACE, 0);
+	pts_expect_halt("walk_pud", "beyond 48 bits");
+	pts_boot();
+	acquire_lock_pt(VM);
+	walk_pmd(VM, 0, ~0ULL, 0);
+	pts_expect_halt("walk_pmd", "beyond 48 bits");
+	pts_boot();
+	acquire_lock_pt(VM);
+	walk_pte(VM, 0, ~0ULL);
+	pts_expect_halt("walk_pte", "beyond 48 bits");
+}
+
+Test(pt, walk_bad_vmid_panics)
+{
+	walk_pgd(20, 0, 0, 0);
+	pts_expect_halt("walk_pgd", "vmid 20 out of range");
+}
+
+Test(pt, walk_without_the_lock_is_a_bug)
+{
+	walk_pte(VM, 0, 0);
+	pts_expect_halt("BUG", "not held");
+}
+
+Test(pt, walk_and_set_when_halted_are_no_ops)
+{
+	u64 pmd;
+
+	map_s2pt(VM, 0x5000, 3, ram_leaf(5));
+	acquire_lock_pt(VM);
+	pmd = walk_pmd(VM,
+		       walk_pud(VM, walk_pgd(VM, get_pt_vttbr(VM), 0, 0), 0, 0),
+		       0, 0);
+	pts_force_halt();
+	cr_assert_eq(walk_pgd(VM, pool(VM), 0, 1), 0);
+	cr_assert_eq(walk_pud(VM, pool(VM) | 3, 1ULL << 39, 1), 0);
+	cr_assert_eq(walk_pmd(VM, pool(VM) | 3, 1ULL << 30, 1), 0);
+	cr_assert_eq(walk_pte(VM, pmd, 0x5000), 0);
+	set_pte(VM, pmd, 0x5000, ram_leaf(9));
+	set_pmd(VM, pool(VM) | 3, 0, ram_block(1));
+	cr_assert_eq(entry(pmd, 5), ram_leaf(5));
+	cr_assert_eq(cv.npts[VM].pgd_next, pool(VM) + PGD_OFFSET + PAGE_SIZE);
+}
+
+Test(pt, set_pmd_of_a_table_descriptor_panics)
+{
+	acquire_lock_pt(VM);
+	set_pmd(VM, (pool(VM) + PUD_OFFSET) | 3, 0,
+		(pool(VM) + PMD_OFFSET) | PTE_TYPE_TABLE);
+	pts_expect_halt("set_pmd", "is a table descriptor");
+}
+
+Test(pt, set_pmd_under_a_table_in_the_wrong_area_panics)
+{
+	acquire_lock_pt(VM);
+	set_pmd(VM, (pool(VM) + PMD_OFFSET) | 3, 0, ram_block(0));
+	pts_expect_halt("set_pmd", "outside its table area");
+}
+
+Test(pt, set_pmd_under_no_table_panics)
+{
+	acquire_lock_pt(VM);
+	set_pmd(VM, 0, 0, ram_block(0));
+	pts_expect_halt("set_pmd", "is not a table");
+}
+
+Test(pt, set_pte_under_a_table_in_the_wrong_area_panics)
+{
+	acquire_lock_pt(VM);
+	set_pte(VM, (pool(VM) + PUD_OFFSET) | 3, 0, ram_leaf(0));
+	pts_expect_halt("set_pte", "outside its table area");
+}
+
+Test(pt, set_pte_under_a_block_panics)
+{
+	acquire_lock_pt(VM);
+	set_pte(VM, ram_block(0), 0, ram_leaf(0));
+	pts_expect_halt("set_pte", "is not a table");
+}
+
+Test(pt, set_pte_and_set_pmd_check_vmid_and_addr)
+{
+	set_pte(NUM_PRINCIPALS, 0, 0, 1);
+	pts_expect_halt("set_pte", "vmid 17");
+	pts_boot();
+	set_pmd(VM, 0, 1ULL << 48, 1);
+	pts_expect_halt("set_pmd", "beyond 48 bits");
+}
+
+Test(pt, set_pte_without_the_lock_is_a_bug)
+{
+	set_pte(VM, 0, 0, 1);
+	pts_expect_halt("BUG", "not held");
+}
+
+/* The level-3 table link that maps @addr in VM's table (tables made). */
+static u64 pmd_for(u32 vmid, u64 addr)
+{
+	u64 pgd, pud, pmd;
+
+	acquire_lock_pt(vmid);
+	pgd = walk_pgd(vmid, get_pt_vttbr(vmid), addr, 1);
+	pud = walk_pud(vmid, pgd, addr, 1);
+	pmd = walk_pmd(vmid, pud, addr, 1);
+	release_lock_pt(vmid);
+	return pmd;
+}
+
+static u64 pud_for(u32 vmid, u64 addr)
+{
+	u64 pgd, pud;
+
+	acquire_lock_pt(vmid);
+	pgd = walk_pgd(vmid, get_pt_vttbr(vmid), addr, 1);
+	pud = walk_pud(vmid, pgd, addr, 1);
+	release_lock_pt(vmid);
+	return pud;
+}
+
+Test(pt, new_leaf_over_nothing_syncs_without_a_flush)
+{
+	u64 pmd = pmd_for(VM, 0x3000);
+	struct cv_hosted_counters c0 = pts_counters(), c1;
+
+	acquire_lock_pt(VM);
+	set_pte(VM, pmd, 0x3000, ram_leaf(3));
+	release_lock_pt(VM);
+	c1 = pts_counters();
+	cr_assert_gt(c1.pt_sync, c0.pt_sync);
+	cr_assert_eq(c1.tlb_flush_ipa[VM], c0.tlb_flush_ipa[VM]);
+	cr_assert_eq(c1.tlb_flush_vmid[VM], c0.tlb_flush_vmid[VM]);
+	cr_assert(pts_maps(VM, 0x3000, pts_ram_pa(3), 3));
+}
+
+Test(pt, changing_a_valid_leaf_flushes_its_ipa)
+{
+	u64 pmd = pmd_for(VM, 0x3000);
+	struct cv_hosted_counters c0, c1;
+
+	acquire_lock_pt(VM);
+	set_pte(VM, pmd, 0x3000, ram_leaf(3));
+	c0 = pts_counters();
+	set_pte(VM, pmd, 0x3abc, ram_leaf(4));
+	c1 = pts_counters();
+	release_lock_pt(VM);
+	cr_assert_eq(c1.tlb_flush_ipa[VM], c0.tlb_flush_ipa[VM] + 1);
+	cr_assert_eq(c1.last_flush_ipa[VM], 0x3000);
+	cr_assert_eq(c1.bad_flush, 0);
+	cr_assert(pts_maps(VM, 0x3000, pts_ram_pa(4), 3));
+}
+
+Test(pt, rewriting_the_same_leaf_does_not_flush)
+{
+	u64 pmd = pmd_for(VM, 0x3000);
+	struct cv_hosted_counters c0, c1;
+
+	acquire_lock_pt(VM);
+	set_pte(VM, pmd, 0x3000, ram_leaf(3));
+	c0 = pts_counters();
+	set_pte(VM, pmd, 0x3000, ram_leaf(3));
+	c1 = pts_counters();
+	release_lock_pt(VM);
+	cr_assert_eq(c1.tlb_flush_ipa[VM], c0.tlb_flush_ipa[VM]);
+}
+
+Test(pt, invalidating_a_leaf_flushes_its_ipa)
+{
+	u64 pmd = pmd_for(VM, 0x3000);
+	struct cv_hosted_counters c0, c1;
+
+	acquire_lock_pt(VM);
+	set_pte(VM, pmd, 0x3000, ram_leaf(3));
+	c0 = pts_counters();
+	set_pte(VM, pmd, 0x3000, PAGE_GUEST);
+	c1 = pts_counters();
+	cr_assert_eq(walk_pte(VM, pmd, 0x3000), PAGE_GUEST);
+	release_lock_pt(VM);
+	cr_assert_eq(c1.tlb_flush_ipa[VM], c0.tlb_flush_ipa[VM] + 1);
+	cr_assert(!pts_translate(VM, 0x3000).valid);
+}
+
+Test(pt, block_over_a_level3_table_flushes_the_vmid)
+{
+	u64 addr = 5 * PMD_SIZE + 0x7000;
+	u64 pmd = pmd_for(VM, addr), pud = pud_for(VM, addr);
+	struct cv_hosted_counters c0, c1;
+
+	acquire_lock_pt(VM);
+	set_pte(VM, pmd, addr, ram_leaf(3));
+	c0 = pts_counters();
+	set_pmd(VM, pud, addr, ram_block(1));
+	c1 = pts_counters();
+	release_lock_pt(VM);
+	cr_assert_eq(c1.tlb_flush_vmid[VM], c0.tlb_flush_vmid[VM] + 1);
+	cr_assert(pts_maps(VM, addr, cv_hosted_ram_base() + PMD_SIZE + 0x7000,
+			   2));
+}
+
+Test(pt, block_over_a_block_flushes_its_2mib_ipa)
+{
+	u64 addr = 5 * PMD_SIZE + 0x7000, pud = pud_for(VM, addr);
+	struct cv_hosted_counters c0, c1;
+
+	acquire_lock_pt(VM);
+	set_pmd(VM, pud, addr, ram_block(1));
+	c0 = pts_counters();
+	set_pmd(VM, pud, addr, ram_block(2));
+	c1 = pts_counters();
+	release_lock_pt(VM);
+	cr_assert_eq(c1.tlb_flush_ipa[VM], c0.tlb_flush_ipa[VM] + 1);
+	cr_assert_eq(c1.last_flush_ipa[VM], 5 * PMD_SIZE);
+	cr_assert_eq(c1.tlb_flush_vmid[VM], c0.tlb_flush_vmid[VM]);
+	cr_assert(pts_maps(VM, addr,
+			   cv_hosted_ram_base() + 2 * PMD_SIZE + 0x7000, 2));
+}
+
+/* ---- NPTWalk ---------------------------------------------------------- */
+
+Test(pt, set_npt_level3_maps_one_page)
+{
+	u64 addr = 0x123456000ULL;
+
+	acquire_lock_pt(VM);
+	set_npt(VM, addr, 3, ram_leaf(11));
+	cr_assert_eq(get_npt_level(VM, addr), 3);
+	cr_assert_eq(walk_npt(VM, addr + 0xfff), ram_leaf(11));
+	cr_assert_eq(get_npt_level(VM, addr + PAGE_SIZE), 0);
+	cr_assert_eq(walk_npt(VM, addr + PAGE_SIZE), 0);
+	release_lock_pt(VM);
+	pts_expect_running();
+	cr_assert(pts_maps(VM, addr + 0x44, pts_ram_pa(11) + 0x44, 3));
+	cr_assert(!pts_translate(VM, addr + PAGE_SIZE).valid);
+	cr_assert(!pts_translate(VM + 1, addr).valid); /* VMs apart */
+}
+
+Test(pt, set_npt_level2_maps_a_block_without_a_level3_table)
+{
+	u64 addr = 7 * PMD_SIZE + 0x3000;
+	u64 pmd0 = cv.npts[VM].pmd_next;
+
+	acquire_lock_pt(VM);
+	set_npt(VM, addr, 2, ram_block(4));
+	cr_assert_eq(get_npt_level(VM, 7 * PMD_SIZE), 2);
+	cr_assert_eq(walk_npt(VM, 8 * PMD_SIZE - 1), ram_block(4));
+	cr_assert_eq(get_npt_level(VM, 8 * PMD_SIZE), 0);
+	release_lock_pt(VM);
+	pts_expect_running();
+	cr_assert_eq(cv.npts[VM].pmd_next, pmd0);
+	cr_assert(pts_maps(VM, 7 * PMD_SIZE,
+			   cv_hosted_ram_base() + 4 * PMD_SIZE, 2));
+	cr_assert(pts_maps(VM, 8 * PMD_SIZE - PAGE_SIZE,
+			   cv_hosted_ram_base() + 5 * PMD_SIZE - PAGE_SIZE, 2));
+}
+
+Test(pt, level2_map_replaces_the_level3_mappings_of_its_range)
+{
+	u64 base = 9 * PMD_SIZE;
+
+	acquire_lock_pt(VM);
+	set_npt(VM, base + 0x1000, 3, ram_leaf(1));
+	set_npt(VM, base + 0x1ff000, 3, ram_leaf(2));
+	set_npt(VM, base, 2, ram_block(3));
+	cr_assert_eq(get_npt_level(VM, base + 0x1000), 2);
+	cr_assert_eq(walk_npt(VM, base + 0x1ff000), ram_block(3));
+	release_lock_pt(VM);
+	pts_expect_running();
+	cr_assert(pts_maps(VM, base + 0x1000,
+			   cv_hosted_ram_base() + 3 * PMD_SIZE + 0x1000, 2));
+	cr_assert(pts_maps(VM, base + 0x1ff000,
+			   cv_hosted_ram_base() + 3 * PMD_SIZE + 0x1ff000, 2));
+}
+
+Test(pt, level3_map_inside_a_block_panics)
+{
+	u64 base = 9 * PMD_SIZE;
+
+	acquire_lock_pt(VM);
+	set_npt(VM, base, 2, ram_block(3));
+	pts_expect_running();
+	set_npt(VM, base + 0x5000, 3, ram_leaf(1));
+	pts_expect_halt("set_npt", "inside a 2 MiB block");
+	cr_assert(pts_maps(VM, base + 0x5000,
+			   cv_hosted_ram_base() + 3 * PMD_SIZE + 0x5000, 2));
+}
+
+Test(pt, set_npt_other_levels_panic)
+{
+	acquire_lock_pt(VM);
+	set_npt(VM, 0, 1, ram_block(0));
+	pts_expect_halt("set_npt", "level 1 is not 2 or 3");
+	pts_boot();
+	acquire_lock_pt(VM);
+	set_npt(VM, 0, 4, ram_leaf(0));
+	pts_expect_halt("set_npt", "level 4 is not 2 or 3");
+	cr_assert_eq(entry(pool(VM), 0), 0);
+}
+
+Test(pt, set_npt_zero_pte_panics)
+{
+	acquire_lock_pt(VM);
+	set_npt(VM, 0x1000, 3, 0);
+	pts_expect_halt("set_npt", "zero pte");
+}
+
+Test(pt, set_npt_level2_table_descriptor_panics)
+{
+	acquire_lock_pt(VM);
+	set_npt(VM, 0, 2, pts_ram_pa(0) | PTE_TYPE_TABLE);
+	pts_expect_halt("set_npt", "table descriptor");
+}
+
+Test(pt, set_npt_misaligned_block_panics)
+{
+	acquire_lock_pt(VM);
+	set_npt(VM, 0, 2, (pts_ram_pa(1)) | PAGE_S2_RAM_BLOCK);
+	pts_expect_halt("set_npt", "not 2 MiB aligned");
+	cr_assert_eq(entry(pool(VM), 0), 0);
+}
+
+Test(pt, set_npt_pool_exhaustion_panics_and_links_nothing)
+{
+	u64 pud;
+
+	cv.npts[VM].pmd_next = pool(VM) + PT_POOL_PER_VM;
+	pud = pud_for(VM, 0x1000);
+	acquire_lock_pt(VM);
+	set_npt(VM, 0x1000, 3, ram_leaf(1));
+	pts_expect_halt("alloc_pmd_page", "exhausted");
+	cr_assert_eq(entry(pud, 0), 0);
+	cr_assert(!pts_translate(VM, 0x1000).valid);
+}
+
+Test(pt, guest_marker_reads_as_level_0)
+{
+	acquire_lock_pt(HOSTVISOR);
+	set_npt(HOSTVISOR, 0x2000, 3, PAGE_GUEST);
+	cr_assert_eq(get_npt_level(HOSTVISOR, 0x2000), 0);
+	cr_assert_eq(walk_npt(HOSTVISOR, 0x2000), PAGE_GUEST);
+	release_lock_pt(HOSTVISOR);
+	pts_expect_running();
+}
+
+Test(pt, unmapped_address_reads_as_level_0_and_allocates_nothing)
+{
+	struct npt before = cv.npts[VM];
+
+	acquire_lock_pt(VM);
+	cr_assert_eq(get_npt_level(VM, 0xabcdef000ULL), 0);
+	cr_assert_eq(walk_npt(VM, 0xabcdef000ULL), 0);
+	release_lock_pt(VM);
+	pts_expect_running();
+	cr_assert_eq(memcmp(&before, &cv.npts[VM], sizeof(before)), 0);
+}
+
+Test(pt, nptwalk_checks_vmid_and_addr)
+{
+	get_npt_level(17, 0);
+	pts_expect_halt("get_npt_level", "vmid 17");
+	pts_boot();
+	walk_npt(VM, 1ULL << 48);
+	pts_expect_halt("walk_npt", "beyond 48 bits");
+	pts_boot();
+	set_npt(VM, 1ULL << 50, 3, ram_leaf(0));
+	pts_expect_halt("set_npt", "beyond 48 bits");
+}
+
+Test(pt, nptwalk_without_the_lock_is_a_bug)
+{
+	set_npt(VM, 0, 3, ram_leaf(0));
+	pts_expect_halt("BUG", "not held");
+}
+
+Test(pt, nptwalk_when_halted_is_a_no_op)
+{
+	map_s2pt(VM, 0x1000, 3, ram_leaf(1));
+	acquire_lock_pt(VM);
+	pts_force_halt();
+	cr_assert_eq(get_npt_level(VM, 0x1000), 0);
+	cr_assert_eq(walk_npt(VM, 0x1000), 0);
+	set_npt(VM, 0x1000, 3, ram_leaf(2));
+	set_npt(VM, 0x1000, 7, 0); /* no panic reason replaces the first */
+	cr_assert_str_eq(cv_hosted_halt_reason(), "test: forced halt");
+	cr_assert(pts_maps(VM, 0x1000, pts_ram_pa(1), 3));
+}
+
+/* ---- NPTOps ----------------------------------------------------------- */
+
+Test(pt, nptops_take_and_release_the_table_lock)
+{
+	map_s2pt(VM, 0x4000, 3, ram_leaf(4));
+	cr_assert(!lock_held_by_me(NPT_ID + VM));
+	cr_assert_eq(walk_s2pt(VM, 0x4000), ram_leaf(4));
+	cr_assert(!lock_held_by_me(NPT_ID + VM));
+	cr_assert_eq(get_level_s2pt(VM, 0x4000), 3);
+	cr_assert(!lock_held_by_me(NPT_ID + VM));
+	map_s2pt(VM, 2 * PMD_SIZE, 2, ram_block(2));
+	cr_assert_eq(get_level_s2pt(VM, 2 * PMD_SIZE + 0x5000), 2);
+	cr_assert_eq(walk_s2pt(VM, 2 * PMD_SIZE + 0x5000), ram_block(2));
+	cr_assert_eq(get_level_s2pt(VM, 0x5000), 0);
+	cr_assert_eq(cv.locks[NPT_ID + VM].next, cv.locks[NPT_ID + VM].serving);
+	pts_expect_running();
+	cr_assert(pts_maps(VM, 0x4000, pts_ram_pa(4), 3));
+}
+
+Test(pt, nptops_check_vmid_and_addr)
+{
+	map_s2pt(NUM_PRINCIPALS, 0, 3, ram_leaf(0));
+	pts_expect_halt("map_s2pt", "vmid 17");
+	pts_boot();
+	walk_s2pt(VM, 1ULL << 48);
+	pts_expect_halt("walk_s2pt", "beyond 48 bits");
+	pts_boot();
+	get_level_s2pt(18, 0);
+	pts_expect_halt("get_level_s2pt", "vmid 18");
+}
+
+Test(pt, map_s2pt_bad_level_panics)
+{
+	map_s2pt(VM, 0, 0, ram_leaf(0));
+	pts_expect_halt("set_npt", "level 0 is not 2 or 3");
+}
+
+Test(pt, nptops_when_halted_are_no_ops)
+{
+	map_s2pt(VM, 0x4000, 3, ram_leaf(4));
+	pts_force_halt();
+	cr_assert_eq(walk_s2pt(VM, 0x4000), 0);
+	cr_assert_eq(get_level_s2pt(VM, 0x4000), 0);
+	map_s2pt(VM, 0x4000, 3, ram_leaf(5));
+	map_s2pt(VM, 0x8000, 3, ram_leaf(5));
+	clear_pfn_host(pts_ram_pfn(0));
+	cr_assert(pts_maps(VM, 0x4000, pts_ram_pa(4), 3));
+	cr_assert(!pts_translate(VM, 0x8000).valid);
+}
+
+Test(pt, corevisor_table_is_an_el2_stage1_table)
+{
+	u64 va = REMAP_START + 0x3000;
+
+	map_s2pt(COREVISOR, va, 3, pts_ram_pa(6) | PAGE_HYP);
+	pts_expect_running();
+	cr_assert(pts_maps(COREVISOR, va, pts_ram_pa(6), 3));
+	cr_assert_eq(walk_s2pt(COREVISOR, va), pts_ram_pa(6) | PAGE_HYP);
+	cr_assert_eq(get_pt_vttbr(COREVISOR), pool(COREVISOR));
+}
+
+Test(pt, clear_pfn_host_marks_a_mapped_host_page_guest)
+{
+	u64 pfn = pts_ram_pfn(12), addr = pfn * PAGE_SIZE;
+	struct cv_hosted_counters c0, c1;
+
+	map_s2pt(HOSTVISOR, addr, 3, addr | PAGE_S2_RAM);
+	cr_assert(pts_maps(HOSTVISOR, addr, addr, 3));
+	c0 = pts_counters();
+	clear_pfn_host(pfn);
+	c1 = pts_counters();
+	pts_expect_running();
+	cr_assert_eq(walk_s2pt(HOSTVISOR, addr), PAGE_GUEST);
+	cr_assert_eq(get_level_s2pt(HOSTVISOR, addr), 0);
+	cr_assert(!pts_translate(HOSTVISOR, addr).valid);
+	cr_assert_eq(c1.tlb_flush_ipa[HOSTVISOR],
+		     c0.tlb_flush_ipa[HOSTVISOR] + 1);
+	cr_assert_eq(c1.last_flush_ipa[HOSTVISOR], addr);
+	cr_assert(!lock_held_by_me(NPT_ID + HOSTVISOR));
+}
+
+Test(pt, clear_pfn_host_of_an_unmapped_page_changes_nothing)
+{
+	u64 pfn = pts_ram_pfn(12), addr = pfn * PAGE_SIZE;
+	struct npt before;
+
+	map_s2pt(HOSTVISOR, addr + PAGE_SIZE, 3,
+		 (addr + PAGE_SIZE) | PAGE_S2_RAM);
+	before = cv.npts[HOSTVISOR];
+	clear_pfn_host(pfn);
+	clear_pfn_host(pts_ram_pfn(1ULL << 20)); /* no tables at all there */
+	pts_expect_running();
+	cr_assert_eq(walk_s2pt(HOSTVISOR, addr), 0);
+	cr_assert_eq(memcmp(&before, &cv.npts[HOSTVISOR], sizeof(before)), 0);
+	cr_assert(pts_maps(HOSTVISOR, addr + PAGE_SIZE, addr + PAGE_SIZE, 3));
+}
+
+Test(pt, clear_pfn_host_of_a_block_mapped_page_panics)
+{
+	u64 base = cv_hosted_ram_base();
+
+	map_s2pt(HOSTVISOR, base, 2, base | PAGE_S2_RAM_BLOCK);
+	clear_pfn_host(base / PAGE_SIZE + 3);
+	pts_expect_halt("set_npt", "inside a 2 MiB block");
+}
+
+Test(pt, clear_pfn_host_out_of_range_panics)
+{
+	clear_pfn_host(KVM_PFN_SPACE);
+	pts_expect_halt("clear_pfn_host", "out of range");
+}
+
+/* ---- Boot helpers ----------------------------------------------------- */
+
+Test(pt, boot_lays_out_one_pool_per_principal)
+{
+	u64 base = cv_hosted_reserved_base();
+
+	for (u32 v = HOSTVISOR; v <= COREVISOR; v++) {
+		cr_assert_eq(pool(v), base + v * PT_POOL_PER_VM);
+		cr_assert_eq(cv.npts[v].pgd_next, pool(v) + PGD_OFFSET);
+		cr_assert_eq(cv.npts[v].pud_next, pool(v) + PUD_OFFSET);
+		cr_assert_eq(cv.npts[v].pmd_next, pool(v) + PMD_OFFSET);
+		if (v == COREVISOR)
+			cr_assert_eq(get_pt_vttbr(v), pool(v));
+		else
+			cr_assert_eq(get_pt_vttbr(v), pool(v) | (u64)v << 48);
+	}
+	pts_expect_running();
+}
+
+Test(pt, get_pt_vttbr_bad_vmid_panics_and_halted_is_zero)
+{
+	cr_assert_eq(get_pt_vttbr(17), 0);
+	pts_expect_halt("get_pt_vttbr", "vmid 17");
+	cr_assert_eq(get_pt_vttbr(VM), 0);
+}
+
+Test(pt, init_npt_gives_an_empty_table)
+{
+	u64 p = pool(VM);
+
+	map_s2pt(VM, 0x1000, 3, ram_leaf(1));
+	init_npt(VM, p);
+	pts_expect_running();
+	cr_assert(!pts_translate(VM, 0x1000).valid);
+	cr_assert_eq(entry(p, 0), 0);
+	cr_assert_eq(cv.npts[VM].pgd_next, p + PGD_OFFSET);
+	cr_assert_eq(cv.npts[VM].pmd_next, p + PMD_OFFSET);
+}
+
+Test(pt, init_npt_bad_arguments_panic)
+{
+	init_npt(17, pool(VM));
+	pts_expect_halt("init_npt", "vmid 17");
+	pts_boot();
+	init_npt(VM, pool(VM) + 8);
+	pts_expect_halt("init_npt", "unusable");
+	pts_boot();
+	init_npt(VM, KVM_PHYS_SIZE - PAGE_SIZE);
+	pts_expect_halt("init_npt", "unusable");
+	pts_boot();
+	init_npt(VM, PTS_MMIO_PA);
+	pts_expect_halt("init_npt", "is not memory");
+}
+
+Test(pt, init_npt_when_halted_is_a_no_op)
+{
+	struct npt before = cv.npts[VM];
+
+	pts_force_halt();
+	init_npt(VM, pool(VM + 1));
+	cr_assert_eq(memcmp(&before, &cv.npts[VM], sizeof(before)), 0);
+}
