@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: MIT
+/*
+ * BootOps: VM registration, boot images and SMMU/IO set-up (the sealing
+ * calls are in seal.c). Each function follows its _spec0: take the VM's
+ * info lock, check the VM/vCPU state, call the layer below. Arguments the
+ * host controls are checked first (the spec's `rely` lines and
+ * TrapDispatcher's checks); a bad one panics with the call and the value.
+ */
+#include <cv/boot.h>
+#include <cv/mem.h>
+#include <cv/panic.h>
+#include <cv/pt.h>
+#include <cv/pte.h>
+#include <cv/spt.h>
+#include <corevisor/sealed.h>
+
+#include "boot_internal.h"
+
+/* AbstractMachine shared_kvm / shared_vcpu: slots of the shared area. */
+u64 get_shared_kvm(u32 vmid)
+{
+	if (halted())
+		return 0;
+	if (!is_vmid(vmid)) {
+		panic("get_shared_kvm: vmid %u out of range", vmid);
+		return 0;
+	}
+	return cv.shared_base + CV_SHARED_KVM_OFFSET(vmid);
+}
+
+u64 get_shared_vcpu(u32 vmid, u32 vcpuid)
+{
+	if (halted())
+		return 0;
+	if (!is_vmid(vmid) || !is_vcpu(vcpuid)) {
+		panic("get_shared_vcpu: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return 0;
+	}
+	return cv.shared_base + CV_SHARED_VCPU_OFFSET(vmid, vcpuid);
+}
+
+/*
+ * search_load_info_spec0: the remap address of guest address @addr if a
+ * load info of VM @vmid covers it (the last one that does), else 0.
+ */
+u64 search_load_info(u32 vmid, u64 addr)
+{
+	struct vm_info *info;
+	u64 ret = 0;
+
+	if (halted())
+		return 0;
+	if (!is_vmid(vmid)) {
+		panic("search_load_info: vmid %u out of range", vmid);
+		return 0;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	for (u32 i = 0; i < info->next_load_info && i < MAX_LOAD_INFO_NUM;
+	     i++) {
+		u64 base = info->load_addr[i], size = info->load_size[i];
+
+		if (addr >= base && addr < base + size)
+			ret = addr - base + info->remap_addr[i];
+	}
+	release_lock_vm(vmid);
+	return check64(ret);
+}
+
+/* set_vcpu_active_spec0: a READY vCPU of a VERIFIED VM starts running. */
+void set_vcpu_active(u32 vmid, u32 vcpuid)
+{
+	struct vm_info *info;
+
+	if (halted())
+		return;
+	if (!is_vmid(vmid) || !is_vcpu(vcpuid)) {
+		panic("set_vcpu_active: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	if (info->state != VERIFIED || info->vcpu_state[vcpuid] != READY) {
+		panic("set_vcpu_active: vm %u state %u vcpu %u state %u", vmid,
+		      info->state, vcpuid, info->vcpu_state[vcpuid]);
+		return;
+	}
+	info->vcpu_state[vcpuid] = ACTIVE;
+	release_lock_vm(vmid);
+}
+
+/* set_vcpu_inactive_spec0: an ACTIVE vCPU stops running. */
+void set_vcpu_inactive(u32 vmid, u32 vcpuid)
+{
+	struct vm_info *info;
+
+	if (halted())
+		return;
+	if (!is_vmid(vmid) || !is_vcpu(vcpuid)) {
+		panic("set_vcpu_inactive: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	if (info->vcpu_state[vcpuid] != ACTIVE) {
+		panic("set_vcpu_inactive: vm %u vcpu %u state %u not ACTIVE",
+		      vmid, vcpuid, info->vcpu_state[vcpuid]);
+		return;
+	}
+	info->vcpu_state[vcpuid] = READY;
+	release_lock_vm(vmid);
+}
+
+/*
+ * register_vcpu_spec0, as corrected by the README: the VM must be READY
+ * and the vCPU UNUSED (SeKVM's C let a vCPU be registered twice).
+ */
+void register_vcpu(u32 vmid, u32 vcpuid)
+{
+	struct vm_info *info;
+
+	if (halted())
+		return;
+	if (!is_vmid(vmid) || !is_vcpu(vcpuid)) {
+		panic("register_vcpu: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	if (info->state != READY || info->vcpu_state[vcpuid] != UNUSED) {
+		panic("register_vcpu: vm %u state %u vcpu %u state %u", vmid,
+		      info->state, vcpuid, info->vcpu_state[vcpuid]);
+		return;
+	}
+	info->vcpu[vcpuid] = get_shared_vcpu(vmid, vcpuid);
+	info->vcpu_state[vcpuid] = READY;
+	shadow_ctxt(vmid, vcpuid)->regs[DIRTY] = INVALID64;
+	release_lock_vm(vmid);
+}
+
+/* register_kvm_spec0: a fresh vmid, its VM READY. Returns the vmid. */
+u32 register_kvm(void)
+{
+	struct vm_info *info;
+	u32 vmid;
+
+	if (halted())
+		return 0;
+	vmid = gen_vmid();
+	if (halted())
+		return 0;
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	if (info->state != UNUSED) {
+		panic("register_kvm: vm %u state %u not UNUSED", vmid,
+		      info->state);
+		return 0;
+	}
+	info->kvm = get_shared_kvm(vmid);
+	info->state = READY;
+	release_lock_vm(vmid);
+	return check(vmid);
+}
+
+/*
+ * set_boot_info_spec0: record image @load_addr/@size of a READY VM and
+ * reserve remap space for it. Returns its load index; MAX_LOAD_INFO_NUM
+ * (and nothing recorded) when the VM has all its load infos already.
+ */
+u32 set_boot_info(u32 vmid, u64 load_addr, u64 size)
+{
+	struct vm_info *info;
+	u32 idx;
+	u64 remap;
+
+	if (halted())
+		return 0;
+	if (!is_vmid(vmid) || !is_addr(load_addr) || !is_addr(size)) {
+		panic("set_boot_info: bad args vm %u addr 0x%llx size 0x%llx",
+		      vmid, ULL(load_addr), ULL(size));
+		return 0;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	if (info->state != READY) {
+		panic("set_boot_info: vm %u state %u not READY", vmid,
+		      info->state);
+		return 0;
+	}
+	idx = info->next_load_info;
+	if (idx >= MAX_LOAD_INFO_NUM) {
+		release_lock_vm(vmid);
+		return check(idx);
+	}
+	info->next_load_info = idx + 1;
+	remap = alloc_remap_addr((size + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (halted())
+		return 0;
+	info->load_addr[idx] = load_addr;
+	info->load_size[idx] = size;
+	info->remap_addr[idx] = remap;
+	info->mapped_pages[idx] = 0;
+	release_lock_vm(vmid);
+	return check(idx);
+}
+
+/*
+ * remap_vm_image_spec0: map host page @pfn as the next page of image
+ * @load_idx in the core's remap area. Pages past the image's size and
+ * indexes past the VM's load infos are ignored, as in the spec.
+ *
+ * Strengthening: @pfn must be memory of a boot region. The core's table
+ * maps it as normal cacheable memory; a device page mapped that way could
+ * be read speculatively. Such an image could never load anyway:
+ * unmap_and_load_vm_image only moves region pages to a VM.
+ */
+void remap_vm_image(u32 vmid, u64 pfn, u32 load_idx)
+{
+	struct vm_info *info;
+	u64 size, mapped, target;
+
+	if (halted())
+		return;
+	if (!is_vmid(vmid) || !is_load_idx(load_idx) || !is_pfn(pfn)) {
+		panic("remap_vm_image: bad args vm %u pfn 0x%llx index %u",
+		      vmid, ULL(pfn), load_idx);
+		return;
+	}
+	if (mem_region_search(pfn * PAGE_SIZE) == INVALID) {
+		panic("remap_vm_image: vm %u pfn 0x%llx is not memory", vmid,
+		      ULL(pfn));
+		return;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	if (info->state != READY) {
+		panic("remap_vm_image: vm %u state %u not READY", vmid,
+		      info->state);
+		return;
+	}
+	if (load_idx < info->next_load_info) {
+		size = info->load_size[load_idx];
+		mapped = info->mapped_pages[load_idx];
+		target = info->remap_addr[load_idx] + mapped * PAGE_SIZE;
+		if (mapped < (size + PAGE_SIZE - 1) / PAGE_SIZE) {
+			map_s2pt(COREVISOR, target, 3,
+				 (pfn * PAGE_SIZE) | PAGE_HYP);
+			if (halted())
+				return;
+			info->mapped_pages[load_idx] = mapped + 1;
+		}
+	}
+	release_lock_vm(vmid);
+}
+
+/*
+ * verify_and_load_images_spec: move every image of a READY VM into it and
+ * check its signature; then the VM is VERIFIED. Any failure panics.
+ */
+void verify_and_load_images(u32 vmid)
+{
+	struct vm_info *info;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid)) {
+		panic("verify_and_load_images: vmid %u is not a VM", vmid);
+		return;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	if (info->state != READY) {
+		panic("verify_and_load_images: vm %u state %u not READY", vmid,
+		      info->state);
+		return;
+	}
+	for (u32 i = 0; i < info->next_load_info && i < MAX_LOAD_INFO_NUM;
+	     i++) {
+		const char *why;
+
+		unmap_and_load_vm_image(vmid, info->load_addr[i],
+					info->remap_addr[i],
+					info->mapped_pages[i]);
+		if (halted())
+			return;
+		why = image_check(vmid, info->remap_addr[i]);
+		if (why) {
+			panic("verify_and_load_images: vm %u image %u: %s",
+			      vmid, i, why);
+			return;
+		}
+	}
+	info->state = VERIFIED;
+	release_lock_vm(vmid);
+}
+
+/*
+ * The SMMU calls refuse to change a VERIFIED VM's devices: their tables
+ * are set up while the VM boots (alloc/map/clear/assign_smmu_spec0).
+ */
+static bool smmu_locked_out(const char *who, u32 vmid)
+{
+	u32 state = locked_info(vmid)->state;
+
+	if (is_vm(vmid) && state == VERIFIED) {
+		panic("%s: vm %u is VERIFIED", who, vmid);
+		return true;
+	}
+	return false;
+}
+
+/* alloc_smmu_spec0: an empty table for context bank @cbndx of SMMU @index. */
+void alloc_smmu(u32 vmid, u32 cbndx, u32 index)
+{
+	if (halted())
+		return;
+	if (!is_vmid(vmid) || !is_smmu(index) || !is_smmu_cfg(cbndx)) {
+		panic("alloc_smmu: bad args vm %u cbndx %u index %u", vmid,
+		      cbndx, index);
+		return;
+	}
+	acquire_lock_vm(vmid);
+	if (smmu_locked_out("alloc_smmu", vmid))
+		return;
+	init_spt(cbndx, index);
+	release_lock_vm(vmid);
+}
+
+/*
+ * assign_smmu_spec0: give host page @pfn to VM @vmid at @gfn for its
+ * device. A host (vmid 0) or core request does nothing.
+ *
+ * The high-level assign_smmu_spec panics unless the VM is VERIFIED, the
+ * opposite of its _spec0 and of map_smmu; with it no page could ever be
+ * both assigned and mapped. corevisor follows _spec0 (and SeKVM's C).
+ */
+void assign_smmu(u32 vmid, u64 pfn, u64 gfn)
+{
+	if (halted())
+		return;
+	if (!is_vmid(vmid) || !is_gfn(gfn) || !is_pfn(pfn)) {
+		panic("assign_smmu: bad args vm %u pfn 0x%llx gfn 0x%llx", vmid,
+		      ULL(pfn), ULL(gfn));
+		return;
+	}
+	acquire_lock_vm(vmid);
+	if (is_vm(vmid)) {
+		if (smmu_locked_out("assign_smmu", vmid))
+			return;
+		assign_pfn_to_smmu(vmid, gfn, pfn);
+		if (halted())
+			return;
+	}
+	release_lock_vm(vmid);
+}
+
+/* map_smmu_spec0: map @iova to @pte in (@index, @cbndx) for VM @vmid. */
+void map_smmu(u32 vmid, u32 cbndx, u32 index, u64 iova, u64 pte)
+{
+	if (halted())
+		return;
+	if (!is_vmid(vmid) || !is_smmu(index) || !is_smmu_cfg(cbndx) ||
+	    !is_smmu_addr(iova)) {
+		panic("map_smmu: bad args vm %u cbndx %u index %u iova 0x%llx",
+		      vmid, cbndx, index, ULL(iova));
+		return;
+	}
+	acquire_lock_vm(vmid);
+	if (smmu_locked_out("map_smmu", vmid))
+		return;
+	update_smmu_page(vmid, cbndx, index, iova, pte);
+	if (halted())
+		return;
+	release_lock_vm(vmid);
+}
+
+/* clear_smmu_spec0: unmap @iova from (@index, @cbndx). */
+void clear_smmu(u32 vmid, u32 cbndx, u32 index, u64 iova)
+{
+	if (halted())
+		return;
+	if (!is_vmid(vmid) || !is_smmu(index) || !is_smmu_cfg(cbndx) ||
+	    !is_smmu_addr(iova)) {
+		panic("clear_smmu: bad args vm %u cbndx %u index %u iova "
+		      "0x%llx",
+		      vmid, cbndx, index, ULL(iova));
+		return;
+	}
+	acquire_lock_vm(vmid);
+	if (smmu_locked_out("clear_smmu", vmid))
+		return;
+	unmap_smmu_page(cbndx, index, iova);
+	if (halted())
+		return;
+	release_lock_vm(vmid);
+}
+
+/* map_io_spec0: map device page @pa at @gpa in a READY VM. */
+void map_io(u32 vmid, u64 gpa, u64 pa)
+{
+	struct vm_info *info;
+
+	if (halted())
+		return;
+	if (!is_vmid(vmid) || !is_addr(gpa) || !is_addr(pa)) {
+		panic("map_io: bad args vm %u gpa 0x%llx pa 0x%llx", vmid,
+		      ULL(gpa), ULL(pa));
+		return;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	if (info->state != READY) {
+		panic("map_io: vm %u state %u not READY", vmid, info->state);
+		return;
+	}
+	map_vm_io(vmid, gpa, pa);
+	if (halted())
+		return;
+	release_lock_vm(vmid);
+}
+
+/* is_inc_exe_spec0: 1 once the VM's state was restored from sealed state. */
+u32 is_inc_exe(u32 vmid)
+{
+	u32 inc;
+
+	if (halted())
+		return 0;
+	if (!is_vmid(vmid)) {
+		panic("is_inc_exe: vmid %u out of range", vmid);
+		return 0;
+	}
+	acquire_lock_vm(vmid);
+	inc = locked_info(vmid)->inc_exe;
+	release_lock_vm(vmid);
+	return check(inc);
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TrapDispatcher host_hvc_dispatcher: the host's hypercalls. The argument
+ * checks are TrapDispatcherSpec's, call for call; corevisor's own calls
+ * (and the sealing calls the spec's dispatcher leaves out) check what the
+ * callee's `rely` lines require. A failed check panics before anything
+ * changes.
+ *
+ * Calls whose layers are not built yet (VCPU_RUN and the timer: VCPUOps
+ * and the world switch; SMMU_*: MmioOps; CLEAR_VM_S2_RANGE and
+ * PHYS_ADDR_IOREMAP: MemHandler; ENABLE_S2_TRANS: the EL2 boot path;
+ * BOOT_FROM_SAVED_VM, which has no spec function) check their arguments
+ * where the spec does and then return INVALID64. The EL2 port extends this
+ * file as those layers land.
+ */
+#include <corevisor/abi.h>
+#include <corevisor/constants.h>
+#include <cv/boot.h>
+#include <cv/panic.h>
+#include <cv/pte.h>
+#include <cv/trap.h>
+
+#define ULL(x) ((unsigned long long)(x))
+
+/* Panic: @name's arguments failed TrapDispatcher's checks. */
+static void bad_args(const char *name, const u64 a[6])
+{
+	panic("host_hvc: %s bad args 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx", name,
+	      ULL(a[1]), ULL(a[2]), ULL(a[3]), ULL(a[4]), ULL(a[5]));
+}
+
+/* @a + @b < @limit without wrapping (the spec's unbounded arithmetic). */
+static bool sum_below(u64 a, u64 b, u64 limit)
+{
+	return a < limit && b < limit - a;
+}
+
+static bool vm_arg(u64 v)
+{
+	return v > HOSTVISOR && v < COREVISOR;
+}
+
+static bool vcpu_arg(u64 v)
+{
+	return v < VCPU_PER_VM;
+}
+
+/*
+ * The calls of BootOps. Returns false when @a[0] is not one of them.
+ * *ret is the call's result (0 for a call without one).
+ */
+static bool boot_call(const u64 a[6], u64 *ret)
+{
+	const char *bad = NULL;
+
+	*ret = 0;
+	switch (a[0]) {
+	case HVC_SET_BOOT_INFO:
+		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE ||
+		    a[3] >= KVM_PHYS_SIZE ||
+		    !sum_below(a[2], a[3], KVM_PHYS_SIZE))
+			bad = "SET_BOOT_INFO";
+		else
+			*ret = set_boot_info((u32)a[1], a[2], a[3]);
+		break;
+	case HVC_REMAP_VM_IMAGE:
+		if (!vm_arg(a[1]) || a[2] >= KVM_PFN_SPACE ||
+		    a[3] >= MAX_LOAD_INFO_NUM)
+			bad = "REMAP_VM_IMAGE";
+		else
+			remap_vm_image((u32)a[1], a[2], (u32)a[3]);
+		break;
+	case HVC_VERIFY_VM_IMAGES:
+		if (!vm_arg(a[1]))
+			bad = "VERIFY_VM_IMAGES";
+		else
+			verify_and_load_images((u32)a[1]);
+		break;
+	case HVC_REGISTER_KVM:
+		*ret = register_kvm();
+		break;
+	case HVC_REGISTER_VCPU:
+		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
+			bad = "REGISTER_VCPU";
+		else
+			register_vcpu((u32)a[1], (u32)a[2]);
+		break;
+	case HVC_VCPU_ACTIVE:
+		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
+			bad = "VCPU_ACTIVE";
+		else
+			set_vcpu_active((u32)a[1], (u32)a[2]);
+		break;
+	case HVC_IS_INC_EXE:
+		if (!vm_arg(a[1]))
+			bad = "IS_INC_EXE";
+		else
+			*ret = is_inc_exe((u32)a[1]);
+		break;
+	case HVC_MAP_IO:
+		if (!vm_arg(a[1]) || a[2] >= KVM_ADDR_SPACE ||
+		    a[3] >= KVM_PHYS_SIZE)
+			bad = "MAP_IO";
+		else
+			map_io((u32)a[1], a[2], a[3]);
+		break;
+	case HVC_ASSIGN_SMMU:
+		/* vmid 0 (a host device) is a no-op, as in assign_smmu_spec0.
+		 */
+		if (a[1] >= COREVISOR || a[2] >= KVM_PFN_SPACE ||
+		    a[3] >= KVM_GFN_SPACE)
+			bad = "ASSIGN_SMMU";
+		else
+			assign_smmu((u32)a[1], a[2], a[3]);
+		break;
+	case HVC_ENCRYPT_BUF:
+		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE ||
+		    a[3] >= KVM_PHYS_SIZE)
+			bad = "ENCRYPT_BUF";
+		else
+			save_encrypt_buf((u32)a[1], a[2], a[3]);
+		break;
+	case HVC_DECRYPT_BUF:
+		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE)
+			bad = "DECRYPT_BUF";
+		else
+			load_decrypt_buf((u32)a[1], a[2]);
+		break;
+	case HVC_SAVE_CRYPT_VCPU:
+		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
+			bad = "SAVE_CRYPT_VCPU";
+		else
+			save_encrypted_vcpu((u32)a[1], (u32)a[2]);
+		break;
+	case HVC_LOAD_CRYPT_VCPU:
+		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
+			bad = "LOAD_CRYPT_VCPU";
+		else
+			load_encrypted_vcpu((u32)a[1], (u32)a[2]);
+		break;
+	default:
+		return false;
+	}
+	if (bad)
+		bad_args(bad, a);
+	return true;
+}
+
+/*
+ * Calls of layers not built yet: TrapDispatcher's checks, then INVALID64.
+ * Returns false when @a[0] is not one of them.
+ */
+static bool pending_call(const u64 a[6], u64 *ret)
+{
+	const char *bad = NULL;
+
+	*ret = INVALID64;
+	switch (a[0]) {
+	case HVC_CLEAR_VM_S2_RANGE: /* MemHandler clear_vm_stage2_range */
+		if (!vm_arg(a[1]) || a[2] >= KVM_ADDR_SPACE ||
+		    a[3] >= KVM_ADDR_SPACE)
+			bad = "CLEAR_VM_S2_RANGE";
+		break;
+	case HVC_PHYS_ADDR_IOREMAP: /* MemHandler kvm_phys_addr_ioremap */
+		if (a[1] > COREVISOR ||
+		    !sum_below(a[2], a[4], KVM_ADDR_SPACE) ||
+		    !sum_below(a[3], a[4], KVM_PHYS_SIZE))
+			bad = "PHYS_ADDR_IOREMAP";
+		break;
+	case HVC_SMMU_FREE_PGD: /* MmioOps el2_free_smmu_pgd */
+		if (a[1] >= SMMU_NUM_CTXT_BANKS || a[2] >= SMMU_NUM)
+			bad = "SMMU_FREE_PGD";
+		break;
+	case HVC_SMMU_ALLOC_PGD: /* MmioOps el2_alloc_smmu_pgd */
+		if (a[1] >= SMMU_NUM_CTXT_BANKS || a[2] >= COREVISOR ||
+		    a[3] >= SMMU_NUM)
+			bad = "SMMU_ALLOC_PGD";
+		break;
+	case HVC_SMMU_LPAE_MAP: /* MmioOps el2_arm_lpae_map */
+		/* x3 is the attributes: no output-address bits allowed. */
+		if (a[1] >= KVM_PHYS_SIZE || a[2] >= KVM_PHYS_SIZE ||
+		    a[3] >= 0x7fffffffffffffffULL || phys_page(a[3]) != 0 ||
+		    a[4] >= SMMU_NUM_CTXT_BANKS || a[5] >= SMMU_NUM)
+			bad = "SMMU_LPAE_MAP";
+		break;
+	case HVC_SMMU_LPAE_IOVA_TO_PHYS: /* MmioOps */
+	case HVC_SMMU_CLEAR:		 /* MmioOps el2_arm_lpae_clear */
+		if (a[1] >= KVM_PHYS_SIZE || a[2] >= SMMU_NUM_CTXT_BANKS ||
+		    a[3] >= SMMU_NUM)
+			bad = a[0] == HVC_SMMU_CLEAR ? "SMMU_CLEAR"
+						     : "SMMU_LPAE_IOVA_TO_PHYS";
+		break;
+	case HVC_TIMER_SET_CNTVOFF:  /* VCPUOps timer_set_cntvoff */
+	case HVC_VCPU_RUN:	     /* VCPUOps / CtxtSwitch */
+	case HVC_ENABLE_S2_TRANS:    /* the EL2 boot path */
+	case HVC_BOOT_FROM_SAVED_VM: /* no spec function */
+		break;
+	default:
+		return false;
+	}
+	if (bad)
+		bad_args(bad, a);
+	return true;
+}
+
+u64 host_hvc_dispatch(const u64 args[6])
+{
+	u64 ret;
+
+	if (halted())
+		return 0;
+	if (args[0] == HVC_NOOP)
+		return 0;
+	if (boot_call(args, &ret) || pending_call(args, &ret))
+		return halted() ? 0 : ret;
+	/* The spec's dispatcher ignores numbers it does not know. */
+	return INVALID64;
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libsodium behind core/include/cv/crypto.h. Only libsodium calls: this
+ * file also builds for the EL2 image against Debian's arm64 libsodium.a,
+ * where there is no libc to speak of. The functions used need neither
+ * sodium_init() (they fall back to the portable implementations) nor any
+ * randomness.
+ */
+#include <sodium.h>
+
+#include <cv/crypto.h>
+
+_Static_assert(sizeof(crypto_sign_state) <= CV_SIG_STATE_BYTES,
+	       "cv_sig_state too small for crypto_sign_state");
+_Static_assert(_Alignof(crypto_sign_state) <= 16,
+	       "cv_sig_state under-aligned for crypto_sign_state");
+_Static_assert(crypto_sign_BYTES == CV_SIG_BYTES, "signature size");
+_Static_assert(crypto_sign_PUBLICKEYBYTES == CV_SIG_PK_BYTES, "key size");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == CV_AEAD_KEY_BYTES,
+	       "AEAD key size");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ==
+		       CV_AEAD_NONCE_BYTES,
+	       "AEAD nonce size");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == CV_AEAD_TAG_BYTES,
+	       "AEAD tag size");
+
+static crypto_sign_state *sig_state(struct cv_sig_state *st)
+{
+	return (crypto_sign_state *)st->opaque;
+}
+
+void cv_sig_init(struct cv_sig_state *st)
+{
+	crypto_sign_init(sig_state(st));
+}
+
+void cv_sig_update(struct cv_sig_state *st, const void *buf, size_t len)
+{
+	crypto_sign_update(sig_state(st), buf, len);
+}
+
+bool cv_sig_verify(const struct cv_sig_state *st, const u8 sig[CV_SIG_BYTES],
+		   const u8 pk[CV_SIG_PK_BYTES])
+{
+	/* final_verify consumes the hash state: work on a copy. */
+	crypto_sign_state copy = *(const crypto_sign_state *)st->opaque;
+	bool ok = crypto_sign_final_verify(&copy, sig, pk) == 0;
+
+	sodium_memzero(&copy, sizeof(copy));
+	return ok;
+}
+
+void cv_aead_seal(void *dst, const void *src, size_t len, const void *ad,
+		  size_t adlen, const u8 nonce[CV_AEAD_NONCE_BYTES],
+		  const u8 key[CV_AEAD_KEY_BYTES], u8 tag[CV_AEAD_TAG_BYTES])
+{
+	crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
+		dst, tag, NULL, src, len, ad, adlen, NULL, nonce, key);
+}
+
+bool cv_aead_open(void *dst, const void *src, size_t len, const void *ad,
+		  size_t adlen, const u8 nonce[CV_AEAD_NONCE_BYTES],
+		  const u8 key[CV_AEAD_KEY_BYTES],
+		  const u8 tag[CV_AEAD_TAG_BYTES])
+{
+	return crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+		       dst, NULL, src, len, tag, ad, adlen, nonce, key) == 0;
+}

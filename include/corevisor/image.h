@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * corevisor's signed VM image (docs/image-format.md).
+ *
+ * What the host loads at a VM's load address (HVC_SET_BOOT_INFO's size
+ * covers all of it) is the payload followed by a fixed trailer:
+ *
+ *   [ payload: payload_len bytes ][ struct cv_image_trailer: 96 bytes ]
+ *
+ * The trailer carries an Ed25519ph signature (RFC 8032, SHA-512 prehash)
+ * of the message
+ *
+ *   struct cv_image_signed_header (64 bytes) || payload
+ *
+ * which binds the domain string, format version, flags, payload length and
+ * the guest address the payload is loaded at. The core verifies it against
+ * each of its trusted keys. All integers are little-endian.
+ */
+#ifndef COREVISOR_IMAGE_H
+#define COREVISOR_IMAGE_H
+
+#include <stdint.h>
+
+#define CV_IMAGE_MAGIC "CVIMAGE1" /* 8 bytes, no terminator stored */
+#define CV_IMAGE_MAGIC_LEN 8U
+#define CV_IMAGE_VERSION 1U
+#define CV_IMAGE_FLAGS_KNOWN 0U /* no flags defined: must be 0 */
+#define CV_IMAGE_DOMAIN "corevisor signed VM image v1"
+#define CV_IMAGE_DOMAIN_LEN 32U /* field size; the string is 0-padded */
+#define CV_IMAGE_SIG_BYTES 64U
+#define CV_IMAGE_PK_BYTES 32U
+
+/* At the image's end: bytes [size - 96, size) of what the host loaded. */
+struct cv_image_trailer {
+	uint8_t magic[CV_IMAGE_MAGIC_LEN]; /* CV_IMAGE_MAGIC */
+	uint32_t version;		   /* CV_IMAGE_VERSION */
+	uint32_t flags;			   /* CV_IMAGE_FLAGS_KNOWN bits only */
+	uint64_t payload_len;		   /* == loaded size - 96 */
+	uint64_t load_addr;		   /* guest IPA it was signed for */
+	uint8_t sig[CV_IMAGE_SIG_BYTES];   /* Ed25519ph, see above */
+};
+#define CV_IMAGE_TRAILER_BYTES 96U
+
+/* The first 64 bytes of the signed message (never stored in the image). */
+struct cv_image_signed_header {
+	char domain[CV_IMAGE_DOMAIN_LEN]; /* CV_IMAGE_DOMAIN, 0-padded */
+	uint32_t version;
+	uint32_t flags;
+	uint64_t payload_len;
+	uint64_t load_addr;
+	uint64_t reserved; /* 0 */
+};
+#define CV_IMAGE_SIGNED_HEADER_BYTES 64U
+
+_Static_assert(sizeof(struct cv_image_trailer) == CV_IMAGE_TRAILER_BYTES,
+	       "image trailer layout");
+_Static_assert(sizeof(struct cv_image_signed_header) ==
+		       CV_IMAGE_SIGNED_HEADER_BYTES,
+	       "signed header layout");
+
+#endif
