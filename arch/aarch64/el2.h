@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arch/aarch64 internals: what the boot path, the trap handlers and the
+ * arch contract (cv/arch.h) share. Nothing in core/ includes this.
+ */
+#ifndef ARCH_EL2_H
+#define ARCH_EL2_H
+
+#include <corevisor/constants.h>
+#include <cv/state.h>
+#include <cv/types.h>
+
+#define EL2_STACK_SIZE 32768
+#define EL2_STACK_SIZE_SHIFT 15
+
+/* Registers saved on the EL2 stack by every exception entry (entry.S). */
+struct el2_frame {
+	u64 x[31];
+	u64 sp_el0_unused;
+	u64 elr;
+	u64 spsr;
+};
+#define EL2_FRAME_SIZE (34 * 8)
+
+/* What the DTB told us about the board (fdt.c). */
+#define EL2_MAX_CPUS TOTAL_CPU
+struct platform {
+	u64 dtb_pa;
+	u64 dtb_size;
+	u32 nregions;
+	struct memblock regions[MAX_MEMBLOCK_NUM];
+	u64 uart_base;
+	u64 gicd_base, gicd_size;
+	u64 gicr_base, gicr_size; /* GICv3 redistributors, or GICC for v2 */
+	u32 gic_version;
+	bool psci_smc; /* PSCI conduit: SMC (else HVC, which EL2 cannot use) */
+	u32 ncpus;
+	u64 mpidr[EL2_MAX_CPUS];
+	u64 host_entry; /* /chosen corevisor,host-entry */
+	u32 nkeys;
+	u8 keys[CV_MAX_TRUSTED_KEYS][CV_KEY_BYTES];
+	bool have_aead_key;
+	u8 aead_key[CV_KEY_BYTES];
+	u32 rng_seed_len;
+	u8 rng_seed[64];
+};
+extern struct platform plat;
+
+/* Linker-script symbols: the EL2 image in physical memory. */
+extern char __image_start[], __image_end[], __text_start[], __text_end[];
+extern char __rodata_end[];
+extern char __bss_start[], __bss_end[], __stacks_start[], __stacks_end[];
+
+/* entry.S */
+void el2_secondary_entry(u64 cpu);
+void el2_enter_el1(u64 entry, u64 x0) __attribute__((noreturn));
+void semihost_exit(u64 code) __attribute__((noreturn));
+extern char el2_vectors[];
+
+/* fdt.c: fill `plat` from the DTB at @dtb; panics on a broken one. */
+void platform_parse_dtb(u64 dtb);
+/* Erase the secret keys from the DTB before the host may read it. */
+void platform_scrub_dtb(void);
+
+/* random.c: seed libsodium's randombytes_buf (from /chosen rng-seed). */
+void random_seed(const u8 *seed, u32 len);
+
+/* uart.c */
+void uart_init(u64 base);
+void uart_puts(const char *s);
+
+/* mmu.c */
+void mmu_boot_enable(void);
+void mmu_secondary_enable(void);
+void mmu_switch_to_core_table(void);
+u32 mmu_ipa_bits(void);
+u64 mmu_vtcr(void);
+
+/* psci.c */
+#define PSCI_VERSION 0x84000000U
+#define PSCI_CPU_OFF 0x84000002U
+#define PSCI_CPU_ON 0xc4000003U
+#define PSCI_CPU_ON_32 0x84000003U
+#define PSCI_AFFINITY_INFO 0xc4000004U
+#define PSCI_AFFINITY_INFO_32 0x84000004U
+#define PSCI_MIGRATE_INFO_TYPE 0x84000006U
+#define PSCI_SYSTEM_OFF 0x84000008U
+#define PSCI_SYSTEM_RESET 0x84000009U
+#define PSCI_FEATURES 0x8400000aU
+#define PSCI_RET_NOT_SUPPORTED (-1LL)
+#define PSCI_RET_INVALID_PARAMS (-2LL)
+#define PSCI_RET_ALREADY_ON (-4LL)
+#define PSCI_RET_INTERNAL_FAILURE (-6LL)
+u64 psci_call(u64 fn, u64 a1, u64 a2, u64 a3);
+void psci_system_off(void) __attribute__((noreturn));
+/* Start physical CPU @cpu at corevisor's entry, then at EL1 @entry(@ctx). */
+s64 el2_cpu_on(u32 cpu, u64 entry, u64 ctx);
+/* A host SMC (HCR_EL2.TSC): PSCI is proxied, everything else refused. */
+void host_smc(struct el2_frame *f);
+/* CPU index of @mpidr, or INVALID. */
+u32 cpu_index_of_mpidr(u64 mpidr);
+
+/* host.c: the per-CPU switch to the host at EL1. */
+void host_enter(u32 cpu, u64 entry, u64 x0) __attribute__((noreturn));
+
+/* Clean [p, p + n) to the point of coherency (a CPU with its MMU off). */
+static inline void dcache_clean_range(const void *p, u64 n)
+{
+	u64 a = (u64)p & ~63ULL, end = (u64)p + n;
+
+	for (; a < end; a += 64)
+		__asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+	__asm__ volatile("dsb sy" ::: "memory");
+}
+
+/* Fatal error in arch code: core panic with @fmt's reason, never returns. */
+void el2_fatal(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+
+#endif

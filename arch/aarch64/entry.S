@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EL2 entry points: the boot CPU (_start, entered by QEMU at EL2), the
+ * secondary CPUs (el2_secondary_entry, started with PSCI CPU_ON), the
+ * exception vector table, the drop to EL1 and the semihosting exit.
+ */
+
+#define STACK_SHIFT 15		/* EL2_STACK_SIZE = 32 KiB per CPU */
+#define FRAME_SIZE (34 * 8)	/* struct el2_frame */
+#define CPTR_EL2_DEFAULT 0x33ff	/* TFP clear: FP/SIMD usable at EL2 */
+#define SCTLR_EL2_MMU_OFF 0x30c51838 /* RES1 | SA | I, MMU and D-cache off */
+#define SPSR_EL1H_DAIF 0x3c5
+
+	.macro	adr_l, reg, sym
+	adrp	\reg, \sym
+	add	\reg, \reg, :lo12:\sym
+	.endm
+
+	/* Per-CPU EL2 state: x0 = CPU index. Clobbers x1, x2. */
+	.macro	cpu_setup
+	msr	tpidr_el2, x0
+	adr_l	x1, __stacks_start
+	add	x2, x0, #1
+	add	x1, x1, x2, lsl #STACK_SHIFT
+	mov	sp, x1
+	adr_l	x1, el2_vectors
+	msr	vbar_el2, x1
+	mov	x1, #CPTR_EL2_DEFAULT
+	msr	cptr_el2, x1
+	ldr	x1, =SCTLR_EL2_MMU_OFF
+	msr	sctlr_el2, x1
+	msr	hcr_el2, xzr
+	isb
+	.endm
+
+	.section .text.entry, "ax"
+	.globl	_start
+_start:
+	msr	daifset, #0xf
+	mrs	x1, CurrentEL
+	cmp	x1, #(2 << 2)
+	b.ne	.Lnot_el2
+	mov	x19, x0			/* DTB address if the loader gave one */
+	adr_l	x1, __bss_start
+	adr_l	x2, __bss_end
+1:	cmp	x1, x2
+	b.hs	2f
+	str	xzr, [x1], #8
+	b	1b
+2:	mov	x0, #0
+	cpu_setup
+	mov	x0, x19
+	bl	el2_main
+	b	.Lpark
+
+	/* Started by PSCI CPU_ON with context_id = this CPU's index in x0. */
+	.globl	el2_secondary_entry
+el2_secondary_entry:
+	msr	daifset, #0xf
+	cpu_setup
+	bl	el2_secondary_main
+	b	.Lpark
+
+.Lnot_el2:
+	/* Not entered at EL2 (missing virtualization=on): nothing to run. */
+	mov	x0, #4
+	b	semihost_exit
+.Lpark:
+	wfe
+	b	.Lpark
+
+/*
+ * el2_enter_el1(entry, x0): eret to EL1h at @entry with x0 set, every other
+ * general register cleared (nothing of EL2 leaks to EL1) and this CPU's
+ * EL2 stack reset for the next trap. The caller programmed HCR_EL2 etc.
+ */
+	.globl	el2_enter_el1
+el2_enter_el1:
+	msr	elr_el2, x0
+	mov	x0, #SPSR_EL1H_DAIF
+	msr	spsr_el2, x0
+	mrs	x0, tpidr_el2
+	adr_l	x2, __stacks_start
+	add	x0, x0, #1
+	add	x2, x2, x0, lsl #STACK_SHIFT
+	mov	sp, x2
+	mov	x0, x1
+	.irp	n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30
+	mov	x\n, xzr
+	.endr
+	isb
+	eret
+
+/* semihost_exit(code): SYS_EXIT_EXTENDED, QEMU exits with @code. */
+	.globl	semihost_exit
+semihost_exit:
+	sub	sp, sp, #16
+	mov	x1, #0x0026
+	movk	x1, #0x2, lsl #16	/* ADP_Stopped_ApplicationExit */
+	stp	x1, x0, [sp]
+	mov	x1, sp
+	mov	x0, #0x18		/* SYS_EXIT_EXTENDED */
+	hlt	#0xf000
+	b	.Lpark
+
+/*
+ * Exception vectors. Each entry saves x0/x1, puts its kind (0..15: current
+ * EL SP0, current EL SPx, lower EL AArch64, lower EL AArch32; each sync,
+ * irq, fiq, serror) in x1 and joins el2_trap_common, which saves the rest
+ * of struct el2_frame and calls el2_trap(frame, kind).
+ */
+	.macro	vector kind
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	mov	x1, #\kind
+	b	el2_trap_common
+	.endm
+
+	.section .text.vectors, "ax"
+	.balign	0x800
+	.globl	el2_vectors
+el2_vectors:
+	.irp	k, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	vector	\k
+	.endr
+
+el2_trap_common:
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	stp	x30, xzr, [sp, #240]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x2, x3, [sp, #256]
+	mov	x0, sp
+	bl	el2_trap
+	ldp	x2, x3, [sp, #256]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldp	x18, x19, [sp, #144]
+	ldp	x20, x21, [sp, #160]
+	ldp	x22, x23, [sp, #176]
+	ldp	x24, x25, [sp, #192]
+	ldp	x26, x27, [sp, #208]
+	ldp	x28, x29, [sp, #224]
+	ldr	x30, [sp, #240]
+	ldp	x0, x1, [sp, #0]
+	add	sp, sp, #FRAME_SIZE
+	eret

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Exceptions taken to EL2 (entry.S el2_trap_common). From the host:
+ * HVC -> the core's hypercall dispatcher (TrapDispatcher), stage-2 fault
+ * -> handle_host_stage2_fault (FaultHandler: map_page_host, then the
+ * access retries), SMC -> PSCI proxy. Anything else, and any exception
+ * in corevisor itself, is fatal.
+ */
+#include <cv/lib.h>
+#include <cv/mem.h>
+#include <cv/panic.h>
+#include <cv/trap.h>
+#include <arch/sysreg.h>
+
+#include "el2.h"
+
+enum trap_kind {
+	CUR_SP0_SYNC = 0,
+	CUR_SPX_SYNC = 4,
+	LOW64_SYNC = 8,
+	LOW64_IRQ,
+	LOW64_FIQ,
+	LOW64_SERROR,
+};
+
+/* DFSC/IFSC 0b0001LL: translation fault at level LL. */
+static bool is_translation_fault(u64 esr)
+{
+	return (esr & 0x3c) == 0x04;
+}
+
+static void host_stage2_fault(u64 esr)
+{
+	u64 ipa = hpfar_to_ipa(read_sysreg(hpfar_el2)) |
+		  (read_sysreg(far_el2) & (PAGE_SIZE - 1));
+
+	if (!is_translation_fault(esr))
+		el2_fatal("host stage-2 fault: esr 0x%llx ipa 0x%llx",
+			  (unsigned long long)esr, (unsigned long long)ipa);
+	/* FaultHandler: map the page if it is the host's, else panic. */
+	map_page_host(ipa);
+}
+
+static void host_hvc(struct el2_frame *f)
+{
+	u64 args[6];
+
+	memcpy(args, f->x, sizeof(args));
+	f->x[0] = host_hvc_dispatch(args);
+}
+
+static void host_sync(struct el2_frame *f)
+{
+	u64 esr = read_sysreg(esr_el2);
+
+	switch (esr_ec(esr)) {
+	case ESR_EC_HVC64:
+		host_hvc(f);
+		break;
+	case ESR_EC_SMC64:
+		host_smc(f);
+		break;
+	case ESR_EC_DABT_LOW:
+	case ESR_EC_IABT_LOW:
+		host_stage2_fault(esr);
+		break;
+	default:
+		el2_fatal("host trap: esr 0x%llx (EC 0x%x) at 0x%llx",
+			  (unsigned long long)esr, esr_ec(esr),
+			  (unsigned long long)f->elr);
+	}
+}
+
+void el2_trap(struct el2_frame *f, u64 kind);
+void el2_trap(struct el2_frame *f, u64 kind)
+{
+	if (kind == LOW64_SYNC) {
+		host_sync(f);
+		return;
+	}
+	el2_fatal("EL2 exception kind %llu: esr 0x%llx elr 0x%llx far 0x%llx",
+		  (unsigned long long)kind,
+		  (unsigned long long)read_sysreg(esr_el2),
+		  (unsigned long long)f->elr,
+		  (unsigned long long)read_sysreg(far_el2));
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host's bare-metal platform (host/platform): what host/vmm may use.
+ * A later stage replaces this with Linux (a kernel module's view of the
+ * same calls), so host/vmm uses nothing else.
+ */
+#ifndef HOST_PLATFORM_H
+#define HOST_PLATFORM_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint8_t u8;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+
+#define HOST_MAX_CPUS 8
+#define HOST_PAGE_SIZE 4096ULL
+
+/* One hypercall to corevisor: HVC #0, x0 = @nr, x1..x5, result in x0. */
+u64 hvc(u64 nr, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
+
+/* PSCI through SMC (trapped by corevisor). */
+s64 psci_cpu_on(u64 mpidr, u64 entry, u64 ctx);
+void psci_system_off(void) __attribute__((noreturn));
+
+/* Console. */
+void host_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void host_fail(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+
+/* This CPU's index (the CPU_ON context for secondaries, 0 for the boot). */
+u32 host_cpu(void);
+
+#endif

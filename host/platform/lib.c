@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/* The host's console (QEMU virt PL011) and the little libc it needs. */
+#include <host/platform.h>
+
+#define UART_BASE 0x09000000UL
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define UART_FR_TXFF (1U << 5)
+
+static volatile u32 console_lock;
+
+void *memset(void *dst, int c, size_t n)
+{
+	u8 *d = dst;
+
+	while (n--)
+		*d++ = (u8)c;
+	return dst;
+}
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	u8 *d = dst;
+	const u8 *s = src;
+
+	while (n--)
+		*d++ = *s++;
+	return dst;
+}
+
+static void putc_raw(char c)
+{
+	volatile u32 *uart = (volatile u32 *)UART_BASE;
+
+	while (uart[UART_FR / 4] & UART_FR_TXFF)
+		;
+	uart[UART_DR / 4] = (u8)c;
+}
+
+struct out {
+	char *buf;
+	size_t len, size;
+};
+
+static void put(struct out *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void put_num(struct out *o, u64 v, unsigned int base, int width,
+		    char pad)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (width-- > n)
+		put(o, pad);
+	while (n)
+		put(o, tmp[--n]);
+}
+
+/* %s %c %d %u %x %p, with l/ll, width and 0-padding. */
+static void format(struct out *o, const char *fmt, va_list ap)
+{
+	for (; *fmt; fmt++) {
+		int longs = 0, width = 0;
+		char pad = ' ';
+		u64 v;
+
+		if (*fmt != '%') {
+			put(o, *fmt);
+			continue;
+		}
+		fmt++;
+		if (*fmt == '0')
+			pad = '0';
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l')
+			longs++, fmt++;
+		switch (*fmt) {
+		case 's':
+			for (const char *s = va_arg(ap, const char *); *s; s++)
+				put(o, *s);
+			break;
+		case 'c':
+			put(o, (char)va_arg(ap, int));
+			break;
+		case 'd':
+			v = longs ? (u64)va_arg(ap, long long)
+				  : (u64)(s64)va_arg(ap, int);
+			if ((s64)v < 0) {
+				put(o, '-');
+				v = -v;
+			}
+			put_num(o, v, 10, width, pad);
+			break;
+		case 'u':
+		case 'x':
+			v = longs ? va_arg(ap, unsigned long long)
+				  : va_arg(ap, unsigned int);
+			put_num(o, v, *fmt == 'u' ? 10 : 16, width, pad);
+			break;
+		case 'p':
+			put(o, '0');
+			put(o, 'x');
+			put_num(o, (u64)va_arg(ap, void *), 16, width, pad);
+			break;
+		case '\0':
+			return;
+		default:
+			put(o, *fmt);
+		}
+	}
+}
+
+static void vprint(const char *fmt, va_list ap)
+{
+	char line[256];
+	struct out o = {line, 0, sizeof(line)};
+
+	format(&o, fmt, ap);
+	line[o.len < sizeof(line) ? o.len : sizeof(line) - 1] = '\0';
+	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	for (const char *s = line; *s; s++) {
+		if (*s == '\n')
+			putc_raw('\r');
+		putc_raw(*s);
+	}
+	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
+}
+
+void host_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint(fmt, ap);
+	va_end(ap);
+}
+
+void host_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	host_printf("host: FAIL: ");
+	va_start(ap, fmt);
+	vprint(fmt, ap);
+	va_end(ap);
+	host_printf("\n");
+	psci_system_off();
+}
+
+u32 host_cpu(void)
+{
+	u64 v;
+
+	__asm__ volatile("mrs %0, tpidr_el1" : "=r"(v));
+	return (u32)v;
+}
+
+void host_exception(u64 kind, u64 esr, u64 elr, u64 far);
+void host_exception(u64 kind, u64 esr, u64 elr, u64 far)
+{
+	host_fail("EL1 exception %llu: esr 0x%llx elr 0x%llx far 0x%llx",
+		  (unsigned long long)kind, (unsigned long long)esr,
+		  (unsigned long long)elr, (unsigned long long)far);
+}

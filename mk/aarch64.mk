@@ -1,0 +1,128 @@
+# The EL2 port: corevisor's EL2 image (arch/aarch64 + core/ + crypto/,
+# linked with Debian's arm64 libsodium.a and libfdt.a), the bare-metal EL1
+# host kernel (host/), and the QEMU runs that test them (tests/qemu).
+#
+#   make aarch64          build/aarch64/corevisor.elf and host.elf
+#   make test-qemu-boot   boot corevisor + host on 2 CPUs under QEMU
+#   make debug            the same boot stopped under QEMU's gdb stub
+
+AB := $(BUILD)/aarch64
+A_CROSS ?= aarch64-linux-gnu-
+A_CC := $(A_CROSS)gcc
+A_LIBDIR := /usr/lib/aarch64-linux-gnu
+A_DEPS_STAMP := $(BUILD)/.deps-aarch64
+
+$(A_DEPS_STAMP): scripts/install-deps.sh
+	@mkdir -p $(BUILD)
+	@bash scripts/install-deps.sh all
+	@touch $@
+
+# Evaluated lazily: the cross compiler may only exist after the deps step.
+A_GCC_INC = $(shell $(A_CC) -print-file-name=include)
+A_LIBGCC = $(shell $(A_CC) -print-libgcc-file-name)
+
+# Page-table pools sized for a 1 GiB board: 4 MiB per principal (17 of
+# them): root page, 16 level-1 pages, 32 level-2 pages, then ~975 level-3
+# pages (about 1.9 GiB mapped page by page).
+A_POOLS := -DPT_POOL_PER_VM=4194304ULL -DPGD_OFFSET=4096ULL \
+	-DPUD_OFFSET=69632ULL -DPMD_OFFSET=200704ULL
+
+A_MACHINE := -march=armv8-a -mgeneral-regs-only -mstrict-align -fno-pie \
+	-fno-stack-protector -fno-tree-loop-distribute-patterns -fno-common \
+	-ffunction-sections -fdata-sections
+A_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(A_GCC_INC) \
+	$(A_MACHINE) $(A_POOLS) -DCV_DEBUG $(CORE_INC) $(CORE_WARN)
+# arch/ and crypto/ also see the libc declarations the EL2 image provides
+# and the arm64 libfdt/libsodium headers (linked into $(AB)/sysinc).
+A_SYSINC := $(AB)/sysinc
+A_EXT_CFLAGS = $(A_CFLAGS) -Iarch/aarch64/include \
+	-isystem arch/aarch64/libc/include -isystem $(A_SYSINC)
+
+$(A_SYSINC)/.stamp: | $(A_DEPS_STAMP)
+	@mkdir -p $(A_SYSINC)
+	ln -sfn /usr/include/libfdt.h /usr/include/fdt.h \
+		/usr/include/libfdt_env.h /usr/include/sodium.h \
+		/usr/include/sodium $(A_SYSINC)/
+	@touch $@
+
+A_ARCH_SRCS := $(sort $(wildcard arch/aarch64/*.c arch/aarch64/*.S))
+A_CRYPTO_SRCS := $(sort $(wildcard crypto/*.c))
+A_CORE_OBJS := $(patsubst %.c,$(AB)/%.o,$(CORE_SRCS))
+A_ARCH_OBJS := $(patsubst %,$(AB)/%.o,$(basename $(A_ARCH_SRCS)))
+A_CRYPTO_OBJS := $(patsubst %.c,$(AB)/%.o,$(A_CRYPTO_SRCS))
+
+$(AB)/core/%.o: core/%.c | $(A_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC-A64  $<"
+	@$(A_CC) $(A_CFLAGS) -MMD -MP -c $< -o $@
+$(AB)/arch/%.o: arch/%.c $(A_SYSINC)/.stamp
+	@mkdir -p $(dir $@)
+	@echo "  CC-A64  $<"
+	@$(A_CC) $(A_EXT_CFLAGS) -MMD -MP -c $< -o $@
+$(AB)/arch/%.o: arch/%.S | $(A_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC-A64  $<"
+	@$(A_CC) $(A_MACHINE) -MMD -MP -c $< -o $@
+$(AB)/crypto/%.o: crypto/%.c $(A_SYSINC)/.stamp
+	@mkdir -p $(dir $@)
+	@echo "  CC-A64  $<"
+	@$(A_CC) $(A_EXT_CFLAGS) -Wno-missing-prototypes -MMD -MP -c $< -o $@
+
+A_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
+	-Wl,--no-warn-rwx-segments -Wl,-z,noexecstack
+COREVISOR_ELF := $(AB)/corevisor.elf
+$(COREVISOR_ELF): $(A_ARCH_OBJS) $(A_CORE_OBJS) $(A_CRYPTO_OBJS) \
+		arch/aarch64/link.ld
+	$(A_CC) $(A_LDFLAGS) -T arch/aarch64/link.ld -Wl,-Map,$(AB)/corevisor.map \
+		-o $@ $(A_ARCH_OBJS) $(A_CORE_OBJS) $(A_CRYPTO_OBJS) \
+		$(A_LIBDIR)/libsodium.a $(A_LIBDIR)/libfdt.a $(A_LIBGCC)
+
+# --- The host: a bare-metal EL1 kernel. host/platform is the machine
+# (boot, UART, PSCI, hypercall instructions); host/vmm the VM management
+# that a later stage moves into a Linux module.
+A_HOST_SRCS := $(sort $(wildcard host/platform/*.c host/platform/*.S \
+	host/vmm/*.c))
+A_HOST_OBJS := $(patsubst %,$(AB)/%.o,$(basename $(A_HOST_SRCS)))
+A_HOST_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc \
+	-isystem $(A_GCC_INC) $(A_MACHINE) -Iinclude -Ihost/include \
+	$(CORE_WARN)
+$(AB)/host/%.o: host/%.c | $(A_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC-A64  $<"
+	@$(A_CC) $(A_HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(AB)/host/%.o: host/%.S | $(A_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC-A64  $<"
+	@$(A_CC) $(A_MACHINE) -MMD -MP -c $< -o $@
+HOST_ELF := $(AB)/host.elf
+$(HOST_ELF): $(A_HOST_OBJS) host/platform/link.ld
+	$(A_CC) $(A_LDFLAGS) -T host/platform/link.ld -o $@ $(A_HOST_OBJS) \
+		$(A_LIBGCC)
+
+aarch64: $(COREVISOR_ELF) $(HOST_ELF)
+EXTRA_ALL += aarch64
+
+# --- QEMU runs. Every run goes through tests/qemu/run.py (timeout, serial
+# capture, exit code, expected and forbidden lines).
+QEMU_RUN := $(PYTHON) tests/qemu/run.py --corevisor $(COREVISOR_ELF) \
+	--host $(HOST_ELF) --workdir $(AB)/runs
+
+test-qemu-boot: $(COREVISOR_ELF) $(HOST_ELF)
+	$(QEMU_RUN) --name boot --smp 2 --exit 0 \
+		--expect 'corevisor: EL2, 2 CPUs' \
+		--expect 'corevisor: host entry' \
+		--expect 'host: hello from EL1' \
+		--expect 'host: HVC_NOOP -> 0' \
+		--expect 'host: REGISTER_KVM -> vmid 1' \
+		--expect 'host: touched' \
+		--expect 'host: cpu 1 up at EL1' \
+		--expect 'host: powering off' \
+		--forbid 'panic' --forbid 'host: FAIL'
+TESTS += test-qemu-boot
+
+# Boot stopped at the first instruction, gdb stub on :1234; attach with
+# gdb-multiarch -x build/aarch64/gdbinit (written by the runner).
+debug: $(COREVISOR_ELF) $(HOST_ELF)
+	$(QEMU_RUN) --name debug --smp 2 --debug
+
+.PHONY: aarch64 test-qemu-boot debug

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Run corevisor (+ the host kernel) under QEMU once and check the result.
+
+Every run is bounded by `timeout`; the serial log is kept in
+<workdir>/<name>.log. A run passes when QEMU's exit status is --exit, every
+--expect text appears in the log (in order) and no --forbid text does.
+
+The DTB is QEMU's own (-machine dumpdtb) with corevisor's /chosen keys added
+by fdtput: corevisor,image-key (Ed25519 public keys), corevisor,aead-key,
+corevisor,host-entry (the host ELF's entry point) and a fresh rng-seed, then
+handed back with -dtb.
+"""
+import argparse
+import os
+import shlex
+import struct
+import subprocess
+import sys
+
+QEMU = "qemu-system-aarch64"
+
+
+def machine_args(a):
+    return [QEMU, "-M", f"virt,virtualization=on,gic-version={a.gic}",
+            "-cpu", a.cpu, "-smp", str(a.smp), "-m", a.mem,
+            "-nographic", "-no-reboot", "-nic", "none", "-semihosting",
+            "-kernel", a.corevisor]
+
+
+def elf_entry(path):
+    with open(path, "rb") as f:
+        hdr = f.read(32)
+    if hdr[:4] != b"\x7fELF" or hdr[4] != 2:
+        sys.exit(f"run.py: {path} is not a 64-bit ELF")
+    return struct.unpack_from("<Q", hdr, 24)[0]
+
+
+def fdtput(dtb, path, prop, kind, *values):
+    subprocess.run(["fdtput", "-t", kind, dtb, path, prop, *values],
+                   check=True)
+
+
+def byte_args(data):
+    return [f"{b:02x}" for b in data]
+
+
+def read_key(spec):
+    """A key: 64 hex digits, or a file holding 32 raw bytes or hex."""
+    if os.path.isfile(spec):
+        data = open(spec, "rb").read()
+        if len(data) != 32:
+            data = bytes.fromhex(data.decode().strip())
+    else:
+        data = bytes.fromhex(spec)
+    if len(data) != 32:
+        sys.exit(f"run.py: key {spec!r} is not 32 bytes")
+    return data
+
+
+def make_dtb(a, dtb):
+    subprocess.run(machine_args(a) + ["-machine", f"dumpdtb={dtb}"],
+                   check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=30)
+    keys = b"".join(read_key(k) for k in a.image_key) if a.image_key \
+        else os.urandom(32)
+    if not a.no_image_key:
+        fdtput(dtb, "/chosen", "corevisor,image-key", "bx", *byte_args(keys))
+    if not a.no_aead_key:
+        aead = read_key(a.aead_key) if a.aead_key else os.urandom(32)
+        fdtput(dtb, "/chosen", "corevisor,aead-key", "bx", *byte_args(aead))
+    if a.host:
+        entry = elf_entry(a.host)
+        fdtput(dtb, "/chosen", "corevisor,host-entry", "x",
+               f"{entry >> 32:#x}", f"{entry & 0xffffffff:#x}")
+    if a.no_rng_seed:
+        subprocess.run(["fdtput", "-d", dtb, "/chosen", "rng-seed"],
+                       check=False, stderr=subprocess.DEVNULL)
+    else:
+        fdtput(dtb, "/chosen", "rng-seed", "bx", *byte_args(os.urandom(32)))
+    for spec in a.dtb_set:
+        path, prop, kind, *vals = spec.split()
+        fdtput(dtb, path, prop, kind, *vals)
+
+
+def write_gdbinit(a, path):
+    with open(path, "w") as f:
+        f.write(f"file {os.path.abspath(a.corevisor)}\n")
+        if a.host:
+            f.write(f"add-symbol-file {os.path.abspath(a.host)}\n")
+        f.write("set architecture aarch64\n"
+                "target remote :1234\n"
+                "break el2_main\n")
+
+
+def check(a, log, status):
+    problems = []
+    if status != a.exit:
+        problems.append(f"exit status {status}, expected {a.exit}")
+    pos = 0
+    for text in a.expect:
+        at = log.find(text, pos)
+        if at < 0:
+            problems.append(f"missing (in order): {text!r}")
+        else:
+            pos = at + len(text)
+    for text in a.forbid:
+        if text in log:
+            problems.append(f"forbidden text present: {text!r}")
+    return problems
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--corevisor", required=True)
+    p.add_argument("--host")
+    p.add_argument("--workdir", default="build/aarch64/runs")
+    p.add_argument("--name", default="run")
+    p.add_argument("--smp", type=int, default=2)
+    p.add_argument("--mem", default="1G")
+    p.add_argument("--cpu", default="cortex-a57")
+    p.add_argument("--gic", default="3")
+    p.add_argument("--timeout", type=int, default=60)
+    p.add_argument("--exit", type=int, default=0)
+    p.add_argument("--expect", action="append", default=[])
+    p.add_argument("--forbid", action="append", default=[])
+    p.add_argument("--image-key", action="append", default=[],
+                   help="trusted Ed25519 public key (hex or file); repeatable")
+    p.add_argument("--aead-key", help="AEAD key (hex or file); default random")
+    p.add_argument("--no-image-key", action="store_true")
+    p.add_argument("--no-aead-key", action="store_true")
+    p.add_argument("--no-rng-seed", action="store_true")
+    p.add_argument("--dtb-set", action="append", default=[],
+                   help="'PATH PROP TYPE VALUE...' for fdtput; repeatable")
+    p.add_argument("--load", action="append", default=[],
+                   help="FILE@ADDR: a raw blob QEMU loads; repeatable")
+    p.add_argument("--word", action="append", default=[],
+                   help="ADDR=VALUE: a 32-bit word QEMU stores; repeatable")
+    p.add_argument("--debug", action="store_true",
+                   help="stop at the first instruction, gdb stub on :1234")
+    a = p.parse_args()
+
+    os.makedirs(a.workdir, exist_ok=True)
+    dtb = os.path.join(a.workdir, f"{a.name}.dtb")
+    logf = os.path.join(a.workdir, f"{a.name}.log")
+    make_dtb(a, dtb)
+
+    cmd = machine_args(a) + ["-dtb", dtb]
+    if a.host:
+        cmd += ["-device", f"loader,file={a.host}"]
+    for spec in a.load:
+        f, addr = spec.rsplit("@", 1)
+        cmd += ["-device", f"loader,file={f},addr={addr},force-raw=on"]
+    for spec in a.word:
+        addr, val = spec.split("=", 1)
+        cmd += ["-device", f"loader,addr={addr},data={val},data-len=4"]
+    timeout = a.timeout
+    if a.debug:
+        gdbinit = os.path.join(a.workdir, "gdbinit")
+        write_gdbinit(a, gdbinit)
+        print(f"run.py: QEMU waits for gdb on :1234; in another shell:\n"
+              f"  gdb-multiarch -x {gdbinit}", flush=True)
+        cmd += ["-s", "-S"]
+        timeout = 3600
+        subprocess.run(["timeout", "--foreground", str(timeout)] + cmd)
+        return
+
+    print(f"run.py [{a.name}]: {' '.join(shlex.quote(c) for c in cmd)}",
+          flush=True)
+    try:
+        r = subprocess.run(["timeout", "-k", "5", str(timeout)] + cmd,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout + 30)
+        out, status = r.stdout, r.returncode
+    except subprocess.TimeoutExpired as e:
+        out, status = e.stdout or b"", 124
+    log = out.decode(errors="replace").replace("\r\n", "\n")
+    with open(logf, "w") as f:
+        f.write(log)
+    problems = check(a, log, status)
+    if status == 124:
+        problems.insert(0, f"timed out after {timeout} s")
+    if problems:
+        sys.stdout.write(log)
+        for prob in problems:
+            print(f"run.py [{a.name}]: FAIL: {prob}")
+        print(f"run.py [{a.name}]: log in {logf}")
+        sys.exit(1)
+    print(f"run.py [{a.name}]: PASS (exit {status}, log {logf})")
+
+
+if __name__ == "__main__":
+    main()
