@@ -107,22 +107,76 @@ EXTRA_ALL += aarch64
 QEMU_RUN := $(PYTHON) tests/qemu/run.py --corevisor $(COREVISOR_ELF) \
 	--host $(HOST_ELF) --workdir $(AB)/runs
 
-test-qemu-boot: $(COREVISOR_ELF) $(HOST_ELF)
+A_IMAGES := $(COREVISOR_ELF) $(HOST_ELF)
+# The host's test mode: a word QEMU stores at 0x4fff0000 before boot
+# (host/platform/main.c). A corevisor panic exits QEMU with status 3.
+HOST_MODE = --word 0x4fff0000=$(1)
+
+test-qemu-boot: $(A_IMAGES)
 	$(QEMU_RUN) --name boot --smp 2 --exit 0 \
 		--expect 'corevisor: EL2, 2 CPUs' \
 		--expect 'corevisor: host entry' \
-		--expect 'host: hello from EL1' \
+		--expect 'host: hello from EL1 (EL1' \
 		--expect 'host: HVC_NOOP -> 0' \
 		--expect 'host: REGISTER_KVM -> vmid 1' \
 		--expect 'host: touched' \
 		--expect 'host: cpu 1 up at EL1' \
 		--expect 'host: powering off' \
 		--forbid 'panic' --forbid 'host: FAIL'
-TESTS += test-qemu-boot
+
+# The host reads corevisor's image / writes its table pool: the stage-2
+# fault reaches map_page_host, which refuses a COREVISOR page.
+test-qemu-host-read-core: $(A_IMAGES)
+	$(QEMU_RUN) --name host-read-core $(call HOST_MODE,1) --exit 3 \
+		--expect 'host: reading corevisor' \
+		--expect 'corevisor: panic: map_page_host: pfn 0x40200 owned by 16' \
+		--forbid 'host: read 0x'
+test-qemu-host-write-pool: $(A_IMAGES)
+	$(QEMU_RUN) --name host-write-pool $(call HOST_MODE,2) --exit 3 \
+		--expect 'host: writing corevisor' \
+		--expect 'corevisor: panic: map_page_host: pfn 0x40400 owned by 16' \
+		--forbid 'host: wrote the pool'
+
+# The AEAD key reaches corevisor through the DTB, which the host can read:
+# corevisor wipes it first. The runner's key is 32 bytes of 0xa5.
+test-qemu-dtb-scrub: $(A_IMAGES)
+	$(QEMU_RUN) --name dtb-scrub $(call HOST_MODE,3) --exit 0 \
+		--aead-key $(subst $(eval) ,,$(foreach i,1 2 3 4 5 6 7 8,a5a5a5a5)) \
+		--expect 'host: AEAD key not in the DTB' --forbid 'visible'
+
+# A bad hypercall argument panics with the call and the values.
+test-qemu-bad-hvc: $(A_IMAGES)
+	$(QEMU_RUN) --name bad-hvc $(call HOST_MODE,4) --exit 3 \
+		--expect 'corevisor: panic: host_hvc: REGISTER_VCPU bad args 0x63' \
+		--forbid 'host: returned'
+
+# Host CPU_ON, CPU_OFF, CPU_ON again: each ON enters corevisor first.
+test-qemu-cpu-reon: $(A_IMAGES)
+	$(QEMU_RUN) --name cpu-reon $(call HOST_MODE,5) --exit 0 \
+		--expect 'host: cpu 1 up at EL1' --expect 'host: cpu 1 is off' \
+		--expect 'host: cpu 1 up at EL1' --expect 'host: powering off' \
+		--forbid 'panic' --forbid 'FAIL'
+
+# Boot configuration errors: no AEAD key (panic), no host (clean stop).
+test-qemu-no-aead-key: $(A_IMAGES)
+	$(QEMU_RUN) --name no-aead-key --no-aead-key --exit 3 \
+		--expect 'corevisor: panic: dtb: /chosen has no corevisor,aead-key' \
+		--forbid 'host: hello'
+test-qemu-no-host: $(COREVISOR_ELF)
+	$(PYTHON) tests/qemu/run.py --corevisor $(COREVISOR_ELF) \
+		--workdir $(AB)/runs --name no-host --smp 4 --exit 0 \
+		--expect 'corevisor: EL2, 4 CPUs' \
+		--expect 'corevisor: no host' --forbid 'panic'
+
+QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \
+	test-qemu-host-write-pool test-qemu-dtb-scrub test-qemu-bad-hvc \
+	test-qemu-cpu-reon test-qemu-no-aead-key test-qemu-no-host
+test-qemu: $(QEMU_TESTS)
+TESTS += $(QEMU_TESTS)
 
 # Boot stopped at the first instruction, gdb stub on :1234; attach with
-# gdb-multiarch -x build/aarch64/gdbinit (written by the runner).
+# gdb-multiarch -x build/aarch64/runs/gdbinit (written by the runner).
 debug: $(COREVISOR_ELF) $(HOST_ELF)
 	$(QEMU_RUN) --name debug --smp 2 --debug
 
-.PHONY: aarch64 test-qemu-boot debug
+.PHONY: aarch64 debug test-qemu $(QEMU_TESTS)

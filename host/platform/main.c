@@ -13,6 +13,26 @@
 #define TOUCH_STEP 0x200000ULL
 #define SECONDARY_PAGE 0x60001000ULL
 
+/*
+ * Test mode: a word the QEMU runner stores before boot (-device loader,
+ * data=N) at HOST_MODE_ADDR, host RAM no program uses. 0 = the boot check;
+ * the others try what corevisor must refuse or hide.
+ */
+#define HOST_MODE_ADDR 0x4fff0000ULL
+enum host_mode {
+	MODE_BOOT = 0,
+	MODE_READ_COREVISOR = 1, /* read corevisor's image: must panic */
+	MODE_WRITE_POOL = 2,	 /* write corevisor's table pool: panic */
+	MODE_SCAN_DTB = 3,	 /* look for the AEAD key in the DTB */
+	MODE_BAD_HVC = 4,	 /* REGISTER_VCPU with vmid 99: panic */
+	MODE_CPU_REON = 5,	 /* CPU_ON, CPU_OFF, CPU_ON again */
+};
+/* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
+#define COREVISOR_IMAGE 0x40200000ULL
+#define COREVISOR_POOL 0x40400000ULL
+/* The runner's AEAD key in MODE_SCAN_DTB: 32 bytes of 0xa5. */
+#define TEST_KEY_BYTE 0xa5
+
 static volatile u32 secondary_up[HOST_MAX_CPUS];
 
 void host_secondary_start(u64 ctx);
@@ -53,6 +73,8 @@ void host_secondary_main(u64 ctx)
 	      SECONDARY_PAGE + (cpu + 1) * HOST_PAGE_SIZE, HOST_PAGE_SIZE);
 	host_printf("host: cpu %u up at EL1\n", cpu);
 	__atomic_store_n(&secondary_up[cpu], 1, __ATOMIC_RELEASE);
+	if (*(volatile u32 *)HOST_MODE_ADDR == MODE_CPU_REON)
+		psci_cpu_off();
 	for (;;)
 		__asm__ volatile("wfe");
 }
@@ -69,17 +91,93 @@ static void start_cpu(u32 cpu)
 			host_fail("cpu %u did not come up", cpu);
 }
 
+static u32 be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+/* Is a run of 32 TEST_KEY_BYTE bytes anywhere in the DTB blob? */
+static void scan_dtb(u64 dtb)
+{
+	const u8 *p = (const u8 *)dtb;
+	u32 size = be32(p + 4), run = 0;
+
+	for (u32 i = 0; i < size; i++) {
+		run = p[i] == TEST_KEY_BYTE ? run + 1 : 0;
+		if (run == 32) {
+			host_printf("host: AEAD key visible in the DTB at "
+				    "+0x%x\n",
+				    i - 31);
+			psci_system_off();
+		}
+	}
+	host_printf("host: AEAD key not in the DTB (%u bytes scanned)\n", size);
+}
+
+static void cpu_reon(void)
+{
+	start_cpu(1);
+	/* The secondary turns itself off (CPU_OFF) after saying hello. */
+	for (u64 spin = 0; spin < 100000000ULL; spin++) {
+		if (psci_affinity_info(1) == 1) { /* OFF */
+			host_printf("host: cpu 1 is off\n");
+			secondary_up[1] = 0;
+			start_cpu(1);
+			return;
+		}
+	}
+	host_fail("cpu 1 never turned off");
+}
+
+static void run_mode(u32 mode, u64 dtb)
+{
+	switch (mode) {
+	case MODE_READ_COREVISOR:
+		host_printf("host: reading corevisor's image at 0x%llx\n",
+			    COREVISOR_IMAGE);
+		host_printf(
+			"host: read 0x%llx\n",
+			(unsigned long long)*(volatile u64 *)COREVISOR_IMAGE);
+		break;
+	case MODE_WRITE_POOL:
+		host_printf("host: writing corevisor's pool at 0x%llx\n",
+			    COREVISOR_POOL);
+		*(volatile u64 *)COREVISOR_POOL = 0;
+		host_printf("host: wrote the pool\n");
+		break;
+	case MODE_SCAN_DTB:
+		scan_dtb(dtb);
+		break;
+	case MODE_BAD_HVC:
+		host_printf("host: REGISTER_VCPU(99, 0)\n");
+		host_printf("host: returned 0x%llx\n",
+			    (unsigned long long)vmm_register_vcpu(99, 0));
+		break;
+	case MODE_CPU_REON:
+		cpu_reon();
+		break;
+	default:
+		host_fail("unknown test mode %u", mode);
+	}
+	host_printf("host: powering off\n");
+	psci_system_off();
+}
+
 void host_main(u64 dtb);
 void host_main(u64 dtb)
 {
+	u32 mode = *(volatile u32 *)HOST_MODE_ADDR;
 	u64 r;
 	u32 vmid;
 
-	host_printf("host: hello from EL1 (EL%llu, dtb 0x%llx)\n",
-		    (unsigned long long)current_el(), (unsigned long long)dtb);
+	host_printf("host: hello from EL1 (EL%llu, dtb 0x%llx, mode %u)\n",
+		    (unsigned long long)current_el(), (unsigned long long)dtb,
+		    mode);
 	if (current_el() != 1)
 		host_fail("host runs at EL%llu",
 			  (unsigned long long)current_el());
+	if (mode != MODE_BOOT)
+		run_mode(mode, dtb);
 
 	r = vmm_noop();
 	host_printf("host: HVC_NOOP -> %llu\n", (unsigned long long)r);

@@ -12,3 +12,8 @@ u32 vmm_register_vm(void)
 {
 	return (u32)hvc(HVC_REGISTER_KVM, 0, 0, 0, 0, 0);
 }
+
+u64 vmm_register_vcpu(u32 vmid, u32 vcpuid)
+{
+	return hvc(HVC_REGISTER_VCPU, vmid, vcpuid, 0, 0, 0);
+}

@@ -26,6 +26,8 @@ u64 hvc(u64 nr, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
 /* PSCI through SMC (trapped by corevisor). */
 s64 psci_cpu_on(u64 mpidr, u64 entry, u64 ctx);
 void psci_system_off(void) __attribute__((noreturn));
+void psci_cpu_off(void) __attribute__((noreturn));
+s64 psci_affinity_info(u64 mpidr); /* 0 on, 1 off, 2 on pending */
 
 /* Console. */
 void host_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

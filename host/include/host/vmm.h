@@ -15,4 +15,7 @@ u64 vmm_noop(void);
 /* REGISTER_KVM: a new VM's vmid (1..15) from corevisor. */
 u32 vmm_register_vm(void);
 
+/* REGISTER_VCPU: corevisor checks the VM's and the vCPU's states. */
+u64 vmm_register_vcpu(u32 vmid, u32 vcpuid);
+
 #endif
