@@ -50,34 +50,28 @@ u64 pts_ram_pa(u64 n)
 	return pts_ram_pfn(n) * PAGE_SIZE;
 }
 
+/*
+ * Read through the hosted machine's view of the s2page array, which also
+ * works once the core has halted (PageManager's getters then return 0).
+ */
 u32 pts_owner(u64 pfn)
 {
-	u32 v;
-
-	acquire_lock_s2page();
-	v = get_pfn_owner(pfn);
-	release_lock_s2page();
-	return v;
+	return cv_hosted_page_owner(pfn);
 }
 
 u32 pts_count(u64 pfn)
 {
-	u32 v;
+	u32 c;
 
-	acquire_lock_s2page();
-	v = get_pfn_count(pfn);
-	release_lock_s2page();
-	return v;
+	if (cv_hosted_page_owner(pfn) == INVALID)
+		return INVALID;
+	c = cv_hosted_page_count(pfn);
+	return c == 0xff ? INVALID : c; /* the entry's INVALID encoding */
 }
 
 u64 pts_gfn(u64 pfn)
 {
-	u64 v;
-
-	acquire_lock_s2page();
-	v = get_pfn_map(pfn);
-	release_lock_s2page();
-	return v;
+	return cv_hosted_page_gfn(pfn);
 }
 
 void pts_set_page(u64 pfn, u32 owner, u32 count, u64 gfn)

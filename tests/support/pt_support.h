@@ -25,7 +25,7 @@ u64 pts_ram_pfn(u64 n);
 u64 pts_ram_pa(u64 n);
 #define PTS_MMIO_PA 0x09000000ULL
 
-/* Ownership, read through PageManager under the s2page lock. */
+/* Ownership as stored (also after a halt); INVALID for a pfn in no region. */
 u32 pts_owner(u64 pfn);
 u32 pts_count(u64 pfn);
 u64 pts_gfn(u64 pfn);
