@@ -37,8 +37,21 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
     load_addr), and that every page of the image was remapped; otherwise
     it panics (the spec would map whatever 2 MiB block holds each remapped
     page, so the VM could run bytes that were never verified).
- (Further C strengthenings are listed in STRENGTHENINGS below as they are
- agreed with the C; each names the function and the check.)
+ C2 Every exported function checks its own arguments (the spec's relies,
+    plus is_vm where only a VM makes sense): MemManager's page functions
+    take VMs only; pfn/gfn/addr/iova/SMMU indexes are range checked;
+    set_npt refuses level not 2/3, a zero pte, a table descriptor or an
+    unaligned block at level 2; prot_and_map_vm_s2pt refuses an unaligned
+    block pfn; set_pfn_count refuses counts above MAX_SHARE_COUNT (other
+    than INVALID). Each is a panic.
+ C3 Host pages carry no gfn (INVALID64), at boot and when clear_vm_page
+    gives a page back (spec: pfn + SMMU_HOST_OFFSET; SMMU maps of host
+    pages need gfn == iova / PAGE_SIZE, which neither allows).
+ C4 count INVALID (a VM page assigned to an SMMU only) is not a share:
+    map_page_host and revoke_vm_page treat it as 0 (the spec's `count > 0`
+    would let the host map such a page, and revoke would store INVALID-1).
+ C5 remap_vm_image: @pfn must be a page of a boot region (checked with
+    the arguments, before the VM's state).
 """
 
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
@@ -49,7 +62,11 @@ STRENGTHENINGS = [
     "S2 load_encrypted_vcpu: VM and vCPU READY",
     "S3 load_decrypt_buf: owner HOSTVISOR, count reset to 0",
     "S4 verify_image: real Ed25519 verification (oracle)",
-    "C1 unmap_and_load_vm_image: remapped pages contiguous, fully remapped",
+    "C1 unmap_and_load_vm_image: load address page aligned, remapped pages contiguous",
+    "C2 exported functions check their arguments (panic)",
+    "C3 host pages have gfn INVALID64",
+    "C4 count INVALID is not a share (map_page_host, revoke_vm_page)",
+    "C5 remap_vm_image: pfn must be region memory",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -69,6 +86,11 @@ def leaf_hash(gfn, level, pte):
 
 def phys_page(pte):
     return pte & PTE_ADDR_MASK
+
+
+def shared(count):
+    """C4: a share count that says "mapped elsewhere" (INVALID is not)."""
+    return count > 0 and count != INVALID
 
 
 # ---------------------------------------------------------------------------
@@ -339,6 +361,7 @@ class Model:
         self.npts = [NPT() for _ in range(NUM_PRINCIPALS)]
         self.spts = SPT()
         self.held = set()  # locks held (the spec's LockOwn true)
+        self.regions = []  # (base, size) of the boot memory regions
 
     # -- AbstractMachine: fail-stop ----------------------------------------
 
@@ -347,6 +370,10 @@ class Model:
         if not self.halt:
             self.halt = True
             self.halt_reason = reason
+
+    def in_region(self, pfn):
+        """MemRegion mem_region_search(pfn * PAGE_SIZE) != INVALID."""
+        return any(b <= pfn * PAGE_SIZE < b + s for b, s in self.regions)
 
     def check(self, v):
         """check_spec / check64_spec."""
@@ -499,6 +526,8 @@ class Model:
         """verify_image_spec: the data oracle verify_img vmid addr."""
         if self.halt:
             return 0
+        if not self.rely_arg(is_vmid(vmid) and is_addr(addr), "verify_image: bad args"):
+            return 0
         return 1 if self.verify_img(self, vmid, addr) else 0
 
     # -- PageManager --------------------------------------------------------
@@ -530,7 +559,8 @@ class Model:
     def set_pfn_owner(self, pfn, vmid):
         if self.halt or self.page(pfn)[0] == INVALID:
             return
-        assert is_vmid(vmid)
+        if not self.rely_arg(is_vmid(vmid), "set_pfn_owner: vmid %d" % vmid):
+            return
         self._set_page(pfn, owner=vmid)
 
     def get_pfn_count(self, pfn):
@@ -538,6 +568,9 @@ class Model:
 
     def set_pfn_count(self, pfn, count):
         if self.halt or self.page(pfn)[0] == INVALID:
+            return
+        if not self.rely_arg(count == INVALID or count <= MAX_SHARE_COUNT,
+                             "set_pfn_count: count %d" % count):  # C2
             return
         self._set_page(pfn, count=count)
 
@@ -547,12 +580,20 @@ class Model:
     def set_pfn_map(self, pfn, gfn):
         if self.halt or self.page(pfn)[0] == INVALID:
             return
+        if not self.rely_arg(gfn == INVALID64 or is_gfn(gfn),
+                             "set_pfn_map: gfn %#x" % gfn):  # C2
+            return
         self._set_page(pfn, gfn=gfn)
 
     # -- NPTOps -------------------------------------------------------------
 
+    def npt_args(self, who, vmid, addr):
+        """C2: the relies is_vmid vmid, is_addr addr, as panics."""
+        return (self.rely_arg(is_vmid(vmid), "%s: vmid %d" % (who, vmid)) and
+                self.rely_arg(is_addr(addr), "%s: addr %#x" % (who, addr)))
+
     def get_level_s2pt(self, vmid, addr):
-        if self.halt:
+        if self.halt or not self.npt_args("get_level_s2pt", vmid, addr):
             return 0
         self.acquire_lock_pt(vmid)
         _pfn, level, pte = self.npts[vmid].get(addr // PAGE_SIZE)
@@ -561,7 +602,7 @@ class Model:
         return self.check(res)
 
     def walk_s2pt(self, vmid, addr):
-        if self.halt:
+        if self.halt or not self.npt_args("walk_s2pt", vmid, addr):
             return 0
         self.acquire_lock_pt(vmid)
         _pfn, _level, pte = self.npts[vmid].get(addr // PAGE_SIZE)
@@ -570,9 +611,17 @@ class Model:
 
     def map_s2pt(self, vmid, addr, level, pte):
         """set_npt under the table's lock; level 2 or 3, pte != 0 (relies)."""
-        if self.halt:
+        if self.halt or not self.npt_args("map_s2pt", vmid, addr):
             return
-        assert level in (2, 3) and pte != 0, "rely: map_s2pt level/pte"
+        # C2: the spec's None cases (level, zero pte, table at level 2) and
+        # a block whose output is not 2 MiB aligned are panics.
+        if not (self.rely_arg(level in (2, 3), "set_npt: level %d" % level) and
+                self.rely_arg(pte != 0, "set_npt: zero pte") and
+                self.rely_arg(level == 3 or pte & PTE_TYPE_MASK != PTE_TYPE_TABLE,
+                              "set_npt: level-2 table descriptor") and
+                self.rely_arg(level == 3 or phys_page(pte) % PMD_SIZE == 0,
+                              "set_npt: unaligned block")):
+            return
         self.acquire_lock_pt(vmid)
         if local_mmap(self.geom, vmid, addr, level, pte, self.npts[vmid]):
             self.panic("map_s2pt: vm %d addr %#x: table pool exhausted or "
@@ -582,7 +631,7 @@ class Model:
 
     def clear_pfn_host(self, pfn):
         """Take page @pfn away from the host's stage 2 (PAGE_GUEST), if mapped."""
-        if self.halt:
+        if self.halt or not self.rely_arg(is_pfn(pfn), "clear_pfn_host: pfn %#x" % pfn):
             return
         self.acquire_lock_pt(HOSTVISOR)
         npt = self.npts[HOSTVISOR]
@@ -596,8 +645,14 @@ class Model:
 
     # -- MmioSPTOps ---------------------------------------------------------
 
+    def spt_args(self, who, cbndx, index, addr=0):
+        """C2: relies is_smmu index, is_smmu_cfg cbndx, is_smmu_addr addr."""
+        return (self.rely_arg(is_smmu(index) and is_smmu_cfg(cbndx),
+                              "%s: smmu %d cb %d" % (who, index, cbndx)) and
+                self.rely_arg(is_smmu_addr(addr), "%s: iova %#x" % (who, addr)))
+
     def init_spt(self, cbndx, index):
-        if self.halt:
+        if self.halt or not self.spt_args("init_spt", cbndx, index):
             return
         self.acquire_lock_spt()
         key = (index, cbndx)
@@ -608,7 +663,7 @@ class Model:
         self.release_lock_spt()
 
     def walk_spt(self, cbndx, index, addr):
-        if self.halt:
+        if self.halt or not self.spt_args("walk_spt", cbndx, index, addr):
             return 0
         self.acquire_lock_spt()
         pte = self.spts.pt[(index, cbndx)].get(addr // PAGE_SIZE, 0)
@@ -616,7 +671,7 @@ class Model:
         return self.check(pte)
 
     def map_spt(self, cbndx, index, addr, pte):
-        if self.halt:
+        if self.halt or not self.spt_args("map_spt", cbndx, index, addr):
             return
         self.acquire_lock_spt()
         if local_spt_map(self.geom, cbndx, index, addr, pte, self.spts):
@@ -626,7 +681,7 @@ class Model:
         self.release_lock_spt()
 
     def unmap_spt(self, cbndx, index, addr):
-        if self.halt:
+        if self.halt or not self.spt_args("unmap_spt", cbndx, index, addr):
             return 0
         self.acquire_lock_spt()
         pte = self.spts.pt[(index, cbndx)].get(addr // PAGE_SIZE, 0)
@@ -638,6 +693,16 @@ class Model:
         return self.check(pte)
 
     # -- MemManager ---------------------------------------------------------
+
+    def vm_arg(self, who, vmid):
+        """C2: MemManager's page functions take a VM."""
+        return self.rely_arg(is_vm(vmid), "%s: vmid %d is not a VM" % (who, vmid))
+
+    def pfn_arg(self, who, pfn, ok=is_pfn):
+        return self.rely_arg(ok(pfn), "%s: pfn %#x" % (who, pfn))
+
+    def gfn_arg(self, who, gfn):
+        return self.rely_arg(is_gfn(gfn), "%s: gfn %#x" % (who, gfn))
 
     def map_page_host(self, addr):
         """The host faulted on @addr: map it if the host may use the page."""
@@ -651,7 +716,7 @@ class Model:
         count = self.get_pfn_count(pfn)
         if owner == INVALID:
             self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_DEVICE)
-        elif owner == HOSTVISOR or count > 0:
+        elif owner == HOSTVISOR or shared(count):  # C4
             self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM)
         else:
             self.panic("map_page_host: pfn %#x owned by %d" % (pfn, owner))
@@ -660,7 +725,8 @@ class Model:
 
     def clear_vm_page(self, vmid, pfn):
         """Give a page of @vmid back to the host, scrubbed."""
-        if self.halt:
+        if (self.halt or not self.vm_arg("clear_vm_page", vmid) or
+                not self.pfn_arg("clear_vm_page", pfn)):
             return
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
@@ -668,12 +734,14 @@ class Model:
             self.clear_pfn_host(pfn)
             self.set_pfn_owner(pfn, HOSTVISOR)
             self.set_pfn_count(pfn, 0)
-            self.set_pfn_map(pfn, pfn + SMMU_HOST_OFFSET)
+            self.set_pfn_map(pfn, INVALID64)  # C3
             # clear_phys_page: contents are an oracle
         self.release_lock_s2page()
 
     def assign_pfn_to_vm(self, vmid, gfn, pfn):
-        if self.halt:
+        if (self.halt or not self.vm_arg("assign_pfn_to_vm", vmid) or
+                not self.gfn_arg("assign_pfn_to_vm", gfn) or
+                not self.pfn_arg("assign_pfn_to_vm", pfn)):
             return
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
@@ -704,16 +772,18 @@ class Model:
         self.release_lock_s2page()
 
     def map_pfn_vm(self, vmid, addr, pte, level):
-        if self.halt:
+        if self.halt or not self.vm_arg("map_pfn_vm", vmid):
             return
         paddr = phys_page(pte)
         if level == 2:
-            self.map_s2pt(vmid, addr, 2, (paddr & PMD_ADDR_MASK) | PAGE_S2_RAM_BLOCK)
+            self.map_s2pt(vmid, addr, 2, paddr | PAGE_S2_RAM_BLOCK)
         else:
             self.map_s2pt(vmid, addr, 3, paddr | PAGE_S2_RAM)
 
     def map_vm_io(self, vmid, gpa, pa):
-        if self.halt:
+        if self.halt or not self.vm_arg("map_vm_io", vmid):
+            return
+        if not self.rely_arg(is_addr(gpa) and is_addr(pa), "map_vm_io: gpa/pa"):
             return
         pfn = pa // PAGE_SIZE
         pte = phys_page(pa) | PAGE_S2_DEVICE
@@ -724,7 +794,8 @@ class Model:
         self.release_lock_s2page()
 
     def grant_vm_page(self, vmid, pfn):
-        if self.halt:
+        if (self.halt or not self.vm_arg("grant_vm_page", vmid) or
+                not self.pfn_arg("grant_vm_page", pfn, is_gfn)):
             return
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
@@ -734,12 +805,13 @@ class Model:
         self.release_lock_s2page()
 
     def revoke_vm_page(self, vmid, pfn):
-        if self.halt:
+        if (self.halt or not self.vm_arg("revoke_vm_page", vmid) or
+                not self.pfn_arg("revoke_vm_page", pfn, is_gfn)):
             return
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
         count = self.get_pfn_count(pfn)
-        if owner == vmid and count > 0:
+        if owner == vmid and shared(count):  # C4
             self.set_pfn_count(pfn, count - 1)
             if count == 1:
                 self.clear_pfn_host(pfn)
@@ -747,7 +819,9 @@ class Model:
         self.release_lock_s2page()
 
     def assign_pfn_to_smmu(self, vmid, gfn, pfn):
-        if self.halt:
+        if (self.halt or not self.vm_arg("assign_pfn_to_smmu", vmid) or
+                not self.gfn_arg("assign_pfn_to_smmu", gfn) or
+                not self.pfn_arg("assign_pfn_to_smmu", pfn)):
             return
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
@@ -769,6 +843,9 @@ class Model:
     def update_smmu_page(self, vmid, cbndx, index, iova, pte):
         if self.halt:
             return
+        if not (self.rely_arg(is_vmid(vmid), "update_smmu_page: vmid %d" % vmid) and
+                self.spt_args("update_smmu_page", cbndx, index, iova)):
+            return
         self.acquire_lock_s2page()
         pfn = phys_page(pte) // PAGE_SIZE
         gfn = iova // PAGE_SIZE
@@ -787,12 +864,13 @@ class Model:
         self.release_lock_s2page()
 
     def unmap_smmu_page(self, cbndx, index, iova):
-        if self.halt:
+        if self.halt or not self.spt_args("unmap_smmu_page", cbndx, index, iova):
             return
         self.acquire_lock_s2page()
         pte = self.unmap_spt(cbndx, index, iova)
         pfn = phys_page(pte) // PAGE_SIZE
-        owner = self.get_pfn_owner(pfn)
+        # pte 0 (nothing mapped): pfn 0, in no region, owner INVALID.
+        owner = self.get_pfn_owner(pfn) if pte != 0 else INVALID
         if owner == HOSTVISOR:
             count = self.get_pfn_count(pfn)
             if count > 0:
@@ -802,17 +880,30 @@ class Model:
     # -- MemoryOps ----------------------------------------------------------
 
     def clear_vm_range(self, vmid, pfn, num):
-        for i in range(num):  # clear_vm_loop
-            if self.halt:
-                return
-            self.clear_vm_page(vmid, pfn + i)
+        if self.halt or not self.vm_arg("clear_vm_range", vmid):
+            return
+        if not self.rely_arg(is_pfn(pfn) and is_pfn(num) and num <= KVM_PFN_SPACE - pfn,
+                             "clear_vm_range: pfn %#x num %#x" % (pfn, num)):
+            return
+        # clear_vm_loop: only pages of a region can be the VM's (the others
+        # are no-ops), so the walk visits the range's part of each region.
+        for base, size in self.regions:
+            lo, hi = max(pfn, base // PAGE_SIZE), min(pfn + num, (base + size) // PAGE_SIZE)
+            for p in range(lo, hi):
+                if self.halt:
+                    return
+                self.clear_vm_page(vmid, p)
 
     def prot_and_map_vm_s2pt(self, vmid, addr, pte, level):
-        if self.halt:
+        if (self.halt or not self.vm_arg("prot_and_map_vm_s2pt", vmid) or
+                not self.rely_arg(is_addr(addr), "prot_and_map_vm_s2pt: addr %#x" % addr)):
             return
         pfn = phys_page(pte) // PAGE_SIZE
         gfn = addr // PAGE_SIZE
         if level == 2:
+            if not self.rely_arg(pfn % PTRS_PER_PMD == 0,
+                                 "prot_and_map_vm_s2pt: block pfn %#x" % pfn):
+                return
             gfn0 = gfn // PTRS_PER_PMD * PTRS_PER_PMD
             for i in range(PMD_PAGE_NUM):  # prot_and_map_vm_loop
                 self.assign_pfn_to_vm(vmid, gfn0 + i, pfn + i)
@@ -822,6 +913,13 @@ class Model:
             self.map_pfn_vm(vmid, addr, pte, 3)
 
     def _stage2_sg_loop(self, vmid, addr, size, page_op):
+        if self.halt or not self.vm_arg("stage2_sg_gpa", vmid):
+            return
+        if not self.rely_arg(is_addr(addr) and is_addr(size) and
+                             (size == 0 or (size - 1) // PAGE_SIZE * PAGE_SIZE
+                              < KVM_ADDR_SPACE - addr),
+                             "stage2_sg_gpa: range %#x+%#x" % (addr, size)):
+            return
         num = (size + 4095) // PAGE_SIZE
         a = addr
         for _ in range(num):
@@ -903,6 +1001,11 @@ class Model:
         time (prot_and_map_vm_s2pt at level 2)."""
         if self.halt:
             return
+        if not self.rely_arg(is_vm(vmid) and is_addr(target_addr) and is_addr(remap_addr)
+                             and is_gfn(num), "unmap_and_load_vm_image: bad args"):
+            return
+        if not self.image_pages_contiguous(vmid, target_addr, remap_addr, num):
+            return  # C1 panicked
         start = target_addr // PMD_SIZE * PMD_SIZE
         end = target_addr + num * PAGE_SIZE
         assert end >= start
@@ -923,19 +1026,26 @@ class Model:
             start += PMD_SIZE
             target = start
 
-    def image_pages_contiguous(self, vmid, load_addr, remap_addr, mapped, size):
-        """C1: every page of the image was remapped, page i at pfn0 + i,
-        pfn0 at load_addr's offset in its 2 MiB block."""
-        pgnum = (size + 4095) // PAGE_SIZE
-        if mapped != pgnum:
+    def remap_pa(self, va):
+        """The physical address the core's remap mapping of @va points at."""
+        pte = self.walk_s2pt(COREVISOR, va)
+        return phys_page(pte) if pte & PTE_VALID else 0
+
+    def image_pages_contiguous(self, vmid, target, remap, num):
+        """C1: the load address is page aligned and remapped page i is
+        backed by pa0 + i * PAGE_SIZE, pa0 = target (mod 2 MiB); else panic."""
+        if not self.rely_arg(target % PAGE_SIZE == 0,
+                             "unmap_and_load_vm_image: load address %#x" % target):
             return False
-        core = self.npts[COREVISOR]
-        pfn0 = phys_page(core.get(remap_addr // PAGE_SIZE)[2]) // PAGE_SIZE
-        if pfn0 % PTRS_PER_PMD != (load_addr // PAGE_SIZE) % PTRS_PER_PMD:
+        if num == 0:
+            return True
+        pa0 = self.remap_pa(remap)
+        if pa0 == 0 or pa0 % PMD_SIZE != target % PMD_SIZE:
+            self.panic("unmap_and_load_vm_image: first page pa %#x" % pa0)
             return False
-        for i in range(mapped):
-            pte = core.get(remap_addr // PAGE_SIZE + i)[2]
-            if phys_page(pte) // PAGE_SIZE != pfn0 + i:
+        for i in range(1, num):
+            if self.remap_pa(remap + i * PAGE_SIZE) != pa0 + i * PAGE_SIZE:
+                self.panic("unmap_and_load_vm_image: page %d not contiguous" % i)
                 return False
         return True
 
@@ -1060,6 +1170,8 @@ class Model:
                 self.rely_arg(is_load_idx(load_idx), "remap_vm_image: load_idx %d" % load_idx) and
                 self.rely_arg(is_pfn(pfn), "remap_vm_image: pfn %#x" % pfn)):
             return 0
+        if not self.rely_arg(self.in_region(pfn), "remap_vm_image: pfn %#x not memory" % pfn):
+            return 0  # C5
         self.acquire_lock_vm(vmid)
         state = self.get_vm_state(vmid)
         if state != READY:
@@ -1092,11 +1204,6 @@ class Model:
             load_addr = self.get_vm_load_addr(vmid, idx)
             remap_addr = self.get_vm_remap_addr(vmid, idx)
             mapped = self.get_vm_mapped_pages(vmid, idx)
-            size = self.get_vm_load_size(vmid, idx)
-            if not self.image_pages_contiguous(vmid, load_addr, remap_addr, mapped, size):
-                self.panic("unmap_and_load_vm_image: vm %d image %d not "
-                           "contiguous or not fully remapped" % (vmid, idx))  # C1
-                return 0
             self.unmap_and_load_vm_image(vmid, load_addr, remap_addr, mapped)
             valid = self.verify_image(vmid, remap_addr)
             if valid == 0:

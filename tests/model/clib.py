@@ -1,0 +1,254 @@
+# SPDX-License-Identifier: MIT
+"""ctypes glue: the C core (build/model/libcorevisor-model.so) through the
+hosted machine, and libsodium's Ed25519ph for the runner's image signing
+and the model's verification oracle."""
+
+import ctypes as C
+import os
+
+from constants import NUM_PRINCIPALS, SMMU_NUM, SMMU_NUM_CTXT_BANKS
+
+u32, u64 = C.c_uint32, C.c_uint64
+
+# Every core function the runner calls: name -> (argument types, result).
+# "u32"/"u64" results are compared with the model's; None is void.
+CALLS = {
+    # BootOps
+    "search_load_info": (["u32", "u64"], "u64"),
+    "set_vcpu_active": (["u32", "u32"], None),
+    "set_vcpu_inactive": (["u32", "u32"], None),
+    "register_vcpu": (["u32", "u32"], None),
+    "register_kvm": ([], "u32"),
+    "set_boot_info": (["u32", "u64", "u64"], "u32"),
+    "remap_vm_image": (["u32", "u64", "u32"], None),
+    "verify_and_load_images": (["u32"], None),
+    "alloc_smmu": (["u32", "u32", "u32"], None),
+    "assign_smmu": (["u32", "u64", "u64"], None),
+    "map_smmu": (["u32", "u32", "u32", "u64", "u64"], None),
+    "clear_smmu": (["u32", "u32", "u32", "u64"], None),
+    "map_io": (["u32", "u64", "u64"], None),
+    "is_inc_exe": (["u32"], "u32"),
+    # VMPower, BootCore
+    "set_vm_poweroff": (["u32"], None),
+    "get_vm_poweron": (["u32"], "u32"),
+    "gen_vmid": ([], "u32"),
+    "alloc_remap_addr": (["u64"], "u64"),
+    # MemManager
+    "map_page_host": (["u64"], None),
+    "clear_vm_page": (["u32", "u64"], None),
+    "assign_pfn_to_vm": (["u32", "u64", "u64"], None),
+    "map_pfn_vm": (["u32", "u64", "u64", "u32"], None),
+    "map_vm_io": (["u32", "u64", "u64"], None),
+    "grant_vm_page": (["u32", "u64"], None),
+    "revoke_vm_page": (["u32", "u64"], None),
+    "assign_pfn_to_smmu": (["u32", "u64", "u64"], None),
+    "update_smmu_page": (["u32", "u32", "u32", "u64", "u64"], None),
+    "unmap_smmu_page": (["u32", "u32", "u64"], None),
+    # MemoryOps
+    "clear_vm_range": (["u32", "u64", "u64"], None),
+    "prot_and_map_vm_s2pt": (["u32", "u64", "u64", "u32"], None),
+    "grant_stage2_sg_gpa": (["u32", "u64", "u64"], None),
+    "revoke_stage2_sg_gpa": (["u32", "u64", "u64"], None),
+    # NPTOps
+    "get_level_s2pt": (["u32", "u64"], "u32"),
+    "walk_s2pt": (["u32", "u64"], "u64"),
+    "map_s2pt": (["u32", "u64", "u32", "u64"], None),
+    "clear_pfn_host": (["u64"], None),
+    # MmioSPTOps
+    "init_spt": (["u32", "u32"], None),
+    "walk_spt": (["u32", "u32", "u64"], "u64"),
+    "map_spt": (["u32", "u32", "u64", "u64"], None),
+    "unmap_spt": (["u32", "u32", "u64"], "u64"),
+}
+
+MASKS = {"u32": 0xFFFFFFFF, "u64": 0xFFFFFFFFFFFFFFFF}
+CT = {"u32": u32, "u64": u64, None: None}
+
+
+class HostedConfig(C.Structure):
+    _fields_ = [("ram_base", u64), ("ram_size", u64), ("ncpus", u32),
+                ("ntrusted_keys", u32), ("trusted_keys", (C.c_uint8 * 32) * 4),
+                ("aead_key", C.c_uint8 * 32)]
+
+
+class CoreLib:
+    """The C core in this process. One machine at a time (boot() discards
+    the previous one)."""
+
+    def __init__(self, path):
+        self.lib = C.CDLL(os.path.abspath(path))
+        L = self.lib
+        self.fns = {}
+        self.missing = []
+        for name, (args, res) in CALLS.items():
+            try:
+                f = getattr(L, name)
+            except AttributeError:
+                self.missing.append(name)
+                continue
+            f.argtypes = [CT[a] for a in args]
+            f.restype = CT[res]
+            self.fns[name] = f
+        L.cv_hosted_default_config.argtypes = [C.POINTER(HostedConfig)]
+        L.cv_hosted_boot.argtypes = [C.POINTER(HostedConfig)]
+        L.cv_hosted_boot.restype = C.c_int
+        L.cv_hosted_set_cpu.argtypes = [u32]
+        L.cv_hosted_phys.argtypes = [u64]
+        L.cv_hosted_phys.restype = C.c_void_p
+        for n in ("cv_dump_geometry", "cv_dump_core", "cv_dump_vminfos",
+                  "cv_dump_spt_summary", "cv_dump_reserved"):
+            getattr(L, n).argtypes = [C.POINTER(u64)]
+            getattr(L, n).restype = None
+        L.cv_dump_regions.argtypes = [C.POINTER(u64), u32]
+        L.cv_dump_regions.restype = u32
+        L.cv_dump_halt_reason.restype = C.c_char_p
+        L.cv_dump_npt_summary.argtypes = [u32, C.POINTER(u64)]
+        L.cv_dump_npt_leaves.argtypes = [u32, C.POINTER(u64), u64]
+        L.cv_dump_npt_leaves.restype = u64
+        L.cv_dump_spt_leaves.argtypes = [u32, u32, C.POINTER(u64), u64]
+        L.cv_dump_spt_leaves.restype = u64
+        L.cv_dump_s2page_reset.restype = u64
+        L.cv_dump_s2page_changes.argtypes = [C.POINTER(u64), u64]
+        L.cv_dump_s2page_changes.restype = u64
+        L.cv_dump_pages.argtypes = [u64, u64, C.POINTER(u64)]
+        self.geom_raw = self._arr(8)
+        L.cv_dump_geometry(self.geom_raw)
+        self.vminfo_words = self.geom_raw[7]
+        self._core = self._arr(3)
+        self._vminfos = self._arr(NUM_PRINCIPALS * self.vminfo_words)
+        self._npt = self._arr(5)
+        self._spt = self._arr(2 * SMMU_NUM * SMMU_NUM_CTXT_BANKS + 2)
+        self._chg_max = 1 << 16
+        self._chg = self._arr(4 * self._chg_max)
+
+    @staticmethod
+    def _arr(n):
+        return (u64 * n)()
+
+    def boot(self, ram_base, ram_size, pk):
+        cfg = HostedConfig()
+        self.lib.cv_hosted_default_config(C.byref(cfg))
+        cfg.ram_base, cfg.ram_size, cfg.ncpus = ram_base, ram_size, 1
+        cfg.ntrusted_keys = 1
+        C.memmove(cfg.trusted_keys[0], pk, 32)
+        C.memset(cfg.aead_key, 7, 32)
+        if self.lib.cv_hosted_boot(C.byref(cfg)) != 0:
+            raise RuntimeError("cv_hosted_boot failed")
+        self.lib.cv_hosted_set_cpu(0)
+        self.lib.cv_hosted_console_mode(2)  # capture: keep panics quiet
+        self.lib.cv_hosted_console_clear()
+        self.lib.cv_dump_s2page_reset()
+
+    def call(self, name, args):
+        return self.fns[name](*args)
+
+    # -- state ---------------------------------------------------------------
+
+    def core(self):
+        self.lib.cv_dump_core(self._core)
+        return tuple(self._core)
+
+    def halt_reason(self):
+        return self.lib.cv_dump_halt_reason().decode(errors="replace")
+
+    def vminfos(self):
+        self.lib.cv_dump_vminfos(self._vminfos)
+        w = self.vminfo_words
+        flat = list(self._vminfos)
+        return [flat[v * w:(v + 1) * w] for v in range(NUM_PRINCIPALS)]
+
+    def npt_summary(self, vmid):
+        self.lib.cv_dump_npt_summary(vmid, self._npt)
+        return tuple(self._npt)
+
+    def npt_leaves(self, vmid):
+        n = self.lib.cv_dump_npt_leaves(vmid, None, 0)
+        buf = self._arr(3 * n + 3)
+        self.lib.cv_dump_npt_leaves(vmid, buf, n)
+        return sorted((buf[3 * i], buf[3 * i + 1], buf[3 * i + 2]) for i in range(n))
+
+    def spt_summary(self):
+        self.lib.cv_dump_spt_summary(self._spt)
+        return list(self._spt)
+
+    def spt_leaves(self, index, cbndx):
+        n = self.lib.cv_dump_spt_leaves(index, cbndx, None, 0)
+        buf = self._arr(3 * n + 3)
+        self.lib.cv_dump_spt_leaves(index, cbndx, buf, n)
+        return sorted((buf[3 * i], buf[3 * i + 2]) for i in range(n))
+
+    def s2page_changes(self):
+        n = self.lib.cv_dump_s2page_changes(self._chg, self._chg_max)
+        if n > self._chg_max:
+            raise RuntimeError("too many s2page changes in one step")
+        c = self._chg
+        return [(c[4 * i], (c[4 * i + 1], c[4 * i + 2], c[4 * i + 3])) for i in range(n)]
+
+    def pages(self, pfn, num):
+        buf = self._arr(3 * num)
+        self.lib.cv_dump_pages(pfn, num, buf)
+        return [(buf[3 * i], buf[3 * i + 1], buf[3 * i + 2]) for i in range(num)]
+
+    def regions(self):
+        buf = self._arr(64)
+        n = self.lib.cv_dump_regions(buf, 32)
+        return [(buf[2 * i], buf[2 * i + 1]) for i in range(n)]
+
+    def reserved(self):
+        buf = self._arr(3)
+        self.lib.cv_dump_reserved(buf)
+        return tuple(buf)
+
+    # -- physical memory (the host's bytes; a debugger's view) -----------------
+
+    def phys_write(self, pa, data):
+        p = self.lib.cv_hosted_phys(pa)
+        if not p:
+            raise RuntimeError("phys_write: %#x is not memory" % pa)
+        C.memmove(p, data, len(data))
+
+    def phys_read(self, pa, n):
+        p = self.lib.cv_hosted_phys(pa)
+        if not p:
+            return None
+        return C.string_at(p, n)
+
+
+class Sodium:
+    """Ed25519ph (RFC 8032 prehash) from the system's libsodium."""
+
+    def __init__(self):
+        for name in ("libsodium.so.23", "libsodium.so"):
+            try:
+                self.s = C.CDLL(name)
+                break
+            except OSError:
+                continue
+        else:
+            raise RuntimeError("libsodium not found")
+        s = self.s
+        if s.sodium_init() < 0:
+            raise RuntimeError("sodium_init failed")
+        self.state_bytes = s.crypto_sign_ed25519ph_statebytes()
+
+    def keypair(self, seed32):
+        pk = (C.c_uint8 * 32)()
+        sk = (C.c_uint8 * 64)()
+        self.s.crypto_sign_ed25519_seed_keypair(pk, sk, bytes(seed32))
+        return bytes(pk), bytes(sk)
+
+    def _state(self, msg):
+        st = C.create_string_buffer(self.state_bytes + 64)
+        self.s.crypto_sign_ed25519ph_init(st)
+        self.s.crypto_sign_ed25519ph_update(st, msg, C.c_ulonglong(len(msg)))
+        return st
+
+    def sign_ph(self, msg, sk):
+        st = self._state(msg)
+        sig = (C.c_uint8 * 64)()
+        self.s.crypto_sign_ed25519ph_final_create(st, sig, None, sk)
+        return bytes(sig)
+
+    def verify_ph(self, msg, sig, pk):
+        st = self._state(msg)
+        return self.s.crypto_sign_ed25519ph_final_verify(st, sig, pk) == 0

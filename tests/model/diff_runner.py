@@ -1,0 +1,899 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""
+Differential runner: the C core (through the hosted machine, ctypes)
+against the executable spec model (spec_model.py), call by call.
+
+Each sequence boots a fresh machine and a fresh model, then runs seeded,
+state-aware random calls (weighted to reach registered VMs, partly
+remapped images, verified and active VMs, shared and SMMU-mapped pages,
+exhausted load-info tables, remap area and pools, and every panic), and
+after every call compares: the returned value, halt, core data, every VM
+info, the s2page entries that changed (either side), every principal's
+stage-2 leaves (count + hash, pool pages used per level) and every SMMU
+table (count + hash, pool use). Once both have halted the sequence ends
+(after checking that further calls are no-ops returning 0).
+
+On a mismatch it shrinks the sequence to the shortest it finds that still
+mismatches and prints it, with the differing state. Exit status: 0 when
+every call matched, 1 on a mismatch, 2 on a usage or setup error.
+
+    diff_runner.py --lib build/model/libcorevisor-model.so --calls 100000 \
+        --seed 1 --jobs 2
+    diff_runner.py --lib ... --seed 1 --replay 17 -v   # one sequence, traced
+"""
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import images  # noqa: E402
+from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
+from constants import *  # noqa: E402,F401,F403
+from spec_model import Geometry, Model, NPT  # noqa: E402
+
+RAM_BASE = 0x40000000
+RAM_SIZE = 64 << 20
+RAM_PFN0 = RAM_BASE // PAGE_SIZE
+RAM_PAGES = RAM_SIZE // PAGE_SIZE
+SHARED_BLOCK = (RAM_BASE + RAM_SIZE) // PMD_SIZE - 1  # kvm/vcpu area
+
+
+class Mismatch(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# One machine + one model.
+# ---------------------------------------------------------------------------
+
+
+class Harness:
+    def __init__(self, lib_path, verbose=False):
+        self.c = CoreLib(lib_path)
+        self.sodium = Sodium()
+        self.pk, self.sk = self.sodium.keypair(b"corevisor-model-runner-key-0000!")
+        _pk2, self.other_sk = self.sodium.keypair(b"an-untrusted-key-for-tampering!!")
+        g = self.c.geom_raw
+        self.geom = Geometry((g[2] - g[1]) // PAGE_SIZE, (g[3] - g[2]) // PAGE_SIZE,
+                             (g[0] - g[3]) // PAGE_SIZE, (g[5] - g[4]) // PAGE_SIZE,
+                             (g[6] - g[5]) // PAGE_SIZE)
+        self.verbose = verbose
+        self.boot_checked = False
+        self.missing = self.c.missing
+
+    # -- boot ------------------------------------------------------------------
+
+    def boot(self):
+        c = self.c
+        c.boot(RAM_BASE, RAM_SIZE, self.pk)
+        regions = c.regions()
+        res_base, res_size, _shared = c.reserved()
+        res_lo, res_hi = res_base // PAGE_SIZE, (res_base + res_size) // PAGE_SIZE
+        spans = [(b // PAGE_SIZE, (b + s) // PAGE_SIZE) for b, s in regions]
+
+        def initial_page(pfn):
+            if res_lo <= pfn < res_hi:
+                return (COREVISOR, 0, INVALID64)
+            for lo, hi in spans:
+                if lo <= pfn < hi:
+                    return (HOSTVISOR, 0, INVALID64)  # C3: no gfn
+            return (INVALID, INVALID, INVALID64)
+
+        kvm = {v: c.lib.get_shared_kvm(v) for v in range(NUM_PRINCIPALS)} \
+            if hasattr(c.lib, "get_shared_kvm") else {}
+        vcpu = {}
+        if hasattr(c.lib, "get_shared_vcpu"):
+            c.lib.get_shared_kvm.restype = c.lib.get_shared_vcpu.restype = \
+                __import__("ctypes").c_uint64
+            kvm = {v: c.lib.get_shared_kvm(v) for v in range(NUM_PRINCIPALS)}
+            vcpu = {(v, i): c.lib.get_shared_vcpu(v, i)
+                    for v in range(NUM_PRINCIPALS) for i in range(VCPU_PER_VM)}
+        core = c.core()
+        m = Model(self.geom, initial_page, lambda v: kvm[v],
+                  lambda v, i: vcpu[(v, i)], self.verify_img,
+                  next_vmid=core[1], next_remap_ptr=core[2])
+        m.regions = regions
+        m.sodium = self.sodium
+        self.m = m
+        self.c_pages = {}  # the C's s2page view: pfn -> (owner, count, gfn)
+        if not self.boot_checked:
+            self.check_boot(spans, res_lo, res_hi)
+            self.boot_checked = True
+        self.compare("boot")
+
+    def check_boot(self, spans, res_lo, res_hi):
+        """Once: the C's boot state is the spec's initial state."""
+        assert self.c.core() == (0, 1, REMAP_START), self.c.core()
+        for lo, hi in spans:
+            got = self.c.pages(lo, hi - lo)
+            for k in range(0, hi - lo, 97):
+                want = self.m.initial_page(lo + k)
+                if got[k] != want:
+                    raise Mismatch("boot: pfn %#x is %s, expected %s" % (lo + k, got[k], want))
+        for v in range(NUM_PRINCIPALS):
+            if self.c.npt_summary(v)[0] != 0:
+                raise Mismatch("boot: principal %d's table not empty" % v)
+
+    def verify_img(self, model, vmid, remap_addr):
+        def read_page(pfn):
+            return self.c.phys_read(pfn * PAGE_SIZE, PAGE_SIZE)
+        return images.verify_img(model, read_page, [self.pk], vmid, remap_addr)
+
+    # -- running one action ----------------------------------------------------
+
+    def run(self, action):
+        """Run @action on both; compare. Returns the model's result."""
+        kind = action[0]
+        if kind == "write":
+            _, pfn0, load_addr, size, variant, seed = action
+            data = images.build(self.sodium, self.sk, self.other_sk, load_addr,
+                                size, variant, seed)
+            for i in range(0, len(data), PAGE_SIZE):
+                self.c.phys_write((pfn0 + i // PAGE_SIZE) * PAGE_SIZE,
+                                  data[i:i + PAGE_SIZE])
+            return None
+        name, args = action[1], action[2]
+        argt, rest = CALLS[name]
+        args = tuple(a & MASKS[t] for a, t in zip(args, argt))
+        cres = self.c.call(name, args)
+        mres = getattr(self.m, name)(*args)
+        if rest is not None and cres != (mres & MASKS[rest]):
+            raise Mismatch("%s%s returned %#x in C, %#x in the model"
+                           % (name, args, cres, mres))
+        self.compare(name)
+        return mres
+
+    # -- comparison --------------------------------------------------------------
+
+    def compare(self, where):
+        c, m = self.c, self.m
+        core = c.core()
+        if bool(core[0]) != m.halt:
+            raise Mismatch("%s: halted C=%s (%s) model=%s (%s)" % (
+                where, bool(core[0]), c.halt_reason(), m.halt, m.halt_reason))
+        if m.halt:
+            return  # fail-stop: state at a panic is not compared
+        if (core[1], core[2]) != (m.next_vmid, m.next_remap_ptr):
+            raise Mismatch("%s: core data C=(next_vmid %d, next_remap_ptr %#x) "
+                           "model=(%d, %#x)" % (where, core[1], core[2],
+                                                m.next_vmid, m.next_remap_ptr))
+        cinfos = c.vminfos()
+        for v in range(NUM_PRINCIPALS):
+            mflat = m.vminfos[v].flat()
+            if cinfos[v] != mflat:
+                from spec_model import VMINFO_FIELDS
+                diffs = ["%s C=%#x model=%#x" % (f, a, b) for f, a, b in
+                         zip(VMINFO_FIELDS, cinfos[v], mflat) if a != b]
+                raise Mismatch("%s: vm %d info: %s" % (where, v, ", ".join(diffs)))
+        for pfn, page in c.s2page_changes():
+            self.c_pages[pfn] = page
+            m.dirty.add(pfn)
+        for pfn in m.dirty:
+            cp = self.c_pages.get(pfn) or m.initial_page(pfn)
+            mp_ = m.page(pfn)
+            if cp != mp_:
+                raise Mismatch("%s: s2page pfn %#x: C=(owner %d, count %d, gfn %#x) "
+                               "model=(owner %d, count %d, gfn %#x)"
+                               % ((where, pfn) + tuple(cp) + tuple(mp_)))
+        m.dirty.clear()
+        for v in range(NUM_PRINCIPALS):
+            n = m.npts[v]
+            want = (len(n.pages) + len(n.blocks), n.fp, n.pgd_used, n.pud_used, n.pmd_used)
+            got = c.npt_summary(v)
+            if got != want:
+                raise Mismatch("%s: principal %d stage 2: C=(leaves %d, hash %#x, "
+                               "pool %d/%d/%d) model=(leaves %d, hash %#x, pool %d/%d/%d)%s"
+                               % ((where, v) + got + want + (self.npt_diff(v),)))
+        s = c.spt_summary()
+        k = 0
+        for index in range(SMMU_NUM):
+            for cb in range(SMMU_NUM_CTXT_BANKS):
+                pt = m.spts.pt[(index, cb)]
+                if (s[k], s[k + 1]) != (len(pt), m.spts.fp[(index, cb)]):
+                    got = c.spt_leaves(index, cb)
+                    want = sorted(pt.items())
+                    raise Mismatch("%s: SMMU %d cb %d table: C=%s model=%s" % (
+                        where, index, cb, fmt_leaves(got), fmt_leaves(want)))
+                k += 2
+        if (s[k], s[k + 1]) != (m.spts.pgd_used, m.spts.pmd_used):
+            raise Mismatch("%s: SMMU pool use C=%d/%d model=%d/%d" % (
+                where, s[k], s[k + 1], m.spts.pgd_used, m.spts.pmd_used))
+
+    def npt_diff(self, v):
+        got = set(self.c.npt_leaves(v))
+        want = set(self.m.npts[v].leaves())
+        return "\n    only in C: %s\n    only in model: %s" % (
+            fmt_leaves(sorted(got - want)), fmt_leaves(sorted(want - got)))
+
+    def check_noop_after_halt(self, rng):
+        """After a halt: a few more calls must be no-ops returning 0."""
+        self.c.s2page_changes()  # what the halting call did
+        for _ in range(2):
+            name = rng.choice(sorted(self.c.fns))
+            argt, rest = CALLS[name]
+            args = tuple(rng.choice([0, 1, 3, 0x40000, RAM_PFN0]) for _ in argt)
+            before = (self.c.core(), self.c.vminfos())
+            r = self.c.call(name, args)
+            if rest is not None and r != 0:
+                raise Mismatch("after halt: %s%s returned %#x, not 0" % (name, args, r))
+            if (self.c.core(), self.c.vminfos()) != before or self.c.s2page_changes():
+                raise Mismatch("after halt: %s%s changed the state" % (name, args))
+
+
+def fmt_leaves(lst, n=6):
+    s = ", ".join("(" + ", ".join("%#x" % x for x in t) + ")" for t in lst[:n])
+    return "[" + s + (", ... %d more" % (len(lst) - n) if len(lst) > n else "") + "]"
+
+
+# ---------------------------------------------------------------------------
+# State-aware generation.
+# ---------------------------------------------------------------------------
+
+U32_ODD = [COREVISOR + 1, 0xFFFFFFFF, 255, 0x80000000]
+
+
+class Gen:
+    """Chooses the next action from the model's state. Plans images: for a
+    load info it writes a (mostly good) signed image into a 2 MiB-aligned
+    run of host pages at the load address's offset, then remaps its pages
+    in order, then verifies."""
+
+    MOVES = [
+        ("register_kvm", 5), ("register_vcpu", 6), ("set_boot_info", 6),
+        ("remap", 30), ("verify", 5), ("vcpu_active", 5), ("vcpu_inactive", 3),
+        ("poweroff", 1), ("poweron", 1), ("search", 2), ("inc_exe", 1),
+        ("alloc_smmu", 2), ("assign_smmu", 5), ("map_smmu", 6), ("clear_smmu", 4),
+        ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 1),
+        ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
+        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2),
+    ]
+
+    def __init__(self, rng, h):
+        self.r = rng
+        self.h = h
+        self.m = h.m
+        self.plans = {}  # (vmid, idx) -> pfn0 of the image written for it
+        self.used_blocks = set()
+        names, weights = zip(*self.MOVES)
+        self.names, self.cum = names, []
+        t = 0
+        for w in weights:
+            t += w
+            self.cum.append(t)
+        self.total = t
+
+    def pick_move(self):
+        x = self.r.random() * self.total
+        for n, c in zip(self.names, self.cum):
+            if x < c:
+                return n
+        return self.names[-1]
+
+    # -- value pickers --
+    # Each move makes a call that is valid for the model's state, unless
+    # self.bad (BAD_RATE of the moves, and every "adversarial" move): then
+    # any value goes, to reach the panics. A move with nothing valid to do
+    # returns None and another is drawn.
+
+    BAD_RATE = 0.015
+
+    def vms(self, states=None):
+        return [v for v in range(1, COREVISOR)
+                if self.m.vminfos[v].state != UNUSED and
+                (states is None or self.m.vminfos[v].state in states)]
+
+    def vm(self, states=None):
+        r = self.r
+        if self.bad:
+            x = r.random()
+            if x < 0.2:
+                return r.choice(U32_ODD)
+            return r.randrange(0, COREVISOR + 1)
+        c = self.vms(states)
+        return r.choice(c) if c else None
+
+    def ram_pfn(self):
+        return RAM_PFN0 + self.r.randrange(RAM_PAGES)
+
+    def owned_pfns(self, owner):
+        return [p for p, v in self.m.s2page.items() if v[0] == owner]
+
+    def pfn(self, owner=None, strict=False):
+        """A pfn; with @owner, mostly (strict: only) one that @owner owns."""
+        r = self.r
+        x = r.random()
+        if strict and not self.bad:
+            if owner == HOSTVISOR:
+                for _ in range(8):
+                    p = self.ram_pfn()
+                    if p // PTRS_PER_PMD != SHARED_BLOCK and self.m.page(p)[0] == HOSTVISOR:
+                        return p
+                return None
+            c = self.owned_pfns(owner)
+            return r.choice(c) if c else None
+        if owner is not None and x < 0.6:
+            c = self.owned_pfns(owner)
+            if c:
+                return r.choice(c)
+        if x < 0.8:
+            return self.ram_pfn()
+        if x < 0.88:
+            return r.randrange(0x1000, RAM_PFN0)  # MMIO: no region
+        if x < 0.92:
+            rb, rs, _ = self.h.c.reserved()
+            return rb // PAGE_SIZE + r.randrange(rs // PAGE_SIZE)
+        if x < 0.96:
+            return r.choice([0, 1, RAM_PFN0 - 1, RAM_PFN0 + RAM_PAGES])
+        return r.choice([KVM_PFN_SPACE - 1, KVM_PFN_SPACE, KVM_GFN_SPACE, 1 << 40])
+
+    def gpa(self, vmid):
+        r = self.r
+        x = r.random()
+        if 0 < vmid < NUM_PRINCIPALS and x < 0.5:
+            n = self.m.npts[vmid]
+            keys = list(n.blocks) + list(n.pages)
+            if keys:
+                return (r.choice(keys) + r.randrange(512)) * PAGE_SIZE
+        if x < 0.9:
+            return r.choice([0x80000000, 0x40000000, 0x8000000000, 0]) + \
+                r.randrange(64) * PMD_SIZE + r.randrange(512) * PAGE_SIZE
+        return r.choice([KVM_ADDR_SPACE - PAGE_SIZE, KVM_ADDR_SPACE, 1 << 63,
+                         r.randrange(KVM_ADDR_SPACE)])
+
+    def iova(self):
+        r = self.r
+        x = r.random()
+        if x < 0.85:
+            return r.randrange(8) * (1 << 30) + r.randrange(8) * PMD_SIZE + \
+                r.randrange(512) * PAGE_SIZE
+        if x < 0.95:
+            return r.randrange(1 << 40) & ~0xFFF
+        return r.choice([(1 << 40) - PAGE_SIZE, 1 << 40, 1 << 48])
+
+    def smmu(self):
+        r = self.r
+        if self.bad and r.random() < 0.3:
+            return r.choice([(SMMU_NUM, 0), (0, SMMU_NUM_CTXT_BANKS), (0xFFFFFFFF, 1)])
+        return (r.randrange(SMMU_NUM), r.randrange(SMMU_NUM_CTXT_BANKS))
+
+    def call(self, name, *args):
+        return ("call", name, tuple(args))
+
+    # -- moves --
+
+    def next(self):
+        for _ in range(50):
+            move = self.pick_move()
+            self.bad = move == "adversarial" or self.r.random() < self.BAD_RATE
+            a = getattr(self, "mv_" + move)()
+            if a is not None and (a[0] == "write" or a[1] in self.h.c.fns):
+                return a
+        return self.call("get_vm_poweron", 0)
+
+    def mv_register_kvm(self):
+        if self.m.next_vmid >= COREVISOR and not self.bad:
+            return None
+        return self.call("register_kvm")
+
+    def mv_register_vcpu(self):
+        r = self.r
+        if self.bad:
+            return self.call("register_vcpu", self.vm(), r.choice([0, 7, 8, 0xFFFFFFFF]))
+        c = [(v, i) for v in self.vms([READY]) for i in range(VCPU_PER_VM)
+             if self.m.vminfos[v].vcpu_state[i] == UNUSED]
+        return self.call("register_vcpu", *r.choice(c)) if c else None
+
+    def mv_set_boot_info(self):
+        r = self.r
+        vmid = self.vm([READY])
+        if vmid is None:
+            return None
+        if self.bad:
+            return self.call("set_boot_info", vmid, r.choice([0, 123, KVM_ADDR_SPACE, 1 << 63]),
+                             r.choice([0, 1, 95, KVM_ADDR_SPACE, 1 << 62]))
+        if r.random() < 0.04:  # eat the remap area
+            return self.call("set_boot_info", vmid, 0x80000000,
+                             r.choice([REMAP_SIZE // 4, REMAP_SIZE // 2, REMAP_SIZE]))
+        pages = r.choice([1, 1, 2, 3, 5, 8, 16, 40])
+        size = pages * PAGE_SIZE - r.choice([0, 0, 0, 17, 1000, PAGE_SIZE - images.TRAILER])
+        base = r.choice([0x80000000, 0x40000000, 0x100000000]) + r.randrange(16) * PMD_SIZE
+        off = r.choice([0, 0, 1, 511, 510, r.randrange(512)])
+        return self.call("set_boot_info", vmid, base + off * PAGE_SIZE, size)
+
+    def free_run(self, load_addr, pgnum):
+        """A host run of @pgnum pages at @load_addr's 2 MiB offset whose
+        blocks are wholly the host's, unshared, and not planned before."""
+        off = (load_addr // PAGE_SIZE) % PTRS_PER_PMD
+        nblocks = (off + pgnum + PTRS_PER_PMD - 1) // PTRS_PER_PMD
+        dirty = {p // PTRS_PER_PMD for p, v in self.m.s2page.items()
+                 if v != (HOSTVISOR, 0, INVALID64)}
+        first = RAM_PFN0 // PTRS_PER_PMD
+        cands = [b for b in range(first, SHARED_BLOCK - nblocks + 1)
+                 if all(x not in dirty and x not in self.used_blocks
+                        for x in range(b, b + nblocks))]
+        if not cands:
+            return None
+        b = self.r.choice(cands)
+        self.used_blocks.update(range(b, b + nblocks))
+        return b * PTRS_PER_PMD + off
+
+    def mv_remap(self):
+        r = self.r
+        if self.bad:
+            return self.call("remap_vm_image", self.vm(), self.pfn(),
+                             r.choice([0, 1, 4, 5, 0xFFFFFFFF]))
+        todo = [(v, i) for v in self.vms([READY]) for i in range(self.m.vminfos[v].next_load_info)
+                if self.m.vminfos[v].mapped_pages[i] <
+                (self.m.vminfos[v].load_size[i] + 4095) // PAGE_SIZE]
+        if not todo:
+            return None
+        vmid, idx = r.choice(todo)
+        info = self.m.vminfos[vmid]
+        if (vmid, idx) not in self.plans:
+            size = info.load_size[idx]
+            pgnum = (size + 4095) // PAGE_SIZE
+            pfn0 = None
+            if size >= images.TRAILER and pgnum <= 64 and info.load_addr[idx] % PAGE_SIZE == 0:
+                pfn0 = self.free_run(info.load_addr[idx], pgnum)
+            if pfn0 is None:  # cannot load: fill it with host pages anyway
+                self.plans[(vmid, idx)] = self.ram_pfn()
+                return self.call("remap_vm_image", vmid, self.plans[(vmid, idx)], idx)
+            self.plans[(vmid, idx)] = pfn0
+            variant = "good" if r.random() < 0.9 else r.choice(images.VARIANTS[1:])
+            return ("write", pfn0, info.load_addr[idx], size, variant, r.randrange(1 << 30))
+        pfn = self.plans[(vmid, idx)] + info.mapped_pages[idx]
+        if r.random() < 0.005:
+            pfn = self.ram_pfn()  # breaks contiguity
+        return self.call("remap_vm_image", vmid, min(pfn, RAM_PFN0 + RAM_PAGES - 1), idx)
+
+    def mv_verify(self):
+        if self.bad:
+            return self.call("verify_and_load_images", self.vm())
+        ready = [v for v in self.vms([READY]) if all(
+            self.m.vminfos[v].mapped_pages[i] ==
+            (self.m.vminfos[v].load_size[i] + 4095) // PAGE_SIZE
+            for i in range(self.m.vminfos[v].next_load_info))]
+        return self.call("verify_and_load_images", self.r.choice(ready)) if ready else None
+
+    def mv_vcpu_active(self):
+        if self.bad:
+            return self.call("set_vcpu_active", self.vm(), self.r.randrange(9))
+        c = [(v, i) for v in self.vms([VERIFIED]) for i in range(VCPU_PER_VM)
+             if self.m.vminfos[v].vcpu_state[i] == READY]
+        return self.call("set_vcpu_active", *self.r.choice(c)) if c else None
+
+    def mv_vcpu_inactive(self):
+        if self.bad:
+            return self.call("set_vcpu_inactive", self.vm(), self.r.randrange(9))
+        c = [(v, i) for v in self.vms() for i in range(VCPU_PER_VM)
+             if self.m.vminfos[v].vcpu_state[i] == ACTIVE]
+        return self.call("set_vcpu_inactive", *self.r.choice(c)) if c else None
+
+    def any_vmid(self):
+        return self.vm() if self.bad else self.r.randrange(0, COREVISOR + 1)
+
+    def mv_poweroff(self):
+        if self.r.random() < 0.7:
+            return None  # rare: a powered-off VM stops booting
+        return self.call("set_vm_poweroff", self.any_vmid())
+
+    def mv_poweron(self):
+        return self.call("get_vm_poweron", self.any_vmid())
+
+    def mv_search(self):
+        vmid = self.any_vmid()
+        info = self.m.vminfos[vmid] if vmid < NUM_PRINCIPALS else None
+        if info and info.next_load_info and self.r.random() < 0.7:
+            i = self.r.randrange(min(info.next_load_info, 5))
+            addr = info.load_addr[i] + self.r.randrange(max(info.load_size[i], 1) + 2) - 1
+        else:
+            addr = self.gpa(0)
+        return self.call("search_load_info", vmid, addr)
+
+    def mv_inc_exe(self):
+        return self.call("is_inc_exe", self.any_vmid())
+
+    def not_verified_vm(self):
+        if self.bad:
+            return self.vm()
+        c = [v for v in range(0, COREVISOR + 1) if self.m.vminfos[v].state != VERIFIED]
+        return self.r.choice(c)
+
+    def smmu_vm(self):
+        """A VM that may still change its devices (not VERIFIED)."""
+        if self.bad:
+            return self.vm()
+        c = [v for v in self.vms() if self.m.vminfos[v].state != VERIFIED]
+        return self.r.choice(c) if c else None
+
+    def mv_alloc_smmu(self):
+        i, cb = self.smmu()
+        return self.call("alloc_smmu", self.not_verified_vm(), cb, i)
+
+    def mv_assign_smmu(self):
+        vmid = self.smmu_vm()
+        if vmid is None:
+            return None
+        if self.bad:
+            return self.call("assign_smmu", vmid, self.pfn(),
+                             self.r.choice([self.r.randrange(1 << 20), KVM_GFN_SPACE]))
+        owner = HOSTVISOR if self.r.random() < 0.8 else vmid
+        pfn = self.pfn(owner, strict=True)
+        if pfn is None:
+            return None
+        return self.call("assign_smmu", vmid, pfn, self.r.randrange(1 << 20))
+
+    def mv_map_smmu(self):
+        r = self.r
+        i, cb = self.smmu()
+        vmid = self.smmu_vm()
+        if vmid is None:
+            return None
+        pte_bits = r.choice([PAGE_S2_RAM, PAGE_S2_DEVICE, 0x3])
+        if self.bad:
+            return self.call("map_smmu", vmid, cb, i, self.iova(), self.pfn() * PAGE_SIZE | pte_bits)
+        owned = [(p, v[2]) for p, v in self.m.s2page.items()
+                 if v[0] == vmid and v[2] < (1 << 28)]
+        if not owned:
+            return None
+        pfn, gfn = r.choice(owned)
+        return self.call("map_smmu", vmid, cb, i, gfn * PAGE_SIZE, pfn * PAGE_SIZE | pte_bits)
+
+    def mv_clear_smmu(self):
+        r = self.r
+        i, cb = self.smmu()
+        pt = self.m.spts.pt.get((i, cb), {})
+        iova = r.choice(list(pt)) * PAGE_SIZE if pt and r.random() < 0.8 else self.iova()
+        return self.call("clear_smmu", self.not_verified_vm(), cb, i, iova)
+
+    def mv_map_io(self):
+        vmid = self.vm([READY])
+        if vmid is None:
+            return None
+        x = self.r.random()
+        if self.bad or x < 0.3:
+            pa = self.pfn() * PAGE_SIZE + self.r.choice([0, 0, 0x123])
+        else:  # MMIO below RAM: the only pages map_io maps
+            pa = self.r.randrange(0x1000, RAM_PFN0) * PAGE_SIZE
+        return self.call("map_io", vmid, self.gpa(vmid), pa)
+
+    def mv_map_page_host(self):
+        r = self.r
+        x = r.random()
+        if self.bad:
+            pfn = self.pfn()
+        elif x < 0.7:
+            pfn = self.pfn(HOSTVISOR, strict=True) or self.ram_pfn()
+        elif x < 0.85:
+            pfn = r.randrange(0x1000, RAM_PFN0)
+        else:
+            shared = [p for p, v in self.m.s2page.items()
+                      if 0 < v[0] < COREVISOR and 0 < v[1] <= MAX_SHARE_COUNT]
+            if not shared:
+                return None
+            pfn = r.choice(shared)
+        if not self.bad and self.m.page(pfn)[0] not in (HOSTVISOR, INVALID) and \
+                not 0 < self.m.page(pfn)[1] <= MAX_SHARE_COUNT:
+            return None
+        return self.call("map_page_host", pfn * PAGE_SIZE + r.choice([0, 0, 8, 4095]))
+
+    def mv_clear_vm_range(self):
+        vmid = self.vm([POWEROFF, VERIFIED, READY])
+        if vmid is None:
+            return None
+        owned = self.owned_pfns(vmid) if vmid < NUM_PRINCIPALS else []
+        if owned and not self.bad:
+            p = self.r.choice(owned)
+            return self.call("clear_vm_range", vmid, p - self.r.randrange(4), self.r.choice([1, 8, 600]))
+        return self.call("clear_vm_range", vmid, self.pfn(), self.r.choice([0, 1, 16, KVM_PFN_SPACE]))
+
+    def mv_prot_and_map(self):
+        r = self.r
+        vmid = self.vm()
+        if vmid is None:
+            return None
+        if self.bad:
+            return self.call("prot_and_map_vm_s2pt", vmid, self.gpa(vmid),
+                             self.pfn() * PAGE_SIZE | PAGE_S2_RAM, r.choice([3, 2, 0, 1]))
+        if r.random() < 0.2:
+            run = self.free_run(0, 512)
+            if run is None:
+                return None
+            return self.call("prot_and_map_vm_s2pt", vmid, self.gpa(vmid) & ~(PMD_SIZE - 1),
+                             run * PAGE_SIZE | PAGE_S2_RAM, 2)
+        # A level-3 fault: a free host page, or one of the VM's own at its gfn.
+        if r.random() < 0.7:
+            pfn = self.pfn(HOSTVISOR, strict=True)
+            if pfn is None or self.m.page(pfn)[1] != 0:
+                return None
+            gpa = self.gpa(vmid)
+            if self.m.npts[vmid].get(gpa // PAGE_SIZE)[1] == 2:
+                return None
+        else:
+            own = [(p, v[2]) for p, v in self.m.s2page.items() if v[0] == vmid and v[2] != INVALID64]
+            if not own:
+                return None
+            pfn, gfn = r.choice(own)
+            gpa = gfn * PAGE_SIZE
+            if self.m.npts[vmid].get(gfn)[1] == 2:
+                return None
+        return self.call("prot_and_map_vm_s2pt", vmid, gpa, pfn * PAGE_SIZE | PAGE_S2_RAM, 3)
+
+    def sg(self, name):
+        vmid = self.vm()
+        if vmid is None:
+            return None
+        size = self.r.choice([1, PAGE_SIZE, 3 * PAGE_SIZE + 5, 64 * PAGE_SIZE, 0])
+        return self.call(name, vmid, self.gpa(vmid), size)
+
+    def mv_grant_sg(self):
+        return self.sg("grant_stage2_sg_gpa")
+
+    def mv_revoke_sg(self):
+        return self.sg("revoke_stage2_sg_gpa")
+
+    def mv_mm(self):
+        r = self.r
+        vmid = self.vm()
+        if vmid is None:
+            return None
+        name = r.choice(["clear_vm_page", "map_vm_io", "grant_vm_page", "revoke_vm_page",
+                         "assign_pfn_to_smmu", "update_smmu_page", "unmap_smmu_page",
+                         "assign_pfn_to_vm", "map_pfn_vm"])
+        if name in ("clear_vm_page", "grant_vm_page", "revoke_vm_page"):
+            return self.call(name, vmid, self.pfn(vmid))
+        if name == "map_vm_io":
+            return self.call(name, vmid, self.gpa(vmid), self.pfn() * PAGE_SIZE)
+        i, cb = self.smmu()
+        if name == "unmap_smmu_page":
+            pt = self.m.spts.pt.get((i, cb), {})
+            iova = r.choice(list(pt)) * PAGE_SIZE if pt and r.random() < 0.8 else self.iova()
+            return self.call(name, cb, i, iova)
+        if not self.bad and r.random() < 0.9:
+            return None  # the rest mostly panic on a random page: keep them rare
+        if name == "assign_pfn_to_smmu":
+            return self.call(name, vmid, self.gpa(vmid) // PAGE_SIZE, self.pfn(HOSTVISOR))
+        if name == "update_smmu_page":
+            return self.call(name, vmid, cb, i, self.iova(), self.pfn(vmid) * PAGE_SIZE | 3)
+        if name == "assign_pfn_to_vm":
+            return self.call(name, vmid, self.gpa(vmid) // PAGE_SIZE, self.pfn(HOSTVISOR))
+        lvl = r.choice([3, 3, 2])
+        pfn = self.pfn(vmid)
+        if lvl == 2:
+            pfn &= ~511
+        return self.call(name, vmid, self.gpa(vmid), pfn * PAGE_SIZE | 3, lvl)
+
+    def mv_npt(self):
+        r = self.r
+        vmid = self.vm() if self.bad else r.randrange(0, COREVISOR + 1)
+        name = r.choice(["get_level_s2pt", "walk_s2pt", "walk_s2pt", "map_s2pt", "clear_pfn_host"])
+        if name == "clear_pfn_host":
+            return self.call(name, self.pfn(HOSTVISOR))
+        addr = self.gpa(vmid) if vmid else self.ram_pfn() * PAGE_SIZE
+        if name != "map_s2pt":
+            return self.call(name, vmid, addr)
+        if not self.bad and r.random() < 0.7:
+            return None
+        lvl = r.choice([3, 3, 2, 1])
+        pte = self.pfn() * PAGE_SIZE | r.choice([PAGE_S2_RAM, PAGE_S2_DEVICE, PAGE_GUEST, 0])
+        if lvl == 2 and r.random() < 0.8:
+            pte = (pte & ~(PMD_SIZE - 1) & ~3) | 1
+        return self.call(name, vmid, addr, lvl, pte)
+
+    def mv_spt(self):
+        r = self.r
+        i, cb = self.smmu()
+        name = r.choice(["init_spt", "walk_spt", "walk_spt", "map_spt", "unmap_spt"])
+        if name == "init_spt":
+            return self.call(name, cb, i)
+        if name == "map_spt":
+            return self.call(name, cb, i, self.iova(), self.pfn() * PAGE_SIZE | r.choice([3, 0]))
+        pt = self.m.spts.pt.get((i, cb), {})
+        iova = r.choice(list(pt)) * PAGE_SIZE if pt and r.random() < 0.6 else self.iova()
+        return self.call(name, cb, i, iova)
+
+    def mv_core(self):
+        if self.r.random() < 0.8 and not self.bad:
+            return None
+        if self.r.random() < 0.5:
+            return self.call("gen_vmid")
+        return self.call("alloc_remap_addr", self.r.choice([0, 1, 100, 4096, 1 << 20]))
+
+    def mv_adversarial(self):
+        r = self.r
+        name = r.choice(sorted(self.h.c.fns))
+        vals = [0, 1, 2, 3, 7, 8, 15, 16, 17, 0xFFFFFFFF, RAM_PFN0, RAM_BASE,
+                RAM_PFN0 + 513, (RAM_PFN0 + 1024) * PAGE_SIZE | 3, REMAP_START,
+                KVM_PFN_SPACE, KVM_ADDR_SPACE, 1 << 63, INVALID64]
+        return self.call(name, *[r.choice(vals) for _ in CALLS[name][0]])
+
+
+# ---------------------------------------------------------------------------
+# Sequences, shrinking, workers.
+# ---------------------------------------------------------------------------
+
+
+def seq_rng(seed, idx):
+    return random.Random("%d:%d" % (seed, idx))
+
+
+def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
+    """Run sequence @idx live. Returns (actions, calls, mismatch or None)."""
+    rng = seq_rng(seed, idx)
+    h.boot()
+    gen = Gen(rng, h)
+    actions, calls = [], 0
+    length = rng.choice([20, 60, 150, max_len, max_len])
+    for _ in range(length):
+        a = gen.next()
+        actions.append(a)
+        try:
+            res = h.run(a)
+        except Mismatch as e:
+            return actions, calls + 1, str(e)
+        if a[0] == "call":
+            calls += 1
+            if stats is not None:
+                stats[a[1]] = stats.get(a[1], 0) + 1
+        if trace:
+            print("  %-60s -> %s%s" % (fmt_action(a), res,
+                                       "  HALT: " + h.m.halt_reason if h.m.halt else ""))
+        if h.m.halt:
+            if stats is not None:
+                key = "panic: " + h.m.halt_reason.split(":")[0]
+                stats[key] = stats.get(key, 0) + 1
+            try:
+                h.check_noop_after_halt(rng)
+            except Mismatch as e:
+                return actions, calls + 2, str(e)
+            calls += 2
+            break
+    if stats is not None:
+        stats["deepest: VERIFIED VMs"] = max(stats.get("deepest: VERIFIED VMs", 0),
+                                             len(gen.vms([VERIFIED])))
+    return actions, calls, None
+
+
+def replay(h, actions):
+    """Run @actions on a fresh machine and model: the first mismatch, or None."""
+    h.boot()
+    for a in actions:
+        try:
+            h.run(a)
+        except Mismatch as e:
+            return str(e)
+        if h.m.halt:
+            return None
+    return None
+
+
+def shrink(h, actions, deadline):
+    """ddmin-style: drop chunks while some mismatch remains."""
+    best = list(actions)
+    n = 2
+    while len(best) >= 2 and time.time() < deadline:
+        chunk = max(1, len(best) // n)
+        reduced = False
+        for start in range(0, len(best), chunk):
+            cand = best[:start] + best[start + chunk:]
+            if cand and replay(h, cand):
+                best = cand
+                n = max(n - 1, 2)
+                reduced = True
+                break
+            if time.time() >= deadline:
+                break
+        if not reduced:
+            if chunk == 1:
+                break
+            n = min(len(best), n * 2)
+    return best, replay(h, best)
+
+
+def fmt_action(a):
+    if a[0] == "write":
+        return "write image: pfn %#x load_addr %#x size %#x %s seed %d" % a[1:]
+    return "%s(%s)" % (a[1], ", ".join("%#x" % x if x > 9 else str(x) for x in a[2]))
+
+
+def worker(job):
+    lib, seed, first_idx, stride, calls_target, max_len, t_end, quiet = job
+    h = Harness(lib)
+    stats = {}
+    calls = seqs = 0
+    idx = first_idx
+    while calls < calls_target and (t_end == 0 or time.time() < t_end):
+        actions, n, mm = generate_and_run(h, seed, idx, max_len, stats)
+        calls += n
+        seqs += 1
+        if mm:
+            if not quiet:
+                print("MISMATCH in sequence %d (seed %d) after %d actions:\n  %s"
+                      % (idx, seed, len(actions), mm), flush=True)
+            small, why = shrink(h, actions, time.time() + 120)
+            return {"calls": calls, "seqs": seqs, "stats": stats, "mismatch": {
+                "idx": idx, "actions": small, "why": why or mm, "orig": len(actions)}}
+        idx += stride
+    return {"calls": calls, "seqs": seqs, "stats": stats, "mismatch": None,
+            "missing": h.missing}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lib", default="build/model/libcorevisor-model.so")
+    ap.add_argument("--calls", type=int, default=100000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--time", type=float, default=0, help="stop after this many seconds (0: none)")
+    ap.add_argument("--max-len", type=int, default=400)
+    ap.add_argument("--replay", type=int, default=None, help="run only sequence N, traced")
+    ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    a = ap.parse_args()
+    if not os.path.exists(a.lib):
+        print("diff_runner: no library %s (make model)" % a.lib, file=sys.stderr)
+        return 2
+
+    if a.replay is not None:
+        h = Harness(a.lib)
+        actions, n, mm = generate_and_run(h, a.seed, a.replay, a.max_len, trace=True)
+        print("sequence %d: %d actions, %d calls: %s" % (a.replay, len(actions), n,
+                                                          mm or "all matched"))
+        return 1 if mm else 0
+
+    t0 = time.time()
+    t_end = t0 + a.time if a.time else 0
+    jobs = [(a.lib, a.seed, i, a.jobs, (a.calls + a.jobs - 1) // a.jobs, a.max_len, t_end, a.quiet)
+            for i in range(a.jobs)]
+    if a.jobs == 1:
+        results = [worker(jobs[0])]
+    else:
+        with mp.get_context("fork").Pool(a.jobs) as pool:
+            results = pool.map(worker, jobs)
+    dt = time.time() - t0
+    calls = sum(r["calls"] for r in results)
+    seqs = sum(r["seqs"] for r in results)
+    stats = {}
+    for r in results:
+        for k, v in r["stats"].items():
+            stats[k] = max(stats.get(k, 0), v) if k.startswith("deepest") else stats.get(k, 0) + v
+    mms = [r["mismatch"] for r in results if r["mismatch"]]
+    if not a.quiet:
+        print("diff_runner: %d calls in %d sequences, %.1f s (%.0f calls/s), seed %d, %d jobs"
+              % (calls, seqs, dt, calls / dt if dt else 0, a.seed, a.jobs))
+        if a.verbose:
+            for k in sorted(stats):
+                print("  %-40s %d" % (k, stats[k]))
+        else:
+            panics = sorted(k for k in stats if k.startswith("panic: "))
+            print("  %d distinct panic sites reached; deepest: %d VERIFIED VMs at once"
+                  % (len(panics), stats.get("deepest: VERIFIED VMs", 0)))
+        miss = results[0].get("missing") if results else None
+        if miss:
+            print("  not in the library yet (skipped): %s" % ", ".join(miss))
+    for mm in mms:
+        if not a.quiet:
+            print("\nMISMATCH (sequence %d, seed %d; shrunk from %d to %d actions):\n  %s\n"
+                  "Shortest failing sequence (fresh boot, then):"
+                  % (mm["idx"], a.seed, mm["orig"], len(mm["actions"]), mm["why"]))
+            for act in mm["actions"]:
+                print("  " + fmt_action(act))
+            print("Replay: %s --lib %s --seed %d --replay %d"
+                  % (sys.argv[0], a.lib, a.seed, mm["idx"]))
+    if mms:
+        return 1
+    if calls < a.calls and not a.time:
+        print("diff_runner: only %d of %d calls ran" % (calls, a.calls), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

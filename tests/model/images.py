@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: MIT
+"""corevisor's signed VM image (include/corevisor/image.h,
+docs/image-format.md), written independently of the C: the runner builds
+good and tampered images; the model's verify_img oracle checks what sits
+in the remap area."""
+
+import random
+import struct
+
+from constants import PAGE_SIZE, PTE_VALID, COREVISOR
+
+MAGIC = b"CVIMAGE1"
+VERSION = 1
+DOMAIN = b"corevisor signed VM image v1"
+TRAILER = 96
+
+VARIANTS = ("good", "tamper_payload", "wrong_addr", "wrong_key", "bad_len",
+            "bad_magic", "bad_flags", "tamper_sig")
+
+
+def signed_header(flags, payload_len, load_addr):
+    return (DOMAIN.ljust(32, b"\0") +
+            struct.pack("<IIQQQ", VERSION, flags, payload_len, load_addr, 0))
+
+
+def build(sodium, sk, other_sk, load_addr, size, variant, seed):
+    """The @size bytes the host loads at @load_addr (size >= TRAILER)."""
+    payload_len = size - TRAILER
+    payload = bytearray(random.Random(seed).randbytes(payload_len))
+    signed_addr = load_addr + PAGE_SIZE if variant == "wrong_addr" else load_addr
+    key = other_sk if variant == "wrong_key" else sk
+    sig = sodium.sign_ph(signed_header(0, payload_len, signed_addr) + bytes(payload), key)
+    plen = payload_len + 1 if variant == "bad_len" else payload_len
+    magic = b"CVIMAGE0" if variant == "bad_magic" else MAGIC
+    flags = 1 if variant == "bad_flags" else 0
+    if variant == "tamper_payload" and payload_len:
+        payload[payload_len // 2] ^= 0x40
+    if variant == "tamper_sig":
+        sig = bytes([sig[0] ^ 1]) + sig[1:]
+    trailer = magic + struct.pack("<IIQQ", VERSION, flags, plen, signed_addr) + sig
+    assert len(trailer) == TRAILER
+    return bytes(payload) + trailer
+
+
+def verify_img(model, read_page, pks, vmid, remap_addr):
+    """The data oracle verify_img vmid addr: is the image remapped at
+    @remap_addr (in COREVISOR's space) whole, well formed and signed by a
+    trusted key for the load address of its load info? Pages are found
+    through the model's own remap mappings and read with read_page(pfn)
+    (None when not memory)."""
+    info = model.vminfos[vmid]
+    idx = next((i for i in range(min(info.next_load_info, 5))
+                if info.remap_addr[i] == remap_addr), None)
+    if idx is None:
+        return False
+    size = info.load_size[idx]
+    pgnum = (size + PAGE_SIZE - 1) // PAGE_SIZE
+    if info.mapped_pages[idx] != pgnum or size < TRAILER:
+        return False
+    core = model.npts[COREVISOR]
+    data = bytearray()
+    for i in range(pgnum):
+        _pfn, _lvl, pte = core.get(remap_addr // PAGE_SIZE + i)
+        if not pte & PTE_VALID:
+            return False
+        page = read_page((pte & 0x0000FFFFFFFFF000) // PAGE_SIZE)
+        if page is None:
+            return False
+        data += page
+    data = bytes(data[:size])
+    tr = data[size - TRAILER:]
+    magic = tr[:8]
+    version, flags, plen, laddr = struct.unpack("<IIQQ", tr[8:32])
+    sig = tr[32:96]
+    if magic != MAGIC or version != VERSION or flags != 0:
+        return False
+    if plen != size - TRAILER or laddr != info.load_addr[idx]:
+        return False
+    msg = signed_header(flags, plen, laddr) + data[:plen]
+    return any(model.sodium.verify_ph(msg, sig, pk) for pk in pks)
