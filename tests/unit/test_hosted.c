@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <corevisor/abi.h>
 #include <corevisor/hosted.h>
 #include <cv/arch.h>
 #include <cv/lock.h>
@@ -681,4 +682,53 @@ Test(hosted_arch, cpu_waiting_on_a_lock_stops_at_halt)
 	cv_hosted_get_counters(&c);
 	cr_assert_eq(c.cpu_stops, 1);
 	pthread_barrier_destroy(&stop_barrier);
+}
+
+/* Hypercalls and state observers */
+
+Test(hosted_hvc, dispatches_on_this_cpu)
+{
+	u64 vmid;
+
+	boot_default();
+	cv_hosted_set_cpu(2);
+	cr_assert_eq(cv_hosted_hvc(HVC_NOOP, 0, 0, 0, 0, 0), 0);
+	cr_assert_eq(cv_hosted_hvc(1000, 0, 0, 0, 0, 0), INVALID64);
+	cr_assert_eq(cv_hosted_vm_state(1), UNUSED);
+	vmid = cv_hosted_hvc(HVC_REGISTER_KVM, 0, 0, 0, 0, 0);
+	cr_assert_eq(vmid, 1);
+	cr_assert_eq(cv_hosted_vm_state(1), READY);
+	cr_assert_eq(cv_hosted_vcpu_state(1, 3), UNUSED);
+	cr_assert_eq(cv_hosted_hvc(HVC_REGISTER_VCPU, 1, 3, 0, 0, 0), 0);
+	cr_assert_eq(cv_hosted_vcpu_state(1, 3), READY);
+	cr_assert_eq(cv_hosted_vcpu_state(1, 2), UNUSED);
+	cr_assert_eq(cv_hosted_vm_state(COREVISOR + 1), INVALID);
+	cr_assert_eq(cv_hosted_vcpu_state(1, VCPU_PER_VM), INVALID);
+	cr_assert_not(cv_hosted_halted());
+}
+
+Test(hosted_hvc, bad_call_halts_and_machine_stays_stopped)
+{
+	boot_default();
+	/* vCPU of a VM that was never registered: register_vcpu panics. */
+	cr_assert_eq(cv_hosted_hvc(HVC_REGISTER_VCPU, 4, 0, 0, 0, 0), 0);
+	cr_assert(cv_hosted_halted());
+	cr_assert_str_neq(cv_hosted_halt_reason(), "");
+	cr_assert_eq(cv_hosted_hvc(HVC_REGISTER_KVM, 0, 0, 0, 0, 0), 0);
+	cr_assert_eq(cv_hosted_vm_state(1), UNUSED, "no VM after the halt");
+}
+
+/* Tables stay inspectable after a fail-stop (the getters return 0 then). */
+Test(hosted_walk, translate_after_halt)
+{
+	struct cv_translation t;
+	u8 b = 1;
+
+	boot_default();
+	cr_assert(cv_hosted_host_write(RAM + 0x5000, &b, 1));
+	panic("test_hosted: stop");
+	cr_assert(cv_hosted_translate(HOSTVISOR, RAM + 0x5000, &t));
+	cr_assert_eq(t.pa, RAM + 0x5000);
+	cr_assert_not(cv_hosted_translate(HOSTVISOR, RAM + 0x6000, &t));
+	cr_assert_not(cv_hosted_smmu_translate(0, 0, 0, &t));
 }
