@@ -22,6 +22,15 @@ struct el2_frame {
 };
 #define EL2_FRAME_SIZE (34 * 8)
 
+/* FP/SIMD registers (entry.S el2_fpsimd_save/restore). */
+struct el2_fpsimd {
+	u64 v[64]; /* V0..V31, 16 bytes each */
+	u64 fpsr;
+	u64 fpcr;
+} __attribute__((aligned(16)));
+void el2_fpsimd_save(struct el2_fpsimd *st);
+void el2_fpsimd_restore(const struct el2_fpsimd *st);
+
 /* What the DTB told us about the board (fdt.c). */
 #define EL2_MAX_CPUS TOTAL_CPU
 struct platform {
@@ -102,6 +111,7 @@ u32 cpu_index_of_mpidr(u64 mpidr);
 
 /* host.c: the per-CPU switch to the host at EL1. */
 void host_enter(u32 cpu, u64 entry, u64 x0) __attribute__((noreturn));
+void host_print_config(void);
 
 /* Clean [p, p + n) to the point of coherency (a CPU with its MMU off). */
 static inline void dcache_clean_range(const void *p, u64 n)

@@ -5,6 +5,7 @@
  * SMCs trapped so PSCI goes through corevisor, the EL1 timer and counter
  * left to the host, and the CPU's identity registers passed through.
  */
+#include <cv/lib.h>
 #include <cv/pt.h>
 #include <arch/sysreg.h>
 
@@ -43,4 +44,13 @@ void host_enter(u32 cpu, u64 entry, u64 x0)
 	dsb(nsh);
 	isb();
 	el2_enter_el1(entry, x0);
+}
+
+void host_print_config(void)
+{
+	cv_printf("corevisor: host at EL1: HCR_EL2 0x%llx VTCR_EL2 0x%llx "
+		  "(IPA %u bits) VTTBR_EL2 0x%llx\n",
+		  (unsigned long long)HCR_HOST_FLAGS,
+		  (unsigned long long)mmu_vtcr(), mmu_ipa_bits(),
+		  (unsigned long long)get_pt_vttbr(HOSTVISOR));
 }

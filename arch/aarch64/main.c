@@ -148,6 +148,7 @@ void el2_main(u64 x0)
 		psci_system_off();
 	}
 	check_host_entry(&params);
+	host_print_config();
 	cv_printf("corevisor: host entry 0x%llx at EL1\n",
 		  (unsigned long long)plat.host_entry);
 	host_enter(0, plat.host_entry, plat.dtb_pa);

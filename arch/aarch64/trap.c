@@ -41,12 +41,19 @@ static void host_stage2_fault(u64 esr)
 	map_page_host(ipa);
 }
 
+/*
+ * TrapDispatcher. The dispatcher may run libsodium (image verification,
+ * sealing), which uses the FP/SIMD registers: the host's survive it.
+ */
 static void host_hvc(struct el2_frame *f)
 {
+	struct el2_fpsimd fp;
 	u64 args[6];
 
 	memcpy(args, f->x, sizeof(args));
+	el2_fpsimd_save(&fp);
 	f->x[0] = host_hvc_dispatch(args);
+	el2_fpsimd_restore(&fp);
 }
 
 static void host_sync(struct el2_frame *f)
