@@ -7,7 +7,10 @@
  * naming the page, address or principal involved.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <corevisor/abi.h>
 
 #include <corevisor/hosted.h>
 #include <hosted_internal.h>
@@ -18,6 +21,8 @@
 #include <cv/pte.h>
 #include <cv/spt.h>
 #include <cv/state.h>
+
+#include "boot_support.h"
 
 static void boot(void)
 {
@@ -191,6 +196,39 @@ Test(inv, vm_device_mappings_hold)
 	expect_ok();
 	clear_smmu(vmid, 2, 1, 0x345 * PAGE_SIZE);
 	expect_ok();
+}
+
+/* The whole boot protocol through hypercalls, checked after every step. */
+Test(inv, boot_protocol_holds_at_every_step)
+{
+	const u64 load = 0x80000000ULL, pa = bs_ram(0x8000); /* 2 MiB aligned */
+	u8 payload[3 * PAGE_SIZE + 100], byte = 0;
+	size_t size;
+	u8 *img;
+	u32 vmid;
+
+	bs_boot(); /* a fresh machine that trusts the test's key */
+	cv_hosted_console_mode(CV_CONSOLE_CAPTURE);
+	expect_ok();
+	bs_pattern(payload, sizeof(payload), 3);
+	img = bs_make_image(payload, sizeof(payload), load, bs_sk, &size);
+	vmid = bs_new_vm(2);
+	expect_ok();
+	bs_load_image(vmid, load, pa, img, size);
+	expect_ok();
+	cr_assert_eq(bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0), 0);
+	bs_expect_running();
+	expect_ok();
+	cr_assert_eq(bs_hvc(HVC_VCPU_ACTIVE, vmid, 0, 0, 0, 0), 0);
+	cr_assert(cv_hosted_host_write(bs_ram(3), &byte, 1));
+	expect_ok();
+	/* The VM is destroyed and its memory handed back (MemoryOps). */
+	set_vm_poweroff(vmid);
+	clear_vm_range(vmid, pa / PAGE_SIZE, PMD_PAGE_NUM);
+	bs_expect_running();
+	cr_assert_eq(cv_hosted_page_owner(pa / PAGE_SIZE), HOSTVISOR);
+	expect_ok();
+	free(img);
 }
 
 /* ---- spt_cons --------------------------------------------------------- */
