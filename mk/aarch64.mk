@@ -137,12 +137,15 @@ test-qemu-host-write-pool: $(A_IMAGES)
 		--expect 'corevisor: panic: map_page_host: pfn 0x40400 owned by 16' \
 		--forbid 'host: wrote the pool'
 
-# The AEAD key reaches corevisor through the DTB, which the host can read:
-# corevisor wipes it first. The runner's key is 32 bytes of 0xa5.
+# The AEAD key and rng-seed reach corevisor through the DTB, which the host
+# can read: corevisor replaces them first. The runner's key is 32 bytes of
+# 0xa5, its seed 32 bytes of 0x5c.
 test-qemu-dtb-scrub: $(A_IMAGES)
 	$(QEMU_RUN) --name dtb-scrub $(call HOST_MODE,3) --exit 0 \
 		--aead-key $(subst $(eval) ,,$(foreach i,1 2 3 4 5 6 7 8,a5a5a5a5)) \
-		--expect 'host: AEAD key not in the DTB' --forbid 'visible'
+		--rng-seed $(subst $(eval) ,,$(foreach i,1 2 3 4 5 6 7 8,5c5c5c5c)) \
+		--expect 'host: AEAD key not in the DTB' \
+		--expect 'host: rng-seed not in the DTB' --forbid 'visible'
 
 # A bad hypercall argument panics with the call and the values.
 test-qemu-bad-hvc: $(A_IMAGES)

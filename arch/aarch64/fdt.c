@@ -11,6 +11,7 @@
 #include <cv/lib.h>
 #include <cv/panic.h>
 #include <libfdt.h>
+#include <sodium.h>
 
 #include "el2.h"
 
@@ -187,8 +188,10 @@ void platform_parse_dtb(u64 dtb)
 }
 
 /*
- * The DTB stays in host memory: overwrite the AEAD key and the seed with
- * zeros in place (the host sees that they were there, not what they were).
+ * The DTB stays in host memory: overwrite the AEAD key with zeros in place
+ * (the host sees that it was there, not what it was), and the rng-seed
+ * corevisor derived its secrets from with fresh output of its own
+ * generator, so the host kernel still gets a seed, just not that one.
  */
 void platform_scrub_dtb(void)
 {
@@ -202,8 +205,8 @@ void platform_scrub_dtb(void)
 	if (p)
 		memset(p, 0, len);
 	p = (void *)fdt_getprop(fdt, chosen, "rng-seed", &len);
-	if (p)
-		memset(p, 0, len);
+	if (p && len > 0)
+		randombytes_buf(p, (size_t)len);
 	memset(plat.aead_key, 0, sizeof(plat.aead_key));
 	memset(plat.rng_seed, 0, sizeof(plat.rng_seed));
 }

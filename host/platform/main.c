@@ -30,8 +30,10 @@ enum host_mode {
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
 #define COREVISOR_IMAGE 0x40200000ULL
 #define COREVISOR_POOL 0x40400000ULL
-/* The runner's AEAD key in MODE_SCAN_DTB: 32 bytes of 0xa5. */
+/* MODE_SCAN_DTB: the runner's AEAD key is 32 bytes of 0xa5, its rng-seed
+ * 32 bytes of 0x5c. */
 #define TEST_KEY_BYTE 0xa5
+#define TEST_SEED_BYTE 0x5c
 
 static volatile u32 secondary_up[HOST_MAX_CPUS];
 
@@ -188,22 +190,34 @@ static u32 be32(const u8 *p)
 	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
 }
 
-/* Is a run of 32 TEST_KEY_BYTE bytes anywhere in the DTB blob? */
-static void scan_dtb(u64 dtb)
+/* Offset of a run of 32 @byte bytes in the DTB blob, or -1. */
+static int find_run(u64 dtb, u8 byte)
 {
 	const u8 *p = (const u8 *)dtb;
 	u32 size = be32(p + 4), run = 0;
 
 	for (u32 i = 0; i < size; i++) {
-		run = p[i] == TEST_KEY_BYTE ? run + 1 : 0;
-		if (run == 32) {
-			host_printf("host: AEAD key visible in the DTB at "
-				    "+0x%x\n",
-				    i - 31);
-			psci_system_off();
-		}
+		run = p[i] == byte ? run + 1 : 0;
+		if (run == 32)
+			return (int)(i - 31);
 	}
-	host_printf("host: AEAD key not in the DTB (%u bytes scanned)\n", size);
+	return -1;
+}
+
+/* corevisor's secrets from the DTB must be gone before the host runs. */
+static void scan_dtb(u64 dtb)
+{
+	int at = find_run(dtb, TEST_KEY_BYTE);
+
+	if (at >= 0)
+		host_printf("host: AEAD key visible in the DTB at +0x%x\n", at);
+	else
+		host_printf("host: AEAD key not in the DTB\n");
+	at = find_run(dtb, TEST_SEED_BYTE);
+	if (at >= 0)
+		host_printf("host: rng-seed visible in the DTB at +0x%x\n", at);
+	else
+		host_printf("host: rng-seed not in the DTB\n");
 }
 
 static void cpu_reon(void)

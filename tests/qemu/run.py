@@ -77,7 +77,8 @@ def make_dtb(a, dtb):
         subprocess.run(["fdtput", "-d", dtb, "/chosen", "rng-seed"],
                        check=False, stderr=subprocess.DEVNULL)
     else:
-        fdtput(dtb, "/chosen", "rng-seed", "bx", *byte_args(os.urandom(32)))
+        seed = bytes.fromhex(a.rng_seed) if a.rng_seed else os.urandom(32)
+        fdtput(dtb, "/chosen", "rng-seed", "bx", *byte_args(seed))
     for spec in a.dtb_set:
         path, prop, kind, *vals = spec.split()
         fdtput(dtb, path, prop, kind, *vals)
@@ -130,6 +131,7 @@ def main():
     p.add_argument("--no-image-key", action="store_true")
     p.add_argument("--no-aead-key", action="store_true")
     p.add_argument("--no-rng-seed", action="store_true")
+    p.add_argument("--rng-seed", help="rng-seed bytes (hex); default random")
     p.add_argument("--dtb-set", action="append", default=[],
                    help="'PATH PROP TYPE VALUE...' for fdtput; repeatable")
     p.add_argument("--load", action="append", default=[],
