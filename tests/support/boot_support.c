@@ -8,7 +8,6 @@
 #include <corevisor/abi.h>
 #include <corevisor/image.h>
 #include <cv/panic.h>
-#include <cv/trap.h>
 
 #include "boot_support.h"
 #include "hosted_internal.h"
@@ -51,9 +50,7 @@ void bs_boot(void)
 uint64_t bs_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3, uint64_t x4,
 		uint64_t x5)
 {
-	const u64 args[6] = {x0, x1, x2, x3, x4, x5};
-
-	return host_hvc_dispatch(args);
+	return cv_hosted_hvc(x0, x1, x2, x3, x4, x5);
 }
 
 void bs_pattern(void *buf, size_t len, uint32_t seed)

@@ -26,7 +26,7 @@ void bs_boot(void);
 /* The same, trusting @n keys of @pks (n may be 0). */
 void bs_boot_keys(const uint8_t (*pks)[32], uint32_t n);
 
-/* A hypercall from the host: host_hvc_dispatch with x0..x5. */
+/* A hypercall from the host on this CPU (cv_hosted_hvc). */
 uint64_t bs_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3, uint64_t x4,
 		uint64_t x5);
 
