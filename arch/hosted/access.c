@@ -41,7 +41,7 @@ static u8 *translate_piece(u32 vmid, u64 ipa, enum cv_access access)
 		if (vmid != HOSTVISOR)
 			return NULL;
 		hosted_count_host_fault();
-		if (!hosted_run_on_cpu(host_fault, &page) || halted())
+		if (!cv_hosted_run(host_fault, &page) || halted())
 			return NULL;
 		if (cv_hosted_walk_principal(vmid, ipa, access, &w) !=
 		    CV_FAULT_NONE)
@@ -161,7 +161,7 @@ static bool query_page(u64 pfn, struct page_query *q)
 {
 	q->pfn = pfn;
 	q->found = false;
-	hosted_run_on_cpu(read_page, q);
+	cv_hosted_run(read_page, q);
 	return q->found;
 }
 
@@ -210,7 +210,7 @@ uint32_t cv_hosted_vm_state(uint32_t vmid)
 
 	if (!is_vmid(vmid))
 		return INVALID;
-	hosted_run_on_cpu(read_vm_state, &q);
+	cv_hosted_run(read_vm_state, &q);
 	return q.state;
 }
 
@@ -220,6 +220,6 @@ uint32_t cv_hosted_vcpu_state(uint32_t vmid, uint32_t vcpuid)
 
 	if (!is_vmid(vmid) || !is_vcpu(vcpuid))
 		return INVALID;
-	hosted_run_on_cpu(read_vm_state, &q);
+	cv_hosted_run(read_vm_state, &q);
 	return q.state;
 }

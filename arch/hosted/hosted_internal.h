@@ -34,6 +34,15 @@ uint64_t cv_hosted_shared_base(void);
  */
 bool cv_hosted_page_resident(uint64_t pa);
 
+/*
+ * Run @fn(@arg) as this CPU entering the core. A CPU that waits on a lock
+ * when another CPU halts the core stops (arch_cpu_stop): inside this call
+ * it comes back here and the call returns false; a thread that called the
+ * core directly ends instead (pthread_exit). Threads that race with a
+ * panic (stress tests) should enter the core through this.
+ */
+bool cv_hosted_run(void (*fn)(void *), void *arg);
+
 /* Counters of arch hooks since the last boot (or reset). */
 struct cv_hosted_counters {
 	u64 pt_sync;

@@ -26,7 +26,7 @@ uint64_t cv_hosted_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3,
 {
 	struct hvc_call c = {{x0, x1, x2, x3, x4, x5}, 0};
 
-	if (!hosted_run_on_cpu(do_hvc, &c))
+	if (!cv_hosted_run(do_hvc, &c))
 		return 0; /* this CPU stopped: the core halted */
 	return c.ret;
 }

@@ -203,7 +203,7 @@ void arch_cpu_stop(void)
 	pthread_exit(NULL);
 }
 
-bool hosted_run_on_cpu(void (*fn)(void *), void *arg)
+bool cv_hosted_run(void (*fn)(void *), void *arg)
 {
 	sigjmp_buf jb;
 	sigjmp_buf *prev = cpu_landing;

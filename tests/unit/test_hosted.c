@@ -651,6 +651,8 @@ Test(hosted_arch, console_modes)
  */
 static pthread_barrier_t stop_barrier;
 static volatile u32 waiter_result;
+static volatile int runner_result;
+static volatile bool runner_got_lock;
 
 static void *waiter(void *arg)
 {
@@ -662,26 +664,69 @@ static void *waiter(void *arg)
 	return NULL;
 }
 
-Test(hosted_arch, cpu_waiting_on_a_lock_stops_at_halt)
+static void take_core_lock(void *arg)
+{
+	(void)arg;
+	acquire_lock_core();
+	runner_got_lock = true; /* not reached: the CPU stops */
+}
+
+static void *runner(void *arg)
+{
+	(void)arg;
+	cv_hosted_set_cpu(2);
+	pthread_barrier_wait(&stop_barrier);
+	runner_result = cv_hosted_run(take_core_lock, NULL);
+	return NULL;
+}
+
+static void wait_for_tickets(u32 lock, u32 n)
+{
+	while (__atomic_load_n(&cv.locks[lock].next, __ATOMIC_ACQUIRE) < n)
+		sched_yield();
+}
+
+Test(hosted_arch, cpus_waiting_on_locks_stop_at_halt)
 {
 	struct cv_hosted_counters c;
-	pthread_t t;
+	pthread_t t1, t2;
 
 	boot_default();
 	waiter_result = 12345;
+	runner_result = 7;
 	acquire_lock_s2page();
-	pthread_barrier_init(&stop_barrier, NULL, 2);
-	pthread_create(&t, NULL, waiter, NULL);
+	acquire_lock_core();
+	pthread_barrier_init(&stop_barrier, NULL, 3);
+	pthread_create(&t1, NULL, waiter, NULL);
+	pthread_create(&t2, NULL, runner, NULL);
 	pthread_barrier_wait(&stop_barrier);
-	/* CPU 1 has taken its ticket: it is spinning. */
-	while (__atomic_load_n(&cv.locks[S2PAGE_ID].next, __ATOMIC_ACQUIRE) < 2)
-		sched_yield();
-	panic("test_hosted: halt while CPU 1 waits");
-	pthread_join(t, NULL);
+	/* CPUs 1 and 2 have taken their tickets: they are spinning. */
+	wait_for_tickets(S2PAGE_ID, 2);
+	wait_for_tickets(CORE_ID, 2);
+	panic("test_hosted: halt while CPUs 1 and 2 wait");
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
 	cr_assert_eq(waiter_result, INVALID);
+	cr_assert_eq(runner_result, 0);
+	cr_assert_not(runner_got_lock);
 	cv_hosted_get_counters(&c);
-	cr_assert_eq(c.cpu_stops, 1);
+	cr_assert_eq(c.cpu_stops, 2);
 	pthread_barrier_destroy(&stop_barrier);
+}
+
+static void count_call(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+Test(hosted_arch, run_returns_true_when_the_cpu_was_not_stopped)
+{
+	int calls = 0;
+
+	boot_default();
+	cr_assert(cv_hosted_run(count_call, &calls));
+	cr_assert(cv_hosted_run(count_call, &calls));
+	cr_assert_eq(calls, 2);
 }
 
 /* Hypercalls and state observers */
