@@ -11,7 +11,10 @@
  *                                              (region 1, 2 MiB aligned,
  *                                              just above RAM)
  * A new boot with the same layout drops every page (MADV_DONTNEED) instead
- * of remapping, so booting thousands of times in one process is cheap.
+ * of remapping, so booting thousands of times in one process is cheap
+ * (about 3 ms with ASan). No CPU thread may be inside the core meanwhile.
+ * The last CV_HOSTED_SHARED_SIZE bytes of RAM are the host's shared
+ * kvm/vcpu area (cv_boot_params.shared_base).
  */
 #include <errno.h>
 #include <pthread.h>
