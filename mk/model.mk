@@ -9,23 +9,28 @@
 #   make soak SOAK_CALLS=10000000 SOAK_SEED=1 SOAK_TIME=0   long campaign
 #
 # The model build uses small page-table pools so that sequences reach pool
-# exhaustion: MODEL_POOLS (the C reads them through constants.h, the
-# runner from the library, so both always agree).
+# exhaustion: MODEL_POOLS (per principal: 4 level-1, 8 level-2 and 51
+# level-3 table pages; SMMU: 16 level-2 and 32 level-3). The C reads them
+# through constants.h, the runner from the library: both always agree.
 
 MB := $(BUILD)/model
-MODEL_POOLS ?= -DPT_POOL_PER_VM=1048576ULL -DPGD_OFFSET=4096ULL \
-	-DPUD_OFFSET=36864ULL -DPMD_OFFSET=102400ULL \
+MODEL_POOLS ?= -DPT_POOL_PER_VM=262144ULL -DPGD_OFFSET=4096ULL \
+	-DPUD_OFFSET=20480ULL -DPMD_OFFSET=53248ULL \
 	-DSMMU_PGD_OFFSET=131072ULL -DSMMU_PMD_OFFSET=196608ULL \
 	-DSMMU_POOL_BYTES=327680ULL
 MODEL_OPT := -O2 -g -fPIC -DCV_DEBUG -DCV_HOSTED $(MODEL_POOLS)
 MODEL_SRCS_EXT = $(sort $(wildcard arch/hosted/*.c crypto/*.c)) tests/model/cv_dump.c
 
-# $(1): build dir, $(2): extra flags (the mutant's define)
+# $(1): build dir, $(2): extra flags (the mutant's define). Objects depend
+# on a stamp holding the flags, so changing MODEL_POOLS rebuilds them.
 define model_lib
-$(1)/core/%.o: core/%.c | $(DEPS_STAMP)
+$(1)/.flags: FORCE
+	@mkdir -p $(1)
+	@echo '$$(MODEL_OPT) $(2)' | cmp -s - $$@ || echo '$$(MODEL_OPT) $(2)' > $$@
+$(1)/core/%.o: core/%.c $(1)/.flags | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CORE_FREESTANDING) $$(MODEL_OPT) $(2) -MMD -MP -c $$< -o $$@
-$(1)/ext/%.o: %.c | $(DEPS_STAMP)
+$(1)/ext/%.o: %.c $(1)/.flags | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	$$(CC) -std=gnu11 $$(CORE_INC) -Iarch/hosted $$(CORE_WARN) \
 		-Wno-missing-prototypes $$(MODEL_OPT) $(2) -pthread -MMD -MP -c $$< -o $$@
@@ -64,4 +69,4 @@ soak: $(MODEL_LIB)
 		--jobs $(SOAK_JOBS)
 
 TESTS += test-model test-mutant
-.PHONY: model test-model test-mutant soak
+.PHONY: model test-model test-mutant soak FORCE

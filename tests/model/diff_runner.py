@@ -24,6 +24,7 @@ every call matched, 1 on a mismatch, 2 on a usage or setup error.
 """
 
 import argparse
+import re
 import multiprocessing as mp
 import os
 import random
@@ -251,16 +252,27 @@ class Gen:
         ("alloc_smmu", 2), ("assign_smmu", 5), ("map_smmu", 6), ("clear_smmu", 4),
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 1),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
-        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2),
+        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2), ("hog", 0),
     ]
 
     def __init__(self, rng, h):
         self.r = rng
         self.h = h
         self.m = h.m
+        # Deep sequences (most) make valid calls only, then end with one
+        # adversarial call in whatever state they reached; noisy ones mix
+        # in bad calls all along.
+        self.deep = rng.random() < 0.6
+        self.bad_rate = 0.001 if self.deep else self.BAD_RATE
         self.plans = {}  # (vmid, idx) -> pfn0 of the image written for it
         self.used_blocks = set()
+        # Some sequences hog a table pool until it runs out.
+        self.hog = rng.random() < 0.15
+        self.hog_next = 0
+        self.hog_stride = rng.choice([PMD_SIZE, PMD_SIZE, 1 << 30, 1 << 39])
         names, weights = zip(*self.MOVES)
+        if self.hog:
+            weights = weights[:-1] + (60,)
         self.names, self.cum = names, []
         t = 0
         for w in weights:
@@ -298,6 +310,12 @@ class Gen:
         c = self.vms(states)
         return r.choice(c) if c else None
 
+    def mmio_pfn(self):
+        """A page in no region (MMIO): mostly a small device window."""
+        if self.r.random() < 0.9:
+            return 0x10000 + self.r.randrange(1024)
+        return self.r.randrange(0x1000, RAM_PFN0)
+
     def ram_pfn(self):
         return RAM_PFN0 + self.r.randrange(RAM_PAGES)
 
@@ -324,7 +342,7 @@ class Gen:
         if x < 0.8:
             return self.ram_pfn()
         if x < 0.88:
-            return r.randrange(0x1000, RAM_PFN0)  # MMIO: no region
+            return self.mmio_pfn()
         if x < 0.92:
             rb, rs, _ = self.h.c.reserved()
             return rb // PAGE_SIZE + r.randrange(rs // PAGE_SIZE)
@@ -367,10 +385,12 @@ class Gen:
 
     # -- moves --
 
-    def next(self):
+    def next(self, force_bad=False):
         for _ in range(50):
-            move = self.pick_move()
-            self.bad = move == "adversarial" or self.r.random() < self.BAD_RATE
+            move = "adversarial" if force_bad else self.pick_move()
+            if move == "adversarial" and self.deep and not force_bad:
+                continue
+            self.bad = move == "adversarial" or self.r.random() < self.bad_rate
             a = getattr(self, "mv_" + move)()
             if a is not None and (a[0] == "write" or a[1] in self.h.c.fns):
                 return a
@@ -560,7 +580,7 @@ class Gen:
         if self.bad or x < 0.3:
             pa = self.pfn() * PAGE_SIZE + self.r.choice([0, 0, 0x123])
         else:  # MMIO below RAM: the only pages map_io maps
-            pa = self.r.randrange(0x1000, RAM_PFN0) * PAGE_SIZE
+            pa = self.mmio_pfn() * PAGE_SIZE
         return self.call("map_io", vmid, self.gpa(vmid), pa)
 
     def mv_map_page_host(self):
@@ -571,7 +591,7 @@ class Gen:
         elif x < 0.7:
             pfn = self.pfn(HOSTVISOR, strict=True) or self.ram_pfn()
         elif x < 0.85:
-            pfn = r.randrange(0x1000, RAM_PFN0)
+            pfn = self.mmio_pfn()
         else:
             shared = [p for p, v in self.m.s2page.items()
                       if 0 < v[0] < COREVISOR and 0 < v[1] <= MAX_SHARE_COUNT]
@@ -698,6 +718,26 @@ class Gen:
         iova = r.choice(list(pt)) * PAGE_SIZE if pt and r.random() < 0.6 else self.iova()
         return self.call(name, cb, i, iova)
 
+    def mv_hog(self):
+        """Map into a fresh 2 MiB region of some table: a VM's (map_io),
+        the host's (map_page_host on MMIO) or an SMMU's (map_spt)."""
+        r = self.r
+        self.hog_next += 1
+        k = self.hog_next
+        x = r.random()
+        vmid = self.vm([READY])
+        if vmid is not None and x < 0.4:
+            gpa = 0x80000000 + k * self.hog_stride
+            return self.call("map_io", vmid, gpa % KVM_ADDR_SPACE, self.mmio_pfn() * PAGE_SIZE)
+        if x < 0.7:
+            pa = 0x10000000 + k * min(self.hog_stride, 1 << 30) + r.randrange(512) * PAGE_SIZE
+            if pa >= RAM_BASE:
+                return None
+            return self.call("map_page_host", pa)
+        i, cb = self.smmu()
+        iova = (k * min(self.hog_stride, 1 << 30)) % (1 << 40)
+        return self.call("map_spt", cb, i, iova, self.ram_pfn() * PAGE_SIZE | 3)
+
     def mv_core(self):
         if self.r.random() < 0.8 and not self.bad:
             return None
@@ -705,8 +745,40 @@ class Gen:
             return self.call("gen_vmid")
         return self.call("alloc_remap_addr", self.r.choice([0, 1, 100, 4096, 1 << 20]))
 
+    def mv_attack(self):
+        """A host attack on the state reached: touch, give away or remap
+        pages that are not the host's to use."""
+        r = self.r
+        others = [(p, v) for p, v in self.m.s2page.items() if v[0] != HOSTVISOR]
+        if not others:
+            return None
+        pfn, (owner, count, gfn) = r.choice(others)
+        vms = self.vms() or [1]
+        vmid = r.choice(vms)
+        i, cb = self.smmu()
+        k = r.randrange(7)
+        if k == 0:
+            return self.call("map_page_host", pfn * PAGE_SIZE)
+        if k == 1:
+            return self.call("assign_smmu", vmid, pfn, r.randrange(1 << 20))
+        if k == 2:
+            return self.call("map_smmu", vmid, cb, i, (gfn % (1 << 28)) * PAGE_SIZE,
+                             pfn * PAGE_SIZE | 3)
+        if k == 3:
+            return self.call("prot_and_map_vm_s2pt", vmid, self.gpa(vmid),
+                             pfn * PAGE_SIZE | PAGE_S2_RAM, 3)
+        if k == 4:
+            return self.call("clear_vm_page", vmid, pfn)
+        if k == 5:
+            return self.call("map_io", vmid, self.gpa(vmid), pfn * PAGE_SIZE)
+        return self.call("revoke_vm_page", vmid, pfn)
+
     def mv_adversarial(self):
         r = self.r
+        if r.random() < 0.5:
+            a = self.mv_attack()
+            if a is not None:
+                return a
         name = r.choice(sorted(self.h.c.fns))
         vals = [0, 1, 2, 3, 7, 8, 15, 16, 17, 0xFFFFFFFF, RAM_PFN0, RAM_BASE,
                 RAM_PFN0 + 513, (RAM_PFN0 + 1024) * PAGE_SIZE | 3, REMAP_START,
@@ -730,8 +802,8 @@ def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
     gen = Gen(rng, h)
     actions, calls = [], 0
     length = rng.choice([20, 60, 150, max_len, max_len])
-    for _ in range(length):
-        a = gen.next()
+    for step in range(length):
+        a = gen.next(force_bad=gen.deep and step == length - 1)
         actions.append(a)
         try:
             res = h.run(a)
@@ -744,9 +816,11 @@ def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
         if trace:
             print("  %-60s -> %s%s" % (fmt_action(a), res,
                                        "  HALT: " + h.m.halt_reason if h.m.halt else ""))
+        if stats is not None and a[0] == "call":
+            note_events(stats, h, a, res)
         if h.m.halt:
             if stats is not None:
-                key = "panic: " + h.m.halt_reason.split(":")[0]
+                key = "panic: " + re.sub(r"0x[0-9a-f]+|\b\d+\b", "N", h.c.halt_reason())
                 stats[key] = stats.get(key, 0) + 1
             try:
                 h.check_noop_after_halt(rng)
@@ -758,6 +832,30 @@ def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
         stats["deepest: VERIFIED VMs"] = max(stats.get("deepest: VERIFIED VMs", 0),
                                              len(gen.vms([VERIFIED])))
     return actions, calls, None
+
+
+def note_events(stats, h, a, res):
+    """Count the deep states reached (reported with -v)."""
+    m = h.m
+    ev = []
+    if a[1] == "set_boot_info" and res == MAX_LOAD_INFO_NUM:
+        ev.append("load infos exhausted")
+    if a[1] == "verify_and_load_images" and not m.halt:
+        ev.append("VM verified")
+    if a[1] == "set_vcpu_active" and not m.halt:
+        ev.append("vCPU active")
+    if a[1] in ("remap_vm_image",) and not m.halt:
+        ev.append("image page remapped")
+    if a[1] in ("map_smmu", "update_smmu_page") and not m.halt:
+        ev.append("SMMU page mapped")
+    if a[1] in ("grant_stage2_sg_gpa", "grant_vm_page") and not m.halt and \
+            any(0 < v[0] < COREVISOR and 0 < v[1] <= MAX_SHARE_COUNT for v in m.s2page.values()):
+        ev.append("VM page shared with the host")
+    if a[1] == "map_page_host" and not m.halt and \
+            m.page(a[2][0] // PAGE_SIZE)[0] not in (HOSTVISOR, INVALID):
+        ev.append("host maps a page a VM granted")
+    for e in ev:
+        stats["event: " + e] = stats.get("event: " + e, 0) + 1
 
 
 def replay(h, actions):
