@@ -64,9 +64,6 @@
 #include <cv/pte.h>
 #include <cv/state.h>
 
-#ifndef S2PAGE_COUNT_INVALID
-#define S2PAGE_COUNT_INVALID 0xffU /* core/s2page's encoding of INVALID */
-#endif
 
 #define ENTRIES 512U
 #define SMMU_ROOT_ENTRIES 1024U

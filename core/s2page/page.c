@@ -23,7 +23,6 @@
 #include <cv/panic.h>
 #include <cv/state.h>
 
-#define S2PAGE_COUNT_INVALID 0xffU
 
 _Static_assert(MAX_SHARE_COUNT < S2PAGE_COUNT_INVALID,
 	       "share counts must fit below the INVALID encoding");

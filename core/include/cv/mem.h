@@ -15,7 +15,7 @@ u32 mem_region_search(u64 addr);
 /* PageIndex: s2page index of the page at @addr, or INVALID64. */
 u64 get_s2_page_index(u64 addr);
 
-/* PageManager: INVALID / 0 / INVALID64 for a pfn outside every region. */
+/* PageManager: INVALID / INVALID / INVALID64 for a pfn outside every region. */
 u32 get_pfn_owner(u64 pfn);
 void set_pfn_owner(u64 pfn, u32 vmid);
 u32 get_pfn_count(u64 pfn);

@@ -62,6 +62,8 @@ struct s2page {
 	u64 : 8;
 };
 #define S2PAGE_GFN_NONE ((1ULL << 40) - 1)
+/* count INVALID: a VM page assigned to an SMMU, not yet mapped by its VM. */
+#define S2PAGE_COUNT_INVALID 0xffU
 
 /* NPT: one principal's stage-2 table pool (PTAlloc). Guarded by NPT_ID+vmid. */
 struct npt {
