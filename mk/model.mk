@@ -69,4 +69,5 @@ soak: $(MODEL_LIB)
 		--jobs $(SOAK_JOBS)
 
 TESTS += test-model test-mutant
+FORCE:
 .PHONY: model test-model test-mutant soak FORCE

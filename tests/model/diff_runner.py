@@ -479,6 +479,8 @@ class Gen:
             self.m.vminfos[v].mapped_pages[i] ==
             (self.m.vminfos[v].load_size[i] + 4095) // PAGE_SIZE
             for i in range(self.m.vminfos[v].next_load_info))]
+        if self.r.random() < 0.03:  # images not fully remapped yet
+            ready = self.vms([READY])
         return self.call("verify_and_load_images", self.r.choice(ready)) if ready else None
 
     def mv_vcpu_active(self):
@@ -724,6 +726,9 @@ class Gen:
         r = self.r
         self.hog_next += 1
         k = self.hog_next
+        x = r.random()
+        if x < 0.05:
+            return self.call("register_kvm")  # run out of VMIDs too
         x = r.random()
         vmid = self.vm([READY])
         if vmid is not None and x < 0.4:

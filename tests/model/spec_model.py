@@ -31,6 +31,11 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
  S4 verify_image really verifies an Ed25519 signature: the oracle
     `verify_img` says whether the bytes now in the remap area are a
     correctly signed image.
+ S5 assign_smmu follows its _spec0 (panic when the VM is VERIFIED, else
+    assign_pfn_to_smmu), as map_smmu/clear_smmu/alloc_smmu do; the inlined
+    assign_smmu_spec says the opposite (panics unless VERIFIED), so that no
+    page could ever be both assigned and mapped. The C and SeKVM follow
+    _spec0.
  C1 unmap_and_load_vm_image checks that the remapped pages of a load info
     are physically contiguous and placed as the load address needs (page i
     of the image at pfn0 + i, pfn0 at the same offset in its 2 MiB block as
@@ -52,6 +57,8 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
     would let the host map such a page, and revoke would store INVALID-1).
  C5 remap_vm_image: @pfn must be a page of a boot region (checked with
     the arguments, before the VM's state).
+ Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
+ save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c).
 """
 
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
@@ -62,6 +69,7 @@ STRENGTHENINGS = [
     "S2 load_encrypted_vcpu: VM and vCPU READY",
     "S3 load_decrypt_buf: owner HOSTVISOR, count reset to 0",
     "S4 verify_image: real Ed25519 verification (oracle)",
+    "S5 assign_smmu: _spec0 (panic iff VERIFIED), not the inlined _spec",
     "C1 unmap_and_load_vm_image: load address page aligned, remapped pages contiguous",
     "C2 exported functions check their arguments (panic)",
     "C3 host pages have gfn INVALID64",
