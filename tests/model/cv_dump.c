@@ -193,10 +193,10 @@ void cv_dump_spt_summary(u64 out[2 * SMMU_NUM * SMMU_NUM_CTXT_BANKS + 2])
 			out[k++] = a.count;
 			out[k++] = a.hash;
 		}
-	out[k++] = (cv.spt.pgd_next - (cv.spt.pool + SMMU_PGD_OFFSET)) /
-		   PAGE_SIZE;
-	out[k++] = (cv.spt.pmd_next - (cv.spt.pool + SMMU_PMD_OFFSET)) /
-		   PAGE_SIZE;
+	out[k++] =
+		(cv.spt.pgd_next - (cv.spt.pool + SMMU_PGD_OFFSET)) / PAGE_SIZE;
+	out[k++] =
+		(cv.spt.pmd_next - (cv.spt.pool + SMMU_PMD_OFFSET)) / PAGE_SIZE;
 }
 
 u64 cv_dump_spt_leaves(u32 index, u32 cbndx, u64 *out, u64 max)
@@ -215,7 +215,7 @@ static u64 shadow_num;
 static void page_spec(const struct s2page *pg, u64 out[3])
 {
 	out[0] = pg->owner;
-	out[1] = pg->count == 0xff ? INVALID : pg->count;
+	out[1] = pg->count == S2PAGE_COUNT_INVALID ? INVALID : pg->count;
 	out[2] = pg->gfn == S2PAGE_GFN_NONE ? INVALID64 : pg->gfn;
 }
 
