@@ -192,6 +192,20 @@ Test(boot_seal, page_of_other_vm_refused)
 	cr_assert_neq(memcmp(phys(out), data, PAGE_SIZE), 0);
 }
 
+Test(boot_seal, page_of_other_vm_as_is_refused)
+{
+	/* VM 1's blob, header untouched, handed to VM 2. */
+	uint8_t data[PAGE_SIZE];
+	uint32_t vm1 = bs_new_vm(1), vm2 = bs_new_vm(1);
+	uint64_t in = vm_page(vm1, 0x100, GFN, data, 1);
+	uint64_t out = bs_ram(0x200);
+
+	save_encrypt_buf(vm1, in, out);
+	load_decrypt_buf(vm2, out);
+	bs_expect_halt("load_decrypt_buf", "vm 2 pfn 0x40200: sealed page "
+					   "refused");
+}
+
 Test(boot_seal, page_not_sealed_refused)
 {
 	uint32_t vmid = bs_new_vm(1);
