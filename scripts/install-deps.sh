@@ -8,6 +8,7 @@ libcriterion-dev valgrind python3 python3-hypothesis lcov gcovr"
 CROSS_PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm \
 gdb-multiarch device-tree-compiler"
 ARM64_PKGS="libsodium-dev:arm64 libfdt-dev:arm64"
+BENCH_PKGS="python3-matplotlib" # make bench: the plot
 
 want="${1:-all}"
 missing=()
@@ -17,6 +18,7 @@ for p in $HOST_PKGS; do need "$p"; done
 if [ "$want" = all ] || [ "$want" = aarch64 ]; then
 	for p in $CROSS_PKGS $ARM64_PKGS; do need "$p"; done
 fi
+[ "$want" = bench ] && for p in $BENCH_PKGS; do need "$p"; done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""
