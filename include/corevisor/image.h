@@ -52,6 +52,8 @@ struct cv_image_signed_header {
 };
 #define CV_IMAGE_SIGNED_HEADER_BYTES 64U
 
+_Static_assert(sizeof(CV_IMAGE_DOMAIN) <= CV_IMAGE_DOMAIN_LEN,
+	       "domain string fits its field");
 _Static_assert(sizeof(struct cv_image_trailer) == CV_IMAGE_TRAILER_BYTES,
 	       "image trailer layout");
 _Static_assert(sizeof(struct cv_image_signed_header) ==
