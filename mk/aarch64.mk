@@ -99,7 +99,58 @@ $(HOST_ELF): $(A_HOST_OBJS) host/platform/link.ld
 	$(A_CC) $(A_LDFLAGS) -T host/platform/link.ld -o $@ $(A_HOST_OBJS) \
 		$(A_LIBGCC)
 
-aarch64: $(COREVISOR_ELF) $(HOST_ELF)
+# --- Sample guests (guest/): bare-metal EL1 programs, each its own ELF,
+# raw payload and signed image. Keys are made once per build tree:
+# image.sk/pk is what corevisor trusts (the runner puts image.pk in the
+# DTB), untrusted.sk signs the wrong-key test's image.
+A_GUESTS := primes vault
+A_KEYS := $(AB)/keys
+A_GUEST_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc \
+	-isystem $(A_GCC_INC) -march=armv8-a -mstrict-align -fno-pie \
+	-fno-stack-protector -fno-tree-loop-distribute-patterns -fno-common \
+	-ffp-contract=off -fno-math-errno -Iguest/common $(CORE_WARN)
+A_GUEST_COMMON := $(AB)/guest/common/start.o $(AB)/guest/common/lib.o
+$(AB)/guest/%.o: guest/%.c | $(A_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC-A64  $<"
+	@$(A_CC) $(A_GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(AB)/guest/%.o: guest/%.S | $(A_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC-A64  $<"
+	@$(A_CC) -march=armv8-a -MMD -MP -c $< -o $@
+A_GUEST_OBJS = $(patsubst guest/%.c,$(AB)/guest/%.o,$(wildcard guest/$(1)/*.c))
+.SECONDEXPANSION:
+$(AB)/guest/%.elf: $$(call A_GUEST_OBJS,$$*) $(A_GUEST_COMMON) \
+		guest/%/link.ld guest/common/link.ld
+	$(A_CC) $(A_LDFLAGS) -T guest/$*/link.ld -o $@ \
+		$(filter %.o,$^) $(A_LIBGCC)
+$(AB)/guest/%.bin: $(AB)/guest/%.elf
+	$(A_CROSS)objcopy -O binary $< $@
+# The load address a guest is signed for is its linker script's.
+A_GUEST_LOAD = $$($(A_CROSS)nm $(1) | awk '/ __image_start$$/ {print "0x" $$1}')
+$(A_KEYS)/image.sk: $(BUILD)/tools/cv-sign
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/image.pk >/dev/null
+$(A_KEYS)/untrusted.sk: $(BUILD)/tools/cv-sign
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/untrusted.pk >/dev/null
+$(AB)/guest/%.img: $(AB)/guest/%.bin $(A_KEYS)/image.sk
+	$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk \
+		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) $< $@
+# Attack images: one payload byte flipped after signing; signed by a key
+# corevisor does not trust.
+$(AB)/guest/%-tampered.img: $(AB)/guest/%.img
+	$(PYTHON) -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); \
+		d[len(d) // 3] ^= 0x01; open(sys.argv[2], "wb").write(d)' $< $@
+$(AB)/guest/%-untrusted.img: $(AB)/guest/%.bin $(A_KEYS)/untrusted.sk
+	$(BUILD)/tools/cv-sign sign $(A_KEYS)/untrusted.sk \
+		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) $< $@
+A_GUEST_IMGS := $(patsubst %,$(AB)/guest/%.img,$(A_GUESTS))
+guests: $(A_GUEST_IMGS)
+.PRECIOUS: $(AB)/guest/%.elf $(AB)/guest/%.bin $(AB)/guest/%.o \
+	$(AB)/guest/common/%.o
+
+aarch64: $(COREVISOR_ELF) $(HOST_ELF) $(A_GUEST_IMGS)
 EXTRA_ALL += aarch64
 
 # --- QEMU runs. Every run goes through tests/qemu/run.py (timeout, serial
@@ -182,4 +233,4 @@ TESTS += $(QEMU_TESTS)
 debug: $(COREVISOR_ELF) $(HOST_ELF)
 	$(QEMU_RUN) --name debug --smp 2 --debug
 
-.PHONY: aarch64 debug test-qemu $(QEMU_TESTS)
+.PHONY: aarch64 guests debug test-qemu $(QEMU_TESTS)

@@ -13,6 +13,7 @@ handed back with -dtb.
 """
 import argparse
 import os
+import re
 import shlex
 import struct
 import subprocess
@@ -84,6 +85,31 @@ def make_dtb(a, dtb):
         fdtput(dtb, path, prop, kind, *vals)
 
 
+# The guest-image table the host reads (host/platform/main.c): magic,
+# count, then per image its address, size and name (16 bytes, 0-padded).
+GUEST_TABLE_ADDR = 0x4ffe0000
+GUEST_TABLE_MAGIC = 0x54475643  # "CVGT"
+GUEST_MAX = 8
+
+
+def guest_table(a, path):
+    """Write the table for the --guest images; their loader arguments."""
+    entries, args = [], []
+    for spec in a.guest:
+        name, rest = spec.split("=", 1)
+        f, addr = rest.rsplit("@", 1)
+        entries.append(struct.pack("<QQ16s", int(addr, 0),
+                                   os.path.getsize(f), name.encode()[:15]))
+        args += ["-device", f"loader,file={f},addr={addr},force-raw=on"]
+    if len(entries) > GUEST_MAX:
+        sys.exit(f"run.py: at most {GUEST_MAX} guests")
+    with open(path, "wb") as out:
+        out.write(struct.pack("<II", GUEST_TABLE_MAGIC, len(entries)))
+        out.write(b"".join(entries))
+    return args + ["-device", f"loader,file={path},"
+                   f"addr={GUEST_TABLE_ADDR:#x},force-raw=on"]
+
+
 def write_gdbinit(a, path):
     with open(path, "w") as f:
         f.write(f"file {os.path.abspath(a.corevisor)}\n")
@@ -108,6 +134,9 @@ def check(a, log, status):
     for text in a.forbid:
         if text in log:
             problems.append(f"forbidden text present: {text!r}")
+    for pattern in a.expect_re:
+        if not re.search(pattern, log, re.S):
+            problems.append(f"no match for regular expression {pattern!r}")
     return problems
 
 
@@ -125,6 +154,11 @@ def main():
     p.add_argument("--exit", type=int, default=0)
     p.add_argument("--expect", action="append", default=[])
     p.add_argument("--forbid", action="append", default=[])
+    p.add_argument("--expect-re", action="append", default=[],
+                   help="Python regular expression (re.S) the log matches")
+    p.add_argument("--guest", action="append", default=[],
+                   help="NAME=FILE@ADDR: a signed guest image for the host "
+                   f"(listed in the table at {GUEST_TABLE_ADDR:#x})")
     p.add_argument("--image-key", action="append", default=[],
                    help="trusted Ed25519 public key (hex or file); repeatable")
     p.add_argument("--aead-key", help="AEAD key (hex or file); default random")
@@ -153,6 +187,8 @@ def main():
     for spec in a.load:
         f, addr = spec.rsplit("@", 1)
         cmd += ["-device", f"loader,file={f},addr={addr},force-raw=on"]
+    if a.guest:
+        cmd += guest_table(a, os.path.join(a.workdir, f"{a.name}.guests"))
     for spec in a.word:
         addr, val = spec.split("=", 1)
         cmd += ["-device", f"loader,addr={addr},data={val},data-len=4"]
