@@ -34,5 +34,31 @@
 #define HVC_ASSIGN_SMMU 32 /* x1 = vmid, x2 = pfn, x3 = gfn */
 #define HVC_VCPU_ACTIVE 33 /* x1 = vmid, x2 = vcpuid */
 #define HVC_NOOP 34	   /* returns 0: the bare round trip */
+/*
+ * Returns the physical base of the shared kvm/vcpu area (vcpu_abi.h), the
+ * host memory where VCPU_RUN's exit details and answers live.
+ */
+#define HVC_GET_SHARED_BASE 35
+
+/*
+ * Arguments of the calls served by the vCPU/trap layers (vcpu_abi.h):
+ *  VCPU_RUN           x1 = vmid, x2 = vcpuid; returns CV_EXIT_*.
+ *  TIMER_SET_CNTVOFF  x1 = CNTVOFF_EL2 value for this CPU's next VM runs.
+ *  CLEAR_VM_S2_RANGE  x1 = vmid (powered off), x2 = physical start,
+ *                     x3 = size: its pages in the range go back to the
+ *                     host, scrubbed.
+ *  PHYS_ADDR_IOREMAP  x1 = vmid, x2 = gpa, x3 = pa, x4 = size: map device
+ *                     pages into a VM that is not verified yet.
+ */
+
+/*
+ * A guest's own hypercalls (HVC #0 from the VM, SMCCC vendor-hypervisor
+ * range), served by the core without exiting to the host
+ * (core_handle_pvops): x0 = number, x2 = guest IPA, x3 = size; x0 = 0 on
+ * return. SHARE grants the host access to the VM's pages in the range
+ * (virtio buffers), UNSHARE withdraws it.
+ */
+#define CV_GUEST_HVC_SHARE 0xc6000001U	 /* spec HVC_KVM_SET_DESC_PFN */
+#define CV_GUEST_HVC_UNSHARE 0xc6000002U /* spec HVC_KVM_UNSET_DESC_PFN */
 
 #endif

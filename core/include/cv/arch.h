@@ -51,4 +51,77 @@ void arch_cpu_stop(void) __attribute__((noreturn));
 /* Console output for the core's own messages (boot log, panic reason). */
 void arch_console_write(const char *s);
 
+/*
+ * ---- The world switch (CtxtSwitch's hardware half) --------------------
+ *
+ * struct cv_ctxt (state.h) is a vCPU's shadow context, indexed by the
+ * spec's register numbers. What arch_vcpu_run loads into the CPU and saves
+ * back, exactly:
+ *   regs[X0..X30]             X0..X30
+ *   regs[SP]                  SP_EL0
+ *   regs[PC], regs[PSTATE]    ELR_EL2, SPSR_EL2 (the ERET target). The
+ *                             core guarantees PSTATE is AArch64 EL0t, EL1t
+ *                             or EL1h (it checks the host's initial value)
+ *   regs[SP_EL1], regs[ELR_EL1], regs[SPSR_EL1]
+ *   regs[MPIDR_EL1]           VMPIDR_EL2 (load only)
+ *   regs[CSSELR_EL1..MDSCR_EL1] the EL1/EL0 system registers of those
+ *                             names (ACTLR_EL1 may be skipped if the VM's
+ *                             HCR_EL2.TACR traps it; MDCCINT_EL1 unused)
+ *   vregs[0..63], fpsr, fpcr  V0..V31 (vregs[2n] low half), FPSR, FPCR
+ *   cntv_ctl, cntv_cval       CNTV_CTL_EL0, CNTV_CVAL_EL0 (CNTKCTL_EL1 is
+ *                             regs[CNTKCTL_EL1]; ctxt->cntkctl is unused)
+ * and on exit also writes (the spec's exit_populate_fault):
+ *   regs[ESR_EL2], regs[FAR_EL2], regs[HPFAR_EL2]  of the trap (0 for an
+ *                             interrupt), regs[EC] = the return value.
+ * It never touches regs[DIRTY], regs[FLAGS], regs[HCR_EL2], regs[SPSR_0],
+ * regs[ELR_EL2] (the core's bookkeeping).
+ */
+
+/* arch_vcpu_run's results: the kind of exit (Linux's ARM_EXCEPTION_*). */
+#define ARM_EXCEPTION_IRQ 0U	    /* physical IRQ or FIQ */
+#define ARM_EXCEPTION_EL1_SERROR 1U /* SError */
+#define ARM_EXCEPTION_TRAP 2U	    /* synchronous exception to EL2 */
+#define ARM_EXCEPTION_IL 3U	    /* illegal exception return */
+
+struct cv_ctxt;
+
+/*
+ * Run vCPU @vcpuid of VM @vmid on this CPU until it exits to EL2, and
+ * come back. Stands for CtxtSwitch's save_host + the hardware steps of
+ * restore_vm (vm_el2_restore_state, timer_enable_traps, activate_traps,
+ * restore_sysregs, fpsimd_restore_state, core_to_vm), the guest's run,
+ * and the hardware steps of save_vm + restore_host (vm_to_core,
+ * exit_populate_fault, save_sysregs, fpsimd_save_state, deactivate_traps,
+ * host_el2_restore_state, the host's sysregs and FP/SIMD back):
+ *  1. save this CPU's host EL1 state (system registers, FP/SIMD, EL1
+ *     timer) in arch per-CPU storage (the host's x0..x30 are the caller's
+ *     trap frame);
+ *  2. VTTBR_EL2 = @vttbr (get_pt_vttbr(vmid)), HCR_EL2 = the VM's flags
+ *     (stage 2 on, IMO/FMO/AMO, TSC, TWI/TWE, RW; the core serves only
+ *     traps of class WFx, HVC, SMC64, SYS64, IABT_LOW and DABT_LOW: the
+ *     arch must not enable others, e.g. CPTR_EL2.TFP for the VM),
+ *     CNTHCTL_EL2 (EL1PCTEN = 1, EL1PCEN = 0), CNTVOFF_EL2 as last set by
+ *     arch_timer_set_cntvoff on this CPU;
+ *  3. load @ctxt as listed above and ERET to the guest;
+ *  4. on the guest's next exception to EL2, save the guest into @ctxt as
+ *     listed above, restore the host's EL1 state and HCR_EL2 / VTTBR_EL2
+ *     (get_pt_vttbr(HOSTVISOR)), and return ARM_EXCEPTION_*.
+ * The core calls it with the vCPU ACTIVE (so @ctxt is this CPU's alone)
+ * and cv.cpus[cpu].cur_vmid/cur_vcpuid set, and may call it again right
+ * away (a trap the core serves itself). Exceptions the hardware takes at
+ * EL2 while the guest runs are the arch's business (it keeps the per-CPU
+ * "in a guest" state that routes them to step 4).
+ */
+u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt);
+
+/*
+ * HVC_TIMER_SET_CNTVOFF (AbstractMachine timer_set_cntvoff): the virtual
+ * counter offset this CPU uses for VMs from its next arch_vcpu_run on.
+ * The host's own runs keep CNTVOFF_EL2 = 0.
+ */
+void arch_timer_set_cntvoff(u64 cntvoff);
+
+/* read_actlr_el1: the CPU's ACTLR_EL1 reset value for a new vCPU. */
+u64 arch_read_actlr_el1(void);
+
 #endif
