@@ -115,7 +115,8 @@ void *realloc(void *p, size_t n)
 {
 	resolve();
 	count_alloc();
-	if ((char *)p >= boot_arena && (char *)p < boot_arena + sizeof(boot_arena))
+	if ((char *)p >= boot_arena &&
+	    (char *)p < boot_arena + sizeof(boot_arena))
 		abort();
 	return real_realloc(p, n);
 }
@@ -143,7 +144,8 @@ void *memalign(size_t align, size_t n)
 
 void free(void *p)
 {
-	if ((char *)p >= boot_arena && (char *)p < boot_arena + sizeof(boot_arena))
+	if ((char *)p >= boot_arena &&
+	    (char *)p < boot_arena + sizeof(boot_arena))
 		return;
 	resolve();
 	if (real_free)
@@ -158,15 +160,15 @@ void free(void *p)
  * profile of one function with --toggle-collect=<function>.
  */
 static int toggles = 1;
-#define MEASURED(call)                              \
-	do {                                        \
-		heap_watch = 1;                     \
-		if (toggles)                        \
-			CALLGRIND_TOGGLE_COLLECT;   \
-		call;                               \
-		if (toggles)                        \
-			CALLGRIND_TOGGLE_COLLECT;   \
-		heap_watch = 0;                     \
+#define MEASURED(call)                            \
+	do {                                      \
+		heap_watch = 1;                   \
+		if (toggles)                      \
+			CALLGRIND_TOGGLE_COLLECT; \
+		call;                             \
+		if (toggles)                      \
+			CALLGRIND_TOGGLE_COLLECT; \
+		heap_watch = 0;                   \
 	} while (0)
 
 static unsigned long series_calls, series_heap_start;
@@ -460,7 +462,8 @@ static void series_map_host(void)
 	series_begin();
 	for (u32 c = 0; c < CHUNKS; c++)
 		for (u32 i = 0; i < MEASURED_PER_CHUNK; i++, series_calls++)
-			MEASURED(clear_pfn_host(page_at(HOSTMAP_PA, c, i) / PG));
+			MEASURED(
+				clear_pfn_host(page_at(HOSTMAP_PA, c, i) / PG));
 	series_end("op", "clear_pfn_host");
 	expect_running("clear_pfn_host");
 	/* The floor finds them mapped again (it stores what the core did). */
@@ -514,8 +517,8 @@ static void series_vm_map(u32 vmid, u32 vmid2)
 	for (u32 c = 0; c < CHUNKS; c++) {
 		map_pfn_vm(vmid, page_at(VM_IPA, c, 511),
 			   page_at(VMMAP_PA, c, 511), 3);
-		map_s2pt(vmid2, page_at(VM_IPA, c, 511),
-			 3, page_at(VMMAP_PA, c, 511) | PAGE_S2_RAM);
+		map_s2pt(vmid2, page_at(VM_IPA, c, 511), 3,
+			 page_at(VMMAP_PA, c, 511) | PAGE_S2_RAM);
 	}
 	series_begin();
 	for (u32 c = 0; c < CHUNKS; c++)
@@ -616,9 +619,9 @@ static void series_smmu(u32 vmid)
 		for (u32 i = 0; i < MEASURED_PER_CHUNK; i++, series_calls++) {
 			u64 gfn = SMMU_GFN + (u64)c * CHUNK_PAGES + i;
 
-			MEASURED(map_smmu(vmid, SMMU_CB, SMMU_IDX, gfn * PG,
-					  page_at(SMMU_PA, c, i) |
-						  PAGE_S2_RAM));
+			MEASURED(
+				map_smmu(vmid, SMMU_CB, SMMU_IDX, gfn * PG,
+					 page_at(SMMU_PA, c, i) | PAGE_S2_RAM));
 		}
 	series_end("op", "map_smmu");
 	expect_running("map_smmu");
@@ -728,8 +731,8 @@ static void run_ops(void)
 	printf("meta s2page_entry_bytes %zu s2page_array_bytes %llu "
 	       "region_pages %llu\n",
 	       sizeof(struct s2page),
-	       (unsigned long long)ALIGN_UP(cv.s2page_num * sizeof(struct s2page),
-					    PAGE_SIZE),
+	       (unsigned long long)ALIGN_UP(
+		       cv.s2page_num * sizeof(struct s2page), PAGE_SIZE),
 	       (unsigned long long)cv.s2page_num);
 	printf("heap_total %lu\n", heap_allocs);
 }
@@ -762,8 +765,8 @@ static void make_image(struct image *im, u64 size)
 	im->msg = malloc(len + sizeof(hdr));
 	if (!im->img || !im->msg)
 		fail("out of memory");
-	randombytes_buf_deterministic(im->img, len,
-				      (const u8 *)"corevisor bench image seed.....");
+	randombytes_buf_deterministic(
+		im->img, len, (const u8 *)"corevisor bench image seed.....");
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.domain, CV_IMAGE_DOMAIN, sizeof(CV_IMAGE_DOMAIN) - 1);
 	hdr.version = CV_IMAGE_VERSION;
@@ -874,8 +877,9 @@ static bool boot_protocol(const struct image *im, const char *tag,
 
 /* Total image sizes: payload + the 96-byte trailer. */
 static const u64 verify_sizes[] = {
-	1 * MIB, 2 * MIB, 4 * MIB, 8 * MIB, 16 * MIB,
-	REMAP_SIZE - PAGE_SIZE, /* the largest the remap area takes */
+	1 * MIB,  2 * MIB,
+	4 * MIB,  8 * MIB,
+	16 * MIB, REMAP_SIZE - PAGE_SIZE, /* the largest the remap area takes */
 	64 * MIB,
 };
 

@@ -242,35 +242,48 @@ def plot(verify, wall, fit, path):
     import matplotlib.pyplot as plt
 
     ok = sorted(s for s, d in verify.items() if d["ok"])
+    refused = sorted(s for s, d in verify.items() if not d["ok"])
     xs = [s / MIB for s in ok]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.8))
-    core = [s / verify[s]["verify_and_load_images"] for s in ok]
-    raw = [s / verify[s]["raw_ed25519"] for s in ok]
-    rawph = [s / verify[s]["raw_ed25519ph"] for s in ok]
+    ticks = [f"{x:g}" if x == int(x) else "32-4K" for x in xs]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5))
+
+    def tput(key):  # MiB per 10^9 instructions
+        return [s / MIB / (verify[s][key] / 1e9) for s in ok]
+
+    core = tput("verify_and_load_images")
+    raw, rawph = tput("raw_ed25519"), tput("raw_ed25519ph")
     a1.plot(xs, raw, "s--", label="raw libsodium Ed25519 (contiguous)")
     a1.plot(xs, rawph, "^:", label="raw libsodium Ed25519ph (contiguous)")
     a1.plot(xs, core, "o-", lw=2, label="verify_and_load_images (corevisor)")
     a1.set_xscale("log", base=2)
     a1.set_xticks(xs)
-    a1.set_xticklabels([f"{x:g}" for x in xs])
+    a1.set_xticklabels(ticks)
     a1.set_xlabel("image size (MiB)")
-    a1.set_ylabel("bytes verified per instruction")
-    a1.set_ylim(0, max(raw + rawph + core) * 1.15)
+    a1.set_ylabel("MiB verified per 10^9 instructions")
+    a1.set_ylim(0, max(raw + rawph + core) * 1.25)
     a1.set_title("Verification throughput (callgrind, x86-64)")
     a1.grid(alpha=0.3)
+    ratios = [c / r for c, r in zip(core, raw)]
+    a1.text(0.03, 0.95, f"corevisor / raw Ed25519: {min(ratios):.3f}x .. "
+            f"{max(ratios):.3f}x (target >= {TARGET_VERIFY_RATIO}x)",
+            transform=a1.transAxes, va="top", fontsize=9)
+    handles, labels = a1.get_legend_handles_labels()
     if wall:
         a1b = a1.twinx()
         wx = [s / MIB for s in ok if s in wall and wall[s]["core_ns"]]
         wy = [s / MIB / (wall[s]["core_ns"] / 1e9) for s in ok
               if s in wall and wall[s]["core_ns"]]
-        a1b.plot(wx, wy, "x", color="grey", label="core, wall (MiB/s, right)")
-        a1b.set_ylabel("wall-clock MiB/s (secondary)", color="grey")
-        a1b.set_ylim(0, max(wy) * 1.6)
-        h1, l1 = a1.get_legend_handles_labels()
+        ry = [s / MIB / (wall[s]["raw_ns"] / 1e9) for s in ok
+              if s in wall and wall[s]["core_ns"]]
+        a1b.plot(wx, wy, "x", color="green", alpha=0.6,
+                 label="corevisor, wall clock (right axis)")
+        a1b.plot(wx, ry, "+", color="tab:blue", alpha=0.6,
+                 label="raw Ed25519, wall clock (right axis)")
+        a1b.set_ylabel("wall-clock MiB/s (secondary, noisy)")
+        a1b.set_ylim(0, max(wy + ry) * 1.25)
         h2, l2 = a1b.get_legend_handles_labels()
-        a1.legend(h1 + h2, l1 + l2, loc="lower right", fontsize=8)
-    else:
-        a1.legend(loc="lower right", fontsize=8)
+        handles, labels = handles + h2, labels + l2
+    a1.legend(handles, labels, loc="lower right", fontsize=8)
 
     cost = [boot_cost(verify[s]) / 1e6 for s in ok]
     slope, icpt, r2 = fit
@@ -284,6 +297,10 @@ def plot(verify, wall, fit, path):
     a2.set_title("Whole boot protocol cost against image size")
     a2.grid(alpha=0.3)
     a2.legend(loc="upper left", fontsize=8)
+    if refused:
+        a2.text(0.97, 0.05, ", ".join(size_name(s) for s in refused) +
+                ": refused (remap area\nREMAP_SIZE = 32 MiB for all VMs)",
+                transform=a2.transAxes, ha="right", va="bottom", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -345,14 +362,17 @@ def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu):
              f"{slope * MIB / 1e6:.3f} M instructions/MiB, R² = {r2:.6f} | "
              f"{passmiss(r2 >= 0.999)} |")
     if qemu and qemu.get("hvc_noop"):
-        r = qemu["hvc_noop"] / qemu["bare_trap"]
+        noop = qemu.get("hvc_noop_nodebug", qemu["hvc_noop"])
+        r = noop / qemu["bare_trap"]
         L.append(f"| host hypercall round trip <= {TARGET_HVC_RATIO}x bare "
-                 f"GPR save/restore trap | HVC_NOOP {fmt(qemu['hvc_noop'])} "
-                 f"vs bare {fmt(qemu['bare_trap'])} EL2 instructions = "
-                 f"{r:.2f}x | {passmiss(r <= TARGET_HVC_RATIO)} |")
+                 f"GPR save/restore trap (EL2, QEMU -icount) | HVC_NOOP "
+                 f"{fmt(noop)} vs bare {fmt(qemu['bare_trap'])} EL2 "
+                 f"instructions = {r:.2f}x | {passmiss(r <= TARGET_HVC_RATIO)}"
+                 f" ({r / TARGET_HVC_RATIO:.1f}x the target) |")
     else:
         L.append(f"| host hypercall round trip <= {TARGET_HVC_RATIO}x bare "
-                 "trap | not measured (see QEMU section) | - |")
+                 "trap | not measured in this run (see the QEMU section) "
+                 "| - |")
     L.append("| guest exit to host and back <= 1.3x two bare world "
              "switches | not measured: corevisor has no world switch / "
              "VCPU_RUN yet (HVC_VCPU_RUN returns INVALID64) | - |")
@@ -447,21 +467,30 @@ def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu):
     if qemu and qemu.get("hvc_noop"):
         L.append(qemu.get("note", ""))
         L.append("")
-        L.append("| round trip | EL2 instructions | x bare trap |")
-        L.append("|---|---:|---:|")
+        L.append("| round trip | EL2 instructions | x bare trap | with "
+                 "CV_DEBUG (mk/aarch64.mk's build) |")
+        L.append("|---|---:|---:|---:|")
         for key, label in (("bare_trap", "bare trap: save + restore 31 "
                             "GPRs, eret"),
                            ("hvc_noop", "host HVC_NOOP"),
                            ("hvc_is_inc_exe", "host HVC_IS_INC_EXE")):
             if key in qemu:
-                L.append(f"| {label} | {fmt(qemu[key])} | "
-                         f"{qemu[key] / qemu['bare_trap']:.2f}x |")
+                v = qemu.get(key + "_nodebug", qemu[key])
+                L.append(f"| {label} | {fmt(v)} | "
+                         f"{v / qemu['bare_trap']:.2f}x | {fmt(qemu[key])} |")
         L.append("")
         if qemu.get("breakdown"):
             L.append(qemu["breakdown"])
             L.append("")
+        inc = (qemu.get("trace") or {}).get("hvc_is_inc_exe")
+        if inc:
+            L.append("HVC_IS_INC_EXE by function: " + ", ".join(
+                f"{k} {v}" for k, v in inc.items()) + ".")
+            L.append("")
     else:
-        L.append(qemu.get("note", "Not run.") if qemu else "Not run.")
+        L.append("Not measured in this run: the QEMU part failed or was "
+                 "not run (the EL2 build or boot; see `make bench`'s "
+                 "output, or run `make bench-qemu`).")
         L.append("")
     L.append("Guest exits (guest HVC to the host and back, guest MMIO "
              "exits) and the bare world-switch floor are not measured: the "
