@@ -108,6 +108,11 @@ semihost_exit:
  * EL SP0, current EL SPx, lower EL AArch64, lower EL AArch32; each sync,
  * irq, fiq, serror) in x1 and joins el2_trap_common, which saves the rest
  * of struct el2_frame and calls el2_trap(frame, kind).
+ *
+ * An exception from a lower EL is either a trap from the host or a VM
+ * exit: el2_guest_ctxt[this CPU] is the running vCPU's context while a VM
+ * runs on this CPU (el2_guest_enter), else 0. A VM exit leaves through
+ * el2_guest_exit with the kind in x0, never through el2_trap.
  */
 	.macro	vector kind
 	.balign	0x80
@@ -117,12 +122,29 @@ semihost_exit:
 	b	el2_trap_common
 	.endm
 
+	.macro	vector_lower kind
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	mrs	x0, tpidr_el2
+	adr_l	x1, el2_guest_ctxt
+	ldr	x1, [x1, x0, lsl #3]
+	cbz	x1, 1f
+	mov	x0, #\kind
+	b	el2_guest_exit
+1:	mov	x1, #\kind
+	b	el2_trap_common
+	.endm
+
 	.section .text.vectors, "ax"
 	.balign	0x800
 	.globl	el2_vectors
 el2_vectors:
-	.irp	k, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	.irp	k, 0, 1, 2, 3, 4, 5, 6, 7
 	vector	\k
+	.endr
+	.irp	k, 8, 9, 10, 11, 12, 13, 14, 15
+	vector_lower \k
 	.endr
 
 el2_trap_common:
@@ -176,7 +198,9 @@ el2_trap_common:
  */
 	.section .text
 	.globl	el2_fpsimd_save
+	.globl	el2_vregs_save		/* struct cv_ctxt's vregs, fpsr, fpcr */
 el2_fpsimd_save:
+el2_vregs_save:
 	stp	q0, q1, [x0, #0]
 	stp	q2, q3, [x0, #32]
 	stp	q4, q5, [x0, #64]
@@ -200,7 +224,9 @@ el2_fpsimd_save:
 	ret
 
 	.globl	el2_fpsimd_restore
+	.globl	el2_vregs_restore
 el2_fpsimd_restore:
+el2_vregs_restore:
 	ldp	q0, q1, [x0, #0]
 	ldp	q2, q3, [x0, #32]
 	ldp	q4, q5, [x0, #64]
@@ -222,3 +248,89 @@ el2_fpsimd_restore:
 	msr	fpsr, x1
 	msr	fpcr, x2
 	ret
+
+/*
+ * The world switch's register half (arch/aarch64/vcpu.c does the system
+ * registers, FP/SIMD and timer around it).
+ *
+ * u64 el2_guest_enter(struct cv_ctxt *ctxt): run the vCPU whose general
+ * registers are ctxt->regs[X0..X30] (ELR_EL2, SPSR_EL2, SP_EL0 and every
+ * EL1 register already loaded) until its next exception to EL2. Saves
+ * the guest's X0..X30 back into ctxt and returns the vector kind of the
+ * exit (8 sync, 9 irq, 10 fiq, 11 serror from AArch64 EL1/EL0). corevisor's
+ * callee-saved registers live on this CPU's EL2 stack meanwhile: nothing
+ * of corevisor's or the host's stays in a register the VM can read.
+ */
+#define CTXT_X(n)	((n) * 8)
+
+	.section .text
+	.globl	el2_guest_enter
+el2_guest_enter:
+	stp	x29, x30, [sp, #-96]!
+	stp	x19, x20, [sp, #16]
+	stp	x21, x22, [sp, #32]
+	stp	x23, x24, [sp, #48]
+	stp	x25, x26, [sp, #64]
+	stp	x27, x28, [sp, #80]
+	mrs	x1, tpidr_el2
+	adr_l	x2, el2_guest_ctxt
+	str	x0, [x2, x1, lsl #3]
+	ldp	x2, x3, [x0, #CTXT_X(2)]
+	ldp	x4, x5, [x0, #CTXT_X(4)]
+	ldp	x6, x7, [x0, #CTXT_X(6)]
+	ldp	x8, x9, [x0, #CTXT_X(8)]
+	ldp	x10, x11, [x0, #CTXT_X(10)]
+	ldp	x12, x13, [x0, #CTXT_X(12)]
+	ldp	x14, x15, [x0, #CTXT_X(14)]
+	ldp	x16, x17, [x0, #CTXT_X(16)]
+	ldp	x18, x19, [x0, #CTXT_X(18)]
+	ldp	x20, x21, [x0, #CTXT_X(20)]
+	ldp	x22, x23, [x0, #CTXT_X(22)]
+	ldp	x24, x25, [x0, #CTXT_X(24)]
+	ldp	x26, x27, [x0, #CTXT_X(26)]
+	ldp	x28, x29, [x0, #CTXT_X(28)]
+	ldr	x30, [x0, #CTXT_X(30)]
+	ldp	x0, x1, [x0, #CTXT_X(0)]
+	eret
+	dsb	nsh			/* no speculation past the eret */
+	isb
+
+/*
+ * From vector_lower: sp = the exit's frame (guest x0, x1 at [sp]),
+ * x1 = the vCPU's context, x0 = the vector kind.
+ */
+el2_guest_exit:
+	stp	x2, x3, [x1, #CTXT_X(2)]
+	stp	x4, x5, [x1, #CTXT_X(4)]
+	stp	x6, x7, [x1, #CTXT_X(6)]
+	stp	x8, x9, [x1, #CTXT_X(8)]
+	stp	x10, x11, [x1, #CTXT_X(10)]
+	stp	x12, x13, [x1, #CTXT_X(12)]
+	stp	x14, x15, [x1, #CTXT_X(14)]
+	stp	x16, x17, [x1, #CTXT_X(16)]
+	stp	x18, x19, [x1, #CTXT_X(18)]
+	stp	x20, x21, [x1, #CTXT_X(20)]
+	stp	x22, x23, [x1, #CTXT_X(22)]
+	stp	x24, x25, [x1, #CTXT_X(24)]
+	stp	x26, x27, [x1, #CTXT_X(26)]
+	stp	x28, x29, [x1, #CTXT_X(28)]
+	str	x30, [x1, #CTXT_X(30)]
+	ldp	x2, x3, [sp, #0]
+	stp	x2, x3, [x1, #CTXT_X(0)]
+	add	sp, sp, #FRAME_SIZE
+	mrs	x2, tpidr_el2
+	adr_l	x3, el2_guest_ctxt
+	str	xzr, [x3, x2, lsl #3]
+	ldp	x19, x20, [sp, #16]
+	ldp	x21, x22, [sp, #32]
+	ldp	x23, x24, [sp, #48]
+	ldp	x25, x26, [sp, #64]
+	ldp	x27, x28, [sp, #80]
+	ldp	x29, x30, [sp], #96
+	ret
+
+	.bss
+	.balign	8
+	.globl	el2_guest_ctxt
+el2_guest_ctxt:
+	.space	8 * 8		/* EL2_MAX_CPUS */

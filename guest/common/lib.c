@@ -149,11 +149,16 @@ static void vprint(const char *fmt, va_list ap)
 
 	format(&o, fmt, ap);
 	line[o.len < sizeof(line) ? o.len : sizeof(line) - 1] = '\0';
+	/*
+	 * WFE while another vCPU prints: it traps (HCR_EL2.TWE), so the host
+	 * can run that vCPU even when both share one physical CPU.
+	 */
 	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
-		;
+		wfe();
 	for (const char *s = line; *s; s++)
 		uart_putc(*s);
 	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
+	sev();
 }
 
 void guest_printf(const char *fmt, ...)
