@@ -27,7 +27,9 @@
  *   2. Before a vCPU's first run, write run->pc and run->pstate. The core
  *      reads them once, on that first run only (reset_gp_regs: the PC must
  *      lie in one of the VM's loaded images, else the core panics; the
- *      PSTATE must be AArch64 EL1h, EL1t or EL0t, else it panics). All
+ *      PSTATE must be AArch64 EL1h, EL1t or EL0t, else it panics). X0
+ *      starts as run->regs[0] (read on that first run too: a secondary
+ *      vCPU's PSCI CPU_ON context_id, which the guest expects in X0). All
  *      other registers start at 0, the EL1 system registers at their reset
  *      values, MPIDR_EL1 = 0x80000000 | vcpuid.
  *   3. HVC_VCPU_RUN x1 = vmid, x2 = vcpuid. The vCPU runs until an exit
@@ -90,7 +92,8 @@
  * CPU_ON (0xc4000003): target MPIDR regs[1], entry regs[2], context
  * regs[3]; AFFINITY_INFO (0x84000004 / 0xc4000004): regs[1], regs[2].
  * Write the result to regs[0] (dirty bit 0). To start another vCPU, write
- * its run->pc / pstate and VCPU_RUN it (the core checks the PC as in 2.).
+ * its run->pc / pstate / regs[0] (= context) and VCPU_RUN it (the core
+ * checks the PC as in 2.).
  */
 #define CV_EXIT_HVC 4U
 /* The guest executed WFI (esr bit 0 = 0) or WFE (bit 0 = 1). */
