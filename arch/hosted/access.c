@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * What the principals do on the hosted machine: host and VM memory
- * accesses through their stage-2 tables (a host fault goes to the core's
- * fault handler, as on hardware) and the observers tests use
+ * accesses through their stage-2 tables and devices' DMA through the
+ * SMMU, each via its TLB (tlb.c; a host fault goes to the core's fault
+ * handler, as on hardware), and the observers tests use
  * (page ownership, VM and vCPU states).
  */
 #include <string.h>
@@ -27,23 +28,38 @@ static void host_fault(void *arg)
 	map_page_host(*(u64 *)arg);
 }
 
+/* Who makes an access: a CPU as a principal, or a device via an SMMU. */
+struct accessor {
+	bool dma;
+	u32 vmid;	  /* CPU: the principal whose stage 2 applies */
+	u32 index, cbndx; /* DMA: the SMMU context bank */
+};
+
 /*
  * One page-bounded piece of an access: its physical backing, after the
- * walk (and, for the host, the fault handler and one retry).
+ * TLB / walk (and, for the host, the fault handler and one retry).
  */
-static u8 *translate_piece(u32 vmid, u64 ipa, enum cv_access access)
+static u8 *translate_piece(const struct accessor *a, u64 ipa,
+			   enum cv_access access)
 {
 	struct cv_walk w;
 
-	if (cv_hosted_walk_principal(vmid, ipa, access, &w) != CV_FAULT_NONE) {
+	if (a->dma) {
+		if (hosted_smmu_tlb_translate(a->index, a->cbndx, ipa, access,
+					      &w) != CV_FAULT_NONE)
+			return NULL;
+		return arch_phys_to_virt(w.pa);
+	}
+	if (cv_hosted_tlb_translate(a->vmid, ipa, access, &w) !=
+	    CV_FAULT_NONE) {
 		u64 page = ipa & ~(PAGE_SIZE - 1);
 
-		if (vmid != HOSTVISOR)
+		if (a->vmid != HOSTVISOR)
 			return NULL;
 		hosted_count_host_fault();
 		if (!cv_hosted_run(host_fault, &page) || halted())
 			return NULL;
-		if (cv_hosted_walk_principal(vmid, ipa, access, &w) !=
+		if (cv_hosted_tlb_translate(a->vmid, ipa, access, &w) !=
 		    CV_FAULT_NONE)
 			return NULL;
 	}
@@ -51,8 +67,8 @@ static u8 *translate_piece(u32 vmid, u64 ipa, enum cv_access access)
 	return arch_phys_to_virt(w.pa);
 }
 
-static bool access_mem(u32 vmid, u64 ipa, void *buf, u64 len, bool write,
-		       u64 *fault)
+static bool access_mem(const struct accessor *a, u64 ipa, void *buf, u64 len,
+		       bool write, u64 *fault)
 {
 	u8 *b = buf;
 
@@ -66,7 +82,7 @@ static bool access_mem(u32 vmid, u64 ipa, void *buf, u64 len, bool write,
 		}
 		if (chunk > len)
 			chunk = len;
-		p = translate_piece(vmid, ipa,
+		p = translate_piece(a, ipa,
 				    write ? CV_ACCESS_WRITE : CV_ACCESS_READ);
 		if (!p) {
 			*fault = ipa;
@@ -83,23 +99,26 @@ static bool access_mem(u32 vmid, u64 ipa, void *buf, u64 len, bool write,
 	return true;
 }
 
+static const struct accessor host = {.dma = false, .vmid = HOSTVISOR};
+
 bool cv_hosted_host_read(uint64_t ipa, void *buf, uint64_t len)
 {
 	u64 fault;
 
-	return access_mem(HOSTVISOR, ipa, buf, len, false, &fault);
+	return access_mem(&host, ipa, buf, len, false, &fault);
 }
 
 bool cv_hosted_host_write(uint64_t ipa, const void *buf, uint64_t len)
 {
 	u64 fault;
 
-	return access_mem(HOSTVISOR, ipa, (void *)buf, len, true, &fault);
+	return access_mem(&host, ipa, (void *)buf, len, true, &fault);
 }
 
 static bool vm_access(uint32_t vmid, uint64_t ipa, void *buf, uint64_t len,
 		      bool write, uint64_t *fault)
 {
+	struct accessor a = {.dma = false, .vmid = vmid};
 	u64 dummy;
 
 	if (!fault)
@@ -108,7 +127,7 @@ static bool vm_access(uint32_t vmid, uint64_t ipa, void *buf, uint64_t len,
 		*fault = ipa;
 		return false;
 	}
-	return access_mem(vmid, ipa, buf, len, write, fault);
+	return access_mem(&a, ipa, buf, len, write, fault);
 }
 
 bool cv_hosted_vm_read(uint32_t vmid, uint64_t ipa, void *buf, uint64_t len,
@@ -121,6 +140,27 @@ bool cv_hosted_vm_write(uint32_t vmid, uint64_t ipa, const void *buf,
 			uint64_t len, uint64_t *fault)
 {
 	return vm_access(vmid, ipa, (void *)buf, len, true, fault);
+}
+
+static bool dma_access(uint32_t index, uint32_t cbndx, uint64_t iova, void *buf,
+		       uint64_t len, bool write, uint64_t *fault)
+{
+	struct accessor a = {.dma = true, .index = index, .cbndx = cbndx};
+	u64 dummy;
+
+	return access_mem(&a, iova, buf, len, write, fault ? fault : &dummy);
+}
+
+bool cv_hosted_dma_read(uint32_t index, uint32_t cbndx, uint64_t iova,
+			void *buf, uint64_t len, uint64_t *fault)
+{
+	return dma_access(index, cbndx, iova, buf, len, false, fault);
+}
+
+bool cv_hosted_dma_write(uint32_t index, uint32_t cbndx, uint64_t iova,
+			 const void *buf, uint64_t len, uint64_t *fault)
+{
+	return dma_access(index, cbndx, iova, (void *)buf, len, true, fault);
 }
 
 /* Observers: read the core's state under the lock that guards it. */

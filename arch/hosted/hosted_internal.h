@@ -11,7 +11,8 @@
  *    flush;
  *  - the console: to stderr, into a capture buffer, both or neither;
  *  - the software MMU itself, usable on any table in simulated memory
- *    (hand-built tables in tests), with the fault kind a walk ends in.
+ *    (hand-built tables in tests), with the fault kind a walk ends in;
+ *  - the TLB-backed translation that simulated accesses use (tlb.c).
  */
 #ifndef CV_HOSTED_INTERNAL_H
 #define CV_HOSTED_INTERNAL_H
@@ -54,6 +55,10 @@ struct cv_hosted_counters {
 	u64 halts;	 /* arch_halt calls (one per boot at most) */
 	u64 cpu_stops;	 /* CPUs stopped by arch_cpu_stop */
 	u64 host_faults; /* host stage-2 faults sent to map_page_host */
+	u64 tlb_hits;	 /* CPU accesses served from a TLB entry */
+	u64 tlb_fills;	 /* CPU TLB misses that walked and cached a leaf */
+	u64 smmu_tlb_hits;
+	u64 smmu_tlb_fills;
 };
 void cv_hosted_get_counters(struct cv_hosted_counters *out);
 void cv_hosted_reset_counters(void);
@@ -105,5 +110,16 @@ enum cv_fault cv_hosted_walk_principal(u32 vmid, u64 addr,
 				       enum cv_access access,
 				       struct cv_walk *w);
 const char *cv_hosted_fault_name(enum cv_fault fault);
+
+/*
+ * The MMU as this CPU (cv_hosted_cpu) sees it: @addr of principal @vmid
+ * through this CPU's TLB, which a miss fills from a fresh walk (valid
+ * leaves only, with their permissions); a stale entry is used until the
+ * core's flush hooks drop it. With the TLB off, cv_hosted_walk_principal.
+ * Every simulated access by the host or a guest goes through this (the
+ * access API above; a simulated vCPU's loads, stores and fetches too).
+ */
+enum cv_fault cv_hosted_tlb_translate(u32 vmid, u64 addr, enum cv_access access,
+				      struct cv_walk *w);
 
 #endif

@@ -5,6 +5,33 @@
 
 #include <cv/types.h>
 
+#include "hosted_internal.h"
+
 void hosted_count_host_fault(void);
+void hosted_count_tlb(bool smmu, bool hit);
+
+/*
+ * Fresh walks that stop at the leaf (descriptors and access flag checked)
+ * and report what the leaf permits: HOSTED_PERM_R / HOSTED_PERM_W. w->pa
+ * is @addr's output address when the walk ends in CV_FAULT_NONE.
+ */
+#define HOSTED_PERM_R 1U
+#define HOSTED_PERM_W 2U
+enum cv_fault hosted_walk_perms(enum cv_regime regime, u64 root_pa, u64 addr,
+				struct cv_walk *w, u32 *perms);
+enum cv_fault hosted_walk_principal_perms(u32 vmid, u64 addr, struct cv_walk *w,
+					  u32 *perms);
+enum cv_fault hosted_walk_smmu_perms(u32 index, u32 cbndx, u64 iova,
+				     struct cv_walk *w, u32 *perms);
+
+/* The TLB model (tlb.c): reset at boot, and what the flush hooks do. */
+void hosted_tlb_reset(bool enabled);
+void hosted_tlb_flush_ipa(u32 vmid, u64 ipa);
+void hosted_tlb_flush_vmid(u32 vmid);
+void hosted_smmu_tlb_flush(u32 index, u32 cbndx);
+/* SMMU translation of a device access, through the context bank's TLB. */
+enum cv_fault hosted_smmu_tlb_translate(u32 index, u32 cbndx, u64 iova,
+					enum cv_access access,
+					struct cv_walk *w);
 
 #endif

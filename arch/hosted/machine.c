@@ -221,7 +221,10 @@ bool cv_hosted_run(void (*fn)(void *), void *arg)
 	return true;
 }
 
-/* Table syncs and flushes: the software MMU has no TLB; count them. */
+/*
+ * Table syncs and flushes: counted, and the flushes drop the model TLBs'
+ * entries (tlb.c) as the EL2 port's broadcast TLBIs do.
+ */
 
 void arch_pt_sync(void)
 {
@@ -235,6 +238,7 @@ void arch_tlb_flush_ipa(u32 vmid, u64 ipa)
 		__atomic_fetch_add(&counters.bad_flush, 1, __ATOMIC_RELAXED);
 		return;
 	}
+	hosted_tlb_flush_ipa(vmid, ipa);
 	__atomic_store_n(&counters.last_flush_ipa[vmid], ipa, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&counters.tlb_flush_ipa[vmid], 1, __ATOMIC_RELAXED);
 }
@@ -245,6 +249,7 @@ void arch_tlb_flush_vmid(u32 vmid)
 		__atomic_fetch_add(&counters.bad_flush, 1, __ATOMIC_RELAXED);
 		return;
 	}
+	hosted_tlb_flush_vmid(vmid);
 	__atomic_fetch_add(&counters.tlb_flush_vmid[vmid], 1, __ATOMIC_RELAXED);
 }
 
@@ -254,6 +259,7 @@ void arch_smmu_tlb_flush(u32 index, u32 cbndx)
 		__atomic_fetch_add(&counters.bad_flush, 1, __ATOMIC_RELAXED);
 		return;
 	}
+	hosted_smmu_tlb_flush(index, cbndx);
 	__atomic_fetch_add(&counters.smmu_tlb_flush[index][cbndx], 1,
 			   __ATOMIC_RELAXED);
 }
@@ -261,6 +267,15 @@ void arch_smmu_tlb_flush(u32 index, u32 cbndx)
 void hosted_count_host_fault(void)
 {
 	__atomic_fetch_add(&counters.host_faults, 1, __ATOMIC_RELAXED);
+}
+
+void hosted_count_tlb(bool smmu, bool hit)
+{
+	u64 *c = smmu ? (hit ? &counters.smmu_tlb_hits
+			     : &counters.smmu_tlb_fills)
+		      : (hit ? &counters.tlb_hits : &counters.tlb_fills);
+
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
 void cv_hosted_get_counters(struct cv_hosted_counters *out)
@@ -375,6 +390,7 @@ void cv_hosted_default_config(struct cv_hosted_config *cfg)
 	cfg->ram_base = 0x40000000ULL;
 	cfg->ram_size = 1ULL << 30;
 	cfg->ncpus = 4;
+	cfg->tlb = true;
 	random_bytes(cfg->aead_key, sizeof(cfg->aead_key));
 }
 
@@ -447,6 +463,7 @@ int cv_hosted_boot(const struct cv_hosted_config *cfg)
 	machine.reserved_size = p.reserved_size;
 	machine.shared_base = p.shared_base;
 	cv_hosted_reset_counters();
+	hosted_tlb_reset(cfg->tlb); /* CPUs and SMMUs come out of reset */
 	if (this_cpu >= machine.ncpus)
 		this_cpu = 0;
 

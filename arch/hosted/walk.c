@@ -4,8 +4,9 @@
  * the real descriptors the core wrote into simulated physical memory
  * (VMSAv8-64, 4 KiB granule; formats in core/include/cv/pte.h). It takes
  * no lock, as the hardware walker does not: descriptors are read with
- * single-copy atomic loads while the core may be changing them. There is
- * no TLB: every access walks, so the flush hooks only count.
+ * single-copy atomic loads while the core may be changing them. These are
+ * fresh walks; the TLB in front of them (tlb.c) fills from
+ * hosted_walk_perms.
  */
 #include <cv/arch.h>
 #include <cv/panic.h>
@@ -15,6 +16,7 @@
 #include <cv/state.h>
 
 #include "hosted_internal.h"
+#include "hosted_priv.h"
 
 #define S1_AP_RO (1ULL << 7)	   /* AP[2]: read-only */
 #define S1_APTABLE_RO (1ULL << 62) /* APTable[1]: no writes below */
@@ -58,8 +60,13 @@ static bool permitted(enum cv_regime regime, u64 leaf, bool table_ro,
 	return true;
 }
 
-enum cv_fault cv_hosted_walk(enum cv_regime regime, u64 root_pa, u64 addr,
-			     enum cv_access access, struct cv_walk *w)
+/*
+ * The walk up to the leaf: descriptors and access flag, no permission.
+ * *table_ro says whether a table on the way (EL2: APTable[1]) denied
+ * writes below it.
+ */
+static enum cv_fault walk_leaf(enum cv_regime regime, u64 root_pa, u64 addr,
+			       struct cv_walk *w, bool *table_ro_out)
 {
 	u32 start = regime == CV_REGIME_SMMU ? 1 : 0;
 	u32 ia_bits = regime == CV_REGIME_SMMU ? SMMU_IA_BITS : S2_IA_BITS;
@@ -104,16 +111,48 @@ enum cv_fault cv_hosted_walk(enum cv_regime regime, u64 root_pa, u64 addr,
 	}
 
 	w->level = level;
+	*table_ro_out = table_ro;
 	if (!(desc & PTE_AF))
 		return fault_at(w, CV_FAULT_ACCESS_FLAG, level);
-	if (!permitted(regime, desc, table_ro, access))
-		return fault_at(w, CV_FAULT_PERMISSION, level);
-	{
-		u64 off = (1ULL << (39 - 9 * level)) - 1;
-
-		w->pa = ((desc & PTE_ADDR_MASK) & ~off) | (addr & off);
-	}
 	w->fault = CV_FAULT_NONE;
+	return CV_FAULT_NONE;
+}
+
+static void leaf_output(struct cv_walk *w, u64 addr)
+{
+	u64 off = (1ULL << (39 - 9 * w->level)) - 1;
+
+	w->pa = ((w->pte & PTE_ADDR_MASK) & ~off) | (addr & off);
+}
+
+enum cv_fault cv_hosted_walk(enum cv_regime regime, u64 root_pa, u64 addr,
+			     enum cv_access access, struct cv_walk *w)
+{
+	bool table_ro = false;
+	enum cv_fault f = walk_leaf(regime, root_pa, addr, w, &table_ro);
+
+	if (f != CV_FAULT_NONE)
+		return f;
+	if (!permitted(regime, w->pte, table_ro, access))
+		return fault_at(w, CV_FAULT_PERMISSION, w->level);
+	leaf_output(w, addr);
+	return CV_FAULT_NONE;
+}
+
+enum cv_fault hosted_walk_perms(enum cv_regime regime, u64 root_pa, u64 addr,
+				struct cv_walk *w, u32 *perms)
+{
+	bool table_ro = false;
+	enum cv_fault f = walk_leaf(regime, root_pa, addr, w, &table_ro);
+
+	*perms = 0;
+	if (f != CV_FAULT_NONE)
+		return f;
+	if (permitted(regime, w->pte, table_ro, CV_ACCESS_READ))
+		*perms |= HOSTED_PERM_R;
+	if (permitted(regime, w->pte, table_ro, CV_ACCESS_WRITE))
+		*perms |= HOSTED_PERM_W;
+	leaf_output(w, addr);
 	return CV_FAULT_NONE;
 }
 
@@ -130,15 +169,39 @@ static u64 principal_root(u32 vmid)
 	return cv.npts[vmid].pool;
 }
 
-enum cv_fault cv_hosted_walk_principal(u32 vmid, u64 addr,
-				       enum cv_access access, struct cv_walk *w)
+/* A principal without a table (bad vmid, before boot): level-0 fault. */
+static bool principal_ok(u32 vmid, struct cv_walk *w)
 {
 	if (vmid > COREVISOR || !cv.npts[vmid].pool) {
 		w->pa = w->pte = 0;
-		return fault_at(w, CV_FAULT_TRANSLATION, 0);
+		fault_at(w, CV_FAULT_TRANSLATION, 0);
+		return false;
 	}
-	return cv_hosted_walk(vmid == COREVISOR ? CV_REGIME_EL2 : CV_REGIME_S2,
-			      principal_root(vmid), addr, access, w);
+	return true;
+}
+
+static enum cv_regime principal_regime(u32 vmid)
+{
+	return vmid == COREVISOR ? CV_REGIME_EL2 : CV_REGIME_S2;
+}
+
+enum cv_fault cv_hosted_walk_principal(u32 vmid, u64 addr,
+				       enum cv_access access, struct cv_walk *w)
+{
+	if (!principal_ok(vmid, w))
+		return w->fault;
+	return cv_hosted_walk(principal_regime(vmid), principal_root(vmid),
+			      addr, access, w);
+}
+
+enum cv_fault hosted_walk_principal_perms(u32 vmid, u64 addr, struct cv_walk *w,
+					  u32 *perms)
+{
+	*perms = 0;
+	if (!principal_ok(vmid, w))
+		return w->fault;
+	return hosted_walk_perms(principal_regime(vmid), principal_root(vmid),
+				 addr, w, perms);
 }
 
 static bool report(enum cv_fault f, const struct cv_walk *w,
@@ -171,15 +234,34 @@ static u64 smmu_root(u32 index, u32 cbndx)
 	return cv.spt.pool + smmu_id(index, cbndx) * 2 * PAGE_SIZE;
 }
 
+/* Range-check here: smmu_ttbr() panics on a bad index. */
+static bool smmu_ok(u32 index, u32 cbndx, struct cv_walk *w)
+{
+	if (is_smmu(index) && is_smmu_cfg(cbndx) && cv.spt.pool)
+		return true;
+	w->pa = w->pte = 0;
+	fault_at(w, CV_FAULT_TRANSLATION, 0);
+	return false;
+}
+
 bool cv_hosted_smmu_translate(uint32_t index, uint32_t cbndx, uint64_t iova,
 			      struct cv_translation *t)
 {
 	struct cv_walk w = {0};
 	enum cv_fault f = CV_FAULT_TRANSLATION;
 
-	/* Range-check here: smmu_ttbr() panics on a bad index. */
-	if (is_smmu(index) && is_smmu_cfg(cbndx) && cv.spt.pool)
+	if (smmu_ok(index, cbndx, &w))
 		f = cv_hosted_walk(CV_REGIME_SMMU, smmu_root(index, cbndx),
 				   iova, CV_ACCESS_READ, &w);
 	return report(f, &w, t);
+}
+
+enum cv_fault hosted_walk_smmu_perms(u32 index, u32 cbndx, u64 iova,
+				     struct cv_walk *w, u32 *perms)
+{
+	*perms = 0;
+	if (!smmu_ok(index, cbndx, w))
+		return w->fault;
+	return hosted_walk_perms(CV_REGIME_SMMU, smmu_root(index, cbndx), iova,
+				 w, perms);
 }

@@ -28,9 +28,15 @@ struct cv_hosted_config {
 	uint32_t ntrusted_keys;
 	uint8_t trusted_keys[4][32]; /* Ed25519 public keys */
 	uint8_t aead_key[32];	     /* XChaCha20-Poly1305 key */
+	/*
+	 * Model TLBs (per CPU, per SMMU context bank): accesses use cached
+	 * translations until the core's flush hooks drop them, so a missing
+	 * flush shows as a stale access. Default on; off: every access walks.
+	 */
+	bool tlb;
 };
 
-/* Defaults, with a random AEAD key and no trusted key. */
+/* Defaults (TLBs on), with a random AEAD key and no trusted key. */
 void cv_hosted_default_config(struct cv_hosted_config *cfg);
 
 /*
@@ -57,7 +63,10 @@ uint32_t cv_hosted_page_owner(uint64_t pfn);
 uint32_t cv_hosted_page_count(uint64_t pfn);
 uint64_t cv_hosted_page_gfn(uint64_t pfn);
 
-/* A translation as the MMU / SMMU would do it (hardware walk, no locks). */
+/*
+ * A translation as the MMU / SMMU would do it (a fresh hardware walk of
+ * the live tables, no TLB, no locks).
+ */
 struct cv_translation {
 	bool valid;
 	uint32_t level; /* level of the leaf: 3 page, 2 block */
@@ -88,6 +97,28 @@ bool cv_hosted_vm_read(uint32_t vmid, uint64_t ipa, void *buf, uint64_t len,
 		       uint64_t *fault);
 bool cv_hosted_vm_write(uint32_t vmid, uint64_t ipa, const void *buf,
 			uint64_t len, uint64_t *fault);
+
+/*
+ * A device's DMA through SMMU @index context bank @cbndx (its TLB, then
+ * its table). Returns false with the faulting IOVA in *fault (may be
+ * NULL) when a piece of the access faults.
+ */
+bool cv_hosted_dma_read(uint32_t index, uint32_t cbndx, uint64_t iova,
+			void *buf, uint64_t len, uint64_t *fault);
+bool cv_hosted_dma_write(uint32_t index, uint32_t cbndx, uint64_t iova,
+			 const void *buf, uint64_t len, uint64_t *fault);
+
+/*
+ * What a TLB holds (no walk, nothing filled): CPU @cpu's entry for
+ * principal @vmid's @addr, SMMU context bank (index, cbndx)'s for @iova.
+ * True, with t->pa the cached output address of @addr, when one is there.
+ * Unlike cv_hosted_translate (a fresh walk), this shows stale entries.
+ */
+bool cv_hosted_tlb_lookup(uint32_t cpu, uint32_t vmid, uint64_t addr,
+			  struct cv_translation *t);
+bool cv_hosted_smmu_tlb_lookup(uint32_t index, uint32_t cbndx, uint64_t iova,
+			       struct cv_translation *t);
+bool cv_hosted_tlb_enabled(void);
 
 /* Raw physical memory (a debugger's view, bypassing stage 2), or NULL. */
 void *cv_hosted_phys(uint64_t pa);

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hosted machine's TLBs: one per CPU for the stage-2 (and EL2) MMU,
+ * one per SMMU context bank, so that a core path that changes a valid
+ * mapping but forgets its flush is punished as on hardware: the stale
+ * translation keeps working until the flush hook drops it.
+ *
+ * What is architecturally allowed, and modelled:
+ *  - only translations that end in a valid leaf with the access flag set
+ *    are cached; translation, access-flag and external-abort faults never
+ *    are (so mapping a page that was invalid needs no flush);
+ *  - the leaf's permissions are cached with it: a write through a cached
+ *    read-only entry faults even after the table was made writable, until
+ *    the entry is flushed;
+ *  - an entry is keyed by (vmid, input page) and remembers the input range
+ *    of its leaf (4 KiB page, 2 MiB or 1 GiB block): an invalidation by
+ *    address drops every entry whose leaf covers that address, as TLBI
+ *    IPAS2E1IS / VAE2IS do for a block cached page by page;
+ *  - entries go only when a flush hook says so (or are evicted for room,
+ *    which an implementation may do at any time).
+ *
+ * Which CPUs a flush reaches mirrors the EL2 port (arch/aarch64/arch.c):
+ * arch_tlb_flush_ipa is TLBI IPAS2E1IS (VAE2IS for COREVISOR) and
+ * arch_tlb_flush_vmid TLBI VMALLS12E1IS (ALLE2IS): Inner Shareable
+ * broadcasts, so every CPU's TLB drops the entries. The EL2 port's extra
+ * VMALLE1IS after an IPA flush drops stage-1 entries of the VMID; this
+ * model caches no stage 1 (accesses are by IPA), so it has nothing to
+ * drop. arch_smmu_tlb_flush(index, cbndx) drops everything the context
+ * bank cached (TLBIALL of the bank).
+ *
+ * A walk and the fill from it happen under the TLB's lock, which a flush
+ * also takes: a flush either comes first (the walk then sees the new
+ * table, the core having stored and synced it before flushing) or drops
+ * what the walk filled, as a TLBI + DSB completes outstanding walks.
+ */
+#include <sched.h>
+#include <string.h>
+
+#include <cv/arch.h>
+#include <cv/state.h>
+
+#include "hosted_internal.h"
+#include "hosted_priv.h"
+
+#define TLB_SETS 64U
+#define TLB_WAYS 4U
+
+struct tlb_entry {
+	bool valid;
+	u32 vmid; /* tag: the principal (0 in an SMMU context bank's TLB) */
+	u64 page; /* input page */
+	u64 base; /* input range of the leaf: [base, base + size) */
+	u64 size;
+	u64 pa;	   /* output address of page */
+	u64 pte;   /* the leaf descriptor */
+	u32 level; /* of the leaf */
+	u32 perms; /* HOSTED_PERM_R | HOSTED_PERM_W */
+};
+
+struct tlb {
+	u32 lock;
+	u32 victim[TLB_SETS]; /* round-robin replacement in each set */
+	struct tlb_entry e[TLB_SETS][TLB_WAYS];
+};
+
+static struct tlb cpu_tlb[TOTAL_CPU];
+static struct tlb smmu_tlb[SMMU_NUM][SMMU_NUM_CTXT_BANKS];
+static bool tlb_enabled;
+
+static void tlb_lock(struct tlb *t)
+{
+	unsigned int spins = 0;
+
+	while (__atomic_exchange_n(&t->lock, 1, __ATOMIC_ACQUIRE))
+		if (++spins % 64 == 0)
+			sched_yield();
+}
+
+static void tlb_unlock(struct tlb *t)
+{
+	__atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE);
+}
+
+static u32 set_of(u32 vmid, u64 page)
+{
+	u64 h = (page >> PAGE_SHIFT) ^ ((u64)vmid * 0x9e3779b97f4a7c15ULL);
+
+	return (u32)((h ^ (h >> 17)) & (TLB_SETS - 1));
+}
+
+static struct tlb_entry *find(struct tlb *t, u32 vmid, u64 page)
+{
+	struct tlb_entry *set = t->e[set_of(vmid, page)];
+
+	for (u32 i = 0; i < TLB_WAYS; i++)
+		if (set[i].valid && set[i].vmid == vmid && set[i].page == page)
+			return &set[i];
+	return NULL;
+}
+
+/* Cache the walk @w of @addr (a valid leaf) with the leaf's @perms. */
+static void fill(struct tlb *t, u32 vmid, u64 addr, const struct cv_walk *w,
+		 u32 perms)
+{
+	u64 page = addr & ~(PAGE_SIZE - 1);
+	u32 s = set_of(vmid, page);
+	struct tlb_entry *e = find(t, vmid, page);
+
+	for (u32 i = 0; !e && i < TLB_WAYS; i++)
+		if (!t->e[s][i].valid)
+			e = &t->e[s][i];
+	if (!e) {
+		e = &t->e[s][t->victim[s]];
+		t->victim[s] = (t->victim[s] + 1) % TLB_WAYS;
+	}
+	e->valid = true;
+	e->vmid = vmid;
+	e->page = page;
+	e->size = 1ULL << (39 - 9 * w->level);
+	e->base = addr & ~(e->size - 1);
+	e->pa = w->pa & ~(PAGE_SIZE - 1);
+	e->pte = w->pte;
+	e->level = w->level;
+	e->perms = perms;
+}
+
+static void drop_matching(struct tlb *t, bool by_vmid, u32 vmid, bool by_addr,
+			  u64 addr)
+{
+	tlb_lock(t);
+	for (u32 s = 0; s < TLB_SETS; s++)
+		for (u32 i = 0; i < TLB_WAYS; i++) {
+			struct tlb_entry *e = &t->e[s][i];
+
+			if (!e->valid || (by_vmid && e->vmid != vmid))
+				continue;
+			if (by_addr && addr - e->base >= e->size)
+				continue;
+			e->valid = false;
+		}
+	tlb_unlock(t);
+}
+
+void hosted_tlb_reset(bool enabled)
+{
+	memset(cpu_tlb, 0, sizeof(cpu_tlb));
+	memset(smmu_tlb, 0, sizeof(smmu_tlb));
+	__atomic_store_n(&tlb_enabled, enabled, __ATOMIC_RELEASE);
+}
+
+bool cv_hosted_tlb_enabled(void)
+{
+	return __atomic_load_n(&tlb_enabled, __ATOMIC_ACQUIRE);
+}
+
+/* TLBI IPAS2E1IS / VAE2IS: every CPU (Inner Shareable broadcast). */
+void hosted_tlb_flush_ipa(u32 vmid, u64 ipa)
+{
+	for (u32 c = 0; c < TOTAL_CPU; c++)
+		drop_matching(&cpu_tlb[c], true, vmid, true, ipa);
+}
+
+/* TLBI VMALLS12E1IS / ALLE2IS: every CPU. */
+void hosted_tlb_flush_vmid(u32 vmid)
+{
+	for (u32 c = 0; c < TOTAL_CPU; c++)
+		drop_matching(&cpu_tlb[c], true, vmid, false, 0);
+}
+
+void hosted_smmu_tlb_flush(u32 index, u32 cbndx)
+{
+	drop_matching(&smmu_tlb[index][cbndx], false, 0, false, 0);
+}
+
+/* A fresh walk of one translation regime, for the fill. */
+struct walker {
+	bool smmu;
+	u32 vmid;	  /* CPU MMU: the principal */
+	u32 index, cbndx; /* SMMU: the context bank */
+};
+
+static enum cv_fault fresh_walk(const struct walker *k, u64 addr,
+				struct cv_walk *w, u32 *perms)
+{
+	if (k->smmu)
+		return hosted_walk_smmu_perms(k->index, k->cbndx, addr, w,
+					      perms);
+	return hosted_walk_principal_perms(k->vmid, addr, w, perms);
+}
+
+static bool allowed(u32 perms, enum cv_access access)
+{
+	if (access == CV_ACCESS_READ)
+		return perms & HOSTED_PERM_R;
+	if (access == CV_ACCESS_WRITE)
+		return perms & HOSTED_PERM_W;
+	return true;
+}
+
+/*
+ * Translate @addr for @access through TLB @t: a hit uses the cached leaf
+ * (and its cached permissions), a miss walks and caches a valid leaf.
+ */
+static enum cv_fault translate(struct tlb *t, const struct walker *k, u64 addr,
+			       enum cv_access access, struct cv_walk *w)
+{
+	struct tlb_entry *e;
+	enum cv_fault f = CV_FAULT_NONE;
+	u32 perms;
+
+	tlb_lock(t);
+	e = find(t, k->smmu ? 0 : k->vmid, addr & ~(PAGE_SIZE - 1));
+	if (e) {
+		w->level = e->level;
+		w->pte = e->pte;
+		w->pa = e->pa | (addr & (PAGE_SIZE - 1));
+		perms = e->perms;
+	} else {
+		f = fresh_walk(k, addr, w, &perms);
+		if (f == CV_FAULT_NONE)
+			fill(t, k->smmu ? 0 : k->vmid, addr, w, perms);
+	}
+	tlb_unlock(t);
+	if (f != CV_FAULT_NONE)
+		return f; /* faults are not cached */
+	hosted_count_tlb(k->smmu, e != NULL);
+	if (!allowed(perms, access)) {
+		w->pa = 0;
+		w->fault = CV_FAULT_PERMISSION;
+		return CV_FAULT_PERMISSION;
+	}
+	w->fault = CV_FAULT_NONE;
+	return CV_FAULT_NONE;
+}
+
+enum cv_fault cv_hosted_tlb_translate(u32 vmid, u64 addr, enum cv_access access,
+				      struct cv_walk *w)
+{
+	struct walker k = {.smmu = false, .vmid = vmid};
+	u32 cpu = arch_cpu_id();
+
+	if (!cv_hosted_tlb_enabled() || vmid > COREVISOR || cpu >= TOTAL_CPU)
+		return cv_hosted_walk_principal(vmid, addr, access, w);
+	return translate(&cpu_tlb[cpu], &k, addr, access, w);
+}
+
+enum cv_fault hosted_smmu_tlb_translate(u32 index, u32 cbndx, u64 iova,
+					enum cv_access access,
+					struct cv_walk *w)
+{
+	struct walker k = {.smmu = true, .index = index, .cbndx = cbndx};
+	u32 perms;
+	enum cv_fault f;
+
+	if (cv_hosted_tlb_enabled() && index < SMMU_NUM &&
+	    cbndx < SMMU_NUM_CTXT_BANKS)
+		return translate(&smmu_tlb[index][cbndx], &k, iova, access, w);
+	f = hosted_walk_smmu_perms(index, cbndx, iova, w, &perms);
+	if (f == CV_FAULT_NONE && !allowed(perms, access)) {
+		w->pa = 0;
+		w->fault = f = CV_FAULT_PERMISSION;
+	}
+	return f;
+}
+
+/* What @t holds for (vmid, addr), without filling anything. */
+static bool peek(struct tlb *t, u32 vmid, u64 addr, struct cv_translation *tr)
+{
+	struct tlb_entry *e;
+
+	memset(tr, 0, sizeof(*tr));
+	tlb_lock(t);
+	e = find(t, vmid, addr & ~(PAGE_SIZE - 1));
+	if (e) {
+		tr->valid = true;
+		tr->level = e->level;
+		tr->pa = e->pa | (addr & (PAGE_SIZE - 1));
+		tr->pte = e->pte;
+	}
+	tlb_unlock(t);
+	return tr->valid;
+}
+
+bool cv_hosted_tlb_lookup(uint32_t cpu, uint32_t vmid, uint64_t addr,
+			  struct cv_translation *t)
+{
+	if (cpu >= TOTAL_CPU || vmid > COREVISOR) {
+		memset(t, 0, sizeof(*t));
+		return false;
+	}
+	return peek(&cpu_tlb[cpu], vmid, addr, t);
+}
+
+bool cv_hosted_smmu_tlb_lookup(uint32_t index, uint32_t cbndx, uint64_t iova,
+			       struct cv_translation *t)
+{
+	if (index >= SMMU_NUM || cbndx >= SMMU_NUM_CTXT_BANKS) {
+		memset(t, 0, sizeof(*t));
+		return false;
+	}
+	return peek(&smmu_tlb[index][cbndx], 0, iova, t);
+}
