@@ -178,9 +178,10 @@ def main():
             {"hvc_noop": res["hvc_noop_nodebug"],
              "hvc_is_inc_exe": res["hvc_is_inc_exe_nodebug"]})
         res["trace"] = tr
-    save = static_len(args.corevisor, "el2_fpsimd_save")
-    restore = static_len(args.corevisor, "el2_fpsimd_restore")
-    res["fpsimd_static"] = (save or 0) + (restore or 0)
+    res["fpsimd_static"] = sum(
+        static_len(args.corevisor, f) or 0
+        for f in ("el2_fpsimd_save", "el2_fpsimd_restore", "el2_vregs_save",
+                  "el2_vregs_restore"))
     steady = all(res[k + "_detail"]["inst_min"] ==
                  res[k + "_detail"]["inst_max"]
                  for k in ("bare_trap", "hvc_noop", "hvc_is_inc_exe"))
@@ -204,8 +205,10 @@ def main():
     fp = res["fpsimd_static"]
     tr = (res.get("trace") or {}).get("hvc_noop")
     if tr:
-        frame = tr.get("el2_vectors", 0) + tr.get("el2_trap_common", 0)
-        fp = tr.get("el2_fpsimd_save", 0) + tr.get("el2_fpsimd_restore", 0)
+        frame = sum(v for k, v in tr.items()
+                    if k in ("el2_vectors", "el2_trap_common"))
+        fpf = [k for k in tr if re.search(r"fpsimd|vregs", k)]
+        fp = sum(tr[k] for k in fpf)
         cp = tr.get("memcpy", 0)
         parts = ", ".join(f"{k} {v}" for k, v in tr.items())
         rest = noop - frame - fp - cp
@@ -213,12 +216,13 @@ def main():
             f"Where HVC_NOOP's {noop} EL2 instructions go (QEMU execution "
             f"trace of the same image, one round trip): {parts}. "
             f"That is {frame} for the vector and the frame (the bare trap's "
-            f"{bare} plus ELR/SPSR), {fp} for el2_fpsimd_save + "
-            "el2_fpsimd_restore (arch/aarch64/trap.c host_hvc saves all 32 "
+            f"{bare} plus ELR/SPSR and the vector's VM/host test), {fp} for "
+            f"{' + '.join(fpf)} (arch/aarch64/trap.c host_hvc saves all 32 "
             "V registers, FPSR and FPCR on every hypercall because a few "
             f"calls run libsodium), {cp} for host_hvc's memcpy of the six "
-            f"arguments (the byte-wise libc.c memcpy), and {rest} for the C "
-            "dispatch (el2_trap, host_hvc, host_hvc_dispatch, halted()). "
+            "arguments (arch/aarch64/libc.c's word loop), and "
+            f"{rest} for the C dispatch (el2_trap, host_hvc, "
+            "host_hvc_dispatch, halted()). "
             f"Without the FP/SIMD save and the copy: {noop - fp - cp} = "
             f"{(noop - fp - cp) / bare:.2f}x the bare trap. To reach 1.5x "
             f"({int(1.5 * bare)} instructions) the HVC path needs: FP/SIMD "

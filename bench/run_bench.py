@@ -374,8 +374,7 @@ def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu):
                  "trap | not measured in this run (see the QEMU section) "
                  "| - |")
     L.append("| guest exit to host and back <= 1.3x two bare world "
-             "switches | not measured: corevisor has no world switch / "
-             "VCPU_RUN yet (HVC_VCPU_RUN returns INVALID64) | - |")
+             "switches | not measured: see the QEMU section | - |")
     L.append("")
 
     L.append("## Stage-2, ownership, boot and SMMU operations (hosted)")
@@ -493,8 +492,16 @@ def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu):
                  "output, or run `make bench-qemu`).")
         L.append("")
     L.append("Guest exits (guest HVC to the host and back, guest MMIO "
-             "exits) and the bare world-switch floor are not measured: the "
-             "EL2 port has no world switch yet (no guest runs).")
+             "exits) and the floor of two bare world switches are not "
+             "measured. When this bench was written the EL2 world switch "
+             "(arch_vcpu_run) had just landed but the core's VCPU_RUN "
+             "(core/vcpu, VCPUOps) had not: HVC_VCPU_RUN returned "
+             "INVALID64, so no guest could run under corevisor. Once it "
+             "does, bench/qemu/host_bench.c can run a one-instruction "
+             "guest (HVC / MMIO access in a loop) with the same EL2-"
+             "filtered counters, and el2_bare.S can grow a bare world "
+             "switch (save + restore of the GPRs, EL1 system registers, "
+             "FP/SIMD, timer and stage-2 registers) as the floor.")
     L.append("")
     L.append("## How to run")
     L.append("")
