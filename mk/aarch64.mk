@@ -222,15 +222,127 @@ test-qemu-no-host: $(COREVISOR_ELF)
 		--expect 'corevisor: EL2, 4 CPUs' \
 		--expect 'corevisor: no host' --forbid 'panic'
 
+# --- VMs. The runner loads the signed images into host memory (staging
+# addresses below) with a table the host reads; corevisor trusts
+# build/aarch64/keys/image.pk through the DTB. primes runs 2 vCPUs.
+A_VM_DEPS = $(A_IMAGES) $(A_GUEST_IMGS) $(AB)/guest/vault-tampered.img \
+	$(AB)/guest/vault-untrusted.img
+A_TRUST := --image-key $(A_KEYS)/image.pk
+A_PRIMES = --guest primes:2=$(AB)/guest/$(1).img@0x4c000000
+A_VAULT = --guest vault=$(AB)/guest/$(1).img@0x4c200000
+A_TWO_VMS := $(A_TRUST) $(call A_PRIMES,primes) $(call A_VAULT,vault)
+# What a good run of both VMs prints (every answer checked) and must not.
+A_VM_EXPECT := --expect 'host: vm1: verified by corevisor' \
+	--expect 'host: vm2: verified by corevisor' \
+	--expect 'host: running 2 VM(s)' \
+	--expect 'host: all VMs powered off' \
+	--expect-anywhere '[vm1] primes: hello from vcpu 0 at EL1' \
+	--expect-anywhere '[vm1] primes: vcpu 1 up (ctx 0x5eed)' \
+	--expect-anywhere '[vm1] primes: sqrt(6 * sum 1/k^2, k <= 100000) = 3141583104 e-9' \
+	--expect-anywhere '[vm1] primes: 78498 primes below 1000000, sum 37550402023' \
+	--expect-anywhere '[vm1] primes: vcpu 1 checksum 0x4a31d6b216c3f156' \
+	--expect-anywhere "host: vm1 'primes' powered off" \
+	--expect-anywhere '[vm2] vault: crc32 of 262144 bytes 0x71ea9870' \
+	--expect-anywhere '[vm2] vault: secret intact after 20 waits, timer kept' \
+	--expect-anywhere "host: vm2 'vault' powered off" \
+	--forbid panic --forbid FAIL --forbid 25079fe4a376c9b7
+A_RUN_VMS := $(QEMU_RUN) $(A_TWO_VMS) --exit 0 $(A_VM_EXPECT)
+
+# make run: corevisor + host + both VMs on 2 CPUs, the serial log shown.
+run-aarch64: $(A_VM_DEPS)
+	@$(A_RUN_VMS) --name run --smp 2 --show
+RUN_TARGET := run-aarch64
+
+test-qemu-vms: $(A_VM_DEPS)
+	$(A_RUN_VMS) --name vms --smp 2
+# Every vCPU on one CPU (the host round-robins), and on four.
+test-qemu-vms-smp1: $(A_VM_DEPS)
+	$(A_RUN_VMS) --name vms-smp1 --smp 1
+test-qemu-vms-smp4: $(A_VM_DEPS)
+	$(A_RUN_VMS) --name vms-smp4 --smp 4
+
+# Bad images: corevisor refuses them at VERIFY_VM_IMAGES; the VM never
+# runs (no [vm line).
+test-qemu-vm-tampered: $(A_VM_DEPS)
+	$(QEMU_RUN) --name vm-tampered $(A_TRUST) \
+		$(call A_VAULT,vault-tampered) --exit 3 \
+		--expect 'host: vm1: SET_BOOT_INFO' \
+		--expect 'corevisor: panic: verify_and_load_images: vm 1 image 0: signature matches no trusted key' \
+		--forbid '[vm' --forbid 'verified by corevisor'
+test-qemu-vm-untrusted: $(A_VM_DEPS)
+	$(QEMU_RUN) --name vm-untrusted $(A_TRUST) \
+		$(call A_VAULT,vault-untrusted) --exit 3 \
+		--expect 'host: vm1: SET_BOOT_INFO' \
+		--expect 'corevisor: panic: verify_and_load_images: vm 1 image 0: signature matches no trusted key' \
+		--forbid '[vm' --forbid 'verified by corevisor'
+
+# The host reads / writes the running vault's secret page: its stage-2
+# fault reaches map_page_host, which refuses a VM's page, naming it. The
+# secret (made at run time by the guest) never shows.
+A_VAULT_ONLY := $(A_TRUST) $(call A_VAULT,vault)
+test-qemu-vm-read-secret: $(A_VM_DEPS)
+	$(QEMU_RUN) --name vm-read-secret $(A_VAULT_ONLY) $(call HOST_MODE,30) \
+		--exit 3 --expect '[vm1] vault: secret stored at 0x48600000' \
+		--expect-re 'host: reading vm1.s page at IPA 0x48600000, pfn (0x[0-9a-f]+)\n.*corevisor: panic: map_page_host: pfn \1 owned by 1 ' \
+		--forbid 'host: read 0x' --forbid 25079fe4a376c9b7 --forbid VAULT-
+test-qemu-vm-write-secret: $(A_VM_DEPS)
+	$(QEMU_RUN) --name vm-write-secret $(A_VAULT_ONLY) $(call HOST_MODE,31) \
+		--exit 3 --expect '[vm1] vault: secret stored at 0x48600000' \
+		--expect-re 'host: writing vm1.s page at IPA 0x48600000, pfn (0x[0-9a-f]+)\n.*corevisor: panic: map_page_host: pfn \1 owned by 1 ' \
+		--forbid 'host: wrote' --forbid 'secret intact' \
+		--forbid 25079fe4a376c9b7
+
+# The boot protocol misused: each call gets the spec's outcome (a panic
+# naming the call and the value).
+A_MISUSE = $(QEMU_RUN) --name vm-$(1) $(A_VAULT_ONLY) $(call HOST_MODE,$(2)) \
+	--exit 3 --expect '$(3)' --expect 'corevisor: panic: $(4)' \
+	--forbid 'let it pass' --forbid '[vm'
+test-qemu-vm-remap-after-verify: $(A_VM_DEPS)
+	$(call A_MISUSE,remap-after-verify,20,after VERIFY,remap_vm_image: vm 1 state 3 not READY)
+test-qemu-vm-vcpu-twice: $(A_VM_DEPS)
+	$(call A_MISUSE,vcpu-twice,21,twice,register_vcpu: vm 1 state 2 vcpu 0 state 2)
+test-qemu-vm-run-unverified: $(A_VM_DEPS)
+	$(call A_MISUSE,run-unverified,22,before VERIFY,set_vcpu_active: vm 1 state 2 vcpu 0 state 2)
+test-qemu-vm-bad-vmid: $(A_VM_DEPS)
+	$(call A_MISUSE,bad-vmid,23,VCPU_RUN on vmid 16 vcpuid 0,host_hvc: VCPU_RUN bad args 0x10 0x0)
+test-qemu-vm-bad-vcpuid: $(A_VM_DEPS)
+	$(call A_MISUSE,bad-vcpuid,24,VCPU_RUN on vmid 1 vcpuid 8,host_hvc: VCPU_RUN bad args 0x1 0x8)
+test-qemu-vm-bad-pfn: $(A_VM_DEPS)
+	$(call A_MISUSE,bad-pfn,25,bad pfn,host_hvc: REMAP_VM_IMAGE bad args 0x1 0x10000000 0x0)
+test-qemu-vm-bad-load-idx: $(A_VM_DEPS)
+	$(call A_MISUSE,bad-load-idx,26,bad load index,host_hvc: REMAP_VM_IMAGE bad args 0x1 0x60000 0x5)
+
+# A fault of vm2 answered with vm1's page or corevisor's: refused.
+test-qemu-vm-offer-vm-page: $(A_VM_DEPS)
+	$(QEMU_RUN) --name vm-offer-vm-page $(A_TWO_VMS) $(call HOST_MODE,32) \
+		--exit 3 --expect "host: offering pfn 0x62000 (vm1's image) for vm2's fault" \
+		--expect 'corevisor: panic: assign_pfn_to_vm: vm 2 pfn 0x62000 owned by 1' \
+		--forbid "host: vm2 'vault' powered off"
+test-qemu-vm-offer-core-page: $(A_VM_DEPS)
+	$(QEMU_RUN) --name vm-offer-core-page $(A_TWO_VMS) $(call HOST_MODE,33) \
+		--exit 3 --expect "host: offering pfn 0x40400 (corevisor's) for vm2's fault" \
+		--expect 'corevisor: panic: assign_pfn_to_vm: vm 2 pfn 0x40400 owned by 16' \
+		--forbid "host: vm2 'vault' powered off"
+
+A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
+	test-qemu-vm-tampered test-qemu-vm-untrusted test-qemu-vm-read-secret \
+	test-qemu-vm-write-secret test-qemu-vm-remap-after-verify \
+	test-qemu-vm-vcpu-twice test-qemu-vm-run-unverified \
+	test-qemu-vm-bad-vmid test-qemu-vm-bad-vcpuid test-qemu-vm-bad-pfn \
+	test-qemu-vm-bad-load-idx test-qemu-vm-offer-vm-page \
+	test-qemu-vm-offer-core-page
+
 QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \
 	test-qemu-host-write-pool test-qemu-dtb-scrub test-qemu-bad-hvc \
-	test-qemu-cpu-reon test-qemu-no-aead-key test-qemu-no-host
+	test-qemu-cpu-reon test-qemu-no-aead-key test-qemu-no-host \
+	$(A_VM_TESTS)
 test-qemu: $(QEMU_TESTS)
 TESTS += $(QEMU_TESTS)
 
-# Boot stopped at the first instruction, gdb stub on :1234; attach with
-# gdb-multiarch -x build/aarch64/runs/gdbinit (written by the runner).
-debug: $(COREVISOR_ELF) $(HOST_ELF)
-	$(QEMU_RUN) --name debug --smp 2 --debug
+# make run's machine stopped at the first instruction, gdb stub on :1234;
+# attach with gdb-multiarch -x build/aarch64/runs/gdbinit (written by the
+# runner).
+debug: $(A_VM_DEPS)
+	$(QEMU_RUN) $(A_TWO_VMS) --name debug --smp 2 --debug
 
-.PHONY: aarch64 guests debug test-qemu $(QEMU_TESTS)
+.PHONY: aarch64 guests debug run-aarch64 test-qemu $(QEMU_TESTS)

@@ -173,3 +173,50 @@ void host_exception(u64 kind, u64 esr, u64 elr, u64 far)
 		  (unsigned long long)kind, (unsigned long long)esr,
 		  (unsigned long long)elr, (unsigned long long)far);
 }
+
+/*
+ * The memory host_phys_alloc hands out: [0x62000000, 0x80000000), RAM no
+ * other part of the bare-metal host uses (host/platform/link.ld puts the
+ * kernel at 0x50000000, main.c's secondary CPUs touch a page each from
+ * 0x60001000; the runner's blobs sit below 0x50000000).
+ */
+#define HOST_POOL_START 0x62000000ULL
+#define HOST_POOL_END 0x80000000ULL
+static u64 pool_next = HOST_POOL_START;
+
+u64 host_phys_alloc(u64 size, u64 align)
+{
+	u64 old = __atomic_load_n(&pool_next, __ATOMIC_RELAXED), base;
+
+	do {
+		base = (old + align - 1) & ~(align - 1);
+		if (base + size > HOST_POOL_END || base + size < base)
+			return 0;
+	} while (!__atomic_compare_exchange_n(&pool_next, &old, base + size,
+					      false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return base;
+}
+
+/* The runner's guest table (tests/qemu/run.py guest_table). */
+#define GUEST_TABLE_ADDR 0x4ffe0000ULL
+#define GUEST_TABLE_MAGIC 0x54475643U /* "CVGT" */
+#define GUEST_TABLE_MAX 8U
+
+struct guest_table {
+	u32 magic;
+	u32 count;
+	struct host_guest_image image[GUEST_TABLE_MAX];
+};
+
+const struct host_guest_image *host_guest_images(u32 *count)
+{
+	const struct guest_table *t = (const void *)GUEST_TABLE_ADDR;
+
+	*count = 0;
+	if (t->magic != GUEST_TABLE_MAGIC || t->count == 0 ||
+	    t->count > GUEST_TABLE_MAX)
+		return NULL;
+	*count = t->count;
+	return t->image;
+}

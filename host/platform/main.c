@@ -5,6 +5,7 @@
  * memory faults in on demand, a second CPU comes up through a trapped
  * PSCI CPU_ON at EL1), then powers the machine off.
  */
+#include <corevisor/abi.h>
 #include <host/vmm.h>
 
 /* Host RAM the boot check touches: [0x50400000, 0x80000000), 2 MiB apart. */
@@ -15,8 +16,9 @@
 
 /*
  * Test mode: a word the QEMU runner stores before boot (-device loader,
- * data=N) at HOST_MODE_ADDR, host RAM no program uses. 0 = the boot check;
- * the others try what corevisor must refuse or hide.
+ * data=N) at HOST_MODE_ADDR, host RAM no program uses. 0 = the boot check
+ * (or, when the runner left guest images, boot and run them all); the
+ * others try what corevisor must refuse or hide.
  */
 #define HOST_MODE_ADDR 0x4fff0000ULL
 enum host_mode {
@@ -26,6 +28,19 @@ enum host_mode {
 	MODE_SCAN_DTB = 3,	 /* look for the AEAD key in the DTB */
 	MODE_BAD_HVC = 4,	 /* REGISTER_VCPU with vmid 99: panic */
 	MODE_CPU_REON = 5,	 /* CPU_ON, CPU_OFF, CPU_ON again */
+	/* With guest images (vm_main): the boot protocol misused. */
+	MODE_REMAP_AFTER_VERIFY = 20, /* REMAP_VM_IMAGE on a VERIFIED VM */
+	MODE_VCPU_TWICE = 21,	      /* REGISTER_VCPU(vm, 0) twice */
+	MODE_RUN_UNVERIFIED = 22,     /* VCPU_RUN before VERIFY_VM_IMAGES */
+	MODE_RUN_BAD_VMID = 23,	      /* VCPU_RUN(16, 0) */
+	MODE_RUN_BAD_VCPUID = 24,     /* VCPU_RUN(vm, 8) */
+	MODE_REMAP_BAD_PFN = 25,      /* REMAP_VM_IMAGE(vm, 1 << 28, idx) */
+	MODE_REMAP_BAD_INDEX = 26,    /* REMAP_VM_IMAGE(vm, pfn, 5) */
+	/* Running VMs attacked. */
+	MODE_READ_VM_PAGE = 30,	  /* read the vault's secret page */
+	MODE_WRITE_VM_PAGE = 31,  /* write the vault's secret page */
+	MODE_OFFER_VM_PAGE = 32,  /* back vm2's fault with a page of vm1 */
+	MODE_OFFER_CORE_PAGE = 33 /* back a fault with corevisor's pool */
 };
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
 #define COREVISOR_IMAGE 0x40200000ULL
@@ -34,8 +49,17 @@ enum host_mode {
  * 32 bytes of 0x5c. */
 #define TEST_KEY_BYTE 0xa5
 #define TEST_SEED_BYTE 0x5c
+/* The vault guest (guest/vault): its secret's page, its event. */
+#define VAULT_SECRET_IPA 0x48600000ULL
+#define VAULT_EVENT_SECRET_STORED 1
+#define COREVISOR_VMID 16
 
 static volatile u32 secondary_up[HOST_MAX_CPUS];
+/* vm_main: the VMs are booted; secondaries join the vCPU loop. */
+static volatile u32 vms_go;
+static volatile u32 cpus_done[HOST_MAX_CPUS];
+
+static void vm_cpu_loop(u32 cpu);
 
 void host_secondary_start(u64 ctx);
 void host_secondary_main(u64 ctx);
@@ -77,6 +101,9 @@ void host_secondary_main(u64 ctx)
 	__atomic_store_n(&secondary_up[cpu], 1, __ATOMIC_RELEASE);
 	if (*(volatile u32 *)HOST_MODE_ADDR == MODE_CPU_REON)
 		psci_cpu_off();
+	while (!__atomic_load_n(&vms_go, __ATOMIC_ACQUIRE))
+		__asm__ volatile("wfe");
+	vm_cpu_loop(cpu);
 	for (;;)
 		__asm__ volatile("wfe");
 }
@@ -269,12 +296,172 @@ static void run_mode(u32 mode, u64 dtb)
 	psci_system_off();
 }
 
+/* ---- With guest images: boot them, run them, power off. ---------- */
+
+static void vm_cpu_loop(u32 cpu)
+{
+	vmm_run_cpu(cpu);
+	__atomic_store_n(&cpus_done[cpu], 1, __ATOMIC_RELEASE);
+	__asm__ volatile("dsb ish; sev" ::: "memory");
+}
+
+/* Start every CPU the board has (CPU_ON fails past the last one). */
+static u32 start_cpus(void)
+{
+	u32 n = 1;
+
+	while (n < HOST_MAX_CPUS && psci_affinity_info(n) == 1) {
+		start_cpu(n);
+		n++;
+	}
+	return n;
+}
+
+/* MODE_READ/WRITE_VM_PAGE: the vault says its secret page is written. */
+static void attack_secret(struct vmm_vm *vm, u64 event)
+{
+	u32 mode = *(volatile u32 *)HOST_MODE_ADDR;
+	u64 pa = vmm_page_of(vm, VAULT_SECRET_IPA);
+	volatile u64 *p = host_phys_ptr(pa);
+
+	if (event != VAULT_EVENT_SECRET_STORED)
+		return;
+	if (!pa)
+		host_fail("no page of vm%u at IPA 0x%llx", vm->vmid,
+			  VAULT_SECRET_IPA);
+	if (mode == MODE_READ_VM_PAGE) {
+		host_printf("host: reading vm%u's page at IPA 0x%llx, pfn "
+			    "0x%llx\n",
+			    vm->vmid, VAULT_SECRET_IPA,
+			    (unsigned long long)(pa / HOST_PAGE_SIZE));
+		host_printf("host: read 0x%llx\n", (unsigned long long)*p);
+		/* Whatever came back, show it as text too. */
+		host_printf("host: as text: %s\n", (const char *)p);
+	} else {
+		host_printf("host: writing vm%u's page at IPA 0x%llx, pfn "
+			    "0x%llx\n",
+			    vm->vmid, VAULT_SECRET_IPA,
+			    (unsigned long long)(pa / HOST_PAGE_SIZE));
+		*p = 0x4141414141414141ULL;
+		host_printf("host: wrote the VM's page\n");
+	}
+}
+
+/*
+ * MODE_OFFER_*: the second VM's first RAM fault is answered with a page
+ * that is not the host's to give.
+ */
+static u64 offer_bad_page(struct vmm_vm *vm, u64 ipa)
+{
+	u32 mode = *(volatile u32 *)HOST_MODE_ADDR;
+	struct vmm_vm *first = vmm_vm(0);
+	u64 pa;
+
+	if (vm == first || vm->npages)
+		return 0;
+	pa = mode == MODE_OFFER_VM_PAGE ? first->block_pa : COREVISOR_POOL;
+	host_printf("host: offering pfn 0x%llx (%s) for vm%u's fault at IPA "
+		    "0x%llx\n",
+		    (unsigned long long)(pa / HOST_PAGE_SIZE),
+		    mode == MODE_OFFER_VM_PAGE ? "vm1's image" : "corevisor's",
+		    vm->vmid, (unsigned long long)ipa);
+	return pa;
+}
+
+/* The boot protocol misused: corevisor must panic at the marked call. */
+static void misuse(u32 mode, const struct host_guest_image *img)
+{
+	struct vmm_vm *vm;
+	u32 vmid;
+
+	switch (mode) {
+	case MODE_REMAP_AFTER_VERIFY:
+		vm = vmm_vm_boot(img);
+		host_printf(
+			"host: REMAP_VM_IMAGE(vm%u, pfn 0x%llx, 0) after "
+			"VERIFY\n",
+			vm->vmid,
+			(unsigned long long)(vm->block_pa / HOST_PAGE_SIZE));
+		hvc(HVC_REMAP_VM_IMAGE, vm->vmid, vm->block_pa / HOST_PAGE_SIZE,
+		    0, 0, 0);
+		break;
+	case MODE_VCPU_TWICE:
+		vmid = vmm_register_vm();
+		host_printf("host: REGISTER_VCPU(vm%u, 0) twice\n", vmid);
+		vmm_register_vcpu(vmid, 0);
+		vmm_register_vcpu(vmid, 0);
+		break;
+	case MODE_RUN_UNVERIFIED:
+		vmid = vmm_register_vm();
+		vmm_register_vcpu(vmid, 0);
+		vmm_run_struct(vmid, 0)->pc = 0x40000000;
+		vmm_run_struct(vmid, 0)->pstate = 0x3c5;
+		host_printf("host: VCPU_RUN(vm%u, 0) before VERIFY\n", vmid);
+		hvc(HVC_VCPU_RUN, vmid, 0, 0, 0, 0);
+		break;
+	case MODE_RUN_BAD_VMID:
+	case MODE_RUN_BAD_VCPUID:
+		vm = vmm_vm_boot(img);
+		vmid = mode == MODE_RUN_BAD_VMID ? COREVISOR_VMID : vm->vmid;
+		host_printf("host: VCPU_RUN on vmid %u vcpuid %u\n", vmid,
+			    mode == MODE_RUN_BAD_VMID ? 0 : 8);
+		hvc(HVC_VCPU_RUN, vmid, mode == MODE_RUN_BAD_VMID ? 0 : 8, 0, 0,
+		    0);
+		break;
+	case MODE_REMAP_BAD_PFN:
+	case MODE_REMAP_BAD_INDEX:
+		vmid = vmm_register_vm();
+		vmm_register_vcpu(vmid, 0);
+		hvc(HVC_SET_BOOT_INFO, vmid, 0x40000000, img->size, 0, 0);
+		host_printf("host: REMAP_VM_IMAGE with a bad %s\n",
+			    mode == MODE_REMAP_BAD_PFN ? "pfn" : "load index");
+		if (mode == MODE_REMAP_BAD_PFN)
+			hvc(HVC_REMAP_VM_IMAGE, vmid, 1ULL << 28, 0, 0, 0);
+		else
+			hvc(HVC_REMAP_VM_IMAGE, vmid, 0x60000, 5, 0, 0);
+		break;
+	default:
+		host_fail("unknown test mode %u", mode);
+	}
+	host_printf("host: corevisor let it pass\n");
+}
+
+static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
+{
+	u32 ncpus;
+
+	vmm_init();
+	if (mode >= MODE_REMAP_AFTER_VERIFY && mode < MODE_READ_VM_PAGE) {
+		misuse(mode, &imgs[0]);
+		psci_system_off();
+	}
+	if (mode == MODE_READ_VM_PAGE || mode == MODE_WRITE_VM_PAGE)
+		vmm_hooks.event = attack_secret;
+	if (mode == MODE_OFFER_VM_PAGE || mode == MODE_OFFER_CORE_PAGE)
+		vmm_hooks.offer_page = offer_bad_page;
+	for (u32 i = 0; i < n; i++)
+		if (!vmm_vm_boot(&imgs[i]))
+			host_fail("no room for guest %s", imgs[i].name);
+	ncpus = start_cpus();
+	vmm_assign_cpus(ncpus);
+	host_printf("host: running %u VM(s) on %u CPU(s)\n", vmm_vm_count(),
+		    ncpus);
+	__atomic_store_n(&vms_go, 1, __ATOMIC_RELEASE);
+	__asm__ volatile("dsb ish; sev" ::: "memory");
+	vm_cpu_loop(0);
+	for (u32 c = 1; c < ncpus; c++)
+		while (!__atomic_load_n(&cpus_done[c], __ATOMIC_ACQUIRE))
+			__asm__ volatile("wfe");
+	host_printf("host: all VMs powered off, powering off\n");
+	psci_system_off();
+}
+
 void host_main(u64 dtb);
 void host_main(u64 dtb)
 {
-	u32 mode = *(volatile u32 *)HOST_MODE_ADDR;
+	u32 mode = *(volatile u32 *)HOST_MODE_ADDR, nimgs, vmid;
+	const struct host_guest_image *imgs;
 	u64 r;
-	u32 vmid;
 
 	host_printf("host: hello from EL1 (EL%llu, dtb 0x%llx, mode %u)\n",
 		    (unsigned long long)current_el(), (unsigned long long)dtb,
@@ -282,6 +469,9 @@ void host_main(u64 dtb)
 	if (current_el() != 1)
 		host_fail("host runs at EL%llu",
 			  (unsigned long long)current_el());
+	imgs = host_guest_images(&nimgs);
+	if (imgs)
+		vm_main(mode, imgs, nimgs);
 	if (mode != MODE_BOOT)
 		run_mode(mode, dtb);
 

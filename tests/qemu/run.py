@@ -4,12 +4,15 @@
 
 Every run is bounded by `timeout`; the serial log is kept in
 <workdir>/<name>.log. A run passes when QEMU's exit status is --exit, every
---expect text appears in the log (in order) and no --forbid text does.
+--expect text appears in the log (in order), every --expect-anywhere text
+appears (in any order: VMs run concurrently), every --expect-re pattern
+matches, and no --forbid text appears.
 
 The DTB is QEMU's own (-machine dumpdtb) with corevisor's /chosen keys added
 by fdtput: corevisor,image-key (Ed25519 public keys), corevisor,aead-key,
 corevisor,host-entry (the host ELF's entry point) and a fresh rng-seed, then
-handed back with -dtb.
+handed back with -dtb. Signed guest images (--guest) are loaded into host
+memory with a table telling the host where they are.
 """
 import argparse
 import os
@@ -85,8 +88,9 @@ def make_dtb(a, dtb):
         fdtput(dtb, path, prop, kind, *vals)
 
 
-# The guest-image table the host reads (host/platform/main.c): magic,
-# count, then per image its address, size and name (16 bytes, 0-padded).
+# The guest-image table the host reads (host/platform/guests.c): magic,
+# count, then per image its address, size, vCPU count, flags (0) and name
+# (16 bytes, 0-padded).
 GUEST_TABLE_ADDR = 0x4ffe0000
 GUEST_TABLE_MAGIC = 0x54475643  # "CVGT"
 GUEST_MAX = 8
@@ -97,9 +101,11 @@ def guest_table(a, path):
     entries, args = [], []
     for spec in a.guest:
         name, rest = spec.split("=", 1)
+        name, _, vcpus = name.partition(":")
         f, addr = rest.rsplit("@", 1)
-        entries.append(struct.pack("<QQ16s", int(addr, 0),
-                                   os.path.getsize(f), name.encode()[:15]))
+        entries.append(struct.pack("<QQII16s", int(addr, 0),
+                                   os.path.getsize(f), int(vcpus or 1), 0,
+                                   name.encode()[:15]))
         args += ["-device", f"loader,file={f},addr={addr},force-raw=on"]
     if len(entries) > GUEST_MAX:
         sys.exit(f"run.py: at most {GUEST_MAX} guests")
@@ -120,6 +126,18 @@ def write_gdbinit(a, path):
                 "break el2_main\n")
 
 
+def run_showing(cmd):
+    """Run @cmd, copying its output to ours as it comes; (output, status)."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = b""
+    for line in p.stdout:
+        out += line
+        sys.stdout.write(line.decode(errors="replace").replace("\r\n", "\n"))
+        sys.stdout.flush()
+    return out, p.wait()
+
+
 def check(a, log, status):
     problems = []
     if status != a.exit:
@@ -131,6 +149,9 @@ def check(a, log, status):
             problems.append(f"missing (in order): {text!r}")
         else:
             pos = at + len(text)
+    for text in a.expect_anywhere:
+        if text not in log:
+            problems.append(f"missing: {text!r}")
     for text in a.forbid:
         if text in log:
             problems.append(f"forbidden text present: {text!r}")
@@ -154,10 +175,14 @@ def main():
     p.add_argument("--exit", type=int, default=0)
     p.add_argument("--expect", action="append", default=[])
     p.add_argument("--forbid", action="append", default=[])
+    p.add_argument("--expect-anywhere", action="append", default=[],
+                   help="text the log holds, in any order (VMs interleave)")
+    p.add_argument("--show", action="store_true",
+                   help="copy the serial output to stdout as it comes")
     p.add_argument("--expect-re", action="append", default=[],
                    help="Python regular expression (re.S) the log matches")
     p.add_argument("--guest", action="append", default=[],
-                   help="NAME=FILE@ADDR: a signed guest image for the host "
+                   help="NAME[:VCPUS]=FILE@ADDR: a signed guest image for the host "
                    f"(listed in the table at {GUEST_TABLE_ADDR:#x})")
     p.add_argument("--image-key", action="append", default=[],
                    help="trusted Ed25519 public key (hex or file); repeatable")
@@ -205,13 +230,17 @@ def main():
 
     print(f"run.py [{a.name}]: {' '.join(shlex.quote(c) for c in cmd)}",
           flush=True)
-    try:
-        r = subprocess.run(["timeout", "-k", "5", str(timeout)] + cmd,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout + 30)
-        out, status = r.stdout, r.returncode
-    except subprocess.TimeoutExpired as e:
-        out, status = e.stdout or b"", 124
+    if a.show:
+        out, status = run_showing(["timeout", "-k", "5", str(timeout)] + cmd)
+    else:
+        try:
+            r = subprocess.run(["timeout", "-k", "5", str(timeout)] + cmd,
+                               stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=timeout + 30)
+            out, status = r.stdout, r.returncode
+        except subprocess.TimeoutExpired as e:
+            out, status = e.stdout or b"", 124
     log = out.decode(errors="replace").replace("\r\n", "\n")
     with open(logf, "w") as f:
         f.write(log)
@@ -219,7 +248,8 @@ def main():
     if status == 124:
         problems.insert(0, f"timed out after {timeout} s")
     if problems:
-        sys.stdout.write(log)
+        if not a.show:
+            sys.stdout.write(log)
         for prob in problems:
             print(f"run.py [{a.name}]: FAIL: {prob}")
         print(f"run.py [{a.name}]: log in {logf}")

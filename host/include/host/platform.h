@@ -40,4 +40,32 @@ void *memcpy(void *dst, const void *src, size_t n);
 /* This CPU's index (the CPU_ON context for secondaries, 0 for the boot). */
 u32 host_cpu(void);
 
+/*
+ * Physical memory the host may give away (VM images, pages a VM faults
+ * on): @size bytes aligned to @align (a power of two), zero-filled
+ * contents not guaranteed; 0 when none is left. The bare-metal host runs
+ * with its MMU off, so a physical address is also its pointer
+ * (host_phys_ptr); Linux would use alloc_pages and page_address.
+ */
+u64 host_phys_alloc(u64 size, u64 align);
+static inline void *host_phys_ptr(u64 pa)
+{
+	return (void *)pa;
+}
+
+/*
+ * Signed guest images the loader left in host memory (the runner's
+ * --guest, tests/qemu/run.py): where, how big, how many vCPUs. Linux would
+ * read files from user space instead.
+ */
+struct host_guest_image {
+	u64 addr;
+	u64 size;
+	u32 nvcpus;
+	u32 flags;
+	char name[16];
+};
+/* The images, or NULL (*count = 0) when the loader left none. */
+const struct host_guest_image *host_guest_images(u32 *count);
+
 #endif
