@@ -13,19 +13,27 @@
 #include <cv/mem.h>
 #include <cv/panic.h>
 #include <cv/state.h>
+#include <cv/trap.h>
+#include <cv/vcpu.h>
 
 #include "hosted_internal.h"
 #include "hosted_priv.h"
 
 /* Memory accesses */
 
+/*
+ * The host's stage-2 fault, reported as the hardware does: HPFAR_EL2 with
+ * the page, FAR_EL2 the address, a data abort's syndrome (translation
+ * fault); the core's TrapHandler takes it from there.
+ */
 static void host_fault(void *arg)
 {
-	/*
-	 * FaultHandler handle_host_stage2_fault: no MMIO is emulated on the
-	 * hosted machine, so the fault goes straight to map_page_host.
-	 */
-	map_page_host(*(u64 *)arg);
+	u64 ipa = *(u64 *)arg;
+	u64 esr = ((u64)ESR_ELx_EC_DABT_LOW << ESR_ELx_EC_SHIFT) | ESR_ELx_IL |
+		  0x07;
+
+	host_npt_handler(((ipa >> PAGE_SHIFT) << 4) & HPFAR_FIPA_MASK, ipa,
+			 esr);
 }
 
 /* Who makes an access: a CPU as a principal, or a device via an SMMU. */

@@ -8,6 +8,8 @@
 #include "hosted_internal.h"
 
 void hosted_count_host_fault(void);
+/* A fresh machine: the simulated vCPUs' run counters and CNTVOFF. */
+void hosted_vcpu_reset(void);
 void hosted_count_tlb(bool smmu, bool hit);
 
 /*

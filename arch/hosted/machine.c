@@ -463,6 +463,7 @@ int cv_hosted_boot(const struct cv_hosted_config *cfg)
 	machine.reserved_size = p.reserved_size;
 	machine.shared_base = p.shared_base;
 	cv_hosted_reset_counters();
+	hosted_vcpu_reset();
 	hosted_tlb_reset(cfg->tlb); /* CPUs and SMMUs come out of reset */
 	if (this_cpu >= machine.ncpus)
 		this_cpu = 0;

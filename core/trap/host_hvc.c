@@ -6,18 +6,18 @@
  * callee's `rely` lines require. A failed check panics before anything
  * changes.
  *
- * Calls whose layers are not built yet (VCPU_RUN and the timer: VCPUOps
- * and the world switch; SMMU_*: MmioOps; CLEAR_VM_S2_RANGE and
- * PHYS_ADDR_IOREMAP: MemHandler; ENABLE_S2_TRANS: the EL2 boot path;
- * BOOT_FROM_SAVED_VM, which has no spec function) check their arguments
- * where the spec does and then return INVALID64. The EL2 port extends this
- * file as those layers land.
+ * VCPU_RUN, TIMER_SET_CNTVOFF, CLEAR_VM_S2_RANGE, PHYS_ADDR_IOREMAP and
+ * GET_SHARED_BASE are served by the vCPU and trap layers (run_call).
+ * Calls whose layers are not built yet (SMMU_*: MmioOps; ENABLE_S2_TRANS:
+ * the EL2 boot path; BOOT_FROM_SAVED_VM, which has no spec function)
+ * check their arguments where the spec does and then return INVALID64.
  */
 #include <corevisor/abi.h>
 #include <corevisor/constants.h>
 #include <cv/boot.h>
 #include <cv/panic.h>
 #include <cv/pte.h>
+#include <cv/state.h>
 #include <cv/trap.h>
 
 #define ULL(x) ((unsigned long long)(x))
@@ -156,17 +156,6 @@ static bool pending_call(const u64 a[6], u64 *ret)
 
 	*ret = INVALID64;
 	switch (a[0]) {
-	case HVC_CLEAR_VM_S2_RANGE: /* MemHandler clear_vm_stage2_range */
-		if (!vm_arg(a[1]) || a[2] >= KVM_ADDR_SPACE ||
-		    a[3] >= KVM_ADDR_SPACE)
-			bad = "CLEAR_VM_S2_RANGE";
-		break;
-	case HVC_PHYS_ADDR_IOREMAP: /* MemHandler kvm_phys_addr_ioremap */
-		if (a[1] > COREVISOR ||
-		    !sum_below(a[2], a[4], KVM_ADDR_SPACE) ||
-		    !sum_below(a[3], a[4], KVM_PHYS_SIZE))
-			bad = "PHYS_ADDR_IOREMAP";
-		break;
 	case HVC_SMMU_FREE_PGD: /* MmioOps el2_free_smmu_pgd */
 		if (a[1] >= SMMU_NUM_CTXT_BANKS || a[2] >= SMMU_NUM)
 			bad = "SMMU_FREE_PGD";
@@ -190,10 +179,53 @@ static bool pending_call(const u64 a[6], u64 *ret)
 			bad = a[0] == HVC_SMMU_CLEAR ? "SMMU_CLEAR"
 						     : "SMMU_LPAE_IOVA_TO_PHYS";
 		break;
-	case HVC_TIMER_SET_CNTVOFF:  /* VCPUOps timer_set_cntvoff */
-	case HVC_VCPU_RUN:	     /* VCPUOps / CtxtSwitch */
 	case HVC_ENABLE_S2_TRANS:    /* the EL2 boot path */
 	case HVC_BOOT_FROM_SAVED_VM: /* no spec function */
+		break;
+	default:
+		return false;
+	}
+	if (bad)
+		bad_args(bad, a);
+	return true;
+}
+
+/*
+ * The calls of the vCPU and trap layers (VCPUOps, CtxtSwitch, MemHandler).
+ * Returns false when @a[0] is not one of them.
+ */
+static bool run_call(const u64 a[6], u64 *ret)
+{
+	const char *bad = NULL;
+
+	*ret = 0;
+	switch (a[0]) {
+	case HVC_VCPU_RUN: /* restore_vm's checks */
+		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
+			bad = "VCPU_RUN";
+		else
+			*ret = host_vcpu_run_handler((u32)a[1], (u32)a[2]);
+		break;
+	case HVC_TIMER_SET_CNTVOFF:
+		timer_set_cntvoff(a[1]);
+		break;
+	case HVC_CLEAR_VM_S2_RANGE:
+		if (!vm_arg(a[1]) || a[2] >= KVM_ADDR_SPACE ||
+		    a[3] >= KVM_ADDR_SPACE)
+			bad = "CLEAR_VM_S2_RANGE";
+		else
+			clear_vm_stage2_range((u32)a[1], a[2], a[3]);
+		break;
+	case HVC_PHYS_ADDR_IOREMAP:
+		if (a[1] > COREVISOR ||
+		    !sum_below(a[2], a[4], KVM_ADDR_SPACE) ||
+		    !sum_below(a[3], a[4], KVM_PHYS_SIZE))
+			bad = "PHYS_ADDR_IOREMAP";
+		else
+			kvm_phys_addr_ioremap((u32)a[1], a[2], a[3], a[4]);
+		break;
+	case HVC_GET_SHARED_BASE:
+		*ret = cv.shared_base;
 		break;
 	default:
 		return false;
@@ -211,7 +243,8 @@ u64 host_hvc_dispatch(const u64 args[6])
 		return 0;
 	if (args[0] == HVC_NOOP)
 		return 0;
-	if (boot_call(args, &ret) || pending_call(args, &ret))
+	if (boot_call(args, &ret) || run_call(args, &ret) ||
+	    pending_call(args, &ret))
 		return halted() ? 0 : ret;
 	/* The spec's dispatcher ignores numbers it does not know. */
 	return INVALID64;

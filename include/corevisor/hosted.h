@@ -127,4 +127,76 @@ void *cv_hosted_phys(uint64_t pa);
 uint64_t cv_hosted_ram_base(void);
 uint64_t cv_hosted_ram_size(void);
 
+/*
+ * Simulated VMs. A test registers a guest program per VM: a C function
+ * that plays the vCPU's instructions. Each VCPU_RUN's world switch
+ * (arch_vcpu_run) loads the vCPU's registers into a struct cv_hosted_guest
+ * and calls the program, which "executes" from g->pc on: it changes
+ * registers directly (plain instructions; it moves g->pc itself) and uses
+ * the cv_guest_* helpers for what touches memory or traps. A helper that
+ * traps to EL2 records the exit exactly as the hardware reports it
+ * (ESR_EL2 / FAR_EL2 / HPFAR_EL2, and ELR_EL2 = g->pc at the trapping
+ * instruction, after it for HVC) and returns false: the program must
+ * return at once. Returning without a trap is a physical interrupt
+ * (ARM_EXCEPTION_IRQ). The registers are then saved back into the shadow
+ * context, so the next run resumes where the hardware would (the core
+ * advances the PC past an emulated MMIO access or WFI, not past a RAM
+ * fault, which is retried). Memory accesses go through the VM's stage 2
+ * (VTTBR_EL2 as the core set it), guest stage 1 is off: VA = IPA.
+ */
+struct cv_hosted_guest {
+	uint32_t vmid, vcpuid;
+	uint64_t x[31];	 /* X0..X30 */
+	uint64_t sp;	 /* SP_EL0 */
+	uint64_t pc;	 /* where the guest is (ELR_EL2 at the exit) */
+	uint64_t pstate; /* SPSR_EL2 at the exit */
+	uint64_t vttbr;	 /* what the world switch loaded (read-only) */
+	uint64_t mpidr;	 /* VMPIDR_EL2 (read-only) */
+	uint64_t vbar_el1, elr_el1, spsr_el1, esr_el1, sp_el1;
+	uint64_t run; /* 0 on the vCPU's first run, +1 each run */
+	/* The trap, set by the helpers (read-only for the program). */
+	uint32_t exited; /* an ARM_EXCEPTION_* + 1, 0 while running */
+	uint64_t esr, far, hpfar;
+};
+typedef void (*cv_hosted_guest_fn)(struct cv_hosted_guest *g, void *arg);
+
+/* The program of VM @vmid's vCPUs (NULL: a vCPU that only idles). */
+void cv_hosted_set_guest(uint32_t vmid, cv_hosted_guest_fn fn, void *arg);
+
+/*
+ * Loads and stores of @len (1, 2, 4, 8) bytes at @ipa through register
+ * @rt (31: the zero register). On success the PC steps by 4 and they
+ * return true. A stage-2 fault traps: data abort (EC 0x24) with a valid
+ * syndrome (ISV, SAS, SRT = @rt, SF = (len == 8), WnR, DFSC = the
+ * translation / access / permission fault and its level). Loads
+ * zero-extend, or sign-extend to 64 bits with cv_guest_load_signed.
+ */
+bool cv_guest_load(struct cv_hosted_guest *g, uint64_t ipa, uint32_t len,
+		   uint32_t rt);
+bool cv_guest_load_signed(struct cv_hosted_guest *g, uint64_t ipa, uint32_t len,
+			  uint32_t rt);
+bool cv_guest_store(struct cv_hosted_guest *g, uint64_t ipa, uint32_t len,
+		    uint32_t rt);
+/* LDP of two X registers: a fault reports no syndrome (ISV = 0). */
+bool cv_guest_load_pair(struct cv_hosted_guest *g, uint64_t ipa, uint32_t rt,
+			uint32_t rt2);
+/* Fetch the instruction at g->pc: an unmapped IPA traps (EC 0x20). */
+bool cv_guest_fetch(struct cv_hosted_guest *g);
+/* HVC #imm (EC 0x16, PC after it), SMC #imm (EC 0x17, PC at it). */
+bool cv_guest_hvc(struct cv_hosted_guest *g, uint16_t imm);
+bool cv_guest_smc(struct cv_hosted_guest *g, uint16_t imm);
+/* WFI / WFE (EC 0x01, CV = 1, COND = 0xe, TI). */
+bool cv_guest_wfi(struct cv_hosted_guest *g);
+bool cv_guest_wfe(struct cv_hosted_guest *g);
+/* MRS (read) / MSR of ACTLR_EL1 with Rt = @rt, trapped (EC 0x18). */
+bool cv_guest_sysreg(struct cv_hosted_guest *g, uint32_t rt, bool read);
+/* Any other trap with syndrome @esr (PC at the instruction). */
+bool cv_guest_trap(struct cv_hosted_guest *g, uint64_t esr);
+/* End the run with ARM_EXCEPTION_@code (0 IRQ, 1 SError, 3 IL). */
+bool cv_guest_exception(struct cv_hosted_guest *g, uint32_t code);
+
+/* World switches done since boot, and this CPU's CNTVOFF_EL2. */
+uint64_t cv_hosted_vcpu_runs(void);
+uint64_t cv_hosted_cntvoff(uint32_t cpu);
+
 #endif

@@ -120,16 +120,11 @@ struct pending_case {
 ParameterizedTestParameters(boot_hvc, pending_calls_answer_invalid)
 {
 	static struct pending_case cases[] = {
-		{{HVC_CLEAR_VM_S2_RANGE, 15, ADDR - 1, ADDR - 1}},
-		{{HVC_PHYS_ADDR_IOREMAP, 16, ADDR - 0x1001, PHYS - 0x1001,
-		  0x1000}},
 		{{HVC_SMMU_FREE_PGD, 7, 1}},
 		{{HVC_SMMU_ALLOC_PGD, 7, 15, 1}},
 		{{HVC_SMMU_LPAE_MAP, PHYS - 1, PHYS - 1, 0xfff, 7, 1}},
 		{{HVC_SMMU_LPAE_IOVA_TO_PHYS, PHYS - 1, 7, 1}},
 		{{HVC_SMMU_CLEAR, PHYS - 1, 7, 1}},
-		{{HVC_TIMER_SET_CNTVOFF, 1, 2, 3}},
-		{{HVC_VCPU_RUN, 1, 0}},
 		{{HVC_ENABLE_S2_TRANS}},
 		{{HVC_BOOT_FROM_SAVED_VM, 1}},
 	};

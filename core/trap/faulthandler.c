@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/*
+ * FaultHandler: the host's stage-2 faults (handle_host_stage2_fault) and
+ * a guest's own hypercalls (core_handle_pvops).
+ */
+#include <corevisor/abi.h>
+#include <cv/arch.h>
+#include <cv/mem.h>
+#include <cv/panic.h>
+#include <cv/state.h>
+#include <cv/trap.h>
+#include <cv/vcpu.h>
+
+#define ULL(x) ((unsigned long long)(x))
+
+/*
+ * handle_host_stage2_fault_spec: the faulting IPA is HPFAR_EL2.FIPA << 12
+ * (the spec's HPFAR_MASK is a placeholder for that field). With no SMMU
+ * on the machine there is nothing to emulate (emulate_mmio answers
+ * INVALID), so map_page_host maps the page if the host may have it and
+ * panics otherwise.
+ */
+void handle_host_stage2_fault(u64 hpfar_el2, u64 esr_el2)
+{
+	u64 addr = (hpfar_el2 & HPFAR_FIPA_MASK) << 8;
+
+	(void)esr_el2; /* for emulate_mmio's access decoding */
+	if (halted())
+		return;
+	map_page_host(addr);
+}
+
+/*
+ * core_handle_pvops_spec: a guest HVC (x0 = number, x2 = IPA, x3 = size).
+ * The guest's page sharing calls are served here and return 0 to the
+ * guest (the spec leaves x0 alone; SMCCC wants a result, and 0 is
+ * success); anything else returns 1: the host's (PSCI).
+ */
+u32 core_handle_pvops(void)
+{
+	u32 vmid = get_cur_vmid(), vcpuid = get_cur_vcpuid();
+	u64 arg, addr, size;
+
+	if (halted())
+		return 0;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("core_handle_pvops: cpu %u runs vm %u vcpu %u, not a VM",
+		      arch_cpu_id(), vmid, vcpuid);
+		return 0;
+	}
+	arg = get_shadow_ctxt(vmid, vcpuid, X0);
+	addr = get_shadow_ctxt(vmid, vcpuid, X2);
+	size = get_shadow_ctxt(vmid, vcpuid, X3);
+	if (arg == CV_GUEST_HVC_SHARE)
+		grant_stage2_sg_gpa(vmid, addr, size);
+	else if (arg == CV_GUEST_HVC_UNSHARE)
+		revoke_stage2_sg_gpa(vmid, addr, size);
+	else
+		return check(1);
+	set_shadow_ctxt(vmid, vcpuid, X0, 0);
+	return check(0);
+}

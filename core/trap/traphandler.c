@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TrapHandler / TrapHandlerRaw and TrapDispatcher's vm_exit_dispatcher:
+ * a VCPU_RUN from the host, the guest's exits, the host's stage-2 faults.
+ *
+ * A VCPU_RUN, on one CPU:
+ *   save_host; restore_vm (set_vcpu_active, take the host's answers)
+ *   loop: arch_vcpu_run (the world switch and the guest's run)
+ *         vm_exit_handler: 0 = the core served the trap, run again
+ *   save_vm (show the host the exit, set_vcpu_inactive); restore_host
+ * and the host gets the exit reason in x0.
+ */
+#include <cv/arch.h>
+#include <cv/panic.h>
+#include <cv/pt.h>
+#include <cv/state.h>
+#include <cv/trap.h>
+#include <cv/vcpu.h>
+
+#define ULL(x) ((unsigned long long)(x))
+
+/*
+ * core_handle_sys64: a trapped system-register access (ACTLR_EL1 under
+ * TACR, set/way cache maintenance, ...). The spec skips the instruction;
+ * corevisor also makes a read return 0 (RAZ/WI), so the guest's
+ * destination register does not keep a stale value.
+ */
+static void core_handle_sys64(u32 vmid, u32 vcpuid, u64 esr)
+{
+	u32 rt = (esr >> ESR_ELx_SYS64_ISS_RT_SHIFT) & 31;
+
+	if ((esr & ESR_ELx_SYS64_ISS_DIR_READ) && rt != 31)
+		set_shadow_ctxt(vmid, vcpuid, rt, 0);
+	set_shadow_ctxt(vmid, vcpuid, PC,
+			get_shadow_ctxt(vmid, vcpuid, PC) + 4);
+}
+
+/*
+ * vm_exit_dispatcher_spec: SYS64 is served here, HVC64 by
+ * core_handle_pvops (1 when it is the host's). The spec panics on every
+ * other class, yet save_shadow_kvm_regs prepares WFx, HVC32, IABT_LOW and
+ * DABT_LOW for the host: those (and SMC64, a guest's PSCI over SMC) go to
+ * the host (1). Any other class panics.
+ */
+u32 vm_exit_dispatcher(u32 vmid, u32 vcpuid)
+{
+	u64 esr;
+
+	if (halted())
+		return 0;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("vm_exit_dispatcher: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return 0;
+	}
+	esr = get_shadow_ctxt(vmid, vcpuid, ESR_EL2);
+	switch (ESR_ELx_EC(esr)) {
+	case ESR_ELx_EC_SYS64:
+		core_handle_sys64(vmid, vcpuid, esr);
+		return check(0);
+	case ESR_ELx_EC_HVC64:
+		return check(core_handle_pvops());
+	case ESR_ELx_EC_WFx:
+	case ESR_ELx_EC_HVC32:
+	case ESR_ELx_EC_SMC64:
+	case ESR_ELx_EC_IABT_LOW:
+	case ESR_ELx_EC_DABT_LOW:
+		return check(1);
+	default:
+		panic("vm_exit_dispatcher: vm %u vcpu %u esr 0x%llx: no "
+		      "handler for class 0x%llx",
+		      vmid, vcpuid, ULL(esr), ULL(ESR_ELx_EC(esr)));
+		return 0;
+	}
+}
+
+/*
+ * vm_exit_handler_raw_spec: a trap goes to vm_exit_dispatcher, an
+ * interrupt to the host; an SError or illegal return panics (spec: any
+ * other exit code panics).
+ */
+u32 vm_exit_handler(u32 vmid, u32 vcpuid)
+{
+	u64 ec;
+
+	if (halted())
+		return 0;
+	ec = get_shadow_ctxt(vmid, vcpuid, EC);
+	if (ec == ARM_EXCEPTION_TRAP)
+		return vm_exit_dispatcher(vmid, vcpuid);
+	if (ec == ARM_EXCEPTION_IRQ)
+		return check(1);
+	panic("vm_exit_handler: vm %u vcpu %u exit code %llu (SError or "
+	      "illegal return)",
+	      vmid, vcpuid, ULL(ec));
+	return 0;
+}
+
+/* host_vcpu_run_handler_spec, then vm_exit_handler_spec until the host's. */
+u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
+{
+	struct cv_ctxt *ctxt;
+	u32 reason;
+
+	if (halted())
+		return 0;
+	save_host();
+	restore_vm(vmid, vcpuid);
+	if (halted())
+		return 0;
+	ctxt = shadow_ctxt(vmid, vcpuid);
+	do {
+		arch_vcpu_run(vmid, vcpuid, get_pt_vttbr(vmid), ctxt);
+	} while (!halted() && vm_exit_handler(vmid, vcpuid) == 0 && !halted());
+	if (halted())
+		return 0;
+	reason = save_vm();
+	restore_host();
+	return check(reason);
+}
+
+/*
+ * host_npt_handler_spec: the host's stage-2 fault. The spec halts for an
+ * IPA beyond 48 bits; HPFAR_EL2.FIPA cannot express one (bits 43:4 hold
+ * IPA bits 47:12), so that check holds by construction.
+ */
+void host_npt_handler(u64 hpfar_el2, u64 far_el2, u64 esr_el2)
+{
+	(void)far_el2; /* the page offset, for emulate_mmio */
+	if (halted())
+		return;
+	handle_host_stage2_fault(hpfar_el2, esr_el2);
+}

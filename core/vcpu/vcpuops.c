@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VCPUOps (save_shadow_kvm_regs, restore_shadow_kvm_regs) and the core's
+ * half of CtxtSwitch (save_host, restore_host, save_vm, restore_vm). The
+ * hardware half of each of those is arch_vcpu_run (cv/arch.h).
+ */
+#include <cv/arch.h>
+#include <cv/boot.h>
+#include <cv/panic.h>
+#include <cv/state.h>
+#include <cv/vcpu.h>
+
+#include "vcpu_internal.h"
+
+/* The current principal must be a VM's vCPU: *vmid, *vcpuid. */
+static bool cur_vcpu(const char *who, u32 *vmid, u32 *vcpuid)
+{
+	*vmid = get_cur_vmid();
+	*vcpuid = get_cur_vcpuid();
+	if (!is_vm(*vmid) || !is_vcpu(*vcpuid)) {
+		panic("%s: cpu %u runs vm %u vcpu %u, not a VM", who,
+		      arch_cpu_id(), *vmid, *vcpuid);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * save_shadow_kvm_regs_spec0: after a trap the host must handle, prepare
+ * what it sees (prep_*). Returns the exit reason for the host. A trap
+ * class the core does not know panics, as in the spec.
+ *
+ * SMC64 (a guest's PSCI call over SMC; the spec has no case for it) is
+ * handled as HVC, plus the PC step: a trapped SMC returns to itself.
+ */
+static u32 save_exit(u32 vmid, u32 vcpuid)
+{
+	u64 esr;
+
+	if (get_shadow_ctxt(vmid, vcpuid, EC) != ARM_EXCEPTION_TRAP)
+		return CV_EXIT_IRQ;
+	esr = get_shadow_ctxt(vmid, vcpuid, ESR_EL2);
+	switch (ESR_ELx_EC(esr)) {
+	case ESR_ELx_EC_WFx:
+		int_out()->esr = esr;
+		prep_wfx(vmid, vcpuid);
+		return CV_EXIT_WFX;
+	case ESR_ELx_EC_SMC64:
+		set_shadow_dirty_bit(vmid, vcpuid, DIRTY_PC_FLAG);
+		/* fall through */
+	case ESR_ELx_EC_HVC32:
+	case ESR_ELx_EC_HVC64:
+		int_out()->esr = esr;
+		prep_hvc(vmid, vcpuid);
+		return (u32)get_shadow_ctxt(vmid, vcpuid, X0) ==
+				       PSCI_0_2_FN_SYSTEM_OFF
+			       ? CV_EXIT_SYSTEM_OFF
+			       : CV_EXIT_HVC;
+	case ESR_ELx_EC_IABT_LOW:
+	case ESR_ELx_EC_DABT_LOW:
+		prep_abort(vmid, vcpuid);
+		return ESR_ELx_EC(esr) == ESR_ELx_EC_DABT_LOW &&
+				       int_out()->fault_ipa < MAX_MMIO_ADDR
+			       ? CV_EXIT_MMIO
+			       : CV_EXIT_MEM_FAULT;
+	default:
+		panic("save_shadow_kvm_regs: vm %u vcpu %u esr 0x%llx: no "
+		      "handler for class 0x%llx",
+		      vmid, vcpuid, ULL(esr), ULL(ESR_ELx_EC(esr)));
+		return CV_EXIT_NONE;
+	}
+}
+
+/* The exit reason goes into this CPU's exit record, for save_vm. */
+void save_shadow_kvm_regs(void)
+{
+	u32 vmid, vcpuid;
+
+	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
+		return;
+	int_out()->exit_reason = save_exit(vmid, vcpuid);
+}
+
+/*
+ * restore_shadow_kvm_regs_spec0: before the vCPU runs. The first run
+ * (dirty = INVALID64) resets it from the host's PC and PSTATE; later runs
+ * take the host's answers to the last exit: the offered registers, the
+ * exception to inject, the PC step, and a page for a RAM fault.
+ */
+void restore_shadow_kvm_regs(void)
+{
+	u32 vmid, vcpuid;
+	u64 dirty, addr;
+
+	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
+		return;
+	dirty = get_shadow_ctxt(vmid, vcpuid, DIRTY);
+	if (dirty == INVALID64) {
+		reset_gp_regs(vmid, vcpuid);
+		reset_sys_regs(vmid, vcpuid);
+		set_shadow_dirty_bit(vmid, vcpuid, 0);
+		return;
+	}
+	if (get_shadow_ctxt(vmid, vcpuid, EC) == ARM_EXCEPTION_TRAP)
+		sync_dirty_to_shadow(vmid, vcpuid);
+	if (dirty & PENDING_EXCEPT_INJECT_FLAG)
+		update_exception_gp_regs(vmid, vcpuid);
+	if (dirty & DIRTY_PC_FLAG) {
+		u64 pc = get_shadow_ctxt(vmid, vcpuid, PC);
+
+		if (!is_addr(pc)) {
+			panic("restore_shadow_kvm_regs: vm %u vcpu %u pc "
+			      "0x%llx beyond 48 bits",
+			      vmid, vcpuid, ULL(pc));
+			return;
+		}
+		set_shadow_ctxt(vmid, vcpuid, PC, pc + 4);
+	}
+	set_shadow_dirty_bit(vmid, vcpuid, 0);
+	set_shadow_ctxt(vmid, vcpuid, FAR_EL2, 0);
+	addr = get_vm_fault_addr(vmid, vcpuid);
+	if (addr > 0 && addr < KVM_ADDR_SPACE)
+		post_handle_shadow_s2pt_fault(vmid, vcpuid, addr);
+}
+
+/*
+ * save_host_spec: the host's registers are the arch's (the HVC entry's
+ * frame, arch_vcpu_run's per-CPU save); the core's part is knowing that
+ * this CPU is in the host when a VCPU_RUN starts.
+ */
+void save_host(void)
+{
+	u32 vmid;
+
+	if (halted())
+		return;
+	vmid = get_cur_vmid();
+	if (vmid != HOSTVISOR) {
+		panic("save_host: cpu %u is in vm %u, not the host",
+		      arch_cpu_id(), vmid);
+		return;
+	}
+}
+
+/* restore_host_spec: this CPU is the host's again (set_per_cpu). */
+void restore_host(void)
+{
+	set_per_cpu(HOSTVISOR, 0);
+}
+
+/*
+ * save_vm_spec: the vCPU leaves for the host. Prepare and publish the
+ * exit (save_shadow_kvm_regs, publish_int_state), then the vCPU is READY
+ * again (set_vcpu_inactive). Returns the exit reason (CV_EXIT_*).
+ */
+u32 save_vm(void)
+{
+	u32 vmid, vcpuid, reason;
+
+	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
+		return 0;
+	save_shadow_kvm_regs();
+	reason = int_out()->exit_reason;
+	publish_int_state(vmid, vcpuid, reason);
+	set_vcpu_inactive(vmid, vcpuid);
+	return check(reason);
+}
+
+/*
+ * restore_vm_spec: this CPU takes vCPU @vcpuid of VM @vmid (the spec gets
+ * vmid from the host's x0 and vcpuid from the shared kvm structure;
+ * corevisor's VCPU_RUN passes both as arguments, checked alike). The VM
+ * must be VERIFIED and the vCPU READY (set_vcpu_active); then the host's
+ * answers are read once and applied (restore_shadow_kvm_regs).
+ */
+void restore_vm(u32 vmid, u32 vcpuid)
+{
+	if (halted())
+		return;
+	if (!is_vm(vmid)) {
+		panic("restore_vm: vmid %u is not a VM", vmid);
+		return;
+	}
+	if (!is_vcpu(vcpuid)) {
+		panic("restore_vm: vm %u vcpuid %u out of range", vmid, vcpuid);
+		return;
+	}
+	set_vcpu_active(vmid, vcpuid);
+	if (halted())
+		return;
+	set_per_cpu(vmid, vcpuid);
+	load_int_state(vmid, vcpuid);
+	restore_shadow_kvm_regs();
+}

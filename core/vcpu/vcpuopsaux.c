@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VCPUOpsAux: resetting a new vCPU, and the two halves of an exit to the
+ * host: the prep_* functions decide what the host sees and may answer
+ * (set_int_gpr, the dirty set), sync_dirty_to_shadow and
+ * post_handle_shadow_s2pt_fault take the answers in. Each follows its
+ * _spec0; the deliberate differences say why where they are.
+ */
+#include <cv/arch.h>
+#include <cv/boot.h>
+#include <cv/mem.h>
+#include <cv/panic.h>
+#include <cv/pt.h>
+#include <cv/pte.h>
+#include <cv/state.h>
+#include <cv/vcpu.h>
+
+#include "vcpu_internal.h"
+
+/* The MPIDR_EL1 a vCPU gets (reset_sys_regs_loop0): affinity + RES1. */
+static u64 vcpu_mpidr(u32 vcpuid)
+{
+	u64 aff = (vcpuid & 15) | ((u64)((vcpuid >> 4) & 255) << 8) |
+		  ((u64)((vcpuid >> 12) & 255) << 16);
+
+	return aff | 0x80000000ULL;
+}
+
+/*
+ * A PSTATE the guest may start in: AArch64 EL0t, EL1t or EL1h, with only
+ * NZCV and DAIF besides. The spec takes the host's value as it is; ERET to
+ * an EL2 mode would run the guest at EL2, an AArch32 or illegal one ends
+ * in an illegal-return exception, so corevisor refuses them.
+ */
+static bool pstate_ok(u64 pstate)
+{
+	u64 mode = pstate & PSR_MODE_MASK;
+
+	if (pstate & ~(0xf00003c0ULL | PSR_MODE_MASK))
+		return false;
+	return mode == PSR_MODE_EL0t || mode == PSR_MODE_EL1t ||
+	       mode == PSR_MODE_EL1h;
+}
+
+/*
+ * reset_gp_regs_spec0: a vCPU's first run starts at the host's PC, which
+ * must lie in one of the VM's loaded (verified) images, else panic; all
+ * general and FP/SIMD registers are cleared. corevisor also clears SP_EL0,
+ * SP_EL1, ELR_EL1 and SPSR_EL1, checks the host's PSTATE, and starts X0
+ * at the host's run->regs[0]: PSCI CPU_ON hands the new vCPU its
+ * context_id there (the value is the host's own to give, as the PC is).
+ */
+void reset_gp_regs(u32 vmid, u32 vcpuid)
+{
+	u64 pc, pstate;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("reset_gp_regs: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return;
+	}
+	pc = get_int_pc(vmid, vcpuid);
+	if (search_load_info(vmid, pc) == 0) {
+		if (!halted())
+			panic("reset_gp_regs: vm %u vcpu %u pc 0x%llx is in no "
+			      "loaded image",
+			      vmid, vcpuid, ULL(pc));
+		return;
+	}
+	pstate = get_int_pstate(vmid, vcpuid);
+	if (!pstate_ok(pstate)) {
+		panic("reset_gp_regs: vm %u vcpu %u pstate 0x%llx is not "
+		      "AArch64 EL0/EL1",
+		      vmid, vcpuid, ULL(pstate));
+		return;
+	}
+	clear_shadow_gp_regs(vmid, vcpuid);
+	set_shadow_ctxt(vmid, vcpuid, X0, get_int_gpr(vmid, vcpuid, X0));
+	set_shadow_ctxt(vmid, vcpuid, SP, 0);
+	set_shadow_ctxt(vmid, vcpuid, SP_EL1, 0);
+	set_shadow_ctxt(vmid, vcpuid, ELR_EL1, 0);
+	set_shadow_ctxt(vmid, vcpuid, SPSR_EL1, 0);
+	set_shadow_ctxt(vmid, vcpuid, PSTATE, pstate);
+	set_shadow_ctxt(vmid, vcpuid, PC, pc);
+	reset_fp_regs(vmid, vcpuid);
+}
+
+/*
+ * reset_sys_regs_spec0: the EL1 system registers at their reset values,
+ * MPIDR_EL1 from the vCPU id, ACTLR_EL1 from the CPU. The spec's loop
+ * counts i = 1..24 (KVM's sysreg numbering) but indexes the context with
+ * it, which would overwrite X1..X24; corevisor runs it over the context's
+ * system registers, SYSREGS_START .. + SHADOW_SYS_REGS_SIZE - 1.
+ */
+void reset_sys_regs(u32 vmid, u32 vcpuid)
+{
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("reset_sys_regs: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return;
+	}
+	for (u32 i = SYSREGS_START; i < SYSREGS_START + SHADOW_SYS_REGS_SIZE;
+	     i++) {
+		u64 val;
+
+		if (i == MPIDR_EL1)
+			val = vcpu_mpidr(vcpuid);
+		else if (i == ACTLR_EL1)
+			val = arch_read_actlr_el1();
+		else
+			val = get_sys_reg_desc_val(i);
+		set_shadow_ctxt(vmid, vcpuid, i, val);
+	}
+}
+
+/*
+ * sync_dirty_to_shadow_spec0: the host's answers, for exactly the
+ * registers 0..30 the core offered (its own dirty set, never the host's).
+ */
+void sync_dirty_to_shadow(u32 vmid, u32 vcpuid)
+{
+	u64 dirty;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("sync_dirty_to_shadow: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return;
+	}
+	dirty = get_shadow_dirty_bit(vmid, vcpuid);
+	for (u32 i = 0; i <= X30; i++)
+		if (dirty & (1ULL << i))
+			set_shadow_ctxt(vmid, vcpuid, i,
+					get_int_gpr(vmid, vcpuid, i));
+}
+
+/* prep_wfx_spec0: nothing to show; the PC moves past the WFI/WFE. */
+void prep_wfx(u32 vmid, u32 vcpuid)
+{
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("prep_wfx: vm %u vcpu %u out of range", vmid, vcpuid);
+		return;
+	}
+	set_shadow_dirty_bit(vmid, vcpuid, DIRTY_PC_FLAG);
+}
+
+/*
+ * prep_hvc_spec0: a guest HVC/SMC for the host (PSCI). The host sees x0
+ * (the function) and, for CPU_ON x1..x3, for AFFINITY_INFO x1..x2, and
+ * answers x0. SYSTEM_OFF powers the VM off here, in the core.
+ */
+void prep_hvc(u32 vmid, u32 vcpuid)
+{
+	u64 fn0;
+	u32 fn, nargs = 0;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("prep_hvc: vm %u vcpu %u out of range", vmid, vcpuid);
+		return;
+	}
+	fn0 = get_shadow_ctxt(vmid, vcpuid, X0);
+	set_shadow_dirty_bit(vmid, vcpuid, 1);
+	set_int_gpr(vmid, vcpuid, X0, fn0);
+	fn = (u32)fn0;
+	if (fn == PSCI_0_2_FN64_CPU_ON)
+		nargs = 3;
+	else if (fn == PSCI_0_2_FN_AFFINITY_INFO ||
+		 fn == PSCI_0_2_FN64_AFFINITY_INFO)
+		nargs = 2;
+	else if (fn == PSCI_0_2_FN_SYSTEM_OFF)
+		set_vm_poweroff(vmid);
+	for (u32 i = 1; i <= nargs; i++)
+		set_int_gpr(vmid, vcpuid, i, get_shadow_ctxt(vmid, vcpuid, i));
+}
+
+/* The value a store of @len bytes from register @rd writes (31: zero). */
+static u64 stored_value(u32 vmid, u32 vcpuid, u32 rd, u32 len)
+{
+	u64 v = rd == 31 ? 0 : get_shadow_ctxt(vmid, vcpuid, rd);
+
+	return len >= 8 ? v : v & ((1ULL << (8 * len)) - 1);
+}
+
+/*
+ * prep_abort_spec0: a stage-2 abort. Below MAX_MMIO_ADDR it is MMIO: a
+ * store shows the host the one stored value, a load offers it the one
+ * register it fills; either way the PC moves past the instruction. At or
+ * above, it is a RAM fault: the host sees the IPA and answers with a page
+ * (post_handle_shadow_s2pt_fault); the guest retries.
+ *
+ * Differences from the spec, each keeping a guest register from the host:
+ *  - the syndrome is the shadow ESR_EL2 (get_int_esr);
+ *  - a store shows only the bytes it stores (the spec: the whole
+ *    register), and 0 for the zero register (index 31 is SP here);
+ *  - a data abort without a valid syndrome (ISV = 0: load/store pair,
+ *    writeback, a stage-1 walk) names no register: the spec would take
+ *    bits 20:16 as one. Nothing is shown; the guest gets an exception
+ *    (PENDING_EXCEPT_INJECT_FLAG) on its next run;
+ *  - an instruction abort is a fault, never MMIO (its ISS has no
+ *    register; the spec would offer the host x0).
+ */
+void prep_abort(u32 vmid, u32 vcpuid)
+{
+	struct cv_vcpu_run *out;
+	u64 esr, hpfar, ipa;
+	u32 rd, len;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("prep_abort: vm %u vcpu %u out of range", vmid, vcpuid);
+		return;
+	}
+	esr = get_int_esr(vmid, vcpuid);
+	rd = (esr >> ESR_ELx_SRT_SHIFT) & ESR_ELx_SRT_MASK;
+	hpfar = get_shadow_ctxt(vmid, vcpuid, HPFAR_EL2);
+	ipa = (hpfar & HPFAR_FIPA_MASK) << 8;
+	out = int_out();
+	out->esr = esr;
+	out->fault_ipa = ipa | (get_shadow_ctxt(vmid, vcpuid, FAR_EL2) &
+				(PAGE_SIZE - 1));
+	if (ipa >= MAX_MMIO_ADDR || ESR_ELx_EC(esr) != ESR_ELx_EC_DABT_LOW)
+		return;
+	if (!(esr & ESR_ELx_ISV)) {
+		set_shadow_dirty_bit(vmid, vcpuid, PENDING_EXCEPT_INJECT_FLAG);
+		return;
+	}
+	len = 1U << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
+	out->mmio.valid = 1;
+	out->mmio.len = len;
+	out->mmio.reg = rd;
+	out->mmio.sign_extend = !!(esr & ESR_ELx_SSE);
+	out->mmio.sixty_four = !!(esr & ESR_ELx_SF);
+	set_shadow_dirty_bit(vmid, vcpuid, DIRTY_PC_FLAG);
+	if (!(esr & ESR_ELx_WNR) && !(esr & ESR_ELx_S1PTW)) {
+		set_shadow_dirty_bit(vmid, vcpuid, 1ULL << rd);
+	} else {
+		out->mmio.is_write = 1;
+		if (rd != 31)
+			set_int_gpr(vmid, vcpuid, rd,
+				    stored_value(vmid, vcpuid, rd, len));
+	}
+}
+
+/*
+ * update_exception_gp_regs_spec0: inject an exception into the guest at
+ * EL1 (an undefined-instruction class, ESR_EL1 EC 0): ELR_EL1 = PC, the
+ * old PSTATE into SPSR_EL1, PC = the vector, PSTATE = EL1h, DAIF masked.
+ * The spec writes SPSR_0 (KVM's spsr[0], which is SPSR_EL1); corevisor
+ * writes both, since the world switch loads regs[SPSR_EL1].
+ */
+void update_exception_gp_regs(u32 vmid, u32 vcpuid)
+{
+	u64 pstate, pc, vbar;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("update_exception_gp_regs: vm %u vcpu %u out of range",
+		      vmid, vcpuid);
+		return;
+	}
+	pstate = get_shadow_ctxt(vmid, vcpuid, PSTATE);
+	pc = get_shadow_ctxt(vmid, vcpuid, PC);
+	vbar = get_shadow_ctxt(vmid, vcpuid, VBAR_EL1);
+	set_shadow_ctxt(vmid, vcpuid, ELR_EL1, pc);
+	set_shadow_ctxt(vmid, vcpuid, PC, vbar + get_exception_vector(pstate));
+	set_shadow_ctxt(vmid, vcpuid, PSTATE, PSTATE_FAULT_BITS_64);
+	set_shadow_ctxt(vmid, vcpuid, SPSR_0, pstate);
+	set_shadow_ctxt(vmid, vcpuid, SPSR_EL1, pstate);
+	set_shadow_ctxt(vmid, vcpuid, ESR_EL1,
+			((u64)ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT) |
+				ESR_ELx_IL);
+}
+
+/* The page VM @vmid maps at @addr, or 0 (a page of a 2 MiB block too). */
+static u64 mapped_pa(u32 vmid, u64 addr)
+{
+	u64 pte = walk_s2pt(vmid, addr);
+
+	if (!pte_valid(pte))
+		return 0;
+	if (get_level_s2pt(vmid, addr) == 2)
+		return pmd_page(pte) +
+		       (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
+	return phys_page(pte);
+}
+
+/*
+ * Strengthening: the host may add pages to a VM, not swap them. A VM IPA
+ * already mapped to another page would otherwise be silently pointed at
+ * host-chosen contents (the spec's map_pfn_vm overwrites). The same page
+ * again (two vCPUs faulting on it) is fine. False after a panic.
+ */
+static bool fault_answer_fresh(u32 vmid, u64 addr, u64 pa, u32 level)
+{
+	u64 base = level == 2 ? ALIGN_DOWN(addr, PMD_SIZE)
+			      : ALIGN_DOWN(addr, PAGE_SIZE);
+	u64 n = level == 2 ? PMD_PAGE_NUM : 1;
+
+	pa = level == 2 ? ALIGN_DOWN(pa, PMD_SIZE) : pa;
+	for (u64 i = 0; i < n; i++) {
+		u64 have = mapped_pa(vmid, base + i * PAGE_SIZE);
+
+		if (halted())
+			return false;
+		if (have && have != pa + i * PAGE_SIZE) {
+			panic("post_handle_shadow_s2pt_fault: vm %u ipa 0x%llx "
+			      "already maps pfn 0x%llx, not 0x%llx",
+			      vmid, ULL(base + i * PAGE_SIZE),
+			      ULL(have / PAGE_SIZE),
+			      ULL((pa + i * PAGE_SIZE) / PAGE_SIZE));
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * post_handle_shadow_s2pt_fault_spec0: the host's answer to a RAM fault:
+ * map host page phys_page(pte) (level 3) or the 2 MiB block there (level
+ * 2) at @addr. prot_and_map_vm_s2pt takes each page from the host
+ * (assign_pfn_to_vm: it must be the host's, unshared, else panic) and
+ * maps it in the VM.
+ */
+void post_handle_shadow_s2pt_fault(u32 vmid, u32 vcpuid, u64 addr)
+{
+	u64 pte, level;
+	u32 lvl;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid) || !is_addr(addr)) {
+		panic("post_handle_shadow_s2pt_fault: vm %u vcpu %u addr "
+		      "0x%llx out of range",
+		      vmid, vcpuid, ULL(addr));
+		return;
+	}
+	pte = get_int_new_pte(vmid, vcpuid);
+	level = get_int_new_level(vmid, vcpuid);
+	lvl = level == 2 ? 2 : 3;
+	if (!fault_answer_fresh(vmid, addr, phys_page(pte), lvl))
+		return;
+	prot_and_map_vm_s2pt(vmid, addr, pte, lvl);
+}
