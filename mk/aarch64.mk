@@ -242,6 +242,8 @@ A_VM_EXPECT := --expect 'host: vm1: verified by corevisor' \
 	--expect-anywhere '[vm1] primes: 78498 primes below 1000000, sum 37550402023' \
 	--expect-anywhere '[vm1] primes: vcpu 1 checksum 0x4a31d6b216c3f156' \
 	--expect-anywhere "host: vm1 'primes' powered off" \
+	--expect-anywhere '[vm2] vault: PSCI version 0x10000 through SMC' \
+	--expect-anywhere '[vm2] vault: ACTLR_EL1 read through a trap' \
 	--expect-anywhere '[vm2] vault: crc32 of 262144 bytes 0x71ea9870' \
 	--expect-anywhere '[vm2] vault: secret intact after 20 waits, timer kept' \
 	--expect-anywhere "host: vm2 'vault' powered off" \

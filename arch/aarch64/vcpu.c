@@ -30,6 +30,23 @@ _Static_assert(__builtin_offsetof(struct cv_ctxt, regs) == 0,
 #define CNTHCTL_HOST (CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN)
 
 /*
+ * MDCR_EL2 for a VM: the PMU (TPM, TPMCR) and the debug registers (TDA,
+ * TDOSA, TDRA) trap, as SYS64 exits the core answers RAZ/WI: a VM neither
+ * reads the host's counters nor programs breakpoints. HPMN as the host's.
+ */
+#define MDCR_HPMN_MASK 0x1fULL
+#define MDCR_TPMCR (1ULL << 5)
+#define MDCR_TPM (1ULL << 6)
+#define MDCR_TDA (1ULL << 9)
+#define MDCR_TDOSA (1ULL << 10)
+#define MDCR_TDRA (1ULL << 11)
+#define MDCR_VM_TRAPS \
+	(MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+/* CPTR_EL2 for a VM: FP/SIMD free (TFP clear), trace registers trap. */
+#define CPTR_TTA (1ULL << 20)
+#define CPTR_EL2_VM (CPTR_EL2_DEFAULT | CPTR_TTA)
+
+/*
  * The EL1 registers of a context (host or VM), named as the spec's
  * sysregs: saved on the way out, loaded on the way in. SPSR_ABT..FIQ are
  * AArch32 state (HCR_EL2.RW keeps EL1 in AArch64): not switched;
@@ -123,6 +140,7 @@ static void timer_restore(const struct cv_ctxt *c)
  */
 static struct el2_percpu {
 	struct cv_ctxt host;
+	u64 host_mdcr;
 	u64 cntvoff;
 	u32 last_vmid;
 	u32 last_vcpuid;
@@ -175,10 +193,14 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
 	/* save_host: the host's EL1 state and timer. */
 	sysregs_save(&pc->host);
 	timer_save(&pc->host);
+	pc->host_mdcr = read_sysreg(mdcr_el2);
 
 	/* restore_vm: stage 2, traps, EL1 state, FP/SIMD, PC and PSTATE. */
 	write_sysreg(vttbr_el2, vttbr);
 	write_sysreg(hcr_el2, HCR_VM_FLAGS);
+	write_sysreg(mdcr_el2,
+		     (pc->host_mdcr & MDCR_HPMN_MASK) | MDCR_VM_TRAPS);
+	write_sysreg(cptr_el2, CPTR_EL2_VM);
 	write_sysreg(cnthctl_el2, CNTHCTL_VM);
 	write_sysreg(cntvoff_el2, pc->cntvoff);
 	isb();
@@ -212,6 +234,8 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
 	/* restore_host: its stage 2 and traps, then its EL1 state. */
 	write_sysreg(vttbr_el2, get_pt_vttbr(HOSTVISOR));
 	write_sysreg(hcr_el2, HCR_HOST_FLAGS);
+	write_sysreg(mdcr_el2, pc->host_mdcr);
+	write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
 	write_sysreg(cnthctl_el2, CNTHCTL_HOST);
 	write_sysreg(cntvoff_el2, 0);
 	sysregs_restore(&pc->host);

@@ -50,6 +50,11 @@ void guest_fail(const char *fmt, ...)
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 
+/* SMCCC calls: HVC #0 (the VM's PSCI conduit) and SMC #0. */
+u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
+u64 guest_smc(u64 fn, u64 a1, u64 a2, u64 a3);
+#define PSCI_VERSION 0x84000000ULL
+
 /* PSCI through HVC #0 (the VM's conduit). */
 s64 psci_cpu_on(u64 mpidr, u64 entry, u64 ctx);
 void psci_cpu_off(void) __attribute__((noreturn));

@@ -9,7 +9,6 @@
 #define UART_FR 0x18
 #define UART_FR_TXFF (1U << 5)
 
-u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
 void guest_exception(u64 kind, u64 esr, u64 elr, u64 far);
 
 #define PSCI_CPU_OFF 0x84000002ULL

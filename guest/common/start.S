@@ -76,3 +76,9 @@ guest_vectors:
 guest_hvc:
 	hvc	#0
 	ret
+
+/* u64 guest_smc(fn, a1, a2, a3): the same through SMC #0 (it traps). */
+	.globl	guest_smc
+guest_smc:
+	smc	#0
+	ret

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The vault guest (1 vCPU): CRC-32 of 256 KiB of generated data in RAM
+ * The vault guest (1 vCPU): a PSCI call through SMC and a trapped system
+ * register read, CRC-32 of 256 KiB of generated data in RAM
  * beyond its image, then a secret in a page of its own, which it checks
  * again after waiting (WFI exits) while its virtual timer holds a value
  * that must survive every exit. The attack tests make the host read or
@@ -65,6 +66,13 @@ void guest_main(void)
 
 	guest_printf("vault: hello from vcpu %u\n", guest_cpu());
 	guest_mmu_enable();
+	/* An SMC traps to corevisor (HCR_EL2.TSC) and goes to the host. */
+	guest_printf("vault: PSCI version 0x%llx through SMC\n",
+		     (unsigned long long)guest_smc(PSCI_VERSION, 0, 0, 0));
+	/* ACTLR_EL1 traps (HCR_EL2.TACR); corevisor emulates it. */
+	__asm__ volatile("mrs %0, actlr_el1" : "=r"(x));
+	guest_printf("vault: ACTLR_EL1 read through a trap\n");
+	x = 1;
 	for (u64 i = 0; i < DATA_BYTES; i++) {
 		x = x * 1103515245ULL + 12345ULL;
 		DATA[i] = (u8)(x >> 16);

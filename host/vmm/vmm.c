@@ -441,10 +441,11 @@ static bool fp_kept(u64 seed)
 
 static void power_off(struct vmm_vm *vm)
 {
-	u64 exits = 0;
+	u64 n[CV_EXIT_SYSTEM_OFF + 1] = {0};
 
 	for (u32 i = 0; i < vm->nvcpus; i++)
-		exits += vm->vcpu[i].exits;
+		for (u32 e = 0; e <= CV_EXIT_SYSTEM_OFF; e++)
+			n[e] += vm->vcpu[i].exits[e];
 	lock(&vm->line_lock);
 	if (vm->line_len) {
 		vm->line[vm->line_len] = '\0';
@@ -452,9 +453,14 @@ static void power_off(struct vmm_vm *vm)
 		vm->line_len = 0;
 	}
 	unlock(&vm->line_lock);
-	host_printf("host: vm%u '%s' powered off (PSCI SYSTEM_OFF) after %llu "
-		    "exits, %u page(s) given on faults\n",
-		    vm->vmid, vm->name, (unsigned long long)exits, vm->npages);
+	host_printf("host: vm%u '%s' powered off (PSCI SYSTEM_OFF); exits: "
+		    "%llu MMIO, %llu RAM fault (%u page(s) given), %llu "
+		    "HVC/SMC, %llu WFI/WFE, %llu IRQ\n",
+		    vm->vmid, vm->name, (unsigned long long)n[CV_EXIT_MMIO],
+		    (unsigned long long)n[CV_EXIT_MEM_FAULT], vm->npages,
+		    (unsigned long long)n[CV_EXIT_HVC],
+		    (unsigned long long)n[CV_EXIT_WFX],
+		    (unsigned long long)n[CV_EXIT_IRQ]);
 	__atomic_store_n(&vm->off, 1, __ATOMIC_RELEASE);
 	__asm__ volatile("dsb ish; sev" ::: "memory");
 }
@@ -471,7 +477,8 @@ static void run_once(struct vmm_vcpu *v)
 			  "VCPU_RUN",
 			  v->vm->vmid, v->id);
 	v->started = true;
-	v->exits++;
+	if (exit <= CV_EXIT_SYSTEM_OFF)
+		v->exits[exit]++;
 	switch (exit) {
 	case CV_EXIT_MMIO:
 		exit_mmio(v);

@@ -40,7 +40,7 @@ struct vmm_vcpu {
 	u32 state;
 	bool started; /* first VCPU_RUN done: pc/pstate were read */
 	volatile struct cv_vcpu_run *run;
-	u64 exits;
+	u64 exits[CV_EXIT_SYSTEM_OFF + 1]; /* by CV_EXIT_* */
 };
 
 struct vmm_vm {
