@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Exceptions taken to EL2 (entry.S el2_trap_common). From the host:
- * HVC -> the core's hypercall dispatcher (TrapDispatcher), stage-2 fault
- * -> handle_host_stage2_fault (FaultHandler: map_page_host, then the
- * access retries), SMC -> PSCI proxy. Anything else, and any exception
- * in corevisor itself, is fatal.
+ * Exceptions taken to EL2 from the host (entry.S el2_trap_common; a VM's
+ * exits leave through el2_guest_exit into arch_vcpu_run, vcpu.c): HVC ->
+ * the core's hypercall dispatcher (TrapDispatcher, VCPU_RUN included),
+ * stage-2 translation fault -> host_npt_handler (FaultHandler:
+ * map_page_host, then the access retries), SMC -> PSCI proxy. Anything
+ * else, and any exception in corevisor itself, is fatal.
  */
 #include <cv/lib.h>
-#include <cv/mem.h>
 #include <cv/panic.h>
 #include <cv/trap.h>
 #include <arch/sysreg.h>
@@ -31,14 +31,15 @@ static bool is_translation_fault(u64 esr)
 
 static void host_stage2_fault(u64 esr)
 {
-	u64 ipa = hpfar_to_ipa(read_sysreg(hpfar_el2)) |
-		  (read_sysreg(far_el2) & (PAGE_SIZE - 1));
+	u64 hpfar = read_sysreg(hpfar_el2), far = read_sysreg(far_el2);
 
 	if (!is_translation_fault(esr))
 		el2_fatal("host stage-2 fault: esr 0x%llx ipa 0x%llx",
-			  (unsigned long long)esr, (unsigned long long)ipa);
-	/* FaultHandler: map the page if it is the host's, else panic. */
-	map_page_host(ipa);
+			  (unsigned long long)esr,
+			  (unsigned long long)(hpfar_to_ipa(hpfar) |
+					       (far & (PAGE_SIZE - 1))));
+	/* TrapHandler: map the page if it is the host's, else panic. */
+	host_npt_handler(hpfar, far, esr);
 }
 
 /*
