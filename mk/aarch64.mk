@@ -1,10 +1,12 @@
 # The EL2 port: corevisor's EL2 image (arch/aarch64 + core/ + crypto/,
 # linked with Debian's arm64 libsodium.a and libfdt.a), the bare-metal EL1
-# host kernel (host/), and the QEMU runs that test them (tests/qemu).
+# host kernel (host/), the signed sample guests (guest/), and the QEMU runs
+# that test them (tests/qemu, docs/el2-port.md).
 #
-#   make aarch64          build/aarch64/corevisor.elf and host.elf
-#   make test-qemu-boot   boot corevisor + host on 2 CPUs under QEMU
-#   make debug            the same boot stopped under QEMU's gdb stub
+#   make aarch64          corevisor.elf, host.elf and the signed guests
+#   make run              (run-aarch64) corevisor + host + 2 VMs, log shown
+#   make test-qemu        every QEMU test (boot, VMs, bad images, attacks)
+#   make debug            make run's machine stopped under QEMU's gdb stub
 
 AB := $(BUILD)/aarch64
 A_CROSS ?= aarch64-linux-gnu-
