@@ -44,35 +44,33 @@ struct accessor {
 };
 
 /*
- * One page-bounded piece of an access: its physical backing, after the
- * TLB / walk (and, for the host, the fault handler and one retry).
+ * One page-bounded piece of an access: translated through the TLB (or a
+ * walk) and copied as one step; for the host, a fault goes to the fault
+ * handler and the piece is retried once.
  */
-static u8 *translate_piece(const struct accessor *a, u64 ipa,
-			   enum cv_access access)
+static bool access_piece(const struct accessor *a, u64 ipa, bool write, u8 *buf,
+			 u64 len)
 {
+	u32 id = a->dma ? a->index : a->vmid;
 	struct cv_walk w;
+	bool copied;
+	enum cv_fault f;
 
-	if (a->dma) {
-		if (hosted_smmu_tlb_translate(a->index, a->cbndx, ipa, access,
-					      &w) != CV_FAULT_NONE)
-			return NULL;
-		return arch_phys_to_virt(w.pa);
-	}
-	if (cv_hosted_tlb_translate(a->vmid, ipa, access, &w) !=
-	    CV_FAULT_NONE) {
+	f = hosted_tlb_access(a->dma, id, a->cbndx, ipa, write, buf, len, &w,
+			      &copied);
+	if (f != CV_FAULT_NONE) {
 		u64 page = ipa & ~(PAGE_SIZE - 1);
 
-		if (a->vmid != HOSTVISOR)
-			return NULL;
+		if (a->dma || a->vmid != HOSTVISOR)
+			return false;
 		hosted_count_host_fault();
 		if (!cv_hosted_run(host_fault, &page) || halted())
-			return NULL;
-		if (cv_hosted_tlb_translate(a->vmid, ipa, access, &w) !=
-		    CV_FAULT_NONE)
-			return NULL;
+			return false;
+		f = hosted_tlb_access(false, id, 0, ipa, write, buf, len, &w,
+				      &copied);
 	}
 	/* A translation to MMIO has no backing here: an external abort. */
-	return arch_phys_to_virt(w.pa);
+	return f == CV_FAULT_NONE && copied;
 }
 
 static bool access_mem(const struct accessor *a, u64 ipa, void *buf, u64 len,
@@ -82,7 +80,6 @@ static bool access_mem(const struct accessor *a, u64 ipa, void *buf, u64 len,
 
 	while (len) {
 		u64 chunk = PAGE_SIZE - (ipa & (PAGE_SIZE - 1));
-		u8 *p;
 
 		if (halted()) { /* the machine has stopped */
 			*fault = ipa;
@@ -90,16 +87,10 @@ static bool access_mem(const struct accessor *a, u64 ipa, void *buf, u64 len,
 		}
 		if (chunk > len)
 			chunk = len;
-		p = translate_piece(a, ipa,
-				    write ? CV_ACCESS_WRITE : CV_ACCESS_READ);
-		if (!p) {
+		if (!access_piece(a, ipa, write, b, chunk)) {
 			*fault = ipa;
 			return false;
 		}
-		if (write)
-			memcpy(p, b, chunk);
-		else
-			memcpy(b, p, chunk);
 		b += chunk;
 		ipa += chunk;
 		len -= chunk;

@@ -121,5 +121,14 @@ const char *cv_hosted_fault_name(enum cv_fault fault);
  */
 enum cv_fault cv_hosted_tlb_translate(u32 vmid, u64 addr, enum cv_access access,
 				      struct cv_walk *w);
+/*
+ * A whole load or store of @len bytes within one page at @addr, as this
+ * CPU: translated as above, and the data copied to/from @buf before any
+ * flush can complete (as a TLBI + DSB waits for accesses using the old
+ * entry). CV_FAULT_EXTERNAL when the output address is not memory.
+ * Prefer it to cv_hosted_tlb_translate + a copy for simulated accesses.
+ */
+enum cv_fault cv_hosted_tlb_access(u32 vmid, u64 addr, enum cv_access access,
+				   void *buf, u64 len, struct cv_walk *w);
 
 #endif

@@ -35,5 +35,16 @@ void hosted_smmu_tlb_flush(u32 index, u32 cbndx);
 enum cv_fault hosted_smmu_tlb_translate(u32 index, u32 cbndx, u64 iova,
 					enum cv_access access,
 					struct cv_walk *w);
+/*
+ * One access of @len bytes (within a page) at @addr, by this CPU as
+ * principal @id (@dma false) or by a device behind SMMU @id's context
+ * bank @cbndx: translation through the TLB and the data copy, as one
+ * step no flush can come between. Returns the translation's fault;
+ * *copied is false when there was none but the output address is not
+ * memory (an external abort).
+ */
+enum cv_fault hosted_tlb_access(bool dma, u32 id, u32 cbndx, u64 addr,
+				bool write, void *buf, u64 len,
+				struct cv_walk *w, bool *copied);
 
 #endif

@@ -197,19 +197,48 @@ static bool allowed(u32 perms, enum cv_access access)
 	return true;
 }
 
-/*
- * Translate @addr for @access through TLB @t: a hit uses the cached leaf
- * (and its cached permissions), a miss walks and caches a valid leaf.
- */
-static enum cv_fault translate(struct tlb *t, const struct walker *k, u64 addr,
-			       enum cv_access access, struct cv_walk *w)
-{
-	struct tlb_entry *e;
-	enum cv_fault f = CV_FAULT_NONE;
-	u32 perms;
+/* The data part of an access: @len bytes at the translated address. */
+struct copy {
+	void *buf;
+	u64 len; /* within the page */
+	bool write;
+	bool done; /* false: the output address is not memory */
+};
 
-	tlb_lock(t);
-	e = find(t, k->smmu ? 0 : k->vmid, addr & ~(PAGE_SIZE - 1));
+static void do_copy(u64 pa, struct copy *c)
+{
+	u8 *p = arch_phys_to_virt(pa);
+
+	c->done = p && arch_phys_to_virt(pa + c->len - 1);
+	if (!c->done)
+		return;
+	if (c->write)
+		memcpy(p, c->buf, c->len);
+	else
+		memcpy(c->buf, p, c->len);
+}
+
+/*
+ * Translate @addr for @access through TLB @t (NULL: no TLB, a fresh
+ * walk): a hit uses the cached leaf and its cached permissions, a miss
+ * walks and caches a valid leaf. With @c, the access's data moves under
+ * the TLB's lock too, so a flush completes only after accesses that used
+ * an entry it drops (TLBI + DSB waits for them).
+ */
+static enum cv_fault mmu_access(struct tlb *t, const struct walker *k, u64 addr,
+				enum cv_access access, struct cv_walk *w,
+				struct copy *c)
+{
+	struct tlb_entry *e = NULL;
+	enum cv_fault f = CV_FAULT_NONE;
+	u32 perms = 0;
+
+	if (c)
+		c->done = false;
+	if (t) {
+		tlb_lock(t);
+		e = find(t, k->smmu ? 0 : k->vmid, addr & ~(PAGE_SIZE - 1));
+	}
 	if (e) {
 		w->level = e->level;
 		w->pte = e->pte;
@@ -217,31 +246,70 @@ static enum cv_fault translate(struct tlb *t, const struct walker *k, u64 addr,
 		perms = e->perms;
 	} else {
 		f = fresh_walk(k, addr, w, &perms);
-		if (f == CV_FAULT_NONE)
+		if (t && f == CV_FAULT_NONE)
 			fill(t, k->smmu ? 0 : k->vmid, addr, w, perms);
 	}
-	tlb_unlock(t);
-	if (f != CV_FAULT_NONE)
-		return f; /* faults are not cached */
-	hosted_count_tlb(k->smmu, e != NULL);
-	if (!allowed(perms, access)) {
+	if (f == CV_FAULT_NONE && !allowed(perms, access)) {
 		w->pa = 0;
-		w->fault = CV_FAULT_PERMISSION;
-		return CV_FAULT_PERMISSION;
+		f = CV_FAULT_PERMISSION;
 	}
-	w->fault = CV_FAULT_NONE;
-	return CV_FAULT_NONE;
+	if (f == CV_FAULT_NONE && c)
+		do_copy(w->pa, c);
+	if (t) {
+		tlb_unlock(t);
+		if (e || f != CV_FAULT_PERMISSION)
+			hosted_count_tlb(k->smmu, e != NULL);
+	}
+	w->fault = f;
+	return f;
+}
+
+/* This CPU's TLB, or NULL when there is none to use. */
+static struct tlb *this_cpu_tlb(u32 vmid)
+{
+	u32 cpu = arch_cpu_id();
+
+	if (!cv_hosted_tlb_enabled() || vmid > COREVISOR || cpu >= TOTAL_CPU)
+		return NULL;
+	return &cpu_tlb[cpu];
 }
 
 enum cv_fault cv_hosted_tlb_translate(u32 vmid, u64 addr, enum cv_access access,
 				      struct cv_walk *w)
 {
 	struct walker k = {.smmu = false, .vmid = vmid};
-	u32 cpu = arch_cpu_id();
 
-	if (!cv_hosted_tlb_enabled() || vmid > COREVISOR || cpu >= TOTAL_CPU)
-		return cv_hosted_walk_principal(vmid, addr, access, w);
-	return translate(&cpu_tlb[cpu], &k, addr, access, w);
+	return mmu_access(this_cpu_tlb(vmid), &k, addr, access, w, NULL);
+}
+
+static enum cv_fault access_fault(enum cv_fault f, const struct copy *c,
+				  struct cv_walk *w)
+{
+	if (f == CV_FAULT_NONE && !c->done)
+		w->fault = f = CV_FAULT_EXTERNAL; /* no memory there */
+	return f;
+}
+
+enum cv_fault cv_hosted_tlb_access(u32 vmid, u64 addr, enum cv_access access,
+				   void *buf, u64 len, struct cv_walk *w)
+{
+	struct walker k = {.smmu = false, .vmid = vmid};
+	struct copy c = {buf, len, access == CV_ACCESS_WRITE, false};
+	enum cv_fault f;
+
+	if (access == CV_ACCESS_NONE || !len ||
+	    (addr & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
+		return cv_hosted_tlb_translate(vmid, addr, access, w);
+	f = mmu_access(this_cpu_tlb(vmid), &k, addr, access, w, &c);
+	return access_fault(f, &c, w);
+}
+
+static struct tlb *bank_tlb(u32 index, u32 cbndx)
+{
+	if (!cv_hosted_tlb_enabled() || index >= SMMU_NUM ||
+	    cbndx >= SMMU_NUM_CTXT_BANKS)
+		return NULL;
+	return &smmu_tlb[index][cbndx];
 }
 
 enum cv_fault hosted_smmu_tlb_translate(u32 index, u32 cbndx, u64 iova,
@@ -249,17 +317,23 @@ enum cv_fault hosted_smmu_tlb_translate(u32 index, u32 cbndx, u64 iova,
 					struct cv_walk *w)
 {
 	struct walker k = {.smmu = true, .index = index, .cbndx = cbndx};
-	u32 perms;
+
+	return mmu_access(bank_tlb(index, cbndx), &k, iova, access, w, NULL);
+}
+
+enum cv_fault hosted_tlb_access(bool dma, u32 id, u32 cbndx, u64 addr,
+				bool write, void *buf, u64 len,
+				struct cv_walk *w, bool *copied)
+{
+	struct walker k = {
+		.smmu = dma, .vmid = id, .index = id, .cbndx = cbndx};
+	struct copy c = {buf, len, write, false};
+	struct tlb *t = dma ? bank_tlb(id, cbndx) : this_cpu_tlb(id);
 	enum cv_fault f;
 
-	if (cv_hosted_tlb_enabled() && index < SMMU_NUM &&
-	    cbndx < SMMU_NUM_CTXT_BANKS)
-		return translate(&smmu_tlb[index][cbndx], &k, iova, access, w);
-	f = hosted_walk_smmu_perms(index, cbndx, iova, w, &perms);
-	if (f == CV_FAULT_NONE && !allowed(perms, access)) {
-		w->pa = 0;
-		w->fault = f = CV_FAULT_PERMISSION;
-	}
+	f = mmu_access(t, &k, addr, write ? CV_ACCESS_WRITE : CV_ACCESS_READ, w,
+		       &c);
+	*copied = c.done;
 	return f;
 }
 

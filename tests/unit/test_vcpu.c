@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/vcpu (VCPUOpsAux, VCPUOps, CtxtSwitch's core half) through the
+ * host's VCPU_RUN on the hosted machine, with scripted guests: what the
+ * host sees of each exit (only the registers the exit needs), what its
+ * answers may change (only the offered registers; the PC step is the
+ * core's), a vCPU's reset from the host's PC, RAM faults answered with a
+ * host page (and refused pages), PSCI, and the invariants after each step.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include <corevisor/abi.h>
+#include <corevisor/constants.h>
+#include <corevisor/hosted.h>
+#include <corevisor/sealed.h>
+#include <cv/arch.h>
+#include <cv/state.h>
+#include <cv/vcpu.h>
+
+#include "boot_support.h"
+#include "hosted_internal.h"
+#include "vm_support.h"
+
+static struct vs_script script;
+static uint32_t vm;
+
+static void setup(void)
+{
+	vs_boot();
+	memset(&script, 0, sizeof(script));
+	vm = vs_new_vm(2, 0);
+	vs_set_script(vm, &script);
+	vs_set_entry(vm, 0, VS_PC(0), VS_PSTATE, 0);
+	vs_inv();
+}
+
+TestSuite(vcpu, .init = setup);
+
+static struct vs_op mov(uint32_t rt, uint64_t v)
+{
+	return (struct vs_op){OP_MOV, v, 0, rt, 0};
+}
+
+static struct vs_op mem(enum vs_op_kind k, uint64_t ipa, uint32_t len,
+			uint32_t rt)
+{
+	return (struct vs_op){k, ipa, len, rt, 0};
+}
+
+static struct vs_op op(enum vs_op_kind k, uint64_t a)
+{
+	return (struct vs_op){k, a, 0, 0, 0};
+}
+
+/* ---- First run: reset_gp_regs / reset_sys_regs ---------------------- */
+
+Test(vcpu, first_run_starts_at_the_hosts_pc_with_clean_registers)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[2] = op(OP_SNAP, 0);
+	script.ops[3] = op(OP_WFI, 0);
+	vs_set_entry(vm, 0, VS_PC(2), 0x3c4, 0x1234);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	bs_expect_running();
+	cr_assert_eq(script.nsnaps, 1);
+	cr_assert_eq(script.snaps[0].pc, VS_PC(2));
+	cr_assert_eq(script.snaps[0].pstate, 0x3c4);
+	cr_assert_eq(script.snaps[0].x[0], 0x1234, "x0 = run->regs[0]");
+	for (int i = 1; i < 31; i++)
+		cr_assert_eq(script.snaps[0].x[i], 0, "x%d", i);
+	cr_assert_eq(script.snaps[0].mpidr, 0x80000000ULL);
+	cr_assert_eq(script.snaps[0].vttbr >> 48, vm, "VMID in VTTBR_EL2");
+	cr_assert_eq(vs_shadow(vm, 0, SCTLR_EL1), 0x00c50078ULL);
+	cr_assert_eq(vs_shadow(vm, 0, TTBR0_EL1), 0);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.version, CV_VCPU_ABI_VERSION);
+	cr_assert_eq(run.exit_count, 1);
+	vs_inv();
+}
+
+Test(vcpu, later_runs_ignore_the_hosts_pc)
+{
+	script.ops[0] = op(OP_WFI, 0);
+	script.ops[1] = op(OP_SNAP, 0);
+	script.ops[2] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_set_entry(vm, 0, VS_PC(100), VS_PSTATE, 0x99);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].pc, VS_PC(1), "resumed after the WFI");
+	cr_assert_neq(script.snaps[0].x[0], 0x99);
+	bs_expect_running();
+}
+
+Test(vcpu, second_vcpu_gets_its_own_mpidr)
+{
+	script.ops[0] = op(OP_SNAP, 1);
+	script.ops[1] = op(OP_WFI, 0);
+	vs_set_entry(vm, 1, VS_PC(0), VS_PSTATE, 0);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[1].mpidr, 0x80000001ULL);
+	cr_assert_eq(script.snaps[1].vcpuid, 1);
+	cr_assert_eq(cv_hosted_vcpu_state(vm, 1), READY);
+}
+
+Test(vcpu, first_run_pc_outside_the_images_panics)
+{
+	vs_set_entry(vm, 0, VS_IMAGE_IPA + VS_IMAGE_BYTES + 96, VS_PSTATE, 0);
+	cr_assert_eq(vs_run(vm, 0), 0);
+	bs_expect_halt("reset_gp_regs", "in no loaded image");
+	cr_assert_eq(cv_hosted_vcpu_runs(), 0, "the guest never ran");
+}
+
+Test(vcpu, first_run_pc_zero_panics)
+{
+	vs_set_entry(vm, 0, 0, VS_PSTATE, 0);
+	vs_run(vm, 0);
+	bs_expect_halt("reset_gp_regs", "pc 0x0");
+}
+
+Test(vcpu, first_run_el2_pstate_panics)
+{
+	vs_set_entry(vm, 0, VS_PC(0), 0x3c9 /* EL2h */, 0);
+	vs_run(vm, 0);
+	bs_expect_halt("reset_gp_regs", "pstate 0x3c9");
+	cr_assert_eq(cv_hosted_vcpu_runs(), 0);
+}
+
+Test(vcpu, first_run_aarch32_or_odd_pstate_panics)
+{
+	vs_set_entry(vm, 0, VS_PC(0), 0x10 /* AArch32 usr */, 0);
+	vs_run(vm, 0);
+	bs_expect_halt("reset_gp_regs", "pstate 0x10");
+}
+
+Test(vcpu, first_run_pstate_with_il_bit_panics)
+{
+	vs_set_entry(vm, 0, VS_PC(0), VS_PSTATE | (1ULL << 20), 0);
+	vs_run(vm, 0);
+	bs_expect_halt("reset_gp_regs", "not AArch64 EL0/EL1");
+}
+
+Test(vcpu, el0_and_el1t_pstates_are_accepted)
+{
+	script.ops[0] = op(OP_WFI, 0);
+	vs_set_entry(vm, 0, VS_PC(0), 0xf0000000ULL /* EL0t, NZCV */, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_set_entry(vm, 1, VS_PC(0), 0x4 /* EL1t */, 0);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
+	bs_expect_running();
+}
+
+/* ---- MMIO: prep_abort, sync_dirty_to_shadow ------------------------- */
+
+Test(vcpu, mmio_store_shows_the_host_only_the_stored_bytes)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(1, 0x1122334455667788ULL);
+	script.ops[1] = mov(2, 0x5ec2e75ec2e7ULL); /* a secret */
+	script.ops[2] = mov(30, 0x5ec2e7ULL);
+	script.ops[3] = mem(OP_STORE, VS_MMIO_IPA + 0x14, 4, 1);
+	script.ops[4] = op(OP_SNAP, 0);
+	script.ops[5] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MMIO);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.exit_reason, CV_EXIT_MMIO);
+	cr_assert_eq(run.fault_ipa, VS_MMIO_IPA + 0x14);
+	cr_assert_eq(run.mmio.valid, 1);
+	cr_assert_eq(run.mmio.is_write, 1);
+	cr_assert_eq(run.mmio.len, 4);
+	cr_assert_eq(run.mmio.reg, 1);
+	cr_assert_eq(run.regs[1], 0x55667788ULL, "only the 4 stored bytes");
+	for (int i = 0; i < 31; i++)
+		if (i != 1)
+			cr_assert_eq(run.regs[i], 0, "x%d shown", i);
+	cr_assert_eq(run.dirty, CV_DIRTY_PC_FLAG, "nothing to write back");
+	cr_assert_eq(run.esr >> 26, 0x24);
+	cr_assert_eq(vs_shadow(vm, 0, PC), VS_PC(3), "PC at the store");
+	vs_inv();
+
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].pc, VS_PC(4), "stepped once");
+	cr_assert_eq(script.snaps[0].x[2], 0x5ec2e75ec2e7ULL);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.regs[1], 0, "registers cleared at the next exit");
+	cr_assert_eq(run.exit_count, 2);
+}
+
+Test(vcpu, mmio_store_of_the_zero_register_shows_zero)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(1, 0xffff);
+	script.ops[1] = mem(OP_STORE, VS_MMIO_IPA, 8, 31);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MMIO);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.mmio.reg, 31);
+	cr_assert_eq(run.mmio.len, 8);
+	for (int i = 0; i < 31; i++)
+		cr_assert_eq(run.regs[i], 0, "x%d shown", i);
+}
+
+Test(vcpu, mmio_load_takes_the_hosts_value_into_the_one_register)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(5, 0x5555);
+	script.ops[1] = mem(OP_LOAD, VS_MMIO_IPA + 0x18, 2, 3);
+	script.ops[2] = op(OP_SNAP, 0);
+	script.ops[3] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MMIO);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.mmio.valid, 1);
+	cr_assert_eq(run.mmio.is_write, 0);
+	cr_assert_eq(run.mmio.len, 2);
+	cr_assert_eq(run.mmio.reg, 3);
+	cr_assert_eq(run.mmio.sixty_four, 0);
+	cr_assert_eq(run.dirty, CV_DIRTY_PC_FLAG | (1ULL << 3));
+	for (int i = 0; i < 31; i++)
+		cr_assert_eq(run.regs[i], 0, "x%d shown on a load", i);
+
+	/* The host answers x3, and tries x5, the PC and the dirty set. */
+	run.regs[3] = 0x42;
+	run.regs[5] = 0x666;
+	run.regs[0] = 0x777;
+	run.dirty = ~0ULL;
+	run.pc = VS_PC(500);
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].x[3], 0x42);
+	cr_assert_eq(script.snaps[0].x[5], 0x5555, "x5 was not offered");
+	cr_assert_eq(script.snaps[0].x[0], 0, "x0 was not offered");
+	cr_assert_eq(script.snaps[0].pc, VS_PC(2), "the core's step only");
+	vs_inv();
+}
+
+Test(vcpu, mmio_load_signed_and_64_bit_syndromes)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mem(OP_LOADS, VS_MMIO_IPA, 1, 7);
+	script.ops[1] = mem(OP_LOAD, VS_MMIO_IPA + 8, 8, 9);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MMIO);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.mmio.sign_extend, 1);
+	cr_assert_eq(run.mmio.len, 1);
+	cr_assert_eq(run.mmio.reg, 7);
+	run.regs[7] = 0xffffffffffffff80ULL;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MMIO);
+	cr_assert_eq(vs_shadow(vm, 0, X7), 0xffffffffffffff80ULL);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.mmio.sixty_four, 1);
+	cr_assert_eq(run.mmio.sign_extend, 0);
+	cr_assert_eq(run.mmio.reg, 9);
+	cr_assert_eq(run.fault_ipa, VS_MMIO_IPA + 8);
+}
+
+Test(vcpu, mmio_load_pair_has_no_syndrome_and_gets_an_exception)
+{
+	struct cv_vcpu_run run;
+	uint64_t vbar = VS_PC(512);
+
+	script.ops[0] = op(OP_VBAR, vbar);
+	script.ops[1] = mov(4, 0x4444);
+	script.ops[2] = (struct vs_op){OP_LDP, VS_MMIO_IPA, 0, 4, 5};
+	/* EL1h synchronous vector: VBAR + 0x200. */
+	script.ops[512 + 0x200 / 4] = op(OP_SNAP, 0);
+	script.ops[512 + 0x200 / 4 + 1] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MMIO);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.mmio.valid, 0);
+	cr_assert_eq(run.dirty, CV_DIRTY_EXCEPT_FLAG);
+	for (int i = 0; i < 31; i++)
+		cr_assert_eq(run.regs[i], 0, "x%d shown", i);
+	run.regs[4] = 0x666;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.nsnaps, 1);
+	cr_assert_eq(script.snaps[0].pc, vbar + 0x200);
+	cr_assert_eq(script.snaps[0].elr_el1, VS_PC(2));
+	cr_assert_eq(script.snaps[0].spsr_el1, VS_PSTATE);
+	cr_assert_eq(script.snaps[0].pstate, 0x3c5);
+	cr_assert_eq(script.snaps[0].esr_el1, 0x02000000ULL);
+	cr_assert_eq(script.snaps[0].x[4], 0x4444);
+	cr_assert_eq(vs_shadow(vm, 0, SPSR_0), VS_PSTATE);
+	vs_inv();
+}
+
+Test(vcpu, exception_vector_offsets)
+{
+	cr_assert_eq(get_exception_vector(0x3c5), 0x200);
+	cr_assert_eq(get_exception_vector(0x3c4), 0x000);
+	cr_assert_eq(get_exception_vector(0x0), 0x400);
+}
+
+/* ---- RAM faults: post_handle_shadow_s2pt_fault ---------------------- */
+
+/* A host page: the host has touched it, so its stage 2 maps it. */
+static uint64_t host_page(uint64_t n, uint32_t seed)
+{
+	uint8_t buf[PAGE_SIZE];
+	uint64_t pa = bs_ram(n);
+
+	bs_pattern(buf, sizeof(buf), seed);
+	bs_host_write(pa, buf, sizeof(buf));
+	cr_assert(bs_maps(HOSTVISOR, pa, pa));
+	return pa;
+}
+
+static void ram_fault_script(void)
+{
+	script.ops[0] = mov(1, 0xabcdef);
+	script.ops[1] = mem(OP_STORE, VS_RAM_IPA + 0x10, 8, 1);
+	script.ops[2] = mem(OP_LOAD, VS_RAM_IPA + 0x18, 8, 2);
+	script.ops[3] = op(OP_SNAP, 0);
+	script.ops[4] = op(OP_WFI, 0);
+}
+
+Test(vcpu, ram_fault_is_answered_with_a_host_page)
+{
+	struct cv_vcpu_run run;
+	uint64_t pa = host_page(100, 7), got, want;
+	uint8_t buf[PAGE_SIZE];
+
+	bs_pattern(buf, sizeof(buf), 7);
+	memcpy(&want, buf + 0x18, 8);
+	ram_fault_script();
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.fault_ipa, VS_RAM_IPA + 0x10);
+	cr_assert_eq(run.dirty, 0);
+	cr_assert_eq(run.mmio.valid, 0);
+	for (int i = 0; i < 31; i++)
+		cr_assert_eq(run.regs[i], 0, "x%d shown on a RAM fault", i);
+	cr_assert_eq(vs_shadow(vm, 0, PC), VS_PC(1), "not stepped");
+	vs_inv();
+
+	vs_answer_fault(vm, 0, VS_RAM_IPA, pa, 3);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	bs_expect_running();
+	cr_assert_eq(cv_hosted_page_owner(pa / PAGE_SIZE), vm);
+	cr_assert_eq(cv_hosted_page_gfn(pa / PAGE_SIZE),
+		     VS_RAM_IPA / PAGE_SIZE);
+	cr_assert(bs_unmapped(HOSTVISOR, pa), "the host lost the page");
+	cr_assert(bs_maps(vm, VS_RAM_IPA, pa));
+	/* The retried store landed; the page kept the host's contents. */
+	memcpy(&got, (uint8_t *)cv_hosted_phys(pa) + 0x10, 8);
+	cr_assert_eq(got, 0xabcdef);
+	cr_assert_eq(script.snaps[0].x[2], want);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.fault_addr, 0, "answer cleared at the exit");
+	vs_inv();
+}
+
+Test(vcpu, host_access_to_the_given_page_panics)
+{
+	uint64_t pa = host_page(100, 7), v;
+
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, pa, 3);
+	vs_run(vm, 0);
+	bs_expect_running();
+	cr_assert_not(cv_hosted_host_read(pa, &v, sizeof(v)));
+	bs_expect_halt("map_page_host", "owned by");
+}
+
+Test(vcpu, ram_fault_answered_with_a_2mib_block)
+{
+	uint64_t pa = vs_image_pa(2); /* 2 MiB aligned, the host's */
+
+	ram_fault_script();
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_answer_fault(vm, 0, VS_RAM_IPA + 0x10, pa, 2);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	bs_expect_running();
+	for (uint64_t i = 0; i < 512; i += 73) {
+		cr_assert_eq(cv_hosted_page_owner(pa / PAGE_SIZE + i), vm);
+		cr_assert_eq(cv_hosted_page_gfn(pa / PAGE_SIZE + i),
+			     VS_RAM_IPA / PAGE_SIZE + i);
+	}
+	cr_assert(bs_maps(vm, VS_RAM_IPA + 0x1ff000, pa + 0x1ff000));
+	vs_inv();
+}
+
+Test(vcpu, no_answer_means_the_guest_faults_again)
+{
+	struct cv_vcpu_run run;
+
+	ram_fault_script();
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.exit_count, 2);
+	cr_assert_eq(vs_shadow(vm, 0, PC), VS_PC(1));
+	vs_inv();
+}
+
+Test(vcpu, offering_another_vms_page_panics)
+{
+	uint32_t other = vs_new_vm(1, 1);
+	uint64_t pa = vs_image_pa(1); /* the other VM's image page */
+
+	cr_assert_eq(cv_hosted_page_owner(pa / PAGE_SIZE), other);
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, pa, 3);
+	vs_run(vm, 0);
+	bs_expect_halt("assign_pfn_to_vm", "owned by");
+	cr_assert_eq(cv_hosted_page_owner(pa / PAGE_SIZE), other);
+	cr_assert(bs_unmapped(vm, VS_RAM_IPA));
+}
+
+Test(vcpu, offering_its_own_page_at_another_gfn_panics)
+{
+	uint64_t pa = vs_image_pa(0); /* this VM's image, at VS_IMAGE_IPA */
+
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, pa, 3);
+	vs_run(vm, 0);
+	bs_expect_halt("assign_pfn_to_vm", "at gfn");
+}
+
+Test(vcpu, offering_a_corevisor_page_panics)
+{
+	uint64_t pa = cv_hosted_reserved_base();
+
+	cr_assert_eq(cv_hosted_page_owner(pa / PAGE_SIZE), COREVISOR);
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, pa, 3);
+	vs_run(vm, 0);
+	bs_expect_halt("assign_pfn_to_vm", "owned by 16");
+	cr_assert_eq(cv_hosted_page_owner(pa / PAGE_SIZE), COREVISOR);
+}
+
+Test(vcpu, offering_mmio_or_nothing_panics)
+{
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, 0x09000000ULL, 3);
+	vs_run(vm, 0);
+	bs_expect_halt("assign_pfn_to_vm", "owned by 4294967295");
+}
+
+Test(vcpu, offering_an_unaligned_block_panics)
+{
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, vs_image_pa(2) + PAGE_SIZE, 2);
+	vs_run(vm, 0);
+	bs_expect_halt("prot_and_map_vm_s2pt", "not 2 MiB aligned");
+}
+
+Test(vcpu, swapping_a_mapped_page_for_another_panics)
+{
+	uint64_t p = host_page(100, 1), q = host_page(101, 2);
+
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, p, 3);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, q, 3);
+	vs_run(vm, 0);
+	bs_expect_halt("post_handle_shadow_s2pt_fault", "already maps");
+	cr_assert_eq(cv_hosted_page_owner(q / PAGE_SIZE), HOSTVISOR);
+	cr_assert(bs_maps(vm, VS_RAM_IPA, p));
+}
+
+Test(vcpu, a_block_over_mapped_pages_panics)
+{
+	uint64_t p = host_page(100, 1);
+
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_answer_fault(vm, 0, VS_RAM_IPA + 0x5000, p, 3);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, vs_image_pa(2), 2);
+	vs_run(vm, 0);
+	bs_expect_halt("post_handle_shadow_s2pt_fault", "already maps");
+}
+
+Test(vcpu, the_same_page_again_is_accepted)
+{
+	uint64_t p = host_page(100, 1);
+
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, p, 3);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, p, 3);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_IRQ);
+	bs_expect_running();
+	vs_inv();
+}
+
+Test(vcpu, fault_answer_out_of_range_is_ignored)
+{
+	struct cv_vcpu_run run;
+
+	ram_fault_script();
+	vs_run(vm, 0);
+	vs_get_run(vm, 0, &run);
+	run.fault_addr = KVM_ADDR_SPACE;
+	run.fault_pte = bs_ram(100);
+	run.fault_level = 3;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	bs_expect_running();
+	cr_assert_eq(cv_hosted_page_owner(100 + bs_ram(0) / PAGE_SIZE),
+		     HOSTVISOR);
+}
+
+Test(vcpu, instruction_fetch_from_unmapped_ram_is_a_fault)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = op(OP_JUMP, VS_RAM_IPA + 0x40);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.esr >> 26, 0x20);
+	cr_assert_eq(run.fault_ipa, VS_RAM_IPA + 0x40);
+	cr_assert_eq(run.dirty, 0);
+}
+
+Test(vcpu, instruction_fetch_from_mmio_is_not_mmio)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(0, 0x1111);
+	script.ops[1] = op(OP_JUMP, VS_MMIO_IPA);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.dirty, 0, "no register offered");
+	cr_assert_eq(run.regs[0], 0);
+}
+
+/* ---- HVC / SMC: prep_hvc --------------------------------------------- */
+
+Test(vcpu, psci_system_off_powers_the_vm_off)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(0, PSCI_0_2_FN_SYSTEM_OFF);
+	script.ops[1] = mov(1, 0x5ec2e7);
+	script.ops[2] = op(OP_HVC, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_SYSTEM_OFF);
+	bs_expect_running();
+	cr_assert_eq(cv_hosted_vm_state(vm), POWEROFF);
+	cr_assert_eq(cv_hosted_vcpu_state(vm, 0), READY);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.regs[0], PSCI_0_2_FN_SYSTEM_OFF);
+	cr_assert_eq(run.regs[1], 0, "SYSTEM_OFF shows no arguments");
+	cr_assert_eq(run.esr, 0x5a000000ULL);
+	vs_inv();
+	vs_run(vm, 0);
+	bs_expect_halt("set_vcpu_active", "state 4");
+}
+
+Test(vcpu, psci_cpu_on_starts_a_second_vcpu)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(0, PSCI_0_2_FN64_CPU_ON);
+	script.ops[1] = mov(1, 1);	   /* target MPIDR */
+	script.ops[2] = mov(2, VS_PC(20)); /* entry */
+	script.ops[3] = mov(3, 0xc0ffee);  /* context */
+	script.ops[4] = mov(4, 0x5ec2e7);
+	script.ops[5] = op(OP_HVC, 0);
+	script.ops[6] = op(OP_SNAP, 0);
+	script.ops[7] = op(OP_WFI, 0);
+	script.ops[20] = op(OP_SNAP, 1);
+	script.ops[21] = op(OP_WFI, 0);
+
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.regs[0], PSCI_0_2_FN64_CPU_ON);
+	cr_assert_eq(run.regs[1], 1);
+	cr_assert_eq(run.regs[2], VS_PC(20));
+	cr_assert_eq(run.regs[3], 0xc0ffee);
+	cr_assert_eq(run.regs[4], 0, "x4 is not CPU_ON's");
+	cr_assert_eq(run.dirty, 1, "only x0 comes back");
+	run.regs[0] = 0; /* PSCI_SUCCESS */
+	run.regs[4] = 0x666;
+	vs_put_run(vm, 0, &run);
+
+	vs_set_entry(vm, 1, run.regs[2], VS_PSTATE, run.regs[3]);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[1].pc, VS_PC(20));
+	cr_assert_eq(script.snaps[1].x[0], 0xc0ffee);
+	cr_assert_eq(script.snaps[1].mpidr, 0x80000001ULL);
+
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].x[0], 0, "the host's PSCI result");
+	cr_assert_eq(script.snaps[0].x[4], 0x5ec2e7);
+	cr_assert_eq(script.snaps[0].pc, VS_PC(6), "after the HVC, once");
+	vs_inv();
+}
+
+Test(vcpu, psci_affinity_info_shows_two_arguments)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(0, PSCI_0_2_FN64_AFFINITY_INFO);
+	script.ops[1] = mov(1, 1);
+	script.ops[2] = mov(2, 0);
+	script.ops[3] = mov(3, 0x5ec2e7);
+	script.ops[4] = op(OP_HVC, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.regs[0], PSCI_0_2_FN64_AFFINITY_INFO);
+	cr_assert_eq(run.regs[1], 1);
+	cr_assert_eq(run.regs[3], 0, "x3 is not AFFINITY_INFO's");
+}
+
+Test(vcpu, other_psci_calls_show_only_the_function)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(0, 0x84000000ULL); /* PSCI_VERSION */
+	script.ops[1] = mov(1, 0x5ec2e7);
+	script.ops[2] = op(OP_HVC, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.regs[0], 0x84000000ULL);
+	cr_assert_eq(run.regs[1], 0);
+}
+
+Test(vcpu, smc_is_psci_too_and_steps_past_the_smc)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(0, 0x84000000ULL);
+	script.ops[1] = op(OP_SMC, 0);
+	script.ops[2] = op(OP_SNAP, 0);
+	script.ops[3] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.esr, 0x5e000000ULL);
+	cr_assert_eq(run.dirty, 1 | CV_DIRTY_PC_FLAG);
+	run.regs[0] = 0x10001;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].pc, VS_PC(2));
+	cr_assert_eq(script.snaps[0].x[0], 0x10001);
+}
+
+/* ---- WFx, interrupts, trapped system registers ---------------------- */
+
+Test(vcpu, wfi_and_wfe_exit_and_step)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = op(OP_WFI, 0);
+	script.ops[1] = op(OP_WFE, 0);
+	script.ops[2] = op(OP_SNAP, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.esr, 0x07e00000ULL);
+	cr_assert_eq(run.dirty, CV_DIRTY_PC_FLAG);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.esr, 0x07e00001ULL);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_IRQ);
+	cr_assert_eq(script.snaps[0].pc, VS_PC(2));
+}
+
+Test(vcpu, an_interrupt_exit_shows_nothing_and_changes_nothing)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mov(3, 0x5ec2e7);
+	script.ops[1] = op(OP_YIELD, 0);
+	script.ops[2] = op(OP_SNAP, 0);
+	script.ops[3] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_IRQ);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.esr, 0);
+	cr_assert_eq(run.dirty, 0);
+	for (int i = 0; i < 31; i++)
+		cr_assert_eq(run.regs[i], 0);
+	run.regs[3] = 0x666;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].pc, VS_PC(2));
+	cr_assert_eq(script.snaps[0].x[3], 0x5ec2e7);
+}
+
+Test(vcpu, trapped_sysreg_is_served_in_the_core)
+{
+	uint64_t runs;
+
+	script.ops[0] = mov(5, 0x5555);
+	script.ops[1] = (struct vs_op){OP_SYSREG, 0, 1, 5, 0}; /* MRS x5 */
+	script.ops[2] = (struct vs_op){OP_SYSREG, 0, 0, 6, 0}; /* MSR x6 */
+	script.ops[3] = op(OP_SNAP, 0);
+	script.ops[4] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX, "no exit to the host");
+	runs = cv_hosted_vcpu_runs();
+	cr_assert_eq(runs, 3, "two SYS64 traps resumed in the core");
+	cr_assert_eq(script.snaps[0].x[5], 0, "read as zero");
+	cr_assert_eq(script.snaps[0].pc, VS_PC(3));
+	vs_inv();
+}
+
+/* ---- The shared page ------------------------------------------------- */
+
+Test(vcpu, run_structure_given_to_the_vm_panics_at_the_exit)
+{
+	uint64_t run_page = vs_run_pa(vm, 0) & ~(PAGE_SIZE - 1);
+
+	ram_fault_script();
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, run_page, 3);
+	vs_run(vm, 0);
+	bs_expect_halt("publish_int_state", "not the host");
+	cr_assert_eq(cv_hosted_page_owner(run_page / PAGE_SIZE), vm);
+}
+
+Test(vcpu, run_structure_given_away_panics_at_the_next_run)
+{
+	uint64_t run_page = vs_run_pa(vm, 1) & ~(PAGE_SIZE - 1);
+
+	/* vCPU 1's page, given to the VM while vCPU 0 runs. */
+	ram_fault_script();
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, run_page, 3);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(cv_hosted_page_owner(run_page / PAGE_SIZE), vm);
+	vs_run(vm, 1);
+	bs_expect_halt("load_int_state", "not the host");
+}
+
+Test(vcpu, halted_core_runs_nothing)
+{
+	script.ops[0] = op(OP_WFI, 0);
+	bs_halt();
+	cr_assert_eq(vs_run(vm, 0), 0);
+	cr_assert_eq(cv_hosted_vcpu_runs(), 0);
+	cr_assert_eq(cv_hosted_vcpu_state(vm, 0), READY);
+}
