@@ -12,6 +12,7 @@
 #include <cv/mem.h>
 #include <cv/panic.h>
 #include <cv/pt.h>
+#include <cv/smmu.h>
 #include <cv/spt.h>
 #include <cv/state.h>
 
@@ -78,6 +79,9 @@ int cv_boot(const struct cv_boot_params *p)
 	memset(&cv, 0, sizeof(cv));
 	if (!regions_valid(p) || !reserved_valid(p) ||
 	    p->ntrusted_keys > CV_MAX_TRUSTED_KEYS)
+		return -1;
+	/* SMMUConf (core/smmu): checked and copied; none is fine. */
+	if (!smmu_boot(p))
 		return -1;
 
 	cv.region_cnt = p->nregions;

@@ -19,6 +19,7 @@
 #include <cv/panic.h>
 #include <cv/pt.h>
 #include <cv/pte.h>
+#include <cv/smmu.h>
 #include <cv/spt.h>
 #include <cv/state.h>
 
@@ -75,6 +76,15 @@ void map_page_host(u64 addr)
 	if (!is_paddr(addr)) {
 		panic("map_page_host: addr 0x%llx beyond the physical space",
 		      (unsigned long long)addr);
+		return;
+	}
+	/*
+	 * corevisor: an SMMU's registers are never the host's; its accesses
+	 * are emulated (emulate_mmio). Reaching here with one is a bug.
+	 */
+	if (is_smmu_range(addr) != INVALID) {
+		panic("map_page_host: addr 0x%llx holds SMMU %u's registers",
+		      (unsigned long long)addr, is_smmu_range(addr));
 		return;
 	}
 	acquire_lock_s2page();
@@ -186,6 +196,12 @@ void map_vm_io(u32 vmid, u64 gpa, u64 pa)
 	if (!is_addr(gpa) || !is_addr(pa)) {
 		panic("map_vm_io: vm %u gpa 0x%llx pa 0x%llx beyond 48 bits",
 		      vmid, (unsigned long long)gpa, (unsigned long long)pa);
+		return;
+	}
+	/* corevisor: a VM given an SMMU's registers could reprogram it. */
+	if (is_smmu_range(pa) != INVALID) {
+		panic("map_vm_io: vm %u pa 0x%llx holds SMMU %u's registers",
+		      vmid, (unsigned long long)pa, is_smmu_range(pa));
 		return;
 	}
 	acquire_lock_s2page();

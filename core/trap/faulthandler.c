@@ -7,6 +7,7 @@
 #include <cv/arch.h>
 #include <cv/mem.h>
 #include <cv/panic.h>
+#include <cv/smmu.h>
 #include <cv/state.h>
 #include <cv/trap.h>
 #include <cv/vcpu.h>
@@ -15,17 +16,21 @@
 
 /*
  * handle_host_stage2_fault_spec: the faulting IPA is HPFAR_EL2.FIPA << 12
- * (the spec's HPFAR_MASK is a placeholder for that field). With no SMMU
- * on the machine there is nothing to emulate (emulate_mmio answers
- * INVALID), so map_page_host maps the page if the host may have it and
- * panics otherwise.
+ * (the spec's HPFAR_MASK is a placeholder for that field). An access to
+ * an SMMU's registers is emulated (emulate_mmio, core/smmu: the page is
+ * never mapped for the host); for any other page emulate_mmio answers
+ * INVALID and map_page_host maps it if the host may have it and panics
+ * otherwise.
  */
 void handle_host_stage2_fault(u64 hpfar_el2, u64 esr_el2)
 {
 	u64 addr = (hpfar_el2 & HPFAR_FIPA_MASK) << 8;
+	u32 ret;
 
-	(void)esr_el2; /* for emulate_mmio's access decoding */
 	if (halted())
+		return;
+	ret = emulate_mmio(addr, (u32)esr_el2);
+	if (halted() || ret != INVALID)
 		return;
 	map_page_host(addr);
 }

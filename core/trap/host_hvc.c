@@ -17,6 +17,7 @@
 #include <cv/boot.h>
 #include <cv/panic.h>
 #include <cv/pte.h>
+#include <cv/smmu.h>
 #include <cv/state.h>
 #include <cv/trap.h>
 
@@ -156,28 +157,45 @@ static bool pending_call(const u64 a[6], u64 *ret)
 
 	*ret = INVALID64;
 	switch (a[0]) {
-	case HVC_SMMU_FREE_PGD: /* MmioOps el2_free_smmu_pgd */
+	/* The SMMU calls (core/smmu, MmioOps): 0, or the result. */
+	case HVC_SMMU_FREE_PGD: /* x1 = cbndx, x2 = index */
+		*ret = 0;
 		if (a[1] >= SMMU_NUM_CTXT_BANKS || a[2] >= SMMU_NUM)
 			bad = "SMMU_FREE_PGD";
+		else
+			el2_free_smmu_pgd((u32)a[1], (u32)a[2]);
 		break;
-	case HVC_SMMU_ALLOC_PGD: /* MmioOps el2_alloc_smmu_pgd */
+	case HVC_SMMU_ALLOC_PGD: /* x1 = cbndx, x2 = vmid, x3 = index */
+		*ret = 0;
 		if (a[1] >= SMMU_NUM_CTXT_BANKS || a[2] >= COREVISOR ||
 		    a[3] >= SMMU_NUM)
 			bad = "SMMU_ALLOC_PGD";
+		else
+			el2_alloc_smmu_pgd((u32)a[1], (u32)a[2], (u32)a[3]);
 		break;
-	case HVC_SMMU_LPAE_MAP: /* MmioOps el2_arm_lpae_map */
+	case HVC_SMMU_LPAE_MAP: /* MemHandler el2_arm_lpae_map */
 		/* x3 is the attributes: no output-address bits allowed. */
+		*ret = 0;
 		if (a[1] >= KVM_PHYS_SIZE || a[2] >= KVM_PHYS_SIZE ||
 		    a[3] >= 0x7fffffffffffffffULL || phys_page(a[3]) != 0 ||
 		    a[4] >= SMMU_NUM_CTXT_BANKS || a[5] >= SMMU_NUM)
 			bad = "SMMU_LPAE_MAP";
+		else
+			el2_arm_lpae_map(a[1], a[2], a[3], (u32)a[4],
+					 (u32)a[5]);
 		break;
-	case HVC_SMMU_LPAE_IOVA_TO_PHYS: /* MmioOps */
-	case HVC_SMMU_CLEAR:		 /* MmioOps el2_arm_lpae_clear */
+	case HVC_SMMU_LPAE_IOVA_TO_PHYS: /* x1 = iova, x2 = cbndx, x3 = index */
+	case HVC_SMMU_CLEAR:
+		*ret = 0;
 		if (a[1] >= KVM_PHYS_SIZE || a[2] >= SMMU_NUM_CTXT_BANKS ||
 		    a[3] >= SMMU_NUM)
 			bad = a[0] == HVC_SMMU_CLEAR ? "SMMU_CLEAR"
 						     : "SMMU_LPAE_IOVA_TO_PHYS";
+		else if (a[0] == HVC_SMMU_CLEAR)
+			el2_arm_lpae_clear(a[1], (u32)a[2], (u32)a[3]);
+		else
+			*ret = el2_arm_lpae_iova_to_phys(a[1], (u32)a[2],
+							 (u32)a[3]);
 		break;
 	case HVC_ENABLE_S2_TRANS:    /* the EL2 boot path */
 	case HVC_BOOT_FROM_SAVED_VM: /* no spec function */

@@ -13,6 +13,7 @@
 #include <cv/arch.h>
 #include <cv/panic.h>
 #include <cv/pt.h>
+#include <cv/smmu.h>
 #include <cv/state.h>
 #include <cv/trap.h>
 #include <cv/vcpu.h>
@@ -126,8 +127,9 @@ u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
  */
 void host_npt_handler(u64 hpfar_el2, u64 far_el2, u64 esr_el2)
 {
-	(void)far_el2; /* the page offset, for emulate_mmio */
 	if (halted())
 		return;
+	/* emulate_mmio's page offset (host_get_fault_ipa). */
+	host_ctxt()->regs[FAR_EL2] = far_el2;
 	handle_host_stage2_fault(hpfar_el2, esr_el2);
 }

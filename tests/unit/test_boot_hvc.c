@@ -120,11 +120,7 @@ struct pending_case {
 ParameterizedTestParameters(boot_hvc, pending_calls_answer_invalid)
 {
 	static struct pending_case cases[] = {
-		{{HVC_SMMU_FREE_PGD, 7, 1}},
-		{{HVC_SMMU_ALLOC_PGD, 7, 15, 1}},
-		{{HVC_SMMU_LPAE_MAP, PHYS - 1, PHYS - 1, 0xfff, 7, 1}},
-		{{HVC_SMMU_LPAE_IOVA_TO_PHYS, PHYS - 1, 7, 1}},
-		{{HVC_SMMU_CLEAR, PHYS - 1, 7, 1}},
+		/* The SMMU calls are served: tests/unit/test_smmu.c. */
 		{{HVC_ENABLE_S2_TRANS}},
 		{{HVC_BOOT_FROM_SAVED_VM, 1}},
 	};

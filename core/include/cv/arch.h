@@ -34,6 +34,17 @@ void arch_tlb_flush_vmid(u32 vmid);
 void arch_smmu_tlb_flush(u32 index, u32 cbndx);
 
 /*
+ * A 4- or 8-byte access (@len) to an SMMU register at physical @pa, which
+ * lies in the register space of an SMMU the boot parameters named
+ * (cv_boot_params.smmus): the spec's readl/readq/writel/writeq_relaxed,
+ * made by the core on the host's behalf when it emulates the host's
+ * trapped access (core/smmu). A read returns the value zero-extended.
+ * An arch that configures no SMMU never receives these calls.
+ */
+u64 arch_smmu_read(u64 pa, u32 len);
+void arch_smmu_write(u64 pa, u32 len, u64 val);
+
+/*
  * The fail-stop: called once, with the global halt flag already set and
  * @reason formatted. At EL2 it prints the reason and stops the machine (it
  * does not return); the hosted machine records it and returns, after which

@@ -18,9 +18,13 @@
  *    (set_vcpu_active / set_vcpu_inactive).
  *
  * Lock order, for every operation that holds several locks at once:
- *   vm info (INFO_ID + vmid) -> core (CORE_ID) -> s2page (S2PAGE_ID)
- *   -> SMMU tables (SPT_ID) -> stage-2 table (NPT_ID + vmid) -> SMMU (SMMU_ID)
+ *   SMMU (SMMU_ID) -> vm info (INFO_ID + vmid) -> core (CORE_ID)
+ *   -> s2page (S2PAGE_ID) -> SMMU tables (SPT_ID) -> stage-2 table
+ *   (NPT_ID + vmid)
  * No operation holds two vm-info locks or two stage-2 table locks at once.
+ * SMMU_ID comes first because the MmioOps calls (el2_free_smmu_pgd,
+ * smmu_map_page, ...) hold it across the BootOps call they make, as the
+ * spec's _spec0 do: a context bank must not change owner in between.
  */
 #ifndef CV_STATE_H
 #define CV_STATE_H
@@ -204,6 +208,22 @@ struct cv_cpu {
 	u32 cur_vcpuid;
 };
 
+/*
+ * SMMUConf (RData.md): one SMMUv2 whose registers the core emulates for the
+ * host (core/smmu). The spec's emulation fixes the register layout: 4 KiB
+ * register pages (pgshift 12) and a 64 KiB register space, global space in
+ * the lower half, context bank n at 32 KiB + n * 4 KiB. Read-only after
+ * boot (the MmioOps read it under SMMU_ID, which they hold anyway).
+ */
+struct smmu_conf {
+	u64 phys_base;	   /* register space, 64 KiB aligned, outside RAM */
+	u64 size;	   /* 64 KiB */
+	u32 pgshift;	   /* 12 */
+	u32 context_banks; /* usable banks 0..n-1, n <= SMMU_NUM_CTXT_BANKS */
+	u32 features;	   /* ARM_SMMU_FEAT_* (cv/smmu.h); informational */
+	u32 options;	   /* ARM_SMMU_OPT_*; informational */
+};
+
 #define CV_MAX_TRUSTED_KEYS 4
 #define CV_KEY_BYTES 32
 #define CV_HALT_REASON_LEN 160
@@ -225,6 +245,12 @@ struct cv_boot_params {
 	u8 trusted_keys[CV_MAX_TRUSTED_KEYS][CV_KEY_BYTES]; /* Ed25519 */
 	u8 aead_key[CV_KEY_BYTES]; /* XChaCha20-Poly1305 */
 	u8 nonce_salt[16];	   /* per boot, random: nonces never repeat */
+	/*
+	 * The SMMUs (SMMUConf): 0 .. SMMU_NUM of them; 0 means none, and
+	 * every SMMU hypercall then finds no context bank to work on.
+	 */
+	u32 nsmmu;
+	struct smmu_conf smmus[SMMU_NUM];
 };
 
 /* Everything the core owns. One instance: `cv`. */
@@ -244,6 +270,9 @@ struct cv_state {
 	u8 trusted_keys[CV_MAX_TRUSTED_KEYS][CV_KEY_BYTES];
 	u8 aead_key[CV_KEY_BYTES];
 	u8 nonce_salt[16];
+	/* SMMUConf: smmu_num and the per-SMMU configuration (cv/smmu.h). */
+	u32 smmu_num;
+	struct smmu_conf smmu_conf[SMMU_NUM];
 
 	/* S2PAGE_ID */
 	struct s2page *s2page; /* in reserved memory */
@@ -268,7 +297,12 @@ struct cv_state {
 	/* INFO_ID + vmid */
 	struct vm_info vminfos[NUM_PRINCIPALS];
 
-	/* Owned by the vCPU's VM (info lock), or by the CPU running it. */
+	/*
+	 * Owned by the vCPU's VM (info lock), or by the CPU running it.
+	 * The HOSTVISOR slots (vcpuid = physical CPU) hold the host's
+	 * trapped registers on that CPU while the core emulates its MMIO
+	 * access (cv/smmu.h host_ctxt()): that CPU's alone.
+	 */
 	struct cv_ctxt shadow_ctxts[CTXT_POOL_SIZE];
 
 	struct cv_cpu cpus[TOTAL_CPU];
