@@ -14,6 +14,8 @@
 #include <corevisor/constants.h>
 #include <corevisor/hosted.h>
 #include <corevisor/sealed.h>
+#include <criterion/parameterized.h>
+#include <cv/trap.h>
 #include <cv/arch.h>
 #include <cv/state.h>
 #include <cv/vcpu.h>
@@ -742,4 +744,243 @@ Test(vcpu, halted_core_runs_nothing)
 	cr_assert_eq(vs_run(vm, 0), 0);
 	cr_assert_eq(cv_hosted_vcpu_runs(), 0);
 	cr_assert_eq(cv_hosted_vcpu_state(vm, 0), READY);
+}
+
+/* ---- Every internal rely, called out of range ------------------------ */
+
+static void r_set_per_cpu(void)
+{
+	set_per_cpu(17, 0);
+}
+static void r_get_shadow(void)
+{
+	get_shadow_ctxt(1, 0, CTXT_REG_NUM);
+}
+static void r_set_shadow(void)
+{
+	set_shadow_ctxt(1, 8, X0, 0);
+}
+static void r_dirty(void)
+{
+	set_shadow_dirty_bit(17, 0, 1);
+}
+static void r_clear_gp(void)
+{
+	clear_shadow_gp_regs(1, 9);
+}
+static void r_reset_fp(void)
+{
+	reset_fp_regs(99, 0);
+}
+static void r_reg_desc(void)
+{
+	get_sys_reg_desc_val(CTXT_REG_NUM);
+}
+static void r_load_int(void)
+{
+	load_int_state(0, 0);
+}
+static void r_publish(void)
+{
+	publish_int_state(16, 0, 0);
+}
+static void r_int_gpr(void)
+{
+	get_int_gpr(1, 0, 31);
+}
+static void r_int_gpr_vm(void)
+{
+	get_int_gpr(0, 0, 0);
+}
+static void r_int_pc(void)
+{
+	get_int_pc(1, 8);
+}
+static void r_int_pstate(void)
+{
+	get_int_pstate(16, 0);
+}
+static void r_fault_addr(void)
+{
+	get_vm_fault_addr(0, 0);
+}
+static void r_new_pte(void)
+{
+	get_int_new_pte(1, 8);
+}
+static void r_new_level(void)
+{
+	get_int_new_level(16, 0);
+}
+static void r_int_esr(void)
+{
+	get_int_esr(0, 0);
+}
+static void r_set_int_gpr(void)
+{
+	set_int_gpr(1, 0, 31, 0);
+}
+static void r_set_int_gpr_vm(void)
+{
+	set_int_gpr(16, 0, 0, 0);
+}
+static void r_reset_gp(void)
+{
+	reset_gp_regs(0, 0);
+}
+static void r_reset_sys(void)
+{
+	reset_sys_regs(1, 8);
+}
+static void r_sync(void)
+{
+	sync_dirty_to_shadow(16, 0);
+}
+static void r_wfx(void)
+{
+	prep_wfx(0, 0);
+}
+static void r_hvc(void)
+{
+	prep_hvc(1, 8);
+}
+static void r_abort(void)
+{
+	prep_abort(16, 0);
+}
+static void r_exc(void)
+{
+	update_exception_gp_regs(0, 1);
+}
+static void r_post(void)
+{
+	post_handle_shadow_s2pt_fault(1, 0, KVM_ADDR_SPACE);
+}
+static void r_restore_vm(void)
+{
+	restore_vm(0, 0);
+}
+static void r_restore_vcpu(void)
+{
+	restore_vm(1, 8);
+}
+static void r_dispatch(void)
+{
+	vm_exit_dispatcher(16, 0);
+}
+static void r_clear(void)
+{
+	clear_vm_stage2_range(0, 0, 0);
+}
+static void r_clear_size(void)
+{
+	clear_vm_stage2_range(1, 0, KVM_ADDR_SPACE);
+}
+static void r_ioremap(void)
+{
+	kvm_phys_addr_ioremap(17, 0, 0, 0);
+}
+static void r_ioremap_wrap(void)
+{
+	kvm_phys_addr_ioremap(1, KVM_ADDR_SPACE - PAGE_SIZE, 0, PAGE_SIZE);
+}
+
+static void (*const rely_fns[])(void) = {
+	r_set_per_cpu,	  r_get_shadow,	  r_set_shadow,
+	r_dirty,	  r_clear_gp,	  r_reset_fp,
+	r_reg_desc,	  r_load_int,	  r_publish,
+	r_int_gpr,	  r_int_gpr_vm,	  r_int_pc,
+	r_int_pstate,	  r_fault_addr,	  r_new_pte,
+	r_new_level,	  r_int_esr,	  r_set_int_gpr,
+	r_set_int_gpr_vm, r_reset_gp,	  r_reset_sys,
+	r_sync,		  r_wfx,	  r_hvc,
+	r_abort,	  r_exc,	  r_post,
+	r_restore_vm,	  r_restore_vcpu, r_dispatch,
+	r_clear,	  r_clear_size,	  r_ioremap,
+	r_ioremap_wrap,
+};
+
+static const char *const rely_whos[] = {
+	"set_per_cpu",
+	"get_shadow_ctxt",
+	"set_shadow_ctxt",
+	"set_shadow_dirty_bit",
+	"clear_shadow_gp_regs",
+	"reset_fp_regs",
+	"get_sys_reg_desc_val",
+	"load_int_state",
+	"publish_int_state",
+	"get_int_gpr",
+	"get_int_gpr",
+	"get_int_pc",
+	"get_int_pstate",
+	"get_vm_fault_addr",
+	"get_int_new_pte",
+	"get_int_new_level",
+	"get_int_esr",
+	"set_int_gpr",
+	"set_int_gpr",
+	"reset_gp_regs",
+	"reset_sys_regs",
+	"sync_dirty_to_shadow",
+	"prep_wfx",
+	"prep_hvc",
+	"prep_abort",
+	"update_exception_gp_regs",
+	"post_handle_shadow_s2pt_fault",
+	"restore_vm: vmid 0",
+	"restore_vm: vm 1 vcpuid 8",
+	"vm_exit_dispatcher",
+	"clear_vm_stage2_range",
+	"clear_vm_stage2_range",
+	"kvm_phys_addr_ioremap",
+	"kvm_phys_addr_ioremap",
+};
+
+ParameterizedTestParameters(vcpu, every_rely_panics_naming_the_call)
+{
+	static int cases[34];
+
+	for (int i = 0; i < 34; i++)
+		cases[i] = i;
+	return cr_make_param_array(int, cases, 34);
+}
+
+ParameterizedTest(int *i, vcpu, every_rely_panics_naming_the_call)
+{
+	rely_fns[*i]();
+	bs_expect_halt(rely_whos[*i], "");
+}
+
+Test(vcpu, pc_step_beyond_48_bits_panics)
+{
+	script.ops[0] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cv.shadow_ctxts[ctxt_id(vm, 0)].regs[PC] = KVM_ADDR_SPACE;
+	vs_run(vm, 0);
+	bs_expect_halt("restore_shadow_kvm_regs", "beyond 48 bits");
+}
+
+Test(vcpu, halted_vcpu_functions_change_nothing)
+{
+	struct cv_ctxt before;
+
+	script.ops[0] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	before = cv.shadow_ctxts[ctxt_id(vm, 0)];
+	bs_halt();
+	set_per_cpu(vm, 0);
+	restore_shadow_kvm_regs();
+	save_shadow_kvm_regs();
+	reset_gp_regs(vm, 0);
+	reset_sys_regs(vm, 0);
+	prep_hvc(vm, 0);
+	prep_abort(vm, 0);
+	update_exception_gp_regs(vm, 0);
+	set_shadow_ctxt(vm, 0, X0, 1);
+	cr_assert_eq(memcmp(&before, &cv.shadow_ctxts[ctxt_id(vm, 0)],
+			    sizeof(before)),
+		     0);
+	cr_assert_eq(get_shadow_ctxt(vm, 0, PC), 0, "check: 0 once halted");
+	cr_assert_eq(cv.cpus[0].cur_vmid, HOSTVISOR);
 }
