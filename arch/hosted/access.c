@@ -12,6 +12,7 @@
 #include <cv/lock.h>
 #include <cv/mem.h>
 #include <cv/panic.h>
+#include <cv/smmu.h>
 #include <cv/state.h>
 #include <cv/trap.h>
 #include <cv/vcpu.h>
@@ -22,18 +23,67 @@
 /* Memory accesses */
 
 /*
+ * The host's simulated loads and stores use register x1, at a fixed PC
+ * (what ELR_EL2 holds when one traps).
+ */
+#define HOST_RT 1U
+#define HOST_PC 0x80000ULL
+
+struct host_abort {
+	u64 pa;
+	u32 esr;
+	u64 *x;	       /* the host's X0..X30, in and out */
+	bool emulated; /* the core moved the host past the instruction */
+};
+
+/*
  * The host's stage-2 fault, reported as the hardware does: HPFAR_EL2 with
- * the page, FAR_EL2 the address, a data abort's syndrome (translation
- * fault); the core's TrapHandler takes it from there.
+ * the page, FAR_EL2 the address, the data abort's syndrome; the EL2 entry
+ * saves the host's registers and ELR_EL2 where the core looks for them
+ * (host_ctxt, cv/smmu.h) and gives them back on the way out. The core's
+ * TrapHandler takes it from there.
  */
 static void host_fault(void *arg)
 {
-	u64 ipa = *(u64 *)arg;
+	struct host_abort *a = arg;
+	struct cv_ctxt *h = host_ctxt();
+
+	memcpy(&h->regs[X0], a->x, 31 * sizeof(u64));
+	h->regs[PC] = HOST_PC;
+	host_npt_handler(((a->pa >> PAGE_SHIFT) << 4) & HPFAR_FIPA_MASK, a->pa,
+			 a->esr);
+	a->emulated = !halted() && h->regs[PC] == HOST_PC + 4;
+	memcpy(a->x, &h->regs[X0], 31 * sizeof(u64));
+}
+
+bool cv_hosted_host_abort(uint64_t pa, uint32_t esr, uint64_t x[31])
+{
+	struct host_abort a = {pa, esr, x, false};
+
+	hosted_count_host_fault();
+	return cv_hosted_run(host_fault, &a) && a.emulated;
+}
+
+/*
+ * The syndrome of the host's @len-byte access at @ipa: a translation
+ * fault; one load/store of HOST_RT (ISV) when a single instruction makes
+ * it (1, 2, 4 or 8 aligned bytes), else no syndrome (a copy loop's or a
+ * pair's access).
+ */
+static u32 host_esr(u64 ipa, u64 len, bool write)
+{
 	u64 esr = ((u64)ESR_ELx_EC_DABT_LOW << ESR_ELx_EC_SHIFT) | ESR_ELx_IL |
 		  0x07;
 
-	host_npt_handler(((ipa >> PAGE_SHIFT) << 4) & HPFAR_FIPA_MASK, ipa,
-			 esr);
+	if ((len == 1 || len == 2 || len == 4 || len == 8) &&
+	    !(ipa & (len - 1)))
+		esr |= ESR_ELx_ISV |
+		       ((u64)__builtin_ctzll(len) << ESR_ELx_SAS_SHIFT) |
+		       ((u64)HOST_RT << ESR_ELx_SRT_SHIFT) |
+		       (len == 8 ? ESR_ELx_SF : 0);
+	if (write)
+		esr |= ESR_ELx_WNR;
+	return (u32)esr;
 }
 
 /* Who makes an access: a CPU as a principal, or a device via an SMMU. */
@@ -59,12 +109,21 @@ static bool access_piece(const struct accessor *a, u64 ipa, bool write, u8 *buf,
 	f = hosted_tlb_access(a->dma, id, a->cbndx, ipa, write, buf, len, &w,
 			      &copied);
 	if (f != CV_FAULT_NONE) {
-		u64 page = ipa & ~(PAGE_SIZE - 1);
+		u64 x[31] = {0};
+		u32 esr;
 
 		if (a->dma || a->vmid != HOSTVISOR)
 			return false;
-		hosted_count_host_fault();
-		if (!cv_hosted_run(host_fault, &page) || halted())
+		esr = host_esr(ipa, len, write);
+		if (write && (esr & ESR_ELx_ISV))
+			memcpy(&x[HOST_RT], buf, len);
+		if (cv_hosted_host_abort(ipa, esr, x)) {
+			/* Emulated (an SMMU register): data in the register. */
+			if (!write)
+				memcpy(buf, &x[HOST_RT], len);
+			return true;
+		}
+		if (halted())
 			return false;
 		f = hosted_tlb_access(false, id, 0, ipa, write, buf, len, &w,
 				      &copied);

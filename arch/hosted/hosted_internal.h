@@ -63,6 +63,23 @@ struct cv_hosted_counters {
 void cv_hosted_get_counters(struct cv_hosted_counters *out);
 void cv_hosted_reset_counters(void);
 
+/*
+ * SMMU register @offset (@len 4 or 8) of SMMU @index as the device holds
+ * it, bypassing the core (a debugger's view); 0 when out of range.
+ */
+uint64_t cv_hosted_smmu_reg(uint32_t index, uint64_t offset, uint32_t len);
+/* Core SMMU accesses that hit no SMMU since boot (should stay 0). */
+uint64_t cv_hosted_smmu_stray(void);
+
+/*
+ * A host data abort as the CPU takes it: the host's load/store at
+ * physical @pa with syndrome @esr (ESR_EL2) and its registers X0..X30 in
+ * @x (updated with what the core gives back). FAR_EL2 = @pa, HPFAR_EL2 =
+ * its page. Returns true when the core emulated the instruction (the
+ * host's PC moved past it); false when it did not (it mapped the page,
+ * or halted).
+ */
+bool cv_hosted_host_abort(uint64_t pa, uint32_t esr, uint64_t x[31]);
 /* Console: where arch_console_write goes. Default CV_CONSOLE_STDERR. */
 #define CV_CONSOLE_STDERR 1U
 #define CV_CONSOLE_CAPTURE 2U

@@ -8,6 +8,12 @@
 #include "hosted_internal.h"
 
 void hosted_count_host_fault(void);
+
+struct cv_boot_params;
+/* arch/hosted/smmu.c: the simulated SMMUs of a fresh boot. */
+void hosted_smmu_reset(u32 n, u32 banks, u64 base);
+void hosted_smmu_params(struct cv_boot_params *p);
+bool hosted_smmu_dma_root(u32 index, u32 cbndx, u64 *root);
 /* A fresh machine: the simulated vCPUs' run counters and CNTVOFF. */
 void hosted_vcpu_reset(void);
 void hosted_count_tlb(bool smmu, bool hit);

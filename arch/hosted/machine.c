@@ -10,6 +10,8 @@
  *   [reserved_base, + cv_reserved_bytes())     the core's private memory
  *                                              (region 1, 2 MiB aligned,
  *                                              just above RAM)
+ * Above those, 2 MiB aligned, are the simulated SMMUs' registers
+ * (smmu.c): MMIO, no region, 64 KiB each.
  * A new boot with the same layout drops every page (MADV_DONTNEED) instead
  * of remapping, so booting thousands of times in one process is cheap
  * (about 3 ms with ASan). No CPU thread may be inside the core meanwhile.
@@ -391,6 +393,8 @@ void cv_hosted_default_config(struct cv_hosted_config *cfg)
 	cfg->ram_size = 1ULL << 30;
 	cfg->ncpus = 4;
 	cfg->tlb = true;
+	cfg->nsmmu = 1;
+	cfg->smmu_context_banks = SMMU_NUM_CTXT_BANKS;
 	random_bytes(cfg->aead_key, sizeof(cfg->aead_key));
 }
 
@@ -402,7 +406,11 @@ static bool config_valid(const struct cv_hosted_config *cfg)
 	       !((cfg->ram_base | cfg->ram_size) & (PMD_SIZE - 1)) &&
 	       end > cfg->ram_base && end < KVM_PHYS_SIZE / 2 &&
 	       cfg->ncpus >= 1 && cfg->ncpus <= TOTAL_CPU &&
-	       cfg->ntrusted_keys <= CV_MAX_TRUSTED_KEYS;
+	       cfg->ntrusted_keys <= CV_MAX_TRUSTED_KEYS &&
+	       cfg->nsmmu <= SMMU_NUM &&
+	       (cfg->nsmmu == 0 ||
+		(cfg->smmu_context_banks >= 1 &&
+		 cfg->smmu_context_banks <= SMMU_NUM_CTXT_BANKS));
 }
 
 /*
@@ -465,6 +473,11 @@ int cv_hosted_boot(const struct cv_hosted_config *cfg)
 	cv_hosted_reset_counters();
 	hosted_vcpu_reset();
 	hosted_tlb_reset(cfg->tlb); /* CPUs and SMMUs come out of reset */
+	/* The SMMUs' registers: MMIO just above the core's region. */
+	hosted_smmu_reset(
+		cfg->nsmmu, cfg->smmu_context_banks,
+		ALIGN_UP(p.reserved_base + p.reserved_size, PMD_SIZE));
+	hosted_smmu_params(&p);
 	if (this_cpu >= machine.ncpus)
 		this_cpu = 0;
 

@@ -259,9 +259,17 @@ bool cv_hosted_smmu_translate(uint32_t index, uint32_t cbndx, uint64_t iova,
 enum cv_fault hosted_walk_smmu_perms(u32 index, u32 cbndx, u64 iova,
 				     struct cv_walk *w, u32 *perms)
 {
+	u64 root;
+
 	*perms = 0;
 	if (!smmu_ok(index, cbndx, w))
 		return w->fault;
-	return hosted_walk_perms(CV_REGIME_SMMU, smmu_root(index, cbndx), iova,
-				 w, perms);
+	/* A simulated SMMU (smmu.c) walks from the bank's CB_TTBR0. */
+	if (!hosted_smmu_dma_root(index, cbndx, &root))
+		root = smmu_root(index, cbndx);
+	if (!root) {
+		w->pa = w->pte = 0;
+		return fault_at(w, CV_FAULT_TRANSLATION, 1);
+	}
+	return hosted_walk_perms(CV_REGIME_SMMU, root, iova, w, perms);
 }

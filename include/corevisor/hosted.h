@@ -34,6 +34,16 @@ struct cv_hosted_config {
 	 * flush shows as a stale access. Default on; off: every access walks.
 	 */
 	bool tlb;
+	/*
+	 * Simulated SMMUv2s (default 1; at most 2; 0: none, as before they
+	 * existed), each with smmu_context_banks context banks (default 8,
+	 * at most 8) and 64 KiB of registers above the core's region
+	 * (cv_hosted_smmu_base). The host's accesses to them trap into the
+	 * core's emulation; devices reach memory through them
+	 * (cv_hosted_dma_read/write).
+	 */
+	uint32_t nsmmu;
+	uint32_t smmu_context_banks;
 };
 
 /* Defaults (TLBs on), with a random AEAD key and no trusted key. */
@@ -90,6 +100,10 @@ uint32_t cv_hosted_vcpu_state(uint32_t vmid, uint32_t vcpuid);
  * and panics otherwise, then the access is retried, as on hardware.
  * A VM access that faults returns false with the faulting IPA in *fault.
  * Returns true when the whole access completed.
+ * A host access of 1, 2, 4 or 8 naturally aligned bytes is one load or
+ * store instruction (register x1, with a valid syndrome); others are
+ * copies without one. An SMMU's registers are reached this way: the fault
+ * handler emulates the load/store (emulate_mmio) instead of mapping.
  */
 bool cv_hosted_host_read(uint64_t ipa, void *buf, uint64_t len);
 bool cv_hosted_host_write(uint64_t ipa, const void *buf, uint64_t len);
@@ -101,7 +115,11 @@ bool cv_hosted_vm_write(uint32_t vmid, uint64_t ipa, const void *buf,
 /*
  * A device's DMA through SMMU @index context bank @cbndx (its TLB, then
  * its table). Returns false with the faulting IOVA in *fault (may be
- * NULL) when a piece of the access faults.
+ * NULL) when a piece of the access faults. On an SMMU the machine has
+ * (index < nsmmu) the table is the one the bank's CB_TTBR0 register points
+ * at, and the bank must be a stage-2 context (CBAR) below
+ * smmu_context_banks; on another index it is the core's table for the
+ * bank (SMMU_TTBR), as if a bank were wired to it.
  */
 bool cv_hosted_dma_read(uint32_t index, uint32_t cbndx, uint64_t iova,
 			void *buf, uint64_t len, uint64_t *fault);
@@ -126,6 +144,9 @@ void *cv_hosted_phys(uint64_t pa);
 /* Physical layout of the booted machine. */
 uint64_t cv_hosted_ram_base(void);
 uint64_t cv_hosted_ram_size(void);
+
+/* Physical base of SMMU @index's registers (0 when there is none). */
+uint64_t cv_hosted_smmu_base(uint32_t index);
 
 /*
  * Simulated VMs. A test registers a guest program per VM: a C function
