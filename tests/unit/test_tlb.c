@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include <corevisor/abi.h>
 #include <cv/arch.h>
 #include <cv/lock.h>
 #include <cv/mem.h>
@@ -22,6 +23,7 @@
 #include <cv/state.h>
 
 #include "pt_support.h"
+#include "vm_support.h"
 
 #define VM 3U
 #define SECRET 0x5e
@@ -646,4 +648,58 @@ Test(tlb, smmu_leaf_replaced_drops_the_old_translation)
 	map_spt(CB, IDX, IOVA, pts_ram_pa(38) | PAGE_S2_RAM);
 	cr_assert(dma_byte(IOVA, &b));
 	cr_assert_eq(b, 0x38);
+}
+
+/* ---- end to end: a guest's unshare, the host on other CPUs ------------ */
+
+static struct vs_script script;
+
+static struct vs_op vop(enum vs_op_kind k, u64 a, u32 len, u32 rt)
+{
+	return (struct vs_op){k, a, len, rt, 0};
+}
+
+/*
+ * The guest (on CPU 1) shares a page, the host reads it on CPUs 2 and 3
+ * (their TLBs cache it), the guest unshares it and writes a secret there:
+ * the core's flush must reach CPUs 2 and 3, whose next read faults.
+ */
+Test(tlb, guest_unshare_drops_the_hosts_entries_on_every_cpu)
+{
+	u64 ipa = VS_IMAGE_IPA + PAGE_SIZE, pa, v = 0;
+	u32 vm;
+
+	vs_boot();
+	memset(&script, 0, sizeof(script));
+	vm = vs_new_vm(1, 0);
+	vs_set_script(vm, &script);
+	vs_set_entry(vm, 0, VS_PC(0), VS_PSTATE, 0);
+	pa = vs_image_pa(0) + PAGE_SIZE;
+	script.ops[0] = vop(OP_MOV, CV_GUEST_HVC_SHARE, 0, 0);
+	script.ops[1] = vop(OP_MOV, ipa, 0, 2);
+	script.ops[2] = vop(OP_MOV, PAGE_SIZE, 0, 3);
+	script.ops[3] = vop(OP_HVC, 0, 0, 0);
+	script.ops[4] = vop(OP_WFI, 0, 0, 0);
+	script.ops[5] = vop(OP_MOV, CV_GUEST_HVC_UNSHARE, 0, 0);
+	script.ops[6] = vop(OP_HVC, 0, 0, 0);
+	script.ops[7] = vop(OP_MOV, 0x5e5e5e5e5e5e5e5eULL, 0, 5);
+	script.ops[8] = vop(OP_STORE, ipa, 8, 5);
+	script.ops[9] = vop(OP_WFI, 0, 0, 0);
+
+	cv_hosted_set_cpu(1);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert(host_read_on(2, pa, (u8 *)&v), "shared");
+	cr_assert(host_read_on(3, pa, (u8 *)&v), "shared");
+	cr_assert(tlb_has(2, HOSTVISOR, pa, NULL));
+	cr_assert(tlb_has(3, HOSTVISOR, pa, NULL));
+
+	cv_hosted_set_cpu(1);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cv_hosted_set_cpu(0);
+	pts_expect_running();
+	cr_assert(in_no_tlb(HOSTVISOR, pa));
+	v = 0;
+	cr_assert(!host_read_on(3, pa, (u8 *)&v), "unshared page still read");
+	cr_assert_neq(v & 0xff, SECRET);
+	pts_expect_halt("map_page_host", "owned by");
 }
