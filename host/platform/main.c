@@ -57,9 +57,9 @@ enum host_mode {
 static volatile u32 secondary_up[HOST_MAX_CPUS];
 /* vm_main: the VMs are booted; secondaries join the vCPU loop. */
 static volatile u32 vms_go;
-static volatile u32 cpus_done[HOST_MAX_CPUS];
+static u32 cpus_running;
 
-static void vm_cpu_loop(u32 cpu);
+static void vm_cpu_loop(u32 cpu) __attribute__((noreturn));
 
 void host_secondary_start(u64 ctx);
 void host_secondary_main(u64 ctx);
@@ -104,8 +104,6 @@ void host_secondary_main(u64 ctx)
 	while (!__atomic_load_n(&vms_go, __ATOMIC_ACQUIRE))
 		__asm__ volatile("wfe");
 	vm_cpu_loop(cpu);
-	for (;;)
-		__asm__ volatile("wfe");
 }
 
 static void start_cpu(u32 cpu)
@@ -298,11 +296,23 @@ static void run_mode(u32 mode, u64 dtb)
 
 /* ---- With guest images: boot them, run them, power off. ---------- */
 
+/*
+ * A CPU with nothing left to run turns itself off (PSCI CPU_OFF: under
+ * QEMU an idle loop would take a host core from the CPUs still running
+ * vCPUs); the last one powers the machine off.
+ */
 static void vm_cpu_loop(u32 cpu)
 {
 	vmm_run_cpu(cpu);
-	__atomic_store_n(&cpus_done[cpu], 1, __ATOMIC_RELEASE);
-	__asm__ volatile("dsb ish; sev" ::: "memory");
+	if (__atomic_sub_fetch(&cpus_running, 1, __ATOMIC_ACQ_REL) != 0)
+		psci_cpu_off();
+	if (vmm_vms_off() == vmm_vm_count())
+		host_printf("host: all VMs powered off, powering off\n");
+	else
+		host_printf("host: every vCPU stopped, %u of %u VM(s) powered "
+			    "off; powering off\n",
+			    vmm_vms_off(), vmm_vm_count());
+	psci_system_off();
 }
 
 /* Start every CPU the board has (CPU_ON fails past the last one). */
@@ -446,14 +456,10 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 	vmm_assign_cpus(ncpus);
 	host_printf("host: running %u VM(s) on %u CPU(s)\n", vmm_vm_count(),
 		    ncpus);
+	cpus_running = ncpus;
 	__atomic_store_n(&vms_go, 1, __ATOMIC_RELEASE);
 	__asm__ volatile("dsb ish; sev" ::: "memory");
 	vm_cpu_loop(0);
-	for (u32 c = 1; c < ncpus; c++)
-		while (!__atomic_load_n(&cpus_done[c], __ATOMIC_ACQUIRE))
-			__asm__ volatile("wfe");
-	host_printf("host: all VMs powered off, powering off\n");
-	psci_system_off();
 }
 
 void host_main(u64 dtb);

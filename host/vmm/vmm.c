@@ -501,18 +501,31 @@ static void run_once(struct vmm_vcpu *v)
 	}
 }
 
-static bool all_off(void)
+u32 vmm_vms_off(void)
 {
+	u32 n = 0;
+
 	for (u32 i = 0; i < nvms; i++)
-		if (!__atomic_load_n(&vms[i].off, __ATOMIC_ACQUIRE))
-			return false;
-	return true;
+		n += __atomic_load_n(&vms[i].off, __ATOMIC_ACQUIRE);
+	return n;
+}
+
+/*
+ * Can @v run again? Not once its VM is off, nor after it ran and called
+ * CPU_OFF (guest_cpu_on refuses to restart it); a vCPU that never ran may
+ * still be started by a CPU_ON.
+ */
+static bool finished(const struct vmm_vcpu *v)
+{
+	return __atomic_load_n(&v->vm->off, __ATOMIC_ACQUIRE) ||
+	       (v->started &&
+		__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VMM_VCPU_OFF);
 }
 
 void vmm_run_cpu(u32 cpu)
 {
-	while (!all_off()) {
-		bool ran = false;
+	for (;;) {
+		bool ran = false, left = false;
 
 		for (u32 i = 0; i < nvms; i++) {
 			struct vmm_vm *vm = &vms[i];
@@ -520,17 +533,20 @@ void vmm_run_cpu(u32 cpu)
 			for (u32 j = 0; j < vm->nvcpus; j++) {
 				struct vmm_vcpu *v = &vm->vcpu[j];
 
-				if (v->cpu != cpu ||
-				    __atomic_load_n(&vm->off,
-						    __ATOMIC_ACQUIRE) ||
-				    __atomic_load_n(&v->state,
+				if (v->cpu != cpu || finished(v))
+					continue;
+				left = true;
+				if (__atomic_load_n(&v->state,
 						    __ATOMIC_ACQUIRE) !=
-					    VMM_VCPU_RUNNABLE)
+				    VMM_VCPU_RUNNABLE)
 					continue;
 				run_once(v);
 				ran = true;
 			}
 		}
+		if (!left)
+			return;
+		/* Only vCPUs not started yet: wait for a CPU_ON (sev). */
 		if (!ran)
 			__asm__ volatile("wfe" ::: "memory");
 	}

@@ -29,7 +29,7 @@ def machine_args(a):
     return [QEMU, "-M", f"virt,virtualization=on,gic-version={a.gic}",
             "-cpu", a.cpu, "-smp", str(a.smp), "-m", a.mem,
             "-nographic", "-no-reboot", "-nic", "none", "-semihosting",
-            "-kernel", a.corevisor]
+            "-kernel", a.corevisor, "-accel", f"tcg,thread={a.tcg}"]
 
 
 def elf_entry(path):
@@ -171,6 +171,10 @@ def main():
     p.add_argument("--mem", default="1G")
     p.add_argument("--cpu", default="cortex-a57")
     p.add_argument("--gic", default="3")
+    p.add_argument("--tcg", choices=("multi", "single"), default="multi",
+                   help="one host thread per CPU (QEMU's default), or all "
+                   "CPUs interleaved on one: many CPUs on a loaded machine "
+                   "run far faster so (no spinning on a preempted thread)")
     p.add_argument("--timeout", type=int, default=60)
     p.add_argument("--exit", type=int, default=0)
     p.add_argument("--expect", action="append", default=[])

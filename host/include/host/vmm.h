@@ -99,8 +99,14 @@ struct vmm_vm *vmm_vm_boot(const struct host_guest_image *img);
 /* Pin the vCPUs of every booted VM to the host's @ncpus CPUs. */
 void vmm_assign_cpus(u32 ncpus);
 
-/* The vCPU loop of host CPU @cpu, until every VM is powered off. */
+/*
+ * The vCPU loop of host CPU @cpu: returns once none of the vCPUs pinned to
+ * it can run again (its VM powered off, or it stopped with CPU_OFF).
+ */
 void vmm_run_cpu(u32 cpu);
+
+/* How many booted VMs powered off. */
+u32 vmm_vms_off(void);
 
 /* All booted VMs, in boot order. */
 u32 vmm_vm_count(void);
