@@ -332,7 +332,15 @@ test-qemu-vm-offer-core-page: $(A_VM_DEPS)
 		--expect 'corevisor: panic: assign_pfn_to_vm: vm 2 pfn 0x40400 owned by 16' \
 		--forbid "host: vm2 'vault' powered off"
 
+# The host writes garbage to every register of the run structure an exit
+# did not offer (and to the initial PC/PSTATE): corevisor ignores it, the
+# VMs compute the same answers.
+test-qemu-vms-hostile-regs: $(A_VM_DEPS)
+	$(A_RUN_VMS) --name vms-hostile-regs --smp 2 $(call HOST_MODE,34) \
+		--expect-anywhere 'host: writing garbage'
+
 A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
+	test-qemu-vms-hostile-regs \
 	test-qemu-vm-tampered test-qemu-vm-untrusted test-qemu-vm-read-secret \
 	test-qemu-vm-write-secret test-qemu-vm-remap-after-verify \
 	test-qemu-vm-vcpu-twice test-qemu-vm-run-unverified \

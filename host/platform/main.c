@@ -37,10 +37,11 @@ enum host_mode {
 	MODE_REMAP_BAD_PFN = 25,      /* REMAP_VM_IMAGE(vm, 1 << 28, idx) */
 	MODE_REMAP_BAD_INDEX = 26,    /* REMAP_VM_IMAGE(vm, pfn, 5) */
 	/* Running VMs attacked. */
-	MODE_READ_VM_PAGE = 30,	  /* read the vault's secret page */
-	MODE_WRITE_VM_PAGE = 31,  /* write the vault's secret page */
-	MODE_OFFER_VM_PAGE = 32,  /* back vm2's fault with a page of vm1 */
-	MODE_OFFER_CORE_PAGE = 33 /* back a fault with corevisor's pool */
+	MODE_READ_VM_PAGE = 30,	   /* read the vault's secret page */
+	MODE_WRITE_VM_PAGE = 31,   /* write the vault's secret page */
+	MODE_OFFER_VM_PAGE = 32,   /* back vm2's fault with a page of vm1 */
+	MODE_OFFER_CORE_PAGE = 33, /* back a fault with corevisor's pool */
+	MODE_HOSTILE_REGS = 34	   /* scribble on every register not offered */
 };
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
 #define COREVISOR_IMAGE 0x40200000ULL
@@ -378,6 +379,25 @@ static u64 offer_bad_page(struct vmm_vm *vm, u64 ipa)
 	return pa;
 }
 
+/*
+ * MODE_HOSTILE_REGS: after each exit the host writes garbage to every
+ * register of the run structure the exit did not offer, and to the
+ * initial PC and PSTATE. corevisor takes only what it offered: the VMs
+ * must compute the same answers.
+ */
+static void scribble(struct vmm_vcpu *v)
+{
+	volatile struct cv_vcpu_run *run = v->run;
+	u64 dirty = run->dirty;
+
+	for (u32 i = 0; i < 31; i++)
+		if (!(dirty & (1ULL << i)))
+			run->regs[i] = 0xbad0000000000000ULL | i;
+	run->pc = 0xbad0000000000000ULL;
+	run->pstate = 0x3c9; /* EL2h: corevisor would panic if it read it */
+	run->dirty = ~0ULL;
+}
+
 /* The boot protocol misused: corevisor must panic at the marked call. */
 static void misuse(u32 mode, const struct host_guest_image *img)
 {
@@ -449,6 +469,11 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 		vmm_hooks.event = attack_secret;
 	if (mode == MODE_OFFER_VM_PAGE || mode == MODE_OFFER_CORE_PAGE)
 		vmm_hooks.offer_page = offer_bad_page;
+	if (mode == MODE_HOSTILE_REGS) {
+		host_printf("host: writing garbage to every register corevisor "
+			    "did not offer\n");
+		vmm_hooks.answered = scribble;
+	}
 	for (u32 i = 0; i < n; i++)
 		if (!vmm_vm_boot(&imgs[i]))
 			host_fail("no room for guest %s", imgs[i].name);

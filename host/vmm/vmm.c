@@ -499,6 +499,8 @@ static void run_once(struct vmm_vcpu *v)
 		host_fail("vm%u vcpu %u: VCPU_RUN returned %llu", v->vm->vmid,
 			  v->id, (unsigned long long)exit);
 	}
+	if (vmm_hooks.answered)
+		vmm_hooks.answered(v);
 }
 
 u32 vmm_vms_off(void)

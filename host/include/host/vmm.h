@@ -71,6 +71,8 @@ struct vmm_vm {
 struct vmm_hooks {
 	u64 (*offer_page)(struct vmm_vm *vm, u64 ipa);
 	void (*event)(struct vmm_vm *vm, u64 event);
+	/* After the host answered an exit, before the next VCPU_RUN. */
+	void (*answered)(struct vmm_vcpu *v);
 };
 extern struct vmm_hooks vmm_hooks;
 
