@@ -17,11 +17,14 @@
 #include <cv/lock.h>
 #include <cv/mem.h>
 #include <cv/panic.h>
+#include <cv/boot.h>
 #include <cv/pt.h>
 #include <cv/pte.h>
+#include <cv/smmu.h>
 #include <cv/spt.h>
 #include <cv/state.h>
 
+#include "boot_support.h"
 #include "pt_support.h"
 #include "vm_support.h"
 
@@ -702,4 +705,77 @@ Test(tlb, guest_unshare_drops_the_hosts_entries_on_every_cpu)
 	cr_assert(!host_read_on(3, pa, (u8 *)&v), "unshared page still read");
 	cr_assert_neq(v & 0xff, SECRET);
 	pts_expect_halt("map_page_host", "owned by");
+}
+
+/* ---- end to end: the simulated SMMU, driven by the host --------------- */
+
+#define SIM_CB 2U /* a context bank of SMMU 0, the simulated one */
+#define SIM_IOVA 0x7000ULL
+
+/*
+ * A VM's device behind SMMU 0 bank SIM_CB, set up as the host does it:
+ * SMMU_ALLOC_PGD, CBAR and TTBR0 written through the core's emulation,
+ * then SMMU_LPAE_MAP of host page @n at SIM_IOVA. Returns the VM.
+ */
+static u32 sim_smmu_vm(u64 n)
+{
+	u64 base = cv_hosted_smmu_base(0), pa = pts_ram_pa(n), ttbr = 0;
+	u32 vm = bs_new_vm(1), cbar = vm; /* type 0: stage-2 context */
+
+	cr_assert_neq(base, 0, "no simulated SMMU");
+	bs_hvc(HVC_SMMU_ALLOC_PGD, SIM_CB, vm, 0, 0, 0);
+	cr_assert(cv_hosted_host_write(base + ARM_SMMU_GR1_BASE + 4 * SIM_CB,
+				       &cbar, 4));
+	cr_assert(cv_hosted_host_write(base + SMMU_GLOBAL_BASE +
+					       SIM_CB * PAGE_SIZE +
+					       ARM_SMMU_CB_TTBR0,
+				       &ttbr, 8));
+	pts_expect_running();
+	cr_assert_eq(cv_hosted_smmu_reg(0,
+					SMMU_GLOBAL_BASE + SIM_CB * PAGE_SIZE +
+						ARM_SMMU_CB_TTBR0,
+					8) &
+			     PTE_ADDR_MASK,
+		     smmu_ttbr(0, SIM_CB), "the core set the bank's table");
+	bs_hvc(HVC_SMMU_LPAE_MAP, SIM_IOVA, pa, PAGE_S2_RAM & ~PTE_ADDR_MASK,
+	       SIM_CB, 0);
+	pts_expect_running();
+	cr_assert_eq(pts_owner(pa / PAGE_SIZE), vm);
+	pts_fill_page(pa / PAGE_SIZE, SECRET);
+	return vm;
+}
+
+static bool sim_dma(u64 iova, u8 *b)
+{
+	return cv_hosted_dma_read(0, SIM_CB, iova, b, 1, NULL);
+}
+
+Test(tlb, smmu_clear_hypercall_drops_the_banks_translation)
+{
+	struct cv_translation t;
+	u8 b = 0;
+
+	sim_smmu_vm(41);
+	cr_assert(sim_dma(SIM_IOVA, &b));
+	cr_assert_eq(b, SECRET);
+	cr_assert(cv_hosted_smmu_tlb_lookup(0, SIM_CB, SIM_IOVA, &t));
+	cr_assert_eq(t.pa, pts_ram_pa(41));
+
+	bs_hvc(HVC_SMMU_CLEAR, SIM_IOVA, SIM_CB, 0, 0, 0);
+	pts_expect_running();
+	cr_assert(!cv_hosted_smmu_tlb_lookup(0, SIM_CB, SIM_IOVA, &t));
+	cr_assert(!sim_dma(SIM_IOVA, &b), "DMA through a cleared IOVA");
+}
+
+/* A dead VM's bank freed: its table is emptied, and so is its TLB. */
+Test(tlb, smmu_free_pgd_drops_the_banks_translations)
+{
+	u32 vm = sim_smmu_vm(42);
+	u8 b = 0;
+
+	cr_assert(sim_dma(SIM_IOVA, &b));
+	set_vm_poweroff(vm);
+	bs_hvc(HVC_SMMU_FREE_PGD, SIM_CB, 0, 0, 0, 0);
+	pts_expect_running();
+	cr_assert(!sim_dma(SIM_IOVA, &b), "DMA after the bank was freed");
 }
