@@ -339,8 +339,15 @@ test-qemu-vms-hostile-regs: $(A_VM_DEPS)
 	$(A_RUN_VMS) --name vms-hostile-regs --smp 2 $(call HOST_MODE,34) \
 		--expect-anywhere 'host: writing garbage'
 
+# The vault holds its secret in registers across exits; the host searches
+# all it is shown at each exit and never finds it.
+test-qemu-vms-snoop: $(A_VM_DEPS)
+	$(A_RUN_VMS) --name vms-snoop --smp 2 $(call HOST_MODE,35) \
+		--expect-anywhere 'host: snooping' --expect-anywhere 'exits snooped' \
+		--forbid 'part of the secret'
+
 A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
-	test-qemu-vms-hostile-regs \
+	test-qemu-vms-hostile-regs test-qemu-vms-snoop \
 	test-qemu-vm-tampered test-qemu-vm-untrusted test-qemu-vm-read-secret \
 	test-qemu-vm-write-secret test-qemu-vm-remap-after-verify \
 	test-qemu-vm-vcpu-twice test-qemu-vm-run-unverified \

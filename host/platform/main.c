@@ -41,7 +41,8 @@ enum host_mode {
 	MODE_WRITE_VM_PAGE = 31,   /* write the vault's secret page */
 	MODE_OFFER_VM_PAGE = 32,   /* back vm2's fault with a page of vm1 */
 	MODE_OFFER_CORE_PAGE = 33, /* back a fault with corevisor's pool */
-	MODE_HOSTILE_REGS = 34	   /* scribble on every register not offered */
+	MODE_HOSTILE_REGS = 34,	   /* scribble on every register not offered */
+	MODE_SNOOP_REGS = 35	   /* look for the vault's secret at exits */
 };
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
 #define COREVISOR_IMAGE 0x40200000ULL
@@ -53,6 +54,7 @@ enum host_mode {
 /* The vault guest (guest/vault): its secret's page, its event. */
 #define VAULT_SECRET_IPA 0x48600000ULL
 #define VAULT_EVENT_SECRET_STORED 1
+#define VAULT_SECRET_WORD 0x25079fe4a376c9b7ULL /* its value, for snooping */
 #define COREVISOR_VMID 16
 
 static volatile u32 secondary_up[HOST_MAX_CPUS];
@@ -398,6 +400,27 @@ static void scribble(struct vmm_vcpu *v)
 	run->dirty = ~0ULL;
 }
 
+/*
+ * MODE_SNOOP_REGS: everything corevisor shows the host at each exit (the
+ * whole run structure) is searched for the vault's secret, which the
+ * vault holds in registers across exits.
+ */
+static u32 snooped;
+
+static void snoop(struct vmm_vcpu *v)
+{
+	const volatile u32 *w = (const volatile u32 *)v->run;
+
+	for (u32 i = 0; i + 1 < sizeof(struct cv_vcpu_run) / 4; i++)
+		if (w[i] == (u32)VAULT_SECRET_WORD ||
+		    w[i] == (u32)(VAULT_SECRET_WORD >> 32))
+			host_printf("host: vm%u vcpu %u shows part of the "
+				    "secret at +%u\n",
+				    v->vm->vmid, v->id, i * 4);
+	if (++snooped % 256 == 0)
+		host_printf("host: %u exits snooped\n", snooped);
+}
+
 /* The boot protocol misused: corevisor must panic at the marked call. */
 static void misuse(u32 mode, const struct host_guest_image *img)
 {
@@ -469,6 +492,10 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 		vmm_hooks.event = attack_secret;
 	if (mode == MODE_OFFER_VM_PAGE || mode == MODE_OFFER_CORE_PAGE)
 		vmm_hooks.offer_page = offer_bad_page;
+	if (mode == MODE_SNOOP_REGS) {
+		host_printf("host: snooping on every exit\n");
+		vmm_hooks.answered = snoop;
+	}
 	if (mode == MODE_HOSTILE_REGS) {
 		host_printf("host: writing garbage to every register corevisor "
 			    "did not offer\n");
