@@ -28,10 +28,13 @@
  * drop. arch_smmu_tlb_flush(index, cbndx) drops everything the context
  * bank cached (TLBIALL of the bank).
  *
- * A walk and the fill from it happen under the TLB's lock, which a flush
- * also takes: a flush either comes first (the walk then sees the new
- * table, the core having stored and synced it before flushing) or drops
- * what the walk filled, as a TLBI + DSB completes outstanding walks.
+ * A lookup, the walk and fill on a miss, and the access's data copy
+ * (hosted_tlb_access, cv_hosted_tlb_access) happen under the TLB's lock,
+ * which a flush also takes: a flush either comes first (the walk then
+ * sees the new table, the core having stored and synced it before
+ * flushing) or comes after the access and drops what it filled, as a
+ * TLBI + DSB completes outstanding walks and the accesses that used the
+ * entries it invalidates.
  */
 #include <sched.h>
 #include <string.h>
@@ -231,6 +234,7 @@ static enum cv_fault mmu_access(struct tlb *t, const struct walker *k, u64 addr,
 {
 	struct tlb_entry *e = NULL;
 	enum cv_fault f = CV_FAULT_NONE;
+	bool filled = false;
 	u32 perms = 0;
 
 	if (c)
@@ -246,7 +250,8 @@ static enum cv_fault mmu_access(struct tlb *t, const struct walker *k, u64 addr,
 		perms = e->perms;
 	} else {
 		f = fresh_walk(k, addr, w, &perms);
-		if (t && f == CV_FAULT_NONE)
+		filled = t && f == CV_FAULT_NONE;
+		if (filled)
 			fill(t, k->smmu ? 0 : k->vmid, addr, w, perms);
 	}
 	if (f == CV_FAULT_NONE && !allowed(perms, access)) {
@@ -257,7 +262,7 @@ static enum cv_fault mmu_access(struct tlb *t, const struct walker *k, u64 addr,
 		do_copy(w->pa, c);
 	if (t) {
 		tlb_unlock(t);
-		if (e || f != CV_FAULT_PERMISSION)
+		if (e || filled)
 			hosted_count_tlb(k->smmu, e != NULL);
 	}
 	w->fault = f;

@@ -10,6 +10,8 @@
  * only happens because the core flushed.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #include <corevisor/abi.h>
@@ -155,9 +157,14 @@ Test(tlb, faults_are_not_cached)
 {
 	u8 b;
 
+	struct cv_hosted_counters c0 = pts_counters(), c1;
+
 	/* Nothing mapped: the VM faults, and nothing is remembered. */
 	cr_assert(!vm_byte(VM, GPA, &b));
 	cr_assert(in_no_tlb(VM, GPA));
+	c1 = pts_counters();
+	cr_assert_eq(c1.tlb_fills, c0.tlb_fills);
+	cr_assert_eq(c1.tlb_hits, c0.tlb_hits);
 	/* Mapping an invalid entry needs no flush: the next access walks. */
 	pts_fill_page(pts_ram_pfn(11), 0x22);
 	vm_page(11, GPA);
@@ -346,6 +353,75 @@ Test(tlb, corevisor_entries_follow_its_flushes)
 	cr_assert_eq(cv_hosted_tlb_translate(COREVISOR, va, CV_ACCESS_READ, &w),
 		     CV_FAULT_NONE);
 	cr_assert_eq(w.pa, pa2, "stale 0x%llx", (unsigned long long)w.pa);
+}
+
+/*
+ * Host readers on CPUs 1-3 race with assign_pfn_to_vm on CPU 0, after
+ * which the VM's secret is written into the page: no reader may ever see
+ * it. An access and a flush are ordered (the copy is part of the access),
+ * so a read either completes before the flush or faults after it.
+ */
+struct reader {
+	pthread_t thread;
+	u32 cpu;
+	u64 pa;
+	u64 reads;
+	bool leaked;
+};
+
+static bool stop_readers;
+
+static void *reader(void *arg)
+{
+	struct reader *r = arg;
+
+	cv_hosted_set_cpu(r->cpu);
+	while (!__atomic_load_n(&stop_readers, __ATOMIC_ACQUIRE)) {
+		u8 b = 0;
+
+		if (!cv_hosted_host_read(r->pa, &b, 1))
+			break; /* faulted: map_page_host halted the core */
+		if (b == SECRET)
+			r->leaked = true;
+		__atomic_fetch_add(&r->reads, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+Test(tlb, racing_host_readers_never_see_the_vms_secret)
+{
+	for (u32 round = 0; round < 16; round++) {
+		u64 pfn = pts_ram_pfn(60 + round), pa = pfn * PAGE_SIZE;
+		struct reader r[3];
+
+		pts_boot();
+		__atomic_store_n(&stop_readers, false, __ATOMIC_RELEASE);
+		for (u32 i = 0; i < 3; i++) {
+			r[i] = (struct reader){.cpu = i + 1, .pa = pa};
+			cr_assert_eq(pthread_create(&r[i].thread, NULL, reader,
+						    &r[i]),
+				     0);
+		}
+		for (u32 i = 0; i < 3; i++)
+			while (!__atomic_load_n(&r[i].reads, __ATOMIC_RELAXED))
+				sched_yield();
+		assign_pfn_to_vm(VM, 0x60 + round, pfn);
+		memset(cv_hosted_phys(pa), SECRET, PAGE_SIZE); /* the VM's */
+		for (u32 i = 0; i < 3; i++)
+			while (!cv_hosted_halted() &&
+			       __atomic_load_n(&r[i].reads, __ATOMIC_RELAXED) <
+				       1000000)
+				sched_yield();
+		__atomic_store_n(&stop_readers, true, __ATOMIC_RELEASE);
+		for (u32 i = 0; i < 3; i++) {
+			pthread_join(r[i].thread, NULL);
+			cr_assert(!r[i].leaked,
+				  "round %u: CPU %u read the "
+				  "VM's secret",
+				  round, r[i].cpu);
+		}
+		pts_expect_halt("map_page_host", "owned by 3");
+	}
 }
 
 /* ---- core paths: stage 2 ---------------------------------------------- */
