@@ -121,11 +121,13 @@ $(AB)/guest/%.o: guest/%.S | $(A_DEPS_STAMP)
 	@echo "  CC-A64  $<"
 	@$(A_CC) -march=armv8-a -MMD -MP -c $< -o $@
 A_GUEST_OBJS = $(patsubst guest/%.c,$(AB)/guest/%.o,$(wildcard guest/$(1)/*.c))
-.SECONDEXPANSION:
-$(AB)/guest/%.elf: $$(call A_GUEST_OBJS,$$*) $(A_GUEST_COMMON) \
-		guest/%/link.ld guest/common/link.ld
-	$(A_CC) $(A_LDFLAGS) -T guest/$*/link.ld -o $@ \
-		$(filter %.o,$^) $(A_LIBGCC)
+define A_GUEST_ELF
+$(AB)/guest/$(1).elf: $(call A_GUEST_OBJS,$(1)) $(A_GUEST_COMMON) \
+		guest/$(1)/link.ld guest/common/link.ld
+	$$(A_CC) $$(A_LDFLAGS) -T guest/$(1)/link.ld -o $$@ \
+		$$(filter %.o,$$^) $$(A_LIBGCC)
+endef
+$(foreach g,$(A_GUESTS),$(eval $(call A_GUEST_ELF,$(g))))
 $(AB)/guest/%.bin: $(AB)/guest/%.elf
 	$(A_CROSS)objcopy -O binary $< $@
 # The load address a guest is signed for is its linker script's.
