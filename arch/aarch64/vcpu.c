@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * The world switch (the spec's CtxtSwitch: save_host, restore_vm, save_vm,
- * restore_host) on this CPU. The host entered corevisor by HVC
- * (VCPU_RUN): its general registers are in the trap frame on the EL2
- * stack and its FP/SIMD registers saved by host_hvc (trap.c); what the VM
- * would overwrite is its EL1 state, kept in the host's shadow context
- * (ctxt_id(HOSTVISOR, cpu), as the spec's restore_host reads it).
+ * restore_host): the hardware half, arch_vcpu_run (cv/arch.h), on this
+ * CPU. The host entered corevisor by HVC (VCPU_RUN): its general registers
+ * are in the trap frame on the EL2 stack and its FP/SIMD registers saved
+ * by host_hvc (trap.c) around the whole hypercall; what the VM would
+ * overwrite is the host's EL1 state, kept in a per-CPU area meanwhile.
  *
  * A VM runs with its own stage 2 (VTTBR_EL2 = its table, its VMID), traps
  * as HCR_VM_FLAGS says, its virtual timer and EL1 registers loaded, and
@@ -166,8 +166,7 @@ static void flush_if_other_vcpu(struct el2_percpu *pc, u32 vmid, u32 vcpuid)
 	pc->last_vcpuid = vcpuid;
 }
 
-/* ESR_EL2.EC of an SError taken from a lower EL, and of an illegal ERET. */
-#define ESR_EC_SERROR 0x2f
+/* ESR_EL2.EC of an illegal exception return. */
 #define ESR_EC_ILLEGAL 0x0e
 
 /* The kind of exit, from the vector (entry.S) and the syndrome. */
