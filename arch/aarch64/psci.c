@@ -6,6 +6,7 @@
  * entry: the new CPU sets up EL2 (vectors, MMU, host stage 2) and only
  * then drops to the host's entry point at EL1.
  */
+#include <cv/arch.h>
 #include <cv/lib.h>
 #include <cv/panic.h>
 
@@ -94,11 +95,18 @@ void host_smc(struct el2_frame *f)
 	case PSCI_AFFINITY_INFO:
 	case PSCI_AFFINITY_INFO_32:
 	case PSCI_MIGRATE_INFO_TYPE:
-	case PSCI_SYSTEM_OFF:
 	case PSCI_SYSTEM_RESET:
 	case PSCI_FEATURES:
 		f->x[0] = psci_call(fn, f->x[1], f->x[2], f->x[3]);
 		return;
+	case PSCI_SYSTEM_OFF:
+		/*
+		 * The host is done: end the run with a status a test can
+		 * check (semihosting, falling back to the firmware's
+		 * SYSTEM_OFF when semihosting is absent).
+		 */
+		arch_console_write("corevisor: host powered the system off\n");
+		semihost_exit(0);
 	default:
 		f->x[0] = (u64)PSCI_RET_NOT_SUPPORTED;
 	}
