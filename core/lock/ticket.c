@@ -8,6 +8,16 @@
 #include <cv/lock.h>
 #include <cv/panic.h>
 
+#ifdef CV_STRESS_TRACE
+/*
+ * Test hook (tests/stress only, never in a real build): called right after
+ * this CPU took lock @lk and right before it passes it on, so the stress
+ * test can order each call by the locks it serialised on.
+ */
+void cv_stress_lock_taken(u32 lk);
+void cv_stress_lock_passing(u32 lk);
+#endif
+
 static struct cv_lock *lock_of(u32 lk)
 {
 	return &cv.locks[lk];
@@ -32,6 +42,9 @@ void wait_lock(u32 lk)
 		arch_cpu_relax();
 	}
 	__atomic_store_n(&l->holder, arch_cpu_id() + 1, __ATOMIC_RELAXED);
+#ifdef CV_STRESS_TRACE
+	cv_stress_lock_taken(lk);
+#endif
 }
 
 /* pass_lock_spec: hand the lock to the next ticket. Halted: locks stay. */
@@ -42,6 +55,9 @@ void pass_lock(u32 lk)
 
 	if (halted())
 		return;
+#ifdef CV_STRESS_TRACE
+	cv_stress_lock_passing(lk);
+#endif
 	__atomic_store_n(&l->holder, 0, __ATOMIC_RELAXED);
 	serving = __atomic_load_n(&l->serving, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->serving, serving + 1, __ATOMIC_RELEASE);
