@@ -68,7 +68,8 @@ CT = {"u32": u32, "u64": u64, None: None}
 class HostedConfig(C.Structure):
     _fields_ = [("ram_base", u64), ("ram_size", u64), ("ncpus", u32),
                 ("ntrusted_keys", u32), ("trusted_keys", (C.c_uint8 * 32) * 4),
-                ("aead_key", C.c_uint8 * 32)]
+                ("aead_key", C.c_uint8 * 32), ("tlb", C.c_bool),
+                ("nsmmu", u32), ("smmu_context_banks", u32)]
 
 
 class CoreLib:
