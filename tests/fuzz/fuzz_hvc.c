@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer harness: an adversarial host drives the core through
- * hypercalls (every number of include/corevisor/abi.h), its own memory
- * accesses, and the core entry points of the trap layers that are not
- * HVCs yet (a VM's stage-2 fault, a VM's grants/revokes, power-off,
- * SMMU banks through the emulated MmioOps, MemHandler's range calls).
+ * libFuzzer harness: an adversarial host drives the core through every
+ * hypercall of include/corevisor/abi.h, its own memory accesses (RAM, the
+ * core's memory, the SMMUs' registers, which the core emulates), devices'
+ * DMA through the SMMUs, VCPU_RUN of VMs whose guest program is played
+ * from the input too (loads, stores, faults, MMIO, its own hypercalls:
+ * share/unshare, PSCI), and the core entry points that trap layers reach
+ * without a hypercall (a VM's stage-2 fault, its grants and revokes,
+ * power-off, vCPU exit, MmioOps' smmu_assign/map_page).
  *
- * Each input boots a fresh small machine (16 MiB RAM, small table pools:
- * mk/fuzz.mk) and is decoded as
+ * Each input boots a fresh small machine (16 MiB RAM, 2 SMMUs, small table
+ * pools: mk/fuzz.mk) and is decoded as
  *
  *   config byte, then ops: op byte, then the op's arguments
  *
@@ -16,17 +19,20 @@
  * mostly valid-looking ones, sometimes hostile ones (boundaries such as
  * KVM_PHYS_SIZE, INVALID64, raw 64-bit values). Macro ops reach deep
  * states in a few bytes: loading a correctly signed image (optionally
- * corrupted, misplaced, partly remapped, ...), booting a whole VM, and
- * sealing a page or a vCPU and opening it again (optionally tampered).
+ * corrupted, misplaced, partly remapped, ...), booting a whole VM, sealing
+ * a page or a vCPU and opening it again (optionally tampered), running a
+ * vCPU several times with the host's answers in between.
  * tests/fuzz/gen_corpus.py writes seeds in this encoding.
  *
  * Oracles, after every op:
  *  - the security invariants (check_invariants, core/inv) hold;
  *  - a halted core has a reason, and further ops change nothing (the
  *    abstract state, tests/harness, keeps its hash);
- *  - a host write never changes a page the host may not access (a VM's or
- *    the core's), a host read that succeeded touched only host-accessible
- *    pages;
+ *  - no byte the host writes lands in a page it may not access (a VM's,
+ *    the core's); a host read that succeeded touched only pages the host
+ *    may access; a VM access that succeeded reached only the VM's pages; a
+ *    DMA reached no page of the core or of a live VM other than the bank's
+ *    owner (through the TLBs' entries when they hold one: stale ones count);
  *  - no crash, no ASan/UBSan report.
  * A violation prints the ops so far and aborts (libFuzzer keeps the input).
  * CV_FUZZ_VERBOSE=1 prints every op as it runs (for reproducing).
@@ -402,8 +408,8 @@ static struct logent oplog[MAX_OPS * 8];
 static unsigned int nlog;
 static bool verbose;
 
-static void logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf(const char *fmt, ...)
+static void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void trace(const char *fmt, ...)
 {
 	va_list ap;
 	struct logent *e;
@@ -470,10 +476,10 @@ static uint64_t hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3,
 {
 	uint64_t r = cv_hosted_hvc(x0, x1, x2, x3, x4, x5);
 
-	logf("cpu%u hvc %llu (0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) -> "
-	     "0x%llx",
-	     cv_hosted_cpu(), LL(x0), LL(x1), LL(x2), LL(x3), LL(x4), LL(x5),
-	     LL(r));
+	trace("cpu%u hvc %llu (0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) -> "
+	      "0x%llx",
+	      cv_hosted_cpu(), LL(x0), LL(x1), LL(x2), LL(x3), LL(x4), LL(x5),
+	      LL(r));
 	return r;
 }
 
@@ -517,8 +523,8 @@ static void host_write(uint64_t pa, const void *buf, uint64_t len)
 		memcpy(guard_copy[ng++], p, PAGE_SIZE);
 	}
 	ok = cv_hosted_host_write(pa, buf, len);
-	logf("cpu%u host write 0x%llx +0x%llx -> %d", cv_hosted_cpu(), LL(pa),
-	     LL(len), ok);
+	trace("cpu%u host write 0x%llx +0x%llx -> %d", cv_hosted_cpu(), LL(pa),
+	      LL(len), ok);
 	for (unsigned int g = 0; g < ng; g++) {
 		const uint8_t *now = cv_hosted_phys(guard_pfn[g] * PAGE_SIZE);
 		uint64_t lo = guard_pfn[g] * PAGE_SIZE, hi = lo + PAGE_SIZE;
@@ -548,8 +554,8 @@ static void host_read(uint64_t pa, void *buf, uint64_t len)
 	if (len == 0)
 		return;
 	ok = cv_hosted_host_read(pa, buf, len);
-	logf("cpu%u host read 0x%llx +0x%llx -> %d", cv_hosted_cpu(), LL(pa),
-	     LL(len), ok);
+	trace("cpu%u host read 0x%llx +0x%llx -> %d", cv_hosted_cpu(), LL(pa),
+	      LL(len), ok);
 	if (!ok || cv_hosted_halted())
 		return;
 	for (uint64_t pfn = pa / PAGE_SIZE; pfn <= (pa + len - 1) / PAGE_SIZE;
@@ -649,8 +655,8 @@ static void load_image(uint64_t vmid, unsigned int im, unsigned int blk,
 	pa0 = RAM_BASE + (1 + blk % 5) * PMD_SIZE + (load & (PMD_SIZE - 1));
 	if (flags & LI_MISPLACE)
 		pa0 += PAGE_SIZE;
-	logf("load_image vm %llu image %u block %u flags 0x%x aux 0x%x",
-	     LL(vmid), im % NIMG, 1 + blk % 5, flags, aux);
+	trace("load_image vm %llu image %u block %u flags 0x%x aux 0x%x",
+	      LL(vmid), im % NIMG, 1 + blk % 5, flags, aux);
 	idx = hvc(HVC_SET_BOOT_INFO, vmid, load, size, 0, 0);
 	if (cv_hosted_halted())
 		return;
@@ -710,8 +716,8 @@ static void op_vm_fault(void)
 	uint64_t vmid = pick(K_VMID), gpa = pick(K_GPA), pte = pick(K_PTE);
 	uint32_t level = (rd8() & 3) == 2 ? 2 : 3;
 
-	logf("prot_and_map_vm_s2pt(%llu, 0x%llx, 0x%llx, %u)", LL(vmid),
-	     LL(gpa), LL(pte), level);
+	trace("prot_and_map_vm_s2pt(%llu, 0x%llx, 0x%llx, %u)", LL(vmid),
+	      LL(gpa), LL(pte), level);
 	hx_prot_and_map_vm_s2pt((uint32_t)vmid, gpa, pte, level);
 }
 
@@ -722,8 +728,8 @@ static void op_sg(bool grant)
 	/* A VM may hang its own vCPU with a huge range: not worth fuzzing. */
 	if (size > MAX_SG && size < KVM_ADDR_SPACE)
 		size %= MAX_SG;
-	logf("%s_stage2_sg_gpa(%llu, 0x%llx, 0x%llx)",
-	     grant ? "grant" : "revoke", LL(vmid), LL(gpa), LL(size));
+	trace("%s_stage2_sg_gpa(%llu, 0x%llx, 0x%llx)",
+	      grant ? "grant" : "revoke", LL(vmid), LL(gpa), LL(size));
 	if (grant)
 		hx_grant_stage2_sg_gpa((uint32_t)vmid, gpa, size);
 	else
@@ -741,7 +747,7 @@ static void op_poweroff(void)
 {
 	uint64_t vmid = pick(K_VMID);
 
-	logf("set_vm_poweroff(%llu)", LL(vmid));
+	trace("set_vm_poweroff(%llu)", LL(vmid));
 	hx_set_vm_poweroff((uint32_t)vmid);
 }
 
@@ -749,7 +755,7 @@ static void op_vcpu_inactive(void)
 {
 	uint64_t vmid = pick(K_VMID), vcpu = pick(K_VCPU);
 
-	logf("set_vcpu_inactive(%llu, %llu)", LL(vmid), LL(vcpu));
+	trace("set_vcpu_inactive(%llu, %llu)", LL(vmid), LL(vcpu));
 	hx_set_vcpu_inactive((uint32_t)vmid, (uint32_t)vcpu);
 }
 
@@ -762,49 +768,51 @@ static void op_smmu(void)
 	switch (sub) {
 	case 0:
 		a = pick(K_VMID);
-		logf("el2_alloc_smmu_pgd(cb %u, vm %llu, smmu %u)", cb, LL(a),
-		     idx);
+		trace("el2_alloc_smmu_pgd(cb %u, vm %llu, smmu %u)", cb, LL(a),
+		      idx);
 		hx_smmu_alloc_pgd(cb, (uint32_t)a, idx);
 		break;
 	case 1:
-		logf("el2_free_smmu_pgd(cb %u, smmu %u)", cb, idx);
+		trace("el2_free_smmu_pgd(cb %u, smmu %u)", cb, idx);
 		hx_smmu_free_pgd(cb, idx);
 		break;
 	case 2:
 		a = pick(K_PFN);
 		b = pick(K_GFN);
-		logf("smmu_assign_page(cb %u, smmu %u, pfn 0x%llx, gfn 0x%llx)",
-		     cb, idx, LL(a), LL(b));
+		trace("smmu_assign_page(cb %u, smmu %u, pfn 0x%llx, gfn "
+		      "0x%llx)",
+		      cb, idx, LL(a), LL(b));
 		hx_smmu_assign_page(cb, idx, a, b);
 		break;
 	case 3:
 		a = pick(K_IOVA);
 		b = pick(K_PTE);
-		logf("smmu_map_page(cb %u, smmu %u, iova 0x%llx, pte 0x%llx)",
-		     cb, idx, LL(a), LL(b));
+		trace("smmu_map_page(cb %u, smmu %u, iova 0x%llx, pte 0x%llx)",
+		      cb, idx, LL(a), LL(b));
 		hx_smmu_map_page(cb, idx, a, b);
 		break;
 	case 4:
 		a = pick(K_IOVA);
 		b = pick(K_PA);
 		c = pick(K_PROT);
-		logf("el2_arm_lpae_map(iova 0x%llx, pa 0x%llx, prot 0x%llx, cb "
-		     "%u, smmu %u)",
-		     LL(a), LL(b), LL(c), cb, idx);
+		trace("el2_arm_lpae_map(iova 0x%llx, pa 0x%llx, prot 0x%llx, "
+		      "cb "
+		      "%u, smmu %u)",
+		      LL(a), LL(b), LL(c), cb, idx);
 		hx_smmu_lpae_map(a, b, c, cb, idx);
 		break;
 	case 5:
 		a = pick(K_IOVA);
-		logf("el2_arm_lpae_clear(iova 0x%llx, cb %u, smmu %u)", LL(a),
-		     cb, idx);
+		trace("el2_arm_lpae_clear(iova 0x%llx, cb %u, smmu %u)", LL(a),
+		      cb, idx);
 		hx_smmu_lpae_clear(a, cb, idx);
 		break;
 	default:
 		a = pick(K_IOVA);
 		b = hx_smmu_iova_to_phys(a, cb, idx);
-		logf("el2_arm_lpae_iova_to_phys(iova 0x%llx, cb %u, smmu %u) "
-		     "-> 0x%llx",
-		     LL(a), cb, idx, LL(b));
+		trace("el2_arm_lpae_iova_to_phys(iova 0x%llx, cb %u, smmu %u) "
+		      "-> 0x%llx",
+		      LL(a), cb, idx, LL(b));
 		break;
 	}
 }
@@ -822,8 +830,8 @@ static void op_vm_access(void)
 	} else {
 		ok = cv_hosted_vm_read((uint32_t)vmid, gpa, iobuf, len, &fault);
 	}
-	logf("vm %llu %s 0x%llx +0x%llx -> %d (fault 0x%llx)", LL(vmid),
-	     write ? "write" : "read", LL(gpa), LL(len), ok, LL(fault));
+	trace("vm %llu %s 0x%llx +0x%llx -> %d (fault 0x%llx)", LL(vmid),
+	      write ? "write" : "read", LL(gpa), LL(len), ok, LL(fault));
 	if (!ok || cv_hosted_halted())
 		return;
 	/* Oracle: a live VM reaches its own pages, or ones it was lent. */
@@ -848,7 +856,7 @@ static void op_set_cpu(void)
 	uint32_t c = rd8() % ncpus;
 
 	cv_hosted_set_cpu(c);
-	logf("set cpu %u", c);
+	trace("set cpu %u", c);
 }
 
 static void op_ioremap(void)
@@ -865,8 +873,8 @@ static void op_query(void)
 	uint64_t r = hx_search_load_info((uint32_t)vmid, gpa);
 	uint32_t on = hx_get_vm_poweron((uint32_t)vmid);
 
-	logf("search_load_info(%llu, 0x%llx) -> 0x%llx, get_vm_poweron -> %u",
-	     LL(vmid), LL(gpa), LL(r), on);
+	trace("search_load_info(%llu, 0x%llx) -> 0x%llx, get_vm_poweron -> %u",
+	      LL(vmid), LL(gpa), LL(r), on);
 }
 
 /* ENCRYPT_BUF, maybe tamper or move the blob, DECRYPT_BUF. */
@@ -1034,8 +1042,8 @@ static void op_dma(void)
 	} else {
 		ok = cv_hosted_dma_read(index, cb, iova, iobuf, len, &fault);
 	}
-	logf("dma %s smmu %u bank %u (owner %u) iova 0x%llx +0x%llx -> %d",
-	     write ? "write" : "read", index, cb, bank, LL(iova), LL(len), ok);
+	trace("dma %s smmu %u bank %u (owner %u) iova 0x%llx +0x%llx -> %d",
+	      write ? "write" : "read", index, cb, bank, LL(iova), LL(len), ok);
 	if (!ok || cv_hosted_halted())
 		return;
 	for (uint64_t a = iova & ~(PAGE_SIZE - 1); a < iova + len;
@@ -1116,8 +1124,8 @@ static void fuzz_guest(struct cv_hosted_guest *g, void *arg)
 			ipa = guest_ipa();
 			len = 1u << (rd8() % 4);
 			ipa &= ~(uint64_t)(len - 1);
-			logf("  guest %u.%u %s 0x%llx", g->vmid, g->vcpuid,
-			     a % 12 ? "store" : "load", LL(ipa));
+			trace("  guest %u.%u %s 0x%llx", g->vmid, g->vcpuid,
+			      a % 12 ? "store" : "load", LL(ipa));
 			if (!(a % 12 ? cv_guest_store(g, ipa, len, rt)
 				     : cv_guest_load(g, ipa, len, rt)))
 				return;
@@ -1138,10 +1146,11 @@ static void fuzz_guest(struct cv_hosted_guest *g, void *arg)
 			g->x[1] = pick(K_RAW);
 			g->x[2] = guest_ipa();
 			g->x[3] = pick(K_SMALL);
-			logf("  guest %u.%u %s 0x%llx (0x%llx, 0x%llx, 0x%llx)",
-			     g->vmid, g->vcpuid, a % 12 == 4 ? "hvc" : "smc",
-			     LL(g->x[0]), LL(g->x[1]), LL(g->x[2]),
-			     LL(g->x[3]));
+			trace("  guest %u.%u %s 0x%llx (0x%llx, 0x%llx, "
+			      "0x%llx)",
+			      g->vmid, g->vcpuid, a % 12 == 4 ? "hvc" : "smc",
+			      LL(g->x[0]), LL(g->x[1]), LL(g->x[2]),
+			      LL(g->x[3]));
 			if (a % 12 == 4)
 				cv_guest_hvc(g, rd16());
 			else
@@ -1310,8 +1319,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (uint32_t v = 1; v < COREVISOR; v++)
 		cv_hosted_set_guest(v, fuzz_guest, NULL);
-	logf("boot: %u cpus, %s key", ncpus,
-	     (config & 1) ? "no trusted" : "a trusted");
+	trace("boot: %u cpus, %s key", ncpus,
+	      (config & 1) ? "no trusted" : "a trusted");
 	check_after_op();
 	while (!in_eof() && n++ < MAX_OPS && !cv_hosted_halted()) {
 		run_op(rd8());
