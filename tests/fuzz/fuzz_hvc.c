@@ -819,7 +819,8 @@ static void op_smmu(void)
 
 static void op_vm_access(void)
 {
-	uint64_t vmid = pick(K_VMID), gpa = pick(K_GPA), fault = 0;
+	uint32_t vmid = (uint32_t)pick(K_VMID); /* the API's type */
+	uint64_t gpa = pick(K_GPA), fault = 0;
 	uint64_t len = 1 + rd16() % MAX_IO;
 	bool write = rd8() & 1, ok;
 

@@ -54,6 +54,7 @@
  * expects the comparison to fail (the check can fail).
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@
 #include <corevisor/constants.h>
 #include <corevisor/hosted.h>
 #include <corevisor/sealed.h>
+#include <corevisor/vcpu_abi.h>
 #include <cv/inv.h>
 #include <cv/pte.h>
 #include <cv/state.h>
@@ -303,10 +305,10 @@ static void describe(const struct rec *r, char *buf, size_t len)
 
 struct own_vm {
 	u32 vmid;
-	u32 state;		   /* READY, VERIFIED, POWEROFF */
-	u32 vcpus, active, sealed; /* masks */
-	u32 block;		   /* image staging block */
-	int img_stage;		   /* 0 none, 1 remapping, 2 remapped */
+	u32 state;			    /* READY, VERIFIED, POWEROFF */
+	u32 vcpus, active, sealed, started; /* masks */
+	u32 block;			    /* image staging block */
+	int img_stage; /* 0 none, 1 remapping, 2 remapped */
 	u32 img_idx;
 	u64 img_mapped;
 	int bank; /* context bank index into this CPU's 4, or -1 */
@@ -322,6 +324,7 @@ struct cpu {
 	u32 nvms;
 	u32 seal_next;
 	u32 s1_sealed, s2_active; /* vCPU masks of S1 / S2 (k and k + 4) */
+	u32 s2_started;		  /* S2 vCPUs this CPU has run */
 	int s1_idx;		  /* S1 load info this CPU reserved, or -1 */
 	u64 s1_mapped;
 	bool banks_used[4];
@@ -605,11 +608,24 @@ static void op_share(struct cpu *c)
 		     donor_gpa(BLOCK_PFN(17 + 3 * t) + i), PAGE_SIZE, 0, 0, 0);
 		return;
 	}
-	pfn = given_page(c, &owner);
-	if (!pfn || cv_hosted_page_count(pfn) > MAX_SHARE_COUNT)
-		return; /* not mapped by its VM (only an SMMU has it) */
-	i = donor_idx(c->k, pfn);
-	switch (rnd(c) % 4) {
+	if (rnd(c) % 4) { /* a page this CPU shares: revoke or use it */
+		u32 start = rnd(c) % DONOR_PAGES, j;
+
+		for (j = 0; j < DONOR_PAGES; j++)
+			if (c->balance[(start + j) % DONOR_PAGES])
+				break;
+		if (j == DONOR_PAGES)
+			return;
+		i = (start + j) % DONOR_PAGES;
+		pfn = BLOCK_PFN(17 + 3 * c->k) + i;
+		owner = cv_hosted_page_owner(pfn);
+	} else {
+		pfn = given_page(c, &owner);
+		if (!pfn || cv_hosted_page_count(pfn) > MAX_SHARE_COUNT)
+			return; /* not mapped by its VM (only an SMMU has it) */
+		i = donor_idx(c->k, pfn);
+	}
+	switch (c->balance[i] ? rnd(c) % 4 : 0) {
 	case 0:
 		if (c->balance[i] >= OWN_GRANTS)
 			return;
@@ -855,6 +871,69 @@ static void op_query(struct cpu *c)
 	}
 }
 
+/*
+ * The program of every vCPU, deterministic (a replay runs it again): what
+ * it does depends only on its PC, which starts at its image's load
+ * address and moves by 4 per step. Each run ends in one exit: WFI after a
+ * store to its image (a mapped page), an MMIO load (the host emulates
+ * it), a PSCI_VERSION call, or an interrupt.
+ */
+static void stress_guest(struct cv_hosted_guest *g, void *arg)
+{
+	u64 page = g->pc & ~(PAGE_SIZE - 1);
+
+	(void)arg;
+	switch ((g->pc / 4) % 4) {
+	case 0:
+		if (cv_guest_store(g, page + 0x800 + 8 * (g->vcpuid % 8), 8, 1))
+			cv_guest_wfi(g);
+		return;
+	case 1:
+		cv_guest_load(g, 0x09000000ULL + 8 * g->vcpuid, 4, 2);
+		return;
+	case 2:
+		g->x[0] = 0x84000000ULL; /* PSCI_VERSION */
+		cv_guest_hvc(g, 0);
+		return;
+	default:
+		g->pc += 4;
+		return; /* an interrupt */
+	}
+}
+
+/* First-run PC and PSTATE of a VM with its image in block @b (static: a
+ * replay writes the same bytes). */
+static u64 entries[32][2];
+
+/* VCPU_RUN of a READY vCPU of S2 (k, k + 4) or of a VERIFIED VM of ours. */
+static void op_run(struct cpu *c)
+{
+	struct own_vm *v = own(c, VERIFIED);
+	u32 vmid = s2, vc = c->k + 4 * (rnd(c) % 2), block = S2_BLOCK;
+	u32 *active = &c->s2_active, *started = &c->s2_started;
+	u64 run;
+
+	if (v && rnd(c) % 2) {
+		vc = rnd(c) % VCPU_PER_VM;
+		if (!(v->vcpus & (1u << vc)))
+			return;
+		vmid = v->vmid;
+		block = v->block;
+		active = &v->active;
+		started = &v->started;
+	}
+	if (*active & (1u << vc))
+		return; /* VCPU_RUN wants it READY */
+	run = cv_hosted_shared_base() + CV_SHARED_VCPU_OFFSET(vmid, vc) +
+	      CV_VCPU_RUN_OFFSET;
+	if (!(*started & (1u << vc))) {
+		call(c, C_HOST_WRITE, entries[block],
+		     run + offsetof(struct cv_vcpu_run, pc), 16, 0, 0, 0, 0);
+		*started |= 1u << vc;
+	}
+	hvc(c, HVC_VCPU_RUN, vmid, vc, 0);
+}
+
 static void step(struct cpu *c)
 {
 	u64 r = rnd(c) % 100;
@@ -883,8 +962,10 @@ static void step(struct cpu *c)
 		op_io(c);
 	else if (r < 85)
 		op_smmu(c);
-	else if (r < 92)
+	else if (r < 90)
 		op_poweroff(c);
+	else if (r < 96)
+		op_run(c);
 	else
 		op_query(c);
 }
@@ -954,6 +1035,7 @@ static void *watchdog(void *arg)
  * ------------------------------------------------- */
 
 static struct cpu setup_cpu; /* CPU 0 before the workers start */
+static void stress_guest(struct cv_hosted_guest *g, void *arg);
 
 static void boot(void)
 {
@@ -961,6 +1043,8 @@ static void boot(void)
 		fprintf(stderr, "stress: boot failed\n");
 		exit(2);
 	}
+	for (u32 v = 1; v < COREVISOR; v++)
+		cv_hosted_set_guest(v, stress_guest, NULL);
 }
 
 /* S1 READY with every vCPU; S2 VERIFIED with every vCPU. */
@@ -1086,6 +1170,7 @@ static bool run_epoch(u32 e, u32 nphases, u64 seed, bool self_test,
 		c->seal_next = 0;
 		c->s1_sealed = 0;
 		c->s2_active = 0;
+		c->s2_started = 0;
 		c->s1_idx = -1;
 		memset(c->banks_used, 0, sizeof(c->banks_used));
 		c->io_next = 0;
@@ -1210,8 +1295,11 @@ int main(int argc, char **argv)
 		}
 	}
 	hx_keys_init();
-	for (u32 b = 0; b < 32; b++)
+	for (u32 b = 0; b < 32; b++) {
 		hx_make_image(&images[b], hx_sk, image_load(b), IMG_PAYLOAD, b);
+		entries[b][0] = image_load(b);
+		entries[b][1] = 0x3c5; /* EL1h, interrupts masked */
+	}
 	image_pages = (images[0].size + PAGE_SIZE - 1) / PAGE_SIZE;
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (u8)(i * 31 + 7);
