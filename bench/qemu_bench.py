@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""EL2 instructions per host hypercall round trip, under QEMU -icount.
+"""EL2 instructions per host hypercall round trip and per guest exit,
+under QEMU -icount.
 
 Boots the bench copy of corevisor (build/bench/aarch64/corevisor-bench.elf)
-with the bench host (bench/qemu/host_bench.c) on one CPU, with
--icount shift=0 (instruction-exact, one virtual ns per instruction). The
-host reads PMU counters filtered to EL2 around each HVC and prints
-"bench: NAME calls N inst MIN MAX cycles MIN MAX". The QEMU command line
-and DTB are tests/qemu/run.py's (imported, not changed), plus -icount.
+with the bench host (bench/qemu/host_bench.c) and the bench guest
+(bench/qemu/guest_bench.S) on one CPU, with -icount shift=0
+(instruction-exact, one virtual ns per instruction). The host reads PMU
+counters filtered to EL2 around each HVC (VCPU_RUN included) and prints
+"bench: NAME calls N inst MIN MAX cycles MIN MAX". The QEMU command line,
+DTB and guest table are tests/qemu/run.py's (imported, not changed), plus
+-icount.
 
-The bare trap's path has a known length (BARE_STATIC, el2_bare.S): the
-measured count must equal it, or the method is wrong and this fails.
+The bare paths have known lengths (BARE_STATIC, WS_STATIC, el2_bare.S):
+the measured counts must equal them, or the method is wrong and this
+fails.
 """
 import argparse
 import bisect
@@ -26,35 +30,37 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
 import run as qemu_run  # noqa: E402  (tests/qemu/run.py)
 
 BARE_STATIC = 38
-OBJDUMP = "aarch64-linux-gnu-objdump"
+WS_STATIC = 175
+GUEST_ADDR = 0x4c000000            # where the runner leaves the image
+GUEST_IPA = (0x48000000, 0x48200000)  # guest_bench.ld: the VM's block
+GUEST_SERIES = ("guest_hvc", "guest_mmio_write", "guest_mmio_read")
 NM = "aarch64-linux-gnu-nm"
 
 
-def static_len(elf, sym):
-    """Instructions of straight-line function @sym up to its first ret."""
-    p = subprocess.run([OBJDUMP, "-d", f"--disassemble={sym}", elf],
-                       check=True, text=True, capture_output=True)
-    n = 0
-    for line in p.stdout.splitlines():
-        if re.match(r"\s+[0-9a-f]+:\s+[0-9a-f]{8}\s", line):
-            n += 1
-            if re.search(r"\sret\b", line):
-                return n
-    return None
-
-
-def boot(args, corevisor, name):
-    """One boot of @corevisor with the bench host: {series: EL2 inst}."""
+def machine(args, corevisor, name):
+    """The QEMU command line of one bench boot (DTB made, guest table
+    written)."""
     a = types.SimpleNamespace(
         corevisor=corevisor, host=args.host, gic="3",
-        cpu="cortex-a57", smp=1, mem="1G", image_key=[], aead_key=None,
-        no_image_key=False, no_aead_key=False, no_rng_seed=False,
-        rng_seed=None, dtb_set=[])
+        cpu="cortex-a57", smp=1, mem="1G", tcg="single",
+        image_key=[args.image_key] if args.image_key else [],
+        aead_key=None, no_image_key=False, no_aead_key=False,
+        no_rng_seed=False, rng_seed=None, dtb_set=[],
+        guest=[f"bench={args.guest}@{GUEST_ADDR:#x}"] if args.guest else [])
     dtb = os.path.join(args.workdir, f"{name}.dtb")
     qemu_run.make_dtb(a, dtb)
     cmd = qemu_run.machine_args(a) + [
         "-dtb", dtb, "-device", f"loader,file={args.host}",
         "-icount", "shift=0"]
+    if a.guest:
+        cmd += qemu_run.guest_table(
+            a, os.path.join(args.workdir, f"{name}.guests"))
+    return cmd
+
+
+def boot(args, corevisor, name):
+    """One boot of @corevisor with the bench host: {series: EL2 inst}."""
+    cmd = machine(args, corevisor, name)
     print("qemu_bench: " + " ".join(cmd), flush=True)
     r = subprocess.run(["timeout", "-k", "5", str(args.timeout)] + cmd,
                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -72,15 +78,18 @@ def boot(args, corevisor, name):
         res[name_ + "_detail"] = {"calls": int(m.group(2)),
                                   "inst_min": imin, "inst_max": imax,
                                   "cycles_min": cmin, "cycles_max": cmax}
+    need = ["bare_trap", "bare_ws"] + (list(GUEST_SERIES) if args.guest
+                                       else [])
     if r.returncode != 0 or "bench: done" not in log or \
-            "bare_trap" not in res:
+            any(k not in res for k in need):
         sys.stdout.write(log)
         sys.exit(f"qemu_bench: {name} run failed (exit {r.returncode})")
-    if res["bare_trap"] != BARE_STATIC:
-        sys.stdout.write(log)
-        sys.exit(f"qemu_bench: bare trap measured {res['bare_trap']} EL2 "
-                 f"instructions, its code has {BARE_STATIC}: the PMU "
-                 "method does not count what it should")
+    for key, static in (("bare_trap", BARE_STATIC), ("bare_ws", WS_STATIC)):
+        if res[key] != static:
+            sys.stdout.write(log)
+            sys.exit(f"qemu_bench: {key} measured {res[key]} EL2 "
+                     f"instructions, its code has {static}: the PMU "
+                     "method does not count what it should")
     return res
 
 
@@ -95,17 +104,17 @@ def symbols(elf):
     return syms
 
 
-def trace_breakdown(args, corevisor, dtb, want):
+def trace_breakdown(args, corevisor, want, guest_want):
     """Per-function EL2 instructions of one round trip of each length in
-    @want ({name: length}), from QEMU's execution trace (-d
-    in_asm,exec,nochain) of the same boot: TB by TB, from the lower-EL
-    synchronous vector to the eret. Also checks the PMU: a round trip of
-    exactly the measured length must exist."""
+    @want ({name: length}, host hypercalls: one trip from the lower-EL
+    synchronous vector to the eret) and @guest_want (guest exits: the
+    trip of a VCPU_RUN that erets into the guest plus the guest's next
+    exit up to the eret back to the host), from QEMU's execution trace
+    (-d in_asm,exec,nochain) of the same boot, TB by TB. Also checks the
+    PMU: a round trip of exactly the measured length must exist."""
     log = os.path.join(args.workdir, "trace.log")
-    cmd = [a for a in qemu_run.machine_args(types.SimpleNamespace(
-        corevisor=corevisor, gic="3", cpu="cortex-a57", smp=1, mem="1G"))]
-    cmd += ["-dtb", dtb, "-device", f"loader,file={args.host}",
-            "-icount", "shift=0", "-d", "in_asm,exec,nochain", "-D", log]
+    cmd = machine(args, corevisor, "trace") + [
+        "-d", "in_asm,exec,nochain", "-D", log]
     subprocess.run(["timeout", "-k", "5", str(args.timeout)] + cmd,
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
@@ -117,7 +126,15 @@ def trace_breakdown(args, corevisor, dtb, want):
         i = bisect.bisect_right(addrs, pc) - 1
         return syms[i][1] if i >= 0 else "?"
 
+    def by_function(trip):
+        by = {}
+        for a, _ in trip:
+            nm = sym(a)
+            by[nm] = by.get(nm, 0) + 1
+        return by
+
     tbs, cur, trip, found = {}, None, None, {}
+    ended, into_guest = None, None
     with open(log, errors="replace") as fh:
         for line in fh:
             if line.startswith("IN:"):
@@ -135,21 +152,29 @@ def trace_breakdown(args, corevisor, dtb, want):
                 tbs[pc] = cur
             cur = None
             insns = tbs.get(pc, [])
+            if ended is not None:
+                # The TB after an eret: in the guest, or back in the host.
+                if GUEST_IPA[0] <= pc < GUEST_IPA[1]:
+                    into_guest = ended
+                else:
+                    if into_guest is not None:
+                        both = into_guest + ended
+                        for key, n in guest_want.items():
+                            if len(both) == n and key not in found:
+                                found[key] = by_function(both)
+                    elif any(sym(a) == "host_hvc_dispatch" for a, _ in ended):
+                        for key, n in want.items():
+                            if len(ended) == n and key not in found:
+                                found[key] = by_function(ended)
+                    into_guest = None
+                ended = None
             if pc == vec:
                 trip = []
             if trip is None:
                 continue
             trip.extend(insns)
             if insns and insns[-1][1].startswith("eret"):
-                names = [sym(a) for a, _ in trip]
-                if "host_hvc_dispatch" in names:
-                    for key, n in want.items():
-                        if len(trip) == n and key not in found:
-                            by = {}
-                            for nm in names:
-                                by[nm] = by.get(nm, 0) + 1
-                            found[key] = by
-                trip = None
+                ended, trip = trip, None
     os.remove(log)
     return found
 
@@ -160,87 +185,54 @@ def main():
     ap.add_argument("--corevisor-nodebug",
                     help="the same image built without CV_DEBUG")
     ap.add_argument("--host", required=True)
+    ap.add_argument("--guest", help="the signed bench guest image")
+    ap.add_argument("--image-key", help="the key it is signed with (.pk)")
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--timeout", type=int, default=120)
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
 
+    series = ["hvc_noop", "hvc_is_inc_exe", "bare_trap", "bare_ws"]
+    if args.guest:
+        series += GUEST_SERIES
     res = boot(args, args.corevisor, "bench")
     if args.corevisor_nodebug:
         nd = boot(args, args.corevisor_nodebug, "bench-nodebug")
-        for k in ("hvc_noop", "hvc_is_inc_exe", "bare_trap"):
+        for k in series:
             res[k + "_nodebug"] = nd[k]
-    if args.corevisor_nodebug:
-        tr = trace_breakdown(
+            res[k + "_nodebug_detail"] = nd[k + "_detail"]
+        res["trace"] = trace_breakdown(
             args, args.corevisor_nodebug,
-            os.path.join(args.workdir, "bench-nodebug.dtb"),
-            {"hvc_noop": res["hvc_noop_nodebug"],
-             "hvc_is_inc_exe": res["hvc_is_inc_exe_nodebug"]})
-        res["trace"] = tr
-    res["fpsimd_static"] = sum(
-        static_len(args.corevisor, f) or 0
-        for f in ("el2_fpsimd_save", "el2_fpsimd_restore", "el2_vregs_save",
-                  "el2_vregs_restore"))
+            {k: nd[k] for k in ("hvc_noop", "hvc_is_inc_exe")},
+            {k: nd[k] for k in series if k.startswith("guest_")})
     steady = all(res[k + "_detail"]["inst_min"] ==
-                 res[k + "_detail"]["inst_max"]
-                 for k in ("bare_trap", "hvc_noop", "hvc_is_inc_exe"))
+                 res[k + "_detail"]["inst_max"] for k in series)
+    res["steady"] = steady
     res["note"] = (
         "QEMU 7.2 TCG, `-icount shift=0`, virt board, cortex-a57, 1 CPU. "
         "The bench host (bench/qemu/host_bench.c, EL1) reads the PMU "
         "around each HVC with both counters filtered to EL2 "
         "(PMEVTYPER0 = INST_RETIRED with P, U set and NSH set; PMCCFILTR "
         "the same), so only EL2 instructions count: the vector entry to "
-        "the eret. Minimum of 64 round trips"
-        + (" (every round trip the same count)" if steady else
-           " (counts varied between round trips)") +
-        f". The bare trap is bench/qemu/el2_bare.S, installed in the same "
-        f"boot through the bench image's host_smc wrapper (the HVC path is "
-        f"not wrapped); its measured count equals its {BARE_STATIC} "
-        "instructions, which checks the method. Corevisor's count is its "
-        "EL2 image as built by mk/aarch64.mk (-O2, CV_DEBUG on) and, "
-        "second column, the same without CV_DEBUG.")
-    noop = res.get("hvc_noop_nodebug", res["hvc_noop"])
-    bare = res["bare_trap"]
-    fp = res["fpsimd_static"]
-    tr = (res.get("trace") or {}).get("hvc_noop")
-    if tr:
-        frame = sum(v for k, v in tr.items()
-                    if k in ("el2_vectors", "el2_trap_common"))
-        fpf = [k for k in tr if re.search(r"fpsimd|vregs", k)]
-        fp = sum(tr[k] for k in fpf)
-        cp = tr.get("memcpy", 0)
-        parts = ", ".join(f"{k} {v}" for k, v in tr.items())
-        rest = noop - frame - fp - cp
-        res["breakdown"] = (
-            f"Where HVC_NOOP's {noop} EL2 instructions go (QEMU execution "
-            f"trace of the same image, one round trip): {parts}. "
-            f"That is {frame} for the vector and the frame (the bare trap's "
-            f"{bare} plus ELR/SPSR and the vector's VM/host test), {fp} for "
-            f"{' + '.join(fpf)} (arch/aarch64/trap.c host_hvc saves all 32 "
-            "V registers, FPSR and FPCR on every hypercall because a few "
-            f"calls run libsodium), {cp} for host_hvc's memcpy of the six "
-            "arguments (arch/aarch64/libc.c's word loop), and "
-            f"{rest} for the C dispatch (el2_trap, host_hvc, "
-            "host_hvc_dispatch, halted()). "
-            f"Without the FP/SIMD save and the copy: {noop - fp - cp} = "
-            f"{(noop - fp - cp) / bare:.2f}x the bare trap. To reach 1.5x "
-            f"({int(1.5 * bare)} instructions) the HVC path needs: FP/SIMD "
-            "saved only around the calls that use it (VERIFY_VM_IMAGES and "
-            "the sealing calls) or lazily via CPTR_EL2.TFP; "
-            "host_hvc_dispatch(f->x) on the frame instead of a copy; and a "
-            "short assembly fast path in the lower-EL sync vector for "
-            "calls that need no C (check ESR_EL2.EC == HVC64 and the call "
-            "number before saving the callee-saved registers), as pKVM's "
-            "host vector does.")
-    else:
-        res["breakdown"] = (
-            f"Of HVC_NOOP's {noop} EL2 instructions, {fp} are "
-            "el2_fpsimd_save + el2_fpsimd_restore (static count).")
+        "the eret. For a guest exit, one VCPU_RUN: the host -> guest "
+        "switch and the guest's next exit back to the host (the guest's "
+        "and the host's own instructions are at EL1, not counted). "
+        "Minimum over 64 round trips per series"
+        + (" (every round trip of a series the same count)" if steady else
+           " (counts varied within a series: max in the JSON)") +
+        f". The floors are bench/qemu/el2_bare.S, installed in the same "
+        f"boot through the bench image's host_smc wrapper (corevisor's "
+        f"HVC path is not wrapped): the bare trap ({BARE_STATIC} "
+        f"instructions) and the bare world switch ({WS_STATIC}); each "
+        "measured count equals its code's length, which checks the method. "
+        "Corevisor's count is its EL2 image as built by mk/aarch64.mk "
+        "(-O2, CV_DEBUG on) and, first column, the same without CV_DEBUG.")
     with open(args.out, "w") as fh:
         json.dump(res, fh, indent=1)
-    print(f"qemu_bench: bare {res['bare_trap']}, HVC_NOOP {noop}, "
-          f"IS_INC_EXE {res['hvc_is_inc_exe']} EL2 instructions")
+    nd = "_nodebug" if args.corevisor_nodebug else ""
+    print("qemu_bench: " + ", ".join(f"{k} {res[k + nd]}" for k in series)
+          + " EL2 instructions")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 #   make bench          hosted instruction counts (callgrind), heap
 #                       allocations, metadata per page, image verification
 #                       against raw libsodium, the EL2 hypercall round trip
-#                       under QEMU -icount; writes bench/results.md and
-#                       bench/verify.png
+#                       and guest exits under QEMU -icount; writes
+#                       bench/results.md and bench/verify.png
 #   make bench-hosted   the hosted part only (no QEMU)
 #
 # The core is built again for benchmarks, optimised like a release:
@@ -108,12 +108,27 @@ $(BA)/host-bench.elf: $(BENCH_HOST_OBJS) host/platform/link.ld
 	$(A_CC) $(A_LDFLAGS) -T host/platform/link.ld -o $@ $(BENCH_HOST_OBJS) \
 		$(A_LIBGCC)
 
+# The bench guest (bench/qemu/guest_bench.S): signed with the image key
+# the QEMU tests use (mk/aarch64.mk), loaded by the runner like them.
+$(BA)/guest_bench.o: bench/qemu/guest_bench.S | $(A_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(A_CC) -march=armv8-a -MMD -MP -c $< -o $@
+$(BA)/guest_bench.elf: $(BA)/guest_bench.o bench/qemu/guest_bench.ld \
+		guest/common/link.ld
+	$(A_CC) $(A_LDFLAGS) -T bench/qemu/guest_bench.ld -o $@ $<
+$(BA)/guest_bench.bin: $(BA)/guest_bench.elf
+	$(A_CROSS)objcopy -O binary $< $@
+$(BA)/guest_bench.img: $(BA)/guest_bench.bin $(A_KEYS)/image.sk
+	$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk \
+		$(call A_GUEST_LOAD,$(BA)/guest_bench.elf) $< $@
+
 BENCH_QEMU_JSON := $(BA)/qemu.json
 bench-qemu: $(BA)/corevisor-bench.elf $(BA)/corevisor-bench-nd.elf \
-		$(BA)/host-bench.elf
+		$(BA)/host-bench.elf $(BA)/guest_bench.img
 	$(BENCH_PYTHON) bench/qemu_bench.py --corevisor $(BA)/corevisor-bench.elf \
 		--corevisor-nodebug $(BA)/corevisor-bench-nd.elf \
-		--host $(BA)/host-bench.elf --workdir $(BA)/runs \
+		--host $(BA)/host-bench.elf --guest $(BA)/guest_bench.img \
+		--image-key $(A_KEYS)/image.pk --workdir $(BA)/runs \
 		--out $(BENCH_QEMU_JSON)
 
 # A failed QEMU part (e.g. the EL2 port mid-change) is reported in

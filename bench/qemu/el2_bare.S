@@ -1,16 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The floor of a host hypercall round trip, measured in the same boot as
- * corevisor's own: a vector table whose lower-EL AArch64 synchronous entry
- * saves x0..x30 on the EL2 stack, restores them and returns (one
- * compare-and-branch in between: x0 == BENCH_BARE_OFF puts corevisor's
- * vectors back). Every other entry goes on to corevisor's. Installed by
- * the bench's host_smc wrapper (el2_bench.c) on the host's request.
+ * The floors of the EL2 benchmarks, measured in the same boot as
+ * corevisor's own figures. Two vector tables whose lower-EL AArch64
+ * synchronous entry is a bare path; every other entry goes on to
+ * corevisor's. Each is installed by the bench's host_smc wrapper
+ * (el2_bench.c) on the host's request; x0 == BENCH_BARE_OFF in the
+ * trapping HVC puts corevisor's vectors back (one compare-and-branch).
  *
- * The bare path is 38 instructions (sub, 15 stp + str, b to the body as
- * corevisor's vectors do, cmp, b.eq, 15 ldp + ldr, add, eret):
- * bench/qemu_bench.py checks the measured count against this, which
- * validates the PMU method.
+ * bench_bare_vectors, the floor of a host hypercall round trip: save
+ * x0..x30 on the EL2 stack, restore them, eret. 38 instructions (sub, 15
+ * stp + str, b to the body as corevisor's vectors do, cmp, b.eq, 15 ldp +
+ * ldr, add, eret).
+ *
+ * bench_ws_vectors, one bare world switch: the trap, then a save of every
+ * register corevisor's world switch moves (arch/aarch64/vcpu.c) and a
+ * restore of all of them, eret: x0..x30 (EL2 stack); ELR_EL2, SPSR_EL2
+ * (the PC and PSTATE), VTTBR_EL2, HCR_EL2; SP_EL0 and the EL1 system
+ * registers SP_EL1, ELR_EL1, SPSR_EL1, CSSELR, SCTLR, ACTLR, CPACR,
+ * TTBR0, TTBR1, TCR, ESR, AFSR0, AFSR1, FAR, MAIR, VBAR, CONTEXTIDR,
+ * TPIDR_EL0, TPIDRRO_EL0, TPIDR_EL1, AMAIR, CNTKCTL, PAR, MDSCR and
+ * VMPIDR_EL2; CNTV_CTL_EL0, CNTV_CVAL_EL0; V0..V31, FPSR, FPCR (a
+ * static area: the bench runs on one CPU). It restores what it saved
+ * (the host's own values, so the host goes on), which costs what
+ * restoring another context costs. 175 instructions: the bare trap's
+ * 38, the area's address (2), 32 system registers saved and restored in
+ * pairs (16 x (2 mrs + stp) and 16 x (ldp + 2 msr) = 96), FP/SIMD (16
+ * stp + 16 ldp of Q pairs, FPSR/FPCR 3 + 3, the area's FP offset 1 =
+ * 39). A guest exit to the host and back is two world switches (guest
+ * -> host, host -> guest): its floor is twice this.
+ *
+ * bench/qemu_bench.py checks each measured count against these lengths,
+ * which validates the PMU method.
  */
 #define BENCH_BARE_OFF 0x7e
 #define FRAME (32 * 8)
@@ -32,6 +52,22 @@ bench_bare_vectors:
 	sub	sp, sp, #FRAME
 	stp	x0, x1, [sp, #0]
 	b	bench_bare_body
+	.irp	k, 9, 10, 11, 12, 13, 14, 15
+	other	\k
+	.endr
+
+	.section .text.bench_vectors, "ax"
+	.balign	0x800
+	.globl	bench_ws_vectors
+bench_ws_vectors:
+	.irp	k, 0, 1, 2, 3, 4, 5, 6, 7
+	other	\k
+	.endr
+	/* 8: lower EL, AArch64, synchronous */
+	.balign	0x80
+	sub	sp, sp, #FRAME
+	stp	x0, x1, [sp, #0]
+	b	bench_ws_body
 	.irp	k, 9, 10, 11, 12, 13, 14, 15
 	other	\k
 	.endr
@@ -81,3 +117,186 @@ bench_bare_off:
 	msr	vbar_el2, x1
 	isb
 	b	bench_bare_restore
+
+bench_ws_body:
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	str	x30, [sp, #240]
+	cmp	x0, #BENCH_BARE_OFF
+	b.eq	bench_bare_off
+	adrp	x0, bench_ws_area
+	add	x0, x0, :lo12:bench_ws_area
+	/* save: EL2 return state, stage 2 and traps, EL1, timer */
+	mrs	x1, elr_el2
+	mrs	x2, spsr_el2
+	stp	x1, x2, [x0, #0]
+	mrs	x1, vttbr_el2
+	mrs	x2, hcr_el2
+	stp	x1, x2, [x0, #16]
+	mrs	x1, sp_el0
+	mrs	x2, sp_el1
+	stp	x1, x2, [x0, #32]
+	mrs	x1, elr_el1
+	mrs	x2, spsr_el1
+	stp	x1, x2, [x0, #48]
+	mrs	x1, csselr_el1
+	mrs	x2, sctlr_el1
+	stp	x1, x2, [x0, #64]
+	mrs	x1, actlr_el1
+	mrs	x2, cpacr_el1
+	stp	x1, x2, [x0, #80]
+	mrs	x1, ttbr0_el1
+	mrs	x2, ttbr1_el1
+	stp	x1, x2, [x0, #96]
+	mrs	x1, tcr_el1
+	mrs	x2, esr_el1
+	stp	x1, x2, [x0, #112]
+	mrs	x1, afsr0_el1
+	mrs	x2, afsr1_el1
+	stp	x1, x2, [x0, #128]
+	mrs	x1, far_el1
+	mrs	x2, mair_el1
+	stp	x1, x2, [x0, #144]
+	mrs	x1, vbar_el1
+	mrs	x2, contextidr_el1
+	stp	x1, x2, [x0, #160]
+	mrs	x1, tpidr_el0
+	mrs	x2, tpidrro_el0
+	stp	x1, x2, [x0, #176]
+	mrs	x1, tpidr_el1
+	mrs	x2, amair_el1
+	stp	x1, x2, [x0, #192]
+	mrs	x1, cntkctl_el1
+	mrs	x2, par_el1
+	stp	x1, x2, [x0, #208]
+	mrs	x1, mdscr_el1
+	mrs	x2, vmpidr_el2
+	stp	x1, x2, [x0, #224]
+	mrs	x1, cntv_ctl_el0
+	mrs	x2, cntv_cval_el0
+	stp	x1, x2, [x0, #240]
+	/* save: FP/SIMD */
+	add	x3, x0, #272
+	stp	q0, q1, [x3, #0]
+	stp	q2, q3, [x3, #32]
+	stp	q4, q5, [x3, #64]
+	stp	q6, q7, [x3, #96]
+	stp	q8, q9, [x3, #128]
+	stp	q10, q11, [x3, #160]
+	stp	q12, q13, [x3, #192]
+	stp	q14, q15, [x3, #224]
+	stp	q16, q17, [x3, #256]
+	stp	q18, q19, [x3, #288]
+	stp	q20, q21, [x3, #320]
+	stp	q22, q23, [x3, #352]
+	stp	q24, q25, [x3, #384]
+	stp	q26, q27, [x3, #416]
+	stp	q28, q29, [x3, #448]
+	stp	q30, q31, [x3, #480]
+	mrs	x1, fpsr
+	mrs	x2, fpcr
+	stp	x1, x2, [x0, #256]
+	/* restore: FP/SIMD */
+	ldp	q0, q1, [x3, #0]
+	ldp	q2, q3, [x3, #32]
+	ldp	q4, q5, [x3, #64]
+	ldp	q6, q7, [x3, #96]
+	ldp	q8, q9, [x3, #128]
+	ldp	q10, q11, [x3, #160]
+	ldp	q12, q13, [x3, #192]
+	ldp	q14, q15, [x3, #224]
+	ldp	q16, q17, [x3, #256]
+	ldp	q18, q19, [x3, #288]
+	ldp	q20, q21, [x3, #320]
+	ldp	q22, q23, [x3, #352]
+	ldp	q24, q25, [x3, #384]
+	ldp	q26, q27, [x3, #416]
+	ldp	q28, q29, [x3, #448]
+	ldp	q30, q31, [x3, #480]
+	ldp	x1, x2, [x0, #256]
+	msr	fpsr, x1
+	msr	fpcr, x2
+	/* restore: timer, EL1, stage 2 and traps, EL2 return state */
+	ldp	x1, x2, [x0, #240]
+	msr	cntv_cval_el0, x2
+	msr	cntv_ctl_el0, x1
+	ldp	x1, x2, [x0, #224]
+	msr	mdscr_el1, x1
+	msr	vmpidr_el2, x2
+	ldp	x1, x2, [x0, #208]
+	msr	cntkctl_el1, x1
+	msr	par_el1, x2
+	ldp	x1, x2, [x0, #192]
+	msr	tpidr_el1, x1
+	msr	amair_el1, x2
+	ldp	x1, x2, [x0, #176]
+	msr	tpidr_el0, x1
+	msr	tpidrro_el0, x2
+	ldp	x1, x2, [x0, #160]
+	msr	vbar_el1, x1
+	msr	contextidr_el1, x2
+	ldp	x1, x2, [x0, #144]
+	msr	far_el1, x1
+	msr	mair_el1, x2
+	ldp	x1, x2, [x0, #128]
+	msr	afsr0_el1, x1
+	msr	afsr1_el1, x2
+	ldp	x1, x2, [x0, #112]
+	msr	tcr_el1, x1
+	msr	esr_el1, x2
+	ldp	x1, x2, [x0, #96]
+	msr	ttbr0_el1, x1
+	msr	ttbr1_el1, x2
+	ldp	x1, x2, [x0, #80]
+	msr	actlr_el1, x1
+	msr	cpacr_el1, x2
+	ldp	x1, x2, [x0, #64]
+	msr	csselr_el1, x1
+	msr	sctlr_el1, x2
+	ldp	x1, x2, [x0, #48]
+	msr	elr_el1, x1
+	msr	spsr_el1, x2
+	ldp	x1, x2, [x0, #32]
+	msr	sp_el0, x1
+	msr	sp_el1, x2
+	ldp	x1, x2, [x0, #16]
+	msr	vttbr_el2, x1
+	msr	hcr_el2, x2
+	ldp	x1, x2, [x0, #0]
+	msr	elr_el2, x1
+	msr	spsr_el2, x2
+	ldp	x0, x1, [sp, #0]
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldp	x18, x19, [sp, #144]
+	ldp	x20, x21, [sp, #160]
+	ldp	x22, x23, [sp, #176]
+	ldp	x24, x25, [sp, #192]
+	ldp	x26, x27, [sp, #208]
+	ldp	x28, x29, [sp, #224]
+	ldr	x30, [sp, #240]
+	add	sp, sp, #FRAME
+	eret
+
+	.bss
+	.balign	16
+bench_ws_area:
+	.space	784
