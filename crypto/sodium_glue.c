@@ -5,9 +5,14 @@
  * where there is no libc to speak of. The functions used need neither
  * sodium_init() (they fall back to the portable implementations) nor any
  * randomness.
+ *
+ * libsodium uses the FP/SIMD registers, which at EL2 hold the host's (or
+ * a VM's) state: every call is bracketed by arch_fpsimd_begin/end
+ * (cv/arch.h), so the interrupted context gets them back.
  */
 #include <sodium.h>
 
+#include <cv/arch.h>
 #include <cv/crypto.h>
 
 _Static_assert(sizeof(crypto_sign_state) <= CV_SIG_STATE_BYTES,
@@ -31,12 +36,16 @@ static crypto_sign_state *sig_state(struct cv_sig_state *st)
 
 void cv_sig_init(struct cv_sig_state *st)
 {
+	arch_fpsimd_begin();
 	crypto_sign_init(sig_state(st));
+	arch_fpsimd_end();
 }
 
 void cv_sig_update(struct cv_sig_state *st, const void *buf, size_t len)
 {
+	arch_fpsimd_begin();
 	crypto_sign_update(sig_state(st), buf, len);
+	arch_fpsimd_end();
 }
 
 bool cv_sig_verify(const struct cv_sig_state *st, const u8 sig[CV_SIG_BYTES],
@@ -44,9 +53,12 @@ bool cv_sig_verify(const struct cv_sig_state *st, const u8 sig[CV_SIG_BYTES],
 {
 	/* final_verify consumes the hash state: work on a copy. */
 	crypto_sign_state copy = *(const crypto_sign_state *)st->opaque;
-	bool ok = crypto_sign_final_verify(&copy, sig, pk) == 0;
+	bool ok;
 
+	arch_fpsimd_begin();
+	ok = crypto_sign_final_verify(&copy, sig, pk) == 0;
 	sodium_memzero(&copy, sizeof(copy));
+	arch_fpsimd_end();
 	return ok;
 }
 
@@ -54,8 +66,10 @@ void cv_aead_seal(void *dst, const void *src, size_t len, const void *ad,
 		  size_t adlen, const u8 nonce[CV_AEAD_NONCE_BYTES],
 		  const u8 key[CV_AEAD_KEY_BYTES], u8 tag[CV_AEAD_TAG_BYTES])
 {
+	arch_fpsimd_begin();
 	crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
 		dst, tag, NULL, src, len, ad, adlen, NULL, nonce, key);
+	arch_fpsimd_end();
 }
 
 bool cv_aead_open(void *dst, const void *src, size_t len, const void *ad,
@@ -63,6 +77,11 @@ bool cv_aead_open(void *dst, const void *src, size_t len, const void *ad,
 		  const u8 key[CV_AEAD_KEY_BYTES],
 		  const u8 tag[CV_AEAD_TAG_BYTES])
 {
-	return crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-		       dst, NULL, src, len, tag, ad, adlen, nonce, key) == 0;
+	bool ok;
+
+	arch_fpsimd_begin();
+	ok = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+		     dst, NULL, src, len, tag, ad, adlen, nonce, key) == 0;
+	arch_fpsimd_end();
+	return ok;
 }

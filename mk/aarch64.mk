@@ -174,6 +174,7 @@ test-qemu-boot: $(A_IMAGES)
 		--expect 'host: hello from EL1 (EL1' \
 		--expect 'host: HVC_NOOP -> 0' \
 		--expect 'host: REGISTER_KVM -> vmid 1' \
+		--expect 'host: SAVE_CRYPT_VCPU sealed vm1 vcpu 0, host FP/SIMD registers kept' \
 		--expect 'host: touched' \
 		--expect 'host: cpu 1 up at EL1' \
 		--expect 'host: powering off' \
@@ -236,7 +237,7 @@ A_PRIMES = --guest primes:2=$(AB)/guest/$(1).img@0x4c000000
 A_VAULT = --guest vault=$(AB)/guest/$(1).img@0x4c200000
 A_TWO_VMS := $(A_TRUST) $(call A_PRIMES,primes) $(call A_VAULT,vault)
 # What a good run of both VMs prints (every answer checked) and must not.
-A_VM_EXPECT := --expect 'host: vm1: verified by corevisor' \
+A_VM_EXPECT := --expect "host: vm1: verified by corevisor, the image's pages are the VM's (host FP/SIMD registers kept)" \
 	--expect 'host: vm2: verified by corevisor' \
 	--expect 'host: running 2 VM(s)' \
 	--expect 'host: all VMs powered off' \
@@ -246,11 +247,13 @@ A_VM_EXPECT := --expect 'host: vm1: verified by corevisor' \
 	--expect-anywhere '[vm1] primes: 78498 primes below 1000000, sum 37550402023' \
 	--expect-anywhere '[vm1] primes: vcpu 1 checksum 0x4a31d6b216c3f156' \
 	--expect-anywhere "host: vm1 'primes' powered off" \
+	--expect-anywhere 'host: vm1: host FP/SIMD registers kept across all' \
 	--expect-anywhere '[vm2] vault: PSCI version 0x10000 through SMC' \
 	--expect-anywhere '[vm2] vault: ACTLR_EL1 read through a trap' \
 	--expect-anywhere '[vm2] vault: crc32 of 262144 bytes 0x71ea9870' \
 	--expect-anywhere '[vm2] vault: secret intact after 20 waits, timer kept' \
 	--expect-anywhere "host: vm2 'vault' powered off" \
+	--expect-anywhere 'host: vm2: host FP/SIMD registers kept across all' \
 	--forbid panic --forbid FAIL --forbid 25079fe4a376c9b7
 A_RUN_VMS := $(QEMU_RUN) $(A_TWO_VMS) --exit 0 $(A_VM_EXPECT)
 

@@ -13,7 +13,11 @@
 #define EL2_STACK_SIZE 32768
 #define EL2_STACK_SIZE_SHIFT 15
 
-/* Registers saved on the EL2 stack by every exception entry (entry.S). */
+/*
+ * Registers saved on the EL2 stack by an exception entry (entry.S
+ * el2_trap_common). The host's HVC saves only x0..x18 and x30 in the same
+ * space (x0..x5 where this puts them: host_hvc_dispatch's arguments).
+ */
 struct el2_frame {
 	u64 x[31];
 	u64 sp_el0_unused;
@@ -22,7 +26,7 @@ struct el2_frame {
 };
 #define EL2_FRAME_SIZE (34 * 8)
 
-/* FP/SIMD registers (entry.S el2_fpsimd_save/restore). */
+/* FP/SIMD registers (entry.S el2_fpsimd_save/restore; fpsimd.c). */
 struct el2_fpsimd {
 	u64 v[64]; /* V0..V31, 16 bytes each */
 	u64 fpsr;

@@ -104,14 +104,28 @@ semihost_exit:
 	b	.Lpark
 
 /*
- * Exception vectors. Each entry saves x0/x1, puts its kind (0..15: current
- * EL SP0, current EL SPx, lower EL AArch64, lower EL AArch32; each sync,
- * irq, fiq, serror) in x1 and joins el2_trap_common, which saves the rest
- * of struct el2_frame and calls el2_trap(frame, kind).
+ * Exception vectors. Two tables: el2_vectors while the host runs (and
+ * while corevisor runs on its behalf), el2_guest_vectors while a VM runs
+ * (el2_guest_enter installs it, el2_guest_exit puts el2_vectors back), so
+ * neither path asks which one it is in.
  *
- * An exception from a lower EL is either a trap from the host or a VM
- * exit: el2_guest_ctxt[this CPU] is the running vCPU's context while a VM
- * runs on this CPU (el2_guest_enter), else 0. A VM exit leaves through
+ * Every entry but two saves x0/x1, puts its kind (0..15: current EL SP0,
+ * current EL SPx, lower EL AArch64, lower EL AArch32; each sync, irq, fiq,
+ * serror) in x1 and joins el2_trap_common, which saves the rest of struct
+ * el2_frame and calls el2_trap(frame, kind): a host SMC, a host stage-2
+ * fault, or a fatal exception.
+ *
+ * The host's HVC (lower EL AArch64 synchronous, ESR_EL2.EC == HVC64) takes
+ * el2_host_hvc: only the registers the C calling convention lets the
+ * dispatcher clobber (x0..x18, x30) are saved; x19..x29 are callee-saved,
+ * so C code keeps them, and so does the world switch (el2_guest_enter
+ * saves them before it loads a guest's). ELR_EL2 and SPSR_EL2 stay in
+ * their registers: nothing in a hypercall changes them but the world
+ * switch, which keeps the host's (arch_vcpu_run). The host's FP/SIMD
+ * registers are kept by whoever uses them: arch_fpsimd_begin/end around
+ * libsodium (crypto/), the world switch around a VM's.
+ *
+ * A VM's exceptions (el2_guest_vectors, lower EL) leave through
  * el2_guest_exit with the kind in x0, never through el2_trap.
  */
 	.macro	vector kind
@@ -122,19 +136,8 @@ semihost_exit:
 	b	el2_trap_common
 	.endm
 
-	.macro	vector_lower kind
-	.balign	0x80
-	sub	sp, sp, #FRAME_SIZE
-	stp	x0, x1, [sp, #0]
-	mrs	x0, tpidr_el2
-	adr_l	x1, el2_guest_ctxt
-	ldr	x1, [x1, x0, lsl #3]
-	cbz	x1, 1f
-	mov	x0, #\kind
-	b	el2_guest_exit
-1:	mov	x1, #\kind
-	b	el2_trap_common
-	.endm
+#define ESR_EC_SHIFT 26
+#define ESR_EC_HVC64 0x16
 
 	.section .text.vectors, "ax"
 	.balign	0x800
@@ -143,9 +146,71 @@ el2_vectors:
 	.irp	k, 0, 1, 2, 3, 4, 5, 6, 7
 	vector	\k
 	.endr
-	.irp	k, 8, 9, 10, 11, 12, 13, 14, 15
-	vector_lower \k
+	/* 8: lower EL, AArch64, synchronous: the host's HVC, or the rest. */
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	mrs	x0, esr_el2
+	ubfx	x0, x0, #ESR_EC_SHIFT, #6
+	cmp	x0, #ESR_EC_HVC64
+	b.eq	el2_host_hvc
+	mov	x1, #8
+	b	el2_trap_common
+	.irp	k, 9, 10, 11, 12, 13, 14, 15
+	vector	\k
 	.endr
+
+	/* A VM's exit: x0 = the kind, x1 = its context (el2_guest_enter). */
+	.macro	vector_guest kind
+	.balign	0x80
+	stp	x0, x1, [sp, #-16]!
+	ldr	x1, [sp, #16]
+	mov	x0, #\kind
+	b	el2_guest_exit
+	.endm
+
+	.balign	0x800
+	.globl	el2_guest_vectors
+el2_guest_vectors:
+	.irp	k, 0, 1, 2, 3, 4, 5, 6, 7
+	vector	\k
+	.endr
+	.irp	k, 8, 9, 10, 11, 12, 13, 14, 15
+	vector_guest \k
+	.endr
+
+/*
+ * The host's hypercall: x0..x5 are the call and its arguments, the
+ * result goes back in x0 (TrapDispatcher, host_hvc_dispatch(frame)). The
+ * frame keeps x0..x17 at their struct el2_frame offsets (the dispatcher
+ * reads x0..x5 there), x18 and x30 after them.
+ */
+el2_host_hvc:
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x30, [sp, #144]
+	mov	x0, sp
+	bl	host_hvc_dispatch
+	ldr	x1, [sp, #8]
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldp	x18, x30, [sp, #144]
+	add	sp, sp, #FRAME_SIZE
+	eret
+	dsb	nsh			/* no speculation past the eret */
+	isb
 
 el2_trap_common:
 	stp	x2, x3, [sp, #16]
@@ -189,12 +254,14 @@ el2_trap_common:
 	ldp	x0, x1, [sp, #0]
 	add	sp, sp, #FRAME_SIZE
 	eret
+	dsb	nsh
+	isb
 
 /*
- * el2_fpsimd_save(st) / el2_fpsimd_restore(st): V0-V31, FPSR, FPCR of the
- * interrupted context (struct el2_fpsimd). corevisor's own C code never
- * touches them (-mgeneral-regs-only) but libsodium does, so a hypercall
- * that may run crypto keeps the caller's FP/SIMD state this way.
+ * el2_fpsimd_save(st) / el2_fpsimd_restore(st): V0-V31, FPSR, FPCR
+ * (struct el2_fpsimd, or struct cv_ctxt's vregs, fpsr, fpcr). corevisor's
+ * own C code never touches them (-mgeneral-regs-only) but libsodium does
+ * (arch_fpsimd_begin/end) and VMs do (the world switch).
  */
 	.section .text
 	.globl	el2_fpsimd_save
@@ -258,23 +325,26 @@ el2_vregs_restore:
  * EL1 register already loaded) until its next exception to EL2. Saves
  * the guest's X0..X30 back into ctxt and returns the vector kind of the
  * exit (8 sync, 9 irq, 10 fiq, 11 serror from AArch64 EL1/EL0). corevisor's
- * callee-saved registers live on this CPU's EL2 stack meanwhile: nothing
- * of corevisor's or the host's stays in a register the VM can read.
+ * callee-saved registers (the host's x19..x29 in a VCPU_RUN) and @ctxt
+ * live on this CPU's EL2 stack meanwhile, where the guest vectors find
+ * the context: nothing of corevisor's or the host's stays in a register
+ * the VM can read.
  */
 #define CTXT_X(n)	((n) * 8)
+#define ENTER_FRAME	112	/* ctxt, x30, x19..x29 */
 
 	.section .text
 	.globl	el2_guest_enter
 el2_guest_enter:
-	stp	x29, x30, [sp, #-96]!
+	stp	x0, x30, [sp, #-ENTER_FRAME]!
 	stp	x19, x20, [sp, #16]
 	stp	x21, x22, [sp, #32]
 	stp	x23, x24, [sp, #48]
 	stp	x25, x26, [sp, #64]
 	stp	x27, x28, [sp, #80]
-	mrs	x1, tpidr_el2
-	adr_l	x2, el2_guest_ctxt
-	str	x0, [x2, x1, lsl #3]
+	str	x29, [sp, #96]
+	adr_l	x1, el2_guest_vectors
+	msr	vbar_el2, x1
 	ldp	x2, x3, [x0, #CTXT_X(2)]
 	ldp	x4, x5, [x0, #CTXT_X(4)]
 	ldp	x6, x7, [x0, #CTXT_X(6)]
@@ -296,8 +366,8 @@ el2_guest_enter:
 	isb
 
 /*
- * From vector_lower: sp = the exit's frame (guest x0, x1 at [sp]),
- * x1 = the vCPU's context, x0 = the vector kind.
+ * From vector_guest: the guest's x0, x1 at [sp], then el2_guest_enter's
+ * frame; x0 = the vector kind, x1 = the vCPU's context.
  */
 el2_guest_exit:
 	stp	x2, x3, [x1, #CTXT_X(2)]
@@ -315,22 +385,16 @@ el2_guest_exit:
 	stp	x26, x27, [x1, #CTXT_X(26)]
 	stp	x28, x29, [x1, #CTXT_X(28)]
 	str	x30, [x1, #CTXT_X(30)]
-	ldp	x2, x3, [sp, #0]
+	ldp	x2, x3, [sp], #16
 	stp	x2, x3, [x1, #CTXT_X(0)]
-	add	sp, sp, #FRAME_SIZE
-	mrs	x2, tpidr_el2
-	adr_l	x3, el2_guest_ctxt
-	str	xzr, [x3, x2, lsl #3]
+	adr_l	x2, el2_vectors
+	msr	vbar_el2, x2
 	ldp	x19, x20, [sp, #16]
 	ldp	x21, x22, [sp, #32]
 	ldp	x23, x24, [sp, #48]
 	ldp	x25, x26, [sp, #64]
 	ldp	x27, x28, [sp, #80]
-	ldp	x29, x30, [sp], #96
+	ldr	x29, [sp, #96]
+	ldr	x30, [sp, #8]
+	add	sp, sp, #ENTER_FRAME
 	ret
-
-	.bss
-	.balign	8
-	.globl	el2_guest_ctxt
-el2_guest_ctxt:
-	.space	8 * 8		/* EL2_MAX_CPUS */

@@ -71,8 +71,10 @@ static void fill_boot_params(struct cv_boot_params *p)
 	if (plat.rng_seed_len < 16)
 		el2_fatal("dtb: /chosen rng-seed missing or short (%u bytes)",
 			  plat.rng_seed_len);
+	arch_fpsimd_begin();
 	crypto_generichash(p->nonce_salt, sizeof(p->nonce_salt), plat.rng_seed,
 			   plat.rng_seed_len, NULL, 0);
+	arch_fpsimd_end();
 	random_seed(plat.rng_seed, plat.rng_seed_len);
 }
 

@@ -6,6 +6,7 @@
  * image. Nothing in corevisor needs randomness after boot today; libsodium
  * references this from sodium_malloc's canary setup.
  */
+#include <cv/arch.h>
 #include <cv/lib.h>
 #include <sodium.h>
 
@@ -20,8 +21,10 @@ void random_seed(const u8 *seed, u32 len)
 {
 	static const u8 ctx[] = "corevisor el2 randombytes";
 
+	arch_fpsimd_begin();
 	crypto_generichash(drbg_key, sizeof(drbg_key), seed, len, ctx,
 			   sizeof(ctx));
+	arch_fpsimd_end();
 	drbg_ready = true;
 }
 
@@ -38,5 +41,7 @@ void randombytes_buf(void *const buf, const size_t size)
 	if (!drbg_ready)
 		el2_fatal("randombytes_buf: called before the seed");
 	memcpy(nonce, &n, sizeof(n));
+	arch_fpsimd_begin();
 	crypto_stream_chacha20_ietf(buf, size, nonce, drbg_key);
+	arch_fpsimd_end();
 }

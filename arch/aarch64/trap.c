@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Exceptions taken to EL2 from the host (entry.S el2_trap_common; a VM's
- * exits leave through el2_guest_exit into arch_vcpu_run, vcpu.c): HVC ->
- * the core's hypercall dispatcher (TrapDispatcher, VCPU_RUN included),
- * stage-2 translation fault -> host_npt_handler (FaultHandler:
- * map_page_host, then the access retries), SMC -> PSCI proxy. Anything
- * else, and any exception in corevisor itself, is fatal.
+ * Exceptions taken to EL2 from the host other than HVC (entry.S
+ * el2_trap_common; the host's HVC goes from the vector straight to the
+ * core's dispatcher, host_hvc_dispatch, and a VM's exits leave through
+ * el2_guest_exit into arch_vcpu_run, vcpu.c): stage-2 translation fault ->
+ * host_npt_handler (FaultHandler: map_page_host, then the access
+ * retries), SMC -> PSCI proxy. Anything else, and any exception in
+ * corevisor itself, is fatal.
  */
 #include <cv/lib.h>
 #include <cv/panic.h>
@@ -42,29 +43,11 @@ static void host_stage2_fault(u64 esr)
 	host_npt_handler(hpfar, far, esr);
 }
 
-/*
- * TrapDispatcher. The dispatcher may run libsodium (image verification,
- * sealing), which uses the FP/SIMD registers: the host's survive it.
- */
-static void host_hvc(struct el2_frame *f)
-{
-	struct el2_fpsimd fp;
-	u64 args[6];
-
-	memcpy(args, f->x, sizeof(args));
-	el2_fpsimd_save(&fp);
-	f->x[0] = host_hvc_dispatch(args);
-	el2_fpsimd_restore(&fp);
-}
-
 static void host_sync(struct el2_frame *f)
 {
 	u64 esr = read_sysreg(esr_el2);
 
 	switch (esr_ec(esr)) {
-	case ESR_EC_HVC64:
-		host_hvc(f);
-		break;
 	case ESR_EC_SMC64:
 		host_smc(f);
 		break;

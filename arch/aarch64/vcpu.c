@@ -189,9 +189,12 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
 	struct el2_percpu *pc = &percpu[read_sysreg(tpidr_el2)];
 	u64 vector, kind;
 
-	/* save_host: the host's EL1 state and timer. */
+	/* save_host: its ERET state, EL1 state, timer and FP/SIMD. */
+	pc->host.regs[PC] = read_sysreg(elr_el2);
+	pc->host.regs[PSTATE] = read_sysreg(spsr_el2);
 	sysregs_save(&pc->host);
 	timer_save(&pc->host);
+	el2_vregs_save(pc->host.vregs);
 	pc->host_mdcr = read_sysreg(mdcr_el2);
 
 	/* restore_vm: stage 2, traps, EL1 state, FP/SIMD, PC and PSTATE. */
@@ -239,6 +242,9 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
 	write_sysreg(cntvoff_el2, 0);
 	sysregs_restore(&pc->host);
 	timer_restore(&pc->host);
+	el2_vregs_restore(pc->host.vregs);
+	write_sysreg(elr_el2, pc->host.regs[PC]);
+	write_sysreg(spsr_el2, pc->host.regs[PSTATE]);
 	isb();
 	return kind;
 }

@@ -68,6 +68,15 @@ u64 arch_read_actlr_el1(void)
 	return 0;
 }
 
+/* The process's FP state is its own: nothing to keep around libsodium. */
+void arch_fpsimd_begin(void)
+{
+}
+
+void arch_fpsimd_end(void)
+{
+}
+
 /* ---- Traps ---------------------------------------------------------- */
 
 #define EC(ec) ((u64)(ec) << ESR_ELx_EC_SHIFT)

@@ -220,3 +220,116 @@ const struct host_guest_image *host_guest_images(u32 *count)
 	*count = t->count;
 	return t->image;
 }
+
+/*
+ * The host's FP/SIMD state across hypercalls: corevisor runs libsodium
+ * (which uses V0-V31) for some calls and VMs' FP/SIMD state in VCPU_RUN,
+ * and must hand the host's back. Distinct values in every register:
+ * v<n> = seed + n in both halves; FPCR and FPSR from the seed too.
+ */
+static u64 fp_fpcr(u64 seed)
+{
+	/* DN, FZ and a rounding mode (RMode 23:22) that are not the reset's. */
+	return (1ULL << 25) | (1ULL << 24) | ((seed & 3) << 22);
+}
+
+static u64 fp_fpsr(u64 seed)
+{
+	/* QC and the cumulative flags IDC, IXC..IOC. */
+	return (1ULL << 27) | (seed & 0x9f) | 0x10;
+}
+
+void host_fp_fill(u64 seed)
+{
+#define SET_V(n) \
+	__asm__ volatile("dup v" #n ".2d, %0" : : "r"(seed + n) : "v" #n)
+	SET_V(0);
+	SET_V(1);
+	SET_V(2);
+	SET_V(3);
+	SET_V(4);
+	SET_V(5);
+	SET_V(6);
+	SET_V(7);
+	SET_V(8);
+	SET_V(9);
+	SET_V(10);
+	SET_V(11);
+	SET_V(12);
+	SET_V(13);
+	SET_V(14);
+	SET_V(15);
+	SET_V(16);
+	SET_V(17);
+	SET_V(18);
+	SET_V(19);
+	SET_V(20);
+	SET_V(21);
+	SET_V(22);
+	SET_V(23);
+	SET_V(24);
+	SET_V(25);
+	SET_V(26);
+	SET_V(27);
+	SET_V(28);
+	SET_V(29);
+	SET_V(30);
+	SET_V(31);
+#undef SET_V
+	__asm__ volatile("msr fpcr, %0\n"
+			 "msr fpsr, %1" ::"r"(fp_fpcr(seed)),
+			 "r"(fp_fpsr(seed)));
+}
+
+u32 host_fp_changed(u64 seed)
+{
+	u64 lo, hi, fpcr, fpsr;
+	u32 bad = 0;
+
+#define CHECK_V(n)                                        \
+	do {                                              \
+		__asm__ volatile("mov %0, v" #n ".d[0]\n" \
+				 "mov %1, v" #n ".d[1]"   \
+				 : "=r"(lo), "=r"(hi));   \
+		bad += lo != seed + n || hi != seed + n;  \
+	} while (0)
+	CHECK_V(0);
+	CHECK_V(1);
+	CHECK_V(2);
+	CHECK_V(3);
+	CHECK_V(4);
+	CHECK_V(5);
+	CHECK_V(6);
+	CHECK_V(7);
+	CHECK_V(8);
+	CHECK_V(9);
+	CHECK_V(10);
+	CHECK_V(11);
+	CHECK_V(12);
+	CHECK_V(13);
+	CHECK_V(14);
+	CHECK_V(15);
+	CHECK_V(16);
+	CHECK_V(17);
+	CHECK_V(18);
+	CHECK_V(19);
+	CHECK_V(20);
+	CHECK_V(21);
+	CHECK_V(22);
+	CHECK_V(23);
+	CHECK_V(24);
+	CHECK_V(25);
+	CHECK_V(26);
+	CHECK_V(27);
+	CHECK_V(28);
+	CHECK_V(29);
+	CHECK_V(30);
+	CHECK_V(31);
+#undef CHECK_V
+	__asm__ volatile("mrs %0, fpcr\n"
+			 "mrs %1, fpsr"
+			 : "=r"(fpcr), "=r"(fpsr));
+	bad += fpcr != fp_fpcr(seed);
+	bad += fpsr != fp_fpsr(seed);
+	return bad;
+}

@@ -121,98 +121,6 @@ static void start_cpu(u32 cpu)
 			host_fail("cpu %u did not come up", cpu);
 }
 
-/*
- * The host's FP/SIMD registers across a hypercall: corevisor runs
- * libsodium (which uses them) for some calls, and must hand them back.
- */
-static void fill_fpsimd(u64 seed)
-{
-	/* Distinct values in every register: v<n> = seed + n. */
-#define SET_V(n) \
-	__asm__ volatile("dup v" #n ".2d, %0" : : "r"(seed + n) : "v" #n)
-	SET_V(0);
-	SET_V(1);
-	SET_V(2);
-	SET_V(3);
-	SET_V(4);
-	SET_V(5);
-	SET_V(6);
-	SET_V(7);
-	SET_V(8);
-	SET_V(9);
-	SET_V(10);
-	SET_V(11);
-	SET_V(12);
-	SET_V(13);
-	SET_V(14);
-	SET_V(15);
-	SET_V(16);
-	SET_V(17);
-	SET_V(18);
-	SET_V(19);
-	SET_V(20);
-	SET_V(21);
-	SET_V(22);
-	SET_V(23);
-	SET_V(24);
-	SET_V(25);
-	SET_V(26);
-	SET_V(27);
-	SET_V(28);
-	SET_V(29);
-	SET_V(30);
-	SET_V(31);
-#undef SET_V
-}
-
-static u32 check_fpsimd(u64 seed)
-{
-	u64 lo, hi;
-	u32 bad = 0;
-
-#define CHECK_V(n)                                        \
-	do {                                              \
-		__asm__ volatile("mov %0, v" #n ".d[0]\n" \
-				 "mov %1, v" #n ".d[1]"   \
-				 : "=r"(lo), "=r"(hi));   \
-		bad += lo != seed + n || hi != seed + n;  \
-	} while (0)
-	CHECK_V(0);
-	CHECK_V(1);
-	CHECK_V(2);
-	CHECK_V(3);
-	CHECK_V(4);
-	CHECK_V(5);
-	CHECK_V(6);
-	CHECK_V(7);
-	CHECK_V(8);
-	CHECK_V(9);
-	CHECK_V(10);
-	CHECK_V(11);
-	CHECK_V(12);
-	CHECK_V(13);
-	CHECK_V(14);
-	CHECK_V(15);
-	CHECK_V(16);
-	CHECK_V(17);
-	CHECK_V(18);
-	CHECK_V(19);
-	CHECK_V(20);
-	CHECK_V(21);
-	CHECK_V(22);
-	CHECK_V(23);
-	CHECK_V(24);
-	CHECK_V(25);
-	CHECK_V(26);
-	CHECK_V(27);
-	CHECK_V(28);
-	CHECK_V(29);
-	CHECK_V(30);
-	CHECK_V(31);
-#undef CHECK_V
-	return bad;
-}
-
 static u32 be32(const u8 *p)
 {
 	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
@@ -533,10 +441,10 @@ void host_main(u64 dtb)
 	if (mode != MODE_BOOT)
 		run_mode(mode, dtb);
 
-	fill_fpsimd(0x1234567800000000ULL);
+	host_fp_fill(0x1234567800000000ULL);
 	r = vmm_noop();
 	host_printf("host: HVC_NOOP -> %llu\n", (unsigned long long)r);
-	if (check_fpsimd(0x1234567800000000ULL))
+	if (host_fp_changed(0x1234567800000000ULL))
 		host_fail("FP/SIMD registers changed across HVC_NOOP");
 	if (r != 0)
 		host_fail("HVC_NOOP returned %llu", (unsigned long long)r);
@@ -545,6 +453,17 @@ void host_main(u64 dtb)
 	host_printf("host: REGISTER_KVM -> vmid %u\n", vmid);
 	if (vmid != 1)
 		host_fail("REGISTER_KVM returned %u, expected 1", vmid);
+
+	/* A hypercall that runs libsodium: the host's FP/SIMD must stay. */
+	vmm_init();
+	vmm_register_vcpu(vmid, 0);
+	host_fp_fill(0xc0ffee0000000000ULL);
+	hvc(HVC_SAVE_CRYPT_VCPU, vmid, 0, 0, 0, 0);
+	if (host_fp_changed(0xc0ffee0000000000ULL))
+		host_fail("FP/SIMD registers changed across SAVE_CRYPT_VCPU");
+	host_printf("host: SAVE_CRYPT_VCPU sealed vm%u vcpu 0, host FP/SIMD "
+		    "registers kept\n",
+		    vmid);
 
 	r = touch(TOUCH_START, TOUCH_END, TOUCH_STEP);
 	host_printf("host: touched %llu pages of its RAM\n",

@@ -180,9 +180,15 @@ struct vmm_vm *vmm_vm_boot(const struct host_guest_image *img)
 		    "page(s) remapped, VERIFY_VM_IMAGES\n",
 		    vm->vmid, (unsigned long long)idx,
 		    (unsigned long long)pages);
+	/* corevisor verifies with libsodium: the host's FP/SIMD must stay. */
+	host_fp_fill(0x5eed000000000000ULL | (u64)vm->vmid << 8);
 	hvc(HVC_VERIFY_VM_IMAGES, vm->vmid, 0, 0, 0, 0);
+	if (host_fp_changed(0x5eed000000000000ULL | (u64)vm->vmid << 8))
+		host_fail("vm%u: host FP/SIMD registers changed across "
+			  "VERIFY_VM_IMAGES",
+			  vm->vmid);
 	host_printf("host: vm%u: verified by corevisor, the image's pages are "
-		    "the VM's\n",
+		    "the VM's (host FP/SIMD registers kept)\n",
 		    vm->vmid);
 
 	/* vCPU 0 starts at the image's first byte, EL1h, interrupts masked. */
@@ -407,41 +413,9 @@ static void exit_hvc(struct vmm_vcpu *v)
 
 /* ---- The run loop ---------------------------------------------------- */
 
-/*
- * The host's FP/SIMD registers get a pattern before each VCPU_RUN and must
- * come back with it: the world switch keeps the VM's and the host's apart.
- */
-static void fp_fill(u64 seed)
-{
-	__asm__ volatile("dup v0.2d, %0\n"
-			 "dup v7.2d, %0\n"
-			 "dup v8.2d, %0\n"
-			 "dup v15.2d, %0\n"
-			 "dup v16.2d, %0\n"
-			 "dup v31.2d, %0\n"
-			 "msr fpcr, xzr" ::"r"(seed)
-			 : "v0", "v7", "v8", "v15", "v16", "v31");
-}
-
-static bool fp_kept(u64 seed)
-{
-	u64 a, b, c, d, e, f;
-
-	__asm__ volatile("mov %0, v0.d[1]\n"
-			 "mov %1, v7.d[0]\n"
-			 "mov %2, v8.d[1]\n"
-			 "mov %3, v15.d[0]\n"
-			 "mov %4, v16.d[1]\n"
-			 "mov %5, v31.d[0]"
-			 : "=r"(a), "=r"(b), "=r"(c), "=r"(d), "=r"(e),
-			   "=r"(f));
-	return a == seed && b == seed && c == seed && d == seed && e == seed &&
-	       f == seed;
-}
-
 static void power_off(struct vmm_vm *vm)
 {
-	u64 n[CV_EXIT_SYSTEM_OFF + 1] = {0};
+	u64 n[CV_EXIT_SYSTEM_OFF + 1] = {0}, total = 0;
 
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		for (u32 e = 0; e <= CV_EXIT_SYSTEM_OFF; e++)
@@ -461,6 +435,12 @@ static void power_off(struct vmm_vm *vm)
 		    (unsigned long long)n[CV_EXIT_HVC],
 		    (unsigned long long)n[CV_EXIT_WFX],
 		    (unsigned long long)n[CV_EXIT_IRQ]);
+	/* run_once failed the run otherwise. */
+	for (u32 e = 0; e <= CV_EXIT_SYSTEM_OFF; e++)
+		total += n[e];
+	host_printf("host: vm%u: host FP/SIMD registers kept across all %llu "
+		    "VCPU_RUNs\n",
+		    vm->vmid, (unsigned long long)total);
 	__atomic_store_n(&vm->off, 1, __ATOMIC_RELEASE);
 	__asm__ volatile("dsb ish; sev" ::: "memory");
 }
@@ -470,9 +450,11 @@ static void run_once(struct vmm_vcpu *v)
 	u64 seed = 0xf00d000000000000ULL | ((u64)v->vm->vmid << 8) | v->id;
 	u64 exit;
 
-	fp_fill(seed);
+	/* The world switch keeps the VM's FP/SIMD state and the host's apart.
+	 */
+	host_fp_fill(seed);
 	exit = hvc(HVC_VCPU_RUN, v->vm->vmid, v->id, 0, 0, 0);
-	if (!fp_kept(seed))
+	if (host_fp_changed(seed))
 		host_fail("vm%u vcpu %u: host FP/SIMD registers changed across "
 			  "VCPU_RUN",
 			  v->vm->vmid, v->id);

@@ -63,6 +63,19 @@ void arch_cpu_stop(void) __attribute__((noreturn));
 void arch_console_write(const char *s);
 
 /*
+ * The FP/SIMD registers around code that uses them: crypto/ brackets
+ * every libsodium call with arch_fpsimd_begin() / arch_fpsimd_end(), the
+ * only FP/SIMD use in the core (the EL2 build compiles everything else
+ * with -mgeneral-regs-only). begin saves the interrupted context's
+ * FP/SIMD state (at EL2 the host's, on this CPU), end puts it back, so a
+ * hypercall that runs no crypto never pays for it. Brackets may nest;
+ * the outermost pair saves and restores. The hosted machine has nothing
+ * to keep (its FP state is the process's).
+ */
+void arch_fpsimd_begin(void);
+void arch_fpsimd_end(void);
+
+/*
  * ---- The world switch (CtxtSwitch's hardware half) --------------------
  *
  * struct cv_ctxt (state.h) is a vCPU's shadow context, indexed by the

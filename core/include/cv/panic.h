@@ -9,15 +9,20 @@
 #ifndef CV_PANIC_H
 #define CV_PANIC_H
 
+#include <cv/state.h>
 #include <cv/types.h>
 
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 u32 cv_halted_flag_(void);
 
+/*
+ * Inline: every spec function asks on entry, and after each call that
+ * may have panicked (one load-acquire of cv.halted, no call).
+ */
 static inline bool halted(void)
 {
-	return cv_halted_flag_() != 0;
+	return __atomic_load_n(&cv.halted, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* check_spec / check64_spec: a value, or 0 once halted. */

@@ -37,6 +37,14 @@ void host_fail(const char *fmt, ...)
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 
+/*
+ * Test hooks for the host's FP/SIMD state across a hypercall: fill V0-V31,
+ * FPCR and FPSR with values derived from @seed; the number of them that
+ * no longer hold those values (0: all kept).
+ */
+void host_fp_fill(u64 seed);
+u32 host_fp_changed(u64 seed);
+
 /* This CPU's index (the CPU_ON context for secondaries, 0 for the boot). */
 u32 host_cpu(void);
 
