@@ -11,7 +11,8 @@
  *    --ops calls per CPU) the security invariants hold (check_invariants);
  *  - at the end of each epoch the state at every quiescent point, and
  *    every call's result, equal a single-CPU replay, on a fresh machine,
- *    of the same calls in the order the locks serialised them.
+ *    of the same calls in the order the locks serialised them; in that
+ *    replay the invariants also hold after every -c'th call (default 50).
  *
  * The serialisation order. core/lock/ticket.c, built with
  * -DCV_STRESS_TRACE, reports each lock a CPU takes and passes on. A call's
@@ -49,7 +50,7 @@
  *  - the host reading and writing its own pages, and pages granted to it.
  *
  *   stress [-e epochs] [-p phases] [-n ops per CPU per phase] [-s seed]
- *          [--self-test] [-v]
+ *          [-c check every n-th replayed call] [--self-test] [-v]
  * --self-test: replays one epoch with two register_kvm calls swapped and
  * expects the comparison to fail (the check can fail).
  */
@@ -975,6 +976,8 @@ static void step(struct cpu *c)
 
 static pthread_barrier_t bar_start, bar_end;
 static u64 ops_per_phase;
+static u64 check_every = 50; /* replay: invariants after every n-th call */
+static u64 replay_checks;
 static bool stop;
 static u64 phase_started; /* CLOCK_MONOTONIC seconds; 0 when idle */
 
@@ -1109,6 +1112,13 @@ static bool replay(struct rec *calls, size_t n, struct hx_snap *snaps,
 
 			cv_hosted_set_cpu(calls[i].cpu);
 			ret = run_call(&calls[i]);
+			/* Serially, the invariants hold after every call. */
+			if (!quiet && check_every && i % check_every == 0 &&
+			    ++replay_checks && !check_quiescent("replay")) {
+				describe(&calls[i], d, sizeof(d));
+				fprintf(stderr, "  after call %zu: %s\n", i, d);
+				return false;
+			}
 			if (ret != calls[i].ret || cv_hosted_halted()) {
 				if (!quiet) {
 					describe(&calls[i], d, sizeof(d));
@@ -1121,7 +1131,7 @@ static bool replay(struct rec *calls, size_t n, struct hx_snap *snaps,
 			}
 		}
 		cv_hosted_set_cpu(0);
-		if (!check_quiescent("replay"))
+		if (!quiet && !check_quiescent("replay"))
 			return false;
 		hx_snap_take(&s);
 		if (hx_snap_diff(&snaps[p], &s, why, sizeof(why))) {
@@ -1282,6 +1292,8 @@ int main(int argc, char **argv)
 			ops_per_phase = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "-s") && i + 1 < argc)
 			seed = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			check_every = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--self-test"))
 			self_test = true;
 		else if (!strcmp(argv[i], "-v"))
@@ -1289,7 +1301,8 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr,
 				"usage: %s [-e epochs] [-p phases] [-n ops] "
-				"[-s seed] [--self-test] [-v]\n",
+				"[-s seed] [-c check-every] [--self-test] "
+				"[-v]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1333,13 +1346,14 @@ int main(int argc, char **argv)
 		return 1;
 	printf("stress: %llu calls on %u CPUs (%llu%% overlapping another "
 	       "CPU's) in %llu epochs x %u phases (seed %llu): invariants held "
-	       "at %llu quiescent points, %llu calls replayed in lock order "
-	       "with equal results and states, %lld s\n",
+	       "at %llu quiescent points and after %llu replayed calls; %llu "
+	       "calls replayed in lock order with equal results and states; "
+	       "%lld s\n",
 	       (unsigned long long)t.calls, NCPU,
 	       (unsigned long long)(t.calls ? 100 * overlapped / t.calls : 0),
 	       (unsigned long long)t.epochs, phases, (unsigned long long)seed,
-	       (unsigned long long)t.phases, (unsigned long long)t.replayed,
-	       (long long)(time(NULL) - t0));
+	       (unsigned long long)t.phases, (unsigned long long)replay_checks,
+	       (unsigned long long)t.replayed, (long long)(time(NULL) - t0));
 	if (verbose) {
 		for (u32 i = 0; i < ARRAY_SIZE(kind_count); i++)
 			if (kind_count[i] && i < 16)
