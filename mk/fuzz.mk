@@ -104,8 +104,11 @@ fuzz-corpus:
 # means the bug is fixed (move it to the corpus, drop the known issue).
 fuzz-known: $(FUZZ_BIN)
 	@for f in tests/fuzz/known/*.bin; do \
-	  if CV_FUZZ_STRICT=1 $(FUZZ_BIN) $$f > $(FZ)/known.log 2>&1; then \
+	  CV_FUZZ_STRICT=1 timeout 20 $(FUZZ_BIN) $$f > $(FZ)/known.log 2>&1; \
+	  rc=$$?; if [ $$rc = 0 ]; then \
 	    echo "fuzz-known: $$f passes now: fixed?"; \
+	  elif [ $$rc = 124 ]; then \
+	    echo "fuzz-known: $$f: still fails: runs for more than 20 s"; \
 	  else echo "fuzz-known: $$f: still fails:"; \
 	    grep '^==== [a-z]' $(FZ)/known.log | head -n 2; fi; \
 	done

@@ -567,6 +567,10 @@ def seeds():
                                              small_pages(1))),
                          (no_answer(), g_hvc(GFN_SYSTEM_OFF, g_ipa_donor(0),
                                              small_pages(0)))))
+    s["guest-share-huge"] = (config() + boot_vm(nvcpus=1, activate=False) +
+                             run(vm(1), vcpu(0),
+                                 (first_run(), g_hvc(GFN_SHARE, g_ipa_img(0),
+                                                     raw64(0xffffffffff)))))
     s["vcpu-run-bad-answer"] = (config() + boot_vm(nvcpus=1, activate=False) +
                                 run(vm(1), vcpu(0),
                                     (first_run(), g_load(g_ipa_donor(3))),
@@ -618,7 +622,7 @@ def seeds():
 
 # Reproducers of core bugs this harness found (fuzz_hvc.c, known_issue):
 # `make fuzz-known` runs them with CV_FUZZ_STRICT=1.
-KNOWN = ["dma-after-poweroff"]
+KNOWN = ["dma-after-poweroff", "guest-share-huge"]
 
 
 def write(out, seeds_):
