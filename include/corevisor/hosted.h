@@ -40,11 +40,10 @@ struct cv_hosted_config {
 	 * at most 8) and 64 KiB of registers above the core's region
 	 * (cv_hosted_smmu_base). The host's accesses to them trap into the
 	 * core's emulation; devices reach memory through them
-	 * (cv_hosted_dma_read/write). Bytes: they fit the padding after
-	 * `tlb`, so the structure keeps its size.
+	 * (cv_hosted_dma_read/write).
 	 */
-	uint8_t nsmmu;
-	uint8_t smmu_context_banks;
+	uint32_t nsmmu;
+	uint32_t smmu_context_banks;
 };
 
 /* Defaults (TLBs on), with a random AEAD key and no trusted key. */
