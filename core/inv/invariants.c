@@ -46,8 +46,11 @@
  *  vm_iso          a VM (state <= VERIFIED) maps only its own pages or MMIO.
  *  smmu_vm         a context bank belongs to no one (INVALID) or to
  *                  HOSTVISOR..15.
- *  smmu_iso        a bank of the host or of a VM (state <= VERIFIED) maps
- *                  at iova only the page its owner owns at gfn iova / 4 KiB.
+ *  smmu_iso*       a bank of the host or of a VM maps at iova only the
+ *                  page its owner owns at gfn iova / 4 KiB. The spec asks
+ *                  it only of VMs in state <= VERIFIED; corevisor of every
+ *                  VM: a powered-off VM cannot run, but its device can
+ *                  still DMA through its banks until they are freed.
  *  smmu_count      a host page's count >= the host banks mapping it at the
  *                  iova of any host-bank mapping of it (the spec counts the
  *                  banks mapping gfn pfn + SMMU_HOST_OFFSET, which is where
@@ -63,7 +66,6 @@
 #include <cv/lib.h>
 #include <cv/pte.h>
 #include <cv/state.h>
-
 
 #define ENTRIES 512U
 #define SMMU_ROOT_ENTRIES 1024U
@@ -569,7 +571,8 @@ static int check_smmu_iso(struct inv *iv)
 	for (u32 index = 0; index < SMMU_NUM; index++) {
 		for (u32 cbndx = 0; cbndx < SMMU_NUM_CTXT_BANKS; cbndx++) {
 			v = cv.smmu_vmid[smmu_id(index, cbndx)];
-			if (v != HOSTVISOR && !(is_vm(v) && vm_live(v)))
+			/* corevisor: powered-off VMs' banks too (above). */
+			if (v != HOSTVISOR && !is_vm(v))
 				continue;
 			iv->vmid = v;
 			if ((r = spt_leaves(iv, index, cbndx, smmu_iso_leaf)))

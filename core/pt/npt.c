@@ -217,6 +217,34 @@ u64 walk_s2pt(u32 vmid, u64 addr)
 	return check64(ret);
 }
 
+/*
+ * s2pt_hole_end (corevisor addition, for range walks such as
+ * grant_stage2_sg_gpa): @addr when @vmid's table has a level-2 entry for
+ * @addr, whatever it holds; otherwise the end of the hole the walk found,
+ * i.e. of the 512 GiB, 1 GiB or 2 MiB that the empty level-0, 1 or 2
+ * entry covers (capped at KVM_ADDR_SPACE). walk_s2pt finds nothing
+ * anywhere in that hole. 0 after a panic.
+ */
+u64 s2pt_hole_end(u32 vmid, u64 addr)
+{
+	u64 pgd, pud, end = addr;
+
+	if (halted() || !check_args(__func__, vmid, addr))
+		return 0;
+	acquire_lock_pt(vmid);
+	pgd = walk_pgd(vmid, get_pt_vttbr(vmid), addr, 0);
+	pud = walk_pud(vmid, pgd, addr, 0);
+	if (pgd == 0)
+		end = ALIGN_DOWN(addr, 1ULL << PGDIR_SHIFT) +
+		      (1ULL << PGDIR_SHIFT);
+	else if (pud == 0)
+		end = ALIGN_DOWN(addr, 1ULL << PUD_SHIFT) + (1ULL << PUD_SHIFT);
+	else if (walk_pmd(vmid, pud, addr, 0) == 0)
+		end = ALIGN_DOWN(addr, PMD_SIZE) + PMD_SIZE;
+	release_lock_pt(vmid);
+	return check64(end < KVM_ADDR_SPACE ? end : KVM_ADDR_SPACE);
+}
+
 void map_s2pt(u32 vmid, u64 addr, u32 level, u64 pte)
 {
 	if (halted() || !check_args(__func__, vmid, addr))

@@ -9,7 +9,8 @@
  *  - a VM page comes back to the host only scrubbed.
  *
  * Every function takes S2PAGE_ID itself, then (through NPTOps / MmioSPTOps)
- * the stage-2 or SMMU table lock: s2page -> SPT -> NPT, as state.h orders.
+ * the stage-2 or SMMU table lock: s2page -> SPT -> NPT, as state.h orders;
+ * clear_vm_page takes SMMU_ID before S2PAGE_ID (it reads the banks' owners).
  * Arguments that the host or a VM controls are range checked first; a bad
  * one panics with the call's name and the value.
  */
@@ -105,15 +106,56 @@ void map_page_host(u64 addr)
 }
 
 /*
+ * Take VM @vmid's page @pfn, at gfn @gfn, out of every SMMU context bank
+ * of the VM (corevisor; see clear_vm_page). A VM's bank maps a page only
+ * at iova gfn * PAGE_SIZE: update_smmu_page requires the page's owner and
+ * gfn, and a VM page's gfn, once set, never changes while the VM owns
+ * the page. So one walk per bank finds every mapping; unmap_spt flushes
+ * the bank's TLB.
+ * The caller holds SMMU_ID (no bank changes owner, nothing maps into a
+ * bank) and S2PAGE_ID (the page's owner and gfn stay).
+ */
+static void unmap_vm_page_smmu(u32 vmid, u64 pfn, u64 gfn)
+{
+	u64 iova = gfn * PAGE_SIZE, pte;
+
+	assert_locked(SMMU_ID);
+	assert_locked(S2PAGE_ID);
+	if (gfn == INVALID64 || !is_smmu_addr(iova))
+		return; /* no bank can map it (smmu_iso) */
+	for (u32 index = 0; index < SMMU_NUM; index++) {
+		for (u32 cbndx = 0; cbndx < SMMU_NUM_CTXT_BANKS; cbndx++) {
+			if (cv.smmu_vmid[smmu_id(index, cbndx)] != vmid)
+				continue;
+			pte = walk_spt(cbndx, index, iova);
+			if (pte != 0 && phys_page(pte) / PAGE_SIZE == pfn)
+				unmap_spt(cbndx, index, iova);
+			if (halted())
+				return;
+		}
+	}
+}
+
+/*
  * clear_vm_page: give VM @vmid's page @pfn back to the host, scrubbed.
  * Pages of anyone else are left alone.
+ *
+ * corevisor: the page first leaves every SMMU context bank of the VM.
+ * The spec hands it to the host while the dead VM's banks still map it,
+ * so the VM's device could DMA into the host's data, or into another
+ * VM's once the host gives the page on. SMMU_ID comes first (state.h's
+ * lock order), so no SMMU call runs in between.
  */
 void clear_vm_page(u32 vmid, u64 pfn)
 {
 	if (halted() || !check_vm(__func__, vmid) || !check_pfn(__func__, pfn))
 		return;
+	acquire_lock_smmu();
 	acquire_lock_s2page();
 	if (get_pfn_owner(pfn) == vmid) {
+		unmap_vm_page_smmu(vmid, pfn, get_pfn_map(pfn));
+		if (halted())
+			return;
 		clear_pfn_host(pfn);
 		set_pfn_owner(pfn, HOSTVISOR);
 		set_pfn_count(pfn, 0);
@@ -122,6 +164,7 @@ void clear_vm_page(u32 vmid, u64 pfn)
 			cv_zero_page(pfn);
 	}
 	release_lock_s2page();
+	release_lock_smmu();
 }
 
 /*

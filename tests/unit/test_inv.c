@@ -480,15 +480,19 @@ Test(inv, smmu_iso_host_bank_maps_vm_page)
 	expect_violation("smmu_iso", "smmu 0 context bank 0 of vm 0");
 }
 
-Test(inv, smmu_iso_unassigned_or_dead_banks_unchecked)
+/*
+ * corevisor: a powered-off VM's banks are checked too (its device can
+ * still DMA through them); only unassigned banks are not.
+ */
+Test(inv, smmu_iso_dead_banks_checked_unassigned_unchecked)
 {
 	u32 vmid = vm_with_device(ram_pfn(20), 0x345);
 
 	map_spt(2, 1, 0x346 * PAGE_SIZE, ram_pfn(21) * PAGE_SIZE | PAGE_S2_RAM);
 	expect_violation("smmu_iso", "vm 1");
 	cv.vminfos[vmid].state = POWEROFF;
-	expect_ok();
-	cv.vminfos[vmid].state = READY;
+	expect_violation("smmu_iso", "vm 1 maps iova 0x346000 to pfn 0x40015 "
+				     "owned by 0");
 	cv.smmu_vmid[smmu_id(1, 2)] = INVALID;
 	expect_ok();
 }

@@ -33,6 +33,12 @@ u32 get_level_s2pt(u32 vmid, u64 addr);
 u64 walk_s2pt(u32 vmid, u64 addr);
 void map_s2pt(u32 vmid, u64 addr, u32 level, u64 pte);
 void clear_pfn_host(u64 pfn);
+/*
+ * corevisor: where the hole in @vmid's table around @addr ends (@addr
+ * itself when a level-2 entry covers it): range walks skip what is not
+ * mapped a table entry at a time.
+ */
+u64 s2pt_hole_end(u32 vmid, u64 addr);
 
 /* The root-table register value of principal @vmid: VTTBR_EL2 / TTBR0_EL2. */
 u64 get_pt_vttbr(u32 vmid);
