@@ -9,6 +9,16 @@
  *  - a level-2 map replaces whatever the level-2 entry held, including a
  *    level-3 table (whose 512 mappings go; the table page is abandoned);
  *  - a level-3 map where a 2 MiB block is mapped panics.
+ *
+ * The spec builds each walk from PTWalk's one-level calls, each of which
+ * checks vmid, addr, the lock, the link it is given and where it points.
+ * Here a walk checks vmid and addr once, at the function's entry, and
+ * walks inline, keeping the table pointers: at each level the entry that
+ * links the next table is checked as PTWalk checks it (a table descriptor,
+ * in its area of the pool; the same panic, naming the same PTWalk
+ * function), and tables missing on a map are allocated by PTAlloc as
+ * walk_{pgd,pud,pmd}(alloc = 1) do. The results, the table updates, the
+ * TLB maintenance and the panics are those of the spec's composition.
  */
 #include <cv/arch.h>
 #include <cv/lib.h>
@@ -18,12 +28,9 @@
 #include <cv/pte.h>
 #include <cv/state.h>
 
-#define VTTBR_VMID_SHIFT 48
+#include "pt_internal.h"
 
-static inline bool is_table_desc(u64 e)
-{
-	return (e & PTE_TYPE_MASK) == PTE_TYPE_TABLE;
-}
+#define VTTBR_VMID_SHIFT 48
 
 /* The spec's relies on (vmid, addr), as panics naming @who. */
 static bool check_args(const char *who, u32 vmid, u64 addr)
@@ -66,6 +73,7 @@ u64 get_pt_vttbr(u32 vmid)
 void init_npt(u32 vmid, u64 pool)
 {
 	struct npt *npt;
+	u8 *va;
 
 	if (halted())
 		return;
@@ -79,13 +87,17 @@ void init_npt(u32 vmid, u64 pool)
 		      (unsigned long long)pool);
 		return;
 	}
-	if (!arch_phys_to_virt(pool)) {
+	/* The whole pool is memory, mapped linearly (arch.h). */
+	va = arch_phys_to_virt(pool);
+	if (!va || arch_phys_to_virt(pool + PT_POOL_PER_VM - 1) !=
+			   va + (PT_POOL_PER_VM - 1)) {
 		panic("init_npt: vm %u pool 0x%llx is not memory", vmid,
 		      (unsigned long long)pool);
 		return;
 	}
 	npt = &cv.npts[vmid];
 	npt->pool = pool;
+	npt->pool_va = va;
 	npt->pgd_next = pool + PGD_OFFSET;
 	npt->pud_next = pool + PUD_OFFSET;
 	npt->pmd_next = pool + PMD_OFFSET;
@@ -94,14 +106,138 @@ void init_npt(u32 vmid, u64 pool)
 
 /* ---- NPTWalk ---------------------------------------------------------- */
 
-/* The level-2 entry for @addr (walk without allocating), 0 when none. */
-static u64 lookup_pmd(u32 vmid, u64 addr)
+/*
+ * The table linked by @e, an entry of the level above that is not 0: a
+ * table descriptor in pool + [lo, hi), as PTWalk's @who checks it. NULL
+ * after a panic.
+ */
+static pt_inline u64 *next_table(const char *who, u32 vmid, u64 pool, u8 *va,
+				 u64 e, u64 lo, u64 hi)
 {
-	u64 pgd, pud;
+	u64 *t;
 
-	pgd = walk_pgd(vmid, get_pt_vttbr(vmid), addr, 0);
-	pud = walk_pud(vmid, pgd, addr, 0);
-	return walk_pmd(vmid, pud, addr, 0);
+	if (unlikely(!is_table_desc(e))) {
+		pt_panic_not_table(who, vmid, e);
+		return NULL;
+	}
+	t = pt_table_in(pool, va, e, lo, hi);
+	if (unlikely(!t))
+		pt_panic_area(who, vmid, "entry", e);
+	return t;
+}
+
+/*
+ * The walk of get_npt_level and walk_npt (get_pt_vttbr, walk_pgd,
+ * walk_pud, walk_pmd with alloc = 0, then walk_pte under a table link):
+ * the slot of @addr's leaf, with *@level = 3 (a level-3 entry) or 2 (a
+ * level-2 entry that is not a table link); NULL when a table on the way is
+ * missing (the leaf reads as 0) or after a panic.
+ */
+static __attribute__((noinline, cold)) u64 *npt_find_slow(u32 vmid, u64 addr,
+							  u32 *level)
+{
+	const struct npt *n = &cv.npts[vmid];
+	u64 pool = n->pool, e, *t, *p;
+	u8 *va = n->pool_va;
+
+	if (!va) {
+		pt_panic_no_pool("walk_pgd", vmid);
+		return NULL;
+	}
+	/* The root is the table get_pt_vttbr names: pool + 0. */
+	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
+	if (e == 0)
+		return NULL;
+	t = next_table("walk_pud", vmid, pool, va, e, PGD_OFFSET, PUD_OFFSET);
+	if (!t)
+		return NULL;
+	e = entry_load(&t[pud_index(addr)]);
+	if (e == 0)
+		return NULL;
+	t = next_table("walk_pmd", vmid, pool, va, e, PUD_OFFSET, PMD_OFFSET);
+	if (!t)
+		return NULL;
+	p = &t[pmd_index(addr)];
+	e = entry_load(p);
+	if (!is_table_desc(e)) {
+		*level = 2;
+		return p;
+	}
+	t = pt_table_in(pool, va, e, PMD_OFFSET, PT_POOL_PER_VM);
+	if (!t) {
+		pt_panic_area("walk_pte", vmid, "entry", e);
+		return NULL;
+	}
+	*level = 3;
+	return &t[pte_index(addr)];
+}
+
+/*
+ * The same walk when every table is there and every link passes its
+ * checks; anything else (a missing table, a broken link) goes to
+ * npt_find_slow, which starts over and says which.
+ */
+static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
+{
+	const struct npt *n = &cv.npts[vmid];
+	u64 pool = n->pool, e, *t, *p;
+	u8 *va = n->pool_va;
+
+	if (unlikely(!va))
+		goto slow;
+	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
+	if (unlikely(!is_table_desc(e)))
+		goto slow;
+	t = pt_table_in(pool, va, e, PGD_OFFSET, PUD_OFFSET);
+	if (unlikely(!t))
+		goto slow;
+	e = entry_load(&t[pud_index(addr)]);
+	if (unlikely(!is_table_desc(e)))
+		goto slow;
+	t = pt_table_in(pool, va, e, PUD_OFFSET, PMD_OFFSET);
+	if (unlikely(!t))
+		goto slow;
+	p = &t[pmd_index(addr)];
+	e = entry_load(p);
+	if (!is_table_desc(e)) {
+		*level = 2;
+		return p;
+	}
+	t = pt_table_in(pool, va, e, PMD_OFFSET, PT_POOL_PER_VM);
+	if (unlikely(!t))
+		goto slow;
+	*level = 3;
+	return &t[pte_index(addr)];
+slow:
+	return npt_find_slow(vmid, addr, level);
+}
+
+/* get_npt_level with vmid and addr checked. */
+static inline u32 npt_level(u32 vmid, u64 addr)
+{
+	u64 *p;
+	u32 level;
+
+	if (halted())
+		return 0;
+	assert_locked(NPT_ID + vmid);
+	p = npt_find(vmid, addr, &level);
+	if (!p || phys_page(entry_load(p)) == 0)
+		return check(0);
+	return check(level);
+}
+
+/* walk_npt with vmid and addr checked. */
+static inline u64 npt_leaf(u32 vmid, u64 addr)
+{
+	u64 *p;
+	u32 level;
+
+	if (halted())
+		return 0;
+	assert_locked(NPT_ID + vmid);
+	p = npt_find(vmid, addr, &level);
+	return check64(p ? entry_load(p) : 0);
 }
 
 /*
@@ -110,49 +246,130 @@ static u64 lookup_pmd(u32 vmid, u64 addr)
  */
 u32 get_npt_level(u32 vmid, u64 addr)
 {
-	u64 pmd, pte;
-
 	if (halted() || !check_args(__func__, vmid, addr))
 		return 0;
-	assert_locked(NPT_ID + vmid);
-	pmd = lookup_pmd(vmid, addr);
-	if (is_table_desc(pmd)) {
-		pte = walk_pte(vmid, pmd, addr);
-		return check(phys_page(pte) == 0 ? 0 : 3);
-	}
-	return check(phys_page(pmd) == 0 ? 0 : 2);
+	return npt_level(vmid, addr);
 }
 
 /* walk_npt: the leaf for @addr: the level-3 entry, or the 2 MiB block. */
 u64 walk_npt(u32 vmid, u64 addr)
 {
-	u64 pmd;
-
 	if (halted() || !check_args(__func__, vmid, addr))
 		return 0;
-	assert_locked(NPT_ID + vmid);
-	pmd = lookup_pmd(vmid, addr);
-	if (is_table_desc(pmd))
-		return check64(walk_pte(vmid, pmd, addr));
-	return check64(pmd);
+	return npt_leaf(vmid, addr);
 }
 
 /*
- * set_npt: make @pte the leaf for @addr at @level (2: 2 MiB block, 3:
- * page), allocating the tables on the way.
+ * The table linked at @slot, allocated by @alloc_fn and linked (pa | 3)
+ * when @slot is 0 (walk_{pgd,pud,pmd} with alloc = 1), then checked as
+ * @who checks it. NULL after a panic.
  */
-void set_npt(u32 vmid, u64 addr, u32 level, u64 pte)
+static pt_inline u64 *link_table(const char *who, const char *what, u32 vmid,
+				 u64 pool, u8 *va, u64 *slot,
+				 u64 (*alloc_fn)(u32), u64 lo, u64 hi)
 {
-	u64 vttbr, pgd, pud, pmd;
+	u64 e = entry_load(slot), *t;
 
-	if (halted() || !check_args(__func__, vmid, addr))
+	if (unlikely(e == 0)) {
+		e = alloc_fn(vmid);
+		if (halted())
+			return NULL;
+		e |= PTE_TYPE_TABLE;
+		entry_store(slot, e);
+	}
+	if (unlikely(!is_table_desc(e))) {
+		pt_panic_not_table(who, vmid, e);
+		return NULL;
+	}
+	t = pt_table_in(pool, va, e, lo, hi);
+	if (unlikely(!t))
+		pt_panic_area(who, vmid, what, e);
+	return t;
+}
+
+/*
+ * The walk and store of set_npt (checked arguments, the NPT lock held):
+ * walk_pgd, walk_pud, walk_pmd with alloc = 1, allocating the missing
+ * tables, then set_pmd / set_pte, each link checked as they check it.
+ */
+static __attribute__((noinline, cold)) void npt_set_slow(u32 vmid, u64 addr,
+							 u32 level, u64 pte)
+{
+	const struct npt *n = &cv.npts[vmid];
+	u64 pool, e, *t, *p;
+	u8 *va;
+
+	pool = n->pool;
+	va = n->pool_va;
+	if (unlikely(!va)) {
+		pt_panic_no_pool("walk_pgd", vmid);
+		return;
+	}
+	t = link_table("walk_pud", "entry", vmid, pool, va,
+		       &((u64 *)va)[pgd_index(addr)], alloc_pgd_page,
+		       PGD_OFFSET, PUD_OFFSET);
+	if (!t)
+		return;
+	if (level == 2) {
+		t = link_table("set_pmd", "pud", vmid, pool, va,
+			       &t[pud_index(addr)], alloc_pud_page, PUD_OFFSET,
+			       PMD_OFFSET);
+		if (!t)
+			return;
+		p = &t[pmd_index(addr)];
+		e = entry_load(p);
+		pt_replace(vmid, p, e, pte, ALIGN_DOWN(addr, PMD_SIZE),
+			   is_table_desc(e));
+		return;
+	}
+	t = link_table("walk_pmd", "entry", vmid, pool, va, &t[pud_index(addr)],
+		       alloc_pud_page, PUD_OFFSET, PMD_OFFSET);
+	if (!t)
+		return;
+	p = &t[pmd_index(addr)];
+	e = entry_load(p);
+	if (unlikely(e == 0)) {
+		e = alloc_pmd_page(vmid);
+		if (halted())
+			return;
+		e |= PTE_TYPE_TABLE;
+		entry_store(p, e);
+	}
+	if (unlikely(!is_table_desc(e))) {
+		panic("set_npt: vm %u addr 0x%llx is inside a 2 MiB block",
+		      vmid, (unsigned long long)addr);
+		return;
+	}
+	t = pt_table_in(pool, va, e, PMD_OFFSET, PT_POOL_PER_VM);
+	if (unlikely(!t)) {
+		pt_panic_area("set_pte", vmid, "pmd", e);
+		return;
+	}
+	p = &t[pte_index(addr)];
+	pt_replace(vmid, p, entry_load(p), pte, ALIGN_DOWN(addr, PAGE_SIZE),
+		   false);
+}
+
+/*
+ * set_npt with vmid and addr checked (the NPT lock held): the checks of
+ * @level and @pte, then one walk that allocates the missing tables
+ * (walk_pgd, walk_pud, walk_pmd with alloc = 1) and stores the leaf
+ * (set_pmd / set_pte).
+ */
+static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
+{
+	const struct npt *n = &cv.npts[vmid];
+	u64 pool, e, *t, *p;
+	u8 *va;
+
+	if (halted())
 		return;
 	assert_locked(NPT_ID + vmid);
-	if (level != 2 && level != 3) {
+	if (unlikely(level != 2 && level != 3)) {
 		panic("set_npt: vm %u level %u is not 2 or 3", vmid, level);
 		return;
 	}
-	if (pte == 0) {
+	if (unlikely(pte == 0)) {
 		panic("set_npt: vm %u addr 0x%llx zero pte", vmid,
 		      (unsigned long long)addr);
 		return;
@@ -171,24 +388,57 @@ void set_npt(u32 vmid, u64 addr, u32 level, u64 pte)
 		      (unsigned long long)pte);
 		return;
 	}
-	vttbr = get_pt_vttbr(vmid);
-	pgd = walk_pgd(vmid, vttbr, addr, 1);
-	pud = walk_pud(vmid, pgd, addr, 1);
-	if (halted())
-		return;
+	/*
+	 * Every table there and every link good: store the leaf. Anything
+	 * else (a table to allocate, a broken link, a block in the way):
+	 * npt_set_slow starts over, allocates or panics.
+	 */
+	pool = n->pool;
+	va = n->pool_va;
+	if (unlikely(!va))
+		goto slow;
+	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
+	if (unlikely(!is_table_desc(e)))
+		goto slow;
+	t = pt_table_in(pool, va, e, PGD_OFFSET, PUD_OFFSET);
+	if (unlikely(!t))
+		goto slow;
+	p = &t[pud_index(addr)];
+	e = entry_load(p);
+	if (unlikely(!is_table_desc(e)))
+		goto slow;
+	t = pt_table_in(pool, va, e, PUD_OFFSET, PMD_OFFSET);
+	if (unlikely(!t))
+		goto slow;
+	p = &t[pmd_index(addr)];
+	e = entry_load(p);
 	if (level == 2) {
-		set_pmd(vmid, pud, addr, pte);
+		pt_store_leaf(vmid, p, e, pte, ALIGN_DOWN(addr, PMD_SIZE),
+			      is_table_desc(e));
 		return;
 	}
-	pmd = walk_pmd(vmid, pud, addr, 1);
-	if (halted())
+	if (unlikely(!is_table_desc(e)))
+		goto slow;
+	t = pt_table_in(pool, va, e, PMD_OFFSET, PT_POOL_PER_VM);
+	if (unlikely(!t))
+		goto slow;
+	p = &t[pte_index(addr)];
+	pt_store_leaf(vmid, p, entry_load(p), pte, ALIGN_DOWN(addr, PAGE_SIZE),
+		      false);
+	return;
+slow:
+	npt_set_slow(vmid, addr, level, pte);
+}
+
+/*
+ * set_npt: make @pte the leaf for @addr at @level (2: 2 MiB block, 3:
+ * page), allocating the tables on the way.
+ */
+void set_npt(u32 vmid, u64 addr, u32 level, u64 pte)
+{
+	if (halted() || !check_args(__func__, vmid, addr))
 		return;
-	if (!is_table_desc(pmd)) {
-		panic("set_npt: vm %u addr 0x%llx is inside a 2 MiB block",
-		      vmid, (unsigned long long)addr);
-		return;
-	}
-	set_pte(vmid, pmd, addr, pte);
+	npt_set(vmid, addr, level, pte);
 }
 
 /* ---- NPTOps ----------------------------------------------------------- */
@@ -200,7 +450,7 @@ u32 get_level_s2pt(u32 vmid, u64 addr)
 	if (halted() || !check_args(__func__, vmid, addr))
 		return 0;
 	acquire_lock_pt(vmid);
-	ret = get_npt_level(vmid, addr);
+	ret = npt_level(vmid, addr);
 	release_lock_pt(vmid);
 	return check(ret);
 }
@@ -212,7 +462,7 @@ u64 walk_s2pt(u32 vmid, u64 addr)
 	if (halted() || !check_args(__func__, vmid, addr))
 		return 0;
 	acquire_lock_pt(vmid);
-	ret = walk_npt(vmid, addr);
+	ret = npt_leaf(vmid, addr);
 	release_lock_pt(vmid);
 	return check64(ret);
 }
@@ -250,7 +500,7 @@ void map_s2pt(u32 vmid, u64 addr, u32 level, u64 pte)
 	if (halted() || !check_args(__func__, vmid, addr))
 		return;
 	acquire_lock_pt(vmid);
-	set_npt(vmid, addr, level, pte);
+	npt_set(vmid, addr, level, pte);
 	release_lock_pt(vmid);
 }
 
@@ -258,10 +508,17 @@ void map_s2pt(u32 vmid, u64 addr, u32 level, u64 pte)
  * clear_pfn_host: take page @pfn away from the host. The host's table is
  * flat (ipa = pa); a mapped page becomes PAGE_GUEST (invalid), so the
  * host's next access faults into map_page_host, which checks ownership.
+ *
+ * The spec reads the level (get_npt_level), then, when it is not 0, maps
+ * PAGE_GUEST at level 3 (set_npt). Both walk to the same leaf, and set_npt
+ * allocates nothing when the level is not 0, so one walk does: a page leaf
+ * is replaced where it is; a block panics as set_npt's level-3 map inside
+ * a block does.
  */
 void clear_pfn_host(u64 pfn)
 {
-	u64 addr = pfn * PAGE_SIZE;
+	u64 addr = pfn * PAGE_SIZE, *p, old;
+	u32 level = 0;
 
 	if (halted())
 		return;
@@ -271,7 +528,17 @@ void clear_pfn_host(u64 pfn)
 		return;
 	}
 	acquire_lock_pt(HOSTVISOR);
-	if (get_npt_level(HOSTVISOR, addr) != 0)
-		set_npt(HOSTVISOR, addr, 3, PAGE_GUEST);
+	if (!halted()) {
+		assert_locked(NPT_ID + HOSTVISOR);
+		p = npt_find(HOSTVISOR, addr, &level);
+		old = p ? entry_load(p) : 0;
+		/* Level 0 (nothing mapped, or PAGE_GUEST): nothing to do. */
+		if (phys_page(old) != 0 && level == 2)
+			panic("set_npt: vm %u addr 0x%llx is inside a 2 MiB "
+			      "block",
+			      HOSTVISOR, (unsigned long long)addr);
+		else if (phys_page(old) != 0)
+			pt_replace(HOSTVISOR, p, old, PAGE_GUEST, addr, false);
+	}
 	release_lock_pt(HOSTVISOR);
 }

@@ -18,12 +18,14 @@
  * Table pages are bump-allocated, zeroed when handed out and never freed;
  * running out of one area panics (PTAlloc).
  *
- * Entries are 64-bit atomics: the MMU walks these tables while we change
- * them. Loads are relaxed (every writer holds NPT_ID + vmid), stores are
- * release stores so a walker that sees a new table link sees the zeroed
- * table. Changing or removing a valid entry is followed by arch_pt_sync()
- * and a TLB invalidation; a valid entry is never replaced by another valid
- * one without going through an invalid one first (break-before-make).
+ * Entries are 64-bit atomics (pt_internal.h). Changing or removing a valid
+ * entry is followed by arch_pt_sync() and a TLB invalidation; a valid
+ * entry is never replaced by another valid one without going through an
+ * invalid one first (break-before-make).
+ *
+ * These are the spec's one-level functions, each checking everything it
+ * is given. NPTWalk (npt.c) does not call them level by level: it walks
+ * with the same checks inline, once per level (pt_internal.h).
  *
  * Every function here expects NPT_ID + vmid held (assert_locked).
  */
@@ -35,6 +37,8 @@
 #include <cv/pte.h>
 #include <cv/state.h>
 
+#include "pt_internal.h"
+
 _Static_assert(PGD_OFFSET >= PAGE_SIZE && PGD_OFFSET < PUD_OFFSET &&
 		       PUD_OFFSET < PMD_OFFSET && PMD_OFFSET < PT_POOL_PER_VM,
 	       "stage-2 pool areas out of order");
@@ -42,21 +46,6 @@ _Static_assert((PGD_OFFSET | PUD_OFFSET | PMD_OFFSET | PT_POOL_PER_VM) %
 			       PAGE_SIZE ==
 		       0,
 	       "stage-2 pool areas not page aligned");
-
-static inline u64 entry_load(const u64 *p)
-{
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
-}
-
-static inline void entry_store(u64 *p, u64 v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-
-static inline bool is_table_desc(u64 e)
-{
-	return (e & PTE_TYPE_MASK) == PTE_TYPE_TABLE;
-}
 
 /* The spec's `rely is_vmid vmid`, as a panic naming @who. */
 static bool check_vmid(const char *who, u32 vmid)
@@ -78,30 +67,26 @@ static bool check_addr(const char *who, u32 vmid, u64 addr)
 	return true;
 }
 
-/*
- * The spec's relies that a table lies in its area of @vmid's pool: true
- * when [pa, pa + PAGE_SIZE) is inside pool + [lo, hi).
- */
-static bool table_in(u32 vmid, u64 pa, u64 lo, u64 hi)
+void pt_panic_not_table(const char *who, u32 vmid, u64 e)
 {
-	u64 pool = cv.npts[vmid].pool;
-
-	return pa >= pool + lo && pa < pool + hi &&
-	       hi - (pa - pool) >= PAGE_SIZE;
+	panic("%s: vm %u entry 0x%llx is not a table", who, vmid,
+	      (unsigned long long)e);
 }
 
-/*
- * Pointer to the entry at physical address @pa (in the core's own pool),
- * or NULL after a panic.
- */
-static u64 *entry_ptr(const char *who, u32 vmid, u64 pa)
+void pt_panic_area(const char *who, u32 vmid, const char *what, u64 e)
 {
-	u64 *p = arch_phys_to_virt(pa);
+	panic("%s: vm %u %s 0x%llx outside its table area", who, vmid, what,
+	      (unsigned long long)e);
+}
 
-	if (!p)
-		panic("%s: vm %u table entry 0x%llx is not memory", who, vmid,
-		      (unsigned long long)pa);
-	return p;
+void pt_panic_no_pool(const char *who, u32 vmid)
+{
+	panic("%s: vm %u table pool is not memory", who, vmid);
+}
+
+void pt_replace_slow(u32 vmid, u64 *p, u64 old, u64 new, u64 ipa, bool all)
+{
+	pt_replace(vmid, p, old, new, ipa, all);
 }
 
 /* ---- PTAlloc ---------------------------------------------------------- */
@@ -173,23 +158,24 @@ u64 alloc_pmd_page(u32 vmid)
 static u64 walk_level(const char *who, u32 vmid, u64 parent, u32 idx, u64 lo,
 		      u64 hi, u32 alloc, u64 (*alloc_fn)(u32))
 {
-	u64 table = phys_page(parent), e, pa, *p;
+	u64 e, pa, *t;
 
-	if (!table_in(vmid, table, lo, hi)) {
-		panic("%s: vm %u entry 0x%llx outside its table area", who,
-		      vmid, (unsigned long long)parent);
+	if (!cv.npts[vmid].pool_va) {
+		pt_panic_no_pool(who, vmid);
 		return 0;
 	}
-	p = entry_ptr(who, vmid, table + idx * 8ULL);
-	if (!p)
+	t = pt_table_of(vmid, parent, lo, hi);
+	if (!t) {
+		pt_panic_area(who, vmid, "entry", parent);
 		return 0;
-	e = entry_load(p);
+	}
+	e = entry_load(&t[idx]);
 	if (e == 0 && alloc == 1) {
 		pa = alloc_fn(vmid);
 		if (halted())
 			return 0;
 		e = pa | PTE_TYPE_TABLE;
-		entry_store(p, e);
+		entry_store(&t[idx], e);
 	}
 	return check64(e);
 }
@@ -209,8 +195,7 @@ u64 walk_pgd(u32 vmid, u64 vttbr, u64 addr, u32 alloc)
 static bool check_table(const char *who, u32 vmid, u64 e)
 {
 	if (!is_table_desc(e)) {
-		panic("%s: vm %u entry 0x%llx is not a table", who, vmid,
-		      (unsigned long long)e);
+		pt_panic_not_table(who, vmid, e);
 		return false;
 	}
 	return true;
@@ -265,36 +250,13 @@ u64 walk_pte(u32 vmid, u64 pmd, u64 addr)
 }
 
 /*
- * Store @new over @old at @p. A valid entry that changes is made invalid
- * first and its translations dropped (@all: the whole VMID, when a
- * level-3 table goes away; else the one IPA @ipa), then @new is written.
- */
-static void replace_entry(u32 vmid, u64 *p, u64 old, u64 new, u64 ipa, bool all)
-{
-	if (pte_valid(old) && old != new) {
-		entry_store(p, pte_valid(new) ? 0 : new);
-		arch_pt_sync();
-		if (all)
-			arch_tlb_flush_vmid(vmid);
-		else
-			arch_tlb_flush_ipa(vmid, ipa);
-		if (pte_valid(new))
-			entry_store(p, new);
-	} else {
-		entry_store(p, new);
-	}
-	/* The walker must see the new entry before anything runs on it. */
-	arch_pt_sync();
-}
-
-/*
  * set_pmd: make @pmd the level-2 entry for @addr under level-1 entry @pud.
  * @pmd is a 2 MiB block (or an invalid entry), never a table link. Any
  * level-3 table it replaces is dropped, as the spec's local_mmap does.
  */
 void set_pmd(u32 vmid, u64 pud, u64 addr, u64 pmd)
 {
-	u64 table, old, *p;
+	u64 old, *p, *t;
 
 	if (halted() || !check_vmid(__func__, vmid) ||
 	    !check_addr(__func__, vmid, addr))
@@ -307,24 +269,25 @@ void set_pmd(u32 vmid, u64 pud, u64 addr, u64 pmd)
 	}
 	if (!check_table(__func__, vmid, pud))
 		return;
-	table = phys_page(pud);
-	if (!table_in(vmid, table, PUD_OFFSET, PMD_OFFSET)) {
-		panic("set_pmd: vm %u pud 0x%llx outside its table area", vmid,
-		      (unsigned long long)pud);
+	if (!cv.npts[vmid].pool_va) {
+		pt_panic_no_pool(__func__, vmid);
 		return;
 	}
-	p = entry_ptr(__func__, vmid, table + pmd_index(addr) * 8ULL);
-	if (!p)
+	t = pt_table_of(vmid, pud, PUD_OFFSET, PMD_OFFSET);
+	if (!t) {
+		pt_panic_area(__func__, vmid, "pud", pud);
 		return;
+	}
+	p = &t[pmd_index(addr)];
 	old = entry_load(p);
-	replace_entry(vmid, p, old, pmd, ALIGN_DOWN(addr, PMD_SIZE),
-		      is_table_desc(old));
+	pt_replace(vmid, p, old, pmd, ALIGN_DOWN(addr, PMD_SIZE),
+		   is_table_desc(old));
 }
 
 /* set_pte: make @pte the level-3 entry for @addr under table link @pmd. */
 void set_pte(u32 vmid, u64 pmd, u64 addr, u64 pte)
 {
-	u64 table, old, *p;
+	u64 old, *p, *t;
 
 	if (halted() || !check_vmid(__func__, vmid) ||
 	    !check_addr(__func__, vmid, addr))
@@ -332,15 +295,16 @@ void set_pte(u32 vmid, u64 pmd, u64 addr, u64 pte)
 	assert_locked(NPT_ID + vmid);
 	if (!check_table(__func__, vmid, pmd))
 		return;
-	table = phys_page(pmd);
-	if (!table_in(vmid, table, PMD_OFFSET, PT_POOL_PER_VM)) {
-		panic("set_pte: vm %u pmd 0x%llx outside its table area", vmid,
-		      (unsigned long long)pmd);
+	if (!cv.npts[vmid].pool_va) {
+		pt_panic_no_pool(__func__, vmid);
 		return;
 	}
-	p = entry_ptr(__func__, vmid, table + pte_index(addr) * 8ULL);
-	if (!p)
+	t = pt_table_of(vmid, pmd, PMD_OFFSET, PT_POOL_PER_VM);
+	if (!t) {
+		pt_panic_area(__func__, vmid, "pmd", pmd);
 		return;
+	}
+	p = &t[pte_index(addr)];
 	old = entry_load(p);
-	replace_entry(vmid, p, old, pte, ALIGN_DOWN(addr, PAGE_SIZE), false);
+	pt_replace(vmid, p, old, pte, ALIGN_DOWN(addr, PAGE_SIZE), false);
 }

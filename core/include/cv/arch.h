@@ -17,6 +17,11 @@ u32 arch_cpu_id(void);
  * memory it manages one to one; the hosted machine returns the backing of
  * its simulated physical memory. Returns NULL for an address that is not
  * memory (callers check before any access the host could steer).
+ * Each boot memory region is mapped linearly: for pa and pa + n in the
+ * same region, the result for pa + n is the result for pa plus n. The
+ * core relies on it for its own memory: it keeps the pointers of its
+ * stage-2 pools (init_npt) and of its s2page array (init_s2page) and
+ * indexes from them.
  */
 void *arch_phys_to_virt(u64 pa);
 

@@ -75,6 +75,12 @@ struct npt {
 	u64 pgd_next; /* next free level-1 table page */
 	u64 pud_next; /* next free level-2 table page */
 	u64 pmd_next; /* next free level-3 table page */
+	/*
+	 * arch_phys_to_virt(pool), set by init_npt (read-only after boot):
+	 * the pool lies in one memory region, mapped linearly (arch.h), so
+	 * a table at pool + off is at pool_va + off.
+	 */
+	u8 *pool_va;
 };
 
 /* SPT: the SMMU table pool (MmioPTAlloc). Guarded by SPT_ID. */
