@@ -64,7 +64,6 @@
 #define BLOCK_PAGES 512ULL
 #define MAX_OPS 96
 #define MAX_IO (2 * PAGE_SIZE + 512) /* largest host/VM access */
-#define MAX_SG (16ULL << 20)	     /* largest grant/revoke range */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -449,19 +448,19 @@ static void fail(const char *fmt, ...)
  * fixed. Each is counted and printed once per process instead of
  * aborting, so the campaign goes on looking for others;
  * CV_FUZZ_STRICT=1 makes them fatal (tests/fuzz/known/ reproduces them).
- *  1: a powered-off VM's SMMU context bank keeps mapping its pages after
- *     CLEAR_VM_S2_RANGE gave them back to the host, so its device reaches
- *     them once the host hands them to another VM.
- *  2: a guest's SHARE/UNSHARE hypercall takes any size below 2^48 and
- *     walks it a page at a time at EL2 (core_handle_pvops ->
- *     grant/revoke_stage2_sg_gpa): up to 2^36 steps, the physical CPU
- *     pinned for minutes or more. The guest's sizes are cut here.
+ * None is open. Fixed (tests/unit/test_fixes.c; their reproducers are in
+ * the corpus):
+ *  1: a powered-off VM's SMMU context bank kept mapping its pages after
+ *     CLEAR_VM_S2_RANGE gave them back to the host (now an oracle of
+ *     op_dma, and smmu_iso).
+ *  2: a guest's SHARE/UNSHARE walked its range (any size below 2^48) a
+ *     page at a time at EL2 (guest sizes are no longer cut here).
  */
 static bool strict;
 static unsigned long long known_hits[3];
 
 static void known_issue(unsigned int n, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3), unused));
 static void known_issue(unsigned int n, const char *fmt, ...)
 {
 	va_list ap;
@@ -575,7 +574,6 @@ static void host_read(uint64_t pa, void *buf, uint64_t len)
 static bool used_pa(bool smmu, uint32_t a, uint32_t b, uint64_t addr,
 		    uint64_t *pa);
 static bool live_vm(uint32_t v);
-static uint64_t guest_sg_size(uint64_t size);
 
 static uint8_t iobuf[MAX_IO];
 
@@ -730,9 +728,6 @@ static void op_sg(bool grant)
 {
 	uint64_t vmid = pick(K_VMID), gpa = pick(K_GPA), size = pick(K_SIZE);
 
-	/* Larger ones: known issue 2 (as its guest's hypercall would). */
-	if (size < KVM_ADDR_SPACE)
-		size = guest_sg_size(size);
 	trace("%s_stage2_sg_gpa(%llu, 0x%llx, 0x%llx)",
 	      grant ? "grant" : "revoke", LL(vmid), LL(gpa), LL(size));
 	if (grant)
@@ -1033,7 +1028,8 @@ static bool live_vm(uint32_t v)
 
 /*
  * A device's DMA through a context bank. Oracle: every page it reached is
- * not the core's, and not a live VM's other than the bank's owner.
+ * not the core's, not a live VM's other than the bank's owner, and, for a
+ * VM's bank (powered off or not), the VM's own.
  */
 static void op_dma(void)
 {
@@ -1060,17 +1056,10 @@ static void op_dma(void)
 		if (!used_pa(true, index, cb, a, &pa))
 			continue;
 		owner = cv_hosted_page_owner(pa / PAGE_SIZE);
-		if (owner != COREVISOR && (owner == bank || !live_vm(owner)))
+		if (bank > HOSTVISOR && bank < COREVISOR
+			    ? owner == bank
+			    : owner != COREVISOR && !live_vm(owner))
 			continue;
-		if (owner != COREVISOR && bank < COREVISOR &&
-		    cv_hosted_vm_state(bank) == POWEROFF && !strict) {
-			known_issue(1,
-				    "dma through smmu %u bank %u of "
-				    "powered-off vm %u reached pfn 0x%llx "
-				    "of vm %u",
-				    index, cb, bank, LL(pa / PAGE_SIZE), owner);
-			continue;
-		}
 		fail("dma through smmu %u bank %u of %u reached pfn 0x%llx of "
 		     "%u",
 		     index, cb, bank, LL(pa / PAGE_SIZE), owner);
@@ -1109,18 +1098,6 @@ static uint64_t guest_fn(void)
 	uint8_t s = rd8();
 
 	return s < 0xf0 ? f[s % ARRAY_SIZE(f)] : rd64();
-}
-
-/* Known issue 2: a huge share/unshare keeps the CPU at EL2 for minutes. */
-static uint64_t guest_sg_size(uint64_t size)
-{
-	if (size <= MAX_SG || strict) /* strict: see it take minutes */
-		return size;
-	known_issue(2,
-		    "guest share/unshare of 0x%llx bytes loops over every "
-		    "page at EL2 (size cut to 16 MiB here)",
-		    LL(size));
-	return size % MAX_SG;
 }
 
 /*
@@ -1164,9 +1141,6 @@ static void fuzz_guest(struct cv_hosted_guest *g, void *arg)
 			g->x[1] = pick(K_RAW);
 			g->x[2] = guest_ipa();
 			g->x[3] = pick(K_SMALL);
-			if (g->x[0] == CV_GUEST_HVC_SHARE ||
-			    g->x[0] == CV_GUEST_HVC_UNSHARE)
-				g->x[3] = guest_sg_size(g->x[3]);
 			trace("  guest %u.%u %s 0x%llx (0x%llx, 0x%llx, "
 			      "0x%llx)",
 			      g->vmid, g->vcpuid, a % 12 == 4 ? "hvc" : "smc",
