@@ -24,6 +24,8 @@
 #include <cv/spt.h>
 #include <cv/state.h>
 
+#include "page_internal.h"
+
 static bool check_vm(const char *who, u32 vmid)
 {
 	if (!is_vm(vmid)) {
@@ -70,6 +72,7 @@ static bool shared(u32 count)
 void map_page_host(u64 addr)
 {
 	u64 pfn = addr / PAGE_SIZE;
+	struct s2page *pg;
 	u32 owner, count;
 
 	if (halted())
@@ -89,8 +92,14 @@ void map_page_host(u64 addr)
 		return;
 	}
 	acquire_lock_s2page();
-	owner = get_pfn_owner(pfn);
-	count = get_pfn_count(pfn);
+	if (halted())
+		return;
+	/* get_pfn_owner, get_pfn_count: one entry lookup. */
+	pg = s2page_entry(pfn);
+	if (halted())
+		return;
+	owner = pg ? pg->owner : INVALID;
+	count = pg ? s2page_count(pg) : INVALID;
 	if (owner == INVALID)
 		map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_DEVICE);
 #ifdef CV_MUTANT_SKIP_OWNER_CHECK /* tests/model: must be caught */
@@ -171,9 +180,16 @@ void clear_vm_page(u32 vmid, u64 pfn)
  * assign_pfn_to_vm: page @pfn becomes VM @vmid's, at @gfn. A host page
  * must be unshared; it leaves the host's stage 2. A page the VM already
  * owns must be unmapped or at the same gfn.
+ *
+ * The spec's get_pfn_owner, get_pfn_count, get_pfn_map and the setters
+ * each find the page's entry; here it is found once (the values are the
+ * same: S2PAGE_ID is held throughout, and clear_pfn_host does not touch
+ * the entry). The setters' checks hold by construction: vmid is a VM,
+ * gfn a gfn (not the INVALID64 encoding), count 0.
  */
 void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 {
+	struct s2page *pg;
 	u32 owner, count;
 	u64 map;
 
@@ -181,13 +197,20 @@ void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 	    !check_gfn(__func__, gfn) || !check_pfn(__func__, pfn))
 		return;
 	acquire_lock_s2page();
-	owner = get_pfn_owner(pfn);
-	count = get_pfn_count(pfn);
+	if (halted())
+		return;
+	pg = s2page_entry(pfn);
+	if (halted())
+		return;
+	owner = pg ? pg->owner : INVALID;
+	count = pg ? s2page_count(pg) : INVALID;
 	if (owner == HOSTVISOR) {
 		if (count == 0) {
 			clear_pfn_host(pfn);
-			set_pfn_owner(pfn, vmid);
-			set_pfn_map(pfn, gfn);
+			if (halted())
+				return;
+			pg->owner = vmid;
+			pg->gfn = gfn;
 			/* fetch_from_doracle: the page keeps its contents. */
 		} else {
 			panic("assign_pfn_to_vm: vm %u host pfn 0x%llx count "
@@ -195,12 +218,12 @@ void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 			      vmid, (unsigned long long)pfn, count);
 		}
 	} else if (owner == vmid) {
-		map = get_pfn_map(pfn);
+		map = s2page_gfn(pg);
 		if (map == INVALID64 || map == gfn) {
 			if (map == INVALID64)
-				set_pfn_map(pfn, gfn);
+				pg->gfn = gfn;
 			if (count == INVALID)
-				set_pfn_count(pfn, 0);
+				pg->count = 0;
 		} else {
 			panic("assign_pfn_to_vm: vm %u pfn 0x%llx at gfn "
 			      "0x%llx not 0x%llx",

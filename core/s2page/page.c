@@ -23,6 +23,7 @@
 #include <cv/panic.h>
 #include <cv/state.h>
 
+#include "page_internal.h"
 
 _Static_assert(MAX_SHARE_COUNT < S2PAGE_COUNT_INVALID,
 	       "share counts must fit below the INVALID encoding");
@@ -73,12 +74,17 @@ u64 get_s2_page_index(u64 addr)
 	index = r->index + (addr - r->base) / PAGE_SIZE;
 	/* An index past the array is a broken boot layout: never use it. */
 	if (index >= cv.s2page_num) {
-		panic("get_s2_page_index: addr 0x%llx index %llu past %llu",
-		      (unsigned long long)addr, (unsigned long long)index,
-		      (unsigned long long)cv.s2page_num);
+		s2page_panic_index(addr, index);
 		return 0;
 	}
 	return index;
+}
+
+void s2page_panic_index(u64 addr, u64 index)
+{
+	panic("get_s2_page_index: addr 0x%llx index %llu past %llu",
+	      (unsigned long long)addr, (unsigned long long)index,
+	      (unsigned long long)cv.s2page_num);
 }
 
 /* ---- PageManager ------------------------------------------------------ */
@@ -90,18 +96,12 @@ u64 get_s2_page_index(u64 addr)
  */
 static struct s2page *page_of(const char *who, u64 pfn)
 {
-	u64 index;
-
 	if (!is_gfn(pfn)) {
 		panic("%s: pfn 0x%llx out of range", who,
 		      (unsigned long long)pfn);
 		return NULL;
 	}
-	assert_locked(S2PAGE_ID);
-	index = get_s2_page_index(pfn * PAGE_SIZE);
-	if (halted() || index == INVALID64)
-		return NULL;
-	return &cv.s2page[index];
+	return s2page_entry(pfn);
 }
 
 u32 get_pfn_owner(u64 pfn)
@@ -142,7 +142,7 @@ u32 get_pfn_count(u64 pfn)
 	pg = page_of(__func__, pfn);
 	if (!pg)
 		return check(INVALID);
-	return check(pg->count == S2PAGE_COUNT_INVALID ? INVALID : pg->count);
+	return check(s2page_count(pg));
 }
 
 void set_pfn_count(u64 pfn, u32 count)
@@ -173,9 +173,9 @@ u64 get_pfn_map(u64 pfn)
 	if (halted())
 		return 0;
 	pg = page_of(__func__, pfn);
-	if (!pg || pg->gfn == S2PAGE_GFN_NONE)
+	if (!pg)
 		return check64(INVALID64);
-	return check64(pg->gfn);
+	return check64(s2page_gfn(pg));
 }
 
 void set_pfn_map(u64 pfn, u64 gfn)
