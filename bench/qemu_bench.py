@@ -120,7 +120,11 @@ def trace_breakdown(args, corevisor, want, guest_want):
                    stderr=subprocess.DEVNULL)
     syms = symbols(corevisor)
     addrs = [a for a, _ in syms]
-    vec = dict((n, a) for a, n in syms)["el2_vectors"] + 0x400
+    # Lower-EL synchronous entries: the host's, and a VM's (its own table
+    # while it runs, when the image has one).
+    byname = dict((n, a) for a, n in syms)
+    vecs = {byname[t] + 0x400 for t in ("el2_vectors", "el2_guest_vectors")
+            if t in byname}
 
     def sym(pc):
         i = bisect.bisect_right(addrs, pc) - 1
@@ -168,7 +172,7 @@ def trace_breakdown(args, corevisor, want, guest_want):
                                 found[key] = by_function(ended)
                     into_guest = None
                 ended = None
-            if pc == vec:
+            if pc in vecs:
                 trip = []
             if trip is None:
                 continue

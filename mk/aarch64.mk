@@ -30,6 +30,7 @@ A_POOLS := -DPT_POOL_PER_VM=4194304ULL -DPGD_OFFSET=4096ULL \
 	-DPUD_OFFSET=69632ULL -DPMD_OFFSET=200704ULL
 
 A_MACHINE := -march=armv8-a -mgeneral-regs-only -mstrict-align -fno-pie \
+	-mno-outline-atomics \
 	-fno-stack-protector -fno-tree-loop-distribute-patterns -fno-common \
 	-ffunction-sections -fdata-sections
 A_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(A_GCC_INC) \

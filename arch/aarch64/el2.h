@@ -113,6 +113,12 @@ void host_smc(struct el2_frame *f);
 /* CPU index of @mpidr, or INVALID. */
 u32 cpu_index_of_mpidr(u64 mpidr);
 
+/*
+ * vcpu.c: record this CPU's host EL2 controls (VTTBR_EL2, MDCR_EL2,
+ * VMPIDR_EL2) for the world switch; host_enter calls it once they are set.
+ */
+void el2_vcpu_cpu_init(void);
+
 /* host.c: the per-CPU switch to the host at EL1. */
 void host_enter(u32 cpu, u64 entry, u64 x0) __attribute__((noreturn));
 void host_print_config(void);

@@ -43,6 +43,7 @@ void host_enter(u32 cpu, u64 entry, u64 x0)
 	__asm__ volatile("tlbi vmalls12e1" ::: "memory");
 	dsb(nsh);
 	isb();
+	el2_vcpu_cpu_init();
 	el2_enter_el1(entry, x0);
 }
 

@@ -53,9 +53,9 @@ u32 core_handle_pvops(void)
 		      arch_cpu_id(), vmid, vcpuid);
 		return 0;
 	}
-	arg = get_shadow_ctxt(vmid, vcpuid, X0);
-	addr = get_shadow_ctxt(vmid, vcpuid, X2);
-	size = get_shadow_ctxt(vmid, vcpuid, X3);
+	arg = shadow_ctxt(vmid, vcpuid)->regs[X0];
+	addr = shadow_ctxt(vmid, vcpuid)->regs[X2];
+	size = shadow_ctxt(vmid, vcpuid)->regs[X3];
 	if (arg == CV_GUEST_HVC_SHARE)
 		grant_stage2_sg_gpa(vmid, addr, size);
 	else if (arg == CV_GUEST_HVC_UNSHARE)

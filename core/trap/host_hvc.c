@@ -6,8 +6,9 @@
  * callee's `rely` lines require. A failed check panics before anything
  * changes.
  *
- * VCPU_RUN, TIMER_SET_CNTVOFF, CLEAR_VM_S2_RANGE, PHYS_ADDR_IOREMAP and
- * GET_SHARED_BASE are served by the vCPU and trap layers (run_call).
+ * VCPU_RUN (first: it is the hot path), TIMER_SET_CNTVOFF,
+ * CLEAR_VM_S2_RANGE, PHYS_ADDR_IOREMAP and GET_SHARED_BASE are served by
+ * the vCPU and trap layers (vcpu_run_call, run_call).
  * Calls whose layers are not built yet (SMMU_*: MmioOps; ENABLE_S2_TRANS:
  * the EL2 boot path; BOOT_FROM_SAVED_VM, which has no spec function)
  * check their arguments where the spec does and then return INVALID64.
@@ -218,12 +219,6 @@ static bool run_call(const u64 a[6], u64 *ret)
 
 	*ret = 0;
 	switch (a[0]) {
-	case HVC_VCPU_RUN: /* restore_vm's checks */
-		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
-			bad = "VCPU_RUN";
-		else
-			*ret = host_vcpu_run_handler((u32)a[1], (u32)a[2]);
-		break;
 	case HVC_TIMER_SET_CNTVOFF:
 		timer_set_cntvoff(a[1]);
 		break;
@@ -253,12 +248,27 @@ static bool run_call(const u64 a[6], u64 *ret)
 	return true;
 }
 
+/* HVC_VCPU_RUN, the hot path (restore_vm's checks first). */
+static u64 vcpu_run_call(const u64 a[6])
+{
+	u64 ret;
+
+	if (!vm_arg(a[1]) || !vcpu_arg(a[2])) {
+		bad_args("VCPU_RUN", a);
+		return 0;
+	}
+	ret = host_vcpu_run_handler((u32)a[1], (u32)a[2]);
+	return halted() ? 0 : ret;
+}
+
 u64 host_hvc_dispatch(const u64 args[6])
 {
 	u64 ret;
 
 	if (halted())
 		return 0;
+	if (args[0] == HVC_VCPU_RUN)
+		return vcpu_run_call(args);
 	if (args[0] == HVC_NOOP)
 		return 0;
 	if (boot_call(args, &ret) || run_call(args, &ret) ||

@@ -54,7 +54,7 @@ u32 vm_exit_dispatcher(u32 vmid, u32 vcpuid)
 		      vcpuid);
 		return 0;
 	}
-	esr = get_shadow_ctxt(vmid, vcpuid, ESR_EL2);
+	esr = shadow_ctxt(vmid, vcpuid)->regs[ESR_EL2];
 	switch (ESR_ELx_EC(esr)) {
 	case ESR_ELx_EC_SYS64:
 		core_handle_sys64(vmid, vcpuid, esr);
@@ -86,7 +86,12 @@ u32 vm_exit_handler(u32 vmid, u32 vcpuid)
 
 	if (halted())
 		return 0;
-	ec = get_shadow_ctxt(vmid, vcpuid, EC);
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("vm_exit_handler: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return 0;
+	}
+	ec = shadow_ctxt(vmid, vcpuid)->regs[EC];
 	if (ec == ARM_EXCEPTION_TRAP)
 		return vm_exit_dispatcher(vmid, vcpuid);
 	if (ec == ARM_EXCEPTION_IRQ)
@@ -101,6 +106,7 @@ u32 vm_exit_handler(u32 vmid, u32 vcpuid)
 u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
 {
 	struct cv_ctxt *ctxt;
+	u64 vttbr;
 	u32 reason;
 
 	if (halted())
@@ -110,8 +116,9 @@ u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
 	if (halted())
 		return 0;
 	ctxt = shadow_ctxt(vmid, vcpuid);
+	vttbr = get_pt_vttbr(vmid); /* fixed for the VM's life */
 	do {
-		arch_vcpu_run(vmid, vcpuid, get_pt_vttbr(vmid), ctxt);
+		arch_vcpu_run(vmid, vcpuid, vttbr, ctxt);
 	} while (!halted() && vm_exit_handler(vmid, vcpuid) == 0 && !halted());
 	if (halted())
 		return 0;

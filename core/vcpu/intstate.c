@@ -5,12 +5,13 @@
  * cv_vcpu_run in host memory (include/corevisor/vcpu_abi.h).
  *
  * The host may change that memory at any time, from another CPU. So the
- * core reads it once per VCPU_RUN (load_int_state: one copy into core
- * memory, which the get_int_* then read) and writes it once per exit
- * (publish_int_state: the record set_int_gpr and the prep_* functions
- * filled). Both check, under the s2page lock, that the page is still the
- * host's: a host that gave it to a VM or to the core would otherwise make
- * the core read or write that principal's memory.
+ * core reads each field it uses once per VCPU_RUN (load_int_state: into
+ * core memory, which the get_int_* then read) and writes the structure
+ * once per exit (publish_int_state: the record set_int_gpr and the prep_*
+ * functions filled), touching only what the run and the exit need. Both
+ * check, under the s2page lock, that the page is still the host's: a host
+ * that gave it to a VM or to the core would otherwise make the core read
+ * or write that principal's memory.
  */
 #include <corevisor/sealed.h>
 #include <cv/arch.h>
@@ -32,54 +33,64 @@ _Static_assert(CV_DIRTY_PC_FLAG == DIRTY_PC_FLAG &&
 		       CV_MMIO_LIMIT == MAX_MMIO_ADDR,
 	       "vcpu_abi.h and the core agree");
 
-/* Per CPU: the host's answers of this run, and the exit being prepared. */
-static struct int_state {
-	struct cv_vcpu_run in;
-	struct cv_vcpu_run out;
-} int_states[TOTAL_CPU];
+struct int_state int_states[TOTAL_CPU];
 
 /* Exits to the host per vCPU slot; only the vCPU's CPU touches its own. */
 static u64 exit_counts[CTXT_POOL_SIZE];
 
-static struct int_state *this_state(void)
-{
-	return &int_states[arch_cpu_id()];
-}
-
-struct cv_vcpu_run *int_out(void)
-{
-	return &this_state()->out;
-}
-
 /*
- * The core's pointer to the vCPU's run structure, or NULL after a panic.
- * The caller holds the s2page lock and releases it after the copy.
+ * The vCPU's run structure in the core's map, or NULL after a panic. The
+ * caller holds the s2page lock and releases it after the access: the page
+ * must be the host's now. Where it is (and its s2page entry) is found on
+ * the slot's first run; the shared area never moves.
  */
-static u8 *run_page(const char *who, u32 vmid, u32 vcpuid)
+static struct cv_vcpu_run *run_page(const char *who, u32 vmid, u32 vcpuid)
 {
-	u64 pa = get_shared_vcpu(vmid, vcpuid);
-	u32 owner;
+	struct cv_run_slot *slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
+	u64 pa, index;
 	u8 *p;
 
 	if (halted())
 		return NULL;
 	assert_locked(S2PAGE_ID);
-	owner = get_pfn_owner(pa / PAGE_SIZE);
-	p = arch_phys_to_virt(pa);
-	if (owner != HOSTVISOR || !p) {
+	if (!slot->run) {
+		pa = get_shared_vcpu(vmid, vcpuid);
+		index = get_s2_page_index(pa);
+		p = arch_phys_to_virt(pa);
+		if (halted())
+			return NULL;
+		if (index == INVALID64 || !p) {
+			panic("%s: vm %u vcpu %u shared page 0x%llx is not "
+			      "memory",
+			      who, vmid, vcpuid, ULL(pa));
+			return NULL;
+		}
+		slot->page = &cv.s2page[index];
+		slot->run = (struct cv_vcpu_run *)(p + CV_VCPU_RUN_OFFSET);
+	}
+	/* get_pfn_owner, on the entry found above. */
+	if (slot->page->owner != HOSTVISOR) {
 		panic("%s: vm %u vcpu %u shared page 0x%llx owned by %u, not "
 		      "the host",
-		      who, vmid, vcpuid, ULL(pa), owner);
+		      who, vmid, vcpuid, ULL(get_shared_vcpu(vmid, vcpuid)),
+		      (u32)slot->page->owner);
 		return NULL;
 	}
-	return p + CV_VCPU_RUN_OFFSET;
+	return slot->run;
 }
 
-/* One copy of the host's answers; this run's exit record starts empty. */
+/*
+ * Take the host's answers this run may use, each read once from host
+ * memory (the host may change it meanwhile, from another CPU): on the
+ * vCPU's first run its PC, PSTATE and X0; later, the registers the core
+ * offered at the last exit (its own dirty set) and the stage-2 fault
+ * answer. This run's exit record starts empty.
+ */
 void load_int_state(u32 vmid, u32 vcpuid)
 {
 	struct int_state *s;
-	const u8 *src;
+	const struct cv_vcpu_run *run;
+	u64 dirty, regs;
 
 	if (halted())
 		return;
@@ -88,25 +99,49 @@ void load_int_state(u32 vmid, u32 vcpuid)
 		      vcpuid);
 		return;
 	}
-	s = this_state();
+	s = this_int_state();
+	dirty = shadow_ctxt(vmid, vcpuid)->regs[DIRTY];
 	acquire_lock_s2page();
-	src = run_page(__func__, vmid, vcpuid);
-	if (!src)
+	run = run_page(__func__, vmid, vcpuid);
+	if (!run)
 		return;
-	memcpy(&s->in, src, sizeof(s->in));
+	if (dirty == INVALID64) {
+		s->in.pc = run->pc;
+		s->in.pstate = run->pstate;
+		s->in.regs[X0] = run->regs[X0];
+		s->in.fault_addr = 0;
+	} else {
+		for (regs = dirty & CV_DIRTY_REGS_MASK; regs;
+		     regs &= regs - 1) {
+			u32 i = (u32)__builtin_ctzll(regs);
+
+			s->in.regs[i] = run->regs[i];
+		}
+		s->in.fault_addr = run->fault_addr;
+		s->in.fault_pte = run->fault_pte;
+		s->in.fault_level = run->fault_level;
+	}
 	release_lock_s2page();
-	memset(&s->out, 0, sizeof(s->out));
+	s->out.esr = 0;
+	s->out.fault_ipa = 0;
+	s->out.mmio = (struct cv_vcpu_mmio){0};
+	s->shown = 0;
 }
 
 /*
  * Give the host this exit: @exit_reason, the record the prep_* functions
- * filled, the dirty set, and the fault answer fields cleared. The host's
- * pc / pstate fields are left as the host wrote them.
+ * filled, the dirty set, and the fault answer fields cleared. Of regs[],
+ * the ones the vCPU's last exit showed are cleared and the ones this exit
+ * shows written, so regs[] never holds a guest value this exit does not
+ * show (the rest is what the host itself wrote there). The host's pc /
+ * pstate fields are left as the host wrote them.
  */
 void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 {
-	struct cv_vcpu_run *out;
-	u8 *dst;
+	struct int_state *s;
+	struct cv_run_slot *slot;
+	struct cv_vcpu_run *run;
+	u64 count, regs;
 
 	if (halted())
 		return;
@@ -115,22 +150,32 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 		      vcpuid);
 		return;
 	}
-	out = int_out();
-	out->exit_reason = exit_reason;
-	out->version = CV_VCPU_ABI_VERSION;
-	out->exit_count = ++exit_counts[ctxt_id(vmid, vcpuid)];
-	out->dirty = get_shadow_dirty_bit(vmid, vcpuid);
-	out->fault_addr = 0;
-	out->fault_pte = 0;
-	out->fault_level = 0;
+	s = this_int_state();
+	slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
+	count = ++exit_counts[ctxt_id(vmid, vcpuid)];
 	acquire_lock_s2page();
-	dst = run_page(__func__, vmid, vcpuid);
-	if (!dst)
+	run = run_page(__func__, vmid, vcpuid);
+	if (!run)
 		return;
-	memcpy(dst, out, offsetof(struct cv_vcpu_run, pc));
-	memcpy(dst + offsetof(struct cv_vcpu_run, fault_addr), &out->fault_addr,
-	       sizeof(*out) - offsetof(struct cv_vcpu_run, fault_addr));
+	run->exit_reason = exit_reason;
+	run->version = CV_VCPU_ABI_VERSION;
+	run->exit_count = count;
+	run->esr = s->out.esr;
+	run->fault_ipa = s->out.fault_ipa;
+	run->dirty = shadow_ctxt(vmid, vcpuid)->regs[DIRTY];
+	run->mmio = s->out.mmio;
+	for (regs = slot->shown & ~s->shown; regs; regs &= regs - 1)
+		run->regs[__builtin_ctzll(regs)] = 0;
+	for (regs = s->shown; regs; regs &= regs - 1) {
+		u32 i = (u32)__builtin_ctzll(regs);
+
+		run->regs[i] = s->out.regs[i];
+	}
+	run->fault_addr = 0;
+	run->fault_pte = 0;
+	run->fault_level = 0;
 	release_lock_s2page();
+	slot->shown = s->shown;
 }
 
 /* The relies of the int accessors. */
@@ -153,42 +198,42 @@ u64 get_int_gpr(u32 vmid, u32 vcpuid, u32 index)
 		      vmid, vcpuid, index);
 		return 0;
 	}
-	return this_state()->in.regs[index];
+	return this_int_state()->in.regs[index];
 }
 
 u64 get_int_pc(u32 vmid, u32 vcpuid)
 {
 	if (halted() || !int_args(__func__, vmid, vcpuid))
 		return 0;
-	return this_state()->in.pc;
+	return this_int_state()->in.pc;
 }
 
 u64 get_int_pstate(u32 vmid, u32 vcpuid)
 {
 	if (halted() || !int_args(__func__, vmid, vcpuid))
 		return 0;
-	return this_state()->in.pstate;
+	return this_int_state()->in.pstate;
 }
 
 u64 get_vm_fault_addr(u32 vmid, u32 vcpuid)
 {
 	if (halted() || !int_args(__func__, vmid, vcpuid))
 		return 0;
-	return this_state()->in.fault_addr;
+	return this_int_state()->in.fault_addr;
 }
 
 u64 get_int_new_pte(u32 vmid, u32 vcpuid)
 {
 	if (halted() || !int_args(__func__, vmid, vcpuid))
 		return 0;
-	return this_state()->in.fault_pte;
+	return this_int_state()->in.fault_pte;
 }
 
 u64 get_int_new_level(u32 vmid, u32 vcpuid)
 {
 	if (halted() || !int_args(__func__, vmid, vcpuid))
 		return 0;
-	return this_state()->in.fault_level;
+	return this_int_state()->in.fault_level;
 }
 
 /*
@@ -214,5 +259,5 @@ void set_int_gpr(u32 vmid, u32 vcpuid, u32 index, u64 value)
 		      vmid, vcpuid, index);
 		return;
 	}
-	int_out()->regs[index] = value;
+	int_show(this_int_state(), index, value);
 }

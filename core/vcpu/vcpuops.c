@@ -15,11 +15,14 @@
 /* The current principal must be a VM's vCPU: *vmid, *vcpuid. */
 static bool cur_vcpu(const char *who, u32 *vmid, u32 *vcpuid)
 {
-	*vmid = get_cur_vmid();
-	*vcpuid = get_cur_vcpuid();
+	u32 cpu = arch_cpu_id();
+
+	/* get_cur_vmid, get_cur_vcpuid: this CPU's entry, read once. */
+	*vmid = cv.cpus[cpu].cur_vmid;
+	*vcpuid = cv.cpus[cpu].cur_vcpuid;
 	if (!is_vm(*vmid) || !is_vcpu(*vcpuid)) {
-		panic("%s: cpu %u runs vm %u vcpu %u, not a VM", who,
-		      arch_cpu_id(), *vmid, *vcpuid);
+		panic("%s: cpu %u runs vm %u vcpu %u, not a VM", who, cpu,
+		      *vmid, *vcpuid);
 		return false;
 	}
 	return true;
@@ -35,11 +38,12 @@ static bool cur_vcpu(const char *who, u32 *vmid, u32 *vcpuid)
  */
 static u32 save_exit(u32 vmid, u32 vcpuid)
 {
+	const struct cv_ctxt *c = shadow_ctxt(vmid, vcpuid);
 	u64 esr;
 
-	if (get_shadow_ctxt(vmid, vcpuid, EC) != ARM_EXCEPTION_TRAP)
+	if (c->regs[EC] != ARM_EXCEPTION_TRAP)
 		return CV_EXIT_IRQ;
-	esr = get_shadow_ctxt(vmid, vcpuid, ESR_EL2);
+	esr = c->regs[ESR_EL2];
 	switch (ESR_ELx_EC(esr)) {
 	case ESR_ELx_EC_WFx:
 		int_out()->esr = esr;
@@ -52,8 +56,7 @@ static u32 save_exit(u32 vmid, u32 vcpuid)
 	case ESR_ELx_EC_HVC64:
 		int_out()->esr = esr;
 		prep_hvc(vmid, vcpuid);
-		return (u32)get_shadow_ctxt(vmid, vcpuid, X0) ==
-				       PSCI_0_2_FN_SYSTEM_OFF
+		return (u32)c->regs[X0] == PSCI_0_2_FN_SYSTEM_OFF
 			       ? CV_EXIT_SYSTEM_OFF
 			       : CV_EXIT_HVC;
 	case ESR_ELx_EC_IABT_LOW:
@@ -89,24 +92,26 @@ void save_shadow_kvm_regs(void)
  */
 void restore_shadow_kvm_regs(void)
 {
+	struct cv_ctxt *c;
 	u32 vmid, vcpuid;
 	u64 dirty, addr;
 
 	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
 		return;
-	dirty = get_shadow_ctxt(vmid, vcpuid, DIRTY);
+	c = shadow_ctxt(vmid, vcpuid);
+	dirty = c->regs[DIRTY];
 	if (dirty == INVALID64) {
 		reset_gp_regs(vmid, vcpuid);
 		reset_sys_regs(vmid, vcpuid);
 		set_shadow_dirty_bit(vmid, vcpuid, 0);
 		return;
 	}
-	if (get_shadow_ctxt(vmid, vcpuid, EC) == ARM_EXCEPTION_TRAP)
+	if (c->regs[EC] == ARM_EXCEPTION_TRAP)
 		sync_dirty_to_shadow(vmid, vcpuid);
 	if (dirty & PENDING_EXCEPT_INJECT_FLAG)
 		update_exception_gp_regs(vmid, vcpuid);
 	if (dirty & DIRTY_PC_FLAG) {
-		u64 pc = get_shadow_ctxt(vmid, vcpuid, PC);
+		u64 pc = c->regs[PC];
 
 		if (!is_addr(pc)) {
 			panic("restore_shadow_kvm_regs: vm %u vcpu %u pc "
@@ -114,10 +119,11 @@ void restore_shadow_kvm_regs(void)
 			      vmid, vcpuid, ULL(pc));
 			return;
 		}
-		set_shadow_ctxt(vmid, vcpuid, PC, pc + 4);
+		c->regs[PC] = pc + 4;
 	}
-	set_shadow_dirty_bit(vmid, vcpuid, 0);
-	set_shadow_ctxt(vmid, vcpuid, FAR_EL2, 0);
+	/* set_shadow_dirty_bit(0), set_shadow_ctxt(FAR_EL2, 0). */
+	c->regs[DIRTY] = 0;
+	c->regs[FAR_EL2] = 0;
 	addr = get_vm_fault_addr(vmid, vcpuid);
 	if (addr > 0 && addr < KVM_ADDR_SPACE)
 		post_handle_shadow_s2pt_fault(vmid, vcpuid, addr);
@@ -130,14 +136,14 @@ void restore_shadow_kvm_regs(void)
  */
 void save_host(void)
 {
-	u32 vmid;
+	u32 cpu, vmid;
 
 	if (halted())
 		return;
-	vmid = get_cur_vmid();
+	cpu = arch_cpu_id();
+	vmid = cv.cpus[cpu].cur_vmid; /* get_cur_vmid */
 	if (vmid != HOSTVISOR) {
-		panic("save_host: cpu %u is in vm %u, not the host",
-		      arch_cpu_id(), vmid);
+		panic("save_host: cpu %u is in vm %u, not the host", cpu, vmid);
 		return;
 	}
 }

@@ -123,7 +123,9 @@ void reset_sys_regs(u32 vmid, u32 vcpuid)
  */
 void sync_dirty_to_shadow(u32 vmid, u32 vcpuid)
 {
-	u64 dirty;
+	const struct int_state *s;
+	struct cv_ctxt *c;
+	u64 regs;
 
 	if (halted())
 		return;
@@ -132,11 +134,15 @@ void sync_dirty_to_shadow(u32 vmid, u32 vcpuid)
 		      vcpuid);
 		return;
 	}
-	dirty = get_shadow_dirty_bit(vmid, vcpuid);
-	for (u32 i = 0; i <= X30; i++)
-		if (dirty & (1ULL << i))
-			set_shadow_ctxt(vmid, vcpuid, i,
-					get_int_gpr(vmid, vcpuid, i));
+	/* get_int_gpr / set_shadow_ctxt for each offered register. */
+	s = this_int_state();
+	c = shadow_ctxt(vmid, vcpuid);
+	for (regs = c->regs[DIRTY] & CV_DIRTY_REGS_MASK; regs;
+	     regs &= regs - 1) {
+		u32 i = (u32)__builtin_ctzll(regs);
+
+		c->regs[i] = s->in.regs[i];
+	}
 }
 
 /* prep_wfx_spec0: nothing to show; the PC moves past the WFI/WFE. */
@@ -148,7 +154,7 @@ void prep_wfx(u32 vmid, u32 vcpuid)
 		panic("prep_wfx: vm %u vcpu %u out of range", vmid, vcpuid);
 		return;
 	}
-	set_shadow_dirty_bit(vmid, vcpuid, DIRTY_PC_FLAG);
+	shadow_ctxt(vmid, vcpuid)->regs[DIRTY] |= DIRTY_PC_FLAG;
 }
 
 /*
@@ -158,6 +164,8 @@ void prep_wfx(u32 vmid, u32 vcpuid)
  */
 void prep_hvc(u32 vmid, u32 vcpuid)
 {
+	struct int_state *s;
+	struct cv_ctxt *c;
 	u64 fn0;
 	u32 fn, nargs = 0;
 
@@ -167,9 +175,11 @@ void prep_hvc(u32 vmid, u32 vcpuid)
 		panic("prep_hvc: vm %u vcpu %u out of range", vmid, vcpuid);
 		return;
 	}
-	fn0 = get_shadow_ctxt(vmid, vcpuid, X0);
-	set_shadow_dirty_bit(vmid, vcpuid, 1);
-	set_int_gpr(vmid, vcpuid, X0, fn0);
+	s = this_int_state();
+	c = shadow_ctxt(vmid, vcpuid);
+	fn0 = c->regs[X0];
+	c->regs[DIRTY] |= 1; /* set_shadow_dirty_bit: x0 is answered */
+	int_show(s, X0, fn0);
 	fn = (u32)fn0;
 	if (fn == PSCI_0_2_FN64_CPU_ON)
 		nargs = 3;
@@ -179,13 +189,13 @@ void prep_hvc(u32 vmid, u32 vcpuid)
 	else if (fn == PSCI_0_2_FN_SYSTEM_OFF)
 		set_vm_poweroff(vmid);
 	for (u32 i = 1; i <= nargs; i++)
-		set_int_gpr(vmid, vcpuid, i, get_shadow_ctxt(vmid, vcpuid, i));
+		int_show(s, i, c->regs[i]);
 }
 
 /* The value a store of @len bytes from register @rd writes (31: zero). */
-static u64 stored_value(u32 vmid, u32 vcpuid, u32 rd, u32 len)
+static u64 stored_value(const struct cv_ctxt *c, u32 rd, u32 len)
 {
-	u64 v = rd == 31 ? 0 : get_shadow_ctxt(vmid, vcpuid, rd);
+	u64 v = rd == 31 ? 0 : c->regs[rd];
 
 	return len >= 8 ? v : v & ((1ULL << (8 * len)) - 1);
 }
@@ -210,8 +220,9 @@ static u64 stored_value(u32 vmid, u32 vcpuid, u32 rd, u32 len)
  */
 void prep_abort(u32 vmid, u32 vcpuid)
 {
-	struct cv_vcpu_run *out;
-	u64 esr, hpfar, ipa;
+	struct int_state *s;
+	struct cv_ctxt *c;
+	u64 esr, ipa;
 	u32 rd, len;
 
 	if (halted())
@@ -220,34 +231,32 @@ void prep_abort(u32 vmid, u32 vcpuid)
 		panic("prep_abort: vm %u vcpu %u out of range", vmid, vcpuid);
 		return;
 	}
-	esr = get_int_esr(vmid, vcpuid);
+	s = this_int_state();
+	c = shadow_ctxt(vmid, vcpuid);
+	esr = c->regs[ESR_EL2]; /* get_int_esr */
 	rd = (esr >> ESR_ELx_SRT_SHIFT) & ESR_ELx_SRT_MASK;
-	hpfar = get_shadow_ctxt(vmid, vcpuid, HPFAR_EL2);
-	ipa = (hpfar & HPFAR_FIPA_MASK) << 8;
-	out = int_out();
-	out->esr = esr;
-	out->fault_ipa = ipa | (get_shadow_ctxt(vmid, vcpuid, FAR_EL2) &
-				(PAGE_SIZE - 1));
+	ipa = (c->regs[HPFAR_EL2] & HPFAR_FIPA_MASK) << 8;
+	s->out.esr = esr;
+	s->out.fault_ipa = ipa | (c->regs[FAR_EL2] & (PAGE_SIZE - 1));
 	if (ipa >= MAX_MMIO_ADDR || ESR_ELx_EC(esr) != ESR_ELx_EC_DABT_LOW)
 		return;
 	if (!(esr & ESR_ELx_ISV)) {
-		set_shadow_dirty_bit(vmid, vcpuid, PENDING_EXCEPT_INJECT_FLAG);
+		c->regs[DIRTY] |= PENDING_EXCEPT_INJECT_FLAG;
 		return;
 	}
 	len = 1U << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
-	out->mmio.valid = 1;
-	out->mmio.len = len;
-	out->mmio.reg = rd;
-	out->mmio.sign_extend = !!(esr & ESR_ELx_SSE);
-	out->mmio.sixty_four = !!(esr & ESR_ELx_SF);
-	set_shadow_dirty_bit(vmid, vcpuid, DIRTY_PC_FLAG);
+	s->out.mmio.valid = 1;
+	s->out.mmio.len = len;
+	s->out.mmio.reg = rd;
+	s->out.mmio.sign_extend = !!(esr & ESR_ELx_SSE);
+	s->out.mmio.sixty_four = !!(esr & ESR_ELx_SF);
+	c->regs[DIRTY] |= DIRTY_PC_FLAG;
 	if (!(esr & ESR_ELx_WNR) && !(esr & ESR_ELx_S1PTW)) {
-		set_shadow_dirty_bit(vmid, vcpuid, 1ULL << rd);
+		c->regs[DIRTY] |= 1ULL << rd;
 	} else {
-		out->mmio.is_write = 1;
+		s->out.mmio.is_write = 1;
 		if (rd != 31)
-			set_int_gpr(vmid, vcpuid, rd,
-				    stored_value(vmid, vcpuid, rd, len));
+			int_show(s, rd, stored_value(c, rd, len));
 	}
 }
 

@@ -259,6 +259,8 @@ struct cv_boot_params {
 	struct smmu_conf smmus[SMMU_NUM];
 };
 
+struct cv_vcpu_run; /* include/corevisor/vcpu_abi.h */
+
 /* Everything the core owns. One instance: `cv`. */
 struct cv_state {
 	/* halt: set once by panic(); read everywhere (atomic). */
@@ -310,6 +312,20 @@ struct cv_state {
 	 * access (cv/smmu.h host_ctxt()): that CPU's alone.
 	 */
 	struct cv_ctxt shadow_ctxts[CTXT_POOL_SIZE];
+
+	/*
+	 * Each vCPU slot's run structure (include/corevisor/vcpu_abi.h) as
+	 * the core reaches it, found at the slot's first run (core/vcpu,
+	 * intstate.c; the shared area never moves): the core's pointer to
+	 * it, its page's s2page entry (whose owner is read under S2PAGE_ID
+	 * before every access), and the registers the slot's last exit
+	 * showed the host (cleared at the next). Owned like the context.
+	 */
+	struct cv_run_slot {
+		struct cv_vcpu_run *run;
+		struct s2page *page;
+		u64 shown;
+	} run_slots[CTXT_POOL_SIZE];
 
 	struct cv_cpu cpus[TOTAL_CPU];
 
