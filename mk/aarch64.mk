@@ -57,7 +57,7 @@ A_CRYPTO_OBJS := $(patsubst %.c,$(AB)/%.o,$(A_CRYPTO_SRCS))
 $(AB)/core/%.o: core/%.c | $(A_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC-A64  $<"
-	@$(A_CC) $(A_CFLAGS) -MMD -MP -c $< -o $@
+	@$(A_CC) $(A_CFLAGS) $(A_CORE_LTO) -MMD -MP -c $< -o $@
 $(AB)/arch/%.o: arch/%.c $(A_SYSINC)/.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC-A64  $<"
@@ -71,7 +71,8 @@ $(AB)/crypto/%.o: crypto/%.c $(A_SYSINC)/.stamp
 	@echo "  CC-A64  $<"
 	@$(A_CC) $(A_EXT_CFLAGS) -Wno-missing-prototypes -MMD -MP -c $< -o $@
 
-A_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
+A_CORE_LTO := -flto
+A_LDFLAGS := -flto=auto -O2 $(A_MACHINE) -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments -Wl,-z,noexecstack
 COREVISOR_ELF := $(AB)/corevisor.elf
 $(COREVISOR_ELF): $(A_ARCH_OBJS) $(A_CORE_OBJS) $(A_CRYPTO_OBJS) \

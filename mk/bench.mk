@@ -74,7 +74,7 @@ $(BA)/el2_bare.o: bench/qemu/el2_bare.S | $(A_DEPS_STAMP)
 BA_ND := $(BA)/nd
 $(BA_ND)/core/%.o: core/%.c | $(A_DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(A_CC) $(filter-out -DCV_DEBUG,$(A_CFLAGS)) -MMD -MP -c $< -o $@
+	$(A_CC) $(filter-out -DCV_DEBUG,$(A_CFLAGS)) $(A_CORE_LTO) -MMD -MP -c $< -o $@
 $(BA_ND)/arch/%.o: arch/%.c $(A_SYSINC)/.stamp
 	@mkdir -p $(dir $@)
 	$(A_CC) $(filter-out -DCV_DEBUG,$(A_EXT_CFLAGS)) -MMD -MP -c $< -o $@

@@ -106,8 +106,8 @@ semihost_exit:
 /*
  * Exception vectors. Two tables: el2_vectors while the host runs (and
  * while corevisor runs on its behalf), el2_guest_vectors while a VM runs
- * (el2_guest_enter installs it, el2_guest_exit puts el2_vectors back), so
- * neither path asks which one it is in.
+ * (arch_vcpu_run installs it before its eret, el2_guest_exit puts
+ * el2_vectors back), so neither path asks which one it is in.
  *
  * Every entry but two saves x0/x1, puts its kind (0..15: current EL SP0,
  * current EL SPx, lower EL AArch64, lower EL AArch32; each sync, irq, fiq,
@@ -118,7 +118,7 @@ semihost_exit:
  * The host's HVC (lower EL AArch64 synchronous, ESR_EL2.EC == HVC64) takes
  * el2_host_hvc: only the registers the C calling convention lets the
  * dispatcher clobber (x0..x18, x30) are saved; x19..x29 are callee-saved,
- * so C code keeps them, and so does the world switch (el2_guest_enter
+ * so C code keeps them, and so does the world switch (arch_vcpu_run
  * saves them before it loads a guest's). ELR_EL2 and SPSR_EL2 stay in
  * their registers: nothing in a hypercall changes them but the world
  * switch, which keeps the host's (arch_vcpu_run). The host's FP/SIMD
@@ -126,7 +126,8 @@ semihost_exit:
  * libsodium (crypto/), the world switch around a VM's.
  *
  * A VM's exceptions (el2_guest_vectors, lower EL) leave through
- * el2_guest_exit with the kind in x0, never through el2_trap.
+ * el2_guest_exit (switch.S) with the kind in x0, never through el2_trap;
+ * arch_vcpu_run installs that table while a VM runs.
  */
 	.macro	vector kind
 	.balign	0x80
@@ -160,7 +161,7 @@ el2_vectors:
 	vector	\k
 	.endr
 
-	/* A VM's exit: x0 = the kind, x1 = its context (el2_guest_enter). */
+	/* A VM's exit: x0 = the kind, x1 = its context (switch.S). */
 	.macro	vector_guest kind
 	.balign	0x80
 	stp	x0, x1, [sp, #-16]!
@@ -314,87 +315,4 @@ el2_vregs_restore:
 	ldp	x1, x2, [x0]
 	msr	fpsr, x1
 	msr	fpcr, x2
-	ret
-
-/*
- * The world switch's register half (arch/aarch64/vcpu.c does the system
- * registers, FP/SIMD and timer around it).
- *
- * u64 el2_guest_enter(struct cv_ctxt *ctxt): run the vCPU whose general
- * registers are ctxt->regs[X0..X30] (ELR_EL2, SPSR_EL2, SP_EL0 and every
- * EL1 register already loaded) until its next exception to EL2. Saves
- * the guest's X0..X30 back into ctxt and returns the vector kind of the
- * exit (8 sync, 9 irq, 10 fiq, 11 serror from AArch64 EL1/EL0). corevisor's
- * callee-saved registers (the host's x19..x29 in a VCPU_RUN) and @ctxt
- * live on this CPU's EL2 stack meanwhile, where the guest vectors find
- * the context: nothing of corevisor's or the host's stays in a register
- * the VM can read.
- */
-#define CTXT_X(n)	((n) * 8)
-#define ENTER_FRAME	112	/* ctxt, x30, x19..x29 */
-
-	.section .text
-	.globl	el2_guest_enter
-el2_guest_enter:
-	stp	x0, x30, [sp, #-ENTER_FRAME]!
-	stp	x19, x20, [sp, #16]
-	stp	x21, x22, [sp, #32]
-	stp	x23, x24, [sp, #48]
-	stp	x25, x26, [sp, #64]
-	stp	x27, x28, [sp, #80]
-	str	x29, [sp, #96]
-	adr_l	x1, el2_guest_vectors
-	msr	vbar_el2, x1
-	ldp	x2, x3, [x0, #CTXT_X(2)]
-	ldp	x4, x5, [x0, #CTXT_X(4)]
-	ldp	x6, x7, [x0, #CTXT_X(6)]
-	ldp	x8, x9, [x0, #CTXT_X(8)]
-	ldp	x10, x11, [x0, #CTXT_X(10)]
-	ldp	x12, x13, [x0, #CTXT_X(12)]
-	ldp	x14, x15, [x0, #CTXT_X(14)]
-	ldp	x16, x17, [x0, #CTXT_X(16)]
-	ldp	x18, x19, [x0, #CTXT_X(18)]
-	ldp	x20, x21, [x0, #CTXT_X(20)]
-	ldp	x22, x23, [x0, #CTXT_X(22)]
-	ldp	x24, x25, [x0, #CTXT_X(24)]
-	ldp	x26, x27, [x0, #CTXT_X(26)]
-	ldp	x28, x29, [x0, #CTXT_X(28)]
-	ldr	x30, [x0, #CTXT_X(30)]
-	ldp	x0, x1, [x0, #CTXT_X(0)]
-	eret
-	dsb	nsh			/* no speculation past the eret */
-	isb
-
-/*
- * From vector_guest: the guest's x0, x1 at [sp], then el2_guest_enter's
- * frame; x0 = the vector kind, x1 = the vCPU's context.
- */
-el2_guest_exit:
-	stp	x2, x3, [x1, #CTXT_X(2)]
-	stp	x4, x5, [x1, #CTXT_X(4)]
-	stp	x6, x7, [x1, #CTXT_X(6)]
-	stp	x8, x9, [x1, #CTXT_X(8)]
-	stp	x10, x11, [x1, #CTXT_X(10)]
-	stp	x12, x13, [x1, #CTXT_X(12)]
-	stp	x14, x15, [x1, #CTXT_X(14)]
-	stp	x16, x17, [x1, #CTXT_X(16)]
-	stp	x18, x19, [x1, #CTXT_X(18)]
-	stp	x20, x21, [x1, #CTXT_X(20)]
-	stp	x22, x23, [x1, #CTXT_X(22)]
-	stp	x24, x25, [x1, #CTXT_X(24)]
-	stp	x26, x27, [x1, #CTXT_X(26)]
-	stp	x28, x29, [x1, #CTXT_X(28)]
-	str	x30, [x1, #CTXT_X(30)]
-	ldp	x2, x3, [sp], #16
-	stp	x2, x3, [x1, #CTXT_X(0)]
-	adr_l	x2, el2_vectors
-	msr	vbar_el2, x2
-	ldp	x19, x20, [sp, #16]
-	ldp	x21, x22, [sp, #32]
-	ldp	x23, x24, [sp, #48]
-	ldp	x25, x26, [sp, #64]
-	ldp	x27, x28, [sp, #80]
-	ldr	x29, [sp, #96]
-	ldr	x30, [sp, #8]
-	add	sp, sp, #ENTER_FRAME
 	ret

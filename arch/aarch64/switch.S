@@ -1,125 +1,308 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The world switch's system-register half (arch/aarch64/vcpu.c): one
- * context's EL1 state, its ERET state and its virtual timer saved into,
- * or loaded from, a struct cv_ctxt (core/include/cv/state.h), in pairs.
- * The same two routines serve the host (a per-CPU context) and a vCPU
- * (its shadow context).
+ * The world switch (the spec's CtxtSwitch, hardware half): arch_vcpu_run
+ * (cv/arch.h), called by the core with the host's general registers in
+ * the HVC trap frame (x0..x18, x30) and in callee-saved registers
+ * (x19..x29, pushed here).
  *
- * el2_ctxt_save(ctxt) reads
- *   regs[SP] = SP_EL0, regs[PC] = ELR_EL2, regs[PSTATE] = SPSR_EL2,
- *   regs[SP_EL1], regs[ELR_EL1], regs[SPSR_EL1],
- *   regs[CSSELR_EL1 .. MDSCR_EL1] (the registers of those names),
- *   cntv_ctl, cntv_cval = CNTV_CTL_EL0, CNTV_CVAL_EL0;
- * el2_ctxt_restore(ctxt) writes all of them back, and VMPIDR_EL2 =
- * regs[MPIDR_EL1] (what EL1 reads as MPIDR_EL1: never changed by the
- * context itself, so never saved). vcpu.c checks the offsets below
- * against struct cv_ctxt.
+ * u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
+ *  save_host	the host's ERET state (ELR/SPSR_EL2), SP_EL0, EL1 system
+ *		registers and virtual timer into this CPU's el2_percpu
+ *  restore_vm	VTTBR_EL2 = @vttbr and the VM's HCR, MDCR, CPTR (TFP set:
+ *		its FP/SIMD registers are loaded lazily), CNTHCTL, CNTVOFF;
+ *		tlbi vmalle1 if another vCPU of the same VM ran here last;
+ *		@ctxt's EL1 state, timer, PC and PSTATE; the guest vectors;
+ *		@ctxt's X0..X30; eret
+ *  exit	(el2_guest_vectors -> el2_guest_exit) X0..X30 into @ctxt,
+ *		the host's vectors back. A first FP/SIMD access (EC 0x07):
+ *		the host's V0-V31/FPSR/FPCR saved, the VM's loaded, TFP
+ *		cleared, and back into the VM at the same instruction.
+ *  save_vm	regs[EC], ESR_EL2, FAR_EL2, HPFAR_EL2 (0 for an interrupt),
+ *		@ctxt's ERET, EL1 and timer state, the timer stopped, its
+ *		FP/SIMD registers if it loaded them (the host's back)
+ *  restore_host its stage 2 and traps, its ERET, EL1 and timer state
+ * and returns the ARM_EXCEPTION_* kind of exit. Nothing of the host's or
+ * corevisor's is in a register the VM can read: its general registers are
+ * all loaded from @ctxt, its FP/SIMD registers trap until they are its.
+ *
+ * System registers move in pairs (ctxt_save, ctxt_restore: one context's
+ * SP_EL0, ELR/SPSR_EL2 as regs[PC]/[PSTATE], SP/ELR/SPSR_EL1,
+ * regs[CSSELR_EL1 .. MDSCR_EL1], CNTV_CTL/CVAL; restore also writes
+ * VMPIDR_EL2 = regs[MPIDR_EL1], which the context cannot change). Offsets
+ * in switch.h, checked by vcpu.c.
  */
-#define R(i)		((i) * 8)
-#define R_SP		31	/* SP, PC, PSTATE, SP_EL1, ELR_EL1, SPSR_EL1 */
-#define R_MPIDR		47	/* MPIDR_EL1, CSSELR_EL1 .. MDSCR_EL1 (68) */
-#define CTXT_TIMER	1112	/* cntv_ctl, cntv_cval */
-#define S(i)		(((i) - R_MPIDR) * 8)	/* from regs[MPIDR_EL1] */
+#include "switch.h"
+
+#define ARM_EXCEPTION_IRQ	0
+#define ARM_EXCEPTION_EL1_SERROR 1
+#define ARM_EXCEPTION_TRAP	2
+#define ARM_EXCEPTION_IL	3
+#define ESR_EC_FP		0x07
+#define ESR_EC_ILLEGAL		0x0e
+#define CPTR_TFP_BIT		10
+
+	.macro	adr_l, reg, sym
+	adrp	\reg, \sym
+	add	\reg, \reg, :lo12:\sym
+	.endm
+
+	.macro	ctxt_save base, t0, t1, t2
+	mrs	\t0, sp_el0
+	mrs	\t1, elr_el2
+	stp	\t0, \t1, [\base, #CTXT_SP]
+	mrs	\t0, spsr_el2
+	mrs	\t1, sp_el1
+	stp	\t0, \t1, [\base, #CTXT_SP + 16]
+	mrs	\t0, elr_el1
+	mrs	\t1, spsr_el1
+	stp	\t0, \t1, [\base, #CTXT_SP + 32]
+	add	\t2, \base, #CTXT_MPIDR
+	mrs	\t0, csselr_el1
+	mrs	\t1, sctlr_el1
+	stp	\t0, \t1, [\t2, #8]
+	mrs	\t0, actlr_el1
+	mrs	\t1, cpacr_el1
+	stp	\t0, \t1, [\t2, #24]
+	mrs	\t0, ttbr0_el1
+	mrs	\t1, ttbr1_el1
+	stp	\t0, \t1, [\t2, #40]
+	mrs	\t0, tcr_el1
+	mrs	\t1, esr_el1
+	stp	\t0, \t1, [\t2, #56]
+	mrs	\t0, afsr0_el1
+	mrs	\t1, afsr1_el1
+	stp	\t0, \t1, [\t2, #72]
+	mrs	\t0, far_el1
+	mrs	\t1, mair_el1
+	stp	\t0, \t1, [\t2, #88]
+	mrs	\t0, vbar_el1
+	mrs	\t1, contextidr_el1
+	stp	\t0, \t1, [\t2, #104]
+	mrs	\t0, tpidr_el0
+	mrs	\t1, tpidrro_el0
+	stp	\t0, \t1, [\t2, #120]
+	mrs	\t0, tpidr_el1
+	mrs	\t1, amair_el1
+	stp	\t0, \t1, [\t2, #136]
+	mrs	\t0, cntkctl_el1
+	mrs	\t1, par_el1
+	stp	\t0, \t1, [\t2, #152]
+	mrs	\t0, mdscr_el1
+	str	\t0, [\t2, #168]
+	add	\t2, \base, #CTXT_TIMER
+	mrs	\t0, cntv_ctl_el0
+	mrs	\t1, cntv_cval_el0
+	stp	\t0, \t1, [\t2]
+	.endm
+
+	.macro	ctxt_restore base, t0, t1, t2
+	ldp	\t0, \t1, [\base, #CTXT_SP]
+	msr	sp_el0, \t0
+	msr	elr_el2, \t1
+	ldp	\t0, \t1, [\base, #CTXT_SP + 16]
+	msr	spsr_el2, \t0
+	msr	sp_el1, \t1
+	ldp	\t0, \t1, [\base, #CTXT_SP + 32]
+	msr	elr_el1, \t0
+	msr	spsr_el1, \t1
+	add	\t2, \base, #CTXT_MPIDR
+	ldp	\t0, \t1, [\t2, #0]
+	msr	vmpidr_el2, \t0
+	msr	csselr_el1, \t1
+	ldp	\t0, \t1, [\t2, #16]
+	msr	sctlr_el1, \t0
+	msr	actlr_el1, \t1
+	ldp	\t0, \t1, [\t2, #32]
+	msr	cpacr_el1, \t0
+	msr	ttbr0_el1, \t1
+	ldp	\t0, \t1, [\t2, #48]
+	msr	ttbr1_el1, \t0
+	msr	tcr_el1, \t1
+	ldp	\t0, \t1, [\t2, #64]
+	msr	esr_el1, \t0
+	msr	afsr0_el1, \t1
+	ldp	\t0, \t1, [\t2, #80]
+	msr	afsr1_el1, \t0
+	msr	far_el1, \t1
+	ldp	\t0, \t1, [\t2, #96]
+	msr	mair_el1, \t0
+	msr	vbar_el1, \t1
+	ldp	\t0, \t1, [\t2, #112]
+	msr	contextidr_el1, \t0
+	msr	tpidr_el0, \t1
+	ldp	\t0, \t1, [\t2, #128]
+	msr	tpidrro_el0, \t0
+	msr	tpidr_el1, \t1
+	ldp	\t0, \t1, [\t2, #144]
+	msr	amair_el1, \t0
+	msr	cntkctl_el1, \t1
+	ldp	\t0, \t1, [\t2, #160]
+	msr	par_el1, \t0
+	msr	mdscr_el1, \t1
+	add	\t2, \base, #CTXT_TIMER
+	ldp	\t0, \t1, [\t2]
+	msr	cntv_cval_el0, \t1
+	msr	cntv_ctl_el0, \t0
+	.endm
 
 	.section .text
-	.globl	el2_ctxt_save
-el2_ctxt_save:
-	mrs	x2, sp_el0
-	mrs	x3, elr_el2
-	stp	x2, x3, [x0, #R(R_SP)]
-	mrs	x2, spsr_el2
-	mrs	x3, sp_el1
-	stp	x2, x3, [x0, #R(R_SP + 2)]
-	mrs	x2, elr_el1
-	mrs	x3, spsr_el1
-	stp	x2, x3, [x0, #R(R_SP + 4)]
-	add	x1, x0, #R(R_MPIDR)
-	mrs	x2, csselr_el1
-	mrs	x3, sctlr_el1
-	stp	x2, x3, [x1, #S(48)]
-	mrs	x2, actlr_el1
-	mrs	x3, cpacr_el1
-	stp	x2, x3, [x1, #S(50)]
-	mrs	x2, ttbr0_el1
-	mrs	x3, ttbr1_el1
-	stp	x2, x3, [x1, #S(52)]
-	mrs	x2, tcr_el1
-	mrs	x3, esr_el1
-	stp	x2, x3, [x1, #S(54)]
-	mrs	x2, afsr0_el1
-	mrs	x3, afsr1_el1
-	stp	x2, x3, [x1, #S(56)]
-	mrs	x2, far_el1
-	mrs	x3, mair_el1
-	stp	x2, x3, [x1, #S(58)]
-	mrs	x2, vbar_el1
-	mrs	x3, contextidr_el1
-	stp	x2, x3, [x1, #S(60)]
-	mrs	x2, tpidr_el0
-	mrs	x3, tpidrro_el0
-	stp	x2, x3, [x1, #S(62)]
-	mrs	x2, tpidr_el1
-	mrs	x3, amair_el1
-	stp	x2, x3, [x1, #S(64)]
-	mrs	x2, cntkctl_el1
-	mrs	x3, par_el1
-	stp	x2, x3, [x1, #S(66)]
-	mrs	x2, mdscr_el1
-	str	x2, [x1, #S(68)]
-	add	x1, x0, #CTXT_TIMER
-	mrs	x2, cntv_ctl_el0
-	mrs	x3, cntv_cval_el0
-	stp	x2, x3, [x1]
-	ret
+	.globl	arch_vcpu_run
+arch_vcpu_run:
+	stp	x3, x30, [sp, #-RUN_FRAME]!	/* [sp] = ctxt: see el2_guest_exit */
+	stp	x19, x20, [sp, #16]
+	stp	x21, x22, [sp, #32]
+	stp	x23, x24, [sp, #48]
+	stp	x25, x26, [sp, #64]
+	stp	x27, x28, [sp, #80]
+	mrs	x4, tpidr_el2
+	adr_l	x5, el2_percpu
+	mov	x6, #PC_SIZE
+	madd	x19, x4, x6, x5			/* this CPU's el2_percpu */
+	stp	x29, x19, [sp, #96]
+	mov	x20, x3
 
-	.globl	el2_ctxt_restore
-el2_ctxt_restore:
-	ldp	x2, x3, [x0, #R(R_SP)]
-	msr	sp_el0, x2
-	msr	elr_el2, x3
-	ldp	x2, x3, [x0, #R(R_SP + 2)]
-	msr	spsr_el2, x2
-	msr	sp_el1, x3
-	ldp	x2, x3, [x0, #R(R_SP + 4)]
-	msr	elr_el1, x2
-	msr	spsr_el1, x3
-	add	x1, x0, #R(R_MPIDR)
-	ldp	x2, x3, [x1, #S(47)]
-	msr	vmpidr_el2, x2
-	msr	csselr_el1, x3
-	ldp	x2, x3, [x1, #S(49)]
-	msr	sctlr_el1, x2
-	msr	actlr_el1, x3
-	ldp	x2, x3, [x1, #S(51)]
-	msr	cpacr_el1, x2
-	msr	ttbr0_el1, x3
-	ldp	x2, x3, [x1, #S(53)]
-	msr	ttbr1_el1, x2
-	msr	tcr_el1, x3
-	ldp	x2, x3, [x1, #S(55)]
-	msr	esr_el1, x2
-	msr	afsr0_el1, x3
-	ldp	x2, x3, [x1, #S(57)]
-	msr	afsr1_el1, x2
-	msr	far_el1, x3
-	ldp	x2, x3, [x1, #S(59)]
-	msr	mair_el1, x2
-	msr	vbar_el1, x3
-	ldp	x2, x3, [x1, #S(61)]
-	msr	contextidr_el1, x2
-	msr	tpidr_el0, x3
-	ldp	x2, x3, [x1, #S(63)]
-	msr	tpidrro_el0, x2
-	msr	tpidr_el1, x3
-	ldp	x2, x3, [x1, #S(65)]
-	msr	amair_el1, x2
-	msr	cntkctl_el1, x3
-	ldp	x2, x3, [x1, #S(67)]
-	msr	par_el1, x2
-	msr	mdscr_el1, x3
-	add	x1, x0, #CTXT_TIMER
-	ldp	x2, x3, [x1]
-	msr	cntv_cval_el0, x3
-	msr	cntv_ctl_el0, x2
+	/* save_host */
+	add	x21, x19, #PC_HOST
+	ctxt_save x21, x4, x5, x6
+
+	/* restore_vm: stage 2 and traps */
+	msr	vttbr_el2, x2
+	ldp	x4, x5, [x19, #PC_VM_HCR]
+	msr	hcr_el2, x4
+	msr	mdcr_el2, x5
+	ldp	x4, x5, [x19, #PC_VM_CPTR]
+	msr	cptr_el2, x4
+	msr	cnthctl_el2, x5
+	ldr	x4, [x19, #PC_CNTVOFF]
+	msr	cntvoff_el2, x4
+	/* KVM's last_vcpu_ran: another vCPU of the same VM ran here last. */
+	ldp	w4, w5, [x19, #PC_LAST]
+	stp	w0, w1, [x19, #PC_LAST]
+	cmp	w4, w0
+	ccmp	w5, w1, #4, eq			/* other VM: Z set, no flush */
+	b.eq	1f
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+1:	ctxt_restore x20, x4, x5, x6
+
+.Lenter:
+	adr_l	x4, el2_guest_vectors
+	msr	vbar_el2, x4
+	mov	x0, x20
+	ldp	x2, x3, [x0, #CTXT_X(2)]
+	ldp	x4, x5, [x0, #CTXT_X(4)]
+	ldp	x6, x7, [x0, #CTXT_X(6)]
+	ldp	x8, x9, [x0, #CTXT_X(8)]
+	ldp	x10, x11, [x0, #CTXT_X(10)]
+	ldp	x12, x13, [x0, #CTXT_X(12)]
+	ldp	x14, x15, [x0, #CTXT_X(14)]
+	ldp	x16, x17, [x0, #CTXT_X(16)]
+	ldp	x18, x19, [x0, #CTXT_X(18)]
+	ldp	x20, x21, [x0, #CTXT_X(20)]
+	ldp	x22, x23, [x0, #CTXT_X(22)]
+	ldp	x24, x25, [x0, #CTXT_X(24)]
+	ldp	x26, x27, [x0, #CTXT_X(26)]
+	ldp	x28, x29, [x0, #CTXT_X(28)]
+	ldr	x30, [x0, #CTXT_X(30)]
+	ldp	x0, x1, [x0, #CTXT_X(0)]
+	eret
+	dsb	nsh				/* no speculation past the eret */
+	isb
+
+/*
+ * From the guest vectors (entry.S vector_guest): the guest's x0, x1 at
+ * [sp], arch_vcpu_run's frame above; x0 = the vector kind, x1 = ctxt.
+ */
+	.globl	el2_guest_exit
+el2_guest_exit:
+	stp	x2, x3, [x1, #CTXT_X(2)]
+	stp	x4, x5, [x1, #CTXT_X(4)]
+	stp	x6, x7, [x1, #CTXT_X(6)]
+	stp	x8, x9, [x1, #CTXT_X(8)]
+	stp	x10, x11, [x1, #CTXT_X(10)]
+	stp	x12, x13, [x1, #CTXT_X(12)]
+	stp	x14, x15, [x1, #CTXT_X(14)]
+	stp	x16, x17, [x1, #CTXT_X(16)]
+	stp	x18, x19, [x1, #CTXT_X(18)]
+	stp	x20, x21, [x1, #CTXT_X(20)]
+	stp	x22, x23, [x1, #CTXT_X(22)]
+	stp	x24, x25, [x1, #CTXT_X(24)]
+	stp	x26, x27, [x1, #CTXT_X(26)]
+	stp	x28, x29, [x1, #CTXT_X(28)]
+	str	x30, [x1, #CTXT_X(30)]
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [x1, #CTXT_X(0)]
+	adr_l	x2, el2_vectors
+	msr	vbar_el2, x2
+	ldr	x19, [sp, #RUN_PERCPU]
+	mov	x20, x1
+	mov	x22, x0
+	mrs	x23, esr_el2
+
+	/* The VM's first FP/SIMD access of this run: load its registers. */
+	cmp	x22, #8
+	b.ne	2f
+	ubfx	x4, x23, #26, #6
+	cmp	x4, #ESR_EC_FP
+	b.ne	3f
+	mrs	x5, cptr_el2
+	tbz	x5, #CPTR_TFP_BIT, 3f		/* not ours: the core refuses it */
+	bic	x5, x5, #(1 << CPTR_TFP_BIT)
+	msr	cptr_el2, x5			/* TFP traps EL2's accesses too */
+	isb
+	add	x0, x19, #PC_HOST_FP
+	bl	el2_fpsimd_save
+	add	x0, x20, #CTXT_VREGS
+	bl	el2_fpsimd_restore
+	b	.Lenter
+
+	/* save_vm: the kind of exit and its syndrome */
+2:	mov	x24, #ARM_EXCEPTION_IRQ
+	sub	x4, x22, #9			/* IRQ, FIQ */
+	cmp	x4, #1
+	b.ls	5f
+	mov	x24, #ARM_EXCEPTION_EL1_SERROR	/* SError; AArch32 cannot be */
+	b	4f
+3:	cmp	x4, #ESR_EC_ILLEGAL
+	mov	x24, #ARM_EXCEPTION_TRAP
+	cinc	x24, x24, eq			/* illegal exception return */
+4:	mrs	x4, far_el2
+	mrs	x5, hpfar_el2
+	stp	x4, x5, [x20, #CTXT_FAR_EL2]
+	str	x23, [x20, #CTXT_ESR_EL2]
+	b	6f
+5:	stp	xzr, xzr, [x20, #CTXT_FAR_EL2]
+	str	xzr, [x20, #CTXT_ESR_EL2]
+6:	str	x24, [x20, #CTXT_EC]
+	ctxt_save x20, x4, x5, x6
+	msr	cntv_ctl_el0, xzr		/* its timer stays quiet */
+	mrs	x4, cptr_el2
+	tbnz	x4, #CPTR_TFP_BIT, 7f
+	add	x0, x20, #CTXT_VREGS
+	bl	el2_fpsimd_save
+	add	x0, x19, #PC_HOST_FP
+	bl	el2_fpsimd_restore
+
+	/* restore_host */
+7:	ldp	x4, x5, [x19, #PC_HOST_VTTBR]
+	msr	vttbr_el2, x4
+	msr	hcr_el2, x5
+	ldp	x4, x5, [x19, #PC_HOST_MDCR]
+	msr	mdcr_el2, x4
+	msr	cptr_el2, x5
+	ldr	x4, [x19, #PC_HOST_CNTHCTL]
+	msr	cnthctl_el2, x4
+	msr	cntvoff_el2, xzr
+	add	x21, x19, #PC_HOST
+	ctxt_restore x21, x4, x5, x6
+	mov	x0, x24
+	ldp	x19, x20, [sp, #16]
+	ldp	x21, x22, [sp, #32]
+	ldp	x23, x24, [sp, #48]
+	ldp	x25, x26, [sp, #64]
+	ldp	x27, x28, [sp, #80]
+	ldr	x29, [sp, #96]
+	ldr	x30, [sp, #8]
+	add	sp, sp, #RUN_FRAME
 	ret

@@ -43,19 +43,25 @@ void handle_host_stage2_fault(u64 hpfar_el2, u64 esr_el2)
  */
 u32 core_handle_pvops(void)
 {
-	u32 vmid = get_cur_vmid(), vcpuid = get_cur_vcpuid();
+	const struct cv_ctxt *c;
+	u32 cpu, vmid, vcpuid;
 	u64 arg, addr, size;
 
 	if (halted())
 		return 0;
+	/* get_cur_vmid, get_cur_vcpuid: this CPU's entry, read once. */
+	cpu = arch_cpu_id();
+	vmid = cv.cpus[cpu].cur_vmid;
+	vcpuid = cv.cpus[cpu].cur_vcpuid;
 	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
 		panic("core_handle_pvops: cpu %u runs vm %u vcpu %u, not a VM",
-		      arch_cpu_id(), vmid, vcpuid);
+		      cpu, vmid, vcpuid);
 		return 0;
 	}
-	arg = shadow_ctxt(vmid, vcpuid)->regs[X0];
-	addr = shadow_ctxt(vmid, vcpuid)->regs[X2];
-	size = shadow_ctxt(vmid, vcpuid)->regs[X3];
+	c = shadow_ctxt(vmid, vcpuid);
+	arg = c->regs[X0];
+	addr = c->regs[X2];
+	size = c->regs[X3];
 	if (arg == CV_GUEST_HVC_SHARE)
 		grant_stage2_sg_gpa(vmid, addr, size);
 	else if (arg == CV_GUEST_HVC_UNSHARE)

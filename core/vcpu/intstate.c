@@ -39,41 +39,51 @@ struct int_state int_states[TOTAL_CPU];
 static u64 exit_counts[CTXT_POOL_SIZE];
 
 /*
- * The vCPU's run structure in the core's map, or NULL after a panic. The
- * caller holds the s2page lock and releases it after the access: the page
- * must be the host's now. Where it is (and its s2page entry) is found on
- * the slot's first run; the shared area never moves.
+ * Find where vCPU slot @slot's run structure is: on its first run (the
+ * shared area never moves). False after a panic.
  */
-static struct cv_vcpu_run *run_page(const char *who, u32 vmid, u32 vcpuid)
+static __attribute__((noinline)) bool
+find_run_page(const char *who, u32 vmid, u32 vcpuid, struct cv_run_slot *slot)
 {
-	struct cv_run_slot *slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
-	u64 pa, index;
+	u64 pa = get_shared_vcpu(vmid, vcpuid), index;
 	u8 *p;
 
+	index = get_s2_page_index(pa);
+	p = arch_phys_to_virt(pa);
 	if (halted())
-		return NULL;
-	assert_locked(S2PAGE_ID);
-	if (!slot->run) {
-		pa = get_shared_vcpu(vmid, vcpuid);
-		index = get_s2_page_index(pa);
-		p = arch_phys_to_virt(pa);
-		if (halted())
-			return NULL;
-		if (index == INVALID64 || !p) {
-			panic("%s: vm %u vcpu %u shared page 0x%llx is not "
-			      "memory",
-			      who, vmid, vcpuid, ULL(pa));
-			return NULL;
-		}
-		slot->page = &cv.s2page[index];
-		slot->run = (struct cv_vcpu_run *)(p + CV_VCPU_RUN_OFFSET);
+		return false;
+	if (index == INVALID64 || !p) {
+		panic("%s: vm %u vcpu %u shared page 0x%llx is not memory", who,
+		      vmid, vcpuid, ULL(pa));
+		return false;
 	}
-	/* get_pfn_owner, on the entry found above. */
+	slot->page = &cv.s2page[index];
+	slot->run = (struct cv_vcpu_run *)(p + CV_VCPU_RUN_OFFSET);
+	return true;
+}
+
+static __attribute__((noinline)) void not_host_page(const char *who, u32 vmid,
+						    u32 vcpuid, u32 owner)
+{
+	panic("%s: vm %u vcpu %u shared page 0x%llx owned by %u, not the host",
+	      who, vmid, vcpuid, ULL(get_shared_vcpu(vmid, vcpuid)), owner);
+}
+
+/*
+ * The vCPU's run structure in the core's map, or NULL after a panic. The
+ * caller holds the s2page lock and releases it after the access: the page
+ * must be the host's now (get_pfn_owner, on the slot's s2page entry).
+ */
+static inline struct cv_vcpu_run *run_page(const char *who, u32 vmid,
+					   u32 vcpuid)
+{
+	struct cv_run_slot *slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
+
+	assert_locked(S2PAGE_ID);
+	if (halted() || (!slot->run && !find_run_page(who, vmid, vcpuid, slot)))
+		return NULL;
 	if (slot->page->owner != HOSTVISOR) {
-		panic("%s: vm %u vcpu %u shared page 0x%llx owned by %u, not "
-		      "the host",
-		      who, vmid, vcpuid, ULL(get_shared_vcpu(vmid, vcpuid)),
-		      (u32)slot->page->owner);
+		not_host_page(who, vmid, vcpuid, slot->page->owner);
 		return NULL;
 	}
 	return slot->run;

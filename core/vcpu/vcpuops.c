@@ -39,6 +39,7 @@ static bool cur_vcpu(const char *who, u32 *vmid, u32 *vcpuid)
 static u32 save_exit(u32 vmid, u32 vcpuid)
 {
 	const struct cv_ctxt *c = shadow_ctxt(vmid, vcpuid);
+	struct cv_vcpu_run *out = int_out();
 	u64 esr;
 
 	if (c->regs[EC] != ARM_EXCEPTION_TRAP)
@@ -46,7 +47,7 @@ static u32 save_exit(u32 vmid, u32 vcpuid)
 	esr = c->regs[ESR_EL2];
 	switch (ESR_ELx_EC(esr)) {
 	case ESR_ELx_EC_WFx:
-		int_out()->esr = esr;
+		out->esr = esr;
 		prep_wfx(vmid, vcpuid);
 		return CV_EXIT_WFX;
 	case ESR_ELx_EC_SMC64:
@@ -54,7 +55,7 @@ static u32 save_exit(u32 vmid, u32 vcpuid)
 		/* fall through */
 	case ESR_ELx_EC_HVC32:
 	case ESR_ELx_EC_HVC64:
-		int_out()->esr = esr;
+		out->esr = esr;
 		prep_hvc(vmid, vcpuid);
 		return (u32)c->regs[X0] == PSCI_0_2_FN_SYSTEM_OFF
 			       ? CV_EXIT_SYSTEM_OFF
@@ -63,7 +64,7 @@ static u32 save_exit(u32 vmid, u32 vcpuid)
 	case ESR_ELx_EC_DABT_LOW:
 		prep_abort(vmid, vcpuid);
 		return ESR_ELx_EC(esr) == ESR_ELx_EC_DABT_LOW &&
-				       int_out()->fault_ipa < MAX_MMIO_ADDR
+				       out->fault_ipa < MAX_MMIO_ADDR
 			       ? CV_EXIT_MMIO
 			       : CV_EXIT_MEM_FAULT;
 	default:
@@ -124,7 +125,7 @@ void restore_shadow_kvm_regs(void)
 	/* set_shadow_dirty_bit(0), set_shadow_ctxt(FAR_EL2, 0). */
 	c->regs[DIRTY] = 0;
 	c->regs[FAR_EL2] = 0;
-	addr = get_vm_fault_addr(vmid, vcpuid);
+	addr = this_int_state()->in.fault_addr; /* get_vm_fault_addr */
 	if (addr > 0 && addr < KVM_ADDR_SPACE)
 		post_handle_shadow_s2pt_fault(vmid, vcpuid, addr);
 }
@@ -165,8 +166,9 @@ u32 save_vm(void)
 
 	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
 		return 0;
-	save_shadow_kvm_regs();
-	reason = int_out()->exit_reason;
+	/* save_shadow_kvm_regs, on the vCPU found above. */
+	reason = save_exit(vmid, vcpuid);
+	int_out()->exit_reason = reason;
 	publish_int_state(vmid, vcpuid, reason);
 	set_vcpu_inactive(vmid, vcpuid);
 	return check(reason);

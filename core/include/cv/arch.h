@@ -9,8 +9,12 @@
 
 #include <cv/types.h>
 
-/* Index of the physical CPU running this code, 0 .. TOTAL_CPU-1. */
-u32 arch_cpu_id(void);
+/*
+ * Index of the physical CPU running this code, 0 .. TOTAL_CPU-1. It never
+ * changes while the core runs on that CPU (nothing migrates a core call),
+ * so the compiler may merge calls (const).
+ */
+u32 arch_cpu_id(void) __attribute__((const));
 
 /*
  * The core's pointer to physical address @pa. At EL2 the core maps all of
