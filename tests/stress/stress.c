@@ -332,6 +332,8 @@ struct cpu {
 	u32 io_next;
 	u8 balance[3 * BLOCK_PAGES];	   /* own grants minus revokes */
 	u8 foreign[NCPU][3 * BLOCK_PAGES]; /* grants of others' pages */
+	u8 owner_before[3 * BLOCK_PAGES];
+	u32 dead; /* VMs this CPU reclaimed pages from (powered off) */
 	u64 ops;
 	const struct rec *last;
 	pthread_t thread;
@@ -423,7 +425,8 @@ static u32 any_vm(struct cpu *c)
 	u32 n = 0, pick[16];
 
 	for (u32 v = 1; v < 16; v++)
-		if (__atomic_load_n(&published[v], __ATOMIC_RELAXED))
+		if (__atomic_load_n(&published[v], __ATOMIC_RELAXED) &&
+		    !(c->dead & (1u << v)))
 			pick[n++] = v;
 	return n ? pick[rnd(c) % n] : s1;
 }
@@ -654,14 +657,29 @@ static void op_share(struct cpu *c)
 	}
 }
 
-/* After this CPU's pages may have changed owner: balances of host pages. */
-static void forget_balances(struct cpu *c)
+/*
+ * Reclaiming this CPU's donor pages: MemHandler decides at its power
+ * check, so learn what happened afterwards. A page back with the host
+ * loses its balance, and the VM it came from is dead: this CPU never
+ * gives it pages again, since its table still maps them where they were
+ * (a grant through that stale mapping would then race with the stage-2
+ * fault's page assignment, not with its mapping, where it is stamped).
+ */
+static void clear_donor_pages(struct cpu *c, u32 vmid)
 {
+	u64 base = BLOCK_PFN(17 + 3 * c->k);
+
 	for (u32 i = 0; i < DONOR_PAGES; i++)
-		if (c->balance[i] &&
-		    cv_hosted_page_owner(BLOCK_PFN(17 + 3 * c->k) + i) ==
-			    HOSTVISOR)
-			c->balance[i] = 0;
+		c->owner_before[i] = (u8)cv_hosted_page_owner(base + i);
+	call(c, C_CLEAR_RANGE, NULL, vmid, base * PAGE_SIZE, 3 * PMD_SIZE, 0, 0,
+	     0);
+	for (u32 i = 0; i < DONOR_PAGES; i++) {
+		if (c->owner_before[i] == HOSTVISOR ||
+		    cv_hosted_page_owner(base + i) != HOSTVISOR)
+			continue;
+		c->balance[i] = 0;
+		c->dead |= 1u << c->owner_before[i];
+	}
 }
 
 static void op_host(struct cpu *c)
@@ -829,10 +847,7 @@ static void op_poweroff(struct cpu *c)
 	vmid = any_vm(c);
 	switch (rnd(c) % 4) {
 	case 0:
-		call(c, C_CLEAR_RANGE, NULL, vmid,
-		     BLOCK_PFN(17 + 3 * c->k) * PAGE_SIZE, 3 * PMD_SIZE, 0, 0,
-		     0);
-		forget_balances(c);
+		clear_donor_pages(c, vmid);
 		break;
 	case 1:
 		for (u32 i = 0; i < c->nvms; i++)
@@ -1186,6 +1201,7 @@ static bool run_epoch(u32 e, u32 nphases, u64 seed, bool self_test,
 		c->io_next = 0;
 		memset(c->balance, 0, sizeof(c->balance));
 		memset(c->foreign, 0, sizeof(c->foreign));
+		c->dead = 0;
 		c->last = NULL;
 		c->rng = seed * 0x9e3779b97f4a7c15ULL + e * 7919 + k * 104729 +
 			 1;
