@@ -137,6 +137,15 @@ def trace_breakdown(args, corevisor, want, guest_want):
             by[nm] = by.get(nm, 0) + 1
         return by
 
+    def patterns(trip):
+        """halted() checks (a load-acquire then cbz/cbnz on it) and lock
+        acquisitions (ldxr: the ticket's atomic add) in @trip."""
+        ops = [i.split()[0] for _, i in trip]
+        return {"halted_checks": sum(
+                    1 for a, b in zip(ops, ops[1:])
+                    if a == "ldar" and b in ("cbz", "cbnz")),
+                "lock_takes": ops.count("ldxr")}
+
     tbs, cur, trip, found = {}, None, None, {}
     ended, into_guest = None, None
     with open(log, errors="replace") as fh:
@@ -166,6 +175,7 @@ def trace_breakdown(args, corevisor, want, guest_want):
                         for key, n in guest_want.items():
                             if len(both) == n and key not in found:
                                 found[key] = by_function(both)
+                                found[key + "_patterns"] = patterns(both)
                     elif any(sym(a) == "host_hvc_dispatch" for a, _ in ended):
                         for key, n in want.items():
                             if len(ended) == n and key not in found:

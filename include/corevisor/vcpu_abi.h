@@ -37,10 +37,10 @@
  *      run->exit_reason, with the details below.
  *   4. Answer the exit by writing run->regs[i] for the registers the core
  *      offered (bit i of run->dirty) and/or the stage-2 fault answer
- *      (fault_addr, fault_pte, fault_level), then VCPU_RUN again. The core
- *      reads the whole structure once at the start of VCPU_RUN and uses
- *      only what it offered: it keeps its own copy of `dirty`, so writing
- *      other registers (or changing run->dirty) changes nothing.
+ *      (fault_addr, fault_pte, fault_level), then VCPU_RUN again. At the
+ *      start of VCPU_RUN the core reads, once each, only what it offered
+ *      (the registers of its own copy of `dirty`, and the fault answer):
+ *      writing other registers (or changing run->dirty) changes nothing.
  *
  * Field ownership: [core] the core writes it at every exit, the host
  * reads it; [host] the host writes it, the core reads it at the next
@@ -147,9 +147,12 @@ struct cv_vcpu_run {
 	struct cv_vcpu_mmio mmio;
 	/*
 	 * [both] The guest's general registers as far as the host may see
-	 * them: at every exit the core zeroes all 31 and writes only the ones
-	 * the exit shows (MMIO: the stored value; HVC: x0..x3 as said above).
-	 * [host] the answers, for the registers whose bit is set in dirty.
+	 * them: at every exit the core writes the ones the exit shows (MMIO:
+	 * the stored value; HVC: x0..x3 as said above) and zeroes the ones
+	 * the vCPU's previous exit showed, so no guest value the current exit
+	 * does not show is ever here (the other slots keep what the host
+	 * itself wrote). [host] the answers, for the registers whose bit is
+	 * set in dirty.
 	 */
 	uint64_t regs[31];
 	/*

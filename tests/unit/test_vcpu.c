@@ -737,6 +737,45 @@ Test(vcpu, run_structure_given_away_panics_at_the_next_run)
 	bs_expect_halt("load_int_state", "not the host");
 }
 
+Test(vcpu, run_structure_outside_memory_panics_at_the_first_run)
+{
+	const struct memblock *last = &cv.regions[cv.region_cnt - 1];
+
+	/* A broken layout: the shared area past the end of RAM. */
+	script.ops[0] = op(OP_WFI, 0);
+	cv.shared_base = last->base + last->size;
+	vs_run(vm, 0);
+	bs_expect_halt("load_int_state", "is not memory");
+	cr_assert_eq(cv_hosted_vcpu_runs(), 0, "the vCPU never ran");
+}
+
+Test(vcpu, run_structure_read_and_written_in_place)
+{
+	struct cv_vcpu_run run;
+
+	/* An HVC shows x0; the host's other slots stay as it wrote them. */
+	script.ops[0] = mov(0, 0x86000000ULL);
+	script.ops[1] = op(OP_HVC, 0);
+	script.ops[2] = op(OP_SNAP, 0);
+	script.ops[3] = op(OP_WFI, 0);
+	vs_get_run(vm, 0, &run);
+	run.regs[5] = 0x5555;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.regs[0], 0x86000000ULL, "x0 shown");
+	cr_assert_eq(run.regs[5], 0x5555, "the host's own value kept");
+	cr_assert_eq(run.dirty & CV_DIRTY_REGS_MASK, 1, "x0 offered");
+	run.regs[0] = 0x1234;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].x[0], 0x1234, "the answer taken");
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.regs[0], 0, "x0 no longer shown: cleared");
+	cr_assert_eq(run.regs[5], 0x5555);
+	vs_inv();
+}
+
 Test(vcpu, halted_core_runs_nothing)
 {
 	script.ops[0] = op(OP_WFI, 0);

@@ -128,13 +128,15 @@ struct cv_ctxt;
  * host_el2_restore_state, the host's sysregs and FP/SIMD back):
  *  1. save this CPU's host EL1 state (system registers, FP/SIMD, EL1
  *     timer) in arch per-CPU storage (the host's x0..x30 are the caller's
- *     trap frame);
+ *     trap frame and registers); FP/SIMD may be saved lazily, when the VM
+ *     first uses its own;
  *  2. VTTBR_EL2 = @vttbr (get_pt_vttbr(vmid)), HCR_EL2 = the VM's flags
  *     (stage 2 on, IMO/FMO/AMO, TSC, TWI/TWE, RW; the core serves only
  *     traps of class WFx, HVC, SMC64, SYS64, IABT_LOW and DABT_LOW: the
- *     arch must not enable others, e.g. CPTR_EL2.TFP for the VM),
- *     CNTHCTL_EL2 (EL1PCTEN = 1, EL1PCEN = 0), CNTVOFF_EL2 as last set by
- *     arch_timer_set_cntvoff on this CPU;
+ *     arch must not enable others, except traps it serves itself without
+ *     returning, e.g. CPTR_EL2.TFP to load the VM's FP/SIMD registers on
+ *     first use), CNTHCTL_EL2 (EL1PCTEN = 1, EL1PCEN = 0), CNTVOFF_EL2 as
+ *     last set by arch_timer_set_cntvoff on this CPU;
  *  3. load @ctxt as listed above and ERET to the guest;
  *  4. on the guest's next exception to EL2, save the guest into @ctxt as
  *     listed above, restore the host's EL1 state and HCR_EL2 / VTTBR_EL2
