@@ -40,7 +40,9 @@ static inline void entry_store(u64 *p, u64 v)
 
 static inline bool is_table_desc(u64 e)
 {
-	return (e & PTE_TYPE_MASK) == PTE_TYPE_TABLE;
+	/* Type bits 3 <=> e + 1 has them clear: one add and one test. */
+	_Static_assert(PTE_TYPE_TABLE == PTE_TYPE_MASK, "table type is 3");
+	return ((e + 1) & PTE_TYPE_MASK) == 0;
 }
 
 /*
