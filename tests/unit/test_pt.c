@@ -758,6 +758,128 @@ Test(pt, clear_pfn_host_out_of_range_panics)
 	pts_expect_halt("clear_pfn_host", "out of range");
 }
 
+/*
+ * ---- NPTWalk / NPTOps over broken tables -------------------------------
+ * get_npt_level, walk_npt, set_npt and clear_pfn_host walk inline (npt.c),
+ * not through PTWalk's calls: every link still gets PTWalk's checks, and a
+ * broken one the same panic, naming the PTWalk function that checks it.
+ */
+
+/* Write @v at physical address @pa (simulated memory): a corrupted table. */
+static void poke(u64 pa, u64 v)
+{
+	u64 *p = cv_hosted_phys(pa);
+
+	cr_assert_not_null(p);
+	*p = v;
+}
+
+/* VM's tables for @addr exist (a page mapped next to it). */
+static void tables_for(u64 addr)
+{
+	map_s2pt(VM, addr + PAGE_SIZE, 3, ram_leaf(1));
+	pts_expect_running();
+}
+
+/* Physical address of the entry for @addr in the level-@n table. */
+static u64 slot_pa(u64 addr, u32 n)
+{
+	u64 t = pool(VM);
+
+	if (n >= 1)
+		t = phys_page(entry(t, pgd_index(addr)));
+	if (n >= 2)
+		t = phys_page(entry(t, pud_index(addr)));
+	if (n == 3)
+		t = phys_page(entry(t, pmd_index(addr)));
+	switch (n) {
+	case 0:
+		return t + pgd_index(addr) * 8ULL;
+	case 1:
+		return t + pud_index(addr) * 8ULL;
+	case 2:
+		return t + pmd_index(addr) * 8ULL;
+	default:
+		return t + pte_index(addr) * 8ULL;
+	}
+}
+
+Test(pt, nptwalk_of_a_root_entry_that_is_not_a_table_panics)
+{
+	u64 addr = 0x40000000ULL;
+
+	tables_for(addr);
+	poke(slot_pa(addr, 0), ram_block(1));
+	cr_assert_eq(get_level_s2pt(VM, addr), 0);
+	pts_expect_halt("walk_pud", "is not a table");
+}
+
+Test(pt, nptwalk_of_a_level1_link_outside_its_area_panics)
+{
+	u64 addr = 0x40000000ULL;
+
+	tables_for(addr);
+	poke(slot_pa(addr, 1), (pool(VM) + PGD_OFFSET) | PTE_TYPE_TABLE);
+	cr_assert_eq(walk_s2pt(VM, addr), 0);
+	pts_expect_halt("walk_pmd", "outside its table area");
+}
+
+Test(pt, nptwalk_of_a_level2_link_in_another_pool_panics)
+{
+	u64 addr = 0x40000000ULL;
+
+	tables_for(addr);
+	poke(slot_pa(addr, 2), (pool(VM + 1) + PMD_OFFSET) | PTE_TYPE_TABLE);
+	cr_assert_eq(walk_s2pt(VM, addr), 0);
+	pts_expect_halt("walk_pte", "outside its table area");
+}
+
+Test(pt, map_through_a_broken_link_panics_and_writes_nothing)
+{
+	u64 addr = 0x40000000ULL, pmd;
+
+	tables_for(addr);
+	poke(slot_pa(addr, 0), ram_block(1));
+	map_s2pt(VM, addr, 3, ram_leaf(2));
+	pts_expect_halt("walk_pud", "is not a table");
+	pts_boot();
+	tables_for(addr);
+	pmd = entry(phys_page(entry(pool(VM), pgd_index(addr))),
+		    pud_index(addr));
+	poke(slot_pa(addr, 1), (pool(VM) + PMD_OFFSET) | PTE_TYPE_TABLE);
+	map_s2pt(VM, addr, 2, ram_block(2));
+	pts_expect_halt("set_pmd", "outside its table area");
+	cr_assert_eq(entry(pmd, pmd_index(addr)) & PTE_TYPE_MASK,
+		     PTE_TYPE_TABLE); /* the level-2 entry is untouched */
+	pts_boot();
+	tables_for(addr);
+	poke(slot_pa(addr, 2), (pool(VM) + PUD_OFFSET) | PTE_TYPE_TABLE);
+	map_s2pt(VM, addr, 3, ram_leaf(2));
+	pts_expect_halt("set_pte", "outside its table area");
+}
+
+Test(pt, clear_pfn_host_through_a_broken_link_panics)
+{
+	u64 pfn = pts_ram_pfn(12), addr = pfn * PAGE_SIZE, l1;
+
+	map_s2pt(HOSTVISOR, addr, 3, addr | PAGE_S2_RAM);
+	l1 = phys_page(pts_phys64(pool(HOSTVISOR) + pgd_index(addr) * 8ULL));
+	poke(l1 + pud_index(addr) * 8ULL, ram_block(0));
+	clear_pfn_host(pfn);
+	pts_expect_halt("walk_pmd", "is not a table");
+}
+
+Test(pt, nptwalk_without_a_pool_panics)
+{
+	cv.npts[VM].pool_va = NULL;
+	cr_assert_eq(walk_s2pt(VM, 0x1000), 0);
+	pts_expect_halt("walk_pgd", "table pool is not memory");
+	pts_boot();
+	cv.npts[VM].pool_va = NULL;
+	map_s2pt(VM, 0x1000, 3, ram_leaf(1));
+	pts_expect_halt("walk_pgd", "table pool is not memory");
+}
+
 /* ---- Boot helpers ----------------------------------------------------- */
 
 Test(pt, boot_lays_out_one_pool_per_principal)
@@ -809,6 +931,24 @@ Test(pt, init_npt_bad_arguments_panic)
 	pts_expect_halt("init_npt", "unusable");
 	pts_boot();
 	init_npt(VM, PTS_MMIO_PA);
+	pts_expect_halt("init_npt", "is not memory");
+}
+
+/*
+ * The walks reach a pool through one pointer (pool_va): init_npt refuses a
+ * pool whose memory is not mapped linearly, here one straddling the end of
+ * RAM and the start of the core's region (two host mappings).
+ */
+Test(pt, init_npt_pool_not_mapped_linearly_panics)
+{
+	u64 end = cv_hosted_ram_base() + cv_hosted_ram_size();
+	u8 *last = cv_hosted_phys(end - 1), *next = cv_hosted_phys(end);
+
+	cr_assert_not_null(last);
+	cr_assert_not_null(next);
+	if (next == last + 1)
+		cr_skip_test("RAM and the core's region happen to be adjacent");
+	init_npt(VM, end - PAGE_SIZE);
 	pts_expect_halt("init_npt", "is not memory");
 }
 

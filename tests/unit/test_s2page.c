@@ -131,6 +131,25 @@ Test(s2page, page_index_past_the_array_panics)
 	pts_expect_halt("get_s2_page_index", "past 5");
 }
 
+/*
+ * MemManager finds a page's entry once (s2page_entry), with
+ * get_s2_page_index's check: a broken layout panics there too.
+ */
+Test(s2page, memmanager_lookup_past_the_array_panics)
+{
+	u64 pfn = pts_ram_pfn(5);
+
+	cv.s2page_num = 5;
+	assign_pfn_to_vm(VM, 0x10, pfn);
+	pts_expect_halt("get_s2_page_index", "past 5");
+	cr_assert_eq(cv.s2page[5].owner, HOSTVISOR);
+	pts_boot();
+	cv.s2page_num = 5;
+	map_page_host(pfn * PAGE_SIZE);
+	pts_expect_halt("get_s2_page_index", "past 5");
+	cr_assert(!host_can_reach(pfn));
+}
+
 Test(s2page, page_index_when_halted_is_zero)
 {
 	pts_force_halt();
