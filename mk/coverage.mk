@@ -15,16 +15,16 @@
 #                                   (the ctypes library; forked workers
 #                                   would not write their counts)
 #   the concurrency stress          stress pools and the lock hook
-#   the fuzz harness, without       fuzz pools: every input of the seed
-#   libFuzzer (tests/fuzz/          corpus and of build/fuzz/corpus (what
-#   fuzz_main.c)                    `make fuzz` / test-fuzz found), then
-#                                   COV_FUZZ_SECONDS of seeded mutations
+#   the fuzz harness, without       fuzz pools: the seed corpus, then
+#   libFuzzer (tests/fuzz/          build/fuzz/corpus (what `make fuzz` /
+#   fuzz_main.c)                    test-fuzz found), then seeded
+#                                   mutations, COV_FUZZ_SECONDS in all
 # A core built with different pool sizes is a different object: each set
 # has its own directory, and gcovr merges their counts per source line.
 
 COVB := $(BUILD)/coverage
 COV_MODEL_CALLS ?= 20000
-COV_FUZZ_SECONDS ?= 30
+COV_FUZZ_SECONDS ?= 60
 COV_FLAGS := -O0 -g --coverage -fprofile-update=atomic -DCV_DEBUG -DCV_HOSTED
 COV_EXT_CFLAGS = -std=gnu11 $(CORE_INC) -Iarch/hosted -Itests/support \
 	-Itests/harness $(CORE_WARN) -Wno-missing-prototypes -pthread
@@ -102,7 +102,7 @@ coverage: $(COV_BINS)
 	@echo "coverage: stress"
 	@$(COV_STRESS_BIN) -e 2 -p 4 -n 1000 -s 1 > $(COVB)/stress.log 2>&1 || \
 		echo "coverage: stress failed (see $(COVB)/stress.log)"
-	@echo "coverage: fuzz inputs + $(COV_FUZZ_SECONDS) s of mutations"
+	@echo "coverage: fuzz inputs and mutations, $(COV_FUZZ_SECONDS) s"
 	@$(COV_FUZZ_BIN) -t $(COV_FUZZ_SECONDS) -s 1 $(COV_FUZZ_INPUTS) \
 		> $(COVB)/fuzz.log 2>&1 || \
 		echo "coverage: fuzz driver failed (see $(COVB)/fuzz.log)"

@@ -3,8 +3,9 @@
  * A stand-alone driver for fuzz_hvc.c without libFuzzer: the gcc build
  * that `make coverage` measures, and a way to run inputs under any
  * compiler. It runs every file named (directories: every file in them)
- * once, then mutates those inputs at random (seeded) until -t seconds or
- * -n runs have passed, and prints runs and runs per second.
+ * once, then mutates those inputs at random (seeded) until -t seconds
+ * (in all, the corpus included) or -n runs have passed, and prints runs
+ * and runs per second.
  *
  *   fuzz-driver [-t seconds] [-n runs] [-s seed] [-q] path...
  */
@@ -164,8 +165,12 @@ int main(int argc, char **argv)
 	}
 	LLVMFuzzerInitialize(&argc, &argv);
 	t0 = now();
-	for (size_t i = 0; i < ninputs; i++, runs++)
+	/* -t bounds everything: the corpus first, then mutations. */
+	for (size_t i = 0; i < ninputs; i++, runs++) {
+		if (secs > 0 && now() - t0 >= secs)
+			break;
 		LLVMFuzzerTestOneInput(inputs[i].data, inputs[i].len);
+	}
 	/* Mutate until the first of the two limits (none given: no mutants). */
 	while ((secs > 0 || max_runs) && !(secs > 0 && now() - t0 >= secs) &&
 	       !(max_runs && runs >= max_runs)) {
