@@ -33,7 +33,7 @@ void cv_lock_spin_(struct cv_lock *l, u32 ticket);
  * lock (the spec's halted no-op); a CPU caught waiting when another CPU
  * halts stops for good rather than run on unprotected. Inline (as are the
  * acquire/release wrappers): a lock nobody else holds costs one atomic
- * add, one load-acquire and the holder's store.
+ * add and one load-acquire (debug builds also record the holder).
  */
 static inline void wait_lock(u32 lk)
 {
@@ -45,7 +45,10 @@ static inline void wait_lock(u32 lk)
 	ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
 		cv_lock_spin_(l, ticket);
+#ifdef CV_DEBUG
+	/* Only assert_locked() reads the holder: release builds skip it. */
 	__atomic_store_n(&l->holder, arch_cpu_id() + 1, __ATOMIC_RELAXED);
+#endif
 #ifdef CV_STRESS_TRACE
 	cv_stress_lock_taken(lk);
 #endif
@@ -62,7 +65,9 @@ static inline void pass_lock(u32 lk)
 #ifdef CV_STRESS_TRACE
 	cv_stress_lock_passing(lk);
 #endif
+#ifdef CV_DEBUG
 	__atomic_store_n(&l->holder, 0, __ATOMIC_RELAXED);
+#endif
 	serving = __atomic_load_n(&l->serving, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->serving, serving + 1, __ATOMIC_RELEASE);
 }
@@ -127,7 +132,10 @@ static inline void release_lock_smmu(void)
 	pass_lock(SMMU_ID);
 }
 
-/* True when this CPU holds lock @lk (or the core has halted). */
+/*
+ * True when this CPU holds lock @lk (or the core has halted). The holder is
+ * recorded in CV_DEBUG builds only, where assert_locked() uses this.
+ */
 bool lock_held_by_me(u32 lk);
 
 #ifdef CV_DEBUG
