@@ -34,11 +34,11 @@ define cov_set
 $(1)/core/%.o: core/%.c | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	@echo "  CC-COV  $$<"
-	@$$(CC) $$(CORE_FREESTANDING) $$(COV_FLAGS) $(2) -c $$< -o $$@
+	@$$(CC) $$(CORE_FREESTANDING) $$(COV_FLAGS) $(2) -MMD -MP -c $$< -o $$@
 $(1)/ext/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	@echo "  CC-COV  $$<"
-	@$$(CC) $$(COV_EXT_CFLAGS) $$(COV_FLAGS) $(2) -c $$< -o $$@
+	@$$(CC) $$(COV_EXT_CFLAGS) $$(COV_FLAGS) $(2) -MMD -MP -c $$< -o $$@
 endef
 
 COV_HOSTED_SRCS = $(sort $(wildcard arch/hosted/*.c crypto/*.c))
