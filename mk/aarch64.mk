@@ -39,7 +39,7 @@ A_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(A_GCC_INC) \
 # and the arm64 libfdt/libsodium headers (linked into $(AB)/sysinc).
 A_SYSINC := $(AB)/sysinc
 A_EXT_CFLAGS = $(A_CFLAGS) -Iarch/aarch64/include \
-	-isystem arch/aarch64/libc/include -isystem $(A_SYSINC)
+	-isystem arch/aarch64/libc/include $(A_BM_INC) -isystem $(A_SYSINC)
 
 $(A_SYSINC)/.stamp: | $(A_DEPS_STAMP)
 	@mkdir -p $(A_SYSINC)
@@ -71,25 +71,41 @@ $(AB)/crypto/%.o: crypto/%.c $(A_SYSINC)/.stamp
 	@echo "  CC-A64  $<"
 	@$(A_CC) $(A_EXT_CFLAGS) -Wno-missing-prototypes -MMD -MP -c $< -o $@
 
+# --- lib/baremetal: what the three bare-metal images share. string.c goes
+# into each (EL2, host, guests), format.c into the two EL1 ones; compiled
+# once with the EL2 machine flags (general registers only), so one object
+# serves all. Its include/ is their <string.h> and the assembler macros
+# (<baremetal/asm.h>).
+A_BM_INC := -isystem lib/baremetal/include
+A_BM_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc \
+	-isystem $(A_GCC_INC) $(A_MACHINE) $(A_BM_INC) $(CORE_WARN)
+A_BM_STRING := $(AB)/lib/baremetal/string.o
+A_BM_FORMAT := $(AB)/lib/baremetal/format.o
+$(AB)/lib/%.o: lib/%.c | $(A_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC-A64  $<"
+	@$(A_CC) $(A_BM_CFLAGS) -MMD -MP -c $< -o $@
+
 A_CORE_LTO := -flto
 A_LDFLAGS := -flto=auto -O2 $(A_MACHINE) -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments -Wl,-z,noexecstack
 COREVISOR_ELF := $(AB)/corevisor.elf
 $(COREVISOR_ELF): $(A_ARCH_OBJS) $(A_CORE_OBJS) $(A_CRYPTO_OBJS) \
-		arch/aarch64/link.ld
+		$(A_BM_STRING) arch/aarch64/link.ld
 	$(A_CC) $(A_LDFLAGS) -T arch/aarch64/link.ld -Wl,-Map,$(AB)/corevisor.map \
 		-o $@ $(A_ARCH_OBJS) $(A_CORE_OBJS) $(A_CRYPTO_OBJS) \
-		$(A_LIBDIR)/libsodium.a $(A_LIBDIR)/libfdt.a $(A_LIBGCC)
+		$(A_BM_STRING) $(A_LIBDIR)/libsodium.a $(A_LIBDIR)/libfdt.a $(A_LIBGCC)
 
 # --- The host: a bare-metal EL1 kernel. host/platform is the machine
 # (boot, UART, PSCI, hypercall instructions); host/vmm the VM management
 # that a later stage moves into a Linux module.
 A_HOST_SRCS := $(sort $(wildcard host/platform/*.c host/platform/*.S \
 	host/vmm/*.c))
-A_HOST_OBJS := $(patsubst %,$(AB)/%.o,$(basename $(A_HOST_SRCS)))
+A_HOST_OBJS := $(patsubst %,$(AB)/%.o,$(basename $(A_HOST_SRCS))) \
+	$(A_BM_STRING) $(A_BM_FORMAT)
 A_HOST_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc \
-	-isystem $(A_GCC_INC) $(A_MACHINE) -Iinclude -Ihost/include \
-	$(CORE_WARN)
+	-isystem $(A_GCC_INC) $(A_MACHINE) $(A_BM_INC) -Iinclude \
+	-Ihost/include $(CORE_WARN)
 $(AB)/host/%.o: host/%.c | $(A_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC-A64  $<"
@@ -112,8 +128,10 @@ A_KEYS := $(AB)/keys
 A_GUEST_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc \
 	-isystem $(A_GCC_INC) -march=armv8-a -mstrict-align -fno-pie \
 	-fno-stack-protector -fno-tree-loop-distribute-patterns -fno-common \
-	-ffp-contract=off -fno-math-errno -Iguest/common $(CORE_WARN)
-A_GUEST_COMMON := $(AB)/guest/common/start.o $(AB)/guest/common/lib.o
+	-ffp-contract=off -fno-math-errno $(A_BM_INC) -Iguest/common \
+	$(CORE_WARN)
+A_GUEST_COMMON := $(AB)/guest/common/start.o $(AB)/guest/common/lib.o \
+	$(A_BM_STRING) $(A_BM_FORMAT)
 $(AB)/guest/%.o: guest/%.c | $(A_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC-A64  $<"

@@ -90,10 +90,10 @@ BENCH_ND_OBJS = $(patsubst $(AB)/%,$(BA_ND)/%,$(A_ARCH_OBJS) $(A_CORE_OBJS) \
 
 # $(1): output ELF, $(2): corevisor's objects
 define bench_el2_elf
-$(1): $(2) $$(BENCH_EL2_OBJS) arch/aarch64/link.ld
+$(1): $(2) $$(BENCH_EL2_OBJS) $$(A_BM_STRING) arch/aarch64/link.ld
 	$$(A_CC) $$(A_LDFLAGS) -T arch/aarch64/link.ld -Wl,--wrap=host_smc \
-		-o $$@ $(2) $$(BENCH_EL2_OBJS) $$(A_LIBDIR)/libsodium.a \
-		$$(A_LIBDIR)/libfdt.a $$(A_LIBGCC)
+		-o $$@ $(2) $$(BENCH_EL2_OBJS) $$(A_BM_STRING) \
+		$$(A_LIBDIR)/libsodium.a $$(A_LIBDIR)/libfdt.a $$(A_LIBGCC)
 endef
 $(eval $(call bench_el2_elf,$(BA)/corevisor-bench.elf,$(A_ARCH_OBJS) \
 	$(A_CORE_OBJS) $(A_CRYPTO_OBJS)))

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* lib/baremetal */
 
 typedef uint8_t u8;
 typedef uint32_t u32;
@@ -47,8 +48,6 @@ void guest_mmu_enable(void);
 u32 guest_cpu(void);
 void guest_fail(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
 
 /* SMCCC calls: HVC #0 (the VM's PSCI conduit) and SMC #0. */
 u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);

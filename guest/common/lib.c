@@ -2,7 +2,10 @@
 /*
  * The sample guests' little runtime: console on the emulated PL011, the
  * test device, PSCI through HVC, an identity stage-1 map, exceptions.
+ * The formatting and string functions are lib/baremetal's.
  */
+#include <baremetal/format.h>
+
 #include "guest.h"
 
 #define UART_DR 0x00
@@ -16,25 +19,6 @@ void guest_exception(u64 kind, u64 esr, u64 elr, u64 far);
 #define PSCI_SYSTEM_OFF 0x84000008ULL
 
 static volatile u32 console_lock;
-
-void *memset(void *dst, int c, size_t n)
-{
-	u8 *d = dst;
-
-	while (n--)
-		*d++ = (u8)c;
-	return dst;
-}
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	u8 *d = dst;
-	const u8 *s = src;
-
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
 
 static inline u32 mmio_read32(u64 addr)
 {
@@ -63,91 +47,11 @@ static void uart_putc(char c)
 	mmio_write32(GUEST_UART + UART_DR, (u8)c);
 }
 
-struct out {
-	char *buf;
-	size_t len, size;
-};
-
-static void put(struct out *o, char c)
-{
-	if (o->len + 1 < o->size)
-		o->buf[o->len] = c;
-	o->len++;
-}
-
-static void put_num(struct out *o, u64 v, unsigned int base, int width,
-		    char pad)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (width-- > n)
-		put(o, pad);
-	while (n)
-		put(o, tmp[--n]);
-}
-
-/* %s %c %d %u %x, with l/ll, width and 0-padding. */
-static void format(struct out *o, const char *fmt, va_list ap)
-{
-	for (; *fmt; fmt++) {
-		int longs = 0, width = 0;
-		char pad = ' ';
-		u64 v;
-
-		if (*fmt != '%') {
-			put(o, *fmt);
-			continue;
-		}
-		fmt++;
-		if (*fmt == '0')
-			pad = '0';
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		while (*fmt == 'l')
-			longs++, fmt++;
-		switch (*fmt) {
-		case 's':
-			for (const char *s = va_arg(ap, const char *); *s; s++)
-				put(o, *s);
-			break;
-		case 'c':
-			put(o, (char)va_arg(ap, int));
-			break;
-		case 'd':
-			v = longs ? (u64)va_arg(ap, long long)
-				  : (u64)(s64)va_arg(ap, int);
-			if ((s64)v < 0) {
-				put(o, '-');
-				v = -v;
-			}
-			put_num(o, v, 10, width, pad);
-			break;
-		case 'u':
-		case 'x':
-			v = longs ? va_arg(ap, unsigned long long)
-				  : va_arg(ap, unsigned int);
-			put_num(o, v, *fmt == 'u' ? 10 : 16, width, pad);
-			break;
-		case '\0':
-			return;
-		default:
-			put(o, *fmt);
-		}
-	}
-}
-
 static void vprint(const char *fmt, va_list ap)
 {
 	char line[160];
-	struct out o = {line, 0, sizeof(line)};
 
-	format(&o, fmt, ap);
-	line[o.len < sizeof(line) ? o.len : sizeof(line) - 1] = '\0';
+	bm_vformat(line, sizeof(line), fmt, ap);
 	/*
 	 * WFE while another vCPU prints: it traps (HCR_EL2.TWE), so the host
 	 * can run that vCPU even when both share one physical CPU.

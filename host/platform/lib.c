@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* The host's console (QEMU virt PL011) and the little libc it needs. */
+/*
+ * The host's console (QEMU virt PL011), its CPU index, memory pool, guest
+ * table and FP/SIMD test hooks. The formatting and string functions are
+ * lib/baremetal's.
+ */
+#include <baremetal/format.h>
 #include <host/platform.h>
 
 #define UART_BASE 0x09000000UL
@@ -8,25 +13,6 @@
 #define UART_FR_TXFF (1U << 5)
 
 static volatile u32 console_lock;
-
-void *memset(void *dst, int c, size_t n)
-{
-	u8 *d = dst;
-
-	while (n--)
-		*d++ = (u8)c;
-	return dst;
-}
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	u8 *d = dst;
-	const u8 *s = src;
-
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
 
 static void putc_raw(char c)
 {
@@ -37,96 +23,11 @@ static void putc_raw(char c)
 	uart[UART_DR / 4] = (u8)c;
 }
 
-struct out {
-	char *buf;
-	size_t len, size;
-};
-
-static void put(struct out *o, char c)
-{
-	if (o->len + 1 < o->size)
-		o->buf[o->len] = c;
-	o->len++;
-}
-
-static void put_num(struct out *o, u64 v, unsigned int base, int width,
-		    char pad)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (width-- > n)
-		put(o, pad);
-	while (n)
-		put(o, tmp[--n]);
-}
-
-/* %s %c %d %u %x %p, with l/ll, width and 0-padding. */
-static void format(struct out *o, const char *fmt, va_list ap)
-{
-	for (; *fmt; fmt++) {
-		int longs = 0, width = 0;
-		char pad = ' ';
-		u64 v;
-
-		if (*fmt != '%') {
-			put(o, *fmt);
-			continue;
-		}
-		fmt++;
-		if (*fmt == '0')
-			pad = '0';
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		while (*fmt == 'l')
-			longs++, fmt++;
-		switch (*fmt) {
-		case 's':
-			for (const char *s = va_arg(ap, const char *); *s; s++)
-				put(o, *s);
-			break;
-		case 'c':
-			put(o, (char)va_arg(ap, int));
-			break;
-		case 'd':
-			v = longs ? (u64)va_arg(ap, long long)
-				  : (u64)(s64)va_arg(ap, int);
-			if ((s64)v < 0) {
-				put(o, '-');
-				v = -v;
-			}
-			put_num(o, v, 10, width, pad);
-			break;
-		case 'u':
-		case 'x':
-			v = longs ? va_arg(ap, unsigned long long)
-				  : va_arg(ap, unsigned int);
-			put_num(o, v, *fmt == 'u' ? 10 : 16, width, pad);
-			break;
-		case 'p':
-			put(o, '0');
-			put(o, 'x');
-			put_num(o, (u64)va_arg(ap, void *), 16, width, pad);
-			break;
-		case '\0':
-			return;
-		default:
-			put(o, *fmt);
-		}
-	}
-}
-
 static void vprint(const char *fmt, va_list ap)
 {
 	char line[256];
-	struct out o = {line, 0, sizeof(line)};
 
-	format(&o, fmt, ap);
-	line[o.len < sizeof(line) ? o.len : sizeof(line) - 1] = '\0';
+	bm_vformat(line, sizeof(line), fmt, ap);
 	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
 		;
 	for (const char *s = line; *s; s++) {

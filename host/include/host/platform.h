@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* lib/baremetal */
 
 typedef uint8_t u8;
 typedef uint32_t u32;
@@ -33,9 +34,6 @@ s64 psci_affinity_info(u64 mpidr); /* 0 on, 1 off, 2 on pending */
 void host_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void host_fail(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
-
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
 
 /*
  * Test hooks for the host's FP/SIMD state across a hypercall: fill V0-V31,

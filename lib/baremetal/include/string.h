@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The string functions the EL2 image provides (arch/aarch64/libc.c). */
-#ifndef CV_EL2_STRING_H
-#define CV_EL2_STRING_H
+/*
+ * The string functions every bare-metal image provides (corevisor at EL2,
+ * the host kernel, the sample guests): lib/baremetal/string.c.
+ */
+#ifndef BAREMETAL_STRING_H
+#define BAREMETAL_STRING_H
 #include <stddef.h>
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
