@@ -65,7 +65,7 @@ $(AB)/arch/%.o: arch/%.c $(A_SYSINC)/.stamp
 $(AB)/arch/%.o: arch/%.S | $(A_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC-A64  $<"
-	@$(A_CC) $(A_MACHINE) -MMD -MP -c $< -o $@
+	@$(A_CC) $(A_MACHINE) $(A_BM_INC) -MMD -MP -c $< -o $@
 $(AB)/crypto/%.o: crypto/%.c $(A_SYSINC)/.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC-A64  $<"
@@ -113,7 +113,7 @@ $(AB)/host/%.o: host/%.c | $(A_DEPS_STAMP)
 $(AB)/host/%.o: host/%.S | $(A_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC-A64  $<"
-	@$(A_CC) $(A_MACHINE) -MMD -MP -c $< -o $@
+	@$(A_CC) $(A_MACHINE) $(A_BM_INC) -MMD -MP -c $< -o $@
 HOST_ELF := $(AB)/host.elf
 $(HOST_ELF): $(A_HOST_OBJS) host/platform/link.ld
 	$(A_CC) $(A_LDFLAGS) -T host/platform/link.ld -o $@ $(A_HOST_OBJS) \
@@ -139,7 +139,7 @@ $(AB)/guest/%.o: guest/%.c | $(A_DEPS_STAMP)
 $(AB)/guest/%.o: guest/%.S | $(A_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC-A64  $<"
-	@$(A_CC) -march=armv8-a -MMD -MP -c $< -o $@
+	@$(A_CC) -march=armv8-a $(A_BM_INC) -MMD -MP -c $< -o $@
 A_GUEST_OBJS = $(patsubst guest/%.c,$(AB)/guest/%.o,$(wildcard guest/$(1)/*.c))
 define A_GUEST_ELF
 $(AB)/guest/$(1).elf: $(call A_GUEST_OBJS,$(1)) $(A_GUEST_COMMON) \

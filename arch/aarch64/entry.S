@@ -5,24 +5,18 @@
  * exception vector table, the drop to EL1 and the semihosting exit.
  */
 
+#include <baremetal/asm.h>
+
 #define STACK_SHIFT 15		/* EL2_STACK_SIZE = 32 KiB per CPU */
 #define FRAME_SIZE (34 * 8)	/* struct el2_frame */
 #define CPTR_EL2_DEFAULT 0x33ff	/* TFP clear: FP/SIMD usable at EL2 */
 #define SCTLR_EL2_MMU_OFF 0x30c51838 /* RES1 | SA | I, MMU and D-cache off */
 #define SPSR_EL1H_DAIF 0x3c5
 
-	.macro	adr_l, reg, sym
-	adrp	\reg, \sym
-	add	\reg, \reg, :lo12:\sym
-	.endm
-
 	/* Per-CPU EL2 state: x0 = CPU index. Clobbers x1, x2. */
 	.macro	cpu_setup
 	msr	tpidr_el2, x0
-	adr_l	x1, __stacks_start
-	add	x2, x0, #1
-	add	x1, x1, x2, lsl #STACK_SHIFT
-	mov	sp, x1
+	percpu_sp x0, __stacks_start, STACK_SHIFT, x1, x2
 	adr_l	x1, el2_vectors
 	msr	vbar_el2, x1
 	mov	x1, #CPTR_EL2_DEFAULT
@@ -41,13 +35,8 @@ _start:
 	cmp	x1, #(2 << 2)
 	b.ne	.Lnot_el2
 	mov	x19, x0			/* DTB address if the loader gave one */
-	adr_l	x1, __bss_start
-	adr_l	x2, __bss_end
-1:	cmp	x1, x2
-	b.hs	2f
-	str	xzr, [x1], #8
-	b	1b
-2:	mov	x0, #0
+	clear_bss
+	mov	x0, #0
 	cpu_setup
 	mov	x0, x19
 	bl	el2_main
@@ -80,10 +69,7 @@ el2_enter_el1:
 	mov	x0, #SPSR_EL1H_DAIF
 	msr	spsr_el2, x0
 	mrs	x0, tpidr_el2
-	adr_l	x2, __stacks_start
-	add	x0, x0, #1
-	add	x2, x2, x0, lsl #STACK_SHIFT
-	mov	sp, x2
+	percpu_sp x0, __stacks_start, STACK_SHIFT, x2, x0
 	mov	x0, x1
 	.irp	n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30
 	mov	x\n, xzr

@@ -31,6 +31,8 @@
  * VMPIDR_EL2 = regs[MPIDR_EL1], which the context cannot change). Offsets
  * in switch.h, checked by vcpu.c.
  */
+#include <baremetal/asm.h>
+
 #include "switch.h"
 
 #define ARM_EXCEPTION_IRQ	0
@@ -40,11 +42,6 @@
 #define ESR_EC_FP		0x07
 #define ESR_EC_ILLEGAL		0x0e
 #define CPTR_TFP_BIT		10
-
-	.macro	adr_l, reg, sym
-	adrp	\reg, \sym
-	add	\reg, \reg, :lo12:\sym
-	.endm
 
 	.macro	ctxt_save base, t0, t1, t2
 	mrs	\t0, sp_el0
