@@ -43,6 +43,11 @@
 #define ESR_EC_ILLEGAL		0x0e
 #define CPTR_TFP_BIT		10
 
+	/* xregs moves a context's x<n> at [ctxt, #8 * n]. */
+	.if	CTXT_X(2) != 16
+	.error	"struct cv_ctxt's regs[] must start at offset 0"
+	.endif
+
 	.macro	ctxt_save base, t0, t1, t2
 	mrs	\t0, sp_el0
 	mrs	\t1, elr_el2
@@ -187,20 +192,7 @@ arch_vcpu_run:
 	adr_l	x4, el2_guest_vectors
 	msr	vbar_el2, x4
 	mov	x0, x20
-	ldp	x2, x3, [x0, #CTXT_X(2)]
-	ldp	x4, x5, [x0, #CTXT_X(4)]
-	ldp	x6, x7, [x0, #CTXT_X(6)]
-	ldp	x8, x9, [x0, #CTXT_X(8)]
-	ldp	x10, x11, [x0, #CTXT_X(10)]
-	ldp	x12, x13, [x0, #CTXT_X(12)]
-	ldp	x14, x15, [x0, #CTXT_X(14)]
-	ldp	x16, x17, [x0, #CTXT_X(16)]
-	ldp	x18, x19, [x0, #CTXT_X(18)]
-	ldp	x20, x21, [x0, #CTXT_X(20)]
-	ldp	x22, x23, [x0, #CTXT_X(22)]
-	ldp	x24, x25, [x0, #CTXT_X(24)]
-	ldp	x26, x27, [x0, #CTXT_X(26)]
-	ldp	x28, x29, [x0, #CTXT_X(28)]
+	xregs	ldp, x0, 29
 	ldr	x30, [x0, #CTXT_X(30)]
 	ldp	x0, x1, [x0, #CTXT_X(0)]
 	eret
@@ -213,20 +205,7 @@ arch_vcpu_run:
  */
 	.globl	el2_guest_exit
 el2_guest_exit:
-	stp	x2, x3, [x1, #CTXT_X(2)]
-	stp	x4, x5, [x1, #CTXT_X(4)]
-	stp	x6, x7, [x1, #CTXT_X(6)]
-	stp	x8, x9, [x1, #CTXT_X(8)]
-	stp	x10, x11, [x1, #CTXT_X(10)]
-	stp	x12, x13, [x1, #CTXT_X(12)]
-	stp	x14, x15, [x1, #CTXT_X(14)]
-	stp	x16, x17, [x1, #CTXT_X(16)]
-	stp	x18, x19, [x1, #CTXT_X(18)]
-	stp	x20, x21, [x1, #CTXT_X(20)]
-	stp	x22, x23, [x1, #CTXT_X(22)]
-	stp	x24, x25, [x1, #CTXT_X(24)]
-	stp	x26, x27, [x1, #CTXT_X(26)]
-	stp	x28, x29, [x1, #CTXT_X(28)]
+	xregs	stp, x1, 29
 	str	x30, [x1, #CTXT_X(30)]
 	ldp	x2, x3, [sp], #16
 	stp	x2, x3, [x1, #CTXT_X(0)]

@@ -32,6 +32,8 @@
  * bench/qemu_bench.py checks each measured count against these lengths,
  * which validates the PMU method.
  */
+#include <baremetal/asm.h>
+
 #define BENCH_BARE_OFF 0x7e
 #define FRAME (32 * 8)
 
@@ -74,70 +76,29 @@ bench_ws_vectors:
 
 	.section .text
 bench_bare_body:
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
+	xregs	stp, sp, 29
 	str	x30, [sp, #240]
 	cmp	x0, #BENCH_BARE_OFF
 	b.eq	bench_bare_off
 bench_bare_restore:
 	ldp	x0, x1, [sp, #0]
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
-	ldp	x18, x19, [sp, #144]
-	ldp	x20, x21, [sp, #160]
-	ldp	x22, x23, [sp, #176]
-	ldp	x24, x25, [sp, #192]
-	ldp	x26, x27, [sp, #208]
-	ldp	x28, x29, [sp, #224]
+	xregs	ldp, sp, 29
 	ldr	x30, [sp, #240]
 	add	sp, sp, #FRAME
 	eret
 
 bench_bare_off:
-	adrp	x1, el2_vectors
-	add	x1, x1, :lo12:el2_vectors
+	adr_l	x1, el2_vectors
 	msr	vbar_el2, x1
 	isb
 	b	bench_bare_restore
 
 bench_ws_body:
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
+	xregs	stp, sp, 29
 	str	x30, [sp, #240]
 	cmp	x0, #BENCH_BARE_OFF
 	b.eq	bench_bare_off
-	adrp	x0, bench_ws_area
-	add	x0, x0, :lo12:bench_ws_area
+	adr_l	x0, bench_ws_area
 	/* save: EL2 return state, stage 2 and traps, EL1, timer */
 	mrs	x1, elr_el2
 	mrs	x2, spsr_el2
@@ -189,42 +150,12 @@ bench_ws_body:
 	stp	x1, x2, [x0, #240]
 	/* save: FP/SIMD */
 	add	x3, x0, #272
-	stp	q0, q1, [x3, #0]
-	stp	q2, q3, [x3, #32]
-	stp	q4, q5, [x3, #64]
-	stp	q6, q7, [x3, #96]
-	stp	q8, q9, [x3, #128]
-	stp	q10, q11, [x3, #160]
-	stp	q12, q13, [x3, #192]
-	stp	q14, q15, [x3, #224]
-	stp	q16, q17, [x3, #256]
-	stp	q18, q19, [x3, #288]
-	stp	q20, q21, [x3, #320]
-	stp	q22, q23, [x3, #352]
-	stp	q24, q25, [x3, #384]
-	stp	q26, q27, [x3, #416]
-	stp	q28, q29, [x3, #448]
-	stp	q30, q31, [x3, #480]
+	qregs	stp, x3
 	mrs	x1, fpsr
 	mrs	x2, fpcr
 	stp	x1, x2, [x0, #256]
 	/* restore: FP/SIMD */
-	ldp	q0, q1, [x3, #0]
-	ldp	q2, q3, [x3, #32]
-	ldp	q4, q5, [x3, #64]
-	ldp	q6, q7, [x3, #96]
-	ldp	q8, q9, [x3, #128]
-	ldp	q10, q11, [x3, #160]
-	ldp	q12, q13, [x3, #192]
-	ldp	q14, q15, [x3, #224]
-	ldp	q16, q17, [x3, #256]
-	ldp	q18, q19, [x3, #288]
-	ldp	q20, q21, [x3, #320]
-	ldp	q22, q23, [x3, #352]
-	ldp	q24, q25, [x3, #384]
-	ldp	q26, q27, [x3, #416]
-	ldp	q28, q29, [x3, #448]
-	ldp	q30, q31, [x3, #480]
+	qregs	ldp, x3
 	ldp	x1, x2, [x0, #256]
 	msr	fpsr, x1
 	msr	fpcr, x2
@@ -278,20 +209,7 @@ bench_ws_body:
 	msr	elr_el2, x1
 	msr	spsr_el2, x2
 	ldp	x0, x1, [sp, #0]
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
-	ldp	x18, x19, [sp, #144]
-	ldp	x20, x21, [sp, #160]
-	ldp	x22, x23, [sp, #176]
-	ldp	x24, x25, [sp, #192]
-	ldp	x26, x27, [sp, #208]
-	ldp	x28, x29, [sp, #224]
+	xregs	ldp, sp, 29
 	ldr	x30, [sp, #240]
 	add	sp, sp, #FRAME
 	eret

@@ -71,4 +71,50 @@
 	.endr
 	.endm
 
+/*
+ * \op (stp or ldp) the general registers x2..\last (\last: 17 or 29) in
+ * pairs at [\base, #8 * n] for xn: a frame or context laid out as x0..x30.
+ */
+	.macro	xregs op, base, last
+	.if	\last != 17 && \last != 29
+	.error	"xregs: the last register is 17 or 29"
+	.endif
+	\op	x2, x3, [\base, #16]
+	\op	x4, x5, [\base, #32]
+	\op	x6, x7, [\base, #48]
+	\op	x8, x9, [\base, #64]
+	\op	x10, x11, [\base, #80]
+	\op	x12, x13, [\base, #96]
+	\op	x14, x15, [\base, #112]
+	\op	x16, x17, [\base, #128]
+	.if	\last == 29
+	\op	x18, x19, [\base, #144]
+	\op	x20, x21, [\base, #160]
+	\op	x22, x23, [\base, #176]
+	\op	x24, x25, [\base, #192]
+	\op	x26, x27, [\base, #208]
+	\op	x28, x29, [\base, #224]
+	.endif
+	.endm
+
+/* \op (stp or ldp) V0..V31 as Q pairs at [\base, #16 * n] for Vn. */
+	.macro	qregs op, base
+	\op	q0, q1, [\base, #0]
+	\op	q2, q3, [\base, #32]
+	\op	q4, q5, [\base, #64]
+	\op	q6, q7, [\base, #96]
+	\op	q8, q9, [\base, #128]
+	\op	q10, q11, [\base, #160]
+	\op	q12, q13, [\base, #192]
+	\op	q14, q15, [\base, #224]
+	\op	q16, q17, [\base, #256]
+	\op	q18, q19, [\base, #288]
+	\op	q20, q21, [\base, #320]
+	\op	q22, q23, [\base, #352]
+	\op	q24, q25, [\base, #384]
+	\op	q26, q27, [\base, #416]
+	\op	q28, q29, [\base, #448]
+	\op	q30, q31, [\base, #480]
+	.endm
+
 #endif
