@@ -42,37 +42,29 @@
 	b	el2_vectors + \kind * 0x80
 	.endm
 
+	/*
+	 * Vector table \name: entry 8 (lower EL, AArch64, synchronous) saves
+	 * x0, x1 and goes to \body, every other one to corevisor's.
+	 */
+	.macro	bench_vectors name, body
 	.section .text.bench_vectors, "ax"
 	.balign	0x800
-	.globl	bench_bare_vectors
-bench_bare_vectors:
+	.globl	\name
+\name:
 	.irp	k, 0, 1, 2, 3, 4, 5, 6, 7
 	other	\k
 	.endr
-	/* 8: lower EL, AArch64, synchronous (body below: 0x80 bytes) */
 	.balign	0x80
 	sub	sp, sp, #FRAME
 	stp	x0, x1, [sp, #0]
-	b	bench_bare_body
+	b	\body
 	.irp	k, 9, 10, 11, 12, 13, 14, 15
 	other	\k
 	.endr
+	.endm
 
-	.section .text.bench_vectors, "ax"
-	.balign	0x800
-	.globl	bench_ws_vectors
-bench_ws_vectors:
-	.irp	k, 0, 1, 2, 3, 4, 5, 6, 7
-	other	\k
-	.endr
-	/* 8: lower EL, AArch64, synchronous */
-	.balign	0x80
-	sub	sp, sp, #FRAME
-	stp	x0, x1, [sp, #0]
-	b	bench_ws_body
-	.irp	k, 9, 10, 11, 12, 13, 14, 15
-	other	\k
-	.endr
+	bench_vectors bench_bare_vectors, bench_bare_body
+	bench_vectors bench_ws_vectors, bench_ws_body
 
 	.section .text
 bench_bare_body:
