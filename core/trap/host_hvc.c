@@ -6,12 +6,10 @@
  * callee's `rely` lines require. A failed check panics before anything
  * changes.
  *
- * VCPU_RUN (first: it is the hot path), TIMER_SET_CNTVOFF,
- * CLEAR_VM_S2_RANGE, PHYS_ADDR_IOREMAP and GET_SHARED_BASE are served by
- * the vCPU and trap layers (vcpu_run_call, run_call).
- * Calls whose layers are not built yet (SMMU_*: MmioOps; ENABLE_S2_TRANS:
- * the EL2 boot path; BOOT_FROM_SAVED_VM, which has no spec function)
- * check their arguments where the spec does and then return INVALID64.
+ * VCPU_RUN is dispatched first (vcpu_run_call: the hot path), then NOOP;
+ * every other call is one case of checked_call. ENABLE_S2_TRANS (the EL2
+ * boot path) and BOOT_FROM_SAVED_VM (no spec function) are not served
+ * here: they return INVALID64.
  */
 #include <corevisor/abi.h>
 #include <corevisor/constants.h>
@@ -47,16 +45,24 @@ static bool vcpu_arg(u64 v)
 	return v < VCPU_PER_VM;
 }
 
+/* A VM's vmid in @a[1] and one of its vCPUs in @a[2]. */
+static bool vm_vcpu_args(const u64 a[6])
+{
+	return vm_arg(a[1]) && vcpu_arg(a[2]);
+}
+
 /*
- * The calls of BootOps. Returns false when @a[0] is not one of them.
- * *ret is the call's result (0 for a call without one).
+ * Every call but VCPU_RUN and NOOP, each after TrapDispatcher's checks.
+ * Returns false when @a[0] is none of them; else *ret is the call's result
+ * (0 for a call without one).
  */
-static bool boot_call(const u64 a[6], u64 *ret)
+static bool checked_call(const u64 a[6], u64 *ret)
 {
 	const char *bad = NULL;
 
 	*ret = 0;
 	switch (a[0]) {
+	/* BootOps */
 	case HVC_SET_BOOT_INFO:
 		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE ||
 		    a[3] >= KVM_PHYS_SIZE ||
@@ -82,13 +88,13 @@ static bool boot_call(const u64 a[6], u64 *ret)
 		*ret = register_kvm();
 		break;
 	case HVC_REGISTER_VCPU:
-		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
+		if (!vm_vcpu_args(a))
 			bad = "REGISTER_VCPU";
 		else
 			register_vcpu((u32)a[1], (u32)a[2]);
 		break;
 	case HVC_VCPU_ACTIVE:
-		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
+		if (!vm_vcpu_args(a))
 			bad = "VCPU_ACTIVE";
 		else
 			set_vcpu_active((u32)a[1], (u32)a[2]);
@@ -129,96 +135,19 @@ static bool boot_call(const u64 a[6], u64 *ret)
 			load_decrypt_buf((u32)a[1], a[2]);
 		break;
 	case HVC_SAVE_CRYPT_VCPU:
-		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
+		if (!vm_vcpu_args(a))
 			bad = "SAVE_CRYPT_VCPU";
 		else
 			save_encrypted_vcpu((u32)a[1], (u32)a[2]);
 		break;
 	case HVC_LOAD_CRYPT_VCPU:
-		if (!vm_arg(a[1]) || !vcpu_arg(a[2]))
+		if (!vm_vcpu_args(a))
 			bad = "LOAD_CRYPT_VCPU";
 		else
 			load_encrypted_vcpu((u32)a[1], (u32)a[2]);
 		break;
-	default:
-		return false;
-	}
-	if (bad)
-		bad_args(bad, a);
-	return true;
-}
 
-/*
- * Calls of layers not built yet: TrapDispatcher's checks, then INVALID64.
- * Returns false when @a[0] is not one of them.
- */
-static bool pending_call(const u64 a[6], u64 *ret)
-{
-	const char *bad = NULL;
-
-	*ret = INVALID64;
-	switch (a[0]) {
-	/* The SMMU calls (core/smmu, MmioOps): 0, or the result. */
-	case HVC_SMMU_FREE_PGD: /* x1 = cbndx, x2 = index */
-		*ret = 0;
-		if (a[1] >= SMMU_NUM_CTXT_BANKS || a[2] >= SMMU_NUM)
-			bad = "SMMU_FREE_PGD";
-		else
-			el2_free_smmu_pgd((u32)a[1], (u32)a[2]);
-		break;
-	case HVC_SMMU_ALLOC_PGD: /* x1 = cbndx, x2 = vmid, x3 = index */
-		*ret = 0;
-		if (a[1] >= SMMU_NUM_CTXT_BANKS || a[2] >= COREVISOR ||
-		    a[3] >= SMMU_NUM)
-			bad = "SMMU_ALLOC_PGD";
-		else
-			el2_alloc_smmu_pgd((u32)a[1], (u32)a[2], (u32)a[3]);
-		break;
-	case HVC_SMMU_LPAE_MAP: /* MemHandler el2_arm_lpae_map */
-		/* x3 is the attributes: no output-address bits allowed. */
-		*ret = 0;
-		if (a[1] >= KVM_PHYS_SIZE || a[2] >= KVM_PHYS_SIZE ||
-		    a[3] >= 0x7fffffffffffffffULL || phys_page(a[3]) != 0 ||
-		    a[4] >= SMMU_NUM_CTXT_BANKS || a[5] >= SMMU_NUM)
-			bad = "SMMU_LPAE_MAP";
-		else
-			el2_arm_lpae_map(a[1], a[2], a[3], (u32)a[4],
-					 (u32)a[5]);
-		break;
-	case HVC_SMMU_LPAE_IOVA_TO_PHYS: /* x1 = iova, x2 = cbndx, x3 = index */
-	case HVC_SMMU_CLEAR:
-		*ret = 0;
-		if (a[1] >= KVM_PHYS_SIZE || a[2] >= SMMU_NUM_CTXT_BANKS ||
-		    a[3] >= SMMU_NUM)
-			bad = a[0] == HVC_SMMU_CLEAR ? "SMMU_CLEAR"
-						     : "SMMU_LPAE_IOVA_TO_PHYS";
-		else if (a[0] == HVC_SMMU_CLEAR)
-			el2_arm_lpae_clear(a[1], (u32)a[2], (u32)a[3]);
-		else
-			*ret = el2_arm_lpae_iova_to_phys(a[1], (u32)a[2],
-							 (u32)a[3]);
-		break;
-	case HVC_ENABLE_S2_TRANS:    /* the EL2 boot path */
-	case HVC_BOOT_FROM_SAVED_VM: /* no spec function */
-		break;
-	default:
-		return false;
-	}
-	if (bad)
-		bad_args(bad, a);
-	return true;
-}
-
-/*
- * The calls of the vCPU and trap layers (VCPUOps, CtxtSwitch, MemHandler).
- * Returns false when @a[0] is not one of them.
- */
-static bool run_call(const u64 a[6], u64 *ret)
-{
-	const char *bad = NULL;
-
-	*ret = 0;
-	switch (a[0]) {
+	/* The vCPU and trap layers (VCPUOps, CtxtSwitch, MemHandler) */
 	case HVC_TIMER_SET_CNTVOFF:
 		timer_set_cntvoff(a[1]);
 		break;
@@ -240,6 +169,49 @@ static bool run_call(const u64 a[6], u64 *ret)
 	case HVC_GET_SHARED_BASE:
 		*ret = cv.shared_base;
 		break;
+
+	/* The SMMU calls (core/smmu: MmioOps, MemHandler) */
+	case HVC_SMMU_FREE_PGD: /* x1 = cbndx, x2 = index */
+		if (a[1] >= SMMU_NUM_CTXT_BANKS || a[2] >= SMMU_NUM)
+			bad = "SMMU_FREE_PGD";
+		else
+			el2_free_smmu_pgd((u32)a[1], (u32)a[2]);
+		break;
+	case HVC_SMMU_ALLOC_PGD: /* x1 = cbndx, x2 = vmid, x3 = index */
+		if (a[1] >= SMMU_NUM_CTXT_BANKS || a[2] >= COREVISOR ||
+		    a[3] >= SMMU_NUM)
+			bad = "SMMU_ALLOC_PGD";
+		else
+			el2_alloc_smmu_pgd((u32)a[1], (u32)a[2], (u32)a[3]);
+		break;
+	case HVC_SMMU_LPAE_MAP: /* MemHandler el2_arm_lpae_map */
+		/* x3 is the attributes: no output-address bits allowed. */
+		if (a[1] >= KVM_PHYS_SIZE || a[2] >= KVM_PHYS_SIZE ||
+		    a[3] >= 0x7fffffffffffffffULL || phys_page(a[3]) != 0 ||
+		    a[4] >= SMMU_NUM_CTXT_BANKS || a[5] >= SMMU_NUM)
+			bad = "SMMU_LPAE_MAP";
+		else
+			el2_arm_lpae_map(a[1], a[2], a[3], (u32)a[4],
+					 (u32)a[5]);
+		break;
+	case HVC_SMMU_LPAE_IOVA_TO_PHYS: /* x1 = iova, x2 = cbndx, x3 = index */
+	case HVC_SMMU_CLEAR:
+		if (a[1] >= KVM_PHYS_SIZE || a[2] >= SMMU_NUM_CTXT_BANKS ||
+		    a[3] >= SMMU_NUM)
+			bad = a[0] == HVC_SMMU_CLEAR ? "SMMU_CLEAR"
+						     : "SMMU_LPAE_IOVA_TO_PHYS";
+		else if (a[0] == HVC_SMMU_CLEAR)
+			el2_arm_lpae_clear(a[1], (u32)a[2], (u32)a[3]);
+		else
+			*ret = el2_arm_lpae_iova_to_phys(a[1], (u32)a[2],
+							 (u32)a[3]);
+		break;
+
+	/* Not served here: INVALID64 */
+	case HVC_ENABLE_S2_TRANS:    /* the EL2 boot path */
+	case HVC_BOOT_FROM_SAVED_VM: /* no spec function */
+		*ret = INVALID64;
+		break;
 	default:
 		return false;
 	}
@@ -253,7 +225,7 @@ static u64 vcpu_run_call(const u64 a[6])
 {
 	u64 ret;
 
-	if (!vm_arg(a[1]) || !vcpu_arg(a[2])) {
+	if (!vm_vcpu_args(a)) {
 		bad_args("VCPU_RUN", a);
 		return 0;
 	}
@@ -271,8 +243,7 @@ u64 host_hvc_dispatch(const u64 args[6])
 		return vcpu_run_call(args);
 	if (args[0] == HVC_NOOP)
 		return 0;
-	if (boot_call(args, &ret) || run_call(args, &ret) ||
-	    pending_call(args, &ret))
+	if (checked_call(args, &ret))
 		return halted() ? 0 : ret;
 	/* The spec's dispatcher ignores numbers it does not know. */
 	return INVALID64;
