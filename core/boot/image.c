@@ -41,11 +41,13 @@ static const u8 *remap_ptr(u64 va, u64 *avail)
 	return p;
 }
 
-/* Copy @len bytes at remap address @va; false if a page is missing. */
-static bool remap_read(u64 va, void *buf, u64 len)
+/*
+ * Hand the @len bytes at remap address @va to @use(@ctx, bytes, count), a
+ * page's worth at a time; false if a page is missing.
+ */
+static bool remap_each(u64 va, u64 len,
+		       void (*use)(void *ctx, const u8 *p, u64 n), void *ctx)
 {
-	u8 *out = buf;
-
 	while (len) {
 		u64 avail;
 		const u8 *p = remap_ptr(va, &avail);
@@ -53,29 +55,39 @@ static bool remap_read(u64 va, void *buf, u64 len)
 
 		if (!p)
 			return false;
-		memcpy(out, p, n);
-		out += n;
+		use(ctx, p, n);
 		va += n;
 		len -= n;
 	}
 	return true;
 }
 
+/* @ctx: the next byte of the caller's buffer. */
+static void copy_out(void *ctx, const u8 *p, u64 n)
+{
+	u8 **out = ctx;
+
+	memcpy(*out, p, n);
+	*out += n;
+}
+
+static void hash_in(void *ctx, const u8 *p, u64 n)
+{
+	cv_sig_update(ctx, p, n);
+}
+
+/* Copy @len bytes at remap address @va; false if a page is missing. */
+static bool remap_read(u64 va, void *buf, u64 len)
+{
+	u8 *out = buf;
+
+	return remap_each(va, len, copy_out, &out);
+}
+
 /* Hash @len bytes at remap address @va; false if a page is missing. */
 static bool remap_hash(struct cv_sig_state *st, u64 va, u64 len)
 {
-	while (len) {
-		u64 avail;
-		const u8 *p = remap_ptr(va, &avail);
-		u64 n = len < avail ? len : avail;
-
-		if (!p)
-			return false;
-		cv_sig_update(st, p, n);
-		va += n;
-		len -= n;
-	}
-	return true;
+	return remap_each(va, len, hash_in, st);
 }
 
 /* Index of VM @vmid's load info remapped at @remap_addr, or INVALID. */
