@@ -86,6 +86,30 @@ static void expect_loaded(uint32_t vmid, uint64_t load, uint64_t pa,
 	free(got);
 }
 
+/*
+ * A new 1-vCPU VM with @img loaded as its image 0 (at @load, from host
+ * memory at @pa), then VERIFY_VM_IMAGES: returns the VM's vmid.
+ */
+static uint32_t load_and_verify(uint64_t load, uint64_t pa, const uint8_t *img,
+				size_t size)
+{
+	uint32_t vmid = bs_new_vm(1);
+
+	bs_load_image(vmid, load, pa, img, size);
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	return vmid;
+}
+
+/* load_and_verify at LOAD, PA: expect a halt with @what, @img freed. */
+static void expect_refused(uint8_t *img, size_t size, const char *what)
+{
+	uint32_t vmid = load_and_verify(LOAD, PA, img, size);
+
+	bs_expect_halt("verify_and_load_images", what);
+	cr_assert_eq(cv.vminfos[vmid].state, READY);
+	free(img);
+}
+
 /* ---- the boot protocol -----------------------------------------------------
  */
 
@@ -128,10 +152,8 @@ Test(boot_image, host_cannot_touch_loaded_image)
 {
 	size_t size;
 	uint8_t *img = image(LOAD, bs_sk, &size), byte = 0;
-	uint32_t vmid = bs_new_vm(1);
 
-	bs_load_image(vmid, LOAD, PA, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	load_and_verify(LOAD, PA, img, size);
 	bs_expect_running();
 	/* The host's fault on the VM's page is an attack: fail-stop. */
 	cr_assert_not(cv_hosted_host_write(PA + PAGE_SIZE, &byte, 1));
@@ -143,29 +165,18 @@ Test(boot_image, tampered_byte_halts)
 {
 	size_t size;
 	uint8_t *img = image(LOAD, bs_sk, &size);
-	uint32_t vmid = bs_new_vm(1);
 
 	img[2 * PAGE_SIZE + 17] ^= 0x20;
-	bs_load_image(vmid, LOAD, PA, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
-	bs_expect_halt("verify_and_load_images",
+	expect_refused(img, size,
 		       "vm 1 image 0: signature matches no trusted key");
-	cr_assert_eq(cv.vminfos[vmid].state, READY);
-	free(img);
 }
 
 Test(boot_image, wrong_key_halts)
 {
 	size_t size;
 	uint8_t *img = image(LOAD, bs_other_sk, &size);
-	uint32_t vmid = bs_new_vm(1);
 
-	bs_load_image(vmid, LOAD, PA, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
-	bs_expect_halt("verify_and_load_images",
-		       "signature matches no trusted key");
-	cr_assert_eq(cv.vminfos[vmid].state, READY);
-	free(img);
+	expect_refused(img, size, "signature matches no trusted key");
 }
 
 Test(boot_image, any_trusted_key_verifies)
@@ -179,9 +190,7 @@ Test(boot_image, any_trusted_key_verifies)
 	memcpy((void *)keys[1], bs_pk, 32);
 	bs_boot_keys(keys, 2);
 	img = image(LOAD, bs_sk, &size);
-	vmid = bs_new_vm(1);
-	bs_load_image(vmid, LOAD, PA, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	vmid = load_and_verify(LOAD, PA, img, size);
 	bs_expect_running();
 	cr_assert_eq(cv_hosted_vm_state(vmid), VERIFIED);
 	free(img);
@@ -191,15 +200,10 @@ Test(boot_image, no_trusted_key_halts)
 {
 	size_t size;
 	uint8_t *img;
-	uint32_t vmid;
 
 	bs_boot_keys(NULL, 0);
 	img = image(LOAD, bs_sk, &size);
-	vmid = bs_new_vm(1);
-	bs_load_image(vmid, LOAD, PA, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
-	bs_expect_halt("verify_and_load_images", "no trusted key");
-	free(img);
+	expect_refused(img, size, "no trusted key");
 }
 
 Test(boot_image, several_images_share_a_block)
@@ -234,10 +238,9 @@ Test(boot_image, unaligned_block_offset_loads)
 	/* Not 2 MiB aligned, but at the same offset in guest and host. */
 	size_t size;
 	uint8_t *img = image(LOAD + 0x10000, bs_sk, &size);
-	uint32_t vmid = bs_new_vm(1);
+	uint32_t vmid =
+		load_and_verify(LOAD + 0x10000, PA + 0x10000, img, size);
 
-	bs_load_image(vmid, LOAD + 0x10000, PA + 0x10000, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
 	bs_expect_running();
 	expect_loaded(vmid, LOAD + 0x10000, PA + 0x10000, img, size);
 	cr_assert(bs_maps(vmid, LOAD, PA));
@@ -250,10 +253,8 @@ Test(boot_image, image_across_two_blocks_loads)
 	size_t size;
 	uint64_t off = 0x200000 - 2 * PAGE_SIZE;
 	uint8_t *img = image(LOAD + off, bs_sk, &size);
-	uint32_t vmid = bs_new_vm(1);
+	uint32_t vmid = load_and_verify(LOAD + off, PA + off, img, size);
 
-	bs_load_image(vmid, LOAD + off, PA + off, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
 	bs_expect_running();
 	expect_loaded(vmid, LOAD + off, PA + off, img, size);
 	cr_assert(bs_maps(vmid, LOAD + 0x3ff000, PA + 0x3ff000));
@@ -271,18 +272,6 @@ Test(boot_image, empty_vm_verifies)
 
 /* ---- what verify_image refuses ---------------------------------------------
  */
-
-/* Load @img as image 0 of a new VM and verify: expect a halt with @what. */
-static void expect_refused(uint8_t *img, size_t size, const char *what)
-{
-	uint32_t vmid = bs_new_vm(1);
-
-	bs_load_image(vmid, LOAD, PA, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
-	bs_expect_halt("verify_and_load_images", what);
-	cr_assert_eq(cv.vminfos[vmid].state, READY);
-	free(img);
-}
 
 Test(boot_image, signed_for_other_load_address_halts)
 {
@@ -414,10 +403,8 @@ Test(boot_image, misplaced_block_offset_halts)
 	/* Contiguous, but one page off the load address mod 2 MiB. */
 	size_t size;
 	uint8_t *img = image(LOAD, bs_sk, &size);
-	uint32_t vmid = bs_new_vm(1);
 
-	bs_load_image(vmid, LOAD, PA + PAGE_SIZE, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	load_and_verify(LOAD, PA + PAGE_SIZE, img, size);
 	bs_expect_halt("unmap_and_load_vm_image",
 		       "pa 0x48001000 not at load address 0x80000000");
 	cr_assert_eq(cv_hosted_page_owner(PA / PAGE_SIZE + 1), HOSTVISOR);
@@ -428,10 +415,8 @@ Test(boot_image, unaligned_load_address_halts)
 {
 	size_t size;
 	uint8_t *img = image(LOAD + 0x10, bs_sk, &size);
-	uint32_t vmid = bs_new_vm(1);
 
-	bs_load_image(vmid, LOAD + 0x10, PA, img, size);
-	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	load_and_verify(LOAD + 0x10, PA, img, size);
 	bs_expect_halt("unmap_and_load_vm_image",
 		       "load address 0x80000010 not page aligned");
 	free(img);
