@@ -59,6 +59,20 @@ static uint64_t vm_page(uint32_t vmid, uint64_t n, uint64_t gfn,
 	return pa;
 }
 
+/*
+ * VM @vmid's page at GFN (host page 0x100, pattern 1 in @data) sealed by
+ * save_encrypt_buf into host pages 0x200 (ciphertext) and 0x201 (header):
+ * returns the blob's address.
+ */
+static uint64_t sealed_page(uint32_t vmid, uint8_t data[PAGE_SIZE])
+{
+	uint64_t out = bs_ram(0x200);
+
+	save_encrypt_buf(vmid, vm_page(vmid, 0x100, GFN, data, 1), out);
+	bs_expect_running();
+	return out;
+}
+
 /* ---- pages ----------------------------------------------------------------
  */
 
@@ -114,10 +128,8 @@ Test(boot_seal, page_gfn_binds_where_vm_maps_it)
 {
 	uint8_t data[PAGE_SIZE];
 	uint32_t vmid = bs_new_vm(1);
-	uint64_t in = vm_page(vmid, 0x100, GFN, data, 1);
-	uint64_t out = bs_ram(0x200);
+	uint64_t out = sealed_page(vmid, data);
 
-	save_encrypt_buf(vmid, in, out);
 	load_decrypt_buf(vmid, out);
 	assign_pfn_to_vm(vmid, GFN, out / PAGE_SIZE);
 	bs_expect_running();
@@ -129,10 +141,8 @@ Test(boot_seal, page_modified_ciphertext_refused)
 {
 	uint8_t data[PAGE_SIZE], byte;
 	uint32_t vmid = bs_new_vm(1);
-	uint64_t in = vm_page(vmid, 0x100, GFN, data, 1);
-	uint64_t out = bs_ram(0x200);
+	uint64_t out = sealed_page(vmid, data);
 
-	save_encrypt_buf(vmid, in, out);
 	byte = phys(out)[100] ^ 1;
 	bs_host_write(out + 100, &byte, 1);
 	load_decrypt_buf(vmid, out);
@@ -146,11 +156,9 @@ Test(boot_seal, page_moved_to_other_gfn_refused)
 {
 	uint8_t data[PAGE_SIZE];
 	uint32_t vmid = bs_new_vm(1);
-	uint64_t in = vm_page(vmid, 0x100, GFN, data, 1);
-	uint64_t out = bs_ram(0x200);
+	uint64_t out = sealed_page(vmid, data);
 	struct cv_sealed_page_hdr h;
 
-	save_encrypt_buf(vmid, in, out);
 	h = page_hdr(out);
 	h.gfn = GFN + 1;
 	put_page_hdr(out, &h);
@@ -178,11 +186,9 @@ Test(boot_seal, page_of_other_vm_refused)
 {
 	uint8_t data[PAGE_SIZE];
 	uint32_t vm1 = bs_new_vm(1), vm2 = bs_new_vm(1);
-	uint64_t in = vm_page(vm1, 0x100, GFN, data, 1);
-	uint64_t out = bs_ram(0x200);
+	uint64_t out = sealed_page(vm1, data);
 	struct cv_sealed_page_hdr h;
 
-	save_encrypt_buf(vm1, in, out);
 	h = page_hdr(out);
 	h.vmid = vm2; /* even claiming to be VM 2's */
 	put_page_hdr(out, &h);
@@ -197,10 +203,8 @@ Test(boot_seal, page_of_other_vm_as_is_refused)
 	/* VM 1's blob, header untouched, handed to VM 2. */
 	uint8_t data[PAGE_SIZE];
 	uint32_t vm1 = bs_new_vm(1), vm2 = bs_new_vm(1);
-	uint64_t in = vm_page(vm1, 0x100, GFN, data, 1);
-	uint64_t out = bs_ram(0x200);
+	uint64_t out = sealed_page(vm1, data);
 
-	save_encrypt_buf(vm1, in, out);
 	load_decrypt_buf(vm2, out);
 	bs_expect_halt("load_decrypt_buf", "vm 2 pfn 0x40200: sealed page "
 					   "refused");
@@ -272,10 +276,8 @@ Test(boot_seal, load_vm_not_ready_panics)
 {
 	uint8_t data[PAGE_SIZE];
 	uint32_t vmid = bs_new_vm(1);
-	uint64_t in = vm_page(vmid, 0x100, GFN, data, 1);
-	uint64_t out = bs_ram(0x200);
+	uint64_t out = sealed_page(vmid, data);
 
-	save_encrypt_buf(vmid, in, out);
 	cv.vminfos[vmid].state = VERIFIED;
 	load_decrypt_buf(vmid, out);
 	bs_expect_halt("load_decrypt_buf", "state 3 not READY");
@@ -307,10 +309,8 @@ Test(boot_seal, load_shared_host_page_panics)
 {
 	uint8_t data[PAGE_SIZE];
 	uint32_t vmid = bs_new_vm(1);
-	uint64_t in = vm_page(vmid, 0x100, GFN, data, 1);
-	uint64_t out = bs_ram(0x200);
+	uint64_t out = sealed_page(vmid, data);
 
-	save_encrypt_buf(vmid, in, out);
 	/* As if an SMMU still mapped the page: it must not change hands. */
 	acquire_lock_s2page();
 	set_pfn_count(out / PAGE_SIZE, 1);
@@ -330,10 +330,8 @@ Test(boot_seal, load_halted_noop)
 {
 	uint8_t data[PAGE_SIZE];
 	uint32_t vmid = bs_new_vm(1);
-	uint64_t in = vm_page(vmid, 0x100, GFN, data, 1);
-	uint64_t out = bs_ram(0x200);
+	uint64_t out = sealed_page(vmid, data);
 
-	save_encrypt_buf(vmid, in, out);
 	bs_halt();
 	load_decrypt_buf(vmid, out);
 	cr_assert_eq(cv_hosted_page_owner(out / PAGE_SIZE), HOSTVISOR);
