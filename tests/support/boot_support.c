@@ -2,6 +2,7 @@
 /* Helpers of the core/boot tests: see boot_support.h. */
 #include <criterion/criterion.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,17 @@ void bs_expect_halt(const char *who, const char *what)
 	cr_assert(cv_hosted_halted(), "expected a panic from %s", who);
 	cr_assert(strstr(r, who), "reason \"%s\" does not name %s", r, who);
 	cr_assert(strstr(r, what), "reason \"%s\" lacks \"%s\"", r, what);
+}
+
+void bs_expect_bad_hvc(const struct bs_bad_hvc *c)
+{
+	char who[64];
+
+	cr_assert_eq(
+		bs_hvc(c->x[0], c->x[1], c->x[2], c->x[3], c->x[4], c->x[5]),
+		0);
+	snprintf(who, sizeof(who), "host_hvc: %s bad args", c->name);
+	bs_expect_halt(who, "bad args");
 }
 
 void bs_expect_running(void)

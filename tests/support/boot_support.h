@@ -63,6 +63,15 @@ bool bs_unmapped(uint32_t vmid, uint64_t addr);
 void bs_expect_halt(const char *who, const char *what);
 void bs_expect_running(void);
 
+/* A hypercall TrapDispatcher must refuse: its name and x0..x5. */
+struct bs_bad_hvc {
+	char name[32];
+	uint64_t x[6];
+};
+
+/* @c answers 0 and panics with "host_hvc: <name> bad args". */
+void bs_expect_bad_hvc(const struct bs_bad_hvc *c);
+
 /* Halt the core for a halted-no-op test. */
 void bs_halt(void);
 

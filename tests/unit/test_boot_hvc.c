@@ -23,14 +23,10 @@ TestSuite(boot_hvc, .init = bs_boot);
 #define ADDR KVM_ADDR_SPACE
 
 /* Copied into each test's process: no pointers. */
-struct bad_case {
-	char name[32];
-	uint64_t x[6];
-};
 
 ParameterizedTestParameters(boot_hvc, bad_args_panic)
 {
-	static struct bad_case cases[] = {
+	static struct bs_bad_hvc cases[] = {
 		{"SET_BOOT_INFO", {HVC_SET_BOOT_INFO, 0, 0, 0x1000}},
 		{"SET_BOOT_INFO", {HVC_SET_BOOT_INFO, 16, 0, 0x1000}},
 		{"SET_BOOT_INFO", {HVC_SET_BOOT_INFO, 1, PHYS, 0x1000}},
@@ -95,19 +91,13 @@ ParameterizedTestParameters(boot_hvc, bad_args_panic)
 		{"SMMU_CLEAR", {HVC_SMMU_CLEAR, 0, 0, 2}},
 	};
 
-	return cr_make_param_array(struct bad_case, cases,
+	return cr_make_param_array(struct bs_bad_hvc, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct bad_case *c, boot_hvc, bad_args_panic)
+ParameterizedTest(struct bs_bad_hvc *c, boot_hvc, bad_args_panic)
 {
-	char what[64];
-
-	cr_assert_eq(
-		bs_hvc(c->x[0], c->x[1], c->x[2], c->x[3], c->x[4], c->x[5]),
-		0);
-	snprintf(what, sizeof(what), "host_hvc: %s bad args", c->name);
-	bs_expect_halt(what, "bad args");
+	bs_expect_bad_hvc(c);
 	/* Nothing happened before the check: no VM, no remap area. */
 	cr_assert_eq(cv.core.next_vmid, 1);
 	cr_assert_eq(cv.core.next_remap_ptr, REMAP_START);

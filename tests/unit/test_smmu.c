@@ -1278,14 +1278,9 @@ Test(smmu, hvc_edges_accepted)
 	inv_ok();
 }
 
-struct hvc_case {
-	char name[32];
-	u64 x[6];
-};
-
 ParameterizedTestParameters(smmu, hvc_out_of_range_panics)
 {
-	static struct hvc_case cases[] = {
+	static struct bs_bad_hvc cases[] = {
 		{"SMMU_FREE_PGD", {HVC_SMMU_FREE_PGD, SMMU_NUM_CTXT_BANKS, 0}},
 		{"SMMU_FREE_PGD", {HVC_SMMU_FREE_PGD, 0, SMMU_NUM}},
 		{"SMMU_ALLOC_PGD",
@@ -1317,19 +1312,13 @@ ParameterizedTestParameters(smmu, hvc_out_of_range_panics)
 		{"SMMU_CLEAR", {HVC_SMMU_CLEAR, 0, 0, SMMU_NUM}},
 	};
 
-	return cr_make_param_array(struct hvc_case, cases,
+	return cr_make_param_array(struct bs_bad_hvc, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct hvc_case *c, smmu, hvc_out_of_range_panics)
+ParameterizedTest(struct bs_bad_hvc *c, smmu, hvc_out_of_range_panics)
 {
-	char what[64];
-
-	cr_assert_eq(
-		bs_hvc(c->x[0], c->x[1], c->x[2], c->x[3], c->x[4], c->x[5]),
-		0);
-	snprintf(what, sizeof(what), "host_hvc: %s bad args", c->name);
-	bs_expect_halt(what, "bad args");
+	bs_expect_bad_hvc(c);
 	for (u32 i = 0; i < EL2_SMMU_CFG_SIZE; i++)
 		cr_assert_eq(cv.smmu_vmid[i], INVALID);
 }
