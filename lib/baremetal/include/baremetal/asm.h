@@ -7,7 +7,8 @@
 #ifndef BAREMETAL_ASM_H
 #define BAREMETAL_ASM_H
 
-/* clang-format off: assembler, not C */
+/* Assembler, not C: */
+/* clang-format off */
 
 /* \reg = the address of \sym (PC-relative, within 4 GiB). */
 	.macro	adr_l, reg, sym
