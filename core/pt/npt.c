@@ -468,6 +468,30 @@ u64 walk_s2pt(u32 vmid, u64 addr)
 }
 
 /*
+ * walk_s2pt_level (corevisor addition): walk_s2pt and get_level_s2pt of
+ * the same @addr in one walk under one lock, for callers that need both
+ * (grant/revoke_stage2_sg_gpa): returns the leaf, *level as
+ * get_level_s2pt would.
+ */
+u64 walk_s2pt_level(u32 vmid, u64 addr, u32 *level)
+{
+	u64 *p, pte = 0;
+
+	*level = 0;
+	if (halted() || !check_args(__func__, vmid, addr))
+		return 0;
+	acquire_lock_pt(vmid);
+	p = npt_find(vmid, addr, level);
+	if (p)
+		pte = entry_load(p);
+	if (!p || phys_page(pte) == 0)
+		*level = 0;
+	release_lock_pt(vmid);
+	*level = check(*level);
+	return check64(pte);
+}
+
+/*
  * s2pt_hole_end (corevisor addition, for range walks such as
  * grant_stage2_sg_gpa): @addr when @vmid's table has a level-2 entry for
  * @addr, whatever it holds; otherwise the end of the hole the walk found,

@@ -119,8 +119,8 @@ static bool check_sg(const char *who, u32 vmid, u64 addr, u64 size)
  */
 static u64 mapped_pfn(u32 vmid, u64 addr)
 {
-	u64 pte = walk_s2pt(vmid, addr), pa;
-	u32 level = get_level_s2pt(vmid, addr);
+	u32 level;
+	u64 pte = walk_s2pt_level(vmid, addr, &level), pa;
 
 	pa = phys_page(pte);
 	if (pa == 0)

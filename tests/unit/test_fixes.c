@@ -563,3 +563,50 @@ Test(fixes, s2pt_hole_end_halted_returns_0)
 	bs_halt();
 	cr_assert_eq(s2pt_hole_end(1, 0x1234), 0);
 }
+
+/* ---- walk_s2pt_level ----------------------------------------------------- */
+
+/* The one-walk lookup agrees with walk_s2pt + get_level_s2pt everywhere. */
+Test(fixes, walk_s2pt_level_matches_the_two_walks)
+{
+	static const u64 addrs[] = {0x1234,	     0x80200000ULL,
+				    0x80201000ULL,   0x3040000000ULL,
+				    0x30400ff000ULL, 0x8000000000ULL};
+	u32 vm = bs_new_vm(1), level;
+
+	vm_map(vm, 0x80200000ULL, VM_PAGE(0), 3);
+	vm_map(vm, 0x3040000000ULL, BLOCK_PA, 2);
+	for (u32 i = 0; i < ARRAY_SIZE(addrs); i++) {
+		u64 pte = walk_s2pt_level(vm, addrs[i], &level);
+
+		cr_assert_eq(pte, walk_s2pt(vm, addrs[i]), "addr %#llx",
+			     (unsigned long long)addrs[i]);
+		cr_assert_eq(level, get_level_s2pt(vm, addrs[i]), "addr %#llx",
+			     (unsigned long long)addrs[i]);
+	}
+	walk_s2pt_level(vm, 0x80200000ULL, &level);
+	cr_assert_eq(level, 3);
+	walk_s2pt_level(vm, 0x30400ff000ULL, &level);
+	cr_assert_eq(level, 2);
+	walk_s2pt_level(vm, 0x80201000ULL, &level);
+	cr_assert_eq(level, 0);
+	bs_expect_running();
+}
+
+Test(fixes, walk_s2pt_level_bad_vmid_panics)
+{
+	u32 level = 7;
+
+	cr_assert_eq(walk_s2pt_level(COREVISOR + 1, 0, &level), 0);
+	cr_assert_eq(level, 0);
+	bs_expect_halt("walk_s2pt_level", "vmid 17 out of range");
+}
+
+Test(fixes, walk_s2pt_level_halted_returns_0)
+{
+	u32 level = 7;
+
+	bs_halt();
+	cr_assert_eq(walk_s2pt_level(1, 0x1234, &level), 0);
+	cr_assert_eq(level, 0);
+}

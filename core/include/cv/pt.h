@@ -39,6 +39,8 @@ void clear_pfn_host(u64 pfn);
  * mapped a table entry at a time.
  */
 u64 s2pt_hole_end(u32 vmid, u64 addr);
+/* corevisor: walk_s2pt and get_level_s2pt of @addr in one locked walk. */
+u64 walk_s2pt_level(u32 vmid, u64 addr, u32 *level);
 
 /* The root-table register value of principal @vmid: VTTBR_EL2 / TTBR0_EL2. */
 u64 get_pt_vttbr(u32 vmid);
