@@ -11,6 +11,10 @@ ARM64_PKGS="libsodium-dev:arm64 libfdt-dev:arm64"
 BENCH_PKGS="python3-matplotlib" # make bench: the plot
 
 want="${1:-all}"
+# make -j runs the host and aarch64 dependency steps at once: apt and dpkg
+# take their own locks and fail rather than wait, so install one at a time.
+exec 9>"${TMPDIR:-/tmp}/corevisor-install-deps.lock"
+flock 9
 missing=()
 need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing+=("$1"); }
 
