@@ -139,13 +139,47 @@ const char *cv_hosted_fault_name(enum cv_fault fault);
 enum cv_fault cv_hosted_tlb_translate(u32 vmid, u64 addr, enum cv_access access,
 				      struct cv_walk *w);
 /*
- * A whole load or store of @len bytes within one page at @addr, as this
- * CPU: translated as above, and the data copied to/from @buf before any
- * flush can complete (as a TLBI + DSB waits for accesses using the old
- * entry). CV_FAULT_EXTERNAL when the output address is not memory.
- * Prefer it to cv_hosted_tlb_translate + a copy for simulated accesses.
+ * A load or store of @len bytes at @addr, as this CPU: each page it
+ * touches translated as above in turn, and that page's data copied
+ * to/from @buf before any flush can complete (as a TLBI + DSB waits for
+ * accesses using the old entry). Stops at the first page that faults
+ * (CV_FAULT_EXTERNAL when the output address is not memory), the pages
+ * before it done, with that page's walk in *w. Prefer it to
+ * cv_hosted_tlb_translate + a copy for simulated accesses.
  */
 enum cv_fault cv_hosted_tlb_access(u32 vmid, u64 addr, enum cv_access access,
 				   void *buf, u64 len, struct cv_walk *w);
+
+/*
+ * The access watcher: what each simulated access by a principal actually
+ * reached in physical memory, as the machine's one data path moved it
+ * (host and VM accesses, simulated vCPUs' loads, stores and fetches,
+ * devices' DMA). An access is cut at page boundaries and each page is
+ * translated on its own, so one record is one page-bounded piece:
+ * [pa, pa + len) are exactly the physical bytes it loaded or stored.
+ * Pieces that faulted, or that the core emulated (an SMMU register),
+ * moved no memory and have no record. Oracles use it instead of
+ * comparing memory before and after (the core writes its own pages
+ * meanwhile: table descriptors, for one).
+ */
+struct cv_hosted_access {
+	bool dma;	/* a device through an SMMU; else a CPU */
+	bool write;	/* a store; else a load (or an instruction fetch) */
+	uint32_t id;	/* CPU: the principal (VMID tag); DMA: SMMU index */
+	uint32_t cbndx; /* DMA: the context bank */
+	uint32_t cpu;	/* the physical CPU that made or started it */
+	uint64_t addr;	/* input address (IPA, or IOVA) of the piece */
+	uint64_t pa;	/* its first physical byte */
+	uint64_t len;	/* its bytes, all in pa's page */
+};
+typedef void (*cv_hosted_access_fn)(const struct cv_hosted_access *a,
+				    void *arg);
+/*
+ * Call @fn(record, @arg) for every piece from now on (NULL: stop). It
+ * runs on the accessing thread, under the TLB's lock and possibly inside
+ * a core call (a vCPU's run): it must not enter the core or touch
+ * simulated memory. Set it while no other thread makes accesses.
+ */
+void cv_hosted_watch_accesses(cv_hosted_access_fn fn, void *arg);
 
 #endif

@@ -30,6 +30,8 @@
  *
  * A lookup, the walk and fill on a miss, and the access's data copy
  * (hosted_tlb_access, cv_hosted_tlb_access) happen under the TLB's lock,
+ * one page at a time (an access that crosses a page boundary is
+ * translated again for the next page, as the hardware does),
  * which a flush also takes: a flush either comes first (the walk then
  * sees the new table, the core having stored and synced it before
  * flushing) or comes after the access and drops what it filled, as a
@@ -37,6 +39,8 @@
  * entries it invalidates.
  */
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cv/arch.h>
@@ -200,6 +204,19 @@ static bool allowed(u32 perms, enum cv_access access)
 	return true;
 }
 
+/*
+ * The access watcher (cv_hosted_watch_accesses): told of every piece of
+ * data a simulated access moved, from here, the only place that moves it.
+ */
+static cv_hosted_access_fn watch_fn;
+static void *watch_arg;
+
+void cv_hosted_watch_accesses(cv_hosted_access_fn fn, void *arg)
+{
+	__atomic_store_n(&watch_arg, arg, __ATOMIC_RELAXED);
+	__atomic_store_n(&watch_fn, fn, __ATOMIC_RELEASE);
+}
+
 /* The data part of an access: @len bytes at the translated address. */
 struct copy {
 	void *buf;
@@ -207,6 +224,26 @@ struct copy {
 	bool write;
 	bool done; /* false: the output address is not memory */
 };
+
+/* Tell the watcher, if any, what @c moved at physical @pa (for @addr). */
+static void note_access(const struct walker *k, u64 addr, u64 pa,
+			const struct copy *c)
+{
+	cv_hosted_access_fn fn = __atomic_load_n(&watch_fn, __ATOMIC_ACQUIRE);
+	struct cv_hosted_access a;
+
+	if (!fn)
+		return;
+	a.dma = k->smmu;
+	a.write = c->write;
+	a.id = k->smmu ? k->index : k->vmid;
+	a.cbndx = k->smmu ? k->cbndx : 0;
+	a.cpu = arch_cpu_id();
+	a.addr = addr;
+	a.pa = pa;
+	a.len = c->len;
+	fn(&a, __atomic_load_n(&watch_arg, __ATOMIC_RELAXED));
+}
 
 static void do_copy(u64 pa, struct copy *c)
 {
@@ -258,8 +295,11 @@ static enum cv_fault mmu_access(struct tlb *t, const struct walker *k, u64 addr,
 		w->pa = 0;
 		f = CV_FAULT_PERMISSION;
 	}
-	if (f == CV_FAULT_NONE && c)
+	if (f == CV_FAULT_NONE && c) {
 		do_copy(w->pa, c);
+		if (c->done)
+			note_access(k, addr, w->pa, c);
+	}
 	if (t) {
 		tlb_unlock(t);
 		if (e || filled)
@@ -299,14 +339,27 @@ enum cv_fault cv_hosted_tlb_access(u32 vmid, u64 addr, enum cv_access access,
 				   void *buf, u64 len, struct cv_walk *w)
 {
 	struct walker k = {.smmu = false, .vmid = vmid};
-	struct copy c = {buf, len, access == CV_ACCESS_WRITE, false};
-	enum cv_fault f;
+	u8 *b = buf;
 
-	if (access == CV_ACCESS_NONE || !len ||
-	    (addr & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
+	if (access == CV_ACCESS_NONE || !len)
 		return cv_hosted_tlb_translate(vmid, addr, access, w);
-	f = mmu_access(this_cpu_tlb(vmid), &k, addr, access, w, &c);
-	return access_fault(f, &c, w);
+	/* Each page is translated on its own: no byte spills past a page. */
+	while (len) {
+		u64 chunk = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+		struct copy c;
+		enum cv_fault f;
+
+		if (chunk > len)
+			chunk = len;
+		c = (struct copy){b, chunk, access == CV_ACCESS_WRITE, false};
+		f = mmu_access(this_cpu_tlb(vmid), &k, addr, access, w, &c);
+		if (access_fault(f, &c, w) != CV_FAULT_NONE)
+			return w->fault;
+		b += chunk;
+		addr += chunk;
+		len -= chunk;
+	}
+	return CV_FAULT_NONE;
 }
 
 static struct tlb *bank_tlb(u32 index, u32 cbndx)
@@ -336,6 +389,12 @@ enum cv_fault hosted_tlb_access(bool dma, u32 id, u32 cbndx, u64 addr,
 	struct tlb *t = dma ? bank_tlb(id, cbndx) : this_cpu_tlb(id);
 	enum cv_fault f;
 
+	if (!len || (addr & (PAGE_SIZE - 1)) + len > PAGE_SIZE) {
+		/* The callers cut accesses at pages: this is a machine bug. */
+		fprintf(stderr, "hosted_tlb_access: %llu bytes at 0x%llx\n",
+			(unsigned long long)len, (unsigned long long)addr);
+		abort();
+	}
 	f = mmu_access(t, &k, addr, write ? CV_ACCESS_WRITE : CV_ACCESS_READ, w,
 		       &c);
 	*copied = c.done;

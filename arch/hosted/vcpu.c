@@ -119,14 +119,15 @@ static u64 fault_status(const struct cv_walk *w)
 }
 
 /*
- * The host backing of @len bytes at @ipa in the VM's stage 2, or NULL with
- * the walk's fault in *w (a translation to MMIO: an external abort).
+ * A load or store of @len bytes at @ipa through the VM's stage 2 (the
+ * VMID of the VTTBR the core handed over selects the TLB entries and the
+ * table), the data moved to/from @buf as the machine's data path does
+ * (cv_hosted_tlb_access). False with the walk's fault in *w (a
+ * translation to MMIO: an external abort).
  */
-static u8 *guest_mem(const struct cv_hosted_guest *g, u64 ipa, u32 len,
-		     enum cv_access access, struct cv_walk *w)
+static bool guest_access(const struct cv_hosted_guest *g, u64 ipa, u32 len,
+			 enum cv_access access, void *buf, struct cv_walk *w)
 {
-	u8 *p;
-
 	if ((len != 1 && len != 2 && len != 4 && len != 8) ||
 	    (ipa & (len - 1))) {
 		fprintf(stderr,
@@ -135,14 +136,8 @@ static u8 *guest_mem(const struct cv_hosted_guest *g, u64 ipa, u32 len,
 			len, (unsigned long long)ipa);
 		abort();
 	}
-	/* The VMID tag of VTTBR_EL2 selects the TLB entries and the table. */
-	if (cv_hosted_tlb_translate((u32)(g->vttbr >> 48), ipa, access, w) !=
-	    CV_FAULT_NONE)
-		return NULL;
-	p = arch_phys_to_virt(w->pa);
-	if (!p)
-		w->fault = CV_FAULT_EXTERNAL;
-	return p;
+	return cv_hosted_tlb_access((u32)(g->vttbr >> 48), ipa, access, buf,
+				    len, w) == CV_FAULT_NONE;
 }
 
 static u32 log2_len(u32 len)
@@ -167,14 +162,11 @@ static bool load(struct cv_hosted_guest *g, u64 ipa, u32 len, u32 rt, bool sse)
 {
 	struct cv_walk w;
 	u64 v = 0;
-	u8 *p;
 
 	if (!running(g))
 		return false;
-	p = guest_mem(g, ipa, len, CV_ACCESS_READ, &w);
-	if (!p)
+	if (!guest_access(g, ipa, len, CV_ACCESS_READ, &v, &w))
 		return dabt(g, ipa, len, rt, false, sse, &w);
-	memcpy(&v, p, len);
 	if (sse && len < 8 && (v >> (8 * len - 1)) & 1)
 		v |= ~0ULL << (8 * len);
 	if (rt < 31)
@@ -200,15 +192,12 @@ bool cv_guest_store(struct cv_hosted_guest *g, uint64_t ipa, uint32_t len,
 {
 	struct cv_walk w;
 	u64 v;
-	u8 *p;
 
 	if (!running(g))
 		return false;
-	p = guest_mem(g, ipa, len, CV_ACCESS_WRITE, &w);
-	if (!p)
-		return dabt(g, ipa, len, rt, true, false, &w);
 	v = rt < 31 ? g->x[rt] : 0;
-	memcpy(p, &v, len);
+	if (!guest_access(g, ipa, len, CV_ACCESS_WRITE, &v, &w))
+		return dabt(g, ipa, len, rt, true, false, &w);
 	g->pc += 4;
 	return true;
 }
@@ -217,14 +206,16 @@ bool cv_guest_load_pair(struct cv_hosted_guest *g, uint64_t ipa, uint32_t rt,
 			uint32_t rt2)
 {
 	struct cv_walk w;
-	u8 *p1, *p2;
+	u64 v1 = 0, v2 = 0;
+	bool ok1, ok2;
 
 	if (!running(g))
 		return false;
-	p1 = guest_mem(g, ipa, 8, CV_ACCESS_READ, &w);
-	p2 = p1 ? guest_mem(g, ipa + 8, 8, CV_ACCESS_READ, &w) : NULL;
-	if (!p1 || !p2) {
-		u64 at = p1 ? ipa + 8 : ipa;
+	/* Two 8-byte accesses, each in one page, translated in turn. */
+	ok1 = guest_access(g, ipa, 8, CV_ACCESS_READ, &v1, &w);
+	ok2 = ok1 && guest_access(g, ipa + 8, 8, CV_ACCESS_READ, &v2, &w);
+	if (!ok2) {
+		u64 at = ok1 ? ipa + 8 : ipa;
 
 		/* No instruction syndrome for a pair: ISV = 0. */
 		return trap(g,
@@ -233,9 +224,9 @@ bool cv_guest_load_pair(struct cv_hosted_guest *g, uint64_t ipa, uint32_t rt,
 			    at, HPFAR_OF(at));
 	}
 	if (rt < 31)
-		memcpy(&g->x[rt], p1, 8);
+		g->x[rt] = v1;
 	if (rt2 < 31)
-		memcpy(&g->x[rt2], p2, 8);
+		g->x[rt2] = v2;
 	g->pc += 4;
 	return true;
 }
@@ -243,10 +234,11 @@ bool cv_guest_load_pair(struct cv_hosted_guest *g, uint64_t ipa, uint32_t rt,
 bool cv_guest_fetch(struct cv_hosted_guest *g)
 {
 	struct cv_walk w;
+	u32 insn;
 
 	if (!running(g))
 		return false;
-	if (guest_mem(g, g->pc & ~3ULL, 4, CV_ACCESS_READ, &w))
+	if (guest_access(g, g->pc & ~3ULL, 4, CV_ACCESS_READ, &insn, &w))
 		return true;
 	return trap(g, EC(ESR_ELx_EC_IABT_LOW) | ESR_ELx_IL | fault_status(&w),
 		    g->pc, HPFAR_OF(g->pc));

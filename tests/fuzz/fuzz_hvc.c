@@ -28,11 +28,13 @@
  *  - the security invariants (check_invariants, core/inv) hold;
  *  - a halted core has a reason, and further ops change nothing (the
  *    abstract state, tests/harness, keeps its hash);
- *  - no byte the host writes lands in a page it may not access (a VM's,
- *    the core's); a host read that succeeded touched only pages the host
- *    may access; a VM access that succeeded reached only the VM's pages; a
- *    DMA reached no page of the core or of a live VM other than the bank's
- *    owner (through the TLBs' entries when they hold one: stale ones count);
+ *  - every byte any principal's access loaded or stored, as the hosted
+ *    machine's data path moved it (page by page, through the TLBs, stale
+ *    entries included), was in a page that principal may reach at that
+ *    moment (tests/harness's access oracle): the host never reaches a
+ *    VM's or the core's page, a live VM (its host-driven accesses and its
+ *    guest program's loads, stores and fetches) only its own, a DMA no
+ *    page of the core or of a live VM other than the bank's owner;
  *  - no crash, no ASan/UBSan report.
  * A violation prints the ops so far and aborts (libFuzzer keeps the input).
  * CV_FUZZ_VERBOSE=1 prints every op as it runs (for reproducing).
@@ -486,68 +488,21 @@ static uint64_t hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3,
 	return r;
 }
 
-/* ---- host access oracles ----------------------------------------------------
+/* ---- host accesses ----------------------------------------------------------
+ * Their oracle is the harness's access oracle (hx_access_oracle_start):
+ * every page-bounded piece the machine's data path loaded or stored is
+ * checked against the page's owner at that moment.
  */
-
-static bool host_may_access(uint64_t pfn)
-{
-	uint32_t owner = cv_hosted_page_owner(pfn);
-	uint32_t count = cv_hosted_page_count(pfn);
-
-	return owner == HOSTVISOR || owner == INVALID ||
-	       (count > 0 && count <= MAX_SHARE_COUNT);
-}
-
-/*
- * Oracle of a host write: no byte of a page the host may not access (a
- * VM's, the core's) took the value the host wrote there. The bytes, not
- * the page: the core legitimately changes its own pages meanwhile (the
- * fault handler maps the host's pages in the host's table).
- */
-#define MAX_GUARD 4
-static uint8_t guard_copy[MAX_GUARD][PAGE_SIZE];
 
 static void host_write(uint64_t pa, const void *buf, uint64_t len)
 {
-	uint64_t guard_pfn[MAX_GUARD];
-	unsigned int ng = 0;
-	const uint8_t *src = buf;
 	bool ok;
 
 	if (len == 0)
 		return;
-	for (uint64_t pfn = pa / PAGE_SIZE;
-	     pfn <= (pa + len - 1) / PAGE_SIZE && ng < MAX_GUARD; pfn++) {
-		const uint8_t *p = cv_hosted_phys(pfn * PAGE_SIZE);
-
-		if (!p || host_may_access(pfn))
-			continue;
-		guard_pfn[ng] = pfn;
-		memcpy(guard_copy[ng++], p, PAGE_SIZE);
-	}
 	ok = cv_hosted_host_write(pa, buf, len);
 	trace("cpu%u host write 0x%llx +0x%llx -> %d", cv_hosted_cpu(), LL(pa),
 	      LL(len), ok);
-	for (unsigned int g = 0; g < ng; g++) {
-		const uint8_t *now = cv_hosted_phys(guard_pfn[g] * PAGE_SIZE);
-		uint64_t lo = guard_pfn[g] * PAGE_SIZE, hi = lo + PAGE_SIZE;
-
-		if (lo < pa)
-			lo = pa;
-		if (hi > pa + len)
-			hi = pa + len;
-		for (uint64_t x = lo; x < hi; x++) {
-			uint64_t off = x % PAGE_SIZE;
-			uint8_t want = src[x - pa];
-
-			if (now[off] == want && guard_copy[g][off] != want)
-				fail("host write reached pfn 0x%llx (owner "
-				     "%u) at offset 0x%llx",
-				     LL(guard_pfn[g]),
-				     cv_hosted_page_owner(guard_pfn[g]),
-				     LL(off));
-		}
-	}
 }
 
 static void host_read(uint64_t pa, void *buf, uint64_t len)
@@ -559,21 +514,9 @@ static void host_read(uint64_t pa, void *buf, uint64_t len)
 	ok = cv_hosted_host_read(pa, buf, len);
 	trace("cpu%u host read 0x%llx +0x%llx -> %d", cv_hosted_cpu(), LL(pa),
 	      LL(len), ok);
-	if (!ok || cv_hosted_halted())
-		return;
-	for (uint64_t pfn = pa / PAGE_SIZE; pfn <= (pa + len - 1) / PAGE_SIZE;
-	     pfn++)
-		if (!host_may_access(pfn))
-			fail("host read pfn 0x%llx owned by %u count %u",
-			     LL(pfn), cv_hosted_page_owner(pfn),
-			     cv_hosted_page_count(pfn));
 }
 
 /* ---- ops ---------------------------------------------------------------- */
-
-static bool used_pa(bool smmu, uint32_t a, uint32_t b, uint64_t addr,
-		    uint64_t *pa);
-static bool live_vm(uint32_t v);
 
 static uint8_t iobuf[MAX_IO];
 
@@ -833,21 +776,6 @@ static void op_vm_access(void)
 	}
 	trace("vm %llu %s 0x%llx +0x%llx -> %d (fault 0x%llx)", LL(vmid),
 	      write ? "write" : "read", LL(gpa), LL(len), ok, LL(fault));
-	if (!ok || cv_hosted_halted())
-		return;
-	/* Oracle: a live VM reaches its own pages, or ones it was lent. */
-	for (uint64_t a = gpa & ~(PAGE_SIZE - 1); a < gpa + len;
-	     a += PAGE_SIZE) {
-		uint64_t pa;
-		uint32_t owner;
-
-		if (!used_pa(false, (uint32_t)vmid, 0, a, &pa))
-			continue;
-		owner = cv_hosted_page_owner(pa / PAGE_SIZE);
-		if (live_vm((uint32_t)vmid) && owner != vmid)
-			fail("vm %llu reached pfn 0x%llx of %u", LL(vmid),
-			     LL(pa / PAGE_SIZE), owner);
-	}
 }
 
 static uint32_t ncpus = 1;
@@ -1001,36 +929,7 @@ static void op_mmio(void)
 	host_write(pa, &v, len);
 }
 
-/* Where (and whether) a translation was used: the TLB's, or a walk. */
-static bool used_pa(bool smmu, uint32_t a, uint32_t b, uint64_t addr,
-		    uint64_t *pa)
-{
-	struct cv_translation t;
-	bool ok;
-
-	if (smmu)
-		ok = cv_hosted_smmu_tlb_lookup(a, b, addr, &t) ||
-		     cv_hosted_smmu_translate(a, b, addr, &t);
-	else
-		ok = cv_hosted_tlb_lookup(cv_hosted_cpu(), a, addr, &t) ||
-		     cv_hosted_translate(a, addr, &t);
-	*pa = t.pa;
-	return ok;
-}
-
-static bool live_vm(uint32_t v)
-{
-	uint32_t st = cv_hosted_vm_state(v);
-
-	return v > HOSTVISOR && v < COREVISOR &&
-	       (st == READY || st == VERIFIED);
-}
-
-/*
- * A device's DMA through a context bank. Oracle: every page it reached is
- * not the core's, not a live VM's other than the bank's owner, and, for a
- * VM's bank (powered off or not), the VM's own.
- */
+/* A device's DMA through a context bank (the access oracle checks it). */
 static void op_dma(void)
 {
 	uint32_t index = rd8() % SMMU_NUM, cb = rd8() % SMMU_NUM_CTXT_BANKS;
@@ -1046,24 +945,6 @@ static void op_dma(void)
 	}
 	trace("dma %s smmu %u bank %u (owner %u) iova 0x%llx +0x%llx -> %d",
 	      write ? "write" : "read", index, cb, bank, LL(iova), LL(len), ok);
-	if (!ok || cv_hosted_halted())
-		return;
-	for (uint64_t a = iova & ~(PAGE_SIZE - 1); a < iova + len;
-	     a += PAGE_SIZE) {
-		uint64_t pa;
-		uint32_t owner;
-
-		if (!used_pa(true, index, cb, a, &pa))
-			continue;
-		owner = cv_hosted_page_owner(pa / PAGE_SIZE);
-		if (bank > HOSTVISOR && bank < COREVISOR
-			    ? owner == bank
-			    : owner != COREVISOR && !live_vm(owner))
-			continue;
-		fail("dma through smmu %u bank %u of %u reached pfn 0x%llx of "
-		     "%u",
-		     index, cb, bank, LL(pa / PAGE_SIZE), owner);
-	}
 }
 
 /* ---- a guest played from the input
@@ -1265,6 +1146,8 @@ static void check_after_op(void)
 {
 	char why[256];
 
+	if (hx_access_violation(why, sizeof(why)))
+		fail("access oracle: %s", why);
 	if (check_invariants(why, sizeof(why)))
 		fail("invariant violated: %s", why);
 	if (cv_hosted_halted() && !cv_hosted_halt_reason()[0])
@@ -1292,6 +1175,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	verbose = getenv("CV_FUZZ_VERBOSE") != NULL;
 	strict = getenv("CV_FUZZ_STRICT") != NULL;
 	make_images();
+	hx_access_oracle_start();
 	return 0;
 }
 

@@ -43,6 +43,7 @@ IMG_GOOD, IMG_STRADDLE, IMG_TINY, IMG_UNTRUSTED, IMG_BIG = range(5)
 IMG_LOAD = [0x80000000, 0x801fe000, 0x90000000, 0x80000000, 0x80010000]
 IMG_PAGES = [4, 4, 1, 2, 17]
 RAM_BASE = 0x40000000
+RAM_PAGES = (16 << 20) // 4096
 PMD = 2 << 20
 
 # load_image flags
@@ -196,6 +197,11 @@ def load_image(vmarg, img=IMG_GOOD, block=1, flags=LI_VERIFY, aux=0):
 
 def host_write_bytes(pa_arg, data):
     return u8(HOST_WRITE) + pa_arg + u8(0) + u16(len(data) - 1) + u8(0) + data
+
+
+def host_write_at(pa_arg, off, n, data):  # n bytes from page offset off
+    return (u8(HOST_WRITE) + pa_arg + u8(0xf0) + u16(off) + u16(n - 1) +
+            u8(0) + data)
 
 
 def host_write_zero(pa_arg, n):
@@ -423,6 +429,15 @@ def seeds():
     s["host-reads-vm"] = config() + boot_vm() + host_read(img_page(1, good), 64)
     s["host-writes-core"] = config() + host_write_zero(core_page(3), 8)
     s["host-reads-mmio"] = config() + host_read(mmio(1), 8)
+    # From RAM's last byte on into the core's region: the first page the
+    # core has, the host's root table, gets the core's table descriptor
+    # (low byte 0x03, the host's byte for it here) while the host's store
+    # there faults; an oracle comparing page contents took it for the
+    # host's. The input ends after two bytes: the rest reads as zeros.
+    s["host-write-into-core-region"] = (
+        config(cpus=1) + hvc("REGISTER_KVM") +
+        hvc("REGISTER_VCPU", vm(1), vcpu(3)) +
+        host_write_at(ram(RAM_PAGES - 1), 0xfff, 0x1200, b"\x00\x03"))
 
     # A VM's stage-2 faults, its grants, the host using them, revokes.
     shared_pages = (config() + boot_vm() +

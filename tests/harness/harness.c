@@ -306,6 +306,124 @@ uint64_t hx_search_load_info(uint32_t vmid, uint64_t addr)
 	return c.ret;
 }
 
+/* ---- the access oracle --------------------------------------------------- */
+
+static struct {
+	struct hx_access_counts counts;
+	bool violated;
+	char why[256];
+} oracle;
+
+/* The page's s2page entry (PageIndex, lock-free: a debugger's view). */
+static const struct s2page *oracle_page(u64 pfn)
+{
+	for (u32 i = 0; i < cv.region_cnt && cv.s2page; i++) {
+		const struct memblock *r = &cv.regions[i];
+		u64 first = r->base / PAGE_SIZE;
+
+		if (pfn - first < r->size / PAGE_SIZE &&
+		    r->index + (pfn - first) < cv.s2page_num)
+			return &cv.s2page[r->index + (pfn - first)];
+	}
+	return NULL;
+}
+
+static bool oracle_live_vm(u32 v)
+{
+	u32 st;
+
+	if (v <= HOSTVISOR || v >= COREVISOR)
+		return false;
+	st = cv.vminfos[v].state;
+	return st == READY || st == VERIFIED;
+}
+
+/* Whether @a may reach a page of @owner with @count (see harness.h). */
+static bool access_allowed(const struct cv_hosted_access *a, u32 owner,
+			   u32 count)
+{
+	u32 bank;
+
+	if (a->dma) {
+		if (a->id >= SMMU_NUM || a->cbndx >= SMMU_NUM_CTXT_BANKS)
+			return owner != COREVISOR && !oracle_live_vm(owner);
+		bank = cv.smmu_vmid[smmu_id(a->id, a->cbndx)];
+		if (bank > HOSTVISOR && bank < COREVISOR)
+			return owner == bank;
+		return owner != COREVISOR && !oracle_live_vm(owner);
+	}
+	if (a->id == HOSTVISOR)
+		return owner == HOSTVISOR || owner == INVALID ||
+		       (count > 0 && count <= MAX_SHARE_COUNT);
+	if (oracle_live_vm(a->id))
+		return owner == a->id;
+	return true; /* a VM that is not live: whatever its table still maps */
+}
+
+static void oracle_watch(const struct cv_hosted_access *a, void *arg)
+{
+	const struct s2page *pg = oracle_page(a->pa / PAGE_SIZE);
+	u32 owner = pg ? pg->owner : INVALID;
+	u32 count = pg ? pg->count : 0;
+
+	(void)arg;
+	if (a->write)
+		oracle.counts.stores++;
+	else
+		oracle.counts.loads++;
+	if (oracle.violated || access_allowed(a, owner, count))
+		return;
+	oracle.violated = true;
+	if (a->dma)
+		snprintf(oracle.why, sizeof(oracle.why),
+			 "dma %s through smmu %u bank %u (of %u) iova 0x%llx "
+			 "+0x%llx reached pfn 0x%llx offset 0x%llx (owner %u "
+			 "count %u)",
+			 a->write ? "store" : "load", a->id, a->cbndx,
+			 a->id < SMMU_NUM && a->cbndx < SMMU_NUM_CTXT_BANKS
+				 ? cv.smmu_vmid[smmu_id(a->id, a->cbndx)]
+				 : INVALID,
+			 (unsigned long long)a->addr,
+			 (unsigned long long)a->len,
+			 (unsigned long long)(a->pa / PAGE_SIZE),
+			 (unsigned long long)(a->pa % PAGE_SIZE), owner, count);
+	else
+		snprintf(oracle.why, sizeof(oracle.why),
+			 "%s %u %s on cpu %u at 0x%llx +0x%llx reached pfn "
+			 "0x%llx offset 0x%llx (owner %u count %u)",
+			 a->id == HOSTVISOR ? "host" : "vm", a->id,
+			 a->write ? "store" : "load", a->cpu,
+			 (unsigned long long)a->addr,
+			 (unsigned long long)a->len,
+			 (unsigned long long)(a->pa / PAGE_SIZE),
+			 (unsigned long long)(a->pa % PAGE_SIZE), owner, count);
+}
+
+void hx_access_oracle_start(void)
+{
+	memset(&oracle, 0, sizeof(oracle));
+	cv_hosted_watch_accesses(oracle_watch, NULL);
+}
+
+void hx_access_oracle_stop(void)
+{
+	cv_hosted_watch_accesses(NULL, NULL);
+}
+
+void hx_access_counts(struct hx_access_counts *out)
+{
+	*out = oracle.counts;
+}
+
+int hx_access_violation(char *why, size_t len)
+{
+	if (!oracle.violated)
+		return 0;
+	snprintf(why, len, "%s", oracle.why);
+	oracle.violated = false;
+	return 1;
+}
+
 /* ---- abstract state ------------------------------------------------------ */
 
 struct leaves {

@@ -80,6 +80,36 @@ uint32_t hx_get_vm_poweron(uint32_t vmid);
 void hx_set_vcpu_inactive(uint32_t vmid, uint32_t vcpuid);
 uint64_t hx_search_load_info(uint32_t vmid, uint64_t addr);
 
+/* ---- the access oracle --------------------------------------------------- */
+
+/*
+ * Every piece of memory a principal's simulated access reached, as the
+ * hosted machine's data path moved it (cv_hosted_watch_accesses), checked
+ * at that moment against who may reach the page then:
+ *  - the host (a CPU as HOSTVISOR): its own pages, MMIO, and VM pages it
+ *    was lent (count 1 .. MAX_SHARE_COUNT); never the core's or a VM's;
+ *  - a live VM (READY or VERIFIED), by a CPU: its own pages only;
+ *  - a device through a VM's context bank: that VM's pages; through any
+ *    other bank: no page of the core or of a live VM.
+ * Exact bytes, not a comparison of page contents (the core writes its
+ * own pages, table descriptors for one, while it serves an access).
+ * It reads the core's state without its locks: one thread only (the
+ * fuzzer), no other CPU thread inside the core.
+ */
+void hx_access_oracle_start(void);
+void hx_access_oracle_stop(void);
+/* Pieces seen since the start: loads, stores (all principals). */
+struct hx_access_counts {
+	uint64_t loads, stores;
+};
+void hx_access_counts(struct hx_access_counts *out);
+/*
+ * 0 when every piece since the last call was allowed; else 1 with the
+ * first violation described in @why (the principal, the access, the
+ * physical page and offset, its owner and count). Clears it.
+ */
+int hx_access_violation(char *why, size_t len);
+
 /* ---- abstract state ------------------------------------------------------ */
 
 struct hx_leaf {
