@@ -13,7 +13,7 @@ Conventions
  - `self.panic(reason)` is panic_spec: it sets halt. After it the caller
    returns at once; every entry starts with `if self.halt: return 0`
    (check_spec), so after a halt every call is a no-op returning 0.
- - A `rely` on an argument the host controls is a panic (docs/HELPERS.md);
+ - A `rely` on an argument the host controls is a panic (CONTRIBUTING.md);
    a `rely` on state is an invariant and is asserted.
  - Descriptors are corevisor's real encodings (core/include/cv/pte.h), not
    the spec's placeholder values (PAGE_S2_KERNEL, PAGE_HYP, ...).
