@@ -77,11 +77,15 @@ FUZZ_RUN = mkdir -p $(FZ)/corpus $(FZ)/artifacts && \
 	cd $(FZ) && ASAN_OPTIONS=detect_leaks=1 ./fuzz-hvc $(FUZZ_ARGS) \
 	-artifact_prefix=artifacts/ $(FUZZ_PAR) -max_total_time=$(1) corpus $(CURDIR)/$(FUZZ_SEEDS)
 
-# Prints the figures the issue asks for: runs, seconds, runs per second.
-FUZZ_REPORT := awk '/stat::number_of_executed_units/ {n=$$2} \
+# The campaign's figures: runs, seconds, runs per second, coverage (edges
+# and features of the last status line) and corpus (inputs/bytes).
+FUZZ_REPORT := awk '/^\#[0-9]+.*cov: / {for (i = 1; i < NF; i++) { \
+	if ($$i == "cov:") c = $$(i + 1); if ($$i == "ft:") f = $$(i + 1); \
+	if ($$i == "corp:") k = $$(i + 1)}} \
 	/Done [0-9]+ runs in/ {r=$$2; t=$$5} \
-	END {if (t > 0) printf "fuzz: %d runs in %d s = %d runs/s, no \
-	oracle failure\n", r, t, r / t}'
+	END {if (t > 0) printf "fuzz: %d runs in %d s = %d runs/s, \
+	coverage %s edges %s features, corpus %s (inputs/bytes), no \
+	oracle failure\n", r, t, r / t, c, f, k}'
 
 fuzz: $(FUZZ_BIN)
 	@$(call FUZZ_RUN,$(FUZZ_SECONDS)) 2>&1 | tee $(FZA)/fuzz.log | \

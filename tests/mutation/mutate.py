@@ -301,7 +301,7 @@ def run_mutant(w, m, args):
             ok, log = w.make(targets)
             if not ok:
                 res.update(status="build-error",
-                           detail=(re.findall(r".*error.*", log) or
+                           detail=(re.findall(r".*error:.*", log) or
                                    [log.strip()[-300:]])[0][:300])
                 break
             rc, out = run(cmd, w.dir, timeout, env)

@@ -257,6 +257,17 @@ Test(inv, spt_cons_table_past_the_cursor)
 
 /* ---- host_npt_cons / npt_cons ----------------------------------------- */
 
+Test(inv, npt_cons_table_at_the_cursor)
+{
+	u32 vmid = register_kvm();
+
+	prot_and_map_vm_s2pt(vmid, 0x80000000, ram_pfn(10) * PAGE_SIZE, 3);
+	expect_ok();
+	/* Level-2 entry linking the level-3 page the pool hands out next. */
+	*npt_entry(vmid, 0x80000000, 2) = cv.npts[vmid].pmd_next | 3;
+	expect_violation("npt_cons", "links a table outside its pool area");
+}
+
 Test(inv, host_npt_cons_block_in_host_table)
 {
 	u64 ipa = ram_pfn(0) * PAGE_SIZE;
@@ -435,6 +446,19 @@ Test(inv, vm_iso_not_checked_after_poweroff)
 	/* The spec's vm_iso covers VMs in state <= VERIFIED only. */
 	cv.vminfos[vmid].state = POWEROFF;
 	expect_ok();
+}
+
+/* vm_iso holds for a VM in every state up to VERIFIED, VERIFIED included. */
+Test(inv, vm_iso_checked_while_ready_and_verified)
+{
+	u32 vmid = register_kvm();
+
+	prot_and_map_vm_s2pt(vmid, 0x80000000, ram_pfn(10) * PAGE_SIZE, 3);
+	*npt_entry(vmid, 0x80000000, 3) = ram_pfn(11) * PAGE_SIZE | PAGE_S2_RAM;
+	cr_assert_eq(cv.vminfos[vmid].state, READY);
+	expect_violation("vm_iso", "vm 1 gfn 0x80000 maps pfn 0x4000b");
+	cv.vminfos[vmid].state = VERIFIED;
+	expect_violation("vm_iso", "vm 1 gfn 0x80000 maps pfn 0x4000b");
 }
 
 /* ---- smmu_vm ---------------------------------------------------------- */

@@ -515,6 +515,18 @@ Test(spt, ttbr_past_roots_panics)
 	expect_halt("walk_smmu_pgd", "not an SMMU root");
 }
 
+/* The first root-sized slot after the last bank's root is not a root. */
+Test(spt, ttbr_right_after_the_last_root_panics)
+{
+	u64 last = smmu_ttbr(SMMU_NUM - 1, SMMU_NUM_CTXT_BANKS - 1);
+
+	acquire_lock_spt();
+	cr_assert_eq(walk_smmu_pgd(last, 0, 0), 0, "the last root is one");
+	expect_running();
+	cr_assert_eq(walk_smmu_pgd(last + 2 * PAGE_SIZE, 0, 1), 0);
+	expect_halt("walk_smmu_pgd", "not an SMMU root");
+}
+
 Test(spt, walk_smmu_pgd_checks_iova)
 {
 	acquire_lock_spt();

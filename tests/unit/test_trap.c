@@ -126,6 +126,28 @@ Test(trap, vcpu_returns_to_ready_and_the_cpu_to_the_host)
 	vs_inv();
 }
 
+/*
+ * restore_host (set_per_cpu_spec HOSTVISOR): the host's "vCPU" is the CPU
+ * itself (curid), whichever vCPU of the VM ran there.
+ */
+Test(trap, the_cpu_back_in_the_host_is_its_own_vcpu)
+{
+	uint32_t vm = script_vm(2);
+
+	script.ops[0] = op(OP_WFI, 0);
+	cv_hosted_set_cpu(2);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(cv.cpus[2].cur_vmid, HOSTVISOR);
+	cr_assert_eq(cv.cpus[2].cur_vcpuid, 2, "cur_vcpuid %u",
+		     cv.cpus[2].cur_vcpuid);
+	vs_set_entry(vm, 1, VS_PC(0), VS_PSTATE, 0);
+	cv_hosted_set_cpu(3);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
+	cr_assert_eq(cv.cpus[3].cur_vcpuid, 3);
+	cv_hosted_set_cpu(0);
+	vs_inv();
+}
+
 /* ---- The other calls -------------------------------------------------- */
 
 Test(trap, get_shared_base_names_the_shared_area)

@@ -143,6 +143,22 @@ Test(vcpu, first_run_pstate_with_il_bit_panics)
 	bs_expect_halt("reset_gp_regs", "not AArch64 EL0/EL1");
 }
 
+/* Only NZCV, DAIF and the mode: any other PSTATE bit is refused. */
+ParameterizedTestParameters(vcpu, first_run_pstate_with_other_bits_panics)
+{
+	static uint32_t bits[] = {10, 11, 12, 21, 22, 23, 24, 25, 27, 32, 63};
+
+	return cr_make_param_array(uint32_t, bits, ARRAY_SIZE(bits));
+}
+
+ParameterizedTest(uint32_t *bit, vcpu, first_run_pstate_with_other_bits_panics)
+{
+	vs_set_entry(vm, 0, VS_PC(0), VS_PSTATE | (1ULL << *bit), 0);
+	vs_run(vm, 0);
+	bs_expect_halt("reset_gp_regs", "not AArch64 EL0/EL1");
+	cr_assert_eq(cv_hosted_vcpu_runs(), 0, "bit %u", *bit);
+}
+
 Test(vcpu, el0_and_el1t_pstates_are_accepted)
 {
 	script.ops[0] = op(OP_WFI, 0);
@@ -385,6 +401,77 @@ Test(vcpu, ram_fault_answered_with_a_2mib_block)
 			     VS_RAM_IPA / PAGE_SIZE + i);
 	}
 	cr_assert(bs_maps(vm, VS_RAM_IPA + 0x1ff000, pa + 0x1ff000));
+	vs_inv();
+}
+
+/*
+ * Two vCPUs faulting in one 2 MiB region both get the host's answer: the
+ * same block again maps exactly what is mapped, page for page.
+ */
+Test(vcpu, the_same_block_offered_again_is_accepted)
+{
+	uint64_t pa = vs_image_pa(2);
+
+	ram_fault_script();
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_answer_fault(vm, 0, VS_RAM_IPA + 0x10, pa, 2);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_answer_fault(vm, 0, VS_RAM_IPA + 0x10, pa, 2);
+	vs_run(vm, 0);
+	bs_expect_running();
+	cr_assert(bs_maps(vm, VS_RAM_IPA, pa));
+	cr_assert(bs_maps(vm, VS_RAM_IPA + 0x1ff000, pa + 0x1ff000));
+	vs_inv();
+}
+
+/* A stage-2 fault at CV_MMIO_LIMIT is RAM's, just below it MMIO's. */
+Test(vcpu, the_mmio_limit_is_the_first_ram_address)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = mem(OP_LOAD, CV_MMIO_LIMIT - 8, 8, 1);
+	script.ops[1] = mem(OP_LOAD, CV_MMIO_LIMIT, 8, 2);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MMIO);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.fault_ipa, CV_MMIO_LIMIT - 8);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.fault_ipa, CV_MMIO_LIMIT);
+	cr_assert_eq(run.exit_reason, CV_EXIT_MEM_FAULT);
+	cr_assert_eq(run.mmio.valid, 0);
+	vs_inv();
+}
+
+/*
+ * prep_abort_spec0: an MMIO abort on a stage-1 table walk (S1PTW) is
+ * handled as a write, as KVM's kvm_vcpu_dabt_iswrite does: the host sees
+ * the register and is not offered it for an answer.
+ */
+Test(vcpu, mmio_abort_on_a_stage1_walk_is_a_write)
+{
+	struct cv_vcpu_run run;
+	uint64_t esr = ((uint64_t)ESR_ELx_EC_DABT_LOW << ESR_ELx_EC_SHIFT) |
+		       ESR_ELx_IL | ESR_ELx_ISV | (3ULL << ESR_ELx_SAS_SHIFT) |
+		       (5ULL << ESR_ELx_SRT_SHIFT) | ESR_ELx_SF |
+		       ESR_ELx_S1PTW | 0x04;
+
+	script.ops[0] = mov(5, 0x1234);
+	script.ops[1] = op(OP_TRAP, esr);
+	script.ops[2] = op(OP_SNAP, 0);
+	script.ops[3] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MMIO);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.mmio.valid, 1);
+	cr_assert_eq(run.mmio.is_write, 1);
+	cr_assert_eq(run.mmio.reg, 5);
+	cr_assert_eq(run.regs[5], 0x1234);
+	cr_assert_eq(run.dirty, CV_DIRTY_PC_FLAG, "dirty 0x%llx",
+		     (unsigned long long)run.dirty);
+	run.regs[5] = 0x6666;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].x[5], 0x1234, "no answer taken");
+	cr_assert_eq(script.snaps[0].pc, VS_PC(2));
 	vs_inv();
 }
 
@@ -706,6 +793,35 @@ Test(vcpu, trapped_sysreg_is_served_in_the_core)
 	cr_assert_eq(runs, 3, "two SYS64 traps resumed in the core");
 	cr_assert_eq(script.snaps[0].x[5], 0, "read as zero");
 	cr_assert_eq(script.snaps[0].pc, VS_PC(3));
+	vs_inv();
+}
+
+/*
+ * MRS into XZR (Rt = 31): the read is discarded. Index 31 of the shadow
+ * context is SP, which must keep the guest's value.
+ */
+static void sp_then_mrs_xzr(struct cv_hosted_guest *g, void *arg)
+{
+	(void)arg;
+	if (g->run == 0) {
+		g->sp = 0x5ec2e7000ULL;
+		cv_guest_sysreg(g, 31, true);
+		return;
+	}
+	*(uint64_t *)arg = g->sp;
+	cv_guest_wfi(g);
+}
+
+Test(vcpu, trapped_sysreg_read_into_xzr_keeps_sp)
+{
+	uint64_t sp = 0;
+
+	cv_hosted_set_guest(vm, sp_then_mrs_xzr, &sp);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(sp, 0x5ec2e7000ULL, "SP after the MRS: 0x%llx",
+		     (unsigned long long)sp);
+	cr_assert_eq(vs_shadow(vm, 0, SP), 0x5ec2e7000ULL);
+	cr_assert_eq(vs_shadow(vm, 0, PC), VS_PC(0) + 4, "the MRS skipped");
 	vs_inv();
 }
 
