@@ -15,7 +15,7 @@ and what depends on it), and run against, in order, stopping at the first
 failure (the mutant is then killed):
   1. the unit tests of the mutated area (Criterion --filter, --fail-fast,
      a per-test timeout): most mutants die here in seconds;
-  2. every unit test (--fail-fast);
+  2. every other unit test (--fail-fast);
   3. the differential runner against the spec model (MUTATION_MODEL_CALLS
      calls, one seed);
   4. for mutants marked `stress`, the concurrency stress test (TSan and
@@ -37,6 +37,7 @@ import json
 import os
 import queue
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -227,20 +228,38 @@ def same_file(a, b):
         return fa.read() == fb.read()
 
 
-def run(cmd, cwd, timeout, env=None):
-    """(exit status, output tail); 124 on a timeout (the group is killed)."""
+def run(cmd, cwd, timeout, env=None, idle=None):
+    """(exit status, output tail); 124 when it ran over @timeout seconds,
+    or printed nothing for @idle seconds (a hung test: Criterion's own
+    --timeout does not stop a test whose threads spin). The whole process
+    group is killed."""
     e = dict(os.environ)
     e.update(env or {})
     p = subprocess.Popen(cmd, cwd=cwd, env=e, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        out, _ = p.communicate(timeout=timeout)
-        rc = p.returncode
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, 9)
-        out, _ = p.communicate()
-        rc = 124
-    text = out.decode(errors="replace")
+    chunks, start = [], time.time()
+    last = start
+    rc = None
+    fd = p.stdout.fileno()
+    while True:
+        now = time.time()
+        if now - start > timeout or (idle and now - last > idle):
+            os.killpg(p.pid, 9)
+            p.wait()
+            rc = 124
+            break
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if ready:
+            data = os.read(fd, 65536)
+            if not data:
+                rc = p.wait()
+                break
+            chunks.append(data)
+            last = time.time()
+            if len(chunks) > 64:
+                chunks = [b"".join(chunks)[-65536:]]
+    p.stdout.close()
+    text = b"".join(chunks).decode(errors="replace")
     return rc, text[-6000:]
 
 
@@ -254,6 +273,10 @@ def first_failure(out):
     m = re.search(r"\[FAIL\] (\S+?::[^:\s]+)", out)
     if m:
         return m.group(1)
+    runs = re.findall(r"\[RUN \] (\S+)", out)
+    if runs and not re.search(r"\[(PASS|FAIL)\] %s\b" % re.escape(runs[-1]),
+                              out):
+        return runs[-1] + " (hung)"
     m = re.search(r"(\S+::\S+): (CRASH|Timed out)", out)
     if m:
         return "%s (%s)" % (m.group(1), m.group(2).lower())
@@ -262,25 +285,30 @@ def first_failure(out):
 
 
 def stages(m, args):
-    """(name, targets to build, command, env, timeout, killed-by parser)."""
-    unit = [UNIT_BIN, "--fail-fast", "--jobs", "1", "--timeout",
-            str(args.test_timeout), "--short-filename"]
+    """(name, targets, command, env, timeout, idle timeout, parser)."""
+    unit = [UNIT_BIN, "--fail-fast", "--jobs", "1", "--verbose",
+            "--short-filename"]
     hint = m.tests or FOLDER_TESTS.get(m.folder)
     out = []
     if hint:
         out.append(("unit " + hint, [UNIT_BIN], unit + ["--filter", hint],
-                    ASAN_ENV, args.stage_timeout, first_failure))
-    out.append(("unit", [UNIT_BIN], unit, ASAN_ENV, args.stage_timeout,
-                first_failure))
+                    ASAN_ENV, args.stage_timeout, args.test_timeout,
+                    first_failure))
+    rest = unit
+    m_hint = re.match(r"^@\((.*)\)/\*$", hint or "")
+    if m_hint:  # the other suites only: the hint's passed already
+        rest = unit + ["--filter", "!(%s)/*" % m_hint.group(1)]
+    out.append(("unit", [UNIT_BIN], rest, ASAN_ENV, args.stage_timeout,
+                args.test_timeout, first_failure))
     out.append(("model", [MODEL_LIB],
                 [sys.executable, "tests/model/diff_runner.py", "--lib",
                  MODEL_LIB, "--calls", str(args.model_calls), "--seed", "1",
-                 "--jobs", "1", "--quiet"], {}, args.stage_timeout,
+                 "--jobs", "1", "--quiet"], {}, args.stage_timeout, None,
                 lambda o: (o.strip().splitlines() or [""])[-1][:160]))
     if m.stress:
         out.append(("stress", [], ["make", "--no-print-directory", "-j1",
                                    "test-stress"], {}, args.stage_timeout,
-                    lambda o: (o.strip().splitlines() or [""])[-1][:160]))
+                    None, lambda o: (o.strip().splitlines() or [""])[-1][:160]))
     return out
 
 
@@ -297,14 +325,15 @@ def run_mutant(w, m, args):
     w.mutate(m, new)
     try:
         res["status"] = "survived"
-        for name, targets, cmd, env, timeout, parse_out in stages(m, args):
+        for name, targets, cmd, env, timeout, idle, parse_out in stages(
+                m, args):
             ok, log = w.make(targets)
             if not ok:
                 res.update(status="build-error",
                            detail=(re.findall(r".*error:.*", log) or
                                    [log.strip()[-300:]])[0][:300])
                 break
-            rc, out = run(cmd, w.dir, timeout, env)
+            rc, out = run(cmd, w.dir, timeout, env, idle)
             if rc != 0:
                 res.update(status="killed", stage=name,
                            detail=("timeout: " if rc == 124 else "") +
@@ -378,8 +407,8 @@ def main():
                     help="only check that every mutant applies")
     ap.add_argument("--model-calls", type=int, default=int(
         os.environ.get("MUTATION_MODEL_CALLS", "20000")))
-    ap.add_argument("--test-timeout", type=int, default=30,
-                    help="seconds per unit test")
+    ap.add_argument("--test-timeout", type=int, default=60,
+                    help="seconds a unit test may run (a hung one is a kill)")
     ap.add_argument("--stage-timeout", type=int, default=900)
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the unmutated run")

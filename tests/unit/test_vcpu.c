@@ -797,6 +797,28 @@ Test(vcpu, trapped_sysreg_is_served_in_the_core)
 }
 
 /*
+ * set_shadow_dirty_bit: a value is added to the dirty set, 0 clears it
+ * (corevisor ORs, as SeKVM's C; the spec's replace would let one flag
+ * drop another: docs/spec-deviations.md).
+ */
+Test(vcpu, set_shadow_dirty_bit_adds_and_zero_clears)
+{
+	cr_assert_eq(get_shadow_dirty_bit(vm, 1), INVALID64, "not run yet");
+	set_shadow_dirty_bit(vm, 1, 0);
+	cr_assert_eq(get_shadow_dirty_bit(vm, 1), 0);
+	set_shadow_dirty_bit(vm, 1, CV_DIRTY_PC_FLAG);
+	set_shadow_dirty_bit(vm, 1, 1ULL << 3);
+	cr_assert_eq(get_shadow_dirty_bit(vm, 1),
+		     CV_DIRTY_PC_FLAG | (1ULL << 3));
+	set_shadow_dirty_bit(vm, 1, CV_DIRTY_EXCEPT_FLAG);
+	cr_assert_eq(vs_shadow(vm, 1, DIRTY),
+		     CV_DIRTY_PC_FLAG | CV_DIRTY_EXCEPT_FLAG | (1ULL << 3));
+	set_shadow_dirty_bit(vm, 1, 0);
+	cr_assert_eq(get_shadow_dirty_bit(vm, 1), 0);
+	bs_expect_running();
+}
+
+/*
  * MRS into XZR (Rt = 31): the read is discarded. Index 31 of the shadow
  * context is SP, which must keep the guest's value.
  */
