@@ -26,7 +26,10 @@ a new test; the run fails while an unexplained survivor remains, and warns
 about an `equivalent` mutant that was killed (the reason is wrong).
 
     tests/mutation/mutate.py [--jobs 2] [--only ID,ID] [--check]
+                             [--stages unit,model,stress]
     --check: only check that every pattern still applies (seconds)
+    --stages: only these runners (e.g. model: which bugs the differential
+              runner alone finds)
 
 Results: build/mutation/report.md (and report.json); exit status 0 when
 every mutant applied, built, and was killed or shown equivalent.
@@ -312,6 +315,11 @@ def stages(m, args):
     return out
 
 
+def chosen(name, args):
+    """Whether stage @name ("unit ...", "model", "stress") is to run."""
+    return name.split()[0] in args.stages
+
+
 def run_mutant(w, m, args):
     res = {"id": m.id, "file": m.file, "folder": m.folder, "find": m.find,
            "replace": m.replace, "equivalent": m.equivalent, "why": m.why,
@@ -327,6 +335,8 @@ def run_mutant(w, m, args):
         res["status"] = "survived"
         for name, targets, cmd, env, timeout, idle, parse_out in stages(
                 m, args):
+            if not chosen(name, args):
+                continue
             ok, log = w.make(targets)
             if not ok:
                 res.update(status="build-error",
@@ -357,8 +367,11 @@ def report(results, errors, total_s, args):
     n = len(results)
     countable = n - len(stale)
     lines = ["# Mutation check", "",
-             "%d mutants over %d folders of core/; %.0f s on %d jobs." % (
-                 n, len({r["folder"] for r in results}), total_s, args.jobs),
+             "%d mutants over %d folders of core/; %.0f s on %d jobs; "
+             "runners: %s." % (
+                 n, len({r["folder"] for r in results}), total_s, args.jobs,
+                 ", ".join(s for s in ("unit", "model", "stress")
+                           if s in args.stages)),
              "",
              "- killed: %d" % len(killed),
              "- survived, shown equivalent: %d" % len(equiv),
@@ -412,7 +425,14 @@ def main():
     ap.add_argument("--stage-timeout", type=int, default=900)
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the unmutated run")
+    ap.add_argument("--stages", default="unit,model,stress",
+                    help="the runners to use, of unit,model,stress (a "
+                    "survivor of fewer runners is no survivor of all)")
     args = ap.parse_args()
+    args.stages = set(args.stages.split(","))
+    if not args.stages <= {"unit", "model", "stress"}:
+        print("mutation: --stages takes unit, model, stress")
+        return 2
 
     mutants, errors = parse(args.list)
     if args.only:
@@ -459,6 +479,8 @@ def main():
             checks.append(("stress", ["make", "--no-print-directory", "-j%d" %
                                       args.jobs, "test-stress"], {}))
         for name, cmd, env in checks:
+            if name not in args.stages:
+                continue
             rc, out = run(cmd, base.dir, args.stage_timeout * 2, env)
             if rc != 0:
                 print(out)
