@@ -174,11 +174,13 @@ static bool npt_table_ok(u32 vmid, u32 level, u64 pa)
 	u64 lo, hi, next;
 
 	if (level == 1) {
-		lo = PGD_OFFSET, hi = n->pud_offset, next = n->pgd_next;
+		lo = PGD_OFFSET, hi = n->geom.pud_offset, next = n->pgd_next;
 	} else if (level == 2) {
-		lo = n->pud_offset, hi = n->pmd_offset, next = n->pud_next;
+		lo = n->geom.pud_offset, hi = n->geom.pmd_offset,
+		next = n->pud_next;
 	} else {
-		lo = n->pmd_offset, hi = n->pool_bytes, next = n->pmd_next;
+		lo = n->geom.pmd_offset, hi = n->geom.pool_bytes,
+		next = n->pmd_next;
 	}
 	return pa >= n->pool + lo && pa < n->pool + hi && pa < next;
 }

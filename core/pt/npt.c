@@ -35,6 +35,13 @@
 
 #define VTTBR_VMID_SHIFT 48
 
+/*
+ * The geometry of every pool but the host's (VMs and the core): constants,
+ * so a walk of their tables compares against immediates (npt_find, npt_set).
+ */
+static const struct pt_geometry vm_geom = {PUD_OFFSET, PMD_OFFSET,
+					   PT_POOL_PER_VM};
+
 /* The spec's relies on (vmid, addr), as panics naming @who. */
 static bool check_args(const char *who, u32 vmid, u64 addr)
 {
@@ -75,7 +82,7 @@ u64 get_pt_vttbr(u32 vmid)
  */
 void init_npt(u32 vmid, u64 pool)
 {
-	struct pt_geometry g = {PUD_OFFSET, PMD_OFFSET, PT_POOL_PER_VM};
+	struct pt_geometry g = vm_geom;
 	struct npt *npt;
 	u8 *va;
 
@@ -104,9 +111,9 @@ void init_npt(u32 vmid, u64 pool)
 	npt = &cv.npts[vmid];
 	npt->pool = pool;
 	npt->pool_va = va;
-	npt->pud_offset = g.pud_offset;
-	npt->pmd_offset = g.pmd_offset;
-	npt->pool_bytes = g.pool_bytes;
+	npt->geom.pud_offset = g.pud_offset;
+	npt->geom.pmd_offset = g.pmd_offset;
+	npt->geom.pool_bytes = g.pool_bytes;
 	npt->pgd_next = pool + PGD_OFFSET;
 	npt->pud_next = pool + g.pud_offset;
 	npt->pmd_next = pool + g.pmd_offset;
@@ -158,14 +165,14 @@ static __attribute__((noinline, cold)) u64 *npt_find_slow(u32 vmid, u64 addr,
 	if (e == 0)
 		return NULL;
 	t = next_table("walk_pud", vmid, pool, va, e, PGD_OFFSET,
-		       n->pud_offset);
+		       n->geom.pud_offset);
 	if (!t)
 		return NULL;
 	e = entry_load(&t[pud_index(addr)]);
 	if (e == 0)
 		return NULL;
-	t = next_table("walk_pmd", vmid, pool, va, e, n->pud_offset,
-		       n->pmd_offset);
+	t = next_table("walk_pmd", vmid, pool, va, e, n->geom.pud_offset,
+		       n->geom.pmd_offset);
 	if (!t)
 		return NULL;
 	p = &t[pmd_index(addr)];
@@ -174,7 +181,7 @@ static __attribute__((noinline, cold)) u64 *npt_find_slow(u32 vmid, u64 addr,
 		*level = 2;
 		return p;
 	}
-	t = pt_table_in(pool, va, e, n->pmd_offset, n->pool_bytes);
+	t = pt_table_in(pool, va, e, n->geom.pmd_offset, n->geom.pool_bytes);
 	if (!t) {
 		pt_panic_area("walk_pte", vmid, "entry", e);
 		return NULL;
@@ -185,10 +192,11 @@ static __attribute__((noinline, cold)) u64 *npt_find_slow(u32 vmid, u64 addr,
 
 /*
  * The same walk when every table is there and every link passes its
- * checks; anything else (a missing table, a broken link) goes to
- * npt_find_slow, which starts over and says which.
+ * checks, with @g the pool's geometry; anything else (a missing table, a
+ * broken link) goes to npt_find_slow, which starts over and says which.
  */
-static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
+static pt_inline u64 *npt_find_in(u32 vmid, u64 addr, u32 *level,
+				  const struct pt_geometry *g)
 {
 	const struct npt *n = &cv.npts[vmid];
 	u64 pool = n->pool, e, *t, *p;
@@ -199,13 +207,13 @@ static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
 	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, PGD_OFFSET, n->pud_offset);
+	t = pt_table_in(pool, va, e, PGD_OFFSET, g->pud_offset);
 	if (unlikely(!t))
 		goto slow;
 	e = entry_load(&t[pud_index(addr)]);
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, n->pud_offset, n->pmd_offset);
+	t = pt_table_in(pool, va, e, g->pud_offset, g->pmd_offset);
 	if (unlikely(!t))
 		goto slow;
 	p = &t[pmd_index(addr)];
@@ -214,13 +222,24 @@ static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
 		*level = 2;
 		return p;
 	}
-	t = pt_table_in(pool, va, e, n->pmd_offset, n->pool_bytes);
+	t = pt_table_in(pool, va, e, g->pmd_offset, g->pool_bytes);
 	if (unlikely(!t))
 		goto slow;
 	*level = 3;
 	return &t[pte_index(addr)];
 slow:
 	return npt_find_slow(vmid, addr, level);
+}
+
+/*
+ * npt_find_in with the pool's geometry: the host's from its struct npt,
+ * any other's the constants (one test, then a walk with immediates).
+ */
+static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
+{
+	if (vmid == HOSTVISOR)
+		return npt_find_in(vmid, addr, level, &cv.npts[HOSTVISOR].geom);
+	return npt_find_in(vmid, addr, level, &vm_geom);
 }
 
 /* get_npt_level with vmid and addr checked. */
@@ -318,13 +337,13 @@ static __attribute__((noinline, cold)) void npt_set_slow(u32 vmid, u64 addr,
 	}
 	t = link_table("walk_pud", "entry", vmid, pool, va,
 		       &((u64 *)va)[pgd_index(addr)], alloc_pgd_page,
-		       PGD_OFFSET, n->pud_offset);
+		       PGD_OFFSET, n->geom.pud_offset);
 	if (!t)
 		return;
 	if (level == 2) {
 		t = link_table("set_pmd", "pud", vmid, pool, va,
 			       &t[pud_index(addr)], alloc_pud_page,
-			       n->pud_offset, n->pmd_offset);
+			       n->geom.pud_offset, n->geom.pmd_offset);
 		if (!t)
 			return;
 		p = &t[pmd_index(addr)];
@@ -334,7 +353,7 @@ static __attribute__((noinline, cold)) void npt_set_slow(u32 vmid, u64 addr,
 		return;
 	}
 	t = link_table("walk_pmd", "entry", vmid, pool, va, &t[pud_index(addr)],
-		       alloc_pud_page, n->pud_offset, n->pmd_offset);
+		       alloc_pud_page, n->geom.pud_offset, n->geom.pmd_offset);
 	if (!t)
 		return;
 	p = &t[pmd_index(addr)];
@@ -351,7 +370,7 @@ static __attribute__((noinline, cold)) void npt_set_slow(u32 vmid, u64 addr,
 		      vmid, (unsigned long long)addr);
 		return;
 	}
-	t = pt_table_in(pool, va, e, n->pmd_offset, n->pool_bytes);
+	t = pt_table_in(pool, va, e, n->geom.pmd_offset, n->geom.pool_bytes);
 	if (unlikely(!t)) {
 		pt_panic_area("set_pte", vmid, "pmd", e);
 		return;
@@ -365,9 +384,10 @@ static __attribute__((noinline, cold)) void npt_set_slow(u32 vmid, u64 addr,
  * set_npt with vmid and addr checked (the NPT lock held): the checks of
  * @level and @pte, then one walk that allocates the missing tables
  * (walk_pgd, walk_pud, walk_pmd with alloc = 1) and stores the leaf
- * (set_pmd / set_pte).
+ * (set_pmd / set_pte); @g is the pool's geometry (npt_find).
  */
-static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
+static pt_inline void npt_set_in(u32 vmid, u64 addr, u32 level, u64 pte,
+				 const struct pt_geometry *g)
 {
 	const struct npt *n = &cv.npts[vmid];
 	u64 pool, e, *t, *p;
@@ -411,14 +431,14 @@ static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
 	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, PGD_OFFSET, n->pud_offset);
+	t = pt_table_in(pool, va, e, PGD_OFFSET, g->pud_offset);
 	if (unlikely(!t))
 		goto slow;
 	p = &t[pud_index(addr)];
 	e = entry_load(p);
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, n->pud_offset, n->pmd_offset);
+	t = pt_table_in(pool, va, e, g->pud_offset, g->pmd_offset);
 	if (unlikely(!t))
 		goto slow;
 	p = &t[pmd_index(addr)];
@@ -430,7 +450,7 @@ static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
 	}
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, n->pmd_offset, n->pool_bytes);
+	t = pt_table_in(pool, va, e, g->pmd_offset, g->pool_bytes);
 	if (unlikely(!t))
 		goto slow;
 	p = &t[pte_index(addr)];
@@ -439,6 +459,14 @@ static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
 	return;
 slow:
 	npt_set_slow(vmid, addr, level, pte);
+}
+
+static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
+{
+	if (vmid == HOSTVISOR)
+		npt_set_in(vmid, addr, level, pte, &cv.npts[HOSTVISOR].geom);
+	else
+		npt_set_in(vmid, addr, level, pte, &vm_geom);
 }
 
 /*
@@ -556,6 +584,37 @@ u32 s2pt_pmd_type(u32 vmid, u64 addr)
 		type = PMD_TABLE;
 	else if (p && entry_load(p) != 0)
 		type = PMD_BLOCK;
+	release_lock_pt(vmid);
+	return check(type);
+}
+
+/*
+ * map_s2pt_in_table (corevisor addition, cv/pt.h): map_s2pt(@vmid, @addr,
+ * 3, @pte) where the level-2 entry for @addr already links a level-3
+ * table, in the same walk; whatever that entry holds is returned.
+ */
+u32 map_s2pt_in_table(u32 vmid, u64 addr, u64 pte)
+{
+	u32 level = 0, type = PMD_NONE;
+	u64 *p;
+
+	if (halted() || !check_args(__func__, vmid, addr))
+		return 0;
+	if (pte == 0 || !is_table_desc(pte)) {
+		panic("map_s2pt_in_table: vm %u addr 0x%llx pte 0x%llx is not "
+		      "a page",
+		      vmid, (unsigned long long)addr, (unsigned long long)pte);
+		return 0;
+	}
+	acquire_lock_pt(vmid);
+	p = npt_find(vmid, addr, &level);
+	if (p && level == 3) {
+		pt_store_leaf(vmid, p, entry_load(p), pte,
+			      ALIGN_DOWN(addr, PAGE_SIZE), false);
+		type = PMD_TABLE;
+	} else if (p && entry_load(p) != 0) {
+		type = PMD_BLOCK;
+	}
 	release_lock_pt(vmid);
 	return check(type);
 }

@@ -180,7 +180,7 @@ u64 alloc_pgd_page(u32 vmid)
 	assert_locked(NPT_ID + vmid);
 	return alloc_page(__func__, vmid, "level-1 table",
 			  &cv.npts[vmid].pgd_next, PGD_OFFSET,
-			  cv.npts[vmid].pud_offset);
+			  cv.npts[vmid].geom.pud_offset);
 }
 
 u64 alloc_pud_page(u32 vmid)
@@ -188,9 +188,9 @@ u64 alloc_pud_page(u32 vmid)
 	if (halted() || !check_vmid(__func__, vmid))
 		return 0;
 	assert_locked(NPT_ID + vmid);
-	return alloc_page(__func__, vmid, "level-2 table",
-			  &cv.npts[vmid].pud_next, cv.npts[vmid].pud_offset,
-			  cv.npts[vmid].pmd_offset);
+	return alloc_page(
+		__func__, vmid, "level-2 table", &cv.npts[vmid].pud_next,
+		cv.npts[vmid].geom.pud_offset, cv.npts[vmid].geom.pmd_offset);
 }
 
 u64 alloc_pmd_page(u32 vmid)
@@ -198,9 +198,9 @@ u64 alloc_pmd_page(u32 vmid)
 	if (halted() || !check_vmid(__func__, vmid))
 		return 0;
 	assert_locked(NPT_ID + vmid);
-	return alloc_page(__func__, vmid, "level-3 table",
-			  &cv.npts[vmid].pmd_next, cv.npts[vmid].pmd_offset,
-			  cv.npts[vmid].pool_bytes);
+	return alloc_page(
+		__func__, vmid, "level-3 table", &cv.npts[vmid].pmd_next,
+		cv.npts[vmid].geom.pmd_offset, cv.npts[vmid].geom.pool_bytes);
 }
 
 /* ---- PTWalk ----------------------------------------------------------- */
@@ -268,7 +268,7 @@ u64 walk_pud(u32 vmid, u64 pgd, u64 addr, u32 alloc)
 	if (!check_table(__func__, vmid, pgd))
 		return 0;
 	return walk_level(__func__, vmid, pgd, pud_index(addr), PGD_OFFSET,
-			  cv.npts[vmid].pud_offset, alloc, alloc_pud_page);
+			  cv.npts[vmid].geom.pud_offset, alloc, alloc_pud_page);
 }
 
 /*
@@ -286,8 +286,8 @@ u64 walk_pmd(u32 vmid, u64 pud, u64 addr, u32 alloc)
 	if (!check_table(__func__, vmid, pud))
 		return 0;
 	return walk_level(__func__, vmid, pud, pmd_index(addr),
-			  cv.npts[vmid].pud_offset, cv.npts[vmid].pmd_offset,
-			  alloc, alloc_pmd_page);
+			  cv.npts[vmid].geom.pud_offset,
+			  cv.npts[vmid].geom.pmd_offset, alloc, alloc_pmd_page);
 }
 
 /* walk_pte: the level-3 entry for @addr under level-2 table link @pmd. */
@@ -302,8 +302,8 @@ u64 walk_pte(u32 vmid, u64 pmd, u64 addr)
 	if (!check_table(__func__, vmid, pmd))
 		return 0;
 	return walk_level(__func__, vmid, pmd, pte_index(addr),
-			  cv.npts[vmid].pmd_offset, cv.npts[vmid].pool_bytes, 0,
-			  NULL);
+			  cv.npts[vmid].geom.pmd_offset,
+			  cv.npts[vmid].geom.pool_bytes, 0, NULL);
 }
 
 /*
@@ -330,8 +330,8 @@ void set_pmd(u32 vmid, u64 pud, u64 addr, u64 pmd)
 		pt_panic_no_pool(__func__, vmid);
 		return;
 	}
-	t = pt_table_of(vmid, pud, cv.npts[vmid].pud_offset,
-			cv.npts[vmid].pmd_offset);
+	t = pt_table_of(vmid, pud, cv.npts[vmid].geom.pud_offset,
+			cv.npts[vmid].geom.pmd_offset);
 	if (!t) {
 		pt_panic_area(__func__, vmid, "pud", pud);
 		return;
@@ -357,8 +357,8 @@ void set_pte(u32 vmid, u64 pmd, u64 addr, u64 pte)
 		pt_panic_no_pool(__func__, vmid);
 		return;
 	}
-	t = pt_table_of(vmid, pmd, cv.npts[vmid].pmd_offset,
-			cv.npts[vmid].pool_bytes);
+	t = pt_table_of(vmid, pmd, cv.npts[vmid].geom.pmd_offset,
+			cv.npts[vmid].geom.pool_bytes);
 	if (!t) {
 		pt_panic_area(__func__, vmid, "pmd", pmd);
 		return;

@@ -108,15 +108,16 @@ static bool host_owns_block(u64 pfn)
  */
 static void map_host_ram(u64 addr, u64 pfn)
 {
-	u32 type = s2pt_pmd_type(HOSTVISOR, addr);
 	u64 block = ALIGN_DOWN(pfn * PAGE_SIZE, PMD_SIZE);
+	u64 page = pfn * PAGE_SIZE | PAGE_S2_RAM;
 
-	if (halted() || type == PMD_BLOCK)
+	/* A table there: the page, in the same walk; a block: nothing. */
+	if (map_s2pt_in_table(HOSTVISOR, addr, page) != PMD_NONE || halted())
 		return;
-	if (type == PMD_NONE && host_owns_block(pfn))
+	if (host_owns_block(pfn))
 		map_s2pt(HOSTVISOR, block, 2, block | PAGE_S2_RAM_BLOCK);
 	else
-		map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM);
+		map_s2pt(HOSTVISOR, addr, 3, page);
 }
 
 /*

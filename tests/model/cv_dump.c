@@ -68,9 +68,9 @@ void cv_dump_host_geometry(u64 out[8])
 	out[2] = HOST_MMIO_PMD_PAGES;
 	out[3] = HOST_POOL_ALIGN;
 	out[4] = cv.pa_bits;
-	out[5] = n->pud_offset;
-	out[6] = n->pmd_offset;
-	out[7] = n->pool_bytes;
+	out[5] = n->geom.pud_offset;
+	out[6] = n->geom.pmd_offset;
+	out[7] = n->geom.pool_bytes;
 }
 
 /* Memory map: region count, then (base, size) each; reserved base/size. */
@@ -188,8 +188,8 @@ void cv_dump_npt_summary(u32 vmid, u64 out[5])
 	out[0] = a.count;
 	out[1] = a.hash;
 	out[2] = (n->pgd_next - (n->pool + PGD_OFFSET)) / PAGE_SIZE;
-	out[3] = (n->pud_next - (n->pool + n->pud_offset)) / PAGE_SIZE;
-	out[4] = (n->pmd_next - (n->pool + n->pmd_offset)) / PAGE_SIZE;
+	out[3] = (n->pud_next - (n->pool + n->geom.pud_offset)) / PAGE_SIZE;
+	out[4] = (n->pmd_next - (n->pool + n->geom.pmd_offset)) / PAGE_SIZE;
 }
 
 u64 cv_dump_npt_leaves(u32 vmid, u64 *out, u64 max)

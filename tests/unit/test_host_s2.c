@@ -91,7 +91,7 @@ static u64 host_pmd_used(void)
 {
 	const struct npt *n = &cv.npts[HOSTVISOR];
 
-	return (n->pmd_next - n->pool - n->pmd_offset) / PAGE_SIZE;
+	return (n->pmd_next - n->pool - n->geom.pmd_offset) / PAGE_SIZE;
 }
 
 static bool in_a_tlb(u64 pa)
@@ -605,7 +605,7 @@ Test(host_s2, pool_holds_every_block_split_on_the_largest_map, .timeout = 300)
 	bs_expect_halt("alloc_pmd_page", "vm 0 level-3 table pool exhausted");
 	cr_assert_geq(mmio, HOST_MMIO_PMD_PAGES, "%llu",
 		      (unsigned long long)mmio);
-	cr_assert_eq(n->pmd_next, n->pool + n->pool_bytes);
+	cr_assert_eq(n->pmd_next, n->pool + n->geom.pool_bytes);
 }
 
 /* MMIO scattered over GiBs and 512 GiBs: each level's budget holds. */
@@ -622,7 +622,7 @@ Test(host_s2, mmio_budgets_of_levels_1_and_2_hold)
 	}
 	bs_expect_halt("alloc_pud_page", "vm 0 level-2 table pool exhausted");
 	cr_assert_geq(k, HOST_MMIO_PUD_PAGES);
-	cr_assert_eq(n->pud_next, n->pool + n->pmd_offset);
+	cr_assert_eq(n->pud_next, n->pool + n->geom.pmd_offset);
 
 	/* A new 512 GiB each time, up to the 44-bit PA size. */
 	bs_boot();
@@ -634,8 +634,8 @@ Test(host_s2, mmio_budgets_of_levels_1_and_2_hold)
 	cr_assert_geq(k - 1, HOST_MMIO_PGD_PAGES);
 	if (k < 32) {
 		bs_expect_halt("alloc_p", "vm 0 level-");
-		cr_assert(n->pgd_next == n->pool + n->pud_offset ||
-			  n->pud_next == n->pool + n->pmd_offset);
+		cr_assert(n->pgd_next == n->pool + n->geom.pud_offset ||
+			  n->pud_next == n->pool + n->geom.pmd_offset);
 	}
 }
 

@@ -831,7 +831,7 @@ Test(pt, clear_pfn_host_split_with_the_pool_exhausted_panics)
 
 	map_s2pt(HOSTVISOR, base, 2, base | PAGE_S2_RAM_BLOCK);
 	cv.npts[HOSTVISOR].pmd_next =
-		cv.npts[HOSTVISOR].pool + cv.npts[HOSTVISOR].pool_bytes;
+		cv.npts[HOSTVISOR].pool + cv.npts[HOSTVISOR].geom.pool_bytes;
 	clear_pfn_host(base / PAGE_SIZE + 1);
 	pts_expect_halt("alloc_pmd_page", "vm 0 level-3 table pool exhausted");
 	cr_assert(pts_maps(HOSTVISOR, base + PAGE_SIZE, base + PAGE_SIZE, 2));
@@ -985,16 +985,16 @@ Test(pt, boot_lays_out_one_pool_per_principal)
 			     HOST_POOL_ALIGN);
 
 	cr_assert_eq(pool(HOSTVISOR), base);
-	cr_assert_eq(h->pud_offset, pud_off);
-	cr_assert_eq(h->pmd_offset, pmd_off);
-	cr_assert_eq(h->pool_bytes, bytes);
+	cr_assert_eq(h->geom.pud_offset, pud_off);
+	cr_assert_eq(h->geom.pmd_offset, pmd_off);
+	cr_assert_eq(h->geom.pool_bytes, bytes);
 	cr_assert_eq(h->pgd_next, base + PGD_OFFSET);
 	cr_assert_eq(h->pud_next, base + pud_off);
 	cr_assert_eq(h->pmd_next, base + pmd_off);
 	cr_assert_eq(get_pt_vttbr(HOSTVISOR), base);
 	for (u32 v = HOSTVISOR + 1; v <= COREVISOR; v++) {
 		cr_assert_eq(pool(v), base + bytes + (v - 1) * PT_POOL_PER_VM);
-		cr_assert_eq(cv.npts[v].pool_bytes, PT_POOL_PER_VM);
+		cr_assert_eq(cv.npts[v].geom.pool_bytes, PT_POOL_PER_VM);
 		cr_assert_eq(cv.npts[v].pgd_next, pool(v) + PGD_OFFSET);
 		cr_assert_eq(cv.npts[v].pud_next, pool(v) + PUD_OFFSET);
 		cr_assert_eq(cv.npts[v].pmd_next, pool(v) + PMD_OFFSET);

@@ -42,7 +42,7 @@ static u64 mmio_pfn(void)
 /* The s2page array's physical address, as cv_boot lays it out. */
 static u64 s2page_array_pa(void)
 {
-	return cv_hosted_reserved_base() + cv.npts[HOSTVISOR].pool_bytes +
+	return cv_hosted_reserved_base() + cv.npts[HOSTVISOR].geom.pool_bytes +
 	       (NUM_PRINCIPALS - 1) * PT_POOL_PER_VM + SMMU_POOL_BYTES;
 }
 

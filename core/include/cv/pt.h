@@ -11,17 +11,7 @@
 #include <cv/types.h>
 
 struct memblock;
-
-/*
- * PTAlloc's areas of a pool, as offsets from its start: level-1 tables in
- * [PGD_OFFSET, pud_offset), level-2 in [pud_offset, pmd_offset), level-3
- * in [pmd_offset, pool_bytes).
- */
-struct pt_geometry {
-	u64 pud_offset;
-	u64 pmd_offset;
-	u64 pool_bytes;
-};
+struct pt_geometry; /* state.h */
 
 /*
  * corevisor: the host's pool for the memory map @regions (@n, sorted and
@@ -75,12 +65,18 @@ u64 walk_s2pt_level(u32 vmid, u64 addr, u32 *level);
 /*
  * corevisor: what @vmid's level-2 entry for @addr holds: PMD_NONE (nothing,
  * or no table above it), PMD_BLOCK (a 2 MiB leaf) or PMD_TABLE (a link to
- * a level-3 table). map_page_host chooses between a block and a page by it.
+ * a level-3 table).
  */
 #define PMD_NONE 0U
 #define PMD_BLOCK 2U
 #define PMD_TABLE 3U
 u32 s2pt_pmd_type(u32 vmid, u64 addr);
+/*
+ * corevisor: map_s2pt(@vmid, @addr, 3, @pte) if the level-2 entry for
+ * @addr links a level-3 table, in one walk; returns s2pt_pmd_type's
+ * answer of before (PMD_TABLE: mapped; otherwise nothing changed).
+ */
+u32 map_s2pt_in_table(u32 vmid, u64 addr, u64 pte);
 
 /* The root-table register value of principal @vmid: VTTBR_EL2 / TTBR0_EL2. */
 u64 get_pt_vttbr(u32 vmid);

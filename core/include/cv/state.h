@@ -69,6 +69,17 @@ struct s2page {
 /* count INVALID: a VM page assigned to an SMMU, not yet mapped by its VM. */
 #define S2PAGE_COUNT_INVALID 0xffU
 
+/*
+ * PTAlloc's areas of a pool, as offsets from its start: the root page at
+ * 0, level-1 tables in [PGD_OFFSET, pud_offset), level-2 in [pud_offset,
+ * pmd_offset), level-3 in [pmd_offset, pool_bytes).
+ */
+struct pt_geometry {
+	u64 pud_offset;
+	u64 pmd_offset;
+	u64 pool_bytes;
+};
+
 /* NPT: one principal's stage-2 table pool (PTAlloc). Guarded by NPT_ID+vmid. */
 struct npt {
 	u64 pool;     /* physical address of the pool; the root page is here */
@@ -82,15 +93,11 @@ struct npt {
 	 */
 	u8 *pool_va;
 	/*
-	 * PTAlloc's areas as offsets from pool, set by init_npt (read-only
-	 * after boot): level-1 tables in [PGD_OFFSET, pud_offset), level-2
-	 * in [pud_offset, pmd_offset), level-3 in [pmd_offset, pool_bytes).
-	 * VMs and the core: PUD_OFFSET, PMD_OFFSET, PT_POOL_PER_VM; the
-	 * host: sized from the memory map (host_pool_geometry, cv/pt.h).
+	 * The pool's areas, set by init_npt (read-only after boot). VMs and
+	 * the core: PUD_OFFSET, PMD_OFFSET, PT_POOL_PER_VM; the host: sized
+	 * from the memory map (host_pool_geometry, cv/pt.h).
 	 */
-	u64 pud_offset;
-	u64 pmd_offset;
-	u64 pool_bytes;
+	struct pt_geometry geom;
 };
 
 /* SPT: the SMMU table pool (MmioPTAlloc). Guarded by SPT_ID. */
