@@ -837,6 +837,67 @@ Test(pt, clear_pfn_host_split_with_the_pool_exhausted_panics)
 	cr_assert(pts_maps(HOSTVISOR, base + PAGE_SIZE, base + PAGE_SIZE, 2));
 }
 
+/* s2pt_pmd_type: what the level-2 entry holds, for any principal. */
+Test(pt, s2pt_pmd_type_tells_none_block_and_table)
+{
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40000000), PMD_NONE, "no tables");
+	map_s2pt(VM, 0x40000000, 2, ram_block(3));
+	map_s2pt(VM, 0x40200000, 3, ram_leaf(1));
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40000000 + 0x1234), PMD_BLOCK);
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40200000 + 0x5000), PMD_TABLE);
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40400000), PMD_NONE,
+		     "level-2 table there, entry empty");
+	pts_expect_running();
+	cr_assert(!lock_held_by_me(NPT_ID + VM));
+	cr_assert_eq(s2pt_pmd_type(17, 0), 0);
+	pts_expect_halt("s2pt_pmd_type", "vmid 17");
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40200000), 0, "halted: 0");
+}
+
+/*
+ * map_s2pt_in_table: the page is mapped only where a level-3 table is
+ * already linked; elsewhere nothing changes.
+ */
+Test(pt, map_s2pt_in_table_maps_only_into_a_table)
+{
+	struct npt before;
+
+	map_s2pt(VM, 0x40000000, 2, ram_block(3));
+	map_s2pt(VM, 0x40200000, 3, ram_leaf(1));
+	before = cv.npts[VM];
+	cr_assert_eq(map_s2pt_in_table(VM, 0x40200000 + 0x7000, ram_leaf(7)),
+		     PMD_TABLE);
+	cr_assert(pts_maps(VM, 0x40207000, pts_ram_pa(7), 3));
+	cr_assert_eq(map_s2pt_in_table(VM, 0x40000000 + 0x7000, ram_leaf(8)),
+		     PMD_BLOCK);
+	cr_assert(pts_maps(VM, 0x40007000,
+			   ram_block(3) - PAGE_S2_RAM_BLOCK + 0x7000, 2),
+		  "the block stays");
+	cr_assert_eq(map_s2pt_in_table(VM, 0x40400000, ram_leaf(9)), PMD_NONE);
+	cr_assert(!pts_translate(VM, 0x40400000).valid);
+	cr_assert_eq(memcmp(&before, &cv.npts[VM], sizeof(before)), 0,
+		     "nothing allocated");
+	pts_expect_running();
+	cr_assert(!lock_held_by_me(NPT_ID + VM));
+}
+
+Test(pt, map_s2pt_in_table_bad_arguments_panic)
+{
+	map_s2pt_in_table(VM, 0x1000, 0);
+	pts_expect_halt("map_s2pt_in_table", "is not a page");
+	pts_boot();
+	map_s2pt_in_table(VM, 0x1000, ram_block(1));
+	pts_expect_halt("map_s2pt_in_table", "is not a page");
+	pts_boot();
+	map_s2pt_in_table(VM, KVM_ADDR_SPACE, ram_leaf(1));
+	pts_expect_halt("map_s2pt_in_table", "beyond 48 bits");
+	pts_boot();
+	map_s2pt(VM, 0x1000, 3, ram_leaf(2));
+	pts_force_halt();
+	cr_assert_eq(map_s2pt_in_table(VM, 0x1000, ram_leaf(1)), 0);
+	cr_assert_eq(pts_translate(VM, 0x1000).pte, ram_leaf(2));
+}
+
 Test(pt, clear_pfn_host_out_of_range_panics)
 {
 	clear_pfn_host(KVM_PFN_SPACE);
