@@ -277,6 +277,48 @@ __attribute__((noinline)) static void floor_s2_map(u32 vmid, u64 addr, u64 pte)
 	store(walk4(cv.npts[vmid].pool, addr), phys_page(pte) | PAGE_S2_RAM);
 }
 
+/* Pointer to the level-2 entry of @addr in the 4-level table at @root. */
+static inline u64 *walk3(u64 root, u64 addr)
+{
+	u64 *t = PV(root);
+
+	t = PV(t[pgd_index(addr)] & PTE_ADDR_MASK);
+	t = PV(t[pud_index(addr)] & PTE_ADDR_MASK);
+	return &t[pmd_index(addr)];
+}
+
+/*
+ * map_page_host of the host's own 2 MiB: the owners of its 512 pages,
+ * walk the host's 3 levels to the level-2 entry, store the block.
+ */
+__attribute__((noinline)) static void floor_map_host_block(u64 addr)
+{
+	u64 base = addr & ~(PMD_SIZE - 1);
+	const struct s2page *pg = s2(base / PG);
+
+	for (u32 i = 0; i < PTRS_PER_PMD; i++)
+		if (pg[i].owner != HOSTVISOR)
+			return;
+	store(walk3(cv.npts[HOSTVISOR].pool, addr), base | PAGE_S2_RAM_BLOCK);
+}
+
+/*
+ * clear_pfn_host inside a block (the split): the 512 entries of the
+ * level-3 table the core linked there, the page leaving PAGE_GUEST, the
+ * link stored again.
+ */
+__attribute__((noinline)) static void floor_split(u64 pfn)
+{
+	u64 addr = pfn * PG, base = addr & ~(PMD_SIZE - 1);
+	u64 *l2 = walk3(cv.npts[HOSTVISOR].pool, addr), link = *l2;
+	u64 *t = PV(link & PTE_ADDR_MASK);
+
+	for (u32 i = 0; i < PTRS_PER_PMD; i++)
+		t[i] = (base + i * PG) | PAGE_S2_RAM;
+	t[pte_index(addr)] = PAGE_GUEST;
+	store(l2, link);
+}
+
 /* map_page_host: owner of the page, walk the host's 4 levels, store. */
 __attribute__((noinline)) static void floor_map_host(u64 addr)
 {
@@ -403,6 +445,8 @@ __attribute__((noinline)) static u32 floor_set_boot_info(u32 vmid, u64 addr,
 
 /* Region bases (host RAM: 0x40000000 + 1 GiB). */
 #define HOSTMAP_PA 0x50000000ULL
+#define HOSTBLK_PA 0x58000000ULL /* BLOCKS 2 MiB blocks of the host's */
+#define BLOCKS 32U
 #define ASSIGN_PA 0x51000000ULL
 #define SMMU_PA 0x52000000ULL
 #define FAULT_PA 0x53000000ULL
@@ -442,10 +486,22 @@ static void heap_selftest(void)
 	CALLGRIND_ZERO_STATS;
 }
 
-static void series_map_host(void)
+/*
+ * The host's 4 KiB faults: page 511 of each 2 MiB is a VM's page the VM
+ * granted the host, so the host's pages around it map one at a time (a
+ * 2 MiB the host owns whole maps as a block: series_map_host_block). The
+ * host maps page 511 first, unmeasured: the level-3 table exists.
+ */
+static void series_map_host(u32 vmid)
 {
-	for (u32 c = 0; c < CHUNKS; c++)
-		map_page_host(page_at(HOSTMAP_PA, c, 511));
+	for (u32 c = 0; c < CHUNKS; c++) {
+		u64 pfn = page_at(HOSTMAP_PA, c, 511) / PG;
+
+		assign_pfn_to_vm(vmid, 0x90000 + c, pfn);
+		grant_vm_page(vmid, pfn);
+		map_page_host(pfn * PG);
+	}
+	expect_running("map_page_host set-up");
 	series_begin();
 	for (u32 c = 0; c < CHUNKS; c++)
 		for (u32 i = 0; i < MEASURED_PER_CHUNK; i++, series_calls++)
@@ -482,11 +538,49 @@ static void series_map_host(void)
 	series_end("floor", "clear_pfn_host");
 }
 
+/*
+ * The host's fault on a 2 MiB it owns whole (one block per call, each in
+ * a fresh 2 MiB), then a page of each block leaving the host (the split).
+ */
+static void series_map_host_block(void)
+{
+	series_begin();
+	for (u32 b = 0; b < BLOCKS; b++, series_calls++)
+		MEASURED(map_page_host(page_at(HOSTBLK_PA, b, 5)));
+	series_end("op", "map_page_host_block");
+	expect_running("map_page_host_block");
+	for (u32 b = 0; b < BLOCKS; b++)
+		if (walk_s2pt(HOSTVISOR, page_at(HOSTBLK_PA, b, 0)) !=
+		    (page_at(HOSTBLK_PA, b, 0) | PAGE_S2_RAM_BLOCK))
+			fail("map_page_host_block mapped no block");
+	series_begin();
+	for (u32 b = 0; b < BLOCKS; b++, series_calls++)
+		MEASURED(floor_map_host_block(page_at(HOSTBLK_PA, b, 5)));
+	series_end("floor", "map_page_host_block");
+
+	series_begin();
+	for (u32 b = 0; b < BLOCKS; b++, series_calls++)
+		MEASURED(clear_pfn_host(page_at(HOSTBLK_PA, b, 7) / PG));
+	series_end("op", "clear_pfn_host_split");
+	expect_running("clear_pfn_host_split");
+	series_begin();
+	for (u32 b = 0; b < BLOCKS; b++, series_calls++)
+		MEASURED(floor_split(page_at(HOSTBLK_PA, b, 7) / PG));
+	series_end("floor", "clear_pfn_host_split");
+}
+
+/*
+ * The host maps the range as its faults do (a block per 2 MiB), then page
+ * 511 of each 2 MiB leaves its stage 2 (it stays the host's): the blocks
+ * split, and the measured calls on pages 0..510 find page leaves.
+ */
 static void map_host_range(u64 base)
 {
-	for (u32 c = 0; c < CHUNKS; c++)
+	for (u32 c = 0; c < CHUNKS; c++) {
 		for (u32 i = 0; i < CHUNK_PAGES; i++)
 			map_page_host(page_at(base, c, i));
+		clear_pfn_host(page_at(base, c, 511) / PG);
+	}
 	expect_running("map_host_range");
 }
 
@@ -719,7 +813,8 @@ static void run_ops(void)
 	for (u32 i = 0; i < 5; i++)
 		vm[i] = register_kvm();
 	expect_running("register_kvm");
-	series_map_host();
+	series_map_host(vm[0]);
+	series_map_host_block();
 	series_assign(vm[0]);
 	series_vm_map(vm[1], vm[2]);
 	series_fault(vm[3]);

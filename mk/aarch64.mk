@@ -23,9 +23,13 @@ $(A_DEPS_STAMP): scripts/install-deps.sh
 A_GCC_INC = $(shell $(A_CC) -print-file-name=include)
 A_LIBGCC = $(shell $(A_CC) -print-libgcc-file-name)
 
-# Page-table pools sized for a 1 GiB board: 4 MiB per principal (17 of
-# them): root page, 16 level-1 pages, 32 level-2 pages, then ~975 level-3
-# pages (about 1.9 GiB mapped page by page).
+# Page-table pools of the VMs and of corevisor's own table: 4 MiB each
+# (16 of them): root page, 16 level-1 pages, 32 level-2 pages, then ~975
+# level-3 pages (about 1.9 GiB mapped page by page). The host's pool is
+# sized at boot from the memory map (core/pt host_pool_geometry): one
+# table per 512 GiB / 1 GiB / 2 MiB of RAM at levels 1 / 2 / 3, plus 8 /
+# 32 / 128 tables for MMIO (HOST_MMIO_*_PAGES, constants.h): 2.7 MiB on a
+# 1 GiB board, 6.7 MiB on 3 GiB.
 A_POOLS := -DPT_POOL_PER_VM=4194304ULL -DPGD_OFFSET=4096ULL \
 	-DPUD_OFFSET=69632ULL -DPMD_OFFSET=200704ULL
 
@@ -236,6 +240,20 @@ test-qemu-cpu-reon: $(A_IMAGES)
 		--expect 'host: cpu 1 up at EL1' --expect 'host: powering off' \
 		--forbid 'panic' --forbid 'FAIL'
 
+# A 3 GiB board: the host touches every page of its RAM (all but
+# corevisor's), then reads the high PCIe ECAM (MMIO above 4 GiB). The
+# host's stage 2 maps its RAM in 2 MiB blocks from a pool sized from the
+# memory map (a fixed 4 MiB pool of 4 KiB mappings ran out after ~1.9 GiB).
+test-qemu-host-touch-3g: $(A_IMAGES)
+	$(QEMU_RUN) --name host-touch-3g --mem 3G $(call HOST_MODE,6) \
+		--word 0x4fff0004=3072 --exit 0 \
+		--expect 'corevisor:   RAM 0x40000000-0xffffffff' \
+		--expect 'host: touching every page of RAM 0x40000000-0xffffffff' \
+		--expect-re 'host: touched 7[0-9]{5} pages \(29[0-9]{2} MiB\)' \
+		--expect 'host: PCIe ECAM at 0x4010000000: id 0x00081b36' \
+		--expect 'host: powering off' \
+		--forbid 'panic' --forbid 'host: FAIL'
+
 # Boot configuration errors: no AEAD key (panic), no host (clean stop).
 test-qemu-no-aead-key: $(A_IMAGES)
 	$(QEMU_RUN) --name no-aead-key --no-aead-key --exit 3 \
@@ -382,8 +400,8 @@ A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
 
 QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \
 	test-qemu-host-write-pool test-qemu-dtb-scrub test-qemu-bad-hvc \
-	test-qemu-cpu-reon test-qemu-no-aead-key test-qemu-no-host \
-	$(A_VM_TESTS)
+	test-qemu-cpu-reon test-qemu-host-touch-3g test-qemu-no-aead-key \
+	test-qemu-no-host $(A_VM_TESTS)
 test-qemu: $(QEMU_TESTS)
 TESTS += $(QEMU_TESTS)
 

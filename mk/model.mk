@@ -9,15 +9,18 @@
 #   make soak SOAK_CALLS=10000000 SOAK_SEED=1 SOAK_TIME=0   long campaign
 #
 # The model build uses small page-table pools so that sequences reach pool
-# exhaustion: MODEL_POOLS (per principal: 4 level-1, 8 level-2 and 51
-# level-3 table pages; SMMU: 16 level-2 and 32 level-3). The C reads them
-# through constants.h, the runner from the library: both always agree.
+# exhaustion: MODEL_POOLS (per VM: 4 level-1, 8 level-2 and 51 level-3
+# table pages; the host's pool is sized from the memory map with an MMIO
+# budget of 1 level-1, 2 level-2 and 4 level-3 pages; SMMU: 16 level-2
+# and 32 level-3). The C reads them through constants.h, the runner from
+# the library: both always agree.
 
 MB := $(BUILD)/model
 MODEL_POOLS ?= -DPT_POOL_PER_VM=262144ULL -DPGD_OFFSET=4096ULL \
 	-DPUD_OFFSET=20480ULL -DPMD_OFFSET=53248ULL \
 	-DSMMU_PGD_OFFSET=131072ULL -DSMMU_PMD_OFFSET=196608ULL \
-	-DSMMU_POOL_BYTES=327680ULL
+	-DSMMU_POOL_BYTES=327680ULL -DHOST_MMIO_PGD_PAGES=1ULL \
+	-DHOST_MMIO_PUD_PAGES=2ULL -DHOST_MMIO_PMD_PAGES=4ULL
 MODEL_OPT := -O2 -g -fPIC -DCV_DEBUG -DCV_HOSTED $(MODEL_POOLS)
 MODEL_SRCS_EXT = $(sort $(wildcard arch/hosted/*.c crypto/*.c)) tests/model/cv_dump.c
 

@@ -86,6 +86,8 @@ void uart_puts(const char *s);
 void mmu_boot_enable(void);
 void mmu_secondary_enable(void);
 void mmu_switch_to_core_table(void);
+/* The PA size (ID_AA64MMFR0_EL1.PARange) and the stage-2 IPA size. */
+u32 mmu_pa_bits(void);
 u32 mmu_ipa_bits(void);
 u64 mmu_vtcr(void);
 

@@ -10,6 +10,7 @@
 #include <cv/lock.h>
 #include <cv/mem.h>
 #include <cv/panic.h>
+#include <cv/pt.h>
 #include <cv/state.h>
 #include <libfdt.h>
 #include <sodium.h>
@@ -44,6 +45,7 @@ static void fill_boot_params(struct cv_boot_params *p)
 	const struct memblock *ram = NULL;
 
 	memset(p, 0, sizeof(*p));
+	p->pa_bits = mmu_pa_bits(); /* the host's stage-2 fault limit */
 	p->nregions = plat.nregions;
 	memcpy(p->regions, plat.regions, sizeof(p->regions));
 	for (u32 i = 0; i < plat.nregions; i++)
@@ -81,14 +83,18 @@ static void fill_boot_params(struct cv_boot_params *p)
 /*
  * The image (code, data, stacks, the keys in `cv`) is in a region but not
  * in the reserved range cv_boot gives COREVISOR: give its pages to
- * COREVISOR too, so map_page_host refuses them to the host.
+ * COREVISOR too, so map_page_host refuses them to the host (and maps the
+ * 2 MiB around them a page at a time). The host has not run yet, so its
+ * stage 2 maps nothing; clear_pfn_host keeps that true by construction.
  */
 static void own_image(u64 reserved_base)
 {
 	acquire_lock_s2page();
 	for (u64 pa = ALIGN_DOWN((u64)__image_start, PAGE_SIZE);
-	     pa < reserved_base; pa += PAGE_SIZE)
+	     pa < reserved_base; pa += PAGE_SIZE) {
 		set_pfn_owner(pa / PAGE_SIZE, COREVISOR);
+		clear_pfn_host(pa / PAGE_SIZE);
+	}
 	release_lock_s2page();
 }
 

@@ -33,9 +33,14 @@ static u64 boot_l1[512] __attribute__((aligned(4096)));
 static u64 el2_ttbr;
 static u64 el2_tcr;
 
+u32 mmu_pa_bits(void)
+{
+	return parange_bits(read_sysreg(id_aa64mmfr0_el1) & 0xf);
+}
+
 u32 mmu_ipa_bits(void)
 {
-	u32 pa = parange_bits(read_sysreg(id_aa64mmfr0_el1) & 0xf);
+	u32 pa = mmu_pa_bits();
 
 	/* A stage 2 that starts at level 0 needs T0SZ <= 24 (IPA >= 40). */
 	return pa < 40 ? 40 : pa;

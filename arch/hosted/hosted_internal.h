@@ -29,6 +29,8 @@ uint64_t cv_hosted_reserved_size(void);
 /* Host RAM's last CV_HOSTED_SHARED_SIZE bytes hold shared kvm/vcpu data. */
 #define CV_HOSTED_SHARED_SIZE (2ULL << 20)
 uint64_t cv_hosted_shared_base(void);
+/* The physical address size the machine reports (cortex-a57's 44 bits). */
+#define CV_HOSTED_PA_BITS 44U
 /*
  * Host address of the backing of @pa's region and whether the page is
  * resident in the Linux process (lazy backing: false until touched).

@@ -451,6 +451,7 @@ int cv_hosted_boot(const struct cv_hosted_config *cfg)
 	p.regions[0].size = cfg->ram_size;
 	place_reserved(&p, cfg->ram_base + cfg->ram_size);
 	p.shared_base = cfg->ram_base + cfg->ram_size - CV_HOSTED_SHARED_SIZE;
+	p.pa_bits = CV_HOSTED_PA_BITS;
 	p.ntrusted_keys = cfg->ntrusted_keys;
 	memcpy(p.trusted_keys, cfg->trusted_keys, sizeof(p.trusted_keys));
 	memcpy(p.aead_key, cfg->aead_key, sizeof(p.aead_key));

@@ -24,9 +24,14 @@
  *
  * Clause by clause (see each check_* function):
  *  spt_cons        SMMU tables well formed (above; no blocks).
- *  host_npt_cons   host table well formed and mapping pages only: the
- *                  spec's pfn = phys_page(pte) / PAGE_SIZE for every gfn
- *                  holds exactly when no host leaf is a 2 MiB block.
+ *  host_npt_cons   host table well formed. The spec's pfn =
+ *                  phys_page(pte) / PAGE_SIZE for every gfn says the host
+ *                  is mapped with pages only; corevisor maps host RAM in
+ *                  2 MiB blocks (map_page_host), so here a leaf is a page
+ *                  or a 2 MiB aligned RAM block (PAGE_S2_RAM_BLOCK), the
+ *                  pfn at each of its gfns being the block's first plus
+ *                  the offset (host_flatmap then says gfn = pfn for all
+ *                  512).
  *  npt_cons*       the other principals' tables (VMs, the core's own) well
  *                  formed; blocks are 2 MiB aligned.
  *  host_flatmap    a host leaf at ipa maps pfn = ipa / PAGE_SIZE.
@@ -38,6 +43,10 @@
  *                  no VM gfn ever equals, i.e. "no gfn"; core/s2page
  *                  stores INVALID64 for it.
  *  page_0_invalid  pfn 0 is in no region (owner INVALID).
+ *  host_block_own* every page under a host 2 MiB block is a region page
+ *                  owned by HOSTVISOR: a block never covers a page the
+ *                  host does not own, not even one shared with it
+ *                  (stricter than host_iso, which admits count > 0).
  *  host_iso        a page the host maps is MMIO (owner INVALID), the
  *                  host's, or shared with it (count 1..MAX_SHARE_COUNT).
  *                  The spec says count > 0, which its INVALID count also
@@ -165,11 +174,13 @@ static bool npt_table_ok(u32 vmid, u32 level, u64 pa)
 	u64 lo, hi, next;
 
 	if (level == 1) {
-		lo = PGD_OFFSET, hi = PUD_OFFSET, next = n->pgd_next;
+		lo = PGD_OFFSET, hi = n->geom.pud_offset, next = n->pgd_next;
 	} else if (level == 2) {
-		lo = PUD_OFFSET, hi = PMD_OFFSET, next = n->pud_next;
+		lo = n->geom.pud_offset, hi = n->geom.pmd_offset,
+		next = n->pud_next;
 	} else {
-		lo = PMD_OFFSET, hi = PT_POOL_PER_VM, next = n->pmd_next;
+		lo = n->geom.pmd_offset, hi = n->geom.pool_bytes,
+		next = n->pmd_next;
 	}
 	return pa >= n->pool + lo && pa < n->pool + hi && pa < next;
 }
@@ -358,9 +369,10 @@ static int check_spt_cons(struct inv *iv)
 static int host_page_leaf(struct inv *iv, u32 vmid, u64 addr, u32 level,
 			  u64 pte)
 {
-	if (level != 3)
+	if (level == 2 && (pte & ~PTE_ADDR_MASK) != PAGE_S2_RAM_BLOCK)
 		return fail(iv, "host_npt_cons",
-			    "host ipa 0x%llx mapped by a 2 MiB block 0x%llx",
+			    "host ipa 0x%llx: level-2 leaf 0x%llx is not a RAM "
+			    "block",
 			    ULL(addr), ULL(pte));
 	return 0;
 }
@@ -487,6 +499,31 @@ static int host_iso_leaf(struct inv *iv, u32 vmid, u64 addr, u32 level, u64 pte)
 			ULL(addr + k * PAGE_SIZE), ULL(pfn + k), owner, count);
 	}
 	return 0;
+}
+
+static int host_block_leaf(struct inv *iv, u32 vmid, u64 addr, u32 level,
+			   u64 pte)
+{
+	const struct s2page *pg;
+	u64 pfn = leaf_pfn(pte);
+
+	if (level != 2)
+		return 0;
+	for (u64 k = 0; k < PTRS_PER_PMD; k++) {
+		pg = page_of(pfn + k);
+		if (owner_of(pg) != HOSTVISOR)
+			return fail(iv, "host_block_own",
+				    "host block at ipa 0x%llx covers pfn "
+				    "0x%llx owned by %u count %u",
+				    ULL(addr), ULL(pfn + k), owner_of(pg),
+				    count_of(pg));
+	}
+	return 0;
+}
+
+static int check_host_block_own(struct inv *iv)
+{
+	return npt_leaves(iv, HOSTVISOR, host_block_leaf);
 }
 
 static int check_host_iso(struct inv *iv)
@@ -660,6 +697,7 @@ static const struct clause {
 	{"s2page_range", check_s2page_range},
 	{"host_s2_map", check_host_s2_map},
 	{"page_0_invalid", check_page_0_invalid},
+	{"host_block_own", check_host_block_own},
 	{"host_iso", check_host_iso},
 	{"vm_iso", check_vm_iso},
 	{"smmu_vm", check_smmu_vm},

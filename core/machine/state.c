@@ -2,7 +2,8 @@
 /*
  * The core's global state and its boot: the initial RData. The core's
  * private memory (cv_boot_params.reserved_*) holds, in this order:
- *   [stage-2 pools: NUM_PRINCIPALS * PT_POOL_PER_VM]
+ *   [the host's stage-2 pool: host_pool_geometry of the memory map]
+ *   [VMs' and the core's stage-2 pools: 16 * PT_POOL_PER_VM]
  *   [SMMU pool: SMMU_POOL_BYTES]
  *   [s2page array: 8 bytes per page of every region, page rounded]
  * Pool pages are zeroed when they are handed out, not here, so the hosted
@@ -27,17 +28,34 @@ static u64 region_pages(const struct cv_boot_params *p)
 	return pages;
 }
 
+static u64 host_pool_bytes(const struct cv_boot_params *p)
+{
+	struct pt_geometry g;
+
+	host_pool_geometry(p->regions,
+			   p->nregions < MAX_MEMBLOCK_NUM ? p->nregions
+							  : MAX_MEMBLOCK_NUM,
+			   &g);
+	return g.pool_bytes;
+}
+
 u64 cv_reserved_bytes(const struct cv_boot_params *params)
 {
 	u64 s2page_bytes = region_pages(params) * sizeof(struct s2page);
 
-	return PT_POOL_TOTAL + SMMU_POOL_BYTES +
-	       ALIGN_UP(s2page_bytes, PAGE_SIZE);
+	return host_pool_bytes(params) + (NUM_PRINCIPALS - 1) * PT_POOL_PER_VM +
+	       SMMU_POOL_BYTES + ALIGN_UP(s2page_bytes, PAGE_SIZE);
+}
+
+/* The PA size the host's stage 2 allows (cv_boot_params.pa_bits). */
+static u32 boot_pa_bits(const struct cv_boot_params *p)
+{
+	return p->pa_bits ? p->pa_bits : 40;
 }
 
 static bool regions_valid(const struct cv_boot_params *p)
 {
-	u64 prev_end = 0;
+	u64 prev_end = 0, pa_end = 1ULL << boot_pa_bits(p);
 
 	if (p->nregions == 0 || p->nregions > MAX_MEMBLOCK_NUM)
 		return false;
@@ -47,7 +65,8 @@ static bool regions_valid(const struct cv_boot_params *p)
 		if (r->size == 0 || (r->base | r->size) & (PAGE_SIZE - 1))
 			return false;
 		if (r->base + r->size < r->base ||
-		    r->base + r->size > KVM_PHYS_SIZE)
+		    r->base + r->size > KVM_PHYS_SIZE ||
+		    r->base + r->size > pa_end)
 			return false;
 		if (i && r->base < prev_end) /* sorted and disjoint */
 			return false;
@@ -77,6 +96,8 @@ int cv_boot(const struct cv_boot_params *p)
 	u64 index = 0, pt_base, smmu_base, s2page_base;
 
 	memset(&cv, 0, sizeof(cv));
+	if (boot_pa_bits(p) < 32 || boot_pa_bits(p) > 48)
+		return -1;
 	if (!regions_valid(p) || !reserved_valid(p) ||
 	    p->ntrusted_keys > CV_MAX_TRUSTED_KEYS)
 		return -1;
@@ -93,6 +114,7 @@ int cv_boot(const struct cv_boot_params *p)
 	cv.reserved_base = p->reserved_base;
 	cv.reserved_size = p->reserved_size;
 	cv.shared_base = p->shared_base;
+	cv.pa_bits = boot_pa_bits(p);
 	cv.ntrusted_keys = p->ntrusted_keys;
 	memcpy(cv.trusted_keys, p->trusted_keys, sizeof(cv.trusted_keys));
 	memcpy(cv.aead_key, p->aead_key, sizeof(cv.aead_key));
@@ -101,12 +123,14 @@ int cv_boot(const struct cv_boot_params *p)
 	cv.core.next_vmid = HOSTVISOR + 1;
 	cv.core.next_remap_ptr = REMAP_START;
 
-	pt_base = p->reserved_base;
-	smmu_base = pt_base + PT_POOL_TOTAL;
+	/* The host's pool first, then one of PT_POOL_PER_VM per VM and core. */
+	pt_base = p->reserved_base + host_pool_bytes(p);
+	smmu_base = pt_base + (NUM_PRINCIPALS - 1) * PT_POOL_PER_VM;
 	s2page_base = smmu_base + SMMU_POOL_BYTES;
 
-	for (u32 vmid = HOSTVISOR; vmid <= COREVISOR; vmid++)
-		init_npt(vmid, pt_base + (u64)vmid * PT_POOL_PER_VM);
+	init_npt(HOSTVISOR, p->reserved_base);
+	for (u32 vmid = HOSTVISOR + 1; vmid <= COREVISOR; vmid++)
+		init_npt(vmid, pt_base + (u64)(vmid - 1) * PT_POOL_PER_VM);
 	init_spt_pool(smmu_base);
 	init_s2page(s2page_base);
 

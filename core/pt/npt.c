@@ -9,6 +9,9 @@
  *  - a level-2 map replaces whatever the level-2 entry held, including a
  *    level-3 table (whose 512 mappings go; the table page is abandoned);
  *  - a level-3 map where a 2 MiB block is mapped panics.
+ * The host's RAM is mapped in 2 MiB blocks where the host owns all of one
+ * (map_page_host); clear_pfn_host splits such a block into a level-3 table
+ * before a page leaves (corevisor).
  *
  * The spec builds each walk from PTWalk's one-level calls, each of which
  * checks vmid, addr, the lock, the link it is given and where it points.
@@ -31,6 +34,13 @@
 #include "pt_internal.h"
 
 #define VTTBR_VMID_SHIFT 48
+
+/*
+ * The geometry of every pool but the host's (VMs and the core): constants,
+ * so a walk of their tables compares against immediates (npt_find, npt_set).
+ */
+static const struct pt_geometry vm_geom = {PUD_OFFSET, PMD_OFFSET,
+					   PT_POOL_PER_VM};
 
 /* The spec's relies on (vmid, addr), as panics naming @who. */
 static bool check_args(const char *who, u32 vmid, u64 addr)
@@ -72,6 +82,7 @@ u64 get_pt_vttbr(u32 vmid)
  */
 void init_npt(u32 vmid, u64 pool)
 {
+	struct pt_geometry g = vm_geom;
 	struct npt *npt;
 	u8 *va;
 
@@ -81,16 +92,18 @@ void init_npt(u32 vmid, u64 pool)
 		panic("init_npt: vmid %u out of range", vmid);
 		return;
 	}
+	if (vmid == HOSTVISOR)
+		host_pool_geometry(cv.regions, cv.region_cnt, &g);
 	if (pool % PAGE_SIZE || !is_paddr(pool) ||
-	    !is_paddr(pool + PT_POOL_PER_VM - 1)) {
+	    !is_paddr(pool + g.pool_bytes - 1)) {
 		panic("init_npt: vm %u pool 0x%llx unusable", vmid,
 		      (unsigned long long)pool);
 		return;
 	}
 	/* The whole pool is memory, mapped linearly (arch.h). */
 	va = arch_phys_to_virt(pool);
-	if (!va || arch_phys_to_virt(pool + PT_POOL_PER_VM - 1) !=
-			   va + (PT_POOL_PER_VM - 1)) {
+	if (!va || arch_phys_to_virt(pool + g.pool_bytes - 1) !=
+			   va + (g.pool_bytes - 1)) {
 		panic("init_npt: vm %u pool 0x%llx is not memory", vmid,
 		      (unsigned long long)pool);
 		return;
@@ -98,9 +111,12 @@ void init_npt(u32 vmid, u64 pool)
 	npt = &cv.npts[vmid];
 	npt->pool = pool;
 	npt->pool_va = va;
+	npt->geom.pud_offset = g.pud_offset;
+	npt->geom.pmd_offset = g.pmd_offset;
+	npt->geom.pool_bytes = g.pool_bytes;
 	npt->pgd_next = pool + PGD_OFFSET;
-	npt->pud_next = pool + PUD_OFFSET;
-	npt->pmd_next = pool + PMD_OFFSET;
+	npt->pud_next = pool + g.pud_offset;
+	npt->pmd_next = pool + g.pmd_offset;
 	cv_zero_page(pool >> PAGE_SHIFT);
 }
 
@@ -148,13 +164,15 @@ static __attribute__((noinline, cold)) u64 *npt_find_slow(u32 vmid, u64 addr,
 	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
 	if (e == 0)
 		return NULL;
-	t = next_table("walk_pud", vmid, pool, va, e, PGD_OFFSET, PUD_OFFSET);
+	t = next_table("walk_pud", vmid, pool, va, e, PGD_OFFSET,
+		       n->geom.pud_offset);
 	if (!t)
 		return NULL;
 	e = entry_load(&t[pud_index(addr)]);
 	if (e == 0)
 		return NULL;
-	t = next_table("walk_pmd", vmid, pool, va, e, PUD_OFFSET, PMD_OFFSET);
+	t = next_table("walk_pmd", vmid, pool, va, e, n->geom.pud_offset,
+		       n->geom.pmd_offset);
 	if (!t)
 		return NULL;
 	p = &t[pmd_index(addr)];
@@ -163,7 +181,7 @@ static __attribute__((noinline, cold)) u64 *npt_find_slow(u32 vmid, u64 addr,
 		*level = 2;
 		return p;
 	}
-	t = pt_table_in(pool, va, e, PMD_OFFSET, PT_POOL_PER_VM);
+	t = pt_table_in(pool, va, e, n->geom.pmd_offset, n->geom.pool_bytes);
 	if (!t) {
 		pt_panic_area("walk_pte", vmid, "entry", e);
 		return NULL;
@@ -174,10 +192,11 @@ static __attribute__((noinline, cold)) u64 *npt_find_slow(u32 vmid, u64 addr,
 
 /*
  * The same walk when every table is there and every link passes its
- * checks; anything else (a missing table, a broken link) goes to
- * npt_find_slow, which starts over and says which.
+ * checks, with @g the pool's geometry; anything else (a missing table, a
+ * broken link) goes to npt_find_slow, which starts over and says which.
  */
-static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
+static pt_inline u64 *npt_find_in(u32 vmid, u64 addr, u32 *level,
+				  const struct pt_geometry *g)
 {
 	const struct npt *n = &cv.npts[vmid];
 	u64 pool = n->pool, e, *t, *p;
@@ -188,13 +207,13 @@ static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
 	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, PGD_OFFSET, PUD_OFFSET);
+	t = pt_table_in(pool, va, e, PGD_OFFSET, g->pud_offset);
 	if (unlikely(!t))
 		goto slow;
 	e = entry_load(&t[pud_index(addr)]);
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, PUD_OFFSET, PMD_OFFSET);
+	t = pt_table_in(pool, va, e, g->pud_offset, g->pmd_offset);
 	if (unlikely(!t))
 		goto slow;
 	p = &t[pmd_index(addr)];
@@ -203,13 +222,24 @@ static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
 		*level = 2;
 		return p;
 	}
-	t = pt_table_in(pool, va, e, PMD_OFFSET, PT_POOL_PER_VM);
+	t = pt_table_in(pool, va, e, g->pmd_offset, g->pool_bytes);
 	if (unlikely(!t))
 		goto slow;
 	*level = 3;
 	return &t[pte_index(addr)];
 slow:
 	return npt_find_slow(vmid, addr, level);
+}
+
+/*
+ * npt_find_in with the pool's geometry: the host's from its struct npt,
+ * any other's the constants (one test, then a walk with immediates).
+ */
+static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
+{
+	if (vmid == HOSTVISOR)
+		return npt_find_in(vmid, addr, level, &cv.npts[HOSTVISOR].geom);
+	return npt_find_in(vmid, addr, level, &vm_geom);
 }
 
 /* get_npt_level with vmid and addr checked. */
@@ -307,13 +337,13 @@ static __attribute__((noinline, cold)) void npt_set_slow(u32 vmid, u64 addr,
 	}
 	t = link_table("walk_pud", "entry", vmid, pool, va,
 		       &((u64 *)va)[pgd_index(addr)], alloc_pgd_page,
-		       PGD_OFFSET, PUD_OFFSET);
+		       PGD_OFFSET, n->geom.pud_offset);
 	if (!t)
 		return;
 	if (level == 2) {
 		t = link_table("set_pmd", "pud", vmid, pool, va,
-			       &t[pud_index(addr)], alloc_pud_page, PUD_OFFSET,
-			       PMD_OFFSET);
+			       &t[pud_index(addr)], alloc_pud_page,
+			       n->geom.pud_offset, n->geom.pmd_offset);
 		if (!t)
 			return;
 		p = &t[pmd_index(addr)];
@@ -323,7 +353,7 @@ static __attribute__((noinline, cold)) void npt_set_slow(u32 vmid, u64 addr,
 		return;
 	}
 	t = link_table("walk_pmd", "entry", vmid, pool, va, &t[pud_index(addr)],
-		       alloc_pud_page, PUD_OFFSET, PMD_OFFSET);
+		       alloc_pud_page, n->geom.pud_offset, n->geom.pmd_offset);
 	if (!t)
 		return;
 	p = &t[pmd_index(addr)];
@@ -340,7 +370,7 @@ static __attribute__((noinline, cold)) void npt_set_slow(u32 vmid, u64 addr,
 		      vmid, (unsigned long long)addr);
 		return;
 	}
-	t = pt_table_in(pool, va, e, PMD_OFFSET, PT_POOL_PER_VM);
+	t = pt_table_in(pool, va, e, n->geom.pmd_offset, n->geom.pool_bytes);
 	if (unlikely(!t)) {
 		pt_panic_area("set_pte", vmid, "pmd", e);
 		return;
@@ -354,9 +384,10 @@ static __attribute__((noinline, cold)) void npt_set_slow(u32 vmid, u64 addr,
  * set_npt with vmid and addr checked (the NPT lock held): the checks of
  * @level and @pte, then one walk that allocates the missing tables
  * (walk_pgd, walk_pud, walk_pmd with alloc = 1) and stores the leaf
- * (set_pmd / set_pte).
+ * (set_pmd / set_pte); @g is the pool's geometry (npt_find).
  */
-static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
+static pt_inline void npt_set_in(u32 vmid, u64 addr, u32 level, u64 pte,
+				 const struct pt_geometry *g)
 {
 	const struct npt *n = &cv.npts[vmid];
 	u64 pool, e, *t, *p;
@@ -400,14 +431,14 @@ static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
 	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, PGD_OFFSET, PUD_OFFSET);
+	t = pt_table_in(pool, va, e, PGD_OFFSET, g->pud_offset);
 	if (unlikely(!t))
 		goto slow;
 	p = &t[pud_index(addr)];
 	e = entry_load(p);
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, PUD_OFFSET, PMD_OFFSET);
+	t = pt_table_in(pool, va, e, g->pud_offset, g->pmd_offset);
 	if (unlikely(!t))
 		goto slow;
 	p = &t[pmd_index(addr)];
@@ -419,7 +450,7 @@ static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
 	}
 	if (unlikely(!is_table_desc(e)))
 		goto slow;
-	t = pt_table_in(pool, va, e, PMD_OFFSET, PT_POOL_PER_VM);
+	t = pt_table_in(pool, va, e, g->pmd_offset, g->pool_bytes);
 	if (unlikely(!t))
 		goto slow;
 	p = &t[pte_index(addr)];
@@ -428,6 +459,14 @@ static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
 	return;
 slow:
 	npt_set_slow(vmid, addr, level, pte);
+}
+
+static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
+{
+	if (vmid == HOSTVISOR)
+		npt_set_in(vmid, addr, level, pte, &cv.npts[HOSTVISOR].geom);
+	else
+		npt_set_in(vmid, addr, level, pte, &vm_geom);
 }
 
 /*
@@ -529,6 +568,87 @@ void map_s2pt(u32 vmid, u64 addr, u32 level, u64 pte)
 }
 
 /*
+ * s2pt_pmd_type (corevisor addition, cv/pt.h): what the level-2 entry of
+ * @vmid's table for @addr holds, found by the walk of walk_s2pt.
+ */
+u32 s2pt_pmd_type(u32 vmid, u64 addr)
+{
+	u32 level = 0, type = PMD_NONE;
+	u64 *p;
+
+	if (halted() || !check_args(__func__, vmid, addr))
+		return 0;
+	acquire_lock_pt(vmid);
+	p = npt_find(vmid, addr, &level);
+	if (p && level == 3)
+		type = PMD_TABLE;
+	else if (p && entry_load(p) != 0)
+		type = PMD_BLOCK;
+	release_lock_pt(vmid);
+	return check(type);
+}
+
+/*
+ * map_s2pt_in_table (corevisor addition, cv/pt.h): map_s2pt(@vmid, @addr,
+ * 3, @pte) where the level-2 entry for @addr already links a level-3
+ * table, in the same walk; whatever that entry holds is returned.
+ */
+u32 map_s2pt_in_table(u32 vmid, u64 addr, u64 pte)
+{
+	u32 level = 0, type = PMD_NONE;
+	u64 *p;
+
+	if (halted() || !check_args(__func__, vmid, addr))
+		return 0;
+	if (pte == 0 || !is_table_desc(pte)) {
+		panic("map_s2pt_in_table: vm %u addr 0x%llx pte 0x%llx is not "
+		      "a page",
+		      vmid, (unsigned long long)addr, (unsigned long long)pte);
+		return 0;
+	}
+	acquire_lock_pt(vmid);
+	p = npt_find(vmid, addr, &level);
+	if (p && level == 3) {
+		pt_store_leaf(vmid, p, entry_load(p), pte,
+			      ALIGN_DOWN(addr, PAGE_SIZE), false);
+		type = PMD_TABLE;
+	} else if (p && entry_load(p) != 0) {
+		type = PMD_BLOCK;
+	}
+	release_lock_pt(vmid);
+	return check(type);
+}
+
+/*
+ * corevisor: split the host's 2 MiB block @old, at level-2 slot @p, so
+ * that page @addr can leave: a new level-3 table (PTAlloc) maps the same
+ * 512 pages with the block's attributes, except @addr, which is PAGE_GUEST
+ * from the start (the host never gets a page mapping of it). Then
+ * break-before-make (pt_replace): the slot goes invalid, the block's
+ * translations are invalidated by IPA for VMID 0 (TLBI IPAS2E1IS at the
+ * EL2 port, with its VMALLE1IS for combined entries), and the table is
+ * linked. The table is filled before the link is stored (pt_replace syncs
+ * in between), so a walker that sees the link sees the pages. NPT lock
+ * held.
+ */
+static void host_split_block(u64 *p, u64 old, u64 addr)
+{
+	const struct npt *n = &cv.npts[HOSTVISOR];
+	u64 attrs = old & ~(PTE_ADDR_MASK | PTE_TYPE_MASK), pa, base, *t;
+
+	pa = alloc_pmd_page(HOSTVISOR);
+	if (halted())
+		return;
+	t = (u64 *)(n->pool_va + (pa - n->pool));
+	base = pmd_page(old);
+	for (u32 i = 0; i < PTRS_PER_PMD; i++)
+		t[i] = (base + i * PAGE_SIZE) | attrs | PTE_TYPE_TABLE;
+	t[pte_index(addr)] = PAGE_GUEST;
+	pt_replace(HOSTVISOR, p, old, pa | PTE_TYPE_TABLE,
+		   ALIGN_DOWN(addr, PMD_SIZE), false);
+}
+
+/*
  * clear_pfn_host: take page @pfn away from the host. The host's table is
  * flat (ipa = pa); a mapped page becomes PAGE_GUEST (invalid), so the
  * host's next access faults into map_page_host, which checks ownership.
@@ -536,8 +656,10 @@ void map_s2pt(u32 vmid, u64 addr, u32 level, u64 pte)
  * The spec reads the level (get_npt_level), then, when it is not 0, maps
  * PAGE_GUEST at level 3 (set_npt). Both walk to the same leaf, and set_npt
  * allocates nothing when the level is not 0, so one walk does: a page leaf
- * is replaced where it is; a block panics as set_npt's level-3 map inside
- * a block does.
+ * is replaced where it is. corevisor maps the host's RAM with 2 MiB blocks
+ * (map_page_host), where the spec's level-3 map inside a block panics:
+ * here the block is split into pages first (host_split_block), the page
+ * leaving already PAGE_GUEST in the new table.
  */
 void clear_pfn_host(u64 pfn)
 {
@@ -558,9 +680,7 @@ void clear_pfn_host(u64 pfn)
 		old = p ? entry_load(p) : 0;
 		/* Level 0 (nothing mapped, or PAGE_GUEST): nothing to do. */
 		if (phys_page(old) != 0 && level == 2)
-			panic("set_npt: vm %u addr 0x%llx is inside a 2 MiB "
-			      "block",
-			      HOSTVISOR, (unsigned long long)addr);
+			host_split_block(p, old, addr);
 		else if (phys_page(old) != 0)
 			pt_replace(HOSTVISOR, p, old, PAGE_GUEST, addr, false);
 	}

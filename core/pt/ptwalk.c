@@ -3,15 +3,20 @@
  * Stage-2 page tables, bottom half: PTAlloc (pool allocation) and PTWalk
  * (one table level at a time).
  *
- * Each principal 0..16 has a pool of PT_POOL_PER_VM bytes of the core's
- * private memory (cv.npts[vmid].pool) holding real VMSAv8-64 tables with a
- * 4 KiB granule and four levels:
+ * Each principal 0..16 has a pool of the core's private memory
+ * (cv.npts[vmid].pool) holding real VMSAv8-64 tables with a 4 KiB granule
+ * and four levels:
  *
  *   pool + 0            the root (level 0) table; VTTBR_EL2 / TTBR0_EL2
  *   pool + PGD_OFFSET   level-1 tables ("pgd pages", spec pt_pgd_pool)
- *   pool + PUD_OFFSET   level-2 tables ("pud pages", spec pt_pud_pool)
- *   pool + PMD_OFFSET   level-3 tables ("pmd pages", spec pt_pmd_pool)
- *   pool + PT_POOL_PER_VM   end
+ *   pool + pud_offset   level-2 tables ("pud pages", spec pt_pud_pool)
+ *   pool + pmd_offset   level-3 tables ("pmd pages", spec pt_pmd_pool)
+ *   pool + pool_bytes   end
+ *
+ * A VM's and the core's pool have the build's geometry (PUD_OFFSET,
+ * PMD_OFFSET, PT_POOL_PER_VM: constants.h); the host's is sized at boot
+ * from the memory map (host_pool_geometry). Each pool's offsets are in its
+ * struct npt.
  *
  * In the spec's names a "pgd" is a root entry, a "pud" a level-1 entry, a
  * "pmd" a level-2 entry (table or 2 MiB block) and a "pte" a level-3 entry.
@@ -92,6 +97,53 @@ void pt_replace_slow(u32 vmid, u64 *p, u64 old, u64 new, u64 ipa, bool all)
 /* ---- PTAlloc ---------------------------------------------------------- */
 
 /*
+ * How many spans of 2^@shift bytes the regions touch, a span shared by
+ * two regions counted once (regions are sorted and disjoint).
+ */
+static u64 spans_touched(const struct memblock *regions, u32 n, u32 shift)
+{
+	u64 count = 0, prev_last = 0, first, last;
+	bool any = false;
+
+	for (u32 i = 0; i < n && i < MAX_MEMBLOCK_NUM; i++) {
+		if (regions[i].size == 0)
+			continue;
+		first = regions[i].base >> shift;
+		last = (regions[i].base + regions[i].size - 1) >> shift;
+		if (any && first == prev_last)
+			first++;
+		if (last >= first)
+			count += last - first + 1;
+		prev_last = last;
+		any = true;
+	}
+	return count;
+}
+
+/*
+ * host_pool_geometry (corevisor, cv/pt.h): every 2 MiB of RAM needs at
+ * most one level-3 table in the host's table, mapped as a block or as
+ * pages, split or not (only a block into an empty level-2 entry is ever
+ * written, so no level-3 table is ever abandoned); likewise one level-2
+ * table per GiB and one level-1 table per 512 GiB. MMIO gets a fixed
+ * budget on top (HOST_MMIO_*_PAGES). The level-3 area runs on to the next
+ * HOST_POOL_ALIGN boundary, so the pools laid out after the host's keep
+ * their alignment (an SMMU root is two concatenated pages, 8 KiB aligned).
+ */
+void host_pool_geometry(const struct memblock *regions, u32 n,
+			struct pt_geometry *g)
+{
+	u64 pgds = spans_touched(regions, n, PGDIR_SHIFT) + HOST_MMIO_PGD_PAGES;
+	u64 puds = spans_touched(regions, n, PUD_SHIFT) + HOST_MMIO_PUD_PAGES;
+	u64 pmds = spans_touched(regions, n, PMD_SHIFT) + HOST_MMIO_PMD_PAGES;
+
+	g->pud_offset = PGD_OFFSET + pgds * PAGE_SIZE;
+	g->pmd_offset = g->pud_offset + puds * PAGE_SIZE;
+	g->pool_bytes =
+		ALIGN_UP(g->pmd_offset + pmds * PAGE_SIZE, HOST_POOL_ALIGN);
+}
+
+/*
  * alloc_{pgd,pud,pmd}_page: bump allocation of one zeroed page from
  * pool + [lo, hi); *next is the spec's pt_*_next cursor.
  */
@@ -127,7 +179,8 @@ u64 alloc_pgd_page(u32 vmid)
 		return 0;
 	assert_locked(NPT_ID + vmid);
 	return alloc_page(__func__, vmid, "level-1 table",
-			  &cv.npts[vmid].pgd_next, PGD_OFFSET, PUD_OFFSET);
+			  &cv.npts[vmid].pgd_next, PGD_OFFSET,
+			  cv.npts[vmid].geom.pud_offset);
 }
 
 u64 alloc_pud_page(u32 vmid)
@@ -135,8 +188,9 @@ u64 alloc_pud_page(u32 vmid)
 	if (halted() || !check_vmid(__func__, vmid))
 		return 0;
 	assert_locked(NPT_ID + vmid);
-	return alloc_page(__func__, vmid, "level-2 table",
-			  &cv.npts[vmid].pud_next, PUD_OFFSET, PMD_OFFSET);
+	return alloc_page(
+		__func__, vmid, "level-2 table", &cv.npts[vmid].pud_next,
+		cv.npts[vmid].geom.pud_offset, cv.npts[vmid].geom.pmd_offset);
 }
 
 u64 alloc_pmd_page(u32 vmid)
@@ -144,8 +198,9 @@ u64 alloc_pmd_page(u32 vmid)
 	if (halted() || !check_vmid(__func__, vmid))
 		return 0;
 	assert_locked(NPT_ID + vmid);
-	return alloc_page(__func__, vmid, "level-3 table",
-			  &cv.npts[vmid].pmd_next, PMD_OFFSET, PT_POOL_PER_VM);
+	return alloc_page(
+		__func__, vmid, "level-3 table", &cv.npts[vmid].pmd_next,
+		cv.npts[vmid].geom.pmd_offset, cv.npts[vmid].geom.pool_bytes);
 }
 
 /* ---- PTWalk ----------------------------------------------------------- */
@@ -213,7 +268,7 @@ u64 walk_pud(u32 vmid, u64 pgd, u64 addr, u32 alloc)
 	if (!check_table(__func__, vmid, pgd))
 		return 0;
 	return walk_level(__func__, vmid, pgd, pud_index(addr), PGD_OFFSET,
-			  PUD_OFFSET, alloc, alloc_pud_page);
+			  cv.npts[vmid].geom.pud_offset, alloc, alloc_pud_page);
 }
 
 /*
@@ -230,8 +285,9 @@ u64 walk_pmd(u32 vmid, u64 pud, u64 addr, u32 alloc)
 		return 0;
 	if (!check_table(__func__, vmid, pud))
 		return 0;
-	return walk_level(__func__, vmid, pud, pmd_index(addr), PUD_OFFSET,
-			  PMD_OFFSET, alloc, alloc_pmd_page);
+	return walk_level(__func__, vmid, pud, pmd_index(addr),
+			  cv.npts[vmid].geom.pud_offset,
+			  cv.npts[vmid].geom.pmd_offset, alloc, alloc_pmd_page);
 }
 
 /* walk_pte: the level-3 entry for @addr under level-2 table link @pmd. */
@@ -245,8 +301,9 @@ u64 walk_pte(u32 vmid, u64 pmd, u64 addr)
 		return 0;
 	if (!check_table(__func__, vmid, pmd))
 		return 0;
-	return walk_level(__func__, vmid, pmd, pte_index(addr), PMD_OFFSET,
-			  PT_POOL_PER_VM, 0, NULL);
+	return walk_level(__func__, vmid, pmd, pte_index(addr),
+			  cv.npts[vmid].geom.pmd_offset,
+			  cv.npts[vmid].geom.pool_bytes, 0, NULL);
 }
 
 /*
@@ -273,7 +330,8 @@ void set_pmd(u32 vmid, u64 pud, u64 addr, u64 pmd)
 		pt_panic_no_pool(__func__, vmid);
 		return;
 	}
-	t = pt_table_of(vmid, pud, PUD_OFFSET, PMD_OFFSET);
+	t = pt_table_of(vmid, pud, cv.npts[vmid].geom.pud_offset,
+			cv.npts[vmid].geom.pmd_offset);
 	if (!t) {
 		pt_panic_area(__func__, vmid, "pud", pud);
 		return;
@@ -299,7 +357,8 @@ void set_pte(u32 vmid, u64 pmd, u64 addr, u64 pte)
 		pt_panic_no_pool(__func__, vmid);
 		return;
 	}
-	t = pt_table_of(vmid, pmd, PMD_OFFSET, PT_POOL_PER_VM);
+	t = pt_table_of(vmid, pmd, cv.npts[vmid].geom.pmd_offset,
+			cv.npts[vmid].geom.pool_bytes);
 	if (!t) {
 		pt_panic_area(__func__, vmid, "pmd", pmd);
 		return;

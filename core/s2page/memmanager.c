@@ -65,9 +65,72 @@ static bool shared(u32 count)
 }
 
 /*
+ * corevisor: whether the host owns the whole 2 MiB around @pfn, which then
+ * may be one block in its stage 2: the 512 pages lie in one region (so a
+ * block never reaches past a region's edge into MMIO or another region)
+ * and every one is owned by HOSTVISOR. Shared pages do not qualify: a page
+ * a VM granted the host (count > 0) is the VM's, mapped a page at a time;
+ * a host page's own count (SMMU mappings) does not matter, as the page
+ * stays the host's until it is 0 (assign_pfn_to_vm). The core's pages
+ * (the reserved memory, its image) are COREVISOR's, so no block covers
+ * them. S2PAGE_ID held: nothing changes owner meanwhile.
+ */
+static bool host_owns_block(u64 pfn)
+{
+	u64 first = ALIGN_DOWN(pfn, PTRS_PER_PMD);
+	const struct s2page *pg = s2page_entry(first);
+	u32 region;
+
+	if (!pg)
+		return false;
+	region = mem_region_search(first * PAGE_SIZE);
+	if (region == INVALID ||
+	    mem_region_search((first + PTRS_PER_PMD - 1) * PAGE_SIZE) != region)
+		return false;
+	/* One region: the entries of its pages are consecutive. */
+	for (u32 i = 0; i < PTRS_PER_PMD; i++)
+		if (pg[i].owner != HOSTVISOR)
+			return false;
+	return true;
+}
+
+/*
+ * corevisor: map the host's own page @pfn after a fault on @addr: the
+ * whole 2 MiB block when the host owns all of it and its level-2 entry is
+ * empty, otherwise the page. A level-2 entry that already holds a block
+ * maps @addr: the fault was a stale one (e.g. another CPU mapped the
+ * block first) and there is nothing to do. A level-2 entry that holds a
+ * table keeps it (pages come back a page at a time, never re-coalesced:
+ * a block written over the table would abandon the table's page, and the
+ * host's pool is sized for one table per 2 MiB: host_pool_geometry).
+ * Only map_page_host and clear_pfn_host change the host's table, both
+ * with S2PAGE_ID held, so the entry seen is the entry written over.
+ */
+static void map_host_ram(u64 addr, u64 pfn)
+{
+	u64 block = ALIGN_DOWN(pfn * PAGE_SIZE, PMD_SIZE);
+	u64 page = pfn * PAGE_SIZE | PAGE_S2_RAM;
+
+	/* A table there: the page, in the same walk; a block: nothing. */
+	if (map_s2pt_in_table(HOSTVISOR, addr, page) != PMD_NONE || halted())
+		return;
+	if (host_owns_block(pfn))
+		map_s2pt(HOSTVISOR, block, 2, block | PAGE_S2_RAM_BLOCK);
+	else
+		map_s2pt(HOSTVISOR, addr, 3, page);
+}
+
+/*
  * map_page_host: the host's stage-2 fault at @addr. MMIO is mapped as
- * device memory, the host's own (or granted) pages as RAM, flat (ipa =
- * pa); a fault on any other page is an attack and panics.
+ * device memory, the host's own pages as RAM (a 2 MiB block where the host
+ * owns the whole block, corevisor: map_host_ram), pages a VM granted it as
+ * RAM, a page at a time; all flat (ipa = pa). A fault on any other page
+ * is an attack and panics.
+ *
+ * corevisor: @addr may be anywhere below the machine's physical address
+ * size (cv.pa_bits, the host's IPA size in VTCR_EL2), not only the spec's
+ * 40 bits (is_paddr): MMIO above 1 TiB (PCIe 64-bit BARs, QEMU virt's
+ * high ECAM) is mapped as device memory like any other MMIO.
  */
 void map_page_host(u64 addr)
 {
@@ -77,9 +140,10 @@ void map_page_host(u64 addr)
 
 	if (halted())
 		return;
-	if (!is_paddr(addr)) {
-		panic("map_page_host: addr 0x%llx beyond the physical space",
-		      (unsigned long long)addr);
+	if (addr >> cv.pa_bits) {
+		panic("map_page_host: addr 0x%llx beyond the %u-bit physical "
+		      "space",
+		      (unsigned long long)addr, cv.pa_bits);
 		return;
 	}
 	/*
@@ -102,10 +166,12 @@ void map_page_host(u64 addr)
 	count = pg ? s2page_count(pg) : INVALID;
 	if (owner == INVALID)
 		map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_DEVICE);
+	else if (owner == HOSTVISOR)
+		map_host_ram(addr, pfn);
 #ifdef CV_MUTANT_SKIP_OWNER_CHECK /* tests/model: must be caught */
 	else if (true)
 #else
-	else if (owner == HOSTVISOR || shared(count))
+	else if (shared(count))
 #endif
 		map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM);
 	else

@@ -28,6 +28,7 @@ enum host_mode {
 	MODE_SCAN_DTB = 3,	 /* look for the AEAD key in the DTB */
 	MODE_BAD_HVC = 4,	 /* REGISTER_VCPU with vmid 99: panic */
 	MODE_CPU_REON = 5,	 /* CPU_ON, CPU_OFF, CPU_ON again */
+	MODE_TOUCH_ALL = 6,	 /* every page of host RAM, and high MMIO */
 	/* With guest images (vm_main): the boot protocol misused. */
 	MODE_REMAP_AFTER_VERIFY = 20, /* REMAP_VM_IMAGE on a VERIFIED VM */
 	MODE_VCPU_TWICE = 21,	      /* REGISTER_VCPU(vm, 0) twice */
@@ -47,6 +48,14 @@ enum host_mode {
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
 #define COREVISOR_IMAGE 0x40200000ULL
 #define COREVISOR_POOL 0x40400000ULL
+/*
+ * MODE_TOUCH_ALL: RAM from 0x40000000, its size in MiB in the word the
+ * runner stores at RAM_MIB_ADDR; QEMU virt's high PCIe ECAM (above 4 GiB,
+ * with highmem): the host bridge's vendor/device ID word at offset 0.
+ */
+#define RAM_BASE 0x40000000ULL
+#define RAM_MIB_ADDR 0x4fff0004ULL
+#define HIGH_ECAM 0x4010000000ULL
 /* MODE_SCAN_DTB: the runner's AEAD key is 32 bytes of 0xa5, its rng-seed
  * 32 bytes of 0x5c. */
 #define TEST_KEY_BYTE 0xa5
@@ -66,6 +75,7 @@ static void vm_cpu_loop(u32 cpu) __attribute__((noreturn));
 
 void host_secondary_start(u64 ctx);
 void host_secondary_main(u64 ctx);
+extern char __host_end[];
 
 static u64 current_el(void)
 {
@@ -171,6 +181,62 @@ static void cpu_reon(void)
 	host_fail("cpu 1 never turned off");
 }
 
+/*
+ * One word of each page in [start, end), the host's own image excepted:
+ * read, write it flipped, read back, restore. Every page of the range
+ * reaches corevisor's stage 2 (a fault per 2 MiB block, or per page).
+ */
+static u64 touch_pages(u64 start, u64 end)
+{
+	u64 n = 0, own_end = ((u64)__host_end + HOST_PAGE_SIZE - 1) &
+			     ~(HOST_PAGE_SIZE - 1);
+
+	for (u64 a = start; a < end; a += HOST_PAGE_SIZE) {
+		volatile u64 *p = (volatile u64 *)a;
+		u64 v, flip = a ^ 0xa5a5a5a5a5a5a5a5ULL;
+
+		if (a >= 0x50000000ULL && a < own_end)
+			continue;
+		v = *p;
+		*p = v ^ flip;
+		if (*p != (v ^ flip))
+			host_fail("page 0x%llx did not keep a write",
+				  (unsigned long long)a);
+		*p = v;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * MODE_TOUCH_ALL: every page of RAM that is the host's (all but
+ * corevisor's image and reserved memory, [COREVISOR_IMAGE, the shared
+ * area)), then the high ECAM (MMIO above 4 GiB, device memory).
+ */
+static void touch_all(void)
+{
+	u64 ram_end = RAM_BASE + (u64)*(volatile u32 *)RAM_MIB_ADDR * 0x100000;
+	u64 core_end = hvc(HVC_GET_SHARED_BASE, 0, 0, 0, 0, 0), n;
+	u32 id;
+
+	if (ram_end <= core_end || core_end <= COREVISOR_IMAGE)
+		host_fail("RAM end 0x%llx, corevisor's end 0x%llx",
+			  (unsigned long long)ram_end,
+			  (unsigned long long)core_end);
+	host_printf("host: touching every page of RAM 0x%llx-0x%llx but "
+		    "corevisor's 0x%llx-0x%llx\n",
+		    (unsigned long long)RAM_BASE,
+		    (unsigned long long)ram_end - 1,
+		    (unsigned long long)COREVISOR_IMAGE,
+		    (unsigned long long)core_end - 1);
+	n = touch_pages(RAM_BASE, COREVISOR_IMAGE);
+	n += touch_pages(core_end, ram_end);
+	host_printf("host: touched %llu pages (%llu MiB)\n",
+		    (unsigned long long)n, (unsigned long long)(n >> 8));
+	id = *(volatile u32 *)HIGH_ECAM;
+	host_printf("host: PCIe ECAM at 0x%llx: id 0x%08x\n", HIGH_ECAM, id);
+}
+
 static void run_mode(u32 mode, u64 dtb)
 {
 	switch (mode) {
@@ -197,6 +263,9 @@ static void run_mode(u32 mode, u64 dtb)
 		break;
 	case MODE_CPU_REON:
 		cpu_reon();
+		break;
+	case MODE_TOUCH_ALL:
+		touch_all();
 		break;
 	default:
 		host_fail("unknown test mode %u", mode);

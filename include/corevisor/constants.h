@@ -47,10 +47,11 @@
 #define REMAP_END (REMAP_START + REMAP_SIZE)
 
 /*
- * Stage-2 page-table pool of one principal (PTAlloc): the root page at
- * offset 0, level-1 tables ("pgd pages") from PGD_OFFSET, level-2 tables
- * ("pud pages") from PUD_OFFSET, level-3 tables ("pmd pages") from
- * PMD_OFFSET up to PT_POOL_PER_VM. Allocation past a region panics.
+ * Stage-2 page-table pool of one VM, and of the core's own table (PTAlloc):
+ * the root page at offset 0, level-1 tables ("pgd pages") from PGD_OFFSET,
+ * level-2 tables ("pud pages") from PUD_OFFSET, level-3 tables ("pmd
+ * pages") from PMD_OFFSET up to PT_POOL_PER_VM. Allocation past a region
+ * panics.
  */
 #ifndef PT_POOL_PER_VM
 #define PT_POOL_PER_VM 33554432ULL
@@ -64,7 +65,23 @@
 #ifndef PMD_OFFSET
 #define PMD_OFFSET 9441280ULL
 #endif
-#define PT_POOL_TOTAL (PT_POOL_PER_VM * NUM_PRINCIPALS)
+
+/*
+ * The host's pool (HOSTVISOR) has the same four areas but is sized at boot
+ * from the memory map (host_pool_geometry, core/pt): one table per 512 GiB,
+ * 1 GiB and 2 MiB of the address space that RAM regions touch, at each
+ * level, plus these tables for the host's MMIO (device pages, mapped 4 KiB
+ * at a time wherever the host touches them outside RAM).
+ */
+#ifndef HOST_MMIO_PGD_PAGES
+#define HOST_MMIO_PGD_PAGES 8ULL
+#endif
+#ifndef HOST_MMIO_PUD_PAGES
+#define HOST_MMIO_PUD_PAGES 32ULL
+#endif
+#ifndef HOST_MMIO_PMD_PAGES
+#define HOST_MMIO_PMD_PAGES 128ULL
+#endif
 
 /*
  * SMMU page-table pool (MmioPTAlloc), offsets from the pool base: one

@@ -112,6 +112,8 @@ class CoreLib:
         L.cv_dump_s2page_changes.argtypes = [C.POINTER(u64), u64]
         L.cv_dump_s2page_changes.restype = u64
         L.cv_dump_pages.argtypes = [u64, u64, C.POINTER(u64)]
+        L.cv_dump_host_geometry.argtypes = [C.POINTER(u64)]
+        L.cv_dump_host_geometry.restype = None
         self.geom_raw = self._arr(8)
         L.cv_dump_geometry(self.geom_raw)
         self.vminfo_words = self.geom_raw[7]
@@ -194,6 +196,13 @@ class CoreLib:
         buf = self._arr(64)
         n = self.lib.cv_dump_regions(buf, 32)
         return [(buf[2 * i], buf[2 * i + 1]) for i in range(n)]
+
+    def host_geometry(self):
+        """(MMIO budgets l1, l2, l3, size alignment, pa_bits, the C's
+        pud_offset, pmd_offset, pool_bytes) of the booted machine."""
+        buf = self._arr(8)
+        self.lib.cv_dump_host_geometry(buf)
+        return tuple(buf)
 
     def reserved(self):
         buf = self._arr(3)

@@ -21,6 +21,7 @@
 
 #include <corevisor/hosted.h>
 #include <cv/arch.h>
+#include <cv/pt.h>
 #include <cv/pte.h>
 #include <cv/spt.h>
 #include <cv/state.h>
@@ -51,6 +52,25 @@ void cv_dump_geometry(u64 out[8])
 	out[5] = SMMU_PMD_OFFSET;
 	out[6] = SMMU_POOL_BYTES;
 	out[7] = DUMP_VMINFO_WORDS;
+}
+
+/*
+ * The host's pool: its MMIO budgets (levels 1, 2, 3) and size alignment,
+ * from which the model sizes it (host_pool_geometry), then the machine's
+ * PA size (the host's fault limit) and the geometry the C chose.
+ */
+void cv_dump_host_geometry(u64 out[8])
+{
+	const struct npt *n = &cv.npts[HOSTVISOR];
+
+	out[0] = HOST_MMIO_PGD_PAGES;
+	out[1] = HOST_MMIO_PUD_PAGES;
+	out[2] = HOST_MMIO_PMD_PAGES;
+	out[3] = HOST_POOL_ALIGN;
+	out[4] = cv.pa_bits;
+	out[5] = n->geom.pud_offset;
+	out[6] = n->geom.pmd_offset;
+	out[7] = n->geom.pool_bytes;
 }
 
 /* Memory map: region count, then (base, size) each; reserved base/size. */
@@ -168,8 +188,8 @@ void cv_dump_npt_summary(u32 vmid, u64 out[5])
 	out[0] = a.count;
 	out[1] = a.hash;
 	out[2] = (n->pgd_next - (n->pool + PGD_OFFSET)) / PAGE_SIZE;
-	out[3] = (n->pud_next - (n->pool + PUD_OFFSET)) / PAGE_SIZE;
-	out[4] = (n->pmd_next - (n->pool + PMD_OFFSET)) / PAGE_SIZE;
+	out[3] = (n->pud_next - (n->pool + n->geom.pud_offset)) / PAGE_SIZE;
+	out[4] = (n->pmd_next - (n->pool + n->geom.pmd_offset)) / PAGE_SIZE;
 }
 
 u64 cv_dump_npt_leaves(u32 vmid, u64 *out, u64 max)

@@ -96,9 +96,19 @@ class Harness:
             vcpu = {(v, i): c.lib.get_shared_vcpu(v, i)
                     for v in range(NUM_PRINCIPALS) for i in range(VCPU_PER_VM)}
         core = c.core()
+        hg = c.host_geometry()
+        host_geom = Geometry.host(regions, hg[0:3], hg[3], self.geom)
+        want = (PAGE_SIZE * (1 + host_geom.pgd_pages),
+                PAGE_SIZE * (1 + host_geom.pgd_pages + host_geom.pud_pages),
+                PAGE_SIZE * (1 + host_geom.pgd_pages + host_geom.pud_pages +
+                             host_geom.pmd_pages))
+        if hg[5:8] != want:  # C6: the host's pool, sized from the regions
+            raise Mismatch("boot: host pool C=(pud %#x, pmd %#x, end %#x) "
+                           "model=(pud %#x, pmd %#x, end %#x)" % (hg[5:8] + want))
         m = Model(self.geom, initial_page, lambda v: kvm[v],
                   lambda v, i: vcpu[(v, i)], self.verify_img,
-                  next_vmid=core[1], next_remap_ptr=core[2])
+                  next_vmid=core[1], next_remap_ptr=core[2],
+                  host_geom=host_geom, pa_bits=hg[4])
         m.regions = regions
         m.sodium = self.sodium
         self.m = m
@@ -592,8 +602,16 @@ class Gen:
             pfn = self.pfn()
         elif x < 0.7:
             pfn = self.pfn(HOSTVISOR, strict=True) or self.ram_pfn()
-        elif x < 0.85:
+        elif x < 0.8:
             pfn = self.mmio_pfn()
+        elif x < 0.85:
+            # C7: MMIO above the spec's 1 TiB, below the PA size (pa_bits);
+            # now and then at or past it (a panic)
+            top = 1 << (self.m.pa_bits - 12)
+            pfn = r.choice([0x4010000, 0x8000000, 1 << 28,
+                            r.randrange(1 << 28, top), top - 1])
+            if r.random() < 0.05:
+                pfn = top + r.randrange(16)
         else:
             shared = [p for p, v in self.m.s2page.items()
                       if 0 < v[0] < COREVISOR and 0 < v[1] <= MAX_SHARE_COUNT]
@@ -810,6 +828,7 @@ def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
     for step in range(length):
         a = gen.next(force_bad=gen.deep and step == length - 1)
         actions.append(a)
+        host_blocks = len(h.m.npts[HOSTVISOR].blocks)
         try:
             res = h.run(a)
         except Mismatch as e:
@@ -823,6 +842,9 @@ def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
                                        "  HALT: " + h.m.halt_reason if h.m.halt else ""))
         if stats is not None and a[0] == "call":
             note_events(stats, h, a, res)
+            if not h.m.halt and len(h.m.npts[HOSTVISOR].blocks) < host_blocks:
+                stats["event: host block split"] = \
+                    stats.get("event: host block split", 0) + 1
         if h.m.halt:
             if stats is not None:
                 key = "panic: " + re.sub(r"0x[0-9a-f]+|\b\d+\b", "N", h.c.halt_reason())
@@ -859,6 +881,12 @@ def note_events(stats, h, a, res):
     if a[1] == "map_page_host" and not m.halt and \
             m.page(a[2][0] // PAGE_SIZE)[0] not in (HOSTVISOR, INVALID):
         ev.append("host maps a page a VM granted")
+    if a[1] == "map_page_host" and not m.halt and \
+            (a[2][0] // PAGE_SIZE) & ~511 in m.npts[HOSTVISOR].blocks:
+        ev.append("host RAM mapped by a 2 MiB block")
+    if a[1] == "map_page_host" and not m.halt and a[2][0] >= 1 << 40:
+        ev.append("host MMIO above 1 TiB mapped")
+
     for e in ev:
         stats["event: " + e] = stats.get("event: " + e, 0) + 1
 

@@ -57,6 +57,18 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
     would let the host map such a page, and revoke would store INVALID-1).
  C5 remap_vm_image: @pfn must be a page of a boot region (checked with
     the arguments, before the VM's state).
+ C6 The host's RAM in 2 MiB blocks (docs/spec-deviations.md):
+    map_page_host maps the host's own page with the 2 MiB block around it
+    when every page of that block is in one region and owned by HOSTVISOR
+    and the host's level-2 entry there is empty; a block already there
+    means nothing to do; otherwise the page alone, as the spec does.
+    clear_pfn_host of a page inside a host block splits it first: a new
+    level-3 table (one pmd page of the host's pool) maps the other 511
+    pages with the block's attributes, the page itself PAGE_GUEST (the
+    spec's level-3 map inside a block would halt). The host's pool is
+    sized from the memory map (host_geometry), not PT_POOL_PER_VM.
+ C7 map_page_host accepts any address below the machine's PA size
+    (pa_bits, 44 on the hosted machine), not the spec's 40 bits.
  Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
  save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c).
 """
@@ -75,6 +87,8 @@ STRENGTHENINGS = [
     "C3 host pages have gfn INVALID64",
     "C4 count INVALID is not a share (map_page_host, revoke_vm_page)",
     "C5 remap_vm_image: pfn must be region memory",
+    "C6 host RAM in 2 MiB blocks, split before a page leaves; host pool from the memory map",
+    "C7 map_page_host: addresses below the PA size (pa_bits), not 40 bits",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -168,6 +182,45 @@ def pmd_index(addr):
 
 def stage2_pgd_index(addr):
     return (addr >> 30) & 1023
+
+
+def split_block(geom, npt, gfn, leaving_pte):
+    """C6: the level-2 leaf over @gfn becomes a level-3 table of the same
+    512 pages with the block's attributes, page @gfn itself @leaving_pte.
+    Returns halt' (True when the pool has no level-3 table left)."""
+    base = gfn & ~511
+    pte = npt.blocks[base]
+    if npt.pmd_used + 1 > geom.pmd_pages:
+        return True
+    attrs = pte & ~(PTE_ADDR_MASK | PTE_TYPE_MASK)
+    del npt.blocks[base]
+    npt.fp = (npt.fp - leaf_hash(base, 2, pte)) & MASK64
+    for i in range(512):
+        new = (leaving_pte if base + i == gfn else
+               (phys_page(pte) + i * PAGE_SIZE) | attrs | PTE_TYPE_TABLE)
+        npt.pages[base + i] = new
+        npt.fp = (npt.fp + leaf_hash(base + i, 3, new)) & MASK64
+    addr = base * PAGE_SIZE
+    npt.pmd_t.add((pgd_index(addr), pud_index(addr), pmd_index(addr)))
+    npt.pmd_used += 1
+    return False
+
+
+def align_up(x, a):
+    return (x + a - 1) // a * a
+
+
+def spans_touched(regions, shift):
+    """How many 2^shift-byte spans the (sorted, disjoint) regions touch."""
+    count, prev = 0, None
+    for base, size in regions:
+        first, last = base >> shift, (base + size - 1) >> shift
+        if prev is not None and first == prev:
+            first += 1
+        if last >= first:
+            count += last - first + 1
+        prev = last
+    return count
 
 
 def local_mmap(geom, vmid, addr, level, pte, npt):
@@ -331,6 +384,19 @@ class Geometry:
         self.smmu_pmd_pages = smmu_pmd_pages
 
     @staticmethod
+    def host(regions, budget, align, other):
+        """C6: the host's pool: a table per 512 GiB, 1 GiB and 2 MiB that
+        the regions touch, plus the MMIO @budget (l1, l2, l3), the level-3
+        area reaching to the next @align boundary."""
+        pgds = spans_touched(regions, 39) + budget[0]
+        puds = spans_touched(regions, 30) + budget[1]
+        pmds = spans_touched(regions, 21) + budget[2]
+        pmd_off = PAGE_SIZE * (1 + pgds + puds)
+        end = align_up(pmd_off + pmds * PAGE_SIZE, align)
+        return Geometry(pgds, puds, (end - pmd_off) // PAGE_SIZE,
+                        other.smmu_pgd_pages, other.smmu_pmd_pages)
+
+    @staticmethod
     def spec_default():
         return Geometry((K.PUD_OFFSET - K.PGD_OFFSET) // PAGE_SIZE,
                         (K.PMD_OFFSET - K.PUD_OFFSET) // PAGE_SIZE,
@@ -353,8 +419,11 @@ class Model:
     INVALID); the s2page array is kept as the changes against it."""
 
     def __init__(self, geom, initial_page, shared_kvm, shared_vcpu,
-                 verify_img, next_vmid=1, next_remap_ptr=REMAP_START):
+                 verify_img, next_vmid=1, next_remap_ptr=REMAP_START,
+                 host_geom=None, pa_bits=40):
         self.geom = geom
+        self.host_geom = host_geom or geom  # C6
+        self.pa_bits = pa_bits  # C7
         self.initial_page = initial_page
         self.shared_kvm = shared_kvm  # Parameter shared_kvm: Z -> Z
         self.shared_vcpu = shared_vcpu  # Parameter shared_vcpu: Z -> Z -> Z
@@ -631,11 +700,14 @@ class Model:
                               "set_npt: unaligned block")):
             return
         self.acquire_lock_pt(vmid)
-        if local_mmap(self.geom, vmid, addr, level, pte, self.npts[vmid]):
+        if local_mmap(self.npt_geom(vmid), vmid, addr, level, pte, self.npts[vmid]):
             self.panic("map_s2pt: vm %d addr %#x: table pool exhausted or "
                        "page inside a block" % (vmid, addr))
             return
         self.release_lock_pt(vmid)
+
+    def npt_geom(self, vmid):
+        return self.host_geom if vmid == HOSTVISOR else self.geom
 
     def clear_pfn_host(self, pfn):
         """Take page @pfn away from the host's stage 2 (PAGE_GUEST), if mapped."""
@@ -645,8 +717,12 @@ class Model:
         npt = self.npts[HOSTVISOR]
         _pfn, level, pte = npt.get(pfn)
         level = 0 if phys_page(pte) == 0 else level
-        if level != 0:
-            if local_mmap(self.geom, HOSTVISOR, pfn * PAGE_SIZE, 3, PAGE_GUEST, npt):
+        if level == 2:  # C6: split the block first
+            if split_block(self.host_geom, npt, pfn, PAGE_GUEST):
+                self.panic("clear_pfn_host: pfn %#x: no level-3 table for the split" % pfn)
+                return
+        elif level != 0:
+            if local_mmap(self.host_geom, HOSTVISOR, pfn * PAGE_SIZE, 3, PAGE_GUEST, npt):
                 self.panic("clear_pfn_host: pfn %#x: host table" % pfn)
                 return
         self.release_lock_pt(HOSTVISOR)
@@ -716,7 +792,8 @@ class Model:
         """The host faulted on @addr: map it if the host may use the page."""
         if self.halt:
             return
-        if not self.rely_arg(is_paddr(addr), "map_page_host: addr %#x" % addr):
+        # C7: the machine's PA size, not is_paddr's 40 bits
+        if not self.rely_arg(0 <= addr < 1 << self.pa_bits, "map_page_host: addr %#x" % addr):
             return
         pfn = addr // PAGE_SIZE
         self.acquire_lock_s2page()
@@ -724,12 +801,40 @@ class Model:
         count = self.get_pfn_count(pfn)
         if owner == INVALID:
             self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_DEVICE)
-        elif owner == HOSTVISOR or shared(count):  # C4
+        elif owner == HOSTVISOR:  # C6
+            self.map_host_ram(addr, pfn)
+        elif shared(count):  # C4
             self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM)
         else:
             self.panic("map_page_host: pfn %#x owned by %d" % (pfn, owner))
             return
         self.release_lock_s2page()
+
+    def region_of(self, pfn):
+        for i, (b, sz) in enumerate(self.regions):
+            if b <= pfn * PAGE_SIZE < b + sz:
+                return i
+        return None
+
+    def host_owns_block(self, base):
+        """C6: the 512 pages from @base lie in one region, all the host's."""
+        r = self.region_of(base)
+        if r is None or self.region_of(base + 511) != r:
+            return False
+        return all(self.page(base + i)[0] == HOSTVISOR for i in range(512))
+
+    def map_host_ram(self, addr, pfn):
+        """C6: the host's own page: its block, or the page alone."""
+        npt = self.npts[HOSTVISOR]
+        base = pfn & ~511
+        if base in npt.blocks:
+            return  # a block already maps it
+        key = (pgd_index(addr), pud_index(addr), pmd_index(addr))
+        if key not in npt.pmd_t and self.host_owns_block(base):
+            self.map_s2pt(HOSTVISOR, base * PAGE_SIZE, 2,
+                          base * PAGE_SIZE | PAGE_S2_RAM_BLOCK)
+        else:
+            self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM)
 
     def clear_vm_page(self, vmid, pfn):
         """Give a page of @vmid back to the host, scrubbed."""

@@ -488,20 +488,23 @@ Test(hosted_access, host_fault_maps_host_page_and_retries)
 {
 	struct cv_hosted_counters c;
 	struct cv_translation t;
-	u64 ipa = RAM + 7 * MiB + PAGE_SIZE - 3; /* spans two pages */
+	u64 ipa = RAM + 8 * MiB - 3; /* spans two 2 MiB blocks */
 	char out[8] = "corevis", in[8] = {0};
 
 	boot_default();
 	cr_assert_not(cv_hosted_translate(HOSTVISOR, ipa, &t));
 	cr_assert(cv_hosted_host_write(ipa, out, sizeof(out)));
 	cv_hosted_get_counters(&c);
-	cr_assert_eq(c.host_faults, 2, "one fault per page: %llu",
+	cr_assert_eq(c.host_faults, 2, "one fault per 2 MiB block: %llu",
 		     (unsigned long long)c.host_faults);
 	cr_assert(cv_hosted_translate(HOSTVISOR, ipa, &t));
-	cr_assert_eq(t.level, 3);
+	cr_assert_eq(t.level, 2, "the host's own 2 MiB: one block");
 	cr_assert_eq(t.pa, ipa, "the host's stage 2 is the identity");
 	cr_assert(cv_hosted_translate(HOSTVISOR, ipa + 3, &t));
+	cr_assert_eq(t.level, 2);
 	cr_assert_eq(t.pa, ipa + 3);
+	cr_assert(cv_hosted_translate(HOSTVISOR, RAM + 6 * MiB, &t));
+	cr_assert_eq(t.pa, RAM + 6 * MiB, "the whole block is mapped");
 	cr_assert_arr_eq((char *)cv_hosted_phys(ipa), out, sizeof(out));
 
 	cr_assert(cv_hosted_host_read(ipa, in, sizeof(in)));
@@ -774,6 +777,8 @@ Test(hosted_walk, translate_after_halt)
 	panic("test_hosted: stop");
 	cr_assert(cv_hosted_translate(HOSTVISOR, RAM + 0x5000, &t));
 	cr_assert_eq(t.pa, RAM + 0x5000);
-	cr_assert_not(cv_hosted_translate(HOSTVISOR, RAM + 0x6000, &t));
+	/* The fault mapped the host's 2 MiB block, not the next one. */
+	cr_assert(cv_hosted_translate(HOSTVISOR, RAM + 0x6000, &t));
+	cr_assert_not(cv_hosted_translate(HOSTVISOR, RAM + PMD_SIZE, &t));
 	cr_assert_not(cv_hosted_smmu_translate(0, 0, 0, &t));
 }

@@ -133,11 +133,11 @@ static u32 vm_with_device(u64 pfn, u64 gfn)
 Test(inv, fresh_boot_holds)
 {
 	static const char *const names[] = {
-		"spt_cons",	  "host_npt_cons", "npt_cons",
-		"host_flatmap",	  "s2page_range",  "host_s2_map",
-		"page_0_invalid", "host_iso",	   "vm_iso",
-		"smmu_vm",	  "smmu_iso",	   "smmu_count",
-		"cpu_range"};
+		"spt_cons",	  "host_npt_cons",  "npt_cons",
+		"host_flatmap",	  "s2page_range",   "host_s2_map",
+		"page_0_invalid", "host_block_own", "host_iso",
+		"vm_iso",	  "smmu_vm",	    "smmu_iso",
+		"smmu_count",	  "cpu_range"};
 
 	expect_ok();
 	for (u32 i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -268,13 +268,24 @@ Test(inv, npt_cons_table_at_the_cursor)
 	expect_violation("npt_cons", "links a table outside its pool area");
 }
 
-Test(inv, host_npt_cons_block_in_host_table)
+/* The host's RAM comes in 2 MiB blocks: a RAM block of host pages holds. */
+Test(inv, host_npt_cons_ram_block_in_host_table_holds)
 {
 	u64 ipa = ram_pfn(0) * PAGE_SIZE;
 
 	host_touch(ram_pfn(0));
-	*npt_entry(HOSTVISOR, ipa, 2) = ipa | PAGE_S2_RAM_BLOCK;
-	expect_violation("host_npt_cons", "2 MiB block");
+	cr_assert_eq(*npt_entry(HOSTVISOR, ipa, 2), ipa | PAGE_S2_RAM_BLOCK);
+	expect_ok();
+}
+
+/* Any other level-2 leaf (here a device block) breaks host_npt_cons. */
+Test(inv, host_npt_cons_device_block_in_host_table)
+{
+	u64 ipa = ram_pfn(0) * PAGE_SIZE;
+
+	host_touch(ram_pfn(0));
+	*npt_entry(HOSTVISOR, ipa, 2) = ipa | S2_ATTR_DEVICE | PTE_TYPE_BLOCK;
+	expect_violation("host_npt_cons", "is not a RAM block");
 }
 
 Test(inv, host_npt_cons_level0_garbage)
@@ -316,7 +327,7 @@ Test(inv, host_flatmap_ipa_not_pa)
 {
 	u64 ipa = ram_pfn(2) * PAGE_SIZE;
 
-	host_touch(ram_pfn(2));
+	map_s2pt(HOSTVISOR, ipa, 3, ipa | PAGE_S2_RAM); /* a page leaf */
 	/* The host's ipa now reaches another host page. */
 	*npt_entry(HOSTVISOR, ipa, 3) = ram_pfn(3) * PAGE_SIZE | PAGE_S2_RAM;
 	expect_violation("host_flatmap", "maps pfn 0x40003");
@@ -362,9 +373,50 @@ Test(inv, page_0_invalid_region_at_zero)
 
 Test(inv, host_iso_host_maps_vm_page)
 {
-	host_touch(ram_pfn(12));
+	u64 pa = ram_pfn(12) * PAGE_SIZE;
+
+	map_s2pt(HOSTVISOR, pa, 3, pa | PAGE_S2_RAM); /* a page leaf */
 	page(ram_pfn(12))->owner = 3; /* given away, host mapping left */
 	expect_violation("host_iso", "pfn 0x4000c owned by 3 count 0");
+}
+
+/* ---- host_block_own ---------------------------------------------------- */
+
+/* A page given away under the host's block, the block left in place. */
+Test(inv, host_block_own_block_over_a_vm_page)
+{
+	host_touch(ram_pfn(12));
+	expect_ok();
+	page(ram_pfn(12))->owner = 3;
+	expect_violation(
+		"host_block_own",
+		"block at ipa 0x40000000 covers pfn 0x4000c owned by 3");
+}
+
+/*
+ * A page a VM granted the host (count > 0) satisfies host_iso, but a
+ * block must not cover it: only the host's own pages come in blocks.
+ */
+Test(inv, host_block_own_block_over_a_granted_page)
+{
+	host_touch(ram_pfn(0x200 + 7));
+	page(ram_pfn(0x200 + 7))->owner = 2;
+	page(ram_pfn(0x200 + 7))->count = 1;
+	cr_assert_eq(check_invariant("host_iso", why, sizeof(why)), 0, "%s",
+		     why);
+	expect_violation("host_block_own", "pfn 0x40207 owned by 2 count 1");
+}
+
+/*
+ * A host block over MMIO (pages in no region) is flagged, though host_iso
+ * admits MMIO: MMIO is device memory, mapped a page at a time.
+ */
+Test(inv, host_block_own_block_over_mmio)
+{
+	map_s2pt(HOSTVISOR, 0x08000000, 2, 0x08000000 | PAGE_S2_RAM_BLOCK);
+	cr_assert_eq(check_invariant("host_iso", why, sizeof(why)), 0, "%s",
+		     why);
+	expect_violation("host_block_own", "pfn 0x8000 owned by 4294967295");
 }
 
 Test(inv, host_iso_host_maps_core_page)

@@ -743,13 +743,159 @@ Test(pt, clear_pfn_host_of_an_unmapped_page_changes_nothing)
 	cr_assert(pts_maps(HOSTVISOR, addr + PAGE_SIZE, addr + PAGE_SIZE, 3));
 }
 
-Test(pt, clear_pfn_host_of_a_block_mapped_page_panics)
+/*
+ * A page inside one of the host's 2 MiB blocks leaves: the block becomes a
+ * level-3 table of the same 511 other pages (same attributes, as pages),
+ * the page itself PAGE_GUEST, one level-3 table allocated, and the block
+ * invalidated by IPA for VMID 0 (break-before-make) so no CPU's TLB keeps
+ * a translation of it.
+ */
+Test(pt, clear_pfn_host_splits_a_block_and_flushes_it)
 {
-	u64 base = cv_hosted_ram_base();
+	u64 base = cv_hosted_ram_base() + 4 * PMD_SIZE, pfn = base / PAGE_SIZE;
+	u64 pmd_next = cv.npts[HOSTVISOR].pmd_next;
+	struct cv_hosted_counters c0, c1;
+	struct cv_translation t;
+	u8 b;
 
 	map_s2pt(HOSTVISOR, base, 2, base | PAGE_S2_RAM_BLOCK);
-	clear_pfn_host(base / PAGE_SIZE + 3);
-	pts_expect_halt("set_npt", "inside a 2 MiB block");
+	cr_assert(pts_maps(HOSTVISOR, base + 3 * PAGE_SIZE,
+			   base + 3 * PAGE_SIZE, 2));
+	/* CPUs 0 and 1 cache the block (their TLBs). */
+	cr_assert(cv_hosted_host_read(base + 3 * PAGE_SIZE, &b, 1));
+	cv_hosted_set_cpu(1);
+	cr_assert(cv_hosted_host_read(base + 9 * PAGE_SIZE, &b, 1));
+	cv_hosted_set_cpu(0);
+	cr_assert(cv_hosted_tlb_lookup(0, HOSTVISOR, base + 3 * PAGE_SIZE, &t));
+	cr_assert(cv_hosted_tlb_lookup(1, HOSTVISOR, base + 9 * PAGE_SIZE, &t));
+	cr_assert_eq(t.level, 2);
+
+	c0 = pts_counters();
+	clear_pfn_host(pfn + 3);
+	c1 = pts_counters();
+	pts_expect_running();
+	cr_assert_eq(cv.npts[HOSTVISOR].pmd_next, pmd_next + PAGE_SIZE,
+		     "one level-3 table");
+	cr_assert_eq(s2pt_pmd_type(HOSTVISOR, base), PMD_TABLE);
+	cr_assert_eq(walk_s2pt(HOSTVISOR, base + 3 * PAGE_SIZE), PAGE_GUEST);
+	cr_assert(!pts_translate(HOSTVISOR, base + 3 * PAGE_SIZE).valid);
+	for (u32 i = 0; i < PTRS_PER_PMD; i++) {
+		u64 pa = base + i * PAGE_SIZE;
+
+		if (i == 3)
+			continue;
+		cr_assert_eq(walk_s2pt(HOSTVISOR, pa), pa | PAGE_S2_RAM,
+			     "page %u", i);
+		cr_assert(pts_maps(HOSTVISOR, pa, pa, 3), "page %u", i);
+	}
+	cr_assert_eq(c1.tlb_flush_ipa[HOSTVISOR],
+		     c0.tlb_flush_ipa[HOSTVISOR] + 1);
+	cr_assert_eq(c1.last_flush_ipa[HOSTVISOR], base);
+	cr_assert_eq(c1.tlb_flush_vmid[HOSTVISOR],
+		     c0.tlb_flush_vmid[HOSTVISOR]);
+	cr_assert_not(
+		cv_hosted_tlb_lookup(0, HOSTVISOR, base + 3 * PAGE_SIZE, &t),
+		"CPU 0 dropped the block");
+	cr_assert_not(
+		cv_hosted_tlb_lookup(1, HOSTVISOR, base + 9 * PAGE_SIZE, &t),
+		"CPU 1 dropped the block");
+	cr_assert(!lock_held_by_me(NPT_ID + HOSTVISOR));
+
+	/* The next page to leave is a page leaf: no second table. */
+	clear_pfn_host(pfn + 4);
+	pts_expect_running();
+	cr_assert_eq(cv.npts[HOSTVISOR].pmd_next, pmd_next + PAGE_SIZE);
+	cr_assert(!pts_translate(HOSTVISOR, base + 4 * PAGE_SIZE).valid);
+	cr_assert(pts_maps(HOSTVISOR, base + 5 * PAGE_SIZE,
+			   base + 5 * PAGE_SIZE, 3));
+}
+
+/* The split keeps the block's attributes on every page (here read-only). */
+Test(pt, clear_pfn_host_split_keeps_the_block_attributes)
+{
+	u64 base = cv_hosted_ram_base() + 6 * PMD_SIZE;
+	u64 ro = (PAGE_S2_RAM_BLOCK & ~S2AP_W) | base;
+
+	map_s2pt(HOSTVISOR, base, 2, ro);
+	clear_pfn_host(base / PAGE_SIZE + 511);
+	pts_expect_running();
+	cr_assert_eq(walk_s2pt(HOSTVISOR, base),
+		     base | (PAGE_S2_RAM & ~S2AP_W));
+	cr_assert_eq(walk_s2pt(HOSTVISOR, base + 511 * PAGE_SIZE), PAGE_GUEST);
+}
+
+/* No level-3 table left for the split: the pool panics, block intact. */
+Test(pt, clear_pfn_host_split_with_the_pool_exhausted_panics)
+{
+	u64 base = cv_hosted_ram_base() + 8 * PMD_SIZE;
+
+	map_s2pt(HOSTVISOR, base, 2, base | PAGE_S2_RAM_BLOCK);
+	cv.npts[HOSTVISOR].pmd_next =
+		cv.npts[HOSTVISOR].pool + cv.npts[HOSTVISOR].geom.pool_bytes;
+	clear_pfn_host(base / PAGE_SIZE + 1);
+	pts_expect_halt("alloc_pmd_page", "vm 0 level-3 table pool exhausted");
+	cr_assert(pts_maps(HOSTVISOR, base + PAGE_SIZE, base + PAGE_SIZE, 2));
+}
+
+/* s2pt_pmd_type: what the level-2 entry holds, for any principal. */
+Test(pt, s2pt_pmd_type_tells_none_block_and_table)
+{
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40000000), PMD_NONE, "no tables");
+	map_s2pt(VM, 0x40000000, 2, ram_block(3));
+	map_s2pt(VM, 0x40200000, 3, ram_leaf(1));
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40000000 + 0x1234), PMD_BLOCK);
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40200000 + 0x5000), PMD_TABLE);
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40400000), PMD_NONE,
+		     "level-2 table there, entry empty");
+	pts_expect_running();
+	cr_assert(!lock_held_by_me(NPT_ID + VM));
+	cr_assert_eq(s2pt_pmd_type(17, 0), 0);
+	pts_expect_halt("s2pt_pmd_type", "vmid 17");
+	cr_assert_eq(s2pt_pmd_type(VM, 0x40200000), 0, "halted: 0");
+}
+
+/*
+ * map_s2pt_in_table: the page is mapped only where a level-3 table is
+ * already linked; elsewhere nothing changes.
+ */
+Test(pt, map_s2pt_in_table_maps_only_into_a_table)
+{
+	struct npt before;
+
+	map_s2pt(VM, 0x40000000, 2, ram_block(3));
+	map_s2pt(VM, 0x40200000, 3, ram_leaf(1));
+	before = cv.npts[VM];
+	cr_assert_eq(map_s2pt_in_table(VM, 0x40200000 + 0x7000, ram_leaf(7)),
+		     PMD_TABLE);
+	cr_assert(pts_maps(VM, 0x40207000, pts_ram_pa(7), 3));
+	cr_assert_eq(map_s2pt_in_table(VM, 0x40000000 + 0x7000, ram_leaf(8)),
+		     PMD_BLOCK);
+	cr_assert(pts_maps(VM, 0x40007000,
+			   ram_block(3) - PAGE_S2_RAM_BLOCK + 0x7000, 2),
+		  "the block stays");
+	cr_assert_eq(map_s2pt_in_table(VM, 0x40400000, ram_leaf(9)), PMD_NONE);
+	cr_assert(!pts_translate(VM, 0x40400000).valid);
+	cr_assert_eq(memcmp(&before, &cv.npts[VM], sizeof(before)), 0,
+		     "nothing allocated");
+	pts_expect_running();
+	cr_assert(!lock_held_by_me(NPT_ID + VM));
+}
+
+Test(pt, map_s2pt_in_table_bad_arguments_panic)
+{
+	map_s2pt_in_table(VM, 0x1000, 0);
+	pts_expect_halt("map_s2pt_in_table", "is not a page");
+	pts_boot();
+	map_s2pt_in_table(VM, 0x1000, ram_block(1));
+	pts_expect_halt("map_s2pt_in_table", "is not a page");
+	pts_boot();
+	map_s2pt_in_table(VM, KVM_ADDR_SPACE, ram_leaf(1));
+	pts_expect_halt("map_s2pt_in_table", "beyond 48 bits");
+	pts_boot();
+	map_s2pt(VM, 0x1000, 3, ram_leaf(2));
+	pts_force_halt();
+	cr_assert_eq(map_s2pt_in_table(VM, 0x1000, ram_leaf(1)), 0);
+	cr_assert_eq(pts_translate(VM, 0x1000).pte, ram_leaf(2));
 }
 
 Test(pt, clear_pfn_host_out_of_range_panics)
@@ -885,9 +1031,31 @@ Test(pt, nptwalk_without_a_pool_panics)
 Test(pt, boot_lays_out_one_pool_per_principal)
 {
 	u64 base = cv_hosted_reserved_base();
+	const struct npt *h = &cv.npts[HOSTVISOR];
+	/*
+	 * The host's pool (1 GiB of RAM at 1 GiB, the core's region just
+	 * above): one level-1 table for the first 512 GiB, one level-2 per
+	 * GiB touched (RAM, the core's region), one level-3 per 2 MiB
+	 * touched, plus the MMIO budget; rounded to HOST_POOL_ALIGN.
+	 */
+	u64 res_pmds = ALIGN_UP(cv_hosted_reserved_size(), PMD_SIZE) / PMD_SIZE;
+	u64 pud_off = PGD_OFFSET + (1 + HOST_MMIO_PGD_PAGES) * PAGE_SIZE;
+	u64 pmd_off = pud_off + (2 + HOST_MMIO_PUD_PAGES) * PAGE_SIZE;
+	u64 bytes = ALIGN_UP(pmd_off + (512 + res_pmds + HOST_MMIO_PMD_PAGES) *
+					       PAGE_SIZE,
+			     HOST_POOL_ALIGN);
 
-	for (u32 v = HOSTVISOR; v <= COREVISOR; v++) {
-		cr_assert_eq(pool(v), base + v * PT_POOL_PER_VM);
+	cr_assert_eq(pool(HOSTVISOR), base);
+	cr_assert_eq(h->geom.pud_offset, pud_off);
+	cr_assert_eq(h->geom.pmd_offset, pmd_off);
+	cr_assert_eq(h->geom.pool_bytes, bytes);
+	cr_assert_eq(h->pgd_next, base + PGD_OFFSET);
+	cr_assert_eq(h->pud_next, base + pud_off);
+	cr_assert_eq(h->pmd_next, base + pmd_off);
+	cr_assert_eq(get_pt_vttbr(HOSTVISOR), base);
+	for (u32 v = HOSTVISOR + 1; v <= COREVISOR; v++) {
+		cr_assert_eq(pool(v), base + bytes + (v - 1) * PT_POOL_PER_VM);
+		cr_assert_eq(cv.npts[v].geom.pool_bytes, PT_POOL_PER_VM);
 		cr_assert_eq(cv.npts[v].pgd_next, pool(v) + PGD_OFFSET);
 		cr_assert_eq(cv.npts[v].pud_next, pool(v) + PUD_OFFSET);
 		cr_assert_eq(cv.npts[v].pmd_next, pool(v) + PMD_OFFSET);

@@ -42,7 +42,8 @@ static u64 mmio_pfn(void)
 /* The s2page array's physical address, as cv_boot lays it out. */
 static u64 s2page_array_pa(void)
 {
-	return cv_hosted_reserved_base() + PT_POOL_TOTAL + SMMU_POOL_BYTES;
+	return cv_hosted_reserved_base() + cv.npts[HOSTVISOR].geom.pool_bytes +
+	       (NUM_PRINCIPALS - 1) * PT_POOL_PER_VM + SMMU_POOL_BYTES;
 }
 
 static void expect_page(u64 pfn, u32 owner, u32 count, u64 gfn)
@@ -56,12 +57,20 @@ static void expect_page(u64 pfn, u32 owner, u32 count, u64 gfn)
 		     (unsigned long long)gfn);
 }
 
-/* The host maps page @pfn (flat), as its stage-2 fault would. */
+/*
+ * The host maps page @pfn (flat), as its stage-2 fault would: with the
+ * 2 MiB block around it when the host owns all of that block, else alone.
+ */
 static void host_maps(u64 pfn)
 {
+	struct cv_translation t;
+
 	map_page_host(pfn * PAGE_SIZE);
 	pts_expect_running();
-	cr_assert(pts_maps(HOSTVISOR, pfn * PAGE_SIZE, pfn * PAGE_SIZE, 3));
+	t = pts_translate(HOSTVISOR, pfn * PAGE_SIZE);
+	cr_assert(t.valid && t.pa == pfn * PAGE_SIZE,
+		  "host pfn 0x%llx not mapped flat", (unsigned long long)pfn);
+	cr_assert(t.level == 2 || t.level == 3);
 }
 
 static bool host_can_reach(u64 pfn)
@@ -345,17 +354,26 @@ Test(s2page, init_s2page_when_halted_is_a_no_op)
 
 /* ---- MemManager: map_page_host --------------------------------------- */
 
-Test(s2page, host_fault_on_its_ram_maps_it_flat_as_ram)
+/* The host owns the whole 2 MiB: one fault maps it as one RAM block. */
+Test(s2page, host_fault_on_its_ram_maps_its_block_flat_as_ram)
 {
 	u64 pfn = pts_ram_pfn(20), pa = pfn * PAGE_SIZE;
+	u64 pmd_next = cv.npts[HOSTVISOR].pmd_next;
 	struct cv_translation t;
 
 	map_page_host(pa + 0x10);
 	pts_expect_running();
 	t = pts_translate(HOSTVISOR, pa + 0x10);
 	cr_assert(t.valid);
+	cr_assert_eq(t.level, 2);
 	cr_assert_eq(t.pa, pa + 0x10);
-	cr_assert_eq(t.pte, pa | PAGE_S2_RAM);
+	cr_assert_eq(t.pte, pts_ram_pa(0) | PAGE_S2_RAM_BLOCK);
+	for (u64 i = 0; i < PTRS_PER_PMD; i += 73)
+		cr_assert(pts_maps(HOSTVISOR, pts_ram_pa(i), pts_ram_pa(i), 2));
+	cr_assert(!host_can_reach(pts_ram_pfn(PTRS_PER_PMD)),
+		  "the next block is not mapped");
+	cr_assert_eq(cv.npts[HOSTVISOR].pmd_next, pmd_next,
+		     "no level-3 table for a block");
 	no_locks_held();
 }
 
@@ -405,10 +423,35 @@ Test(s2page, host_fault_on_an_smmu_assigned_vm_page_panics)
 	cr_assert(!host_can_reach(pfn));
 }
 
+/* The machine's PA size (44 bits here, as on cortex-a57) is the limit. */
 Test(s2page, host_fault_beyond_the_physical_space_panics)
 {
-	map_page_host(KVM_PHYS_SIZE);
-	pts_expect_halt("map_page_host", "beyond the physical space");
+	map_page_host(1ULL << CV_HOSTED_PA_BITS);
+	pts_expect_halt("map_page_host",
+			"addr 0x100000000000 beyond the 44-bit physical space");
+}
+
+/*
+ * Above the spec's 40 bits (1 TiB) and below the PA size: MMIO, mapped as
+ * device memory like any other (a PCIe 64-bit BAR, QEMU virt's high
+ * ECAM at 0x4010000000, a BAR at 0x8000000000 and higher).
+ */
+Test(s2page, host_fault_on_mmio_above_1tib_maps_it_as_device)
+{
+	static const u64 pas[] = {0x4010000000ULL, 0x8000000000ULL,
+				  KVM_PHYS_SIZE, 0xdcba987000ULL,
+				  (1ULL << CV_HOSTED_PA_BITS) - PAGE_SIZE};
+
+	for (u32 i = 0; i < ARRAY_SIZE(pas); i++) {
+		u64 pa = pas[i];
+
+		map_page_host(pa + 8);
+		pts_expect_running();
+		cr_assert(pts_maps(HOSTVISOR, pa + 8, pa + 8, 3), "0x%llx",
+			  (unsigned long long)pa);
+		cr_assert_eq(pts_translate(HOSTVISOR, pa).pte,
+			     pa | PAGE_S2_DEVICE);
+	}
 }
 
 Test(s2page, host_fault_when_halted_is_a_no_op)

@@ -130,6 +130,17 @@ static void store_leaf_without_flush(u32 vmid, u64 addr, u64 val)
 	release_lock_pt(vmid);
 }
 
+/*
+ * The host's page @pa as a page leaf (its fault would map the host's
+ * whole 2 MiB as one block): for the tests that break a page's leaf.
+ */
+static void host_page_leaf(u64 pa)
+{
+	map_s2pt(HOSTVISOR, pa, 3, pa | PAGE_S2_RAM);
+	pts_expect_running();
+	cr_assert(pts_maps(HOSTVISOR, pa, pa, 3));
+}
+
 /* ---- the model -------------------------------------------------------- */
 
 Test(tlb, an_access_fills_this_cpus_tlb_and_the_next_one_hits)
@@ -184,7 +195,8 @@ Test(tlb, a_skipped_flush_leaves_a_stale_translation_that_leaks)
 	struct cv_hosted_counters c0, c1;
 	u8 b = 0;
 
-	cr_assert_eq(host_byte(pa), 0); /* the host maps its page */
+	host_page_leaf(pa);
+	cr_assert_eq(host_byte(pa), 0); /* the host reaches its page */
 	cr_assert(tlb_has(0, HOSTVISOR, pa, NULL));
 
 	/* A broken assign: ownership moves, the host entry goes, no flush. */
@@ -221,6 +233,7 @@ Test(tlb, without_the_tlb_every_access_walks)
 	cr_assert_eq(cv_hosted_boot(&cfg), 0);
 	cr_assert(!cv_hosted_tlb_enabled());
 
+	host_page_leaf(pa);
 	cr_assert_eq(host_byte(pa), 0);
 	cr_assert(in_no_tlb(HOSTVISOR, pa), "nothing is cached");
 	pts_set_page(pfn, VM, 0, 0x12);
@@ -259,6 +272,9 @@ Test(tlb, flushes_reach_every_cpu_and_only_what_they_name)
 	u64 pa = pts_ram_pa(14), pb = pts_ram_pa(40);
 	u8 b;
 
+	host_page_leaf(pa);
+	host_page_leaf(pa + PAGE_SIZE);
+	host_page_leaf(pb);
 	cr_assert(host_read_on(0, pa, &b));
 	cr_assert(host_read_on(1, pa, &b));
 	cr_assert(host_read_on(3, pb, &b));

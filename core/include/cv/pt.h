@@ -10,6 +10,23 @@
 
 #include <cv/types.h>
 
+struct memblock;
+struct pt_geometry; /* state.h */
+
+/*
+ * corevisor: the host's pool for the memory map @regions (@n, sorted and
+ * disjoint): one table for each 512 GiB, 1 GiB and 2 MiB of the address
+ * space that RAM touches, at levels 1, 2 and 3, plus HOST_MMIO_*_PAGES
+ * (constants.h) for MMIO. The host's table never replaces a table by a
+ * block (map_page_host maps a block only into an empty level-2 entry), so
+ * each of those spans gets at most one table of each level, whatever the
+ * host touches and however often its blocks are split: only MMIO can
+ * exhaust this pool.
+ */
+void host_pool_geometry(const struct memblock *regions, u32 n,
+			struct pt_geometry *g);
+#define HOST_POOL_ALIGN 0x10000ULL /* the host pool's size is a multiple */
+
 /* PTAlloc: next free table page of each level; pool exhaustion panics. */
 u64 alloc_pgd_page(u32 vmid);
 u64 alloc_pud_page(u32 vmid);
@@ -32,6 +49,10 @@ void set_npt(u32 vmid, u64 addr, u32 level, u64 pte);
 u32 get_level_s2pt(u32 vmid, u64 addr);
 u64 walk_s2pt(u32 vmid, u64 addr);
 void map_s2pt(u32 vmid, u64 addr, u32 level, u64 pte);
+/*
+ * clear_pfn_host: page @pfn leaves the host's stage 2 (PAGE_GUEST). A 2 MiB
+ * block around it is first split into a level-3 table (corevisor).
+ */
 void clear_pfn_host(u64 pfn);
 /*
  * corevisor: where the hole in @vmid's table around @addr ends (@addr
@@ -41,11 +62,30 @@ void clear_pfn_host(u64 pfn);
 u64 s2pt_hole_end(u32 vmid, u64 addr);
 /* corevisor: walk_s2pt and get_level_s2pt of @addr in one locked walk. */
 u64 walk_s2pt_level(u32 vmid, u64 addr, u32 *level);
+/*
+ * corevisor: what @vmid's level-2 entry for @addr holds: PMD_NONE (nothing,
+ * or no table above it), PMD_BLOCK (a 2 MiB leaf) or PMD_TABLE (a link to
+ * a level-3 table).
+ */
+#define PMD_NONE 0U
+#define PMD_BLOCK 2U
+#define PMD_TABLE 3U
+u32 s2pt_pmd_type(u32 vmid, u64 addr);
+/*
+ * corevisor: map_s2pt(@vmid, @addr, 3, @pte) if the level-2 entry for
+ * @addr links a level-3 table, in one walk; returns s2pt_pmd_type's
+ * answer of before (PMD_TABLE: mapped; otherwise nothing changed).
+ */
+u32 map_s2pt_in_table(u32 vmid, u64 addr, u64 pte);
 
 /* The root-table register value of principal @vmid: VTTBR_EL2 / TTBR0_EL2. */
 u64 get_pt_vttbr(u32 vmid);
 
-/* Boot: set up principal @vmid's empty table in its pool at @pool. */
+/*
+ * Boot: set up principal @vmid's empty table in its pool at @pool, with
+ * the build's geometry for a VM or the core, host_pool_geometry of the
+ * regions in `cv` for the host.
+ */
 void init_npt(u32 vmid, u64 pool);
 
 #endif

@@ -69,6 +69,17 @@ struct s2page {
 /* count INVALID: a VM page assigned to an SMMU, not yet mapped by its VM. */
 #define S2PAGE_COUNT_INVALID 0xffU
 
+/*
+ * PTAlloc's areas of a pool, as offsets from its start: the root page at
+ * 0, level-1 tables in [PGD_OFFSET, pud_offset), level-2 in [pud_offset,
+ * pmd_offset), level-3 in [pmd_offset, pool_bytes).
+ */
+struct pt_geometry {
+	u64 pud_offset;
+	u64 pmd_offset;
+	u64 pool_bytes;
+};
+
 /* NPT: one principal's stage-2 table pool (PTAlloc). Guarded by NPT_ID+vmid. */
 struct npt {
 	u64 pool;     /* physical address of the pool; the root page is here */
@@ -81,6 +92,12 @@ struct npt {
 	 * a table at pool + off is at pool_va + off.
 	 */
 	u8 *pool_va;
+	/*
+	 * The pool's areas, set by init_npt (read-only after boot). VMs and
+	 * the core: PUD_OFFSET, PMD_OFFSET, PT_POOL_PER_VM; the host: sized
+	 * from the memory map (host_pool_geometry, cv/pt.h).
+	 */
+	struct pt_geometry geom;
 };
 
 /* SPT: the SMMU table pool (MmioPTAlloc). Guarded by SPT_ID. */
@@ -247,6 +264,12 @@ struct cv_boot_params {
 	u64 reserved_size;
 	/* Start of the host's shared kvm/vcpu structures (shared_kvm). */
 	u64 shared_base;
+	/*
+	 * The physical address size (ID_AA64MMFR0_EL1.PARange, 32..48):
+	 * the host's stage 2 maps faults below 2^pa_bits (RAM and MMIO).
+	 * 0 means the spec's 40 bits (KVM_PHYS_SIZE).
+	 */
+	u32 pa_bits;
 	u32 ntrusted_keys;
 	u8 trusted_keys[CV_MAX_TRUSTED_KEYS][CV_KEY_BYTES]; /* Ed25519 */
 	u8 aead_key[CV_KEY_BYTES]; /* XChaCha20-Poly1305 */
@@ -274,6 +297,7 @@ struct cv_state {
 	struct memblock regions[MAX_MEMBLOCK_NUM];
 	u64 reserved_base, reserved_size;
 	u64 shared_base;
+	u32 pa_bits; /* the host's faults must lie below 2^pa_bits */
 	u32 ntrusted_keys;
 	u8 trusted_keys[CV_MAX_TRUSTED_KEYS][CV_KEY_BYTES];
 	u8 aead_key[CV_KEY_BYTES];
