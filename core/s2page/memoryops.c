@@ -95,6 +95,17 @@ void prot_and_map_vm_s2pt(u32 vmid, u64 addr, u64 pte, u32 level)
 	map_pfn_vm(vmid, addr, pte, 2);
 }
 
+/*
+ * The range of a grant or revoke: every page start addr + i * PAGE_SIZE,
+ * i < (size + 4095) / 4096, is an address below 2^48 (the spec's relies).
+ */
+bool is_sg_range(u64 addr, u64 size)
+{
+	return is_addr(addr) && is_addr(size) &&
+	       (size == 0 ||
+		(size - 1) / PAGE_SIZE * PAGE_SIZE < KVM_ADDR_SPACE - addr);
+}
+
 /* The pages of [addr, addr + size) that VM @vmid's stage 2 maps. */
 static bool check_sg(const char *who, u32 vmid, u64 addr, u64 size)
 {
@@ -102,10 +113,7 @@ static bool check_sg(const char *who, u32 vmid, u64 addr, u64 size)
 		panic("%s: vmid %u is not a VM", who, vmid);
 		return false;
 	}
-	/* Every page start addr + i * PAGE_SIZE, i < num, must be an addr. */
-	if (!is_addr(addr) || !is_addr(size) ||
-	    (size &&
-	     (size - 1) / PAGE_SIZE * PAGE_SIZE >= KVM_ADDR_SPACE - addr)) {
+	if (!is_sg_range(addr, size)) {
 		panic("%s: vm %u range 0x%llx+0x%llx beyond 48 bits", who, vmid,
 		      (unsigned long long)addr, (unsigned long long)size);
 		return false;

@@ -40,6 +40,8 @@ void clear_vm_range(u32 vmid, u64 pfn, u64 num);
 void prot_and_map_vm_s2pt(u32 vmid, u64 addr, u64 pte, u32 level);
 void grant_stage2_sg_gpa(u32 vmid, u64 addr, u64 size);
 void revoke_stage2_sg_gpa(u32 vmid, u64 addr, u64 size);
+/* The relies of grant/revoke_stage2_sg_gpa on [addr, addr + size). */
+bool is_sg_range(u64 addr, u64 size);
 
 /* Boot: lay the s2page array over the regions, owners as cv_boot says. */
 void init_s2page(u64 array_pa);
