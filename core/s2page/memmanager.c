@@ -237,21 +237,137 @@ void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 	release_lock_s2page();
 }
 
+/* The page @vmid's table maps at @addr (a block's too), or 0. NPT held. */
+static u64 mapped_page(u32 vmid, u64 addr)
+{
+	u32 level = get_npt_level(vmid, addr);
+	u64 pte;
+
+	if (level == 0)
+		return 0;
+	pte = walk_npt(vmid, addr);
+	if (level == 2)
+		return pmd_page(pte) +
+		       (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
+	return phys_page(pte);
+}
+
+/* What a fault answer finds at its target (answer_target). */
+enum target { TARGET_FREE, TARGET_SAME, TARGET_OTHER };
+
+/*
+ * Whether VM @vmid may map page (level 3) or 2 MiB block (level 2)
+ * @paddr at @addr: FREE when no page of the target maps another page,
+ * SAME when that exact leaf is already there (the same page, mapped by a
+ * page or a block; the same block) and OTHER when a page of the target
+ * maps a different page: *@at is its IPA, *@have what it maps, *@want what
+ * the answer would map there. The caller holds NPT_ID + vmid.
+ */
+static enum target answer_target(u32 vmid, u64 addr, u64 paddr, u32 level,
+				 u64 *at, u64 *have, u64 *want)
+{
+	u64 base = ALIGN_DOWN(addr, level == 2 ? PMD_SIZE : PAGE_SIZE);
+	u64 n = level == 2 ? PMD_PAGE_NUM : 1;
+	bool block = level == 2 && get_npt_level(vmid, base) == 2;
+
+	/* A block there answers for all its pages at once. */
+	if (block)
+		n = 1;
+	for (u64 i = 0; i < n; i++) {
+		*at = base + i * PAGE_SIZE;
+		*want = paddr + i * PAGE_SIZE;
+		*have = mapped_page(vmid, *at);
+		if (halted())
+			return TARGET_SAME;
+		if (*have && *have != *want)
+			return TARGET_OTHER;
+	}
+	if (level == 2)
+		return block ? TARGET_SAME : TARGET_FREE;
+	return *have ? TARGET_SAME : TARGET_FREE;
+}
+
+/* The panic of a fault answer that would swap a page the VM has. */
+static void swap_refused(u32 vmid, u64 at, u64 have, u64 want)
+{
+	panic("map_pfn_vm: vm %u ipa 0x%llx already maps pfn 0x%llx, not "
+	      "0x%llx",
+	      vmid, (unsigned long long)at,
+	      (unsigned long long)(have / PAGE_SIZE),
+	      (unsigned long long)(want / PAGE_SIZE));
+}
+
+/*
+ * corevisor: map_pfn_vm's check alone (one hold of NPT_ID + vmid): false,
+ * after a panic, when mapping @pte at @addr (@level) would swap a page
+ * VM @vmid already has. prot_and_map_vm_s2pt asks it before it takes any
+ * page from the host, so a refused answer changes nothing; map_pfn_vm
+ * asks again as it maps (another vCPU's answer may have come between).
+ */
+bool vm_map_target_free(u32 vmid, u64 addr, u64 pte, u32 level)
+{
+	u64 at = 0, have = 0, want = 0;
+	enum target t;
+
+	if (halted() || !check_vm(__func__, vmid))
+		return false;
+	if (!is_addr(addr)) {
+		panic("map_pfn_vm: vm %u addr 0x%llx beyond 48 bits", vmid,
+		      (unsigned long long)addr);
+		return false;
+	}
+	acquire_lock_pt(vmid);
+	t = answer_target(vmid, addr, phys_page(pte), level == 2 ? 2 : 3, &at,
+			  &have, &want);
+	if (halted())
+		return false;
+	release_lock_pt(vmid);
+	if (t == TARGET_OTHER) {
+		swap_refused(vmid, at, have, want);
+		return false;
+	}
+	return true;
+}
+
 /*
  * map_pfn_vm: map the page (level 3) or 2 MiB block (level 2) at
  * phys_page(@pte) at @addr in VM @vmid's stage 2, as normal RAM. The
  * caller (prot_and_map_vm_s2pt) has assigned the pages to the VM.
+ *
+ * corevisor: the host may add pages to a VM, never swap them. If any page
+ * the map would cover already maps a different page, it panics; the check
+ * and the map are one hold of NPT_ID + vmid, so two vCPUs' concurrent
+ * fault answers cannot both pass it (the spec's map_s2pt overwrites: a
+ * block answered for one vCPU would replace the page another vCPU was
+ * given and had written, and the VM would read host-chosen bytes). A map
+ * of exactly what is there (two vCPUs faulting on one page) changes
+ * nothing.
  */
 void map_pfn_vm(u32 vmid, u64 addr, u64 pte, u32 level)
 {
-	u64 paddr = phys_page(pte);
+	u64 paddr = phys_page(pte), at = 0, have = 0, want = 0;
+	enum target t;
 
 	if (halted() || !check_vm(__func__, vmid))
 		return;
-	if (level == 2)
-		map_s2pt(vmid, addr, 2, paddr | PAGE_S2_RAM_BLOCK);
-	else
-		map_s2pt(vmid, addr, 3, paddr | PAGE_S2_RAM);
+	if (!is_addr(addr)) {
+		panic("map_pfn_vm: vm %u addr 0x%llx beyond 48 bits", vmid,
+		      (unsigned long long)addr);
+		return;
+	}
+	level = level == 2 ? 2 : 3;
+	acquire_lock_pt(vmid);
+	t = answer_target(vmid, addr, paddr, level, &at, &have, &want);
+	if (halted())
+		return;
+	if (t == TARGET_OTHER) {
+		swap_refused(vmid, at, have, want);
+		return;
+	}
+	if (t == TARGET_FREE)
+		set_npt(vmid, addr, level,
+			paddr | (level == 2 ? PAGE_S2_RAM_BLOCK : PAGE_S2_RAM));
+	release_lock_pt(vmid);
 }
 
 /* map_vm_io: map MMIO page @pa at @gpa for VM @vmid; RAM is refused. */

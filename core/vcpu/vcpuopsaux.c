@@ -369,55 +369,14 @@ void inject_illegal_state(u32 vmid, u32 vcpuid)
 		       VECTOR_SYNC);
 }
 
-/* The page VM @vmid maps at @addr, or 0 (a page of a 2 MiB block too). */
-static u64 mapped_pa(u32 vmid, u64 addr)
-{
-	u64 pte = walk_s2pt(vmid, addr);
-
-	if (!pte_valid(pte))
-		return 0;
-	if (get_level_s2pt(vmid, addr) == 2)
-		return pmd_page(pte) +
-		       (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
-	return phys_page(pte);
-}
-
-/*
- * Strengthening: the host may add pages to a VM, not swap them. A VM IPA
- * already mapped to another page would otherwise be silently pointed at
- * host-chosen contents (the spec's map_pfn_vm overwrites). The same page
- * again (two vCPUs faulting on it) is fine. False after a panic.
- */
-static bool fault_answer_fresh(u32 vmid, u64 addr, u64 pa, u32 level)
-{
-	u64 base = level == 2 ? ALIGN_DOWN(addr, PMD_SIZE)
-			      : ALIGN_DOWN(addr, PAGE_SIZE);
-	u64 n = level == 2 ? PMD_PAGE_NUM : 1;
-
-	pa = level == 2 ? ALIGN_DOWN(pa, PMD_SIZE) : pa;
-	for (u64 i = 0; i < n; i++) {
-		u64 have = mapped_pa(vmid, base + i * PAGE_SIZE);
-
-		if (halted())
-			return false;
-		if (have && have != pa + i * PAGE_SIZE) {
-			panic("post_handle_shadow_s2pt_fault: vm %u ipa 0x%llx "
-			      "already maps pfn 0x%llx, not 0x%llx",
-			      vmid, ULL(base + i * PAGE_SIZE),
-			      ULL(have / PAGE_SIZE),
-			      ULL((pa + i * PAGE_SIZE) / PAGE_SIZE));
-			return false;
-		}
-	}
-	return true;
-}
-
 /*
  * post_handle_shadow_s2pt_fault_spec0: the host's answer to a RAM fault:
  * map host page phys_page(pte) (level 3) or the 2 MiB block there (level
  * 2) at @addr. prot_and_map_vm_s2pt takes each page from the host
  * (assign_pfn_to_vm: it must be the host's, unshared, else panic) and
- * maps it in the VM.
+ * maps it in the VM (map_pfn_vm: an IPA the VM already maps to another
+ * page panics; checked and mapped under the VM's stage-2 lock, so two
+ * vCPUs' concurrent answers cannot swap a page the VM already has).
  */
 void post_handle_shadow_s2pt_fault(u32 vmid, u32 vcpuid, u64 addr)
 {
@@ -435,7 +394,5 @@ void post_handle_shadow_s2pt_fault(u32 vmid, u32 vcpuid, u64 addr)
 	pte = get_int_new_pte(vmid, vcpuid);
 	level = get_int_new_level(vmid, vcpuid);
 	lvl = level == 2 ? 2 : 3;
-	if (!fault_answer_fresh(vmid, addr, phys_page(pte), lvl))
-		return;
 	prot_and_map_vm_s2pt(vmid, addr, pte, lvl);
 }

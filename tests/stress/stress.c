@@ -196,8 +196,14 @@ static u64 kind_count[C_NKINDS + 64]; /* calls by kind, HVCs by number */
 static __thread struct rec *cur_rec;
 static __thread bool cur_released, cur_last;
 
+void cv_stress_lock_waiting(u32 lk);
 void cv_stress_lock_taken(u32 lk);
 void cv_stress_lock_passing(u32 lk);
+
+void cv_stress_lock_waiting(u32 lk)
+{
+	(void)lk;
+}
 
 void cv_stress_lock_taken(u32 lk)
 {

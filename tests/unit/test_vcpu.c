@@ -468,7 +468,7 @@ Test(vcpu, swapping_a_mapped_page_for_another_panics)
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
 	vs_answer_fault(vm, 0, VS_RAM_IPA, q, 3);
 	vs_run(vm, 0);
-	bs_expect_halt("post_handle_shadow_s2pt_fault", "already maps");
+	bs_expect_halt("map_pfn_vm", "already maps");
 	cr_assert_eq(cv_hosted_page_owner(q / PAGE_SIZE), HOSTVISOR);
 	cr_assert(bs_maps(vm, VS_RAM_IPA, p));
 }
@@ -483,7 +483,7 @@ Test(vcpu, a_block_over_mapped_pages_panics)
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
 	vs_answer_fault(vm, 0, VS_RAM_IPA, vs_image_pa(2), 2);
 	vs_run(vm, 0);
-	bs_expect_halt("post_handle_shadow_s2pt_fault", "already maps");
+	bs_expect_halt("map_pfn_vm", "already maps");
 }
 
 Test(vcpu, the_same_page_again_is_accepted)

@@ -28,6 +28,8 @@ void map_page_host(u64 addr);
 void clear_vm_page(u32 vmid, u64 pfn);
 void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn);
 void map_pfn_vm(u32 vmid, u64 addr, u64 pte, u32 level);
+/* corevisor: map_pfn_vm would swap none of the VM's pages (else panic). */
+bool vm_map_target_free(u32 vmid, u64 addr, u64 pte, u32 level);
 void map_vm_io(u32 vmid, u64 gpa, u64 pa);
 void grant_vm_page(u32 vmid, u64 pfn);
 void revoke_vm_page(u32 vmid, u64 pfn);
