@@ -21,7 +21,10 @@
 #include <corevisor/constants.h>
 #include <corevisor/hosted.h>
 #include <cv/arch.h>
+#include <cv/boot.h>
+#include <cv/mem.h>
 #include <cv/state.h>
+#include <cv/trap.h>
 #include <cv/vcpu.h>
 
 #include "boot_support.h"
@@ -500,4 +503,58 @@ Test(contained, a_running_vcpu_stops_when_its_vm_is_powered_off)
 	cr_assert_eq(race.ran_after_off, 0, "the dead VM's vCPU ran again");
 	cr_assert_eq(cv_hosted_vcpu_state(vm, 1), READY);
 	vs_inv();
+}
+
+/* ---- The new functions' own checks (host or core bugs, not a guest's) -- */
+
+Test(contained, set_vcpu_active_unless_off_checks_like_set_vcpu_active)
+{
+	uint32_t vm = script_vm(1, 0);
+
+	cr_assert_eq(set_vcpu_active_unless_off(vm, 0), 1);
+	cr_assert_eq(cv_hosted_vcpu_state(vm, 0), ACTIVE);
+	set_vcpu_active_unless_off(vm, 0); /* already ACTIVE */
+	bs_expect_halt("set_vcpu_active", "vcpu 0 state 5");
+}
+
+Test(contained, set_vcpu_active_unless_off_out_of_range_panics)
+{
+	set_vcpu_active_unless_off(COREVISOR + 1, 0);
+	bs_expect_halt("set_vcpu_active", "out of range");
+}
+
+Test(contained, set_vcpu_active_unless_off_of_an_unused_vcpu_panics)
+{
+	uint32_t vm = script_vm(1, 0);
+
+	set_vm_poweroff(vm);
+	set_vcpu_active_unless_off(vm, 3); /* powered off, but never READY */
+	bs_expect_halt("set_vcpu_active", "vcpu 3 state 0");
+}
+
+Test(contained, inject_illegal_state_out_of_range_panics)
+{
+	inject_illegal_state(0, 0);
+	bs_expect_halt("inject_illegal_state", "out of range");
+}
+
+Test(contained, an_exit_code_the_world_switch_never_returns_panics)
+{
+	uint32_t vm = script_vm(1, 0);
+
+	cv.shadow_ctxts[ctxt_id(vm, 0)].regs[EC] = 7;
+	vm_exit_handler(vm, 0);
+	bs_expect_halt("vm_exit_handler", "exit code 7 from the world switch");
+}
+
+Test(contained, map_checks_refuse_a_bad_vm_or_address)
+{
+	cr_assert_not(vm_map_target_free(HOSTVISOR, 0, 0, 3));
+	bs_expect_halt("vm_map_target_free", "not a VM");
+	vs_boot();
+	cr_assert_not(vm_map_target_free(1, 1ULL << 48, 0, 3));
+	bs_expect_halt("map_pfn_vm", "beyond 48 bits");
+	vs_boot();
+	map_pfn_vm(1, 1ULL << 48, 0, 2);
+	bs_expect_halt("map_pfn_vm", "beyond 48 bits");
 }
