@@ -237,54 +237,54 @@ void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 	release_lock_s2page();
 }
 
-/* The page @vmid's table maps at @addr (a block's too), or 0. NPT held. */
-static u64 mapped_page(u32 vmid, u64 addr)
+/*
+ * The page @vmid's table maps at @addr (a block's too), or 0; *@block
+ * says a 2 MiB block maps it. One walk: walk_npt's leaf is a level-3 page
+ * (type 0b11) or a level-2 block (0b01), as get_npt_level would say. The
+ * caller holds NPT_ID + vmid.
+ */
+static u64 mapped_page(u32 vmid, u64 addr, bool *block)
 {
-	u32 level = get_npt_level(vmid, addr);
-	u64 pte;
+	u64 pte = walk_npt(vmid, addr);
 
-	if (level == 0)
+	*block = false;
+	if (phys_page(pte) == 0)
 		return 0;
-	pte = walk_npt(vmid, addr);
-	if (level == 2)
-		return pmd_page(pte) +
-		       (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
-	return phys_page(pte);
+	if ((pte & PTE_TYPE_MASK) == PTE_TYPE_TABLE)
+		return phys_page(pte);
+	*block = true;
+	return pmd_page(pte) + (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
 }
 
-/* What a fault answer finds at its target (answer_target). */
+/* What a 2 MiB fault answer finds at its target (block_target). */
 enum target { TARGET_FREE, TARGET_SAME, TARGET_OTHER };
 
 /*
- * Whether VM @vmid may map page (level 3) or 2 MiB block (level 2)
- * @paddr at @addr: FREE when no page of the target maps another page,
- * SAME when that exact leaf is already there (the same page, mapped by a
- * page or a block; the same block) and OTHER when a page of the target
- * maps a different page: *@at is its IPA, *@have what it maps, *@want what
- * the answer would map there. The caller holds NPT_ID + vmid.
+ * Whether VM @vmid may map the 2 MiB block @paddr over @addr: FREE when no
+ * page of the target maps another page, SAME when that very block is
+ * mapped there, OTHER when a page of the target maps a different page:
+ * *@at is its IPA, *@have what it maps, *@want what the block would map
+ * there. The caller holds NPT_ID + vmid.
  */
-static enum target answer_target(u32 vmid, u64 addr, u64 paddr, u32 level,
-				 u64 *at, u64 *have, u64 *want)
+static enum target block_target(u32 vmid, u64 addr, u64 paddr, u64 *at,
+				u64 *have, u64 *want)
 {
-	u64 base = ALIGN_DOWN(addr, level == 2 ? PMD_SIZE : PAGE_SIZE);
-	u64 n = level == 2 ? PMD_PAGE_NUM : 1;
-	bool block = level == 2 && get_npt_level(vmid, base) == 2;
+	u64 base = ALIGN_DOWN(addr, PMD_SIZE);
+	bool block = false;
 
-	/* A block there answers for all its pages at once. */
-	if (block)
-		n = 1;
-	for (u64 i = 0; i < n; i++) {
+	for (u64 i = 0; i < PMD_PAGE_NUM; i++) {
 		*at = base + i * PAGE_SIZE;
 		*want = paddr + i * PAGE_SIZE;
-		*have = mapped_page(vmid, *at);
+		*have = mapped_page(vmid, *at, &block);
 		if (halted())
 			return TARGET_SAME;
 		if (*have && *have != *want)
 			return TARGET_OTHER;
+		/* A block there answers for all its pages at once. */
+		if (block)
+			return TARGET_SAME;
 	}
-	if (level == 2)
-		return block ? TARGET_SAME : TARGET_FREE;
-	return *have ? TARGET_SAME : TARGET_FREE;
+	return TARGET_FREE;
 }
 
 /* The panic of a fault answer that would swap a page the VM has. */
@@ -298,16 +298,18 @@ static void swap_refused(u32 vmid, u64 at, u64 have, u64 want)
 }
 
 /*
- * corevisor: map_pfn_vm's check alone (one hold of NPT_ID + vmid): false,
- * after a panic, when mapping @pte at @addr (@level) would swap a page
- * VM @vmid already has. prot_and_map_vm_s2pt asks it before it takes any
- * page from the host, so a refused answer changes nothing; map_pfn_vm
- * asks again as it maps (another vCPU's answer may have come between).
+ * corevisor: map_pfn_vm's check alone: false, after a panic, when mapping
+ * @pte at @addr (@level) would swap a page VM @vmid already has.
+ * prot_and_map_vm_s2pt asks it before it takes any page from the host, so
+ * a refused answer changes nothing; map_pfn_vm asks again as it maps
+ * (another vCPU's answer may have come between). A page's check is one
+ * locked walk (walk_s2pt_level).
  */
 bool vm_map_target_free(u32 vmid, u64 addr, u64 pte, u32 level)
 {
-	u64 at = 0, have = 0, want = 0;
-	enum target t;
+	u64 at = ALIGN_DOWN(addr, PAGE_SIZE), have = 0, want = phys_page(pte);
+	enum target t = TARGET_FREE;
+	u32 lvl;
 
 	if (halted() || !check_vm(__func__, vmid))
 		return false;
@@ -316,17 +318,47 @@ bool vm_map_target_free(u32 vmid, u64 addr, u64 pte, u32 level)
 		      (unsigned long long)addr);
 		return false;
 	}
-	acquire_lock_pt(vmid);
-	t = answer_target(vmid, addr, phys_page(pte), level == 2 ? 2 : 3, &at,
-			  &have, &want);
-	if (halted())
-		return false;
-	release_lock_pt(vmid);
+	if (level == 2) {
+		acquire_lock_pt(vmid);
+		t = block_target(vmid, addr, want, &at, &have, &want);
+		if (halted())
+			return false;
+		release_lock_pt(vmid);
+	} else {
+		have = phys_page(walk_s2pt_level(vmid, addr, &lvl));
+		if (lvl == 2)
+			have = ALIGN_DOWN(have, PMD_SIZE) +
+			       (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
+		if (halted())
+			return false;
+		if (have && have != want)
+			t = TARGET_OTHER;
+	}
 	if (t == TARGET_OTHER) {
 		swap_refused(vmid, at, have, want);
 		return false;
 	}
 	return true;
+}
+
+/* map_pfn_vm's 2 MiB block: check, then map, in one hold of the lock. */
+static __attribute__((noinline)) void map_block(u32 vmid, u64 addr, u64 paddr)
+{
+	u64 at = 0, have = 0, want = 0;
+	enum target t;
+
+	if (!is_addr(addr)) {
+		panic("map_pfn_vm: vm %u addr 0x%llx beyond 48 bits", vmid,
+		      (unsigned long long)addr);
+		return;
+	}
+	acquire_lock_pt(vmid);
+	t = block_target(vmid, addr, paddr, &at, &have, &want);
+	if (t == TARGET_FREE)
+		set_npt(vmid, addr, 2, paddr | PAGE_S2_RAM_BLOCK);
+	release_lock_pt(vmid); /* a no-op after a panic */
+	if (t == TARGET_OTHER && !halted())
+		swap_refused(vmid, at, have, want);
 }
 
 /*
@@ -345,29 +377,18 @@ bool vm_map_target_free(u32 vmid, u64 addr, u64 pte, u32 level)
  */
 void map_pfn_vm(u32 vmid, u64 addr, u64 pte, u32 level)
 {
-	u64 paddr = phys_page(pte), at = 0, have = 0, want = 0;
-	enum target t;
+	u64 paddr = phys_page(pte), have;
 
 	if (halted() || !check_vm(__func__, vmid))
 		return;
-	if (!is_addr(addr)) {
-		panic("map_pfn_vm: vm %u addr 0x%llx beyond 48 bits", vmid,
-		      (unsigned long long)addr);
+	if (level == 2) {
+		map_block(vmid, addr, paddr);
 		return;
 	}
-	level = level == 2 ? 2 : 3;
-	acquire_lock_pt(vmid);
-	t = answer_target(vmid, addr, paddr, level, &at, &have, &want);
-	if (halted())
-		return;
-	if (t == TARGET_OTHER) {
-		swap_refused(vmid, at, have, want);
-		return;
-	}
-	if (t == TARGET_FREE)
-		set_npt(vmid, addr, level,
-			paddr | (level == 2 ? PAGE_S2_RAM_BLOCK : PAGE_S2_RAM));
-	release_lock_pt(vmid);
+	/* The check and the map of a page: one locked walk, one store. */
+	have = map_s2pt_page_unless_mapped(vmid, addr, paddr | PAGE_S2_RAM);
+	if (unlikely(have && have != paddr))
+		swap_refused(vmid, ALIGN_DOWN(addr, PAGE_SIZE), have, paddr);
 }
 
 /* map_vm_io: map MMIO page @pa at @gpa for VM @vmid; RAM is refused. */

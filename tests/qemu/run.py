@@ -29,7 +29,7 @@ def machine_args(a):
     return [QEMU, "-M", f"virt,virtualization=on,gic-version={a.gic}",
             "-cpu", a.cpu, "-smp", str(a.smp), "-m", a.mem,
             "-nographic", "-no-reboot", "-nic", "none"] + \
-        ([] if a.no_semihosting else ["-semihosting"]) + \
+        ([] if getattr(a, "no_semihosting", False) else ["-semihosting"]) + \
         ["-kernel", a.corevisor, "-accel", f"tcg,thread={a.tcg}"]
 
 

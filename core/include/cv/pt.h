@@ -32,6 +32,12 @@ void set_npt(u32 vmid, u64 addr, u32 level, u64 pte);
 u32 get_level_s2pt(u32 vmid, u64 addr);
 u64 walk_s2pt(u32 vmid, u64 addr);
 void map_s2pt(u32 vmid, u64 addr, u32 level, u64 pte);
+/*
+ * corevisor: the page mapped at @addr (a page or a block's), storing
+ * nothing; else 0 once @pte is mapped there at level 3. One hold of the
+ * table's lock.
+ */
+u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte);
 void clear_pfn_host(u64 pfn);
 /*
  * corevisor: where the hole in @vmid's table around @addr ends (@addr
