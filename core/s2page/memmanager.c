@@ -239,21 +239,22 @@ void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 
 /*
  * The page @vmid's table maps at @addr (a block's too), or 0; *@block
- * says a 2 MiB block maps it. One walk: walk_npt's leaf is a level-3 page
- * (type 0b11) or a level-2 block (0b01), as get_npt_level would say. The
- * caller holds NPT_ID + vmid.
+ * says a 2 MiB block maps it (get_npt_level, walk_npt). The caller holds
+ * NPT_ID + vmid.
  */
 static u64 mapped_page(u32 vmid, u64 addr, bool *block)
 {
-	u64 pte = walk_npt(vmid, addr);
+	u32 level = get_npt_level(vmid, addr);
+	u64 pte;
 
-	*block = false;
-	if (phys_page(pte) == 0)
+	*block = level == 2;
+	if (level == 0)
 		return 0;
-	if ((pte & PTE_TYPE_MASK) == PTE_TYPE_TABLE)
-		return phys_page(pte);
-	*block = true;
-	return pmd_page(pte) + (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
+	pte = walk_npt(vmid, addr);
+	if (level == 2)
+		return pmd_page(pte) +
+		       (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
+	return phys_page(pte);
 }
 
 /* What a 2 MiB fault answer finds at its target (block_target). */

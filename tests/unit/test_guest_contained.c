@@ -557,4 +557,7 @@ Test(contained, map_checks_refuse_a_bad_vm_or_address)
 	vs_boot();
 	map_pfn_vm(1, 1ULL << 48, 0, 2);
 	bs_expect_halt("map_pfn_vm", "beyond 48 bits");
+	vs_boot();
+	map_pfn_vm(1, 1ULL << 48, 0, 3);
+	bs_expect_halt("map_s2pt_page_unless_mapped", "beyond 48 bits");
 }
