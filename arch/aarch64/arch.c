@@ -104,10 +104,13 @@ void arch_smmu_tlb_flush(u32 index, u32 cbndx)
 	dsb(ishst);
 }
 
-/* One line at a time on the shared UART; a panic does not wait long. */
+/*
+ * One line at a time on the shared UART; a panic does not wait long
+ * (el2_console_acquire with a bound: halt.c).
+ */
 static u32 console_lock;
 
-static bool console_acquire(u32 spins)
+bool el2_console_acquire(u32 spins)
 {
 	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE)) {
 		if (spins && --spins == 0)
@@ -117,38 +120,14 @@ static bool console_acquire(u32 spins)
 	return true;
 }
 
-static void console_release(void)
+void el2_console_release(void)
 {
 	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
 }
 
 void arch_console_write(const char *s)
 {
-	console_acquire(0);
+	el2_console_acquire(0);
 	uart_puts(s);
-	console_release();
-}
-
-/*
- * Fail-stop: print the reason and end the whole machine with exit code 3
- * (semihosting), so a test sees both. Without semihosting the HLT traps
- * back here as an EL2 exception; then PSCI SYSTEM_OFF stops it.
- */
-void arch_halt(const char *reason)
-{
-	bool locked = console_acquire(1000000);
-
-	uart_puts("corevisor: panic: ");
-	uart_puts(reason);
-	uart_puts("\n");
-	if (locked)
-		console_release();
-	semihost_exit(3);
-}
-
-void arch_cpu_stop(void)
-{
-	__asm__ volatile("msr daifset, #0xf");
-	for (;;)
-		__asm__ volatile("wfe");
+	el2_console_release();
 }

@@ -81,6 +81,23 @@ void random_seed(const u8 *seed, u32 len);
 /* uart.c */
 void uart_init(u64 base);
 void uart_puts(const char *s);
+/* arch.c: the console's line lock; @spins 0 waits for good. */
+bool el2_console_acquire(u32 spins);
+void el2_console_release(void);
+
+/*
+ * halt.c: the fail-stop. el2_park parks this CPU at EL2 for good (the
+ * last CPU to park ends the machine); every EL2 path back to EL1 calls it
+ * once the core has halted (entry.S, switch.S: el2_park_if_halted).
+ * el2_cpu_online / el2_cpu_offline count the CPUs a halt must stop (PSCI
+ * CPU_ON / CPU_OFF); el2_gic_cpu_init lets the halt's FIQ reach this CPU.
+ */
+void el2_park(void) __attribute__((noreturn));
+void el2_cpu_online(void);
+void el2_cpu_offline(void);
+void el2_gic_cpu_init(void);
+/* entry.S: the semihosting exit's HLT (el2_trap: without semihosting). */
+extern char semihost_hlt[];
 
 /* mmu.c */
 void mmu_boot_enable(void);

@@ -65,6 +65,7 @@ el2_secondary_entry:
  */
 	.globl	el2_enter_el1
 el2_enter_el1:
+	bl	el2_park_if_halted
 	msr	elr_el2, x0
 	mov	x0, #SPSR_EL1H_DAIF
 	msr	spsr_el2, x0
@@ -77,8 +78,13 @@ el2_enter_el1:
 	isb
 	eret
 
-/* semihost_exit(code): SYS_EXIT_EXTENDED, QEMU exits with @code. */
+/*
+ * semihost_exit(code): SYS_EXIT_EXTENDED, QEMU exits with @code. Without
+ * semihosting the HLT is undefined at EL2: el2_trap recognises it
+ * (semihost_hlt) and powers the machine off through PSCI instead.
+ */
 	.globl	semihost_exit
+	.globl	semihost_hlt
 semihost_exit:
 	sub	sp, sp, #16
 	mov	x1, #0x0026
@@ -86,8 +92,23 @@ semihost_exit:
 	stp	x1, x0, [sp]
 	mov	x1, sp
 	mov	x0, #0x18		/* SYS_EXIT_EXTENDED */
+semihost_hlt:
 	hlt	#0xf000
 	b	.Lpark
+
+/*
+ * el2_park_if_halted: return if the core runs, else park this CPU at EL2
+ * for good (halt.c el2_park). Every path from EL2 back to EL1 calls it
+ * last: once halted no CPU returns to a host or a guest. Clobbers x16,
+ * x17 and x30, which each caller restores or clears afterwards.
+ */
+	.globl	el2_park_if_halted
+el2_park_if_halted:
+	adr_l	x16, cv
+	ldr	w16, [x16]		/* cv.halted, at cv + 0 (halt.c) */
+	cbnz	w16, 1f
+	ret
+1:	b	el2_park
 
 /*
  * Exception vectors. Two tables: el2_vectors while the host runs (and
@@ -177,6 +198,7 @@ el2_host_hvc:
 	stp	x18, x30, [sp, #144]
 	mov	x0, sp
 	bl	host_hvc_dispatch
+	bl	el2_park_if_halted
 	ldr	x1, [sp, #8]
 	xregs	ldp, sp, 17
 	ldp	x18, x30, [sp, #144]
@@ -193,6 +215,7 @@ el2_trap_common:
 	stp	x2, x3, [sp, #256]
 	mov	x0, sp
 	bl	el2_trap
+	bl	el2_park_if_halted
 	ldp	x2, x3, [sp, #256]
 	msr	elr_el2, x2
 	msr	spsr_el2, x3

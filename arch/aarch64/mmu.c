@@ -128,12 +128,29 @@ static void map_identity(u64 start, u64 end, u64 page_attr)
 }
 
 /*
+ * A GICv3's distributor and the redistributors of the board's CPUs, for
+ * the halt (halt.c): it makes its stop signal a Group 0 interrupt there.
+ */
+static void map_gic(void)
+{
+	u64 rd_end = plat.gicr_base + (u64)plat.ncpus * 0x20000;
+
+	if (plat.gic_version != 3 || !plat.gicd_base || !plat.gicr_base)
+		return;
+	if (rd_end > plat.gicr_base + plat.gicr_size)
+		rd_end = plat.gicr_base + plat.gicr_size;
+	map_identity(plat.gicd_base, plat.gicd_base + 0x10000, S1_PAGE_DEVICE);
+	map_identity(plat.gicr_base, rd_end, S1_PAGE_DEVICE);
+}
+
+/*
  * Fill the COREVISOR table (the core's own EL2 address space) and run on
  * it: every RAM region read-write and never executable, except the
  * image, mapped page by page with W^X (text read-only executable, rodata
- * read-only); the UART as device memory. Nothing else: flash, the GIC and
- * other MMIO stay unmapped until corevisor drives them. The core's remap
- * area (REMAP_START..REMAP_END) sits below RAM and is added by the core.
+ * read-only); the UART and the GIC (halt.c) as device memory. Nothing
+ * else: flash and other MMIO stay unmapped until corevisor drives them.
+ * The core's remap area (REMAP_START..REMAP_END) sits below RAM and is
+ * added by the core.
  */
 void mmu_switch_to_core_table(void)
 {
@@ -160,6 +177,7 @@ void mmu_switch_to_core_table(void)
 	map_identity(ALIGN_DOWN(plat.uart_base, PAGE_SIZE),
 		     ALIGN_DOWN(plat.uart_base, PAGE_SIZE) + PAGE_SIZE,
 		     S1_PAGE_DEVICE);
+	map_gic();
 	if (halted())
 		return;
 

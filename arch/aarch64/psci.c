@@ -9,6 +9,7 @@
 #include <cv/arch.h>
 #include <cv/lib.h>
 #include <cv/panic.h>
+#include <arch/sysreg.h>
 
 #include "el2.h"
 
@@ -52,21 +53,32 @@ u32 cpu_index_of_mpidr(u64 mpidr)
 
 s64 el2_cpu_on(u32 cpu, u64 entry, u64 ctx)
 {
+	s64 ret;
+
 	if (cpu >= plat.ncpus)
 		return PSCI_RET_INVALID_PARAMS;
 	__atomic_store_n(&boot_target[cpu].entry, entry, __ATOMIC_RELAXED);
 	__atomic_store_n(&boot_target[cpu].ctx, ctx, __ATOMIC_RELAXED);
 	/* The new CPU starts with its MMU off: make the targets visible. */
 	dcache_clean_range(&boot_target[cpu], sizeof(boot_target[cpu]));
-	return (s64)psci_call(PSCI_CPU_ON, plat.mpidr[cpu],
-			      (u64)el2_secondary_entry, cpu);
+	el2_cpu_online(); /* a halt from now on waits for it too */
+	ret = (s64)psci_call(PSCI_CPU_ON, plat.mpidr[cpu],
+			     (u64)el2_secondary_entry, cpu);
+	if (ret != 0)
+		el2_cpu_offline();
+	return ret;
 }
 
-/* C side of el2_secondary_entry: EL2 set up, then the host at EL1. */
+/*
+ * C side of el2_secondary_entry: EL2 set up, then the host at EL1 (or,
+ * when the core halted meanwhile, parked like the others).
+ */
 void el2_secondary_main(u64 cpu);
 void el2_secondary_main(u64 cpu)
 {
 	mmu_secondary_enable();
+	if (halted())
+		el2_park();
 	host_enter((u32)cpu, boot_target[cpu].entry, boot_target[cpu].ctx);
 }
 
@@ -90,8 +102,13 @@ void host_smc(struct el2_frame *f)
 		}
 		f->x[0] = (u64)el2_cpu_on(cpu, f->x[2], f->x[3]);
 		return;
-	case PSCI_VERSION:
 	case PSCI_CPU_OFF:
+		/* A halt no longer waits for this CPU (back if it failed). */
+		el2_cpu_offline();
+		f->x[0] = psci_call(fn, f->x[1], f->x[2], f->x[3]);
+		el2_cpu_online();
+		return;
+	case PSCI_VERSION:
 	case PSCI_AFFINITY_INFO:
 	case PSCI_AFFINITY_INFO_32:
 	case PSCI_MIGRATE_INFO_TYPE:

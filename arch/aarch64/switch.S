@@ -189,6 +189,7 @@ arch_vcpu_run:
 1:	ctxt_restore x20, x4, x5, x6
 
 .Lenter:
+	bl	el2_park_if_halted		/* never into a guest once halted */
 	adr_l	x4, el2_guest_vectors
 	msr	vbar_el2, x4
 	mov	x0, x20

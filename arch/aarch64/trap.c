@@ -6,7 +6,8 @@
  * el2_guest_exit into arch_vcpu_run, vcpu.c): stage-2 translation fault ->
  * host_npt_handler (FaultHandler: map_page_host, then the access
  * retries), SMC -> PSCI proxy. Anything else, and any exception in
- * corevisor itself, is fatal.
+ * corevisor itself, is fatal. Once the core has halted, a CPU that gets
+ * here parks (halt.c): the halt's FIQ brings each CPU at EL1 here.
  */
 #include <cv/lib.h>
 #include <cv/panic.h>
@@ -65,6 +66,11 @@ static void host_sync(struct el2_frame *f)
 void el2_trap(struct el2_frame *f, u64 kind);
 void el2_trap(struct el2_frame *f, u64 kind)
 {
+	/* The machine's end without semihosting (entry.S semihost_exit). */
+	if (kind == CUR_SPX_SYNC && f->elr == (u64)semihost_hlt)
+		psci_system_off();
+	if (halted())
+		el2_park();
 	if (kind == LOW64_SYNC) {
 		host_sync(f);
 		return;

@@ -72,6 +72,14 @@ void cv_hosted_reset_counters(void);
 uint64_t cv_hosted_smmu_reg(uint32_t index, uint64_t offset, uint32_t len);
 /* Core SMMU accesses that hit no SMMU since boot (should stay 0). */
 uint64_t cv_hosted_smmu_stray(void);
+/*
+ * Where a device behind SMMU @index's bank @cbndx would reach @iova now,
+ * as the SMMU's registers send it (bypass, or a fresh walk of the table
+ * and geometry they name; no TLB), also once the core has halted (when
+ * cv_hosted_dma_read/write no longer run). True with t->pa when it would.
+ */
+bool cv_hosted_smmu_device_translate(uint32_t index, uint32_t cbndx,
+				     uint64_t iova, struct cv_translation *t);
 
 /*
  * A host data abort as the CPU takes it: the host's load/store at

@@ -13,7 +13,24 @@ struct cv_boot_params;
 /* arch/hosted/smmu.c: the simulated SMMUs of a fresh boot. */
 void hosted_smmu_reset(u32 n, u32 banks, u64 base);
 void hosted_smmu_params(struct cv_boot_params *p);
-bool hosted_smmu_dma_root(u32 index, u32 cbndx, u64 *root);
+/*
+ * Where a device behind SMMU @index's context bank @cbndx goes (smmu.c):
+ * through a table (root, start level and input size from the bank's
+ * registers), straight to the physical address (a bypass), or nowhere (a
+ * fault). hosted_smmu_dma_route returns false when the machine does not
+ * model that SMMU (DMA then walks the core's table for the bank).
+ */
+enum hosted_smmu_way { SMMU_WAY_TABLE, SMMU_WAY_BYPASS, SMMU_WAY_FAULT };
+struct hosted_smmu_route {
+	enum hosted_smmu_way way;
+	u64 root;    /* SMMU_WAY_TABLE: the first table's address */
+	u32 start;   /* its level (0..3) */
+	u32 ia_bits; /* input address size */
+};
+bool hosted_smmu_dma_route(u32 index, u32 cbndx, struct hosted_smmu_route *r);
+/* A stage-2-format walk from @root at level @start over @ia_bits of input. */
+enum cv_fault hosted_walk_geometry(u64 root, u32 start, u32 ia_bits, u64 addr,
+				   struct cv_walk *w, u32 *perms);
 /* A fresh machine: the simulated vCPUs' run counters and CNTVOFF. */
 void hosted_vcpu_reset(void);
 void hosted_count_tlb(bool smmu, bool hit);

@@ -12,13 +12,28 @@
  *
  * What is modelled: registers hold what was written (ID0..ID7 are
  * read-only and describe the configuration), and a device's DMA
- * (cv_hosted_dma_read/write, access.c) is translated by the context bank
- * its stream is routed to, from the bank's CB_TTBR0 with the SMMU stage-2
- * walk (walk.c) behind the bank's TLB (tlb.c), when the bank's CBAR says
- * "stage-2 context". What is not: stream matching (SMR/S2CR: a test names
- * the bank), bypass (sCR0.CLIENTPD, S2CR bypass, CB_SCTLR.M = 0 all still
- * translate or fault here), faults recorded in registers, the host's TLB
- * invalidation registers (only the core's flush hooks drop entries).
+ * (cv_hosted_dma_read/write, access.c) goes where the registers send it
+ * (hosted_smmu_dma_route), behind the bank's TLB (tlb.c):
+ *  - sCR0.CLIENTPD set: every device bypasses the SMMU (pa = iova);
+ *  - a device named by a bank this SMMU does not have stands for a stream
+ *    no entry routes: sCR0.USFCFG says fault (1) or bypass (0);
+ *  - S2CR(n) decides for the device of bank n (there is no stream
+ *    matching: a test names the bank, and S2CR(n) stands for the entry of
+ *    that bank's stream): bypass, fault, or translation by bank n;
+ *  - the bank: CB_SCTLR.M clear bypasses; CBAR type stage 2 walks from
+ *    CB_TTBR0 with the start level and input size of CB_TCR (SL0, T0SZ;
+ *    4 KiB granule only), type "stage 1, stage 2 bypass" walks from
+ *    CB_TTBR1 alike (a stand-in for a stage-1 context: same descriptor
+ *    shapes), the other types fault.
+ * So a setting the core must refuse (bypass, another table, another
+ * geometry) shows as DMA reaching what it must not. At reset every
+ * register is 0 (CLIENTPD clear, USFCFG clear: bypass for unrouted
+ * streams; every bank's M clear: bypass) until the core's boot
+ * (smmu_boot_registers) sets its values. ID0 reports no stream-matching
+ * groups (NUMSMRG 0), so the core writes no S2CR at boot. What is not
+ * modelled: stream matching itself (SMR), faults recorded in registers,
+ * the host's TLB invalidation registers (only the core's flush hooks drop
+ * entries).
  */
 #include <pthread.h>
 #include <string.h>
@@ -33,7 +48,6 @@
 
 #define ID_REGS_START 0x20ULL /* ID0 .. ID7 */
 #define ID_REGS_END 0x40ULL
-#define CBAR_TYPE_MASK 3ULL
 
 struct sim_smmu {
 	u64 base;
@@ -169,31 +183,75 @@ uint64_t cv_hosted_smmu_stray(void)
 	return __atomic_load_n(&sim.stray, __ATOMIC_RELAXED);
 }
 
-/*
- * The table SMMU @index's context bank @cbndx translates DMA with (the
- * walk: walk.c, behind the bank's TLB: tlb.c). False when the machine
- * does not model that SMMU (DMA then uses the core's table for the bank);
- * else true with *root the bank's CB_TTBR0 as a concatenated level-1
- * root, or 0 when the bank translates nothing: no such bank, not a
- * stage-2 context, or no table set.
- */
-bool hosted_smmu_dma_root(u32 index, u32 cbndx, u64 *root)
+/* CB_TCR's start level (SL0, 4 KiB granule) and input size (T0SZ). */
+static bool tcr_geometry(u64 tcr, u32 *start, u32 *ia_bits)
+{
+	u64 sl0 = (tcr >> TCR_SL0_SHIFT) & 3;
+
+	if (tcr & TCR_TG0_MASK) /* 64 or 16 KiB granule: not modelled */
+		return false;
+	if (sl0 == 3)
+		return false;
+	*start = 2 - (u32)sl0;
+	*ia_bits = 64 - (u32)(tcr & TCR_T0SZ_MASK);
+	return true;
+}
+
+bool hosted_smmu_dma_route(u32 index, u32 cbndx, struct hosted_smmu_route *r)
 {
 	const struct sim_smmu *s;
-	u64 cbar, ttbr;
+	u64 scr0, s2cr, cbar, sctlr, tcr, ttbr, cb;
+	u32 type;
 
 	if (index >= sim.n)
 		return false;
-	*root = 0;
 	s = &sim.s[index];
-	if (cbndx >= s->banks)
-		return true;
+	r->way = SMMU_WAY_FAULT;
+	r->root = 0;
 	pthread_mutex_lock(&sim.lock);
+	cb = SMMU_GLOBAL_BASE + cbndx * PAGE_SIZE;
+	scr0 = reg_load(s, ARM_SMMU_GR0_sCR0, 4);
+	s2cr = reg_load(s, ARM_SMMU_GR0_S2CR(cbndx), 4);
 	cbar = reg_load(s, ARM_SMMU_GR1_BASE + 4ULL * cbndx, 4);
+	sctlr = reg_load(s, cb + ARM_SMMU_CB_SCTLR, 4);
+	tcr = reg_load(s, cb + ARM_SMMU_CB_TCR, 4);
+	type = (u32)((cbar >> CBAR_TYPE_SHIFT) & CBAR_TYPE_MASK);
 	ttbr = reg_load(
-		s, SMMU_GLOBAL_BASE + cbndx * PAGE_SIZE + ARM_SMMU_CB_TTBR0, 8);
+		s, cb + (type == 1 ? ARM_SMMU_CB_TTBR1 : ARM_SMMU_CB_TTBR0), 8);
 	pthread_mutex_unlock(&sim.lock);
-	if (((cbar >> CBAR_TYPE_SHIFT) & CBAR_TYPE_MASK) == CBAR_TYPE_S2_TRANS)
-		*root = ttbr & PTE_ADDR_MASK & ~(2 * PAGE_SIZE - 1);
+	if (scr0 & sCR0_CLIENTPD)
+		r->way = SMMU_WAY_BYPASS;
+	else if (cbndx >= s->banks)
+		r->way = scr0 & sCR0_USFCFG ? SMMU_WAY_FAULT : SMMU_WAY_BYPASS;
+	else if (((s2cr >> S2CR_TYPE_SHIFT) & S2CR_TYPE_MASK) ==
+		 S2CR_TYPE_BYPASS)
+		r->way = SMMU_WAY_BYPASS;
+	else if (((s2cr >> S2CR_TYPE_SHIFT) & S2CR_TYPE_MASK) !=
+		 S2CR_TYPE_TRANS)
+		r->way = SMMU_WAY_FAULT;
+	else if (!(sctlr & SCTLR_M))
+		r->way = SMMU_WAY_BYPASS;
+	else if ((type == CBAR_TYPE_S2_TRANS || type == 1) &&
+		 tcr_geometry(tcr, &r->start, &r->ia_bits)) {
+		r->way = SMMU_WAY_TABLE;
+		/* A level-1 root of a 40-bit input is 2 pages, 8 KiB aligned.
+		 */
+		r->root = ttbr & PTE_ADDR_MASK;
+	}
 	return true;
+}
+
+bool cv_hosted_smmu_device_translate(uint32_t index, uint32_t cbndx,
+				     uint64_t iova, struct cv_translation *t)
+{
+	struct cv_walk w = {0};
+	u32 perms;
+	enum cv_fault f =
+		hosted_walk_smmu_perms(index, cbndx, iova, &w, &perms);
+
+	t->valid = f == CV_FAULT_NONE && (perms & HOSTED_PERM_R);
+	t->level = w.level;
+	t->pa = t->valid ? w.pa : 0;
+	t->pte = w.pte;
+	return t->valid;
 }

@@ -145,15 +145,19 @@ static u32 log2_len(u32 len)
 	return len == 1 ? 0 : len == 2 ? 1 : len == 4 ? 2 : 3;
 }
 
-/* A data abort with a full syndrome (ISV = 1). */
+/*
+ * A data abort with a full syndrome (ISV = 1). SF: an X register, i.e. a
+ * 64-bit access or a signed load (which sign-extends to 64 bits, as load()
+ * does: LDRSB/LDRSH/LDRSW Xt).
+ */
 static bool dabt(struct cv_hosted_guest *g, u64 ipa, u32 len, u32 rt,
 		 bool write, bool sse, const struct cv_walk *w)
 {
 	u64 esr = EC(ESR_ELx_EC_DABT_LOW) | ESR_ELx_IL | ESR_ELx_ISV |
 		  ((u64)log2_len(len) << ESR_ELx_SAS_SHIFT) |
 		  (sse ? ESR_ELx_SSE : 0) | ((u64)rt << ESR_ELx_SRT_SHIFT) |
-		  (len == 8 ? ESR_ELx_SF : 0) | (write ? ESR_ELx_WNR : 0) |
-		  fault_status(w);
+		  (len == 8 || sse ? ESR_ELx_SF : 0) |
+		  (write ? ESR_ELx_WNR : 0) | fault_status(w);
 
 	return trap(g, esr, ipa, HPFAR_OF(ipa));
 }

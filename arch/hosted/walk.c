@@ -65,25 +65,31 @@ static bool permitted(enum cv_regime regime, u64 leaf, bool table_ro,
  * *table_ro says whether a table on the way (EL2: APTable[1]) denied
  * writes below it.
  */
-static enum cv_fault walk_leaf(enum cv_regime regime, u64 root_pa, u64 addr,
-			       struct cv_walk *w, bool *table_ro_out)
+/*
+ * The walk from level @start over @ia_bits of input: the root level has
+ * 2^(ia_bits - its shift) entries (up to 16 concatenated tables, as stage
+ * 2 allows), the levels below 512.
+ */
+static enum cv_fault walk_leaf_from(enum cv_regime regime, u64 root_pa,
+				    u32 start, u32 ia_bits, u64 addr,
+				    struct cv_walk *w, bool *table_ro_out)
 {
-	u32 start = regime == CV_REGIME_SMMU ? 1 : 0;
-	u32 ia_bits = regime == CV_REGIME_SMMU ? SMMU_IA_BITS : S2_IA_BITS;
 	u64 table = root_pa & PTE_ADDR_MASK, desc = 0;
 	bool table_ro = false;
 	u32 level;
 
 	w->pa = 0;
 	w->pte = 0;
+	if (start > 3 || ia_bits > 48 || ia_bits <= 39 - 9 * start ||
+	    ia_bits - (39 - 9 * start) > 13) /* no such geometry */
+		return fault_at(w, CV_FAULT_TRANSLATION, start);
 	if (addr >> ia_bits) /* beyond the input range: level-0 style fault */
 		return fault_at(w, CV_FAULT_TRANSLATION, start);
 
 	for (level = start;; level++) {
 		u32 shift = 39 - 9 * level;
-		/* The SMMU's concatenated root: 1024 level-1 entries. */
 		u64 mask =
-			level == start && regime == CV_REGIME_SMMU ? 1023 : 511;
+			level == start ? (1ULL << (ia_bits - shift)) - 1 : 511;
 		u64 *p =
 			arch_phys_to_virt(table + ((addr >> shift) & mask) * 8);
 
@@ -116,6 +122,16 @@ static enum cv_fault walk_leaf(enum cv_regime regime, u64 root_pa, u64 addr,
 		return fault_at(w, CV_FAULT_ACCESS_FLAG, level);
 	w->fault = CV_FAULT_NONE;
 	return CV_FAULT_NONE;
+}
+
+static enum cv_fault walk_leaf(enum cv_regime regime, u64 root_pa, u64 addr,
+			       struct cv_walk *w, bool *table_ro_out)
+{
+	if (regime == CV_REGIME_SMMU)
+		return walk_leaf_from(regime, root_pa, 1, SMMU_IA_BITS, addr, w,
+				      table_ro_out);
+	return walk_leaf_from(regime, root_pa, 0, S2_IA_BITS, addr, w,
+			      table_ro_out);
 }
 
 static void leaf_output(struct cv_walk *w, u64 addr)
@@ -151,6 +167,24 @@ enum cv_fault hosted_walk_perms(enum cv_regime regime, u64 root_pa, u64 addr,
 	if (permitted(regime, w->pte, table_ro, CV_ACCESS_READ))
 		*perms |= HOSTED_PERM_R;
 	if (permitted(regime, w->pte, table_ro, CV_ACCESS_WRITE))
+		*perms |= HOSTED_PERM_W;
+	leaf_output(w, addr);
+	return CV_FAULT_NONE;
+}
+
+enum cv_fault hosted_walk_geometry(u64 root, u32 start, u32 ia_bits, u64 addr,
+				   struct cv_walk *w, u32 *perms)
+{
+	bool table_ro = false;
+	enum cv_fault f = walk_leaf_from(CV_REGIME_SMMU, root, start, ia_bits,
+					 addr, w, &table_ro);
+
+	*perms = 0;
+	if (f != CV_FAULT_NONE)
+		return f;
+	if (permitted(CV_REGIME_SMMU, w->pte, false, CV_ACCESS_READ))
+		*perms |= HOSTED_PERM_R;
+	if (permitted(CV_REGIME_SMMU, w->pte, false, CV_ACCESS_WRITE))
 		*perms |= HOSTED_PERM_W;
 	leaf_output(w, addr);
 	return CV_FAULT_NONE;
@@ -259,17 +293,33 @@ bool cv_hosted_smmu_translate(uint32_t index, uint32_t cbndx, uint64_t iova,
 enum cv_fault hosted_walk_smmu_perms(u32 index, u32 cbndx, u64 iova,
 				     struct cv_walk *w, u32 *perms)
 {
-	u64 root;
+	struct hosted_smmu_route route;
 
 	*perms = 0;
 	if (!smmu_ok(index, cbndx, w))
 		return w->fault;
-	/* A simulated SMMU (smmu.c) walks from the bank's CB_TTBR0. */
-	if (!hosted_smmu_dma_root(index, cbndx, &root))
-		root = smmu_root(index, cbndx);
-	if (!root) {
-		w->pa = w->pte = 0;
-		return fault_at(w, CV_FAULT_TRANSLATION, 1);
+	/* A simulated SMMU (smmu.c) goes where its registers say. */
+	if (!hosted_smmu_dma_route(index, cbndx, &route))
+		return hosted_walk_perms(CV_REGIME_SMMU,
+					 smmu_root(index, cbndx), iova, w,
+					 perms);
+	switch (route.way) {
+	case SMMU_WAY_BYPASS: /* the device's address is the physical one */
+		w->fault = CV_FAULT_NONE;
+		w->level = 3;
+		w->pte = 0;
+		w->pa = iova;
+		*perms = HOSTED_PERM_R | HOSTED_PERM_W;
+		return CV_FAULT_NONE;
+	case SMMU_WAY_TABLE:
+		if (route.root) /* else no table set */
+			return hosted_walk_geometry(route.root, route.start,
+						    route.ia_bits, iova, w,
+						    perms);
+		break;
+	case SMMU_WAY_FAULT:
+		break;
 	}
-	return hosted_walk_perms(CV_REGIME_SMMU, root, iova, w, perms);
+	w->pa = w->pte = 0;
+	return fault_at(w, CV_FAULT_TRANSLATION, 1);
 }

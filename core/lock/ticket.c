@@ -16,7 +16,8 @@ static struct cv_lock *lock_of(u32 lk)
 
 /*
  * wait_lock_spec's wait (wait_lock itself is inline, lock.h): spin until
- * @ticket is served; a core that halts meanwhile stops this CPU.
+ * @ticket is served; a core that halts meanwhile stops this CPU (its own
+ * panic cannot happen while it spins).
  */
 void cv_lock_spin_(struct cv_lock *l, u32 ticket)
 {

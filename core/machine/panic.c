@@ -13,7 +13,8 @@ u32 cv_halted_flag_(void)
 
 /*
  * panic_spec: the first panic wins; its reason is kept. The flag is set
- * before the machine stops so every other CPU sees a halted core.
+ * before the machine stops so every other CPU sees a halted core, and
+ * the CPU that set it is recorded: wait_lock stops every other CPU.
  */
 void panic(const char *fmt, ...)
 {
@@ -28,6 +29,7 @@ void panic(const char *fmt, ...)
 	if (!__atomic_compare_exchange_n(&cv.halted, &expected, 2, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return; /* already halted: keep the first reason */
+	__atomic_store_n(&cv.halt_cpu, arch_cpu_id() + 1, __ATOMIC_RELEASE);
 	memcpy(cv.halt_reason, reason, sizeof(reason));
 	__atomic_store_n(&cv.halted, 1, __ATOMIC_RELEASE);
 	arch_halt(cv.halt_reason);

@@ -132,6 +132,7 @@ int cv_boot(const struct cv_boot_params *p)
 	for (u32 vmid = HOSTVISOR + 1; vmid <= COREVISOR; vmid++)
 		init_npt(vmid, pt_base + (u64)(vmid - 1) * PT_POOL_PER_VM);
 	init_spt_pool(smmu_base);
+	smmu_boot_registers();
 	init_s2page(s2page_base);
 
 	for (u32 i = 0; i < CTXT_POOL_SIZE; i++)

@@ -686,3 +686,35 @@ void clear_pfn_host(u64 pfn)
 	}
 	release_lock_pt(HOSTVISOR);
 }
+
+/*
+ * map_s2pt_page_unless_mapped (corevisor, NPTOps, for MemManager's
+ * map_pfn_vm): under NPT_ID + @vmid, the page the table maps at @addr (a
+ * level-3 page, or @addr's page of a 2 MiB block), storing nothing; or,
+ * when nothing is mapped there, 0 once @pte is mapped at level 3
+ * (map_s2pt). A fault answer's check that it swaps no page and its map are
+ * one hold of the lock: one walk when the level-3 table exists.
+ */
+u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte)
+{
+	u64 *p, e, have = 0;
+	u32 level = 0;
+
+	if (halted() || !check_args(__func__, vmid, addr))
+		return 0;
+	acquire_lock_pt(vmid);
+	p = npt_find(vmid, addr, &level);
+	e = p ? entry_load(p) : 0;
+	if (phys_page(e) != 0)
+		have = level == 2 ? pmd_page(e) + (addr & (PMD_SIZE - 1) &
+						   ~(PAGE_SIZE - 1))
+				  : phys_page(e);
+	/* The level-3 table is there: its slot is the leaf (set_pte). */
+	else if (p && level == 3 && pte != 0)
+		pt_store_leaf(vmid, p, e, pte, ALIGN_DOWN(addr, PAGE_SIZE),
+			      false);
+	else
+		npt_set(vmid, addr, 3, pte);
+	release_lock_pt(vmid);
+	return check64(have);
+}

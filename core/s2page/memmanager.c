@@ -304,20 +304,158 @@ void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 }
 
 /*
+ * The page @vmid's table maps at @addr (a block's too), or 0; *@block
+ * says a 2 MiB block maps it (get_npt_level, walk_npt). The caller holds
+ * NPT_ID + vmid.
+ */
+static u64 mapped_page(u32 vmid, u64 addr, bool *block)
+{
+	u32 level = get_npt_level(vmid, addr);
+	u64 pte;
+
+	*block = level == 2;
+	if (level == 0)
+		return 0;
+	pte = walk_npt(vmid, addr);
+	if (level == 2)
+		return pmd_page(pte) +
+		       (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
+	return phys_page(pte);
+}
+
+/* What a 2 MiB fault answer finds at its target (block_target). */
+enum target { TARGET_FREE, TARGET_SAME, TARGET_OTHER };
+
+/*
+ * Whether VM @vmid may map the 2 MiB block @paddr over @addr: FREE when no
+ * page of the target maps another page, SAME when that very block is
+ * mapped there, OTHER when a page of the target maps a different page:
+ * *@at is its IPA, *@have what it maps, *@want what the block would map
+ * there. The caller holds NPT_ID + vmid.
+ */
+static enum target block_target(u32 vmid, u64 addr, u64 paddr, u64 *at,
+				u64 *have, u64 *want)
+{
+	u64 base = ALIGN_DOWN(addr, PMD_SIZE);
+	bool block = false;
+
+	for (u64 i = 0; i < PMD_PAGE_NUM; i++) {
+		*at = base + i * PAGE_SIZE;
+		*want = paddr + i * PAGE_SIZE;
+		*have = mapped_page(vmid, *at, &block);
+		if (halted())
+			return TARGET_SAME;
+		if (*have && *have != *want)
+			return TARGET_OTHER;
+		/* A block there answers for all its pages at once. */
+		if (block)
+			return TARGET_SAME;
+	}
+	return TARGET_FREE;
+}
+
+/* The panic of a fault answer that would swap a page the VM has. */
+static void swap_refused(u32 vmid, u64 at, u64 have, u64 want)
+{
+	panic("map_pfn_vm: vm %u ipa 0x%llx already maps pfn 0x%llx, not "
+	      "0x%llx",
+	      vmid, (unsigned long long)at,
+	      (unsigned long long)(have / PAGE_SIZE),
+	      (unsigned long long)(want / PAGE_SIZE));
+}
+
+/*
+ * corevisor: map_pfn_vm's check alone: false, after a panic, when mapping
+ * @pte at @addr (@level) would swap a page VM @vmid already has.
+ * prot_and_map_vm_s2pt asks it before it takes any page from the host, so
+ * a refused answer changes nothing; map_pfn_vm asks again as it maps
+ * (another vCPU's answer may have come between). A page's check is one
+ * locked walk (walk_s2pt_level).
+ */
+bool vm_map_target_free(u32 vmid, u64 addr, u64 pte, u32 level)
+{
+	u64 at = ALIGN_DOWN(addr, PAGE_SIZE), have = 0, want = phys_page(pte);
+	enum target t = TARGET_FREE;
+	u32 lvl;
+
+	if (halted() || !check_vm(__func__, vmid))
+		return false;
+	if (!is_addr(addr)) {
+		panic("map_pfn_vm: vm %u addr 0x%llx beyond 48 bits", vmid,
+		      (unsigned long long)addr);
+		return false;
+	}
+	if (level == 2) {
+		acquire_lock_pt(vmid);
+		t = block_target(vmid, addr, want, &at, &have, &want);
+		if (halted())
+			return false;
+		release_lock_pt(vmid);
+	} else {
+		have = phys_page(walk_s2pt_level(vmid, addr, &lvl));
+		if (lvl == 2)
+			have = ALIGN_DOWN(have, PMD_SIZE) +
+			       (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
+		if (halted())
+			return false;
+		if (have && have != want)
+			t = TARGET_OTHER;
+	}
+	if (t == TARGET_OTHER) {
+		swap_refused(vmid, at, have, want);
+		return false;
+	}
+	return true;
+}
+
+/* map_pfn_vm's 2 MiB block: check, then map, in one hold of the lock. */
+static __attribute__((noinline)) void map_block(u32 vmid, u64 addr, u64 paddr)
+{
+	u64 at = 0, have = 0, want = 0;
+	enum target t;
+
+	if (!is_addr(addr)) {
+		panic("map_pfn_vm: vm %u addr 0x%llx beyond 48 bits", vmid,
+		      (unsigned long long)addr);
+		return;
+	}
+	acquire_lock_pt(vmid);
+	t = block_target(vmid, addr, paddr, &at, &have, &want);
+	if (t == TARGET_FREE)
+		set_npt(vmid, addr, 2, paddr | PAGE_S2_RAM_BLOCK);
+	release_lock_pt(vmid); /* a no-op after a panic */
+	if (t == TARGET_OTHER && !halted())
+		swap_refused(vmid, at, have, want);
+}
+
+/*
  * map_pfn_vm: map the page (level 3) or 2 MiB block (level 2) at
  * phys_page(@pte) at @addr in VM @vmid's stage 2, as normal RAM. The
  * caller (prot_and_map_vm_s2pt) has assigned the pages to the VM.
+ *
+ * corevisor: the host may add pages to a VM, never swap them. If any page
+ * the map would cover already maps a different page, it panics; the check
+ * and the map are one hold of NPT_ID + vmid, so two vCPUs' concurrent
+ * fault answers cannot both pass it (the spec's map_s2pt overwrites: a
+ * block answered for one vCPU would replace the page another vCPU was
+ * given and had written, and the VM would read host-chosen bytes). A map
+ * of exactly what is there (two vCPUs faulting on one page) changes
+ * nothing.
  */
 void map_pfn_vm(u32 vmid, u64 addr, u64 pte, u32 level)
 {
-	u64 paddr = phys_page(pte);
+	u64 paddr = phys_page(pte), have;
 
 	if (halted() || !check_vm(__func__, vmid))
 		return;
-	if (level == 2)
-		map_s2pt(vmid, addr, 2, paddr | PAGE_S2_RAM_BLOCK);
-	else
-		map_s2pt(vmid, addr, 3, paddr | PAGE_S2_RAM);
+	if (level == 2) {
+		map_block(vmid, addr, paddr);
+		return;
+	}
+	/* The check and the map of a page: one locked walk, one store. */
+	have = map_s2pt_page_unless_mapped(vmid, addr, paddr | PAGE_S2_RAM);
+	if (unlikely(have && have != paddr))
+		swap_refused(vmid, ALIGN_DOWN(addr, PAGE_SIZE), have, paddr);
 }
 
 /* map_vm_io: map MMIO page @pa at @gpa for VM @vmid; RAM is refused. */

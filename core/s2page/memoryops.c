@@ -55,6 +55,10 @@ void clear_vm_range(u32 vmid, u64 pfn, u64 num)
  * the host with page phys_page(@pte) (level 3) or the 2 MiB block there
  * (level 2): each page is assigned to the VM (checking ownership), then
  * mapped.
+ *
+ * corevisor: an answer that would swap a page the VM already maps is
+ * refused before any page moves (vm_map_target_free), and again
+ * atomically as map_pfn_vm maps (a concurrent answer of another vCPU).
  */
 void prot_and_map_vm_s2pt(u32 vmid, u64 addr, u64 pte, u32 level)
 {
@@ -71,19 +75,21 @@ void prot_and_map_vm_s2pt(u32 vmid, u64 addr, u64 pte, u32 level)
 		      vmid, (unsigned long long)addr);
 		return;
 	}
-	if (level != 2) {
-		assign_pfn_to_vm(vmid, gfn, pfn);
-		map_pfn_vm(vmid, addr, pte, 3);
-		return;
-	}
 	/*
 	 * The block maps the 512 pages from its 2 MiB-aligned output
 	 * address: those are the pages that must be assigned.
 	 */
-	if (pfn % PTRS_PER_PMD) {
+	if (level == 2 && pfn % PTRS_PER_PMD) {
 		panic("prot_and_map_vm_s2pt: vm %u block pfn 0x%llx not 2 MiB "
 		      "aligned",
 		      vmid, (unsigned long long)pfn);
+		return;
+	}
+	if (!vm_map_target_free(vmid, addr, pte, level))
+		return;
+	if (level != 2) {
+		assign_pfn_to_vm(vmid, gfn, pfn);
+		map_pfn_vm(vmid, addr, pte, 3);
 		return;
 	}
 	gfn = ALIGN_DOWN(gfn, PTRS_PER_PMD);
@@ -95,6 +101,17 @@ void prot_and_map_vm_s2pt(u32 vmid, u64 addr, u64 pte, u32 level)
 	map_pfn_vm(vmid, addr, pte, 2);
 }
 
+/*
+ * The range of a grant or revoke: every page start addr + i * PAGE_SIZE,
+ * i < (size + 4095) / 4096, is an address below 2^48 (the spec's relies).
+ */
+bool is_sg_range(u64 addr, u64 size)
+{
+	return is_addr(addr) && is_addr(size) &&
+	       (size == 0 ||
+		(size - 1) / PAGE_SIZE * PAGE_SIZE < KVM_ADDR_SPACE - addr);
+}
+
 /* The pages of [addr, addr + size) that VM @vmid's stage 2 maps. */
 static bool check_sg(const char *who, u32 vmid, u64 addr, u64 size)
 {
@@ -102,10 +119,7 @@ static bool check_sg(const char *who, u32 vmid, u64 addr, u64 size)
 		panic("%s: vmid %u is not a VM", who, vmid);
 		return false;
 	}
-	/* Every page start addr + i * PAGE_SIZE, i < num, must be an addr. */
-	if (!is_addr(addr) || !is_addr(size) ||
-	    (size &&
-	     (size - 1) / PAGE_SIZE * PAGE_SIZE >= KVM_ADDR_SPACE - addr)) {
+	if (!is_sg_range(addr, size)) {
 		panic("%s: vm %u range 0x%llx+0x%llx beyond 48 bits", who, vmid,
 		      (unsigned long long)addr, (unsigned long long)size);
 		return false;

@@ -40,6 +40,11 @@ void handle_host_stage2_fault(u64 hpfar_el2, u64 esr_el2)
  * The guest's page sharing calls are served here and return 0 to the
  * guest (the spec leaves x0 alone; SMCCC wants a result, and 0 is
  * success); anything else returns 1: the host's (PSCI).
+ *
+ * corevisor: the spec relies on the guest's range lying below 2^48, so a
+ * guest would stop the machine with a larger one (the calls panic). It is
+ * refused instead: nothing changes, the guest gets SMCCC's
+ * INVALID_PARAMETER.
  */
 u32 core_handle_pvops(void)
 {
@@ -62,12 +67,17 @@ u32 core_handle_pvops(void)
 	arg = c->regs[X0];
 	addr = c->regs[X2];
 	size = c->regs[X3];
+	if (arg != CV_GUEST_HVC_SHARE && arg != CV_GUEST_HVC_UNSHARE)
+		return check(1);
+	if (!is_sg_range(addr, size)) {
+		set_shadow_ctxt(vmid, vcpuid, X0,
+				CV_GUEST_RET_INVALID_PARAMETER);
+		return check(0);
+	}
 	if (arg == CV_GUEST_HVC_SHARE)
 		grant_stage2_sg_gpa(vmid, addr, size);
-	else if (arg == CV_GUEST_HVC_UNSHARE)
-		revoke_stage2_sg_gpa(vmid, addr, size);
 	else
-		return check(1);
+		revoke_stage2_sg_gpa(vmid, addr, size);
 	set_shadow_ctxt(vmid, vcpuid, X0, 0);
 	return check(0);
 }

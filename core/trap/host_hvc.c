@@ -9,7 +9,8 @@
  * VCPU_RUN is dispatched first (vcpu_run_call: the hot path), then NOOP;
  * every other call is one case of checked_call. ENABLE_S2_TRANS (the EL2
  * boot path) and BOOT_FROM_SAVED_VM (no spec function) are not served
- * here: they return INVALID64.
+ * here: they return INVALID64. Nor is corevisor's retired VCPU_ACTIVE
+ * (abi.h): a vCPU is ACTIVE only for a VCPU_RUN, which sets it so itself.
  */
 #include <corevisor/abi.h>
 #include <corevisor/constants.h>
@@ -92,12 +93,6 @@ static bool checked_call(const u64 a[6], u64 *ret)
 			bad = "REGISTER_VCPU";
 		else
 			register_vcpu((u32)a[1], (u32)a[2]);
-		break;
-	case HVC_VCPU_ACTIVE:
-		if (!vm_vcpu_args(a))
-			bad = "VCPU_ACTIVE";
-		else
-			set_vcpu_active((u32)a[1], (u32)a[2]);
 		break;
 	case HVC_IS_INC_EXE:
 		if (!vm_arg(a[1]))

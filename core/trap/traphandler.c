@@ -10,7 +10,9 @@
  *   save_vm (show the host the exit, set_vcpu_inactive); restore_host
  * and the host gets the exit reason in x0.
  */
+#include <corevisor/vcpu_abi.h>
 #include <cv/arch.h>
+#include <cv/boot.h>
 #include <cv/panic.h>
 #include <cv/pt.h>
 #include <cv/smmu.h>
@@ -33,7 +35,8 @@ static void core_handle_sys64(u32 vmid, u32 vcpuid, u64 esr)
 	if ((esr & ESR_ELx_SYS64_ISS_DIR_READ) && rt != 31)
 		set_shadow_ctxt(vmid, vcpuid, rt, 0);
 	set_shadow_ctxt(vmid, vcpuid, PC,
-			get_shadow_ctxt(vmid, vcpuid, PC) + 4);
+			get_shadow_ctxt(vmid, vcpuid, PC) +
+				trapped_instr_len(esr));
 }
 
 /*
@@ -41,7 +44,14 @@ static void core_handle_sys64(u32 vmid, u32 vcpuid, u64 esr)
  * core_handle_pvops (1 when it is the host's). The spec panics on every
  * other class, yet save_shadow_kvm_regs prepares WFx, HVC32, IABT_LOW and
  * DABT_LOW for the host: those (and SMC64, a guest's PSCI over SMC) go to
- * the host (1). Any other class panics.
+ * the host (1).
+ *
+ * corevisor: any other class (SVE or pointer authentication on a CPU that
+ * has them, an AArch32 EL0's coprocessor access, anything the trap
+ * configuration lets through) is the guest's own undefined instruction:
+ * the core injects an undefined-instruction exception into it
+ * (update_exception_gp_regs) and it resumes (0). The spec's panic would
+ * let any guest stop the machine.
  */
 u32 vm_exit_dispatcher(u32 vmid, u32 vcpuid)
 {
@@ -68,21 +78,50 @@ u32 vm_exit_dispatcher(u32 vmid, u32 vcpuid)
 	case ESR_ELx_EC_DABT_LOW:
 		return check(1);
 	default:
-		panic("vm_exit_dispatcher: vm %u vcpu %u esr 0x%llx: no "
-		      "handler for class 0x%llx",
-		      vmid, vcpuid, ULL(esr), ULL(ESR_ELx_EC(esr)));
+		update_exception_gp_regs(vmid, vcpuid);
+		return check(0);
+	}
+}
+
+/* The exit code's class of exit, before the VM's power state counts. */
+static u32 exit_kind(u32 vmid, u32 vcpuid, u64 ec)
+{
+	switch (ec) {
+	case ARM_EXCEPTION_TRAP:
+		return vm_exit_dispatcher(vmid, vcpuid);
+	case ARM_EXCEPTION_IRQ:
+		return check(1);
+	case ARM_EXCEPTION_EL1_SERROR:
+		/* Nothing to deliver it with: the VM stops (save_vm says so).
+		 */
+		set_vm_poweroff(vmid);
+		return check(1);
+	case ARM_EXCEPTION_IL:
+		inject_illegal_state(vmid, vcpuid);
+		return check(0);
+	default:
+		panic("vm_exit_handler: vm %u vcpu %u exit code %llu from the "
+		      "world switch",
+		      vmid, vcpuid, ULL(ec));
 		return 0;
 	}
 }
 
 /*
  * vm_exit_handler_raw_spec: a trap goes to vm_exit_dispatcher, an
- * interrupt to the host; an SError or illegal return panics (spec: any
- * other exit code panics).
+ * interrupt to the host; the spec panics on any other exit code.
+ *
+ * corevisor: a guest reaches both other codes itself, so neither may stop
+ * the machine. An SError (which the core has no way to deliver) powers
+ * the VM off; an illegal exception return becomes the guest's own Illegal
+ * Execution state exception (inject_illegal_state). A code the world
+ * switch never returns still panics. And an exit the core served while
+ * another vCPU powered the VM off goes to the host (save_vm: "powered
+ * off") rather than run a dead VM on.
  */
 u32 vm_exit_handler(u32 vmid, u32 vcpuid)
 {
-	u64 ec;
+	u32 ret;
 
 	if (halted())
 		return 0;
@@ -91,18 +130,17 @@ u32 vm_exit_handler(u32 vmid, u32 vcpuid)
 		      vcpuid);
 		return 0;
 	}
-	ec = shadow_ctxt(vmid, vcpuid)->regs[EC];
-	if (ec == ARM_EXCEPTION_TRAP)
-		return vm_exit_dispatcher(vmid, vcpuid);
-	if (ec == ARM_EXCEPTION_IRQ)
-		return check(1);
-	panic("vm_exit_handler: vm %u vcpu %u exit code %llu (SError or "
-	      "illegal return)",
-	      vmid, vcpuid, ULL(ec));
-	return 0;
+	ret = exit_kind(vmid, vcpuid, shadow_ctxt(vmid, vcpuid)->regs[EC]);
+	if (ret == 0 && get_vm_poweron(vmid) == 0)
+		ret = 1;
+	return check(ret);
 }
 
-/* host_vcpu_run_handler_spec, then vm_exit_handler_spec until the host's. */
+/*
+ * host_vcpu_run_handler_spec, then vm_exit_handler_spec until the host's.
+ * corevisor: when restore_vm did not take the vCPU (its VM is powered
+ * off), the answer is CV_EXIT_POWERED_OFF and nothing ran.
+ */
 u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
 {
 	struct cv_ctxt *ctxt;
@@ -115,6 +153,8 @@ u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
 	restore_vm(vmid, vcpuid);
 	if (halted())
 		return 0;
+	if (cv.cpus[arch_cpu_id()].cur_vmid != vmid)
+		return CV_EXIT_POWERED_OFF;
 	ctxt = shadow_ctxt(vmid, vcpuid);
 	vttbr = get_pt_vttbr(vmid); /* fixed for the VM's life */
 	do {

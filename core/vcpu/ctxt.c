@@ -19,6 +19,7 @@
 #define VECTOR_CUR_SP0 0x000ULL
 #define VECTOR_CUR_SPX 0x200ULL
 #define VECTOR_LOWER_A64 0x400ULL
+#define VECTOR_LOWER_A32 0x600ULL
 
 u32 get_cur_vmid(void)
 {
@@ -127,10 +128,14 @@ void reset_fp_regs(u32 vmid, u32 vcpuid)
 /*
  * get_exception_vector: where an exception taken to EL1 from @pstate
  * enters, as an offset from VBAR_EL1 (the spec leaves exception_vector
- * abstract; this is the AArch64 vector table, Arm ARM D1.10.2).
+ * abstract; this is the AArch64 vector table, Arm ARM D1.10.2): current
+ * EL with SP_EL0 or SP_EL1, lower EL in AArch64 or (a guest's EL0 may be)
+ * AArch32.
  */
 u64 get_exception_vector(u64 pstate)
 {
+	if (pstate & PSR_MODE32_BIT)
+		return VECTOR_LOWER_A32;
 	switch (pstate & PSR_MODE_MASK) {
 	case PSR_MODE_EL1h:
 		return VECTOR_CUR_SPX;

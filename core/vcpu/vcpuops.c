@@ -31,10 +31,15 @@ static bool cur_vcpu(const char *who, u32 *vmid, u32 *vcpuid)
 /*
  * save_shadow_kvm_regs_spec0: after a trap the host must handle, prepare
  * what it sees (prep_*). Returns the exit reason for the host. A trap
- * class the core does not know panics, as in the spec.
+ * class the core does not know panics, as in the spec (vm_exit_dispatcher
+ * keeps those in the core, so only a direct call gets here with one).
  *
  * SMC64 (a guest's PSCI call over SMC; the spec has no case for it) is
  * handled as HVC, plus the PC step: a trapped SMC returns to itself.
+ *
+ * corevisor: the exit of a vCPU whose VM is powered off (by another
+ * vCPU's SYSTEM_OFF meanwhile, or by the core on an SError) shows nothing
+ * and is CV_EXIT_POWERED_OFF: there is nothing left to answer.
  */
 static u32 save_exit(u32 vmid, u32 vcpuid)
 {
@@ -42,6 +47,8 @@ static u32 save_exit(u32 vmid, u32 vcpuid)
 	struct cv_vcpu_run *out = int_out();
 	u64 esr;
 
+	if (get_vm_poweron(vmid) == 0)
+		return CV_EXIT_POWERED_OFF;
 	if (c->regs[EC] != ARM_EXCEPTION_TRAP)
 		return CV_EXIT_IRQ;
 	esr = c->regs[ESR_EL2];
@@ -90,6 +97,11 @@ void save_shadow_kvm_regs(void)
  * (dirty = INVALID64) resets it from the host's PC and PSTATE; later runs
  * take the host's answers to the last exit: the offered registers, the
  * exception to inject, the PC step, and a page for a RAM fault.
+ *
+ * corevisor: the PC is whatever the guest made it (a kernel runs at
+ * 0xffff...): the spec's rely that it is an address below 2^48 would let
+ * any guest stop the machine. The step wraps as the hardware's PC does,
+ * and is the trapped instruction's length (2 for a 16-bit T32 one).
  */
 void restore_shadow_kvm_regs(void)
 {
@@ -111,17 +123,8 @@ void restore_shadow_kvm_regs(void)
 		sync_dirty_to_shadow(vmid, vcpuid);
 	if (dirty & PENDING_EXCEPT_INJECT_FLAG)
 		update_exception_gp_regs(vmid, vcpuid);
-	if (dirty & DIRTY_PC_FLAG) {
-		u64 pc = c->regs[PC];
-
-		if (!is_addr(pc)) {
-			panic("restore_shadow_kvm_regs: vm %u vcpu %u pc "
-			      "0x%llx beyond 48 bits",
-			      vmid, vcpuid, ULL(pc));
-			return;
-		}
-		c->regs[PC] = pc + 4;
-	}
+	if (dirty & DIRTY_PC_FLAG)
+		c->regs[PC] += trapped_instr_len(c->regs[ESR_EL2]);
 	/* set_shadow_dirty_bit(0), set_shadow_ctxt(FAR_EL2, 0). */
 	c->regs[DIRTY] = 0;
 	c->regs[FAR_EL2] = 0;
@@ -180,6 +183,10 @@ u32 save_vm(void)
  * corevisor's VCPU_RUN passes both as arguments, checked alike). The VM
  * must be VERIFIED and the vCPU READY (set_vcpu_active); then the host's
  * answers are read once and applied (restore_shadow_kvm_regs).
+ *
+ * corevisor: a READY vCPU of a VM another vCPU powered off is not taken
+ * (set_vcpu_active_unless_off): this CPU stays the host's, and
+ * host_vcpu_run_handler answers CV_EXIT_POWERED_OFF. The spec panics.
  */
 void restore_vm(u32 vmid, u32 vcpuid)
 {
@@ -193,8 +200,7 @@ void restore_vm(u32 vmid, u32 vcpuid)
 		panic("restore_vm: vm %u vcpuid %u out of range", vmid, vcpuid);
 		return;
 	}
-	set_vcpu_active(vmid, vcpuid);
-	if (halted())
+	if (!set_vcpu_active_unless_off(vmid, vcpuid) || halted())
 		return;
 	set_per_cpu(vmid, vcpuid);
 	load_int_state(vmid, vcpuid);

@@ -118,14 +118,38 @@ void reset_sys_regs(u32 vmid, u32 vcpuid)
 }
 
 /*
+ * The register value an MMIO load of syndrome @esr gives when the device
+ * answers @v (Arm ARM, ISS of a data abort): the low SAS bytes, sign-
+ * extended when SSE is set, to 64 bits for an X register (SF) and to 32
+ * for a W register, whose upper half is then 0.
+ */
+static u64 mmio_load_value(u64 esr, u64 v)
+{
+	u32 bits = 8U << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
+
+	if (bits < 64) {
+		v &= (1ULL << bits) - 1;
+		if ((esr & ESR_ELx_SSE) && (v >> (bits - 1)) & 1)
+			v |= ~((1ULL << bits) - 1);
+	}
+	return esr & ESR_ELx_SF ? v : v & 0xffffffffULL;
+}
+
+/*
  * sync_dirty_to_shadow_spec0: the host's answers, for exactly the
  * registers 0..30 the core offered (its own dirty set, never the host's).
+ *
+ * corevisor: an MMIO load's register (the one register of a data abort
+ * exit, prep_abort) gets the host's value as the load would have loaded
+ * it (mmio_load_value): the spec, and the hardware's answer through the
+ * host, are 64 bits, and a 1-byte load must not fill a register with 8.
  */
 void sync_dirty_to_shadow(u32 vmid, u32 vcpuid)
 {
 	const struct int_state *s;
 	struct cv_ctxt *c;
-	u64 regs;
+	u64 regs, esr;
+	bool mmio;
 
 	if (halted())
 		return;
@@ -137,11 +161,14 @@ void sync_dirty_to_shadow(u32 vmid, u32 vcpuid)
 	/* get_int_gpr / set_shadow_ctxt for each offered register. */
 	s = this_int_state();
 	c = shadow_ctxt(vmid, vcpuid);
+	esr = c->regs[ESR_EL2];
+	mmio = ESR_ELx_EC(esr) == ESR_ELx_EC_DABT_LOW && (esr & ESR_ELx_ISV);
 	for (regs = c->regs[DIRTY] & CV_DIRTY_REGS_MASK; regs;
 	     regs &= regs - 1) {
 		u32 i = (u32)__builtin_ctzll(regs);
 
-		c->regs[i] = s->in.regs[i];
+		c->regs[i] = mmio ? mmio_load_value(esr, s->in.regs[i])
+				  : s->in.regs[i];
 	}
 }
 
@@ -261,16 +288,53 @@ void prep_abort(u32 vmid, u32 vcpuid)
 }
 
 /*
- * update_exception_gp_regs_spec0: inject an exception into the guest at
- * EL1 (an undefined-instruction class, ESR_EL1 EC 0): ELR_EL1 = PC, the
- * old PSTATE into SPSR_EL1, PC = the vector, PSTATE = EL1h, DAIF masked.
- * The spec writes SPSR_0 (KVM's spsr[0], which is SPSR_EL1); corevisor
- * writes both, since the world switch loads regs[SPSR_EL1].
+ * The PSTATE an exception taken to EL1 starts with (Arm ARM
+ * AArch64.TakeException): EL1h with D, A, I, F masked; NZCV, DIT and PAN
+ * kept, PAN set when SCTLR_EL1.SPAN is 0, SSBS from SCTLR_EL1.DSSBS; SS,
+ * IL, BTYPE and UAO cleared.
+ */
+static u64 exception_pstate(u64 old, u64 sctlr)
+{
+	u64 pstate = old & (PSR_NZCV | PSR_DIT | PSR_PAN);
+
+	if (!(sctlr & SCTLR_EL1_SPAN))
+		pstate |= PSR_PAN;
+	if (sctlr & SCTLR_EL1_DSSBS)
+		pstate |= PSR_SSBS;
+	return pstate | PSTATE_FAULT_BITS_64;
+}
+
+/*
+ * Take an exception to the guest's EL1 as the hardware would, at the
+ * vector @kind (VECTOR_SYNC, VECTOR_SERROR) of the table for where the
+ * vCPU is (get_exception_vector): ELR_EL1 = PC, SPSR_EL1 = PSTATE (and the
+ * spec's SPSR_0, KVM's spsr[0]), ESR_EL1 = @esr, PSTATE as
+ * exception_pstate says. FAR_EL1 is left as it is: UNKNOWN for the
+ * classes the core injects (unknown reason, illegal execution state).
+ */
+static void take_exception(u32 vmid, u32 vcpuid, u64 esr, u64 kind)
+{
+	struct cv_ctxt *c = shadow_ctxt(vmid, vcpuid);
+	u64 pstate = c->regs[PSTATE];
+
+	c->regs[ELR_EL1] = c->regs[PC];
+	c->regs[SPSR_0] = pstate;
+	c->regs[SPSR_EL1] = pstate;
+	c->regs[ESR_EL1] = esr;
+	c->regs[PC] = c->regs[VBAR_EL1] + get_exception_vector(pstate) + kind;
+	c->regs[PSTATE] = exception_pstate(pstate, c->regs[SCTLR_EL1]);
+}
+
+/*
+ * update_exception_gp_regs_spec0: inject an undefined-instruction
+ * exception (ESR_EL1 EC 0, "unknown reason", IL of the trapped
+ * instruction) into the guest at EL1. The spec writes ELR_EL1, the
+ * vector, SPSR_0 and PSTATE = EL1h with DAIF masked; corevisor also
+ * writes SPSR_EL1 (what the world switch loads), ESR_EL1, the vector of
+ * an AArch32 EL0, and PSTATE as the architecture does (take_exception).
  */
 void update_exception_gp_regs(u32 vmid, u32 vcpuid)
 {
-	u64 pstate, pc, vbar;
-
 	if (halted())
 		return;
 	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
@@ -278,60 +342,31 @@ void update_exception_gp_regs(u32 vmid, u32 vcpuid)
 		      vmid, vcpuid);
 		return;
 	}
-	pstate = get_shadow_ctxt(vmid, vcpuid, PSTATE);
-	pc = get_shadow_ctxt(vmid, vcpuid, PC);
-	vbar = get_shadow_ctxt(vmid, vcpuid, VBAR_EL1);
-	set_shadow_ctxt(vmid, vcpuid, ELR_EL1, pc);
-	set_shadow_ctxt(vmid, vcpuid, PC, vbar + get_exception_vector(pstate));
-	set_shadow_ctxt(vmid, vcpuid, PSTATE, PSTATE_FAULT_BITS_64);
-	set_shadow_ctxt(vmid, vcpuid, SPSR_0, pstate);
-	set_shadow_ctxt(vmid, vcpuid, SPSR_EL1, pstate);
-	set_shadow_ctxt(vmid, vcpuid, ESR_EL1,
-			((u64)ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT) |
-				ESR_ELx_IL);
-}
-
-/* The page VM @vmid maps at @addr, or 0 (a page of a 2 MiB block too). */
-static u64 mapped_pa(u32 vmid, u64 addr)
-{
-	u64 pte = walk_s2pt(vmid, addr);
-
-	if (!pte_valid(pte))
-		return 0;
-	if (get_level_s2pt(vmid, addr) == 2)
-		return pmd_page(pte) +
-		       (addr & (PMD_SIZE - 1) & ~(PAGE_SIZE - 1));
-	return phys_page(pte);
+	take_exception(
+		vmid, vcpuid,
+		((u64)ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT) |
+			(shadow_ctxt(vmid, vcpuid)->regs[ESR_EL2] & ESR_ELx_IL),
+		VECTOR_SYNC);
 }
 
 /*
- * Strengthening: the host may add pages to a VM, not swap them. A VM IPA
- * already mapped to another page would otherwise be silently pointed at
- * host-chosen contents (the spec's map_pfn_vm overwrites). The same page
- * again (two vCPUs faulting on it) is fine. False after a panic.
+ * corevisor: the guest's illegal exception return came to EL2
+ * (ARM_EXCEPTION_IL). Without EL2 it would have taken an Illegal
+ * Execution state exception at EL1: deliver that (ESR_EL1 EC 0x0e, IL).
  */
-static bool fault_answer_fresh(u32 vmid, u64 addr, u64 pa, u32 level)
+void inject_illegal_state(u32 vmid, u32 vcpuid)
 {
-	u64 base = level == 2 ? ALIGN_DOWN(addr, PMD_SIZE)
-			      : ALIGN_DOWN(addr, PAGE_SIZE);
-	u64 n = level == 2 ? PMD_PAGE_NUM : 1;
-
-	pa = level == 2 ? ALIGN_DOWN(pa, PMD_SIZE) : pa;
-	for (u64 i = 0; i < n; i++) {
-		u64 have = mapped_pa(vmid, base + i * PAGE_SIZE);
-
-		if (halted())
-			return false;
-		if (have && have != pa + i * PAGE_SIZE) {
-			panic("post_handle_shadow_s2pt_fault: vm %u ipa 0x%llx "
-			      "already maps pfn 0x%llx, not 0x%llx",
-			      vmid, ULL(base + i * PAGE_SIZE),
-			      ULL(have / PAGE_SIZE),
-			      ULL((pa + i * PAGE_SIZE) / PAGE_SIZE));
-			return false;
-		}
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("inject_illegal_state: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return;
 	}
-	return true;
+	take_exception(vmid, vcpuid,
+		       ((u64)ESR_ELx_EC_ILLEGAL << ESR_ELx_EC_SHIFT) |
+			       ESR_ELx_IL,
+		       VECTOR_SYNC);
 }
 
 /*
@@ -339,7 +374,9 @@ static bool fault_answer_fresh(u32 vmid, u64 addr, u64 pa, u32 level)
  * map host page phys_page(pte) (level 3) or the 2 MiB block there (level
  * 2) at @addr. prot_and_map_vm_s2pt takes each page from the host
  * (assign_pfn_to_vm: it must be the host's, unshared, else panic) and
- * maps it in the VM.
+ * maps it in the VM (map_pfn_vm: an IPA the VM already maps to another
+ * page panics; checked and mapped under the VM's stage-2 lock, so two
+ * vCPUs' concurrent answers cannot swap a page the VM already has).
  */
 void post_handle_shadow_s2pt_fault(u32 vmid, u32 vcpuid, u64 addr)
 {
@@ -357,7 +394,5 @@ void post_handle_shadow_s2pt_fault(u32 vmid, u32 vcpuid, u64 addr)
 	pte = get_int_new_pte(vmid, vcpuid);
 	level = get_int_new_level(vmid, vcpuid);
 	lvl = level == 2 ? 2 : 3;
-	if (!fault_answer_fresh(vmid, addr, phys_page(pte), lvl))
-		return;
 	prot_and_map_vm_s2pt(vmid, addr, pte, lvl);
 }

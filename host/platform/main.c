@@ -23,12 +23,13 @@
 #define HOST_MODE_ADDR 0x4fff0000ULL
 enum host_mode {
 	MODE_BOOT = 0,
-	MODE_READ_COREVISOR = 1, /* read corevisor's image: must panic */
-	MODE_WRITE_POOL = 2,	 /* write corevisor's table pool: panic */
-	MODE_SCAN_DTB = 3,	 /* look for the AEAD key in the DTB */
-	MODE_BAD_HVC = 4,	 /* REGISTER_VCPU with vmid 99: panic */
-	MODE_CPU_REON = 5,	 /* CPU_ON, CPU_OFF, CPU_ON again */
-	MODE_TOUCH_ALL = 6,	 /* every page of host RAM, and high MMIO */
+	MODE_READ_COREVISOR = 1,  /* read corevisor's image: must panic */
+	MODE_WRITE_POOL = 2,	  /* write corevisor's table pool: panic */
+	MODE_SCAN_DTB = 3,	  /* look for the AEAD key in the DTB */
+	MODE_BAD_HVC = 4,	  /* REGISTER_VCPU with vmid 99: panic */
+	MODE_CPU_REON = 5,	  /* CPU_ON, CPU_OFF, CPU_ON again */
+	MODE_TOUCH_ALL = 6,	  /* every page of host RAM, and high MMIO */
+	MODE_HALT_STOPS_CPUS = 7, /* cpu 1 prints ticks while cpu 0 panics */
 	/* With guest images (vm_main): the boot protocol misused. */
 	MODE_REMAP_AFTER_VERIFY = 20, /* REMAP_VM_IMAGE on a VERIFIED VM */
 	MODE_VCPU_TWICE = 21,	      /* REGISTER_VCPU(vm, 0) twice */
@@ -43,7 +44,8 @@ enum host_mode {
 	MODE_OFFER_VM_PAGE = 32,   /* back vm2's fault with a page of vm1 */
 	MODE_OFFER_CORE_PAGE = 33, /* back a fault with corevisor's pool */
 	MODE_HOSTILE_REGS = 34,	   /* scribble on every register not offered */
-	MODE_SNOOP_REGS = 35	   /* look for the vault's secret at exits */
+	MODE_SNOOP_REGS = 35,	   /* look for the vault's secret at exits */
+	MODE_HALT_STOPS_VMS = 36   /* cpu 1 runs the VMs while cpu 0 panics */
 };
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
 #define COREVISOR_IMAGE 0x40200000ULL
@@ -67,11 +69,14 @@ enum host_mode {
 #define COREVISOR_VMID 16
 
 static volatile u32 secondary_up[HOST_MAX_CPUS];
+/* MODE_HALT_STOPS_CPUS: cpu 1's ticks so far. */
+static volatile u32 ticks;
 /* vm_main: the VMs are booted; secondaries join the vCPU loop. */
 static volatile u32 vms_go;
 static u32 cpus_running;
 
 static void vm_cpu_loop(u32 cpu) __attribute__((noreturn));
+static void tick_forever(u32 cpu) __attribute__((noreturn));
 
 void host_secondary_start(u64 ctx);
 void host_secondary_main(u64 ctx);
@@ -114,9 +119,26 @@ void host_secondary_main(u64 ctx)
 	__atomic_store_n(&secondary_up[cpu], 1, __ATOMIC_RELEASE);
 	if (*(volatile u32 *)HOST_MODE_ADDR == MODE_CPU_REON)
 		psci_cpu_off();
+	if (*(volatile u32 *)HOST_MODE_ADDR == MODE_HALT_STOPS_CPUS)
+		tick_forever(cpu);
 	while (!__atomic_load_n(&vms_go, __ATOMIC_ACQUIRE))
 		__asm__ volatile("wfe");
 	vm_cpu_loop(cpu);
+}
+
+/*
+ * MODE_HALT_STOPS_CPUS: print a tick now and then, for ever, with no trap
+ * to EL2 (the UART is mapped in the host's stage 2 once touched): only a
+ * halt that stops every CPU stops it.
+ */
+static void tick_forever(u32 cpu)
+{
+	for (u32 n = 1;; n++) {
+		host_printf("host: cpu %u tick %u\n", cpu, n);
+		__atomic_store_n(&ticks, n, __ATOMIC_RELEASE);
+		for (u32 i = 0; i < 2000000; i++)
+			__asm__ volatile("" ::: "memory");
+	}
 }
 
 static void start_cpu(u32 cpu)
@@ -266,6 +288,14 @@ static void run_mode(u32 mode, u64 dtb)
 		break;
 	case MODE_TOUCH_ALL:
 		touch_all();
+		break;
+	case MODE_HALT_STOPS_CPUS:
+		start_cpu(1);
+		while (__atomic_load_n(&ticks, __ATOMIC_ACQUIRE) < 3)
+			;
+		host_printf("host: REGISTER_VCPU(99, 0) while cpu 1 runs\n");
+		vmm_register_vcpu(99, 0);
+		host_printf("host: returned after the panic\n");
 		break;
 	default:
 		host_fail("unknown test mode %u", mode);
@@ -456,6 +486,29 @@ static void misuse(u32 mode, const struct host_guest_image *img)
 	host_printf("host: corevisor let it pass\n");
 }
 
+/*
+ * MODE_HALT_STOPS_VMS: every vCPU runs on CPU 1; when the vault says its
+ * secret is stored (it then waits with WFIs before it prints again), CPU 0
+ * makes corevisor panic. Nothing of CPU 1's may run after that.
+ */
+static volatile u32 vault_stored;
+
+static void note_stored(struct vmm_vm *vm, u64 event)
+{
+	if (event == VAULT_EVENT_SECRET_STORED)
+		__atomic_store_n(&vault_stored, 1, __ATOMIC_RELEASE);
+}
+
+static void panic_while_vms_run(void)
+{
+	while (!__atomic_load_n(&vault_stored, __ATOMIC_ACQUIRE))
+		;
+	host_printf("host: REGISTER_VCPU(99, 0) while cpu 1 runs the VMs\n");
+	vmm_register_vcpu(99, 0);
+	host_printf("host: returned after the panic\n");
+	psci_system_off();
+}
+
 static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 {
 	u32 ncpus;
@@ -483,11 +536,19 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 			host_fail("no room for guest %s", imgs[i].name);
 	ncpus = start_cpus();
 	vmm_assign_cpus(ncpus);
+	if (mode == MODE_HALT_STOPS_VMS) {
+		vmm_hooks.event = note_stored;
+		for (u32 i = 0; i < vmm_vm_count(); i++)
+			for (u32 j = 0; j < vmm_vm(i)->nvcpus; j++)
+				vmm_vm(i)->vcpu[j].cpu = 1;
+	}
 	host_printf("host: running %u VM(s) on %u CPU(s)\n", vmm_vm_count(),
 		    ncpus);
 	cpus_running = ncpus;
 	__atomic_store_n(&vms_go, 1, __ATOMIC_RELEASE);
 	__asm__ volatile("dsb ish; sev" ::: "memory");
+	if (mode == MODE_HALT_STOPS_VMS)
+		panic_while_vms_run();
 	vm_cpu_loop(0);
 }
 

@@ -413,12 +413,18 @@ static void exit_hvc(struct vmm_vcpu *v)
 
 /* ---- The run loop ---------------------------------------------------- */
 
-static void power_off(struct vmm_vm *vm)
+/*
+ * The VM is off (@how: its PSCI SYSTEM_OFF, or corevisor's "powered off"
+ * exit: another vCPU's SYSTEM_OFF, an SError): report it once.
+ */
+static void power_off(struct vmm_vm *vm, const char *how)
 {
-	u64 n[CV_EXIT_SYSTEM_OFF + 1] = {0}, total = 0;
+	u64 n[CV_EXIT_POWERED_OFF + 1] = {0}, total = 0;
 
+	if (__atomic_exchange_n(&vm->off_claimed, 1, __ATOMIC_ACQ_REL))
+		return;
 	for (u32 i = 0; i < vm->nvcpus; i++)
-		for (u32 e = 0; e <= CV_EXIT_SYSTEM_OFF; e++)
+		for (u32 e = 0; e <= CV_EXIT_POWERED_OFF; e++)
 			n[e] += vm->vcpu[i].exits[e];
 	lock(&vm->line_lock);
 	if (vm->line_len) {
@@ -427,16 +433,17 @@ static void power_off(struct vmm_vm *vm)
 		vm->line_len = 0;
 	}
 	unlock(&vm->line_lock);
-	host_printf("host: vm%u '%s' powered off (PSCI SYSTEM_OFF); exits: "
+	host_printf("host: vm%u '%s' powered off (%s); exits: "
 		    "%llu MMIO, %llu RAM fault (%u page(s) given), %llu "
 		    "HVC/SMC, %llu WFI/WFE, %llu IRQ\n",
-		    vm->vmid, vm->name, (unsigned long long)n[CV_EXIT_MMIO],
+		    vm->vmid, vm->name, how,
+		    (unsigned long long)n[CV_EXIT_MMIO],
 		    (unsigned long long)n[CV_EXIT_MEM_FAULT], vm->npages,
 		    (unsigned long long)n[CV_EXIT_HVC],
 		    (unsigned long long)n[CV_EXIT_WFX],
 		    (unsigned long long)n[CV_EXIT_IRQ]);
 	/* run_once failed the run otherwise. */
-	for (u32 e = 0; e <= CV_EXIT_SYSTEM_OFF; e++)
+	for (u32 e = 0; e <= CV_EXIT_POWERED_OFF; e++)
 		total += n[e];
 	host_printf("host: vm%u: host FP/SIMD registers kept across all %llu "
 		    "VCPU_RUNs\n",
@@ -459,7 +466,7 @@ static void run_once(struct vmm_vcpu *v)
 			  "VCPU_RUN",
 			  v->vm->vmid, v->id);
 	v->started = true;
-	if (exit <= CV_EXIT_SYSTEM_OFF)
+	if (exit <= CV_EXIT_POWERED_OFF)
 		v->exits[exit]++;
 	switch (exit) {
 	case CV_EXIT_MMIO:
@@ -475,7 +482,10 @@ static void run_once(struct vmm_vcpu *v)
 	case CV_EXIT_IRQ:
 		break; /* run the next vCPU of this CPU */
 	case CV_EXIT_SYSTEM_OFF:
-		power_off(v->vm);
+		power_off(v->vm, "PSCI SYSTEM_OFF");
+		break;
+	case CV_EXIT_POWERED_OFF:
+		power_off(v->vm, "corevisor: powered off");
 		break;
 	default:
 		host_fail("vm%u vcpu %u: VCPU_RUN returned %llu", v->vm->vmid,

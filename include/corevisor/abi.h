@@ -32,8 +32,14 @@
 #define HVC_IS_INC_EXE 30  /* x1 = vmid; returns vm_inc_exe */
 #define HVC_MAP_IO 31	   /* x1 = vmid, x2 = gpa, x3 = pa */
 #define HVC_ASSIGN_SMMU 32 /* x1 = vmid, x2 = pfn, x3 = gfn */
-#define HVC_VCPU_ACTIVE 33 /* x1 = vmid, x2 = vcpuid */
-#define HVC_NOOP 34	   /* returns 0: the bare round trip */
+/*
+ * Retired: it made a vCPU ACTIVE with no run behind it, which nothing
+ * could undo (VCPU_RUN and CLEAR_VM_S2_RANGE then panicked). VCPU_RUN
+ * makes a vCPU ACTIVE for exactly its run. The number is not served
+ * (INVALID64, like any unknown number) and is never reused.
+ */
+#define HVC_VCPU_ACTIVE 33
+#define HVC_NOOP 34 /* returns 0: the bare round trip */
 /*
  * Returns the physical base of the shared kvm/vcpu area (vcpu_abi.h), the
  * host memory where VCPU_RUN's exit details and answers live.
@@ -56,9 +62,12 @@
  * range), served by the core without exiting to the host
  * (core_handle_pvops): x0 = number, x2 = guest IPA, x3 = size; x0 = 0 on
  * return. SHARE grants the host access to the VM's pages in the range
- * (virtio buffers), UNSHARE withdraws it.
+ * (virtio buffers), UNSHARE withdraws it. A range that does not lie below
+ * 2^48 (IPA + size) changes nothing and returns
+ * CV_GUEST_RET_INVALID_PARAMETER (SMCCC's -3).
  */
 #define CV_GUEST_HVC_SHARE 0xc6000001U	 /* spec HVC_KVM_SET_DESC_PFN */
 #define CV_GUEST_HVC_UNSHARE 0xc6000002U /* spec HVC_KVM_UNSET_DESC_PFN */
+#define CV_GUEST_RET_INVALID_PARAMETER 0xfffffffffffffffdULL /* -3 */
 
 #endif

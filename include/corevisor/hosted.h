@@ -188,9 +188,9 @@ void cv_hosted_set_guest(uint32_t vmid, cv_hosted_guest_fn fn, void *arg);
  * Loads and stores of @len (1, 2, 4, 8) bytes at @ipa through register
  * @rt (31: the zero register). On success the PC steps by 4 and they
  * return true. A stage-2 fault traps: data abort (EC 0x24) with a valid
- * syndrome (ISV, SAS, SRT = @rt, SF = (len == 8), WnR, DFSC = the
- * translation / access / permission fault and its level). Loads
- * zero-extend, or sign-extend to 64 bits with cv_guest_load_signed.
+ * syndrome (ISV, SAS, SRT = @rt, SF = (len == 8 or a signed load), WnR,
+ * DFSC = the translation / access / permission fault and its level).
+ * Loads zero-extend, or sign-extend to 64 bits with cv_guest_load_signed.
  */
 bool cv_guest_load(struct cv_hosted_guest *g, uint64_t ipa, uint32_t len,
 		   uint32_t rt);

@@ -104,6 +104,20 @@
  * with HVC_CLEAR_VM_S2_RANGE once none of its vCPUs is running.
  */
 #define CV_EXIT_SYSTEM_OFF 6U
+/*
+ * The VM is powered off: no vCPU of it runs again, and nothing is left to
+ * answer. A VCPU_RUN returns it
+ *  - in x0 only (the run structure is left as it was, nothing ran) for a
+ *    READY vCPU whose VM a vCPU of it powered off (PSCI SYSTEM_OFF): the
+ *    host cannot know when another vCPU does that;
+ *  - in x0 and run->exit_reason, with nothing shown and nothing offered,
+ *    when the VM was powered off while this vCPU ran: by another vCPU, or
+ *    by the core because this vCPU took an SError, which it cannot
+ *    deliver to the guest.
+ * Like CV_EXIT_SYSTEM_OFF: reclaim the VM's memory with
+ * HVC_CLEAR_VM_S2_RANGE once none of its vCPUs is running.
+ */
+#define CV_EXIT_POWERED_OFF 7U
 
 /* Bits of run->dirty besides register bits 0..30 (the spec's values). */
 #define CV_DIRTY_PC_FLAG 0x100000000ULL	    /* PC advances by 4 next run */
@@ -121,7 +135,8 @@ struct cv_vcpu_mmio {
 };
 
 struct cv_vcpu_run {
-	/* [core] CV_EXIT_* of the last exit. */
+	/* [core] CV_EXIT_* of the last exit (CV_EXIT_POWERED_OFF: see there).
+	 */
 	uint32_t exit_reason;
 	/* [core] ABI version: CV_VCPU_ABI_VERSION. */
 	uint32_t version;

@@ -291,6 +291,20 @@ void hx_set_vcpu_inactive(uint32_t vmid, uint32_t vcpuid)
 	cv_hosted_run(do_inactive, &c);
 }
 
+static void do_active(void *arg)
+{
+	struct call *c = arg;
+
+	set_vcpu_active(c->vmid, c->u32arg);
+}
+
+void hx_set_vcpu_active(uint32_t vmid, uint32_t vcpuid)
+{
+	struct call c = {.vmid = vmid, .u32arg = vcpuid};
+
+	cv_hosted_run(do_active, &c);
+}
+
 static void do_search(void *arg)
 {
 	struct call *c = arg;

@@ -78,6 +78,8 @@ void hx_revoke_stage2_sg_gpa(uint32_t vmid, uint64_t addr, uint64_t size);
 void hx_set_vm_poweroff(uint32_t vmid);
 uint32_t hx_get_vm_poweron(uint32_t vmid);
 void hx_set_vcpu_inactive(uint32_t vmid, uint32_t vcpuid);
+/* set_vcpu_active: a vCPU ACTIVE as if a VCPU_RUN held it meanwhile. */
+void hx_set_vcpu_active(uint32_t vmid, uint32_t vcpuid);
 uint64_t hx_search_load_info(uint32_t vmid, uint64_t addr);
 
 /* ---- the access oracle --------------------------------------------------- */

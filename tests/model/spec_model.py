@@ -69,6 +69,12 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
     sized from the memory map (host_geometry), not PT_POOL_PER_VM.
  C7 map_page_host accepts any address below the machine's PA size
     (pa_bits, 44 on the hosted machine), not the spec's 40 bits.
+ C8 map_pfn_vm never swaps a page the VM maps: if a page its target would
+    cover (the page, or the 512 of a block) maps a different pfn, it
+    panics; a map of exactly the leaf that is there changes nothing (a
+    level-3 map under the same block included); check and map are one
+    hold of the table's lock. prot_and_map_vm_s2pt asks the same before
+    it assigns any page (after its unaligned-block check).
  Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
  save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c).
 """
@@ -89,6 +95,7 @@ STRENGTHENINGS = [
     "C5 remap_vm_image: pfn must be region memory",
     "C6 host RAM in 2 MiB blocks, split before a page leaves; host pool from the memory map",
     "C7 map_page_host: addresses below the PA size (pa_bits), not 40 bits",
+    "C8 map_pfn_vm / prot_and_map_vm_s2pt: never swap a mapped page",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -884,10 +891,51 @@ class Model:
             return
         self.release_lock_s2page()
 
+    def _answer_target(self, vmid, addr, paddr, level):
+        """C8: 'free', 'same' or 'other' (a page of the target maps a
+        different pfn) for mapping @paddr at @addr, @level 2 or 3."""
+        npt = self.npts[vmid]
+        gfn = addr // PAGE_SIZE
+        base = gfn // PTRS_PER_PMD * PTRS_PER_PMD if level == 2 else gfn
+        blk = npt.blocks.get(base) if level == 2 else None
+        block = blk is not None and phys_page(blk) != 0
+        have = 0
+        for i in range(1 if level == 3 or block else PMD_PAGE_NUM):
+            pfn, _lvl, leaf = npt.get(base + i)
+            have = pfn if phys_page(leaf) != 0 else 0
+            if have and have != paddr // PAGE_SIZE + i:
+                return "other"
+        if level == 2:
+            return "same" if block else "free"
+        return "same" if have else "free"
+
+    def vm_map_target_free(self, vmid, addr, pte, level):
+        """C8: map_pfn_vm's check alone; False after its panic."""
+        if self.halt or not self.vm_arg("map_pfn_vm", vmid):
+            return False
+        if not self.rely_arg(is_addr(addr), "map_pfn_vm: addr %#x" % addr):
+            return False
+        level = 2 if level == 2 else 3
+        if self._answer_target(vmid, addr, phys_page(pte), level) == "other":
+            self.panic("map_pfn_vm: vm %d ipa %#x already maps another page"
+                       % (vmid, addr))
+            return False
+        return True
+
     def map_pfn_vm(self, vmid, addr, pte, level):
         if self.halt or not self.vm_arg("map_pfn_vm", vmid):
             return
+        if not self.rely_arg(is_addr(addr), "map_pfn_vm: addr %#x" % addr):
+            return
         paddr = phys_page(pte)
+        level = 2 if level == 2 else 3
+        target = self._answer_target(vmid, addr, paddr, level)  # C8
+        if target == "other":
+            self.panic("map_pfn_vm: vm %d ipa %#x already maps another page"
+                       % (vmid, addr))
+            return
+        if target == "same":
+            return
         if level == 2:
             self.map_s2pt(vmid, addr, 2, paddr | PAGE_S2_RAM_BLOCK)
         else:
@@ -1013,10 +1061,13 @@ class Model:
             return
         pfn = phys_page(pte) // PAGE_SIZE
         gfn = addr // PAGE_SIZE
+        if level == 2 and not self.rely_arg(
+                pfn % PTRS_PER_PMD == 0,
+                "prot_and_map_vm_s2pt: block pfn %#x" % pfn):
+            return
+        if not self.vm_map_target_free(vmid, addr, pte, level):  # C8
+            return
         if level == 2:
-            if not self.rely_arg(pfn % PTRS_PER_PMD == 0,
-                                 "prot_and_map_vm_s2pt: block pfn %#x" % pfn):
-                return
             gfn0 = gfn // PTRS_PER_PMD * PTRS_PER_PMD
             for i in range(PMD_PAGE_NUM):  # prot_and_map_vm_loop
                 self.assign_pfn_to_vm(vmid, gfn0 + i, pfn + i)

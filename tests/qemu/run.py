@@ -28,8 +28,9 @@ QEMU = "qemu-system-aarch64"
 def machine_args(a):
     return [QEMU, "-M", f"virt,virtualization=on,gic-version={a.gic}",
             "-cpu", a.cpu, "-smp", str(a.smp), "-m", a.mem,
-            "-nographic", "-no-reboot", "-nic", "none", "-semihosting",
-            "-kernel", a.corevisor, "-accel", f"tcg,thread={a.tcg}"]
+            "-nographic", "-no-reboot", "-nic", "none"] + \
+        ([] if getattr(a, "no_semihosting", False) else ["-semihosting"]) + \
+        ["-kernel", a.corevisor, "-accel", f"tcg,thread={a.tcg}"]
 
 
 def elf_entry(path):
@@ -176,6 +177,9 @@ def main():
                    "CPUs interleaved on one: many CPUs on a loaded machine "
                    "run far faster so (no spinning on a preempted thread)")
     p.add_argument("--timeout", type=int, default=60)
+    p.add_argument("--no-semihosting", action="store_true",
+                   help="as hardware: corevisor cannot end the run with a "
+                   "status (a panic's end falls back to PSCI SYSTEM_OFF)")
     p.add_argument("--exit", type=int, default=0)
     p.add_argument("--expect", action="append", default=[])
     p.add_argument("--forbid", action="append", default=[])

@@ -129,6 +129,7 @@ enum ckind {
 	C_CLEAR_RANGE,
 	C_POWEROFF,
 	C_INACTIVE,
+	C_ACTIVE,
 	C_POWERON,
 	C_SEARCH,
 	C_SMMU_ALLOC,
@@ -136,6 +137,7 @@ enum ckind {
 	C_SMMU_MAP,
 	C_SMMU_CLEAR,
 	C_SMMU_IOVA,
+	C_NKINDS
 };
 
 static const char *const cnames[] = {
@@ -148,6 +150,7 @@ static const char *const cnames[] = {
 	"clear_range",
 	"set_vm_poweroff",
 	"set_vcpu_inactive",
+	"set_vcpu_active",
 	"get_vm_poweron",
 	"search_load_info",
 	"el2_alloc_smmu_pgd",
@@ -189,12 +192,18 @@ static struct rec *log_new(struct log *l)
 
 static u64 global_seq;
 static u64 in_flight, overlapped; /* calls that ran while another CPU's did */
-static u64 kind_count[16 + 64];	  /* calls by kind, HVCs by number */
+static u64 kind_count[C_NKINDS + 64]; /* calls by kind, HVCs by number */
 static __thread struct rec *cur_rec;
 static __thread bool cur_released, cur_last;
 
+void cv_stress_lock_waiting(u32 lk);
 void cv_stress_lock_taken(u32 lk);
 void cv_stress_lock_passing(u32 lk);
+
+void cv_stress_lock_waiting(u32 lk)
+{
+	(void)lk;
+}
 
 void cv_stress_lock_taken(u32 lk)
 {
@@ -252,6 +261,9 @@ static u64 run_call(const struct rec *r)
 		return 0;
 	case C_INACTIVE:
 		hx_set_vcpu_inactive((u32)a[0], (u32)a[1]);
+		return 0;
+	case C_ACTIVE:
+		hx_set_vcpu_active((u32)a[0], (u32)a[1]);
 		return 0;
 	case C_POWERON:
 		return hx_get_vm_poweron((u32)a[0]);
@@ -394,8 +406,9 @@ static u64 call(struct cpu *c, enum ckind kind, const void *data, u64 a0,
 	cur_rec = NULL;
 	if (__atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED) > 0 || both)
 		__atomic_fetch_add(&overlapped, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&kind_count[kind == C_HVC ? 16 + (a0 & 63) : kind],
-			   1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(
+		&kind_count[kind == C_HVC ? C_NKINDS + (a0 & 63) : kind], 1,
+		__ATOMIC_RELAXED);
 	__atomic_store_n(&c->last, r, __ATOMIC_RELAXED);
 	c->ops++;
 	if (cv_hosted_halted() && !__atomic_load_n(&fail_flag, 0)) {
@@ -519,7 +532,7 @@ static void op_vcpu_state(struct cpu *c)
 			call(c, C_INACTIVE, NULL, s2, vc, 0, 0, 0, 0);
 			c->s2_active &= ~(1u << vc);
 		} else {
-			hvc(c, HVC_VCPU_ACTIVE, s2, vc, 0);
+			call(c, C_ACTIVE, NULL, s2, vc, 0, 0, 0, 0);
 			c->s2_active |= 1u << vc;
 		}
 		return;
@@ -530,7 +543,7 @@ static void op_vcpu_state(struct cpu *c)
 		call(c, C_INACTIVE, NULL, v->vmid, vc, 0, 0, 0, 0);
 		v->active &= ~(1u << vc);
 	} else {
-		hvc(c, HVC_VCPU_ACTIVE, v->vmid, vc, 0);
+		call(c, C_ACTIVE, NULL, v->vmid, vc, 0, 0, 0, 0);
 		v->active |= 1u << vc;
 	}
 }
@@ -1372,11 +1385,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)t.replayed, (long long)(time(NULL) - t0));
 	if (verbose) {
 		for (u32 i = 0; i < ARRAY_SIZE(kind_count); i++)
-			if (kind_count[i] && i < 16)
+			if (kind_count[i] && i < C_NKINDS)
 				printf("  %-20s %llu\n", cnames[i],
 				       (unsigned long long)kind_count[i]);
 			else if (kind_count[i])
-				printf("  hvc %-16u %llu\n", i - 16,
+				printf("  hvc %-16u %llu\n", i - C_NKINDS,
 				       (unsigned long long)kind_count[i]);
 	}
 	fflush(stdout);

@@ -159,6 +159,10 @@ static bool play(struct cv_hosted_guest *g, struct vs_script *s,
 	case OP_YIELD:
 		g->pc += 4;
 		return false;
+	case OP_PSTATE:
+		g->pstate = o->a;
+		g->pc += 4;
+		return true;
 	}
 	return false;
 }

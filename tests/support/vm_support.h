@@ -82,6 +82,7 @@ enum vs_op_kind {
 	OP_JUMP,   /* pc = a */
 	OP_VBAR,   /* VBAR_EL1 = a */
 	OP_YIELD,  /* step, then be preempted (interrupt) */
+	OP_PSTATE, /* PSTATE = a (as an ERET to that mode would make it) */
 };
 struct vs_op {
 	enum vs_op_kind k;

@@ -41,8 +41,6 @@ ParameterizedTestParameters(boot_hvc, bad_args_panic)
 		{"VERIFY_VM_IMAGES", {HVC_VERIFY_VM_IMAGES, 16}},
 		{"REGISTER_VCPU", {HVC_REGISTER_VCPU, 0, 0}},
 		{"REGISTER_VCPU", {HVC_REGISTER_VCPU, 1, 8}},
-		{"VCPU_ACTIVE", {HVC_VCPU_ACTIVE, 16, 0}},
-		{"VCPU_ACTIVE", {HVC_VCPU_ACTIVE, 1, 8}},
 		{"IS_INC_EXE", {HVC_IS_INC_EXE, 0}},
 		{"MAP_IO", {HVC_MAP_IO, 0, 0, 0x9000000}},
 		{"MAP_IO", {HVC_MAP_IO, 1, ADDR, 0x9000000}},

@@ -139,8 +139,9 @@ Test(boot_image, full_boot_protocol)
 	cr_assert(bs_maps(vmid, LOAD + 511 * PAGE_SIZE, PA + 511 * PAGE_SIZE));
 	cr_assert_eq(cv_hosted_page_owner(PA / PAGE_SIZE + 512), HOSTVISOR);
 
-	cr_assert_eq(bs_hvc(HVC_VCPU_ACTIVE, vmid, 0, 0, 0, 0), 0);
-	cr_assert_eq(bs_hvc(HVC_VCPU_ACTIVE, vmid, 1, 0, 0, 0), 0);
+	/* Both vCPUs running (as VCPU_RUN on two CPUs holds them). */
+	set_vcpu_active(vmid, 0);
+	set_vcpu_active(vmid, 1);
 	bs_expect_running();
 	cr_assert_eq(cv_hosted_vcpu_state(vmid, 0), ACTIVE);
 	cr_assert_eq(cv_hosted_vcpu_state(vmid, 1), ACTIVE);

@@ -42,6 +42,8 @@ TestSuite(smmu, .init = bs_boot);
 #define CBAR(n) (ARM_SMMU_GR1_BASE + 4ULL * (n))
 #define CB(n) (SMMU_GLOBAL_BASE + (u64)(n)*PAGE_SIZE)
 #define SCR0_SMCFCFG (1ULL << sCR0_SMCFCFG_SHIFT)
+/* The sCR0 bits the core fixes: no bypass for unmatched streams. */
+#define SCR0_OK (sCR0_SMCFCFG | sCR0_USFCFG)
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -377,21 +379,51 @@ static u32 global_access(u64 offset, u64 data, u32 len)
 
 Test(smmu, global_access_gr0_rules)
 {
-	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, SCR0_SMCFCFG, 4), 1);
-	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, SCR0_SMCFCFG | 1, 4), 1);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, SCR0_OK, 4), 1);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, SCR0_OK | 0x36, 4), 1);
 	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, 0x3, 4), 0);
+	/* No bypass for every client, nor for unmatched streams. */
+	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, SCR0_OK | 1, 4), 0);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, SCR0_SMCFCFG, 4), 0);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, sCR0_USFCFG, 4), 0);
+	/* 16-bit VMIDs would come from CBA2R, which nothing checks. */
+	cr_assert_eq(
+		global_access(ARM_SMMU_GR0_sCR0, SCR0_OK | sCR0_VMID16EN, 4), 0);
 	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR2, 0, 4), 1);
 	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR2, 0x100, 4), 1);
 	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR2, 0x1, 4), 0);
-	cr_assert_eq(global_access(0x800, ~0ULL, 8), 1); /* SMR0 */
-	cr_assert_eq(global_access(0xffc, ~0ULL, 4), 1); /* end of GR0 */
-	/* Past the CBARs in GR1 (CBA2R): anything. */
+	cr_assert_eq(global_access(0x800, ~0ULL, 8), 1); /* SMR0, SMR1 */
+	/* S2CR: translation to a bank of this SMMU, or fault; no bypass. */
+	cr_assert_eq(global_access(ARM_SMMU_GR0_S2CR(0), 2ULL << 16, 4), 1);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_S2CR(5), 7, 4), 1);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_S2CR(5), 8, 4), 0);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_S2CR(5), 1ULL << 16, 4), 0);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_S2CR(5), 3ULL << 16, 4), 0);
+	cr_assert_eq(global_access(0xffc, ~0ULL, 4), 0); /* the last S2CR */
+	/* CBA2R: the core's (AArch64) descriptor format only. */
 	cr_assert_eq(global_access(ARM_SMMU_GR1_END, ~0ULL, 4), 1);
+	cr_assert_eq(global_access(ARM_SMMU_GR1_CBA2R(3), 0, 4), 0);
 	cr_assert_eq(global_access(SMMU_GLOBAL_BASE - 4, ~0ULL, 4), 1);
 	/* A 32-bit store's checks see only what it writes. */
 	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR2, 0xff00000000ULL, 4), 1);
-	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, SCR0_SMCFCFG << 32, 4),
-		     0);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, SCR0_OK << 32, 4), 0);
+	bs_expect_running();
+}
+
+/*
+ * Issue 13, hole 4: every register a wide store touches is checked. An
+ * 8-byte store at sCR0 also writes the register after it, one at sCR2
+ * the one after that (0xc): both words count.
+ */
+Test(smmu, global_access_checks_both_words_of_a_wide_store)
+{
+	cr_assert_eq(global_access(ARM_SMMU_GR0_sCR0, SCR0_OK, 8), 1);
+	cr_assert_eq(global_access(0x4, (u64)SCR0_OK << 32, 8), 1);
+	cr_assert_eq(global_access(ARM_SMMU_GR0_S2CR(4),
+				   (1ULL << 16) << 32 | 4, 8),
+		     0, "S2CR(5) bypass in the high word");
+	cr_assert_eq(global_access(ARM_SMMU_GR0_S2CR(4), 5ULL << 32 | 4, 8),
+		     1);
 	bs_expect_running();
 }
 
@@ -407,8 +439,33 @@ Test(smmu, global_access_cbar_rules)
 	cr_assert_eq(global_access(CBAR(0), vmid + 1, 4), 0);
 	cr_assert_eq(global_access(CBAR(0), (1ULL << 16) | vmid, 4), 0);
 	cr_assert_eq(global_access(CBAR(0), (3ULL << 16) | vmid, 4), 0);
-	/* The host's bank: anything. */
-	cr_assert_eq(global_access(CBAR(5), (1ULL << 16) | 0x77, 4), 1);
+	/*
+	 * The host's bank: a stage-2 context with the host's VMID (the spec
+	 * allows anything, a stage-1 context walking the host's own tables
+	 * included).
+	 */
+	cr_assert_eq(global_access(CBAR(5), 0, 4), 1);
+	cr_assert_eq(global_access(CBAR(5), 0xff00, 4), 1);
+	cr_assert_eq(global_access(CBAR(5), (1ULL << 16) | 0x77, 4), 0);
+	cr_assert_eq(global_access(CBAR(5), 1ULL << 16, 4), 0);
+	cr_assert_eq(global_access(CBAR(5), vmid, 4), 0);
+	bs_expect_running();
+}
+
+/* Hole 4: an 8-byte store at CBAR(n) writes CBAR(n + 1) too. */
+Test(smmu, global_access_checks_the_next_cbar_of_a_wide_store)
+{
+	uint32_t vm1 = bs_new_vm(1), vm2 = bs_new_vm(1);
+
+	cr_assert_eq(alloc_bank(4, HOSTVISOR), 0);
+	cr_assert_eq(alloc_bank(5, vm1), 0);
+	cr_assert_eq(alloc_bank(6, vm2), 0);
+	cr_assert_eq(global_access(CBAR(4), (u64)vm1 << 32, 8), 1);
+	cr_assert_eq(global_access(CBAR(4), (u64)vm2 << 32, 8), 0);
+	cr_assert_eq(global_access(CBAR(4), (1ULL << 16 | vm1) << 32 | 0, 8),
+		     0);
+	cr_assert_eq(global_access(CBAR(5), (u64)vm2 << 32 | vm1, 8), 1);
+	cr_assert_eq(global_access(CBAR(5), (u64)vm1 << 32 | vm1, 8), 0);
 	bs_expect_running();
 }
 
@@ -453,8 +510,12 @@ Test(smmu, cb_access_rules)
 			0);
 		cr_assert_eq(handle_smmu_cb_access(CB(n) + ARM_SMMU_CB_SCTLR),
 			     1);
-		cr_assert_eq(handle_smmu_cb_access(CB(n) + 0x28),
-			     1); /* TTBR1 */
+		cr_assert_eq(handle_smmu_cb_access(CB(n) + ARM_SMMU_CB_TTBR1),
+			     2);
+		cr_assert_eq(
+			handle_smmu_cb_access(CB(n) + ARM_SMMU_CB_TTBR1_HI), 2);
+		cr_assert_eq(handle_smmu_cb_access(CB(n) + ARM_SMMU_CB_TCR),
+			     1);
 	}
 	bs_expect_running();
 	bs_halt();
@@ -525,9 +586,9 @@ Test(smmu, host_accesses_are_emulated_never_mapped)
 	struct cv_hosted_counters c0, c1;
 
 	cv_hosted_get_counters(&c0);
-	cr_assert(host_store(ARM_SMMU_GR0_sCR0, 4, SCR0_SMCFCFG | 0x36));
-	cr_assert_eq(dev_reg(ARM_SMMU_GR0_sCR0, 4), SCR0_SMCFCFG | 0x36);
-	cr_assert_eq(host_load(ARM_SMMU_GR0_sCR0, 4), SCR0_SMCFCFG | 0x36);
+	cr_assert(host_store(ARM_SMMU_GR0_sCR0, 4, SCR0_OK | 0x36));
+	cr_assert_eq(dev_reg(ARM_SMMU_GR0_sCR0, 4), SCR0_OK | 0x36);
+	cr_assert_eq(host_load(ARM_SMMU_GR0_sCR0, 4), SCR0_OK | 0x36);
 	cr_assert(host_store(0x800, 8, 0x123456789ULL)); /* 64-bit */
 	cr_assert_eq(host_load(0x800, 8), 0x123456789ULL);
 	cv_hosted_get_counters(&c1);
@@ -545,10 +606,10 @@ Test(smmu, host_pc_moves_past_an_emulated_access_only)
 {
 	u64 x[31] = {0};
 
-	x[7] = SCR0_SMCFCFG;
+	x[7] = SCR0_OK | 2;
 	cr_assert(cv_hosted_host_abort(base() + ARM_SMMU_GR0_sCR0,
 				       esr(4, 7, true), x));
-	cr_assert_eq(dev_reg(ARM_SMMU_GR0_sCR0, 4), SCR0_SMCFCFG);
+	cr_assert_eq(dev_reg(ARM_SMMU_GR0_sCR0, 4), SCR0_OK | 2);
 	/* A RAM page is mapped instead: the access is then retried. */
 	cr_assert_not(cv_hosted_host_abort(bs_ram(9), esr(4, 7, true), x));
 	cr_assert(bs_maps(HOSTVISOR, bs_ram(9), bs_ram(9)));
@@ -588,11 +649,11 @@ Test(smmu, host_store_of_xzr_writes_zero)
 
 Test(smmu, host_scr0_without_smcfcfg_panics)
 {
-	cr_assert(host_store(ARM_SMMU_GR0_sCR0, 4, SCR0_SMCFCFG));
+	cr_assert(host_store(ARM_SMMU_GR0_sCR0, 4, SCR0_OK));
 	host_store(ARM_SMMU_GR0_sCR0, 4, 0x1); /* CLIENTPD, SMCFCFG clear */
 	bs_expect_halt("handle_smmu_write",
 		       "smmu 0 global register 0x0 refuses 0x1");
-	cr_assert_eq(dev_reg(ARM_SMMU_GR0_sCR0, 4), SCR0_SMCFCFG);
+	cr_assert_eq(dev_reg(ARM_SMMU_GR0_sCR0, 4), SCR0_OK);
 }
 
 Test(smmu, host_scr2_bypass_vmid_panics)
@@ -650,11 +711,11 @@ Test(smmu, host_cbar_of_unassigned_bank_panics)
 	bs_expect_halt("handle_smmu_global_access", "unassigned context bank");
 }
 
-Test(smmu, host_cbar_of_its_own_bank_anything)
+Test(smmu, host_cbar_of_its_own_bank_stage_2_vmid_0)
 {
 	cr_assert_eq(alloc_bank(4, HOSTVISOR), 0);
-	cr_assert(host_store(CBAR(4), 4, (1ULL << CBAR_TYPE_SHIFT) | 0x33));
-	cr_assert_eq(dev_reg(CBAR(4), 4), 0x10033);
+	cr_assert(host_store(CBAR(4), 4, 0xff000000));
+	cr_assert_eq(dev_reg(CBAR(4), 4), 0xff000000);
 	bs_expect_running();
 }
 
@@ -691,11 +752,14 @@ Test(smmu, host_ttbr0_halves_are_replaced)
 	ttbr = smmu_ttbr(IDX, 5);
 	cr_assert_neq(ttbr >> 32, 0);
 	cr_assert(host_store(CB(5) + ARM_SMMU_CB_TTBR0, 4, 0x1000));
-	cr_assert_eq(dev_reg(off, 8), ttbr & 0xffffffffULL);
+	cr_assert_eq(dev_reg(off, 8), ttbr);
 	cr_assert(host_store(CB(5) + ARM_SMMU_CB_TTBR0_HI, 4, 0xabcd));
 	cr_assert_eq(dev_reg(off + 4, 4), ttbr >> 32);
 	cr_assert_eq(dev_reg(off, 8), ttbr);
-	cr_assert_eq(host_load(off, 8), ttbr);
+	/* Read back, the core's table address does not show. */
+	cr_assert_eq(host_load(off, 8), 0);
+	cr_assert_eq(host_load(off, 4), 0);
+	cr_assert_eq(host_load(off + 4, 4), 0);
 	bs_expect_running();
 }
 
@@ -717,8 +781,8 @@ Test(smmu, host_other_cb_registers_as_written)
 {
 	cr_assert(host_store(CB(5) + ARM_SMMU_CB_SCTLR, 4, 0x1e1));
 	cr_assert_eq(dev_reg(CB(5) + ARM_SMMU_CB_SCTLR, 4), 0x1e1);
-	cr_assert(host_store(CB(5) + 0x28, 8, 0x77000)); /* TTBR1 */
-	cr_assert_eq(host_load(CB(5) + 0x28, 8), 0x77000);
+	cr_assert(host_store(CB(5) + 0x58, 4, 0x77000)); /* FSR */
+	cr_assert_eq(host_load(CB(5) + 0x58, 4), 0x77000);
 	bs_expect_running();
 }
 
@@ -1048,18 +1112,30 @@ Test(smmu, lpae_map_read_only_prot_holds_for_dma)
 	bs_expect_running();
 }
 
-Test(smmu, dma_needs_the_bank_programmed)
+/*
+ * The core programs every bank at boot (smmu_boot_registers): each
+ * translates through its own table, so a device reaches what its bank's
+ * owner mapped, and nothing else, whatever the host did or did not do.
+ */
+Test(smmu, every_bank_translates_through_its_table_from_boot)
 {
 	uint32_t vmid = bs_new_vm(1);
 	u8 b;
 
+	for (u32 n = 0; n < SMMU_NUM_CTXT_BANKS; n++) {
+		cr_assert_eq(dev_reg(CB(n) + ARM_SMMU_CB_TTBR0, 8),
+			     smmu_ttbr(IDX, n));
+		cr_assert_eq(dev_reg(CB(n) + ARM_SMMU_CB_SCTLR, 4) & 1, 1);
+		cr_assert_eq(dev_reg(CB(n) + ARM_SMMU_CB_TCR, 4) & 0xffff,
+			     0x3558);
+		cr_assert_eq(dev_reg(ARM_SMMU_GR1_CBA2R(n), 4), 1);
+		cr_assert_not(dma_byte(n, IOVA, &b), "bank %u", n);
+	}
+	cr_assert_eq(dev_reg(ARM_SMMU_GR0_sCR0, 4), SCR0_OK);
 	cr_assert_eq(alloc_bank(2, vmid), 0);
 	cr_assert_eq(lpae_map(IOVA, bs_ram(0x300), 2), 0);
-	/* No TTBR0 yet: the bank translates nothing. */
-	cr_assert_not(dma_byte(2, IOVA, &b));
-	cr_assert(host_store(CBAR(2), 4, vmid));
-	cr_assert(host_store(CB(2) + ARM_SMMU_CB_TTBR0, 8, 0));
 	cr_assert(dma_byte(2, IOVA, &b));
+	cr_assert_not(dma_byte(3, IOVA, &b));
 	bs_expect_running();
 }
 

@@ -16,6 +16,7 @@
 #include <corevisor/constants.h>
 #include <corevisor/hosted.h>
 #include <cv/arch.h>
+#include <cv/boot.h>
 #include <cv/pte.h>
 #include <cv/state.h>
 #include <cv/trap.h>
@@ -109,7 +110,7 @@ Test(trap, vcpu_run_on_a_running_vcpu_panics)
 {
 	uint32_t vm = script_vm(1);
 
-	bs_hvc(HVC_VCPU_ACTIVE, vm, 0, 0, 0, 0);
+	set_vcpu_active(vm, 0); /* a VCPU_RUN of it in progress elsewhere */
 	vs_run(vm, 0);
 	bs_expect_halt("set_vcpu_active", "vcpu 0 state 5");
 }
@@ -209,7 +210,7 @@ Test(trap, clear_vm_s2_range_with_a_vcpu_still_running_panics)
 	uint32_t vm = script_vm(2);
 	uint64_t pa = vs_image_pa(0);
 
-	bs_hvc(HVC_VCPU_ACTIVE, vm, 1, 0, 0, 0); /* vCPU 1 on another CPU */
+	set_vcpu_active(vm, 1); /* vCPU 1 running on another CPU */
 	power_off(vm);
 	bs_hvc(HVC_CLEAR_VM_S2_RANGE, vm, pa, PMD_SIZE, 0, 0);
 	bs_expect_halt("clear_vm_stage2_range", "vcpu 1 is still running");
@@ -278,34 +279,6 @@ Test(trap, halted_core_serves_none_of_the_calls)
 }
 
 /* ---- VM exits the core serves or refuses ------------------------------ */
-
-Test(trap, unknown_trap_class_panics)
-{
-	uint32_t vm = script_vm(1);
-
-	/* An FP/SIMD access trap: the core never enables it. */
-	script.ops[0] = op(OP_TRAP, 0x07ULL << 26 | 1ULL << 25);
-	vs_run(vm, 0);
-	bs_expect_halt("vm_exit_dispatcher", "class 0x7");
-}
-
-Test(trap, serror_exit_panics)
-{
-	uint32_t vm = script_vm(1);
-
-	script.ops[0] = op(OP_EXC, ARM_EXCEPTION_EL1_SERROR);
-	vs_run(vm, 0);
-	bs_expect_halt("vm_exit_handler", "exit code 1");
-}
-
-Test(trap, illegal_return_exit_panics)
-{
-	uint32_t vm = script_vm(1);
-
-	script.ops[0] = op(OP_EXC, ARM_EXCEPTION_IL);
-	vs_run(vm, 0);
-	bs_expect_halt("vm_exit_handler", "exit code 3");
-}
 
 Test(trap, hvc32_goes_to_the_host)
 {

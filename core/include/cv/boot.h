@@ -12,6 +12,8 @@
 /* VMPower */
 void set_vm_poweroff(u32 vmid);
 u32 get_vm_poweron(u32 vmid);
+/* corevisor: set_vcpu_active, or 0 (no change) if the VM is powered off. */
+u32 set_vcpu_active_unless_off(u32 vmid, u32 vcpuid);
 
 /* BootCore */
 u32 gen_vmid(void);

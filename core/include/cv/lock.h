@@ -17,10 +17,12 @@
 
 #ifdef CV_STRESS_TRACE
 /*
- * Test hook (tests/stress only, never in a real build): called right after
- * this CPU took lock @lk and right before it passes it on, so the stress
- * test can order each call by the locks it serialised on.
+ * Test hooks (tests/stress only, never in a real build): called when this
+ * CPU is about to wait for lock @lk, right after it took it and right
+ * before it passes it on, so the stress tests can order each call by the
+ * locks it serialised on, and hold a CPU at a chosen point.
  */
+void cv_stress_lock_waiting(u32 lk);
 void cv_stress_lock_taken(u32 lk);
 void cv_stress_lock_passing(u32 lk);
 #endif
@@ -28,20 +30,39 @@ void cv_stress_lock_passing(u32 lk);
 /* ticket.c: wait_lock's slow path, while another CPU holds the lock. */
 void cv_lock_spin_(struct cv_lock *l, u32 ticket);
 
+/* wait_lock once halted: every CPU but the one that halted stops. */
+static inline void wait_lock_halted(void)
+{
+	if (__atomic_load_n(&cv.halt_cpu, __ATOMIC_ACQUIRE) !=
+	    arch_cpu_id() + 1)
+		arch_cpu_stop();
+}
+
 /*
- * wait_lock_spec: take a ticket and wait for it. A halted core skips the
- * lock (the spec's halted no-op); a CPU caught waiting when another CPU
- * halts stops for good rather than run on unprotected. Inline (as are the
- * acquire/release wrappers): a lock nobody else holds costs one atomic
- * add and one load-acquire (debug builds also record the holder).
+ * wait_lock_spec: take a ticket and wait for it. Once the core has halted
+ * no CPU takes a lock again: a CPU whose call was in flight at the halt
+ * stops here for good (arch_cpu_stop), as does one caught waiting, rather
+ * than go on to write what the lock guards (the spec's halted states do
+ * nothing at all; a CPU already inside a call cannot be recalled, but it
+ * can be stopped at its next lock). The CPU that panicked returns from
+ * every call at once (at EL2 it never returns at all): there the lock is
+ * skipped, the spec's halted no-op, so the hosted machine can still be
+ * inspected from it. Inline (as are the acquire/release wrappers): a lock
+ * nobody else holds costs one atomic add and one load-acquire (debug
+ * builds also record the holder).
  */
 static inline void wait_lock(u32 lk)
 {
 	struct cv_lock *l = &cv.locks[lk];
 	u32 ticket;
 
-	if (halted())
+#ifdef CV_STRESS_TRACE
+	cv_stress_lock_waiting(lk);
+#endif
+	if (halted()) {
+		wait_lock_halted();
 		return;
+	}
 	ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
 		cv_lock_spin_(l, ticket);

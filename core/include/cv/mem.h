@@ -28,6 +28,8 @@ void map_page_host(u64 addr);
 void clear_vm_page(u32 vmid, u64 pfn);
 void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn);
 void map_pfn_vm(u32 vmid, u64 addr, u64 pte, u32 level);
+/* corevisor: map_pfn_vm would swap none of the VM's pages (else panic). */
+bool vm_map_target_free(u32 vmid, u64 addr, u64 pte, u32 level);
 void map_vm_io(u32 vmid, u64 gpa, u64 pa);
 void grant_vm_page(u32 vmid, u64 pfn);
 void revoke_vm_page(u32 vmid, u64 pfn);
@@ -40,6 +42,8 @@ void clear_vm_range(u32 vmid, u64 pfn, u64 num);
 void prot_and_map_vm_s2pt(u32 vmid, u64 addr, u64 pte, u32 level);
 void grant_stage2_sg_gpa(u32 vmid, u64 addr, u64 size);
 void revoke_stage2_sg_gpa(u32 vmid, u64 addr, u64 size);
+/* The relies of grant/revoke_stage2_sg_gpa on [addr, addr + size). */
+bool is_sg_range(u64 addr, u64 size);
 
 /* Boot: lay the s2page array over the regions, owners as cv_boot says. */
 void init_s2page(u64 array_pa);

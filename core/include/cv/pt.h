@@ -50,6 +50,12 @@ u32 get_level_s2pt(u32 vmid, u64 addr);
 u64 walk_s2pt(u32 vmid, u64 addr);
 void map_s2pt(u32 vmid, u64 addr, u32 level, u64 pte);
 /*
+ * corevisor: the page mapped at @addr (a page or a block's), storing
+ * nothing; else 0 once @pte is mapped there at level 3. One hold of the
+ * table's lock.
+ */
+u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte);
+/*
  * clear_pfn_host: page @pfn leaves the host's stage 2 (PAGE_GUEST). A 2 MiB
  * block around it is first split into a level-3 table (corevisor).
  */

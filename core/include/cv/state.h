@@ -288,6 +288,8 @@ struct cv_vcpu_run; /* include/corevisor/vcpu_abi.h */
 struct cv_state {
 	/* halt: set once by panic(); read everywhere (atomic). */
 	u32 halted;
+	/* 1 + the CPU that halted the core, 0 before (atomic; wait_lock). */
+	u32 halt_cpu;
 	char halt_reason[CV_HALT_REASON_LEN];
 
 	struct cv_lock locks[NUM_LOCKS];

@@ -33,6 +33,7 @@
 #define ESR_ELx_IL (1ULL << 25)
 #define ESR_ELx_EC_UNKNOWN 0x00U
 #define ESR_ELx_EC_WFx 0x01U
+#define ESR_ELx_EC_ILLEGAL 0x0eU /* illegal execution state */
 #define ESR_ELx_EC_HVC32 0x12U
 #define ESR_ELx_EC_HVC64 0x16U
 #define ESR_ELx_EC_SMC64 0x17U
@@ -60,7 +61,19 @@
 #define PSR_MODE_EL0t 0x0ULL
 #define PSR_MODE_EL1t 0x4ULL
 #define PSR_MODE_EL1h 0x5ULL
+#define PSR_MODE32_BIT 0x10ULL /* M[4]: AArch32 (a guest's EL0 may be) */
+#define PSR_DAIF 0x3c0ULL
+#define PSR_SSBS (1ULL << 12)
+#define PSR_PAN (1ULL << 22)
+#define PSR_DIT (1ULL << 24)
+#define PSR_NZCV 0xf0000000ULL
 #define PSTATE_FAULT_BITS_64 0x3c5ULL /* EL1h, D A I F masked */
+/* SCTLR_EL1 bits that shape PSTATE on exception entry to EL1. */
+#define SCTLR_EL1_SPAN (1ULL << 23)
+#define SCTLR_EL1_DSSBS (1ULL << 44)
+/* Vector offsets from VBAR_EL1 (Arm ARM D1.10.2): synchronous, SError. */
+#define VECTOR_SYNC 0x000ULL
+#define VECTOR_SERROR 0x180ULL
 
 /* The spec's dirty flags (Constants.md), also in vcpu_abi.h. */
 #define DIRTY_PC_FLAG 0x100000000ULL
@@ -118,6 +131,20 @@ void prep_wfx(u32 vmid, u32 vcpuid);
 void prep_hvc(u32 vmid, u32 vcpuid);
 void prep_abort(u32 vmid, u32 vcpuid);
 void update_exception_gp_regs(u32 vmid, u32 vcpuid);
+/*
+ * corevisor: deliver the Illegal Execution state exception the guest's
+ * own illegal exception return caused (ESR_EL1 EC 0x0e) at its EL1.
+ */
+void inject_illegal_state(u32 vmid, u32 vcpuid);
+/*
+ * The length of the instruction a trap with syndrome @esr stopped at
+ * (ESR_ELx.IL: 4, or 2 for a 16-bit T32 instruction of an AArch32 EL0),
+ * which the core steps over when it completes one (MMIO, WFx, SMC, SYS64).
+ */
+static inline u64 trapped_instr_len(u64 esr)
+{
+	return esr & ESR_ELx_IL ? 4 : 2;
+}
 void post_handle_shadow_s2pt_fault(u32 vmid, u32 vcpuid, u64 addr);
 
 /* ---- VCPUOps --------------------------------------------------------- */

@@ -40,7 +40,7 @@ struct vmm_vcpu {
 	u32 state;
 	bool started; /* first VCPU_RUN done: pc/pstate were read */
 	volatile struct cv_vcpu_run *run;
-	u64 exits[CV_EXIT_SYSTEM_OFF + 1]; /* by CV_EXIT_* */
+	u64 exits[CV_EXIT_POWERED_OFF + 1]; /* by CV_EXIT_* */
 };
 
 struct vmm_vm {
@@ -51,7 +51,8 @@ struct vmm_vm {
 	u64 image_size; /* bytes, trailer included */
 	u64 block_pa;	/* the 2 MiB-aligned host memory it was loaded to */
 	u64 block_size;
-	u32 off; /* PSCI SYSTEM_OFF seen */
+	u32 off;	 /* powered off (PSCI SYSTEM_OFF, or by corevisor) */
+	u32 off_claimed; /* its power-off is being reported */
 	struct vmm_vcpu vcpu[VMM_MAX_VCPUS];
 	/* The UART's current line, printed with a [vmN] prefix. */
 	u32 line_lock;

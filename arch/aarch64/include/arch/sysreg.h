@@ -41,8 +41,14 @@
 #define HCR_TIDCP (1ULL << 20)
 #define HCR_TACR (1ULL << 21)
 #define HCR_TSW (1ULL << 22)
-/* The host: stage 2 on, AArch64 EL1, SMCs (PSCI) trapped to corevisor. */
-#define HCR_HOST_FLAGS (HCR_VM | HCR_RW | HCR_TSC | HCR_SWIO)
+/*
+ * The host: stage 2 on, AArch64 EL1, SMCs (PSCI) trapped to corevisor,
+ * physical FIQs (Group 0 interrupts: only corevisor's halt sends one) to
+ * EL2. With FMO set the host's EL1 accesses to the Group 0 and shared
+ * GICv3 CPU interface registers (ICC_PMR_EL1, ICC_CTLR_EL1, ...) reach
+ * the virtual interface; its Group 1 interrupts stay its own.
+ */
+#define HCR_HOST_FLAGS (HCR_VM | HCR_RW | HCR_TSC | HCR_SWIO | HCR_FMO)
 /*
  * A VM: stage 2 on, AArch64 EL1; physical interrupts and SErrors to EL2
  * (IMO, FMO, AMO); WFI/WFE, SMC, set/way cache maintenance, ACTLR_EL1 and

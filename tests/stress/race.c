@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Races the stress test's workload never makes (it picks only calls that
+ * cannot panic), each a regression test of issue 13, on 4 hosted CPUs
+ * (threads), in the stress builds (mk/race.mk: TSan and ASan + UBSan, the
+ * core with -DCV_STRESS_TRACE's lock hooks):
+ *
+ *  fault  Conflicting answers to stage-2 faults of one VM on four CPUs at
+ *         once: vCPU 0 gets page X at IPA R, vCPU 1 a 2 MiB block over R,
+ *         vCPU 2 page Y inside that block, vCPU 3 a page elsewhere. The
+ *         core must refuse every answer that would swap a page the VM
+ *         already maps (post_handle_shadow_s2pt_fault / map_pfn_vm): each
+ *         round ends in a panic naming the conflict, never with all the
+ *         answers taken (then the VM reads host-chosen bytes where it had
+ *         written its own).
+ *  halt   A call in flight on another CPU when the core halts writes
+ *         nothing: CPU 1's REGISTER_VCPU, past its entry checks, is held
+ *         just before it waits for the VM's lock while CPU 0 panics; when
+ *         it goes on it must stop there (wait_lock), leaving the vCPU
+ *         UNUSED, instead of skipping the lock and writing the VM's info.
+ *
+ *   race [fault|halt|all] [-r rounds]
+ * Exit status 0 when every round ended as required.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <corevisor/abi.h>
+#include <corevisor/constants.h>
+#include <corevisor/hosted.h>
+#include <corevisor/sealed.h>
+#include <corevisor/vcpu_abi.h>
+#include <cv/lock.h>
+#include <cv/state.h>
+
+#include "harness.h"
+#include "hosted_internal.h"
+
+#define NCPUS 4
+#define RAM_BYTES (256ULL << 20)
+#define IMAGE_IPA 0x80000000ULL
+#define IMAGE_PA (0x40000000ULL + (16ULL << 20)) /* 2 MiB aligned */
+#define R 0x80400000ULL	      /* the contested 2 MiB of guest RAM */
+#define R_OTHER 0x80800000ULL /* vCPU 3's, uncontested */
+#define X_PA (0x40000000ULL + (32ULL << 20))
+#define Y_PA (X_PA + 0x5000)
+#define Z_PA (X_PA + 0x9000)
+#define B_PA (0x40000000ULL + (64ULL << 20)) /* a 2 MiB block */
+#define MARKER 0x6f776e2062797465ULL
+
+static u64 hvc(u64 x0, u64 x1, u64 x2, u64 x3)
+{
+	return cv_hosted_hvc(x0, x1, x2, x3, 0, 0);
+}
+
+static u64 run_pa(u32 vmid, u32 vcpuid)
+{
+	return hvc(HVC_GET_SHARED_BASE, 0, 0, 0) +
+	       CV_SHARED_VCPU_OFFSET(vmid, vcpuid) + CV_VCPU_RUN_OFFSET;
+}
+
+static void host_put(u64 pa, const void *p, u64 n)
+{
+	if (!cv_hosted_host_write(pa, p, n)) {
+		fprintf(stderr, "race: host write at 0x%llx failed\n",
+			(unsigned long long)pa);
+		exit(2);
+	}
+}
+
+static void get_run(u32 vmid, u32 vcpuid, struct cv_vcpu_run *run)
+{
+	if (!cv_hosted_host_read(run_pa(vmid, vcpuid), run, sizeof(*run))) {
+		fprintf(stderr, "race: cannot read the run structure\n");
+		exit(2);
+	}
+}
+
+/* ---- fault: racing answers ------------------------------------------- */
+
+/* Where each vCPU faults, and its answer. */
+static const struct {
+	u64 ipa, pa, level;
+} answer[NCPUS] = {
+	{R, X_PA, 3},
+	{R + 0x1000, B_PA, 2},
+	{R + 0x5000, Y_PA, 3},
+	{R_OTHER, Z_PA, 3},
+};
+
+/*
+ * Run 0: fault at its IPA. Run 1 (the answer mapped): vCPU 0 writes its
+ * marker into its page and reads it back; every vCPU then waits (WFI).
+ */
+static void fault_prog(struct cv_hosted_guest *g, void *arg)
+{
+	u64 ipa = answer[g->vcpuid].ipa;
+
+	(void)arg;
+	if (g->run == 0) {
+		cv_guest_load(g, ipa, 8, 1);
+		return;
+	}
+	if (g->vcpuid == 0) {
+		g->x[2] = MARKER;
+		if (!cv_guest_store(g, ipa, 8, 2) ||
+		    !cv_guest_load(g, ipa, 8, 3))
+			return;
+	}
+	cv_guest_wfi(g);
+}
+
+static pthread_barrier_t start;
+static u32 fault_vm;
+static u64 exits[NCPUS];
+
+static void *fault_cpu(void *arg)
+{
+	u32 k = (u32)(uintptr_t)arg;
+
+	cv_hosted_set_cpu(k);
+	pthread_barrier_wait(&start);
+	exits[k] = hvc(HVC_VCPU_RUN, fault_vm, k, 0);
+	return NULL;
+}
+
+/* A verified VM with @nvcpus vCPUs all entering its image's first byte. */
+static u32 new_vm(u32 nvcpus)
+{
+	struct hx_image img;
+	u32 vmid = (u32)hvc(HVC_REGISTER_KVM, 0, 0, 0), idx;
+
+	for (u32 v = 0; v < nvcpus; v++)
+		hvc(HVC_REGISTER_VCPU, vmid, v, 0);
+	hx_make_image(&img, hx_sk, IMAGE_IPA, 0x2000, vmid);
+	idx = (u32)hvc(HVC_SET_BOOT_INFO, vmid, IMAGE_IPA, img.size);
+	host_put(IMAGE_PA, img.bytes, img.size);
+	for (u64 off = 0; off < img.size; off += PAGE_SIZE)
+		hvc(HVC_REMAP_VM_IMAGE, vmid, (IMAGE_PA + off) / PAGE_SIZE,
+		    idx);
+	hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0);
+	free(img.bytes);
+	for (u32 v = 0; v < nvcpus; v++) {
+		struct cv_vcpu_run run;
+
+		get_run(vmid, v, &run);
+		run.pc = IMAGE_IPA;
+		run.pstate = 0x3c5;
+		run.regs[0] = 0;
+		host_put(run_pa(vmid, v), &run, sizeof(run));
+	}
+	return vmid;
+}
+
+/*
+ * One round: 0 when it ended as required (a panic naming the swap), 1
+ * when every conflicting answer was taken, 2 when something else went
+ * wrong.
+ */
+static int fault_round(u32 round)
+{
+	pthread_t t[NCPUS];
+	struct cv_translation tr;
+	u64 got = 0;
+
+	if (hx_boot(RAM_BYTES, NCPUS, true)) {
+		fprintf(stderr, "race: boot failed\n");
+		return 2;
+	}
+	fault_vm = new_vm(NCPUS);
+	cv_hosted_set_guest(fault_vm, fault_prog, NULL);
+	for (u32 k = 0; k < NCPUS; k++) {
+		struct cv_vcpu_run run;
+
+		if (hvc(HVC_VCPU_RUN, fault_vm, k, 0) != CV_EXIT_MEM_FAULT) {
+			fprintf(stderr,
+				"race: round %u: vcpu %u did not fault "
+				"(%s)\n",
+				round, k, cv_hosted_halt_reason());
+			return 2;
+		}
+		get_run(fault_vm, k, &run);
+		run.fault_addr = answer[k].ipa;
+		run.fault_pte = answer[k].pa;
+		run.fault_level = answer[k].level;
+		host_put(run_pa(fault_vm, k), &run, sizeof(run));
+	}
+	pthread_barrier_init(&start, NULL, NCPUS);
+	for (u32 k = 0; k < NCPUS; k++)
+		pthread_create(&t[k], NULL, fault_cpu, (void *)(uintptr_t)k);
+	for (u32 k = 0; k < NCPUS; k++)
+		pthread_join(t[k], NULL);
+	pthread_barrier_destroy(&start);
+	cv_hosted_set_cpu(0);
+	if (cv_hosted_halted()) {
+		if (strstr(cv_hosted_halt_reason(), "already maps"))
+			return 0;
+		fprintf(stderr, "race: round %u: halted: %s\n", round,
+			cv_hosted_halt_reason());
+		return 2;
+	}
+	/* Every answer was taken: what does the VM now see at R? */
+	cv_hosted_translate(fault_vm, R, &tr);
+	if (tr.valid && cv_hosted_phys(tr.pa))
+		memcpy(&got, cv_hosted_phys(tr.pa), sizeof(got));
+	fprintf(stderr,
+		"race: round %u: every conflicting answer taken: IPA 0x%llx "
+		"maps pa 0x%llx (vcpu 0 was given 0x%llx) holding 0x%llx "
+		"(vcpu 0 wrote 0x%llx); exits %llu %llu %llu %llu\n",
+		round, (unsigned long long)R, (unsigned long long)tr.pa,
+		(unsigned long long)X_PA, (unsigned long long)got,
+		(unsigned long long)MARKER, (unsigned long long)exits[0],
+		(unsigned long long)exits[1], (unsigned long long)exits[2],
+		(unsigned long long)exits[3]);
+	return 1;
+}
+
+static int race_fault(u32 rounds)
+{
+	u32 swapped = 0, other = 0;
+
+	for (u32 r = 0; r < rounds; r++) {
+		int res = fault_round(r);
+
+		swapped += res == 1;
+		other += res == 2;
+	}
+	printf("race fault: %u rounds of 4 conflicting answers on 4 CPUs: "
+	       "%u refused with a panic, %u swapped a mapped page, %u "
+	       "other failures\n",
+	       rounds, rounds - swapped - other, swapped, other);
+	return swapped || other;
+}
+
+/* ---- halt: a call in flight when the core halts ----------------------- */
+
+/*
+ * The lock hooks (CV_STRESS_TRACE). CPU 1's REGISTER_VCPU has passed its
+ * entry checks and is about to wait for the VM's lock: it tells CPU 0 and
+ * waits until the core has halted, then goes on as a CPU whose call was in
+ * flight at the halt.
+ */
+static int hold_cpu = -1, hold_lock, held;
+
+void cv_stress_lock_waiting(u32 lk);
+void cv_stress_lock_taken(u32 lk);
+void cv_stress_lock_passing(u32 lk);
+
+void cv_stress_lock_waiting(u32 lk)
+{
+	if ((int)cv_hosted_cpu() !=
+		    __atomic_load_n(&hold_cpu, __ATOMIC_ACQUIRE) ||
+	    (int)lk != hold_lock)
+		return;
+	__atomic_store_n(&held, 1, __ATOMIC_RELEASE);
+	while (!cv_hosted_halted())
+		sched_yield();
+}
+
+void cv_stress_lock_taken(u32 lk)
+{
+	(void)lk;
+}
+
+void cv_stress_lock_passing(u32 lk)
+{
+	(void)lk;
+}
+
+static u64 in_flight_ret;
+static u32 halt_vm;
+
+static void *register_on_cpu1(void *arg)
+{
+	(void)arg;
+	cv_hosted_set_cpu(1);
+	in_flight_ret = hvc(HVC_REGISTER_VCPU, halt_vm, 0, 0);
+	return NULL;
+}
+
+static int halt_round(u32 round)
+{
+	struct cv_hosted_counters c;
+	pthread_t t;
+
+	if (hx_boot(RAM_BYTES, NCPUS, true)) {
+		fprintf(stderr, "race: boot failed\n");
+		return 2;
+	}
+	halt_vm = (u32)hvc(HVC_REGISTER_KVM, 0, 0, 0);
+	cv_hosted_reset_counters();
+	__atomic_store_n(&held, 0, __ATOMIC_RELAXED);
+	hold_lock = (int)(INFO_ID + halt_vm);
+	__atomic_store_n(&hold_cpu, 1, __ATOMIC_RELEASE);
+	pthread_create(&t, NULL, register_on_cpu1, NULL);
+	while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
+		sched_yield();
+	hvc(HVC_REGISTER_VCPU, 99, 0, 0); /* bad args: the core halts */
+	pthread_join(t, NULL);
+	__atomic_store_n(&hold_cpu, -1, __ATOMIC_RELEASE);
+	cv_hosted_get_counters(&c);
+	if (!cv_hosted_halted()) {
+		fprintf(stderr, "race: round %u: the core did not halt\n",
+			round);
+		return 2;
+	}
+	if (cv.vminfos[halt_vm].vcpu_state[0] != UNUSED ||
+	    cv.vminfos[halt_vm].vcpu[0] != 0 || c.cpu_stops != 1) {
+		fprintf(stderr,
+			"race: round %u: CPU 1's REGISTER_VCPU went on after "
+			"the halt without the VM's lock: vcpu 0 state %u (was "
+			"UNUSED), vcpu page 0x%llx, %llu CPU(s) stopped\n",
+			round, cv.vminfos[halt_vm].vcpu_state[0],
+			(unsigned long long)cv.vminfos[halt_vm].vcpu[0],
+			(unsigned long long)c.cpu_stops);
+		return 1;
+	}
+	return 0;
+}
+
+static int race_halt(u32 rounds)
+{
+	u32 wrote = 0, other = 0;
+
+	for (u32 r = 0; r < rounds; r++) {
+		int res = halt_round(r);
+
+		wrote += res == 1;
+		other += res == 2;
+	}
+	printf("race halt: %u rounds of a call in flight at a halt: %u "
+	       "stopped at the lock, %u wrote after the halt, %u other "
+	       "failures\n",
+	       rounds, rounds - wrote - other, wrote, other);
+	return wrote || other;
+}
+
+int main(int argc, char **argv)
+{
+	const char *which = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
+	u32 rounds = 100;
+	int bad = 0;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-r") && i + 1 < argc)
+			rounds = (u32)atoi(argv[++i]);
+	hx_keys_init();
+	if (!strcmp(which, "fault") || !strcmp(which, "all"))
+		bad |= race_fault(rounds);
+	if (!strcmp(which, "halt") || !strcmp(which, "all"))
+		bad |= race_halt(rounds < 20 ? rounds : 20);
+	return bad;
+}
