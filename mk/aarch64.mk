@@ -150,8 +150,10 @@ endef
 $(foreach g,$(A_GUESTS),$(eval $(call A_GUEST_ELF,$(g))))
 $(AB)/guest/%.bin: $(AB)/guest/%.elf
 	$(A_CROSS)objcopy -O binary $< $@
-# The load address a guest is signed for is its linker script's.
+# The load address a guest is signed for is its linker script's; its
+# vCPU 0 starts at _start (the signed entry, docs/image-format.md).
 A_GUEST_LOAD = $$($(A_CROSS)nm $(1) | awk '/ __image_start$$/ {print "0x" $$1}')
+A_GUEST_ENTRY = $$($(A_CROSS)nm $(1) | awk '/ _start$$/ {print "0x" $$1}')
 $(A_KEYS)/image.sk: $(BUILD)/tools/cv-sign
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/image.pk >/dev/null
@@ -160,7 +162,8 @@ $(A_KEYS)/untrusted.sk: $(BUILD)/tools/cv-sign
 	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/untrusted.pk >/dev/null
 $(AB)/guest/%.img: $(AB)/guest/%.bin $(A_KEYS)/image.sk
 	$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk \
-		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) $< $@
+		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) \
+		$(call A_GUEST_ENTRY,$(AB)/guest/$*.elf) $< $@
 # Attack images: one payload byte flipped after signing; signed by a key
 # corevisor does not trust.
 $(AB)/guest/%-tampered.img: $(AB)/guest/%.img
@@ -168,7 +171,8 @@ $(AB)/guest/%-tampered.img: $(AB)/guest/%.img
 		d[len(d) // 3] ^= 0x01; open(sys.argv[2], "wb").write(d)' $< $@
 $(AB)/guest/%-untrusted.img: $(AB)/guest/%.bin $(A_KEYS)/untrusted.sk
 	$(BUILD)/tools/cv-sign sign $(A_KEYS)/untrusted.sk \
-		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) $< $@
+		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) \
+		$(call A_GUEST_ENTRY,$(AB)/guest/$*.elf) $< $@
 A_GUEST_IMGS := $(patsubst %,$(AB)/guest/%.img,$(A_GUESTS))
 guests: $(A_GUEST_IMGS)
 .PRECIOUS: $(AB)/guest/%.elf $(AB)/guest/%.bin $(AB)/guest/%.o \

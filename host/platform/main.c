@@ -454,13 +454,18 @@ void host_main(u64 dtb)
 	if (vmid != 1)
 		host_fail("REGISTER_KVM returned %u, expected 1", vmid);
 
-	/* A hypercall that runs libsodium: the host's FP/SIMD must stay. */
+	/*
+	 * Hypercalls that run libsodium (measuring the VM, which has no
+	 * image, and sealing its vCPU): the host's FP/SIMD must stay.
+	 */
 	vmm_init();
 	vmm_register_vcpu(vmid, 0);
 	host_fp_fill(0xc0ffee0000000000ULL);
+	hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
 	hvc(HVC_SAVE_CRYPT_VCPU, vmid, 0, 0, 0, 0);
 	if (host_fp_changed(0xc0ffee0000000000ULL))
-		host_fail("FP/SIMD registers changed across SAVE_CRYPT_VCPU");
+		host_fail("FP/SIMD registers changed across VERIFY_VM_IMAGES "
+			  "and SAVE_CRYPT_VCPU");
 	host_printf("host: SAVE_CRYPT_VCPU sealed vm%u vcpu 0, host FP/SIMD "
 		    "registers kept\n",
 		    vmid);

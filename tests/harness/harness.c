@@ -40,6 +40,14 @@ void hx_keys_init(void)
 void hx_make_image(struct hx_image *img, const uint8_t sk[64],
 		   uint64_t load_addr, uint64_t payload_len, uint32_t seed)
 {
+	hx_make_image_boot(img, sk, load_addr, payload_len, seed,
+			   payload_len >= 4);
+}
+
+void hx_make_image_boot(struct hx_image *img, const uint8_t sk[64],
+			uint64_t load_addr, uint64_t payload_len, uint32_t seed,
+			bool boot)
+{
 	struct cv_image_signed_header hdr;
 	struct cv_image_trailer tr;
 	crypto_sign_ed25519ph_state st;
@@ -59,13 +67,17 @@ void hx_make_image(struct hx_image *img, const uint8_t sk[64],
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.domain, CV_IMAGE_DOMAIN, sizeof(CV_IMAGE_DOMAIN) - 1);
 	hdr.version = CV_IMAGE_VERSION;
+	hdr.flags = boot ? CV_IMAGE_FLAG_BOOT : 0;
 	hdr.payload_len = payload_len;
 	hdr.load_addr = load_addr;
+	hdr.entry = boot ? load_addr : 0;
 	memset(&tr, 0, sizeof(tr));
 	memcpy(tr.magic, CV_IMAGE_MAGIC, CV_IMAGE_MAGIC_LEN);
 	tr.version = CV_IMAGE_VERSION;
+	tr.flags = hdr.flags;
 	tr.payload_len = payload_len;
 	tr.load_addr = load_addr;
+	tr.entry = hdr.entry;
 	crypto_sign_ed25519ph_init(&st);
 	crypto_sign_ed25519ph_update(&st, (const uint8_t *)&hdr, sizeof(hdr));
 	crypto_sign_ed25519ph_update(&st, img->bytes, payload_len);

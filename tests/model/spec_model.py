@@ -57,8 +57,19 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
     would let the host map such a page, and revoke would store INVALID-1).
  C5 remap_vm_image: @pfn must be a page of a boot region (checked with
     the arguments, before the VM's state).
+ C6 unmap_and_load_vm_image: a 2 MiB block never replaces what the VM
+    already maps with other pages (two images in one guest block loaded
+    from two host blocks): panic.
+ C7 unmap_and_load_vm_image: before a block is loaded (and hashed), each
+    of its pages that is already the VM's leaves every SMMU table that
+    maps it at its gfn.
+ C8 verify_and_load_images: images are format 2 (an entry, in the
+    payload, for the boot image); at most one image of a VM is a boot
+    image, else panic.
  Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
- save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c).
+ save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c), with
+ their binding (measurement, instance, epoch); vCPU power (PSCI starts);
+ the zeroing of image blocks (page contents are not modelled).
 """
 
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
@@ -75,6 +86,9 @@ STRENGTHENINGS = [
     "C3 host pages have gfn INVALID64",
     "C4 count INVALID is not a share (map_page_host, revoke_vm_page)",
     "C5 remap_vm_image: pfn must be region memory",
+    "C6 unmap_and_load_vm_image: a block never replaces other pages",
+    "C7 unmap_and_load_vm_image: the VM's block pages leave every SMMU table",
+    "C8 verify_and_load_images: at most one boot image",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -1029,10 +1043,40 @@ class Model:
                 self.panic("unmap_and_load_vm_image: vm %d remap %#x not mapped"
                            % (vmid, remap))
                 return
+            if not self.block_fresh(vmid, gfn, pfn):
+                return  # C6 panicked
+            self.unmap_block_from_smmus(vmid, pfn)  # C7
+            if self.halt:
+                return
             self.prot_and_map_vm_s2pt(vmid, gfn * PAGE_SIZE, pfn * PAGE_SIZE, 2)
             remap += start + PMD_SIZE - target
             start += PMD_SIZE
             target = start
+
+    def block_fresh(self, vmid, gfn0, pfn0):
+        """C6: the block at pfn0 may map at gfn0 only where the VM maps
+        nothing or these very pages; else panic."""
+        npt = self.npts[vmid]
+        for i in range(PMD_PAGE_NUM):
+            have, _level, pte = npt.get(gfn0 + i)
+            if pte & PTE_VALID and have != pfn0 + i:
+                self.panic("unmap_and_load_vm_image: vm %d gfn %#x maps pfn %#x"
+                           % (vmid, gfn0 + i, have))
+                return False
+        return True
+
+    def unmap_block_from_smmus(self, vmid, pfn0):
+        """C7: every page of the block that is already the VM's leaves every
+        SMMU table that maps it (at iova gfn * PAGE_SIZE)."""
+        for pfn in range(pfn0, pfn0 + PMD_PAGE_NUM):
+            owner, _count, gfn = self.page(pfn)
+            if owner != vmid or gfn == INVALID64 or not is_smmu_addr(gfn * PAGE_SIZE):
+                continue
+            for index in range(SMMU_NUM):
+                for cbndx in range(SMMU_NUM_CTXT_BANKS):
+                    pte = self.walk_spt(cbndx, index, gfn * PAGE_SIZE)
+                    if pte and phys_page(pte) == pfn * PAGE_SIZE:
+                        self.unmap_spt(cbndx, index, gfn * PAGE_SIZE)
 
     def remap_pa(self, va):
         """The physical address the core's remap mapping of @va points at."""
@@ -1208,6 +1252,7 @@ class Model:
             self.panic("verify_and_load_images: vm %d state %d not READY" % (vmid, state))
             return 0
         cnt = self.get_vm_next_load_idx(vmid)
+        boots = 0
         for idx in range(cnt):  # verify_and_load_loop
             load_addr = self.get_vm_load_addr(vmid, idx)
             remap_addr = self.get_vm_remap_addr(vmid, idx)
@@ -1218,6 +1263,12 @@ class Model:
                 self.panic("verify_and_load_images: vm %d image %d bad signature"
                            % (vmid, idx))
                 return 0
+            # C8: the oracle's trailer flags (FLAG_BOOT = 1).
+            if (self.verify_img(self, vmid, remap_addr) - 1) & 1:
+                boots += 1
+        if boots > 1:  # C8: at most one boot image
+            self.panic("verify_and_load_images: vm %d: %d boot images" % (vmid, boots))
+            return 0
         self.set_vm_state(vmid, VERIFIED)
         self.release_lock_vm(vmid)
         return 0
