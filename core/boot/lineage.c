@@ -247,7 +247,8 @@ bool lineage_seal(u32 vmid, struct cv_sealed_binding *b, const char *who)
 	struct vm_info *info = locked_info(vmid);
 	const struct cv_lineage *l;
 
-	if (info->state != VERIFIED && info->state != POWEROFF) {
+	if ((info->state != VERIFIED && info->state != POWEROFF) ||
+	    !info->lineage) { /* powered off before it was verified */
 		panic("%s: vm %u state %u: only a verified VM is sealed", who,
 		      vmid, info->state);
 		return false;
@@ -259,9 +260,9 @@ bool lineage_seal(u32 vmid, struct cv_sealed_binding *b, const char *who)
 		}
 	acquire_lock_core();
 	l = lineage_of(info);
-	if (!l || l->holder != vmid) {
+	if (l->holder != vmid) {
 		panic("%s: vm %u: its state moved on to vm %u", who, vmid,
-		      l ? l->holder : 0);
+		      l->holder);
 		return false;
 	}
 	memcpy(b->measurement, l->measurement, CV_MEASUREMENT_BYTES);

@@ -215,7 +215,7 @@ uint64_t hx_smmu_iova_to_phys(uint64_t iova, uint32_t cbndx, uint32_t index)
 
 struct call {
 	u32 vmid, u32arg;
-	u64 a, b;
+	u64 a, b, c;
 	u64 ret;
 };
 
@@ -301,6 +301,22 @@ void hx_set_vcpu_inactive(uint32_t vmid, uint32_t vcpuid)
 	struct call c = {.vmid = vmid, .u32arg = vcpuid};
 
 	cv_hosted_run(do_inactive, &c);
+}
+
+static void do_cpu_on(void *arg)
+{
+	struct call *c = arg;
+
+	c->ret = vcpu_power_on(c->vmid, c->a, c->b, c->c);
+}
+
+uint32_t hx_vcpu_power_on(uint32_t vmid, uint64_t mpidr, uint64_t entry,
+			  uint64_t context)
+{
+	struct call c = {.vmid = vmid, .a = mpidr, .b = entry, .c = context};
+
+	cv_hosted_run(do_cpu_on, &c);
+	return (uint32_t)c.ret;
 }
 
 static void do_search(void *arg)

@@ -85,6 +85,9 @@ void hx_revoke_stage2_sg_gpa(uint32_t vmid, uint64_t addr, uint64_t size);
 void hx_set_vm_poweroff(uint32_t vmid);
 uint32_t hx_get_vm_poweron(uint32_t vmid);
 void hx_set_vcpu_inactive(uint32_t vmid, uint32_t vcpuid);
+/* A guest's PSCI CPU_ON as the core records it (vcpu_power_on). */
+uint32_t hx_vcpu_power_on(uint32_t vmid, uint64_t mpidr, uint64_t entry,
+			  uint64_t context);
 uint64_t hx_search_load_info(uint32_t vmid, uint64_t addr);
 
 /* ---- abstract state ------------------------------------------------------ */

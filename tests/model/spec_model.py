@@ -550,7 +550,8 @@ class Model:
             return 0
         if not self.rely_arg(is_vmid(vmid) and is_addr(addr), "verify_image: bad args"):
             return 0
-        return 1 if self.verify_img(self, vmid, addr) else 0
+        self.last_img = self.verify_img(self, vmid, addr)  # C8 reads its flags
+        return 1 if self.last_img else 0
 
     # -- PageManager --------------------------------------------------------
 
@@ -1263,8 +1264,8 @@ class Model:
                 self.panic("verify_and_load_images: vm %d image %d bad signature"
                            % (vmid, idx))
                 return 0
-            # C8: the oracle's trailer flags (FLAG_BOOT = 1).
-            if (self.verify_img(self, vmid, remap_addr) - 1) & 1:
+            # C8: the oracle's trailer flags + 1 (FLAG_BOOT = 1).
+            if (self.last_img - 1) & 1:
                 boots += 1
         if boots > 1:  # C8: at most one boot image
             self.panic("verify_and_load_images: vm %d: %d boot images" % (vmid, boots))

@@ -1096,3 +1096,12 @@ Test(boot_seal, restored_pc_in_the_trailer_is_not_code)
 	verify(b);
 	bs_expect_halt("verify_and_load_images", "outside verified code");
 }
+
+Test(boot_seal, save_from_a_vm_powered_off_before_verify_panics)
+{
+	uint32_t vmid = image_vm(1, IMAGE_A, 0, false);
+
+	power_off(vmid);
+	save_encrypted_vcpu(vmid, 0);
+	bs_expect_halt("save_encrypted_vcpu", "only a verified VM is sealed");
+}
