@@ -865,8 +865,10 @@ static void make_image(struct image *im, u64 size)
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.domain, CV_IMAGE_DOMAIN, sizeof(CV_IMAGE_DOMAIN) - 1);
 	hdr.version = CV_IMAGE_VERSION;
+	hdr.flags = CV_IMAGE_FLAG_BOOT;
 	hdr.payload_len = len;
 	hdr.load_addr = IMAGE_IPA;
+	hdr.entry = IMAGE_IPA; /* the VM boots at its first byte */
 	memcpy(im->msg, &hdr, sizeof(hdr));
 	memcpy(im->msg + sizeof(hdr), im->img, len);
 	im->msg_len = len + sizeof(hdr);
@@ -879,8 +881,10 @@ static void make_image(struct image *im, u64 size)
 	memset(&tr, 0, sizeof(tr));
 	memcpy(tr.magic, CV_IMAGE_MAGIC, CV_IMAGE_MAGIC_LEN);
 	tr.version = CV_IMAGE_VERSION;
+	tr.flags = CV_IMAGE_FLAG_BOOT;
 	tr.payload_len = len;
 	tr.load_addr = IMAGE_IPA;
+	tr.entry = IMAGE_IPA;
 	memcpy(tr.sig, im->sig_ph, sizeof(tr.sig));
 	memcpy(im->img + len, &tr, sizeof(tr));
 }

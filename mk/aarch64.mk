@@ -154,8 +154,10 @@ endef
 $(foreach g,$(A_GUESTS),$(eval $(call A_GUEST_ELF,$(g))))
 $(AB)/guest/%.bin: $(AB)/guest/%.elf
 	$(A_CROSS)objcopy -O binary $< $@
-# The load address a guest is signed for is its linker script's.
+# The load address a guest is signed for is its linker script's; its
+# vCPU 0 starts at _start (the signed entry, docs/image-format.md).
 A_GUEST_LOAD = $$($(A_CROSS)nm $(1) | awk '/ __image_start$$/ {print "0x" $$1}')
+A_GUEST_ENTRY = $$($(A_CROSS)nm $(1) | awk '/ _start$$/ {print "0x" $$1}')
 $(A_KEYS)/image.sk: $(BUILD)/tools/cv-sign
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/image.pk >/dev/null
@@ -164,7 +166,8 @@ $(A_KEYS)/untrusted.sk: $(BUILD)/tools/cv-sign
 	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/untrusted.pk >/dev/null
 $(AB)/guest/%.img: $(AB)/guest/%.bin $(A_KEYS)/image.sk
 	$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk \
-		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) $< $@
+		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) \
+		$(call A_GUEST_ENTRY,$(AB)/guest/$*.elf) $< $@
 # Attack images: one payload byte flipped after signing; signed by a key
 # corevisor does not trust.
 $(AB)/guest/%-tampered.img: $(AB)/guest/%.img
@@ -172,7 +175,14 @@ $(AB)/guest/%-tampered.img: $(AB)/guest/%.img
 		d[len(d) // 3] ^= 0x01; open(sys.argv[2], "wb").write(d)' $< $@
 $(AB)/guest/%-untrusted.img: $(AB)/guest/%.bin $(A_KEYS)/untrusted.sk
 	$(BUILD)/tools/cv-sign sign $(A_KEYS)/untrusted.sk \
-		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) $< $@
+		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) \
+		$(call A_GUEST_ENTRY,$(AB)/guest/$*.elf) $< $@
+# A second image for the vault's VM, 1 MiB above its load address (the
+# same 2 MiB guest block): a data image (no entry) of 8 KiB.
+$(AB)/guest/vault-extra.img: $(AB)/guest/vault.bin $(A_KEYS)/image.sk
+	head -c 8192 $< > $(AB)/guest/vault-extra.bin
+	$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk 0x48100000 none \
+		$(AB)/guest/vault-extra.bin $@
 A_GUEST_IMGS := $(patsubst %,$(AB)/guest/%.img,$(A_GUESTS))
 guests: $(A_GUEST_IMGS)
 .PRECIOUS: $(AB)/guest/%.elf $(AB)/guest/%.bin $(AB)/guest/%.o \
@@ -269,7 +279,7 @@ test-qemu-no-host: $(COREVISOR_ELF)
 # addresses below) with a table the host reads; corevisor trusts
 # build/aarch64/keys/image.pk through the DTB. primes runs 2 vCPUs.
 A_VM_DEPS = $(A_IMAGES) $(A_GUEST_IMGS) $(AB)/guest/vault-tampered.img \
-	$(AB)/guest/vault-untrusted.img
+	$(AB)/guest/vault-untrusted.img $(AB)/guest/vault-extra.img
 A_TRUST := --image-key $(A_KEYS)/image.pk
 A_PRIMES = --guest primes:2=$(AB)/guest/$(1).img@0x4c000000
 A_VAULT = --guest vault=$(AB)/guest/$(1).img@0x4c200000
@@ -284,6 +294,8 @@ A_VM_EXPECT := --expect "host: vm1: verified by corevisor, the image's pages are
 	--expect-anywhere '[vm1] primes: sqrt(6 * sum 1/k^2, k <= 100000) = 3141583104 e-9' \
 	--expect-anywhere '[vm1] primes: 78498 primes below 1000000, sum 37550402023' \
 	--expect-anywhere '[vm1] primes: vcpu 1 checksum 0x4a31d6b216c3f156' \
+	--expect-anywhere '[vm1] primes: vcpu 1 restarted (ctx 0x5eed0002)' \
+	--expect-anywhere '[vm1] primes: vcpu 1 started again after CPU_OFF' \
 	--expect-anywhere "host: vm1 'primes' powered off" \
 	--expect-anywhere 'host: vm1: host FP/SIMD registers kept across all' \
 	--expect-anywhere '[vm2] vault: PSCI version 0x10000 through SMC' \
@@ -363,6 +375,23 @@ test-qemu-vm-bad-pfn: $(A_VM_DEPS)
 test-qemu-vm-bad-load-idx: $(A_VM_DEPS)
 	$(call A_MISUSE,bad-load-idx,26,bad load index,host_hvc: REMAP_VM_IMAGE bad args 0x1 0x60000 0x5)
 
+# Two signed images of one VM in one 2 MiB guest block, from two host
+# blocks: the second block would replace the first image's verified pages.
+test-qemu-vm-overlap-images: $(A_VM_DEPS)
+	$(QEMU_RUN) --name vm-overlap-images $(A_VAULT_ONLY) \
+		--guest vault-extra=$(AB)/guest/vault-extra.img@0x4c400000 \
+		$(call HOST_MODE,27) --exit 3 \
+		--expect 'two images in one guest block' \
+		--expect 'corevisor: panic: unmap_and_load_vm_image: vm 1 ipa 0x48000000 already maps pfn' \
+		--forbid 'let it pass' --forbid '[vm'
+
+# The host runs primes' vCPU 1 at a PC of its choice before the guest's
+# CPU_ON: corevisor keeps it off; both VMs then give their answers.
+test-qemu-vm-start-secondary: $(A_VM_DEPS)
+	$(A_RUN_VMS) --name vm-start-secondary --smp 2 $(call HOST_MODE,37) \
+		--expect-anywhere 'host: starting vm1 vcpu 1 at 0x40000100' \
+		--expect-anywhere 'host: corevisor kept vm1 vcpu 1 off (CV_EXIT_VCPU_OFF)'
+
 # A fault of vm2 answered with vm1's page or corevisor's: refused.
 test-qemu-vm-offer-vm-page: $(A_VM_DEPS)
 	$(QEMU_RUN) --name vm-offer-vm-page $(A_TWO_VMS) $(call HOST_MODE,32) \
@@ -395,7 +424,8 @@ A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
 	test-qemu-vm-write-secret test-qemu-vm-remap-after-verify \
 	test-qemu-vm-vcpu-twice test-qemu-vm-run-unverified \
 	test-qemu-vm-bad-vmid test-qemu-vm-bad-vcpuid test-qemu-vm-bad-pfn \
-	test-qemu-vm-bad-load-idx test-qemu-vm-offer-vm-page \
+	test-qemu-vm-bad-load-idx test-qemu-vm-overlap-images \
+	test-qemu-vm-start-secondary test-qemu-vm-offer-vm-page \
 	test-qemu-vm-offer-core-page
 
 QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \

@@ -120,7 +120,8 @@ $(BA)/guest_bench.bin: $(BA)/guest_bench.elf
 	$(A_CROSS)objcopy -O binary $< $@
 $(BA)/guest_bench.img: $(BA)/guest_bench.bin $(A_KEYS)/image.sk
 	$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk \
-		$(call A_GUEST_LOAD,$(BA)/guest_bench.elf) $< $@
+		$(call A_GUEST_LOAD,$(BA)/guest_bench.elf) \
+		$(call A_GUEST_ENTRY,$(BA)/guest_bench.elf) $< $@
 
 BENCH_QEMU_JSON := $(BA)/qemu.json
 bench-qemu: $(BA)/corevisor-bench.elf $(BA)/corevisor-bench-nd.elf \

@@ -9,8 +9,11 @@
  *       the public key in hex (what corevisor's trusted-key list holds).
  *   cv-sign pubkey SECRET_KEY_FILE
  *       Print the public key of a secret key, in hex.
- *   cv-sign sign SECRET_KEY_FILE LOAD_ADDR PAYLOAD IMAGE
+ *   cv-sign sign SECRET_KEY_FILE LOAD_ADDR ENTRY PAYLOAD IMAGE
  *       IMAGE = PAYLOAD || trailer, signed for guest address LOAD_ADDR.
+ *       ENTRY is the guest address of the first instruction of a VM that
+ *       boots from this image (in the payload, 4-byte aligned), or
+ *       "none" for an image the VM does not start in (data).
  *   cv-sign verify PUBLIC_KEY_FILE LOAD_ADDR IMAGE
  *       Exit 0 when IMAGE is PUBLIC_KEY's image for LOAD_ADDR, as the
  *       core would decide; 1 with the reason otherwise.
@@ -111,6 +114,26 @@ static uint64_t parse_addr(const char *s)
 	return v;
 }
 
+/* ENTRY: "none" (not a boot image) or an address in the payload. */
+static uint64_t parse_entry(const char *s, uint64_t load_addr,
+			    uint64_t payload_len, uint32_t *flags)
+{
+	char *end;
+	unsigned long long v;
+
+	*flags = 0;
+	if (!strcmp(s, "none"))
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || !*s || *end)
+		die("bad entry %s", s);
+	if ((v & 3) || v < load_addr || v - load_addr >= payload_len)
+		die("entry %s is not an instruction of the payload", s);
+	*flags = CV_IMAGE_FLAG_BOOT;
+	return v;
+}
+
 static void print_hex(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -119,23 +142,26 @@ static void print_hex(const uint8_t *p, size_t n)
 }
 
 /* The signed message's first 64 bytes (docs/image-format.md). */
-static void signed_header(struct cv_image_signed_header *h,
-			  uint64_t payload_len, uint64_t load_addr)
+static void signed_header(struct cv_image_signed_header *h, uint32_t flags,
+			  uint64_t payload_len, uint64_t load_addr,
+			  uint64_t entry)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->domain, CV_IMAGE_DOMAIN, sizeof(CV_IMAGE_DOMAIN) - 1);
 	h->version = CV_IMAGE_VERSION;
-	h->flags = 0;
+	h->flags = flags;
 	h->payload_len = payload_len;
 	h->load_addr = load_addr;
+	h->entry = entry;
 }
 
 static void hash_message(crypto_sign_state *st, const uint8_t *payload,
-			 uint64_t len, uint64_t load_addr)
+			 uint64_t len, uint64_t load_addr, uint32_t flags,
+			 uint64_t entry)
 {
 	struct cv_image_signed_header h;
 
-	signed_header(&h, len, load_addr);
+	signed_header(&h, flags, len, load_addr, entry);
 	crypto_sign_init(st);
 	crypto_sign_update(st, (const uint8_t *)&h, sizeof(h));
 	crypto_sign_update(st, payload, len);
@@ -164,26 +190,29 @@ static int cmd_pubkey(const char *sk_path)
 	return 0;
 }
 
-static int cmd_sign(const char *sk_path, const char *addr, const char *in,
-		    const char *out)
+static int cmd_sign(const char *sk_path, const char *addr,
+		    const char *entry_arg, const char *in, const char *out)
 {
 	uint8_t sk[crypto_sign_SECRETKEYBYTES];
 	struct cv_image_trailer tr;
 	crypto_sign_state st;
-	uint64_t load_addr = parse_addr(addr);
+	uint64_t load_addr = parse_addr(addr), entry;
+	uint32_t flags;
 	size_t len;
 	uint8_t *payload;
 
 	read_exact(sk_path, sk, sizeof(sk));
 	payload = read_file(in, &len);
-	hash_message(&st, payload, len, load_addr);
+	entry = parse_entry(entry_arg, load_addr, len, &flags);
+	hash_message(&st, payload, len, load_addr, flags, entry);
 
 	memset(&tr, 0, sizeof(tr));
 	memcpy(tr.magic, CV_IMAGE_MAGIC, CV_IMAGE_MAGIC_LEN);
 	tr.version = CV_IMAGE_VERSION;
-	tr.flags = 0;
+	tr.flags = flags;
 	tr.payload_len = len;
 	tr.load_addr = load_addr;
+	tr.entry = entry;
 	crypto_sign_final_create(&st, tr.sig, NULL, sk);
 	sodium_memzero(sk, sizeof(sk));
 
@@ -207,6 +236,11 @@ static const char *get_trailer(const uint8_t *img, size_t len,
 		return "unknown image flags";
 	if (tr->payload_len != len - sizeof(*tr))
 		return "payload length does not match the image size";
+	if (!(tr->flags & CV_IMAGE_FLAG_BOOT)
+		    ? tr->entry != 0
+		    : (tr->entry & 3) || tr->entry < tr->load_addr ||
+			      tr->entry - tr->load_addr >= tr->payload_len)
+		return "boot entry outside the payload";
 	return NULL;
 }
 
@@ -226,7 +260,8 @@ static int cmd_verify(const char *pk_path, const char *addr, const char *in)
 	if (!why && tr.load_addr != load_addr)
 		why = "signed for another load address";
 	if (!why) {
-		hash_message(&st, img, tr.payload_len, load_addr);
+		hash_message(&st, img, tr.payload_len, load_addr, tr.flags,
+			     tr.entry);
 		if (crypto_sign_final_verify(&st, tr.sig, pk))
 			why = "bad signature";
 	}
@@ -256,6 +291,10 @@ static int cmd_info(const char *in)
 	printf("flags       0x%" PRIx32 "\n", tr.flags);
 	printf("payload_len %" PRIu64 "\n", tr.payload_len);
 	printf("load_addr   0x%" PRIx64 "\n", tr.load_addr);
+	if (tr.flags & CV_IMAGE_FLAG_BOOT)
+		printf("entry       0x%" PRIx64 "\n", tr.entry);
+	else
+		printf("entry       none\n");
 	printf("signature   ");
 	print_hex(tr.sig, sizeof(tr.sig));
 	return 0;
@@ -266,7 +305,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: cv-sign keygen SECRET_KEY_FILE PUBLIC_KEY_FILE\n"
 		"       cv-sign pubkey SECRET_KEY_FILE\n"
-		"       cv-sign sign SECRET_KEY_FILE LOAD_ADDR PAYLOAD IMAGE\n"
+		"       cv-sign sign SECRET_KEY_FILE LOAD_ADDR ENTRY|none "
+		"PAYLOAD "
+		"IMAGE\n"
 		"       cv-sign verify PUBLIC_KEY_FILE LOAD_ADDR IMAGE\n"
 		"       cv-sign info IMAGE\n");
 	exit(2);
@@ -280,8 +321,8 @@ int main(int argc, char **argv)
 		return cmd_keygen(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "pubkey"))
 		return cmd_pubkey(argv[2]);
-	if (argc == 6 && !strcmp(argv[1], "sign"))
-		return cmd_sign(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 7 && !strcmp(argv[1], "sign"))
+		return cmd_sign(argv[2], argv[3], argv[4], argv[5], argv[6]);
 	if (argc == 5 && !strcmp(argv[1], "verify"))
 		return cmd_verify(argv[2], argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "info"))

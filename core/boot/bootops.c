@@ -12,6 +12,7 @@
 #include <cv/pt.h>
 #include <cv/pte.h>
 #include <cv/spt.h>
+#include <corevisor/image.h>
 #include <corevisor/sealed.h>
 
 #include "boot_internal.h"
@@ -88,6 +89,9 @@ void set_vcpu_active(u32 vmid, u32 vcpuid)
 		return;
 	}
 	info->vcpu_state[vcpuid] = ACTIVE;
+	/* corevisor: blobs sealed so far become an older version. */
+	if (info->seal_pending)
+		lineage_resume(vmid);
 	release_lock_vm(vmid);
 }
 
@@ -257,13 +261,83 @@ void remap_vm_image(u32 vmid, u64 pfn, u32 load_idx)
 	release_lock_vm(vmid);
 }
 
+/* The one image of @n flagged CV_IMAGE_FLAG_BOOT, or n (none, or panic). */
+static u32 boot_image(u32 vmid, const struct image_facts *facts, u32 n)
+{
+	u32 boot = n;
+
+	for (u32 i = 0; i < n; i++) {
+		if (!(facts[i].flags & CV_IMAGE_FLAG_BOOT))
+			continue;
+		if (boot != n) {
+			panic("verify_and_load_images: vm %u images %u and %u "
+			      "both name a boot entry",
+			      vmid, boot, i);
+			return n;
+		}
+		boot = i;
+	}
+	return boot;
+}
+
+/* @pc lies in the payload of one of the VM's @n verified images. */
+static bool in_verified_code(const struct vm_info *info,
+			     const struct image_facts *facts, u32 n, u64 pc)
+{
+	for (u32 i = 0; i < n; i++)
+		if (pc >= info->load_addr[i] &&
+		    pc - info->load_addr[i] < facts[i].payload_len)
+			return true;
+	return false;
+}
+
+/*
+ * Every vCPU restored from a sealed blob resumes (or, when its guest had
+ * asked for a start, starts) in the payload of a verified image. False
+ * after a panic.
+ */
+static bool restored_vcpus_in_code(u32 vmid, const struct image_facts *facts,
+				   u32 n)
+{
+	const struct vm_info *info = locked_info(vmid);
+
+	for (u32 v = 0; v < VCPU_PER_VM; v++) {
+		u64 pc;
+
+		if (!(info->vcpu_restored & (1U << v)) ||
+		    info->vcpu_power[v] == VCPU_OFF)
+			continue;
+		pc = info->vcpu_power[v] == VCPU_ON_PENDING
+			     ? info->vcpu_entry[v]
+			     : shadow_ctxt(vmid, v)->regs[PC];
+		if (!in_verified_code(info, facts, n, pc)) {
+			panic("verify_and_load_images: vm %u restored vcpu %u "
+			      "pc 0x%llx is outside verified code",
+			      vmid, v, ULL(pc));
+			return false;
+		}
+	}
+	return true;
+}
+
 /*
  * verify_and_load_images_spec: move every image of a READY VM into it and
  * check its signature; then the VM is VERIFIED. Any failure panics.
+ *
+ * corevisor, after the spec's loop (docs/spec-deviations.md):
+ *  - every byte of the image blocks that no image covers is zeroed;
+ *  - at most one image names a boot entry;
+ *  - the VM's measurement is computed from its images. A VM with state
+ *    restored into it must measure what the state was sealed for, and
+ *    each restored vCPU must resume in verified code; any other VM
+ *    starts a new instance, and its vCPU 0 is set to start at the boot
+ *    entry (x0 = 0). No other vCPU starts until its guest's CPU_ON.
  */
 void verify_and_load_images(u32 vmid)
 {
+	struct image_facts facts[MAX_LOAD_INFO_NUM];
 	struct vm_info *info;
+	u32 n, boot;
 
 	if (halted())
 		return;
@@ -278,8 +352,9 @@ void verify_and_load_images(u32 vmid)
 		      info->state);
 		return;
 	}
-	for (u32 i = 0; i < info->next_load_info && i < MAX_LOAD_INFO_NUM;
-	     i++) {
+	n = info->next_load_info < MAX_LOAD_INFO_NUM ? info->next_load_info
+						     : MAX_LOAD_INFO_NUM;
+	for (u32 i = 0; i < n; i++) {
 		const char *why;
 
 		unmap_and_load_vm_image(vmid, info->load_addr[i],
@@ -287,11 +362,30 @@ void verify_and_load_images(u32 vmid)
 					info->mapped_pages[i]);
 		if (halted())
 			return;
-		why = image_check(vmid, info->remap_addr[i]);
+		why = image_check(vmid, info->remap_addr[i], &facts[i]);
 		if (why) {
 			panic("verify_and_load_images: vm %u image %u: %s",
 			      vmid, i, why);
 			return;
+		}
+	}
+	boot = boot_image(vmid, facts, n);
+	if (halted())
+		return;
+	zero_image_blocks(vmid);
+	if (halted())
+		return;
+	measure_vm(vmid, facts, n);
+	if (info->lineage) {
+		if (!lineage_check_measurement(vmid) ||
+		    !restored_vcpus_in_code(vmid, facts, n))
+			return;
+	} else {
+		lineage_new(vmid);
+		if (boot < n && info->vcpu_state[0] == READY) {
+			info->vcpu_power[0] = VCPU_ON_PENDING;
+			info->vcpu_entry[0] = facts[boot].entry;
+			info->vcpu_context[0] = 0;
 		}
 	}
 	info->state = VERIFIED;

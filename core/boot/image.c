@@ -109,12 +109,24 @@ static bool trusted_signature(const struct cv_sig_state *st, const u8 *sig)
 	return false;
 }
 
+/* A boot image's entry: 4-byte aligned, in the payload. */
+static bool entry_ok(const struct cv_image_trailer *tr)
+{
+	if (!(tr->flags & CV_IMAGE_FLAG_BOOT))
+		return tr->entry == 0;
+	return !(tr->entry & 3) && tr->entry >= tr->load_addr &&
+	       tr->entry - tr->load_addr < tr->payload_len;
+}
+
 /*
  * NULL when the image remapped at @remap_addr is whole, well formed and
- * signed by a trusted key for its load address; else what is wrong.
+ * signed by a trusted key for its load address; else what is wrong. When
+ * @facts is not NULL it gets what verify_and_load_images keeps of a good
+ * image: its flags, entry, payload length and the Ed25519ph prehash, i.e.
+ * the SHA-512 of signed header || payload (the image's measurement).
  * The caller holds VM @vmid's info lock.
  */
-const char *image_check(u32 vmid, u64 remap_addr)
+const char *image_check(u32 vmid, u64 remap_addr, struct image_facts *facts)
 {
 	struct vm_info *info = locked_info(vmid);
 	struct cv_image_trailer tr;
@@ -144,6 +156,8 @@ const char *image_check(u32 vmid, u64 remap_addr)
 		return "payload length does not match the loaded size";
 	if (tr.load_addr != info->load_addr[idx])
 		return "signed for another load address";
+	if (!entry_ok(&tr))
+		return "boot entry outside the payload";
 	if (cv.ntrusted_keys == 0)
 		return "no trusted key";
 
@@ -153,12 +167,19 @@ const char *image_check(u32 vmid, u64 remap_addr)
 	hdr.flags = tr.flags;
 	hdr.payload_len = tr.payload_len;
 	hdr.load_addr = info->load_addr[idx];
+	hdr.entry = tr.entry;
 	cv_sig_init(&st);
 	cv_sig_update(&st, &hdr, sizeof(hdr));
 	if (!remap_hash(&st, remap_addr, tr.payload_len))
 		return "payload not readable";
 	if (!trusted_signature(&st, tr.sig))
 		return "signature matches no trusted key";
+	if (facts) {
+		facts->flags = tr.flags;
+		facts->entry = tr.entry;
+		facts->payload_len = tr.payload_len;
+		cv_sig_prehash(&st, facts->digest);
+	}
 	return NULL;
 }
 
@@ -172,5 +193,5 @@ u32 verify_image(u32 vmid, u64 addr)
 		      ULL(addr));
 		return 0;
 	}
-	return check(image_check(vmid, addr) == NULL);
+	return check(image_check(vmid, addr, NULL) == NULL);
 }

@@ -6,6 +6,12 @@
  * XChaCha20-Poly1305 under the boot key cv.aead_key. Formats, nonces and
  * associated data: include/corevisor/sealed.h, docs/image-format.md.
  *
+ * Every blob carries the binding of lineage.c (measurement, instance,
+ * epoch) in its associated data: a blob is sealed only from a verified VM
+ * that runs no vCPU, and restored only into a READY VM that continues the
+ * same instance at its current epoch, and whose images then measure the
+ * same (checked by verify_and_load_images).
+ *
  * Two rules keep the host out of the cryptography:
  *  - The core never encrypts into, or decrypts out of, memory the host can
  *    write meanwhile: AEAD reads its output back (tag) or its input twice
@@ -13,8 +19,8 @@
  *    chose. Ciphertext is produced in a per-CPU scratch page and copied
  *    out; it is copied in to core-owned memory before it is opened.
  *  - Headers in host memory are copied once and only the copy is used.
- * A blob that does not open (modified, or sealed for another VM, page or
- * vCPU) panics, naming the call.
+ * A blob that does not open (modified, or moved to another page or vCPU)
+ * or that the binding refuses panics, naming the call and the reason.
  */
 #include <corevisor/sealed.h>
 #include <cv/arch.h>
@@ -29,9 +35,22 @@
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "sealed headers are little-endian and written in place");
-_Static_assert(sizeof(struct cv_ctxt) + sizeof(struct cv_sealed_vcpu_hdr) <=
+/*
+ * What a sealed vCPU holds: its shadow context and its PSCI power state
+ * (vm_info.vcpu_power / vcpu_entry / vcpu_context).
+ */
+struct sealed_vcpu {
+	struct cv_ctxt ctxt;
+	u64 power;
+	u64 entry;
+	u64 context;
+};
+
+_Static_assert(sizeof(struct sealed_vcpu) + sizeof(struct cv_sealed_vcpu_hdr) <=
 		       CV_SHARED_PAGE_BYTES,
 	       "a sealed vCPU must fit its shared page");
+_Static_assert(sizeof(struct sealed_vcpu) <= PAGE_SIZE,
+	       "a sealed vCPU is opened in one scratch page");
 _Static_assert(CV_AEAD_KEY_BYTES == CV_KEY_BYTES, "AEAD key size");
 
 /* Where each CPU builds ciphertext before it leaves the core. */
@@ -68,9 +87,10 @@ static bool host_owns(u64 pa, u64 len)
 
 /*
  * encrypt_mem_buf_spec: seal VM @vmid's page @inpfn (mapped at @gfn) into
- * host pages @outpfn (ciphertext) and @outpfn + 1 (header).
+ * host pages @outpfn (ciphertext) and @outpfn + 1 (header), bound to @b.
  */
-static void encrypt_mem_buf(u32 vmid, u64 inpfn, u64 gfn, u64 outpfn)
+static void encrypt_mem_buf(u32 vmid, u64 inpfn, u64 gfn, u64 outpfn,
+			    const struct cv_sealed_binding *b)
 {
 	struct cv_sealed_page_hdr hdr;
 	const u8 *in = arch_phys_to_virt(inpfn * PAGE_SIZE);
@@ -87,8 +107,8 @@ static void encrypt_mem_buf(u32 vmid, u64 inpfn, u64 gfn, u64 outpfn)
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.magic, CV_SEALED_PAGE_MAGIC, sizeof(hdr.magic));
 	hdr.version = CV_SEALED_VERSION;
-	hdr.vmid = vmid;
 	hdr.gfn = gfn;
+	hdr.bind = *b;
 	next_nonce(hdr.nonce);
 	cv_aead_seal(tmp, in, PAGE_SIZE, &hdr, CV_SEALED_AD_BYTES, hdr.nonce,
 		     cv.aead_key, hdr.tag);
@@ -100,10 +120,15 @@ static void encrypt_mem_buf(u32 vmid, u64 inpfn, u64 gfn, u64 outpfn)
  * save_encrypt_buf_spec0: seal page @inbuf of VM @vmid for the host. The
  * output spans the host pages @outbuf and @outbuf + PAGE_SIZE (ciphertext,
  * then header); addresses name pages, their offset bits are ignored.
+ *
+ * corevisor: takes the VM's info lock; the VM must be verified, hold its
+ * lineage and run no vCPU (lineage_seal), so the blob is bound to what
+ * the VM is and to a version that moves on once it runs again.
  */
 void save_encrypt_buf(u32 vmid, u64 inbuf, u64 outbuf)
 {
 	u64 inpfn = inbuf / PAGE_SIZE, outpfn = outbuf / PAGE_SIZE;
+	struct cv_sealed_binding bind;
 	u32 inowner, outowner, hdrowner;
 
 	if (halted())
@@ -113,6 +138,9 @@ void save_encrypt_buf(u32 vmid, u64 inbuf, u64 outbuf)
 		      vmid, ULL(inbuf), ULL(outbuf));
 		return;
 	}
+	acquire_lock_vm(vmid);
+	if (!lineage_seal(vmid, &bind, "save_encrypt_buf"))
+		return;
 	acquire_lock_s2page();
 	inowner = get_pfn_owner(inpfn);
 	outowner = get_pfn_owner(outpfn);
@@ -128,8 +156,9 @@ void save_encrypt_buf(u32 vmid, u64 inbuf, u64 outbuf)
 		      vmid, ULL(outpfn), outowner, hdrowner);
 		return;
 	}
-	encrypt_mem_buf(vmid, inpfn, get_pfn_map(inpfn), outpfn);
+	encrypt_mem_buf(vmid, inpfn, get_pfn_map(inpfn), outpfn, &bind);
 	release_lock_s2page();
+	release_lock_vm(vmid);
 }
 
 /*
@@ -142,7 +171,8 @@ void save_encrypt_buf(u32 vmid, u64 inbuf, u64 outbuf)
  * smmu_count), and the page's gfn becomes the sealed one, not INVALID64,
  * so the VM can map it only where it was sealed from (assign_pfn_to_vm
  * refuses another gfn): that is what makes the page identity in the
- * associated data mean something.
+ * associated data mean something. The blob's binding must suit the VM
+ * (lineage_restore).
  */
 void load_decrypt_buf(u32 vmid, u64 inbuf)
 {
@@ -191,7 +221,7 @@ void load_decrypt_buf(u32 vmid, u64 inbuf)
 	}
 	memcpy(&hdr, hdr_src, sizeof(hdr));
 	if (memcmp(hdr.magic, CV_SEALED_PAGE_MAGIC, sizeof(hdr.magic)) ||
-	    hdr.version != CV_SEALED_VERSION) {
+	    hdr.version != CV_SEALED_VERSION || hdr.flags != 0) {
 		panic("load_decrypt_buf: vm %u pfn 0x%llx: not a sealed page",
 		      vmid, ULL(pfn));
 		return;
@@ -204,8 +234,7 @@ void load_decrypt_buf(u32 vmid, u64 inbuf)
 	clear_pfn_host(pfn);
 	if (halted())
 		return;
-	/* The AD is our copy's identity fields with the caller's vmid. */
-	hdr.vmid = vmid;
+	/* The AD is our copy's first bytes: kind, gfn and binding. */
 	if (!cv_aead_open(page, page, PAGE_SIZE, &hdr, CV_SEALED_AD_BYTES,
 			  hdr.nonce, cv.aead_key, hdr.tag)) {
 		panic("load_decrypt_buf: vm %u pfn 0x%llx: sealed page refused",
@@ -215,36 +244,40 @@ void load_decrypt_buf(u32 vmid, u64 inbuf)
 	if (hdr.gfn != INVALID64)
 		set_pfn_map(pfn, hdr.gfn);
 	release_lock_s2page();
+	if (!lineage_restore(vmid, &hdr.bind, "load_decrypt_buf"))
+		return;
 	release_lock_vm(vmid);
 }
 
 /* ---- vCPUs ------------------------------------------------------------ */
 
-static void vcpu_hdr_init(struct cv_sealed_vcpu_hdr *hdr, u32 vmid, u32 vcpuid)
+static void vcpu_hdr_init(struct cv_sealed_vcpu_hdr *hdr, u32 vcpuid)
 {
 	memset(hdr, 0, sizeof(*hdr));
 	memcpy(hdr->magic, CV_SEALED_VCPU_MAGIC, sizeof(hdr->magic));
 	hdr->version = CV_SEALED_VERSION;
-	hdr->vmid = vmid;
 	hdr->vcpuid = vcpuid;
-	hdr->ctxt_bytes = sizeof(struct cv_ctxt);
+	hdr->state_bytes = sizeof(struct sealed_vcpu);
 }
 
 /*
  * save_encrypted_vcpu (encrypt_gp_regs + encrypt_sys_regs): seal the
- * vCPU's shadow context into its page of the shared area.
+ * vCPU's shadow context, and its PSCI power state, into its page of the
+ * shared area.
  *
  * The spec's primitives are no-ops and take no lock; corevisor takes the
  * VM's info lock (which guards a context that is not running) and
  * requires the vCPU READY: registered, and not running on another CPU,
- * whose context would change under the encryption.
+ * whose context would change under the encryption; and, as for a page,
+ * the VM verified with no vCPU running (lineage_seal).
  */
 void save_encrypted_vcpu(u32 vmid, u32 vcpuid)
 {
 	struct cv_sealed_vcpu_hdr hdr;
+	struct sealed_vcpu *plain = (struct sealed_vcpu *)scratch_page();
 	struct vm_info *info;
 	u64 pa;
-	u8 *dst, *tmp = scratch_page();
+	u8 *dst;
 	u32 state;
 
 	if (halted())
@@ -262,6 +295,9 @@ void save_encrypted_vcpu(u32 vmid, u32 vcpuid)
 		      vmid, vcpuid, state);
 		return;
 	}
+	vcpu_hdr_init(&hdr, vcpuid);
+	if (!lineage_seal(vmid, &hdr.bind, "save_encrypted_vcpu"))
+		return;
 	pa = get_shared_vcpu(vmid, vcpuid);
 	acquire_lock_s2page();
 	dst = arch_phys_to_virt(pa);
@@ -271,20 +307,25 @@ void save_encrypted_vcpu(u32 vmid, u32 vcpuid)
 		      vmid, vcpuid, ULL(pa));
 		return;
 	}
-	vcpu_hdr_init(&hdr, vmid, vcpuid);
+	plain->ctxt = *shadow_ctxt(vmid, vcpuid);
+	plain->power = info->vcpu_power[vcpuid];
+	plain->entry = info->vcpu_entry[vcpuid];
+	plain->context = info->vcpu_context[vcpuid];
 	next_nonce(hdr.nonce);
-	cv_aead_seal(tmp, shadow_ctxt(vmid, vcpuid), sizeof(struct cv_ctxt),
-		     &hdr, CV_SEALED_AD_BYTES, hdr.nonce, cv.aead_key, hdr.tag);
+	cv_aead_seal(plain, plain, sizeof(*plain), &hdr, CV_SEALED_AD_BYTES,
+		     hdr.nonce, cv.aead_key, hdr.tag);
 	memcpy(dst, &hdr, sizeof(hdr));
-	memcpy(dst + sizeof(hdr), tmp, sizeof(struct cv_ctxt));
+	memcpy(dst + sizeof(hdr), plain, sizeof(*plain));
 	release_lock_s2page();
 	release_lock_vm(vmid);
 }
 
 /*
  * load_encrypted_vcpu_spec0, as corrected by the README (VM and vCPU both
- * READY): open the sealed context in the vCPU's shared page into its
- * shadow context; the VM then runs from restored state (inc_exe = 1).
+ * READY): open the sealed vCPU in the vCPU's shared page into its shadow
+ * context and power state; the VM then runs from restored state
+ * (inc_exe = 1). verify_and_load_images checks that the restored vCPU
+ * resumes (or starts) in verified code.
  *
  * AbstractMachine's set_vm_inc_exe_spec writes vm_next_load_info, a slip:
  * corevisor sets inc_exe, which is what is_inc_exe reads.
@@ -292,8 +333,8 @@ void save_encrypted_vcpu(u32 vmid, u32 vcpuid)
 void load_encrypted_vcpu(u32 vmid, u32 vcpuid)
 {
 	struct cv_sealed_vcpu_hdr hdr, want;
+	struct sealed_vcpu *plain = (struct sealed_vcpu *)scratch_page();
 	struct vm_info *info;
-	struct cv_ctxt *ctxt;
 	const u8 *src;
 	u64 pa;
 
@@ -312,7 +353,6 @@ void load_encrypted_vcpu(u32 vmid, u32 vcpuid)
 		return;
 	}
 	pa = get_shared_vcpu(vmid, vcpuid);
-	ctxt = shadow_ctxt(vmid, vcpuid);
 	acquire_lock_s2page();
 	src = arch_phys_to_virt(pa);
 	if (!host_owns(pa, CV_SHARED_PAGE_BYTES) || !src) {
@@ -322,23 +362,35 @@ void load_encrypted_vcpu(u32 vmid, u32 vcpuid)
 		return;
 	}
 	memcpy(&hdr, src, sizeof(hdr));
-	vcpu_hdr_init(&want, vmid, vcpuid);
-	if (memcmp(&hdr, &want, CV_SEALED_AD_BYTES)) {
+	vcpu_hdr_init(&want, vcpuid);
+	if (memcmp(&hdr, &want,
+		   __builtin_offsetof(struct cv_sealed_vcpu_hdr, bind))) {
 		panic("load_encrypted_vcpu: vm %u vcpu %u: header is not a "
-		      "sealed vcpu %u of vm %u",
-		      vmid, vcpuid, vcpuid, vmid);
+		      "sealed vcpu %u",
+		      vmid, vcpuid, vcpuid);
 		return;
 	}
 	/* Copy the ciphertext in (host-writable), then open it in place. */
-	memcpy(ctxt, src + sizeof(hdr), sizeof(*ctxt));
+	memcpy(plain, src + sizeof(hdr), sizeof(*plain));
 	release_lock_s2page();
-	if (!cv_aead_open(ctxt, ctxt, sizeof(*ctxt), &want, CV_SEALED_AD_BYTES,
-			  hdr.nonce, cv.aead_key, hdr.tag)) {
+	if (!cv_aead_open(plain, plain, sizeof(*plain), &hdr,
+			  CV_SEALED_AD_BYTES, hdr.nonce, cv.aead_key,
+			  hdr.tag)) {
 		panic("load_encrypted_vcpu: vm %u vcpu %u: sealed context "
 		      "refused",
 		      vmid, vcpuid);
 		return;
 	}
+	if (!lineage_restore(vmid, &hdr.bind, "load_encrypted_vcpu")) {
+		memset(plain, 0, sizeof(*plain));
+		return;
+	}
+	*shadow_ctxt(vmid, vcpuid) = plain->ctxt;
+	info->vcpu_power[vcpuid] = (u32)plain->power;
+	info->vcpu_entry[vcpuid] = plain->entry;
+	info->vcpu_context[vcpuid] = plain->context;
+	info->vcpu_restored |= 1U << vcpuid;
+	memset(plain, 0, sizeof(*plain));
 	info->inc_exe = 1;
 	release_lock_vm(vmid);
 }

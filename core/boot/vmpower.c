@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* VMPower: a VM's power state (set_vm_poweroff_spec0, get_vm_poweron). */
+/*
+ * VMPower: a VM's power state (set_vm_poweroff_spec0, get_vm_poweron),
+ * and (corevisor) each vCPU's: where a vCPU starts is the guest's choice
+ * (its own PSCI CPU_ON, which the core sees on the way out to the host)
+ * or the signed image's (vCPU 0's entry, set by verify_and_load_images),
+ * never the host's. The host still answers the guest's PSCI calls and
+ * decides when a vCPU runs (include/corevisor/vcpu_abi.h).
+ */
 #include <cv/boot.h>
 #include <cv/panic.h>
 
@@ -15,6 +22,9 @@ void set_vm_poweroff(u32 vmid)
 	}
 	acquire_lock_vm(vmid);
 	locked_info(vmid)->state = POWEROFF;
+	/* corevisor: its sealed state may now move to another VM. */
+	if (is_vm(vmid))
+		lineage_power_off(vmid);
 	release_lock_vm(vmid);
 }
 
@@ -68,4 +78,97 @@ u32 set_vcpu_active_unless_off(u32 vmid, u32 vcpuid)
 	info->vcpu_state[vcpuid] = ACTIVE;
 	release_lock_vm(vmid);
 	return 1;
+}
+
+/* The MPIDR_EL1 of vCPU @vcpuid (reset_sys_regs): affinity + RES1. */
+u64 vcpu_mpidr(u32 vcpuid)
+{
+	u64 aff = (vcpuid & 15) | ((u64)((vcpuid >> 4) & 255) << 8) |
+		  ((u64)((vcpuid >> 12) & 255) << 16);
+
+	return aff | 0x80000000ULL;
+}
+
+/*
+ * A guest's PSCI CPU_ON (core/vcpu prep_hvc): the vCPU of VM @vmid whose
+ * MPIDR affinity is @mpidr's starts at @entry with x0 = @context at its
+ * next VCPU_RUN, if it is registered and off (or not started yet: the
+ * latest request counts). A running target, or no such vCPU, changes
+ * nothing: the host answers the guest (ALREADY_ON, INVALID_PARAMETERS).
+ * Returns the target's vcpuid, or INVALID when nothing was recorded.
+ */
+u32 vcpu_power_on(u32 vmid, u64 mpidr, u64 entry, u64 context)
+{
+	struct vm_info *info;
+	u32 target = INVALID;
+
+	if (halted())
+		return INVALID;
+	if (!is_vm(vmid)) {
+		panic("vcpu_power_on: vmid %u is not a VM", vmid);
+		return INVALID;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	for (u32 v = 0; v < VCPU_PER_VM; v++) {
+		if (((vcpu_mpidr(v) ^ mpidr) & MPIDR_AFF_MASK) ||
+		    info->vcpu_state[v] == UNUSED ||
+		    info->vcpu_power[v] == VCPU_ON)
+			continue;
+		info->vcpu_power[v] = VCPU_ON_PENDING;
+		info->vcpu_entry[v] = entry;
+		info->vcpu_context[v] = context;
+		target = v;
+		break;
+	}
+	release_lock_vm(vmid);
+	return target;
+}
+
+/*
+ * A guest's PSCI CPU_OFF (prep_hvc): vCPU @vcpuid of VM @vmid, which is
+ * running it, is off; only a CPU_ON from its guest starts it again.
+ */
+void vcpu_power_off(u32 vmid, u32 vcpuid)
+{
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("vcpu_power_off: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return;
+	}
+	acquire_lock_vm(vmid);
+	locked_info(vmid)->vcpu_power[vcpuid] = VCPU_OFF;
+	release_lock_vm(vmid);
+}
+
+/*
+ * VCPU_RUN of a vCPU that is not running (core/vcpu load_int_state): if
+ * its guest or its image asked for a start, the vCPU is on and *@pc,
+ * *@x0 are where and with what it starts (true); otherwise it is off and
+ * nothing runs (false).
+ */
+bool vcpu_take_start(u32 vmid, u32 vcpuid, u64 *pc, u64 *x0)
+{
+	struct vm_info *info;
+	bool start;
+
+	if (halted())
+		return false;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("vcpu_take_start: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return false;
+	}
+	acquire_lock_vm(vmid);
+	info = locked_info(vmid);
+	start = info->vcpu_power[vcpuid] == VCPU_ON_PENDING;
+	if (start) {
+		info->vcpu_power[vcpuid] = VCPU_ON;
+		*pc = info->vcpu_entry[vcpuid];
+		*x0 = info->vcpu_context[vcpuid];
+	}
+	release_lock_vm(vmid);
+	return start;
 }

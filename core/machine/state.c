@@ -70,6 +70,13 @@ static bool regions_valid(const struct cv_boot_params *p)
 			return false;
 		if (i && r->base < prev_end) /* sorted and disjoint */
 			return false;
+		/*
+		 * corevisor: the core's table maps RAM where it lies, and the
+		 * remap area's image pages at REMAP_START..REMAP_END: RAM
+		 * there would be replaced by host pages (REMAP_VM_IMAGE).
+		 */
+		if (r->base < REMAP_END && r->base + r->size > REMAP_START)
+			return false;
 		prev_end = r->base + r->size;
 	}
 	return region_pages(p) <= MAX_S2PAGE_NUM;

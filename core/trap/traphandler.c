@@ -157,9 +157,13 @@ u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
 		return CV_EXIT_POWERED_OFF;
 	ctxt = shadow_ctxt(vmid, vcpuid);
 	vttbr = get_pt_vttbr(vmid); /* fixed for the VM's life */
-	do {
-		arch_vcpu_run(vmid, vcpuid, vttbr, ctxt);
-	} while (!halted() && vm_exit_handler(vmid, vcpuid) == 0 && !halted());
+	/* corevisor: a vCPU its guest has not started does not run. */
+	if (!vcpu_off_this_run()) {
+		do {
+			arch_vcpu_run(vmid, vcpuid, vttbr, ctxt);
+		} while (!halted() && vm_exit_handler(vmid, vcpuid) == 0 &&
+			 !halted());
+	}
 	if (halted())
 		return 0;
 	reason = save_vm();

@@ -91,10 +91,13 @@ static inline struct cv_vcpu_run *run_page(const char *who, u32 vmid,
 
 /*
  * Take the host's answers this run may use, each read once from host
- * memory (the host may change it meanwhile, from another CPU): on the
- * vCPU's first run its PC, PSTATE and X0; later, the registers the core
- * offered at the last exit (its own dirty set) and the stage-2 fault
- * answer. This run's exit record starts empty.
+ * memory (the host may change it meanwhile, from another CPU): the
+ * registers the core offered at the last exit (its own dirty set) and
+ * the stage-2 fault answer. A vCPU that is not running yet (dirty =
+ * INVALID64: registered, or after its CPU_OFF) takes nothing from the
+ * host: its start, if its guest or its image asked for one, is the
+ * core's (vcpu_take_start); without one it stays off this run. This
+ * run's exit record starts empty.
  */
 void load_int_state(u32 vmid, u32 vcpuid)
 {
@@ -111,16 +114,20 @@ void load_int_state(u32 vmid, u32 vcpuid)
 	}
 	s = this_int_state();
 	dirty = shadow_ctxt(vmid, vcpuid)->regs[DIRTY];
+	s->vcpu_off = false;
+	if (dirty == INVALID64) {
+		s->vcpu_off = !vcpu_take_start(vmid, vcpuid, &s->in.pc,
+					       &s->in.regs[X0]);
+		s->in.pstate = PSTATE_FAULT_BITS_64; /* EL1h, DAIF masked */
+		s->in.fault_addr = 0;
+		if (halted())
+			return;
+	}
 	acquire_lock_s2page();
 	run = run_page(__func__, vmid, vcpuid);
 	if (!run)
 		return;
-	if (dirty == INVALID64) {
-		s->in.pc = run->pc;
-		s->in.pstate = run->pstate;
-		s->in.regs[X0] = run->regs[X0];
-		s->in.fault_addr = 0;
-	} else {
+	if (dirty != INVALID64) {
 		for (regs = dirty & CV_DIRTY_REGS_MASK; regs;
 		     regs &= regs - 1) {
 			u32 i = (u32)__builtin_ctzll(regs);
@@ -173,6 +180,8 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 	run->esr = s->out.esr;
 	run->fault_ipa = s->out.fault_ipa;
 	run->dirty = shadow_ctxt(vmid, vcpuid)->regs[DIRTY];
+	if (run->dirty == INVALID64) /* off (CPU_OFF): nothing to answer */
+		run->dirty = 0;
 	run->mmio = s->out.mmio;
 	for (regs = slot->shown & ~s->shown; regs; regs &= regs - 1)
 		run->regs[__builtin_ctzll(regs)] = 0;
@@ -270,4 +279,9 @@ void set_int_gpr(u32 vmid, u32 vcpuid, u32 index, u64 value)
 		return;
 	}
 	int_show(this_int_state(), index, value);
+}
+
+bool vcpu_off_this_run(void)
+{
+	return this_int_state()->vcpu_off;
 }

@@ -49,6 +49,8 @@ static u32 save_exit(u32 vmid, u32 vcpuid)
 
 	if (get_vm_poweron(vmid) == 0)
 		return CV_EXIT_POWERED_OFF;
+	if (this_int_state()->vcpu_off)
+		return CV_EXIT_VCPU_OFF;
 	if (c->regs[EC] != ARM_EXCEPTION_TRAP)
 		return CV_EXIT_IRQ;
 	esr = c->regs[ESR_EL2];
@@ -94,9 +96,11 @@ void save_shadow_kvm_regs(void)
 
 /*
  * restore_shadow_kvm_regs_spec0: before the vCPU runs. The first run
- * (dirty = INVALID64) resets it from the host's PC and PSTATE; later runs
- * take the host's answers to the last exit: the offered registers, the
- * exception to inject, the PC step, and a page for a RAM fault.
+ * (dirty = INVALID64) resets it at its start (the spec: the host's PC and
+ * PSTATE; corevisor: the core's, load_int_state), or, without a start,
+ * leaves it off; later runs take the host's answers to the last exit: the
+ * offered registers, the exception to inject, the PC step, and a page for
+ * a RAM fault.
  *
  * corevisor: the PC is whatever the guest made it (a kernel runs at
  * 0xffff...): the spec's rely that it is an address below 2^48 would let
@@ -114,6 +118,8 @@ void restore_shadow_kvm_regs(void)
 	c = shadow_ctxt(vmid, vcpuid);
 	dirty = c->regs[DIRTY];
 	if (dirty == INVALID64) {
+		if (this_int_state()->vcpu_off)
+			return;
 		reset_gp_regs(vmid, vcpuid);
 		reset_sys_regs(vmid, vcpuid);
 		set_shadow_dirty_bit(vmid, vcpuid, 0);

@@ -17,42 +17,23 @@
 
 #include "vcpu_internal.h"
 
-/* The MPIDR_EL1 a vCPU gets (reset_sys_regs_loop0): affinity + RES1. */
-static u64 vcpu_mpidr(u32 vcpuid)
-{
-	u64 aff = (vcpuid & 15) | ((u64)((vcpuid >> 4) & 255) << 8) |
-		  ((u64)((vcpuid >> 12) & 255) << 16);
-
-	return aff | 0x80000000ULL;
-}
-
 /*
- * A PSTATE the guest may start in: AArch64 EL0t, EL1t or EL1h, with only
- * NZCV and DAIF besides. The spec takes the host's value as it is; ERET to
- * an EL2 mode would run the guest at EL2, an AArch32 or illegal one ends
- * in an illegal-return exception, so corevisor refuses them.
- */
-static bool pstate_ok(u64 pstate)
-{
-	u64 mode = pstate & PSR_MODE_MASK;
-
-	if (pstate & ~(0xf00003c0ULL | PSR_MODE_MASK))
-		return false;
-	return mode == PSR_MODE_EL0t || mode == PSR_MODE_EL1t ||
-	       mode == PSR_MODE_EL1h;
-}
-
-/*
- * reset_gp_regs_spec0: a vCPU's first run starts at the host's PC, which
- * must lie in one of the VM's loaded (verified) images, else panic; all
- * general and FP/SIMD registers are cleared. corevisor also clears SP_EL0,
- * SP_EL1, ELR_EL1 and SPSR_EL1, checks the host's PSTATE, and starts X0
- * at the host's run->regs[0]: PSCI CPU_ON hands the new vCPU its
- * context_id there (the value is the host's own to give, as the PC is).
+ * reset_gp_regs_spec0: a vCPU starts: all general and FP/SIMD registers
+ * cleared, the PC and X0 of its start. corevisor also clears SP_EL0,
+ * SP_EL1, ELR_EL1, SPSR_EL1 and the virtual timer.
+ *
+ * The spec takes the host's PC (panicking unless it lies in a loaded
+ * image) and PSTATE. corevisor's start comes from the core itself
+ * (load_int_state, vcpu_take_start): vCPU 0's is the entry its signed
+ * image names (checked to lie in that image's payload at verify), any
+ * other's is the entry and context id of its guest's own PSCI CPU_ON;
+ * PSTATE is EL1h with DAIF masked, as PSCI starts a CPU. A guest's entry
+ * is not checked: starting a vCPU there is the guest branching in its own
+ * address space, and a panic would let a guest stop the machine.
  */
 void reset_gp_regs(u32 vmid, u32 vcpuid)
 {
-	u64 pc, pstate;
+	struct cv_ctxt *c;
 
 	if (halted())
 		return;
@@ -61,30 +42,19 @@ void reset_gp_regs(u32 vmid, u32 vcpuid)
 		      vcpuid);
 		return;
 	}
-	pc = get_int_pc(vmid, vcpuid);
-	if (search_load_info(vmid, pc) == 0) {
-		if (!halted())
-			panic("reset_gp_regs: vm %u vcpu %u pc 0x%llx is in no "
-			      "loaded image",
-			      vmid, vcpuid, ULL(pc));
-		return;
-	}
-	pstate = get_int_pstate(vmid, vcpuid);
-	if (!pstate_ok(pstate)) {
-		panic("reset_gp_regs: vm %u vcpu %u pstate 0x%llx is not "
-		      "AArch64 EL0/EL1",
-		      vmid, vcpuid, ULL(pstate));
-		return;
-	}
 	clear_shadow_gp_regs(vmid, vcpuid);
 	set_shadow_ctxt(vmid, vcpuid, X0, get_int_gpr(vmid, vcpuid, X0));
 	set_shadow_ctxt(vmid, vcpuid, SP, 0);
 	set_shadow_ctxt(vmid, vcpuid, SP_EL1, 0);
 	set_shadow_ctxt(vmid, vcpuid, ELR_EL1, 0);
 	set_shadow_ctxt(vmid, vcpuid, SPSR_EL1, 0);
-	set_shadow_ctxt(vmid, vcpuid, PSTATE, pstate);
-	set_shadow_ctxt(vmid, vcpuid, PC, pc);
+	set_shadow_ctxt(vmid, vcpuid, PSTATE, get_int_pstate(vmid, vcpuid));
+	set_shadow_ctxt(vmid, vcpuid, PC, get_int_pc(vmid, vcpuid));
 	reset_fp_regs(vmid, vcpuid);
+	/* A restart (after CPU_OFF) must not inherit the old timer. */
+	c = shadow_ctxt(vmid, vcpuid);
+	c->cntv_ctl = 0;
+	c->cntv_cval = 0;
 }
 
 /*
@@ -108,7 +78,7 @@ void reset_sys_regs(u32 vmid, u32 vcpuid)
 		u64 val;
 
 		if (i == MPIDR_EL1)
-			val = vcpu_mpidr(vcpuid);
+			val = vcpu_mpidr(vcpuid); /* cv/boot.h */
 		else if (i == ACTLR_EL1)
 			val = arch_read_actlr_el1();
 		else
@@ -186,8 +156,12 @@ void prep_wfx(u32 vmid, u32 vcpuid)
 
 /*
  * prep_hvc_spec0: a guest HVC/SMC for the host (PSCI). The host sees x0
- * (the function) and, for CPU_ON x1..x3, for AFFINITY_INFO x1..x2, and
- * answers x0. SYSTEM_OFF powers the VM off here, in the core.
+ * (the function) and, for AFFINITY_INFO x1..x2, and answers x0.
+ * SYSTEM_OFF powers the VM off here, in the core. corevisor: CPU_ON
+ * (either calling convention) records the target's start in the core
+ * (vcpu_power_on) and shows the host only the target (x1), not the entry
+ * or context; CPU_OFF turns the calling vCPU off (vcpu_power_off): its
+ * next start resets it, so it takes no answer.
  */
 void prep_hvc(u32 vmid, u32 vcpuid)
 {
@@ -208,13 +182,23 @@ void prep_hvc(u32 vmid, u32 vcpuid)
 	c->regs[DIRTY] |= 1; /* set_shadow_dirty_bit: x0 is answered */
 	int_show(s, X0, fn0);
 	fn = (u32)fn0;
-	if (fn == PSCI_0_2_FN64_CPU_ON)
-		nargs = 3;
-	else if (fn == PSCI_0_2_FN_AFFINITY_INFO ||
-		 fn == PSCI_0_2_FN64_AFFINITY_INFO)
+	if (fn == PSCI_0_2_FN64_CPU_ON || fn == PSCI_0_2_FN_CPU_ON) {
+		/* corevisor: the target starts where its guest says. */
+		u64 m = fn == PSCI_0_2_FN_CPU_ON ? 0xffffffffULL : ~0ULL;
+
+		vcpu_power_on(vmid, c->regs[X1] & m, c->regs[X2] & m,
+			      c->regs[X3] & m);
+		nargs = 1;
+	} else if (fn == PSCI_0_2_FN_AFFINITY_INFO ||
+		   fn == PSCI_0_2_FN64_AFFINITY_INFO) {
 		nargs = 2;
-	else if (fn == PSCI_0_2_FN_SYSTEM_OFF)
+	} else if (fn == PSCI_0_2_FN_CPU_OFF) {
+		/* corevisor: off until a CPU_ON; no answer to take. */
+		vcpu_power_off(vmid, vcpuid);
+		c->regs[DIRTY] = INVALID64;
+	} else if (fn == PSCI_0_2_FN_SYSTEM_OFF) {
 		set_vm_poweroff(vmid);
+	}
 	for (u32 i = 1; i <= nargs; i++)
 		int_show(s, i, c->regs[i]);
 }

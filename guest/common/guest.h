@@ -10,7 +10,9 @@
  *   >= 1 GiB    RAM: the signed image at its load address (2 MiB block
  *               mapped at verification), any other page on first touch
  *               (a stage-2 fault the host resolves by offering a page)
- * PSCI through HVC: SYSTEM_OFF, CPU_ON, CPU_OFF.
+ * PSCI through HVC: SYSTEM_OFF, CPU_ON, CPU_OFF, AFFINITY_INFO. vCPU 0
+ * starts at _start (the signed image's entry); another vCPU only where
+ * a CPU_ON of this guest says, also again after its CPU_OFF.
  */
 #ifndef GUEST_H
 #define GUEST_H
@@ -56,6 +58,8 @@ u64 guest_smc(u64 fn, u64 a1, u64 a2, u64 a3);
 
 /* PSCI through HVC #0 (the VM's conduit). */
 s64 psci_cpu_on(u64 mpidr, u64 entry, u64 ctx);
+/* 0: on, 1: off, 2: on pending (the host's answer) */
+s64 psci_affinity_info(u64 mpidr);
 void psci_cpu_off(void) __attribute__((noreturn));
 void psci_system_off(void) __attribute__((noreturn));
 

@@ -16,6 +16,7 @@ void guest_exception(u64 kind, u64 esr, u64 elr, u64 far);
 
 #define PSCI_CPU_OFF 0x84000002ULL
 #define PSCI_CPU_ON 0xc4000003ULL
+#define PSCI_AFFINITY_INFO 0xc4000004ULL
 #define PSCI_SYSTEM_OFF 0x84000008ULL
 
 static volatile u32 console_lock;
@@ -106,6 +107,11 @@ u32 guest_cpu(void)
 s64 psci_cpu_on(u64 mpidr, u64 entry, u64 ctx)
 {
 	return (s64)guest_hvc(PSCI_CPU_ON, mpidr, entry, ctx);
+}
+
+s64 psci_affinity_info(u64 mpidr)
+{
+	return (s64)guest_hvc(PSCI_AFFINITY_INFO, mpidr, 0, 0);
 }
 
 void psci_cpu_off(void)

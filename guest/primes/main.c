@@ -4,7 +4,9 @@
  * million with a sieve in 1 MB of RAM beyond its image, and sums 1/k^2 in
  * floating point while storing partial sums to fresh pages (so FP/SIMD
  * state is live across stage-2 fault exits). vCPU 1, started with PSCI
- * CPU_ON, fills and checksums 512 KiB of RAM of its own. Every line it
+ * CPU_ON, fills and checksums 512 KiB of RAM of its own, then turns
+ * itself off (CPU_OFF); vCPU 0 then starts it again (CPU_ON after
+ * CPU_OFF, another context) and waits for it to say so. Every line it
  * prints has a known right answer (tests check them).
  */
 #include "guest.h"
@@ -19,8 +21,11 @@ const char guest_name[] = "primes";
 #define CHECK_BUF ((volatile u64 *)0x40500000UL)
 #define CHECK_WORDS (512UL * 1024 / 8)
 
+#define FIRST_CTX 0x5eedULL
+#define RESTART_CTX 0x5eed0002ULL
+
 static volatile u64 checksum;
-static volatile u32 checksum_done;
+static volatile u32 checksum_done, restarted;
 
 static void sieve(void)
 {
@@ -70,6 +75,14 @@ void guest_secondary_main(u64 ctx)
 	u64 x = ctx, sum = 0;
 
 	guest_mmu_enable();
+	if (ctx == RESTART_CTX) {
+		/* A fresh start: nothing of the first run is left. */
+		guest_printf("primes: vcpu %u restarted (ctx 0x%llx)\n",
+			     guest_cpu(), (unsigned long long)ctx);
+		__atomic_store_n(&restarted, 1, __ATOMIC_RELEASE);
+		sev();
+		psci_cpu_off();
+	}
 	guest_printf("primes: vcpu %u up (ctx 0x%llx)\n", guest_cpu(),
 		     (unsigned long long)ctx);
 	for (u64 i = 0; i < CHECK_WORDS; i++) {
@@ -100,7 +113,7 @@ void guest_main(void)
 	if (guest_testdev_id() != TESTDEV_ID_VALUE)
 		guest_fail("test device id 0x%x", guest_testdev_id());
 	guest_mmu_enable();
-	r = psci_cpu_on(1, (u64)secondary_entry, 0x5eed);
+	r = psci_cpu_on(1, (u64)secondary_entry, FIRST_CTX);
 	if (r != 0)
 		guest_fail("PSCI CPU_ON(1) returned %lld", (long long)r);
 	zeta2();
@@ -109,6 +122,20 @@ void guest_main(void)
 		wfe();
 	guest_printf("primes: vcpu 1 checksum 0x%llx\n",
 		     (unsigned long long)checksum);
+	/*
+	 * vCPU 1 calls CPU_OFF after its checksum: start it once more. The
+	 * waits poll with PSCI calls, which exit to the host (so it can run
+	 * vCPU 1 on this CPU too; a WFE does not trap under QEMU's TCG).
+	 */
+	while (psci_affinity_info(1) != 1)
+		;
+	r = psci_cpu_on(1, (u64)secondary_entry, RESTART_CTX);
+	if (r != 0)
+		guest_fail("PSCI CPU_ON(1) after its CPU_OFF returned %lld",
+			   (long long)r);
+	while (!__atomic_load_n(&restarted, __ATOMIC_ACQUIRE))
+		psci_affinity_info(1);
+	guest_printf("primes: vcpu 1 started again after CPU_OFF\n");
 	guest_printf("primes: done, powering off\n");
 	psci_system_off();
 }

@@ -6,6 +6,7 @@
  * PSCI CPU_ON at EL1), then powers the machine off.
  */
 #include <corevisor/abi.h>
+#include <corevisor/image.h>
 #include <host/vmm.h>
 
 /* Host RAM the boot check touches: [0x50400000, 0x80000000), 2 MiB apart. */
@@ -38,6 +39,7 @@ enum host_mode {
 	MODE_RUN_BAD_VCPUID = 24,     /* VCPU_RUN(vm, 8) */
 	MODE_REMAP_BAD_PFN = 25,      /* REMAP_VM_IMAGE(vm, 1 << 28, idx) */
 	MODE_REMAP_BAD_INDEX = 26,    /* REMAP_VM_IMAGE(vm, pfn, 5) */
+	MODE_OVERLAP_IMAGES = 27,     /* 2 images, 1 guest block, 2 host ones */
 	/* Running VMs attacked. */
 	MODE_READ_VM_PAGE = 30,	   /* read the vault's secret page */
 	MODE_WRITE_VM_PAGE = 31,   /* write the vault's secret page */
@@ -45,7 +47,8 @@ enum host_mode {
 	MODE_OFFER_CORE_PAGE = 33, /* back a fault with corevisor's pool */
 	MODE_HOSTILE_REGS = 34,	   /* scribble on every register not offered */
 	MODE_SNOOP_REGS = 35,	   /* look for the vault's secret at exits */
-	MODE_HALT_STOPS_VMS = 36   /* cpu 1 runs the VMs while cpu 0 panics */
+	MODE_HALT_STOPS_VMS = 36,  /* cpu 1 runs the VMs while cpu 0 panics */
+	MODE_START_SECONDARY = 37  /* run vCPU 1 at a PC of the host's */
 };
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
 #define COREVISOR_IMAGE 0x40200000ULL
@@ -428,9 +431,64 @@ static void snoop(struct vmm_vcpu *v)
 		host_printf("host: %u exits snooped\n", snooped);
 }
 
-/* The boot protocol misused: corevisor must panic at the marked call. */
-static void misuse(u32 mode, const struct host_guest_image *img)
+/*
+ * Load @img for VM @vmid as vmm_vm_boot does (at its load address's
+ * offset in the host's 2 MiB block @block_pa), up to VERIFY.
+ */
+static void load_image_at(u32 vmid, const struct host_guest_image *img,
+			  u64 block_pa)
 {
+	struct cv_image_trailer tr;
+	u64 off, idx, pages;
+
+	memcpy(&tr,
+	       host_phys_ptr(img->addr + img->size - CV_IMAGE_TRAILER_BYTES),
+	       sizeof(tr));
+	off = tr.load_addr & (0x200000ULL - 1);
+	memcpy(host_phys_ptr(block_pa + off), host_phys_ptr(img->addr),
+	       img->size);
+	idx = hvc(HVC_SET_BOOT_INFO, vmid, tr.load_addr, img->size, 0, 0);
+	pages = (img->size + HOST_PAGE_SIZE - 1) / HOST_PAGE_SIZE;
+	for (u64 i = 0; i < pages; i++)
+		hvc(HVC_REMAP_VM_IMAGE, vmid,
+		    (block_pa + off) / HOST_PAGE_SIZE + i, idx, 0, 0);
+	host_printf("host: vm%u: image '%s' for IPA 0x%llx from host block "
+		    "0x%llx\n",
+		    vmid, img->name, (unsigned long long)tr.load_addr,
+		    (unsigned long long)block_pa);
+}
+
+/*
+ * MODE_START_SECONDARY: before its guest asked, the host starts the VM's
+ * vCPU 1 at a PC of its choice inside the signed image, with its own x0
+ * (ABI version 1 read run->pc / pstate / regs[0] at a first run).
+ * corevisor must keep the vCPU off: it starts only where its guest says.
+ */
+static void start_secondary_at_will(struct vmm_vm *vm)
+{
+	volatile struct cv_vcpu_run *run = vm->vcpu[1].run;
+	u64 pc = vm->load_addr + 0x100, exit;
+
+	if (vm->nvcpus < 2)
+		host_fail("vm%u has one vCPU", vm->vmid);
+	host_printf("host: starting vm%u vcpu 1 at 0x%llx, x0 0x41414141, "
+		    "without a CPU_ON from its guest\n",
+		    vm->vmid, (unsigned long long)pc);
+	run->pc = pc;
+	run->pstate = 0x3c5;
+	run->regs[0] = 0x41414141;
+	exit = hvc(HVC_VCPU_RUN, vm->vmid, 1, 0, 0, 0);
+	if (exit != CV_EXIT_VCPU_OFF)
+		host_fail("vm%u vcpu 1 ran at the host's PC (exit %llu)",
+			  vm->vmid, (unsigned long long)exit);
+	host_printf("host: corevisor kept vm%u vcpu 1 off (CV_EXIT_VCPU_OFF)\n",
+		    vm->vmid);
+}
+
+/* The boot protocol misused: corevisor must panic at the marked call. */
+static void misuse(u32 mode, const struct host_guest_image *imgs, u32 n)
+{
+	const struct host_guest_image *img = &imgs[0];
 	struct vmm_vm *vm;
 	u32 vmid;
 
@@ -480,6 +538,25 @@ static void misuse(u32 mode, const struct host_guest_image *img)
 		else
 			hvc(HVC_REMAP_VM_IMAGE, vmid, 0x60000, 5, 0, 0);
 		break;
+	case MODE_OVERLAP_IMAGES:
+		/*
+		 * The second image's load range shares the first's 2 MiB
+		 * guest block, but comes from another host block: loading it
+		 * would map that block over the first's verified pages.
+		 */
+		if (n < 2)
+			host_fail("MODE_OVERLAP_IMAGES needs two guest images");
+		vmid = vmm_register_vm();
+		vmm_register_vcpu(vmid, 0);
+		load_image_at(vmid, &imgs[0],
+			      host_phys_alloc(0x200000, 0x200000));
+		load_image_at(vmid, &imgs[1],
+			      host_phys_alloc(0x200000, 0x200000));
+		host_printf("host: vm%u: VERIFY_VM_IMAGES with two images in "
+			    "one guest block\n",
+			    vmid);
+		hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+		break;
 	default:
 		host_fail("unknown test mode %u", mode);
 	}
@@ -515,7 +592,7 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 
 	vmm_init();
 	if (mode >= MODE_REMAP_AFTER_VERIFY && mode < MODE_READ_VM_PAGE) {
-		misuse(mode, &imgs[0]);
+		misuse(mode, imgs, n);
 		psci_system_off();
 	}
 	if (mode == MODE_READ_VM_PAGE || mode == MODE_WRITE_VM_PAGE)
@@ -534,6 +611,8 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 	for (u32 i = 0; i < n; i++)
 		if (!vmm_vm_boot(&imgs[i]))
 			host_fail("no room for guest %s", imgs[i].name);
+	if (mode == MODE_START_SECONDARY)
+		start_secondary_at_will(vmm_vm(0));
 	ncpus = start_cpus();
 	vmm_assign_cpus(ncpus);
 	if (mode == MODE_HALT_STOPS_VMS) {
@@ -584,13 +663,18 @@ void host_main(u64 dtb)
 	if (vmid != 1)
 		host_fail("REGISTER_KVM returned %u, expected 1", vmid);
 
-	/* A hypercall that runs libsodium: the host's FP/SIMD must stay. */
+	/*
+	 * Hypercalls that run libsodium (measuring the VM, which has no
+	 * image, and sealing its vCPU): the host's FP/SIMD must stay.
+	 */
 	vmm_init();
 	vmm_register_vcpu(vmid, 0);
 	host_fp_fill(0xc0ffee0000000000ULL);
+	hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
 	hvc(HVC_SAVE_CRYPT_VCPU, vmid, 0, 0, 0, 0);
 	if (host_fp_changed(0xc0ffee0000000000ULL))
-		host_fail("FP/SIMD registers changed across SAVE_CRYPT_VCPU");
+		host_fail("FP/SIMD registers changed across VERIFY_VM_IMAGES "
+			  "and SAVE_CRYPT_VCPU");
 	host_printf("host: SAVE_CRYPT_VCPU sealed vm%u vcpu 0, host FP/SIMD "
 		    "registers kept\n",
 		    vmid);

@@ -21,9 +21,7 @@
 #define PSCI_AFFINITY_INFO 0xc4000004U
 #define PSCI_RET_NOT_SUPPORTED ((u64)-1LL)
 #define PSCI_RET_INVALID_PARAMS ((u64)-2LL)
-#define PSCI_RET_DENIED ((u64)-3LL)
 #define PSCI_RET_ALREADY_ON ((u64)-4LL)
-#define PSTATE_EL1H_DAIF 0x3c5ULL
 
 /* PL011 registers the guests use. */
 #define UART_DR 0x000
@@ -191,10 +189,7 @@ struct vmm_vm *vmm_vm_boot(const struct host_guest_image *img)
 		    "the VM's (host FP/SIMD registers kept)\n",
 		    vm->vmid);
 
-	/* vCPU 0 starts at the image's first byte, EL1h, interrupts masked. */
-	vm->vcpu[0].run->pc = vm->load_addr;
-	vm->vcpu[0].run->pstate = PSTATE_EL1H_DAIF;
-	vm->vcpu[0].run->regs[0] = 0;
+	/* vCPU 0 starts at the entry its signed image names (vcpu_abi.h). */
 	vm->vcpu[0].state = VMM_VCPU_RUNNABLE;
 	nvms++;
 	return vm;
@@ -356,6 +351,10 @@ static struct vmm_vcpu *vcpu_of_mpidr(struct vmm_vm *vm, u64 mpidr)
 	return aff < vm->nvcpus ? &vm->vcpu[aff] : NULL;
 }
 
+/*
+ * corevisor has recorded where the target starts (the guest's entry and
+ * context): the host only answers and runs it (vcpu_abi.h).
+ */
 static u64 guest_cpu_on(struct vmm_vcpu *v)
 {
 	volatile struct cv_vcpu_run *run = v->run;
@@ -365,11 +364,6 @@ static u64 guest_cpu_on(struct vmm_vcpu *v)
 		return PSCI_RET_INVALID_PARAMS;
 	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != VMM_VCPU_OFF)
 		return PSCI_RET_ALREADY_ON;
-	if (t->started)
-		return PSCI_RET_DENIED; /* corevisor reads a PC only once */
-	t->run->pc = run->regs[2];
-	t->run->pstate = PSTATE_EL1H_DAIF;
-	t->run->regs[0] = run->regs[3]; /* context_id */
 	__atomic_store_n(&t->state, VMM_VCPU_RUNNABLE, __ATOMIC_RELEASE);
 	__asm__ volatile("dsb ish; sev" ::: "memory");
 	return 0;
@@ -419,12 +413,12 @@ static void exit_hvc(struct vmm_vcpu *v)
  */
 static void power_off(struct vmm_vm *vm, const char *how)
 {
-	u64 n[CV_EXIT_POWERED_OFF + 1] = {0}, total = 0;
+	u64 n[CV_EXIT_VCPU_OFF + 1] = {0}, total = 0;
 
 	if (__atomic_exchange_n(&vm->off_claimed, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (u32 i = 0; i < vm->nvcpus; i++)
-		for (u32 e = 0; e <= CV_EXIT_POWERED_OFF; e++)
+		for (u32 e = 0; e <= CV_EXIT_VCPU_OFF; e++)
 			n[e] += vm->vcpu[i].exits[e];
 	lock(&vm->line_lock);
 	if (vm->line_len) {
@@ -443,7 +437,7 @@ static void power_off(struct vmm_vm *vm, const char *how)
 		    (unsigned long long)n[CV_EXIT_WFX],
 		    (unsigned long long)n[CV_EXIT_IRQ]);
 	/* run_once failed the run otherwise. */
-	for (u32 e = 0; e <= CV_EXIT_POWERED_OFF; e++)
+	for (u32 e = 0; e <= CV_EXIT_VCPU_OFF; e++)
 		total += n[e];
 	host_printf("host: vm%u: host FP/SIMD registers kept across all %llu "
 		    "VCPU_RUNs\n",
@@ -465,8 +459,7 @@ static void run_once(struct vmm_vcpu *v)
 		host_fail("vm%u vcpu %u: host FP/SIMD registers changed across "
 			  "VCPU_RUN",
 			  v->vm->vmid, v->id);
-	v->started = true;
-	if (exit <= CV_EXIT_POWERED_OFF)
+	if (exit <= CV_EXIT_VCPU_OFF)
 		v->exits[exit]++;
 	switch (exit) {
 	case CV_EXIT_MMIO:
@@ -487,6 +480,9 @@ static void run_once(struct vmm_vcpu *v)
 	case CV_EXIT_POWERED_OFF:
 		power_off(v->vm, "corevisor: powered off");
 		break;
+	case CV_EXIT_VCPU_OFF: /* its guest has not started it */
+		__atomic_store_n(&v->state, VMM_VCPU_OFF, __ATOMIC_RELEASE);
+		break;
 	default:
 		host_fail("vm%u vcpu %u: VCPU_RUN returned %llu", v->vm->vmid,
 			  v->id, (unsigned long long)exit);
@@ -505,15 +501,12 @@ u32 vmm_vms_off(void)
 }
 
 /*
- * Can @v run again? Not once its VM is off, nor after it ran and called
- * CPU_OFF (guest_cpu_on refuses to restart it); a vCPU that never ran may
- * still be started by a CPU_ON.
+ * Can @v run again? Not once its VM is off; a vCPU that is off (never
+ * started, or after CPU_OFF) may still be started by a CPU_ON.
  */
 static bool finished(const struct vmm_vcpu *v)
 {
-	return __atomic_load_n(&v->vm->off, __ATOMIC_ACQUIRE) ||
-	       (v->started &&
-		__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VMM_VCPU_OFF);
+	return __atomic_load_n(&v->vm->off, __ATOMIC_ACQUIRE);
 }
 
 void vmm_run_cpu(u32 cpu)
@@ -540,7 +533,7 @@ void vmm_run_cpu(u32 cpu)
 		}
 		if (!left)
 			return;
-		/* Only vCPUs not started yet: wait for a CPU_ON (sev). */
+		/* Only vCPUs that are off: wait for a CPU_ON (sev). */
 		if (!ran)
 			__asm__ volatile("wfe" ::: "memory");
 	}

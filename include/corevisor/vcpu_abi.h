@@ -24,23 +24,33 @@
  * The protocol
  *   1. Boot the VM (REGISTER_KVM, REGISTER_VCPU, SET_BOOT_INFO,
  *      REMAP_VM_IMAGE..., VERIFY_VM_IMAGES).
- *   2. Before a vCPU's first run, write run->pc and run->pstate. The core
- *      reads them once, on that first run only (reset_gp_regs: the PC must
- *      lie in one of the VM's loaded images, else the core panics; the
- *      PSTATE must be AArch64 EL1h, EL1t or EL0t, else it panics). X0
- *      starts as run->regs[0] (read on that first run too: a secondary
- *      vCPU's PSCI CPU_ON context_id, which the guest expects in X0). All
- *      other registers start at 0, the EL1 system registers at their reset
- *      values, MPIDR_EL1 = 0x80000000 | vcpuid.
+ *   2. Where a vCPU starts is never the host's choice. vCPU 0 starts at
+ *      the entry its signed boot image names (docs/image-format.md), with
+ *      X0 = 0; every other vCPU is off until its guest starts it with
+ *      PSCI CPU_ON (see CV_EXIT_HVC), at the entry and with the context id
+ *      (in X0) the guest gave. A vCPU that calls PSCI CPU_OFF is off
+ *      again until the next CPU_ON naming it, which restarts it afresh.
+ *      A vCPU starts in AArch64 EL1h with DAIF masked, every other
+ *      register 0, the EL1 system registers at their reset values,
+ *      MPIDR_EL1 = 0x80000000 | vcpuid (Aff0 = vcpuid for vcpuid < 8).
+ *      (A VM restored from sealed state resumes its vCPUs where they
+ *      were sealed; its vCPU 0 does not boot again.)
  *   3. HVC_VCPU_RUN x1 = vmid, x2 = vcpuid. The vCPU runs until an exit
  *      the host must see; x0 = the exit reason (CV_EXIT_*), also in
- *      run->exit_reason, with the details below.
+ *      run->exit_reason, with the details below. Running a vCPU that is
+ *      off returns CV_EXIT_VCPU_OFF at once (nothing runs).
  *   4. Answer the exit by writing run->regs[i] for the registers the core
  *      offered (bit i of run->dirty) and/or the stage-2 fault answer
  *      (fault_addr, fault_pte, fault_level), then VCPU_RUN again. At the
  *      start of VCPU_RUN the core reads, once each, only what it offered
  *      (the registers of its own copy of `dirty`, and the fault answer):
  *      writing other registers (or changing run->dirty) changes nothing.
+ *
+ * The host keeps answering the guest's PSCI calls (CPU_ON's and
+ * AFFINITY_INFO's return values, VERSION, FEATURES...): it tracks each
+ * vCPU as on (vCPU 0 after VERIFY; a vCPU named by a CPU_ON it answered
+ * with success) or off (the others; a vCPU whose CPU_OFF it saw, or whose
+ * VCPU_RUN returned CV_EXIT_VCPU_OFF).
  *
  * Field ownership: [core] the core writes it at every exit, the host
  * reads it; [host] the host writes it, the core reads it at the next
@@ -89,11 +99,15 @@
 #define CV_EXIT_MEM_FAULT 3U
 /*
  * The guest called HVC or SMC (PSCI, SMCCC): function id in regs[0];
- * CPU_ON (0xc4000003): target MPIDR regs[1], entry regs[2], context
- * regs[3]; AFFINITY_INFO (0x84000004 / 0xc4000004): regs[1], regs[2].
- * Write the result to regs[0] (dirty bit 0). To start another vCPU, write
- * its run->pc / pstate / regs[0] (= context) and VCPU_RUN it (the core
- * checks the PC as in 2.).
+ * AFFINITY_INFO (0x84000004 / 0xc4000004): regs[1], regs[2]. Write the
+ * result to regs[0] (dirty bit 0).
+ * CPU_ON (0xc4000003 / 0x84000003): the target's MPIDR in regs[1] (the
+ * entry and context stay the guest's). The core has already recorded the
+ * start for the registered vCPU with that affinity if it is off; answer
+ * 0 (success) and VCPU_RUN the target, or the PSCI error (ALREADY_ON for
+ * a vCPU that is on, INVALID_PARAMETERS for no such vCPU).
+ * CPU_OFF (0x84000002): the vCPU is off (dirty = 0: no answer); it runs
+ * again only after a CPU_ON naming it.
  */
 #define CV_EXIT_HVC 4U
 /* The guest executed WFI (esr bit 0 = 0) or WFE (bit 0 = 1). */
@@ -118,6 +132,11 @@
  * HVC_CLEAR_VM_S2_RANGE once none of its vCPUs is running.
  */
 #define CV_EXIT_POWERED_OFF 7U
+/*
+ * VCPU_RUN of a vCPU that is off (step 2): nothing ran. It needs a CPU_ON
+ * from its guest (an exit of another of its vCPUs) before it can run.
+ */
+#define CV_EXIT_VCPU_OFF 8U
 
 /* Bits of run->dirty besides register bits 0..30 (the spec's values). */
 #define CV_DIRTY_PC_FLAG 0x100000000ULL	    /* PC advances by 4 next run */
@@ -163,7 +182,7 @@ struct cv_vcpu_run {
 	/*
 	 * [both] The guest's general registers as far as the host may see
 	 * them: at every exit the core writes the ones the exit shows (MMIO:
-	 * the stored value; HVC: x0..x3 as said above) and zeroes the ones
+	 * the stored value; HVC: x0..x2 as said above) and zeroes the ones
 	 * the vCPU's previous exit showed, so no guest value the current exit
 	 * does not show is ever here (the other slots keep what the host
 	 * itself wrote). [host] the answers, for the registers whose bit is
@@ -171,8 +190,8 @@ struct cv_vcpu_run {
 	 */
 	uint64_t regs[31];
 	/*
-	 * [host] The vCPU's initial PC and PSTATE, read once, at its first
-	 * VCPU_RUN (see 2.). Later runs ignore them.
+	 * Reserved (ABI version 1: the host's initial PC and PSTATE). The
+	 * core never reads them: see 2.
 	 */
 	uint64_t pc;
 	uint64_t pstate;
@@ -194,7 +213,7 @@ struct cv_vcpu_run {
 	uint64_t fault_level;
 };
 
-#define CV_VCPU_ABI_VERSION 1U
+#define CV_VCPU_ABI_VERSION 2U
 
 _Static_assert(sizeof(struct cv_vcpu_mmio) == 24, "mmio layout");
 _Static_assert(__builtin_offsetof(struct cv_vcpu_run, mmio) == 40,

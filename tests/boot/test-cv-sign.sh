@@ -27,10 +27,23 @@ pk_hex=$("$sign" keygen "$dir/sk" "$dir/pk")
 [ "$(od -An -tx1 -v "$dir/pk" | tr -d " \n")" = "$pk_hex" ] || fail "printed key differs"
 
 head -c 20000 /dev/urandom > "$dir/payload"
-"$sign" sign "$dir/sk" $load "$dir/payload" "$dir/img"
-[ "$(stat -c %s "$dir/img")" = 20096 ] || fail "image size"
+"$sign" sign "$dir/sk" $load 0x80010040 "$dir/payload" "$dir/img"
+[ "$(stat -c %s "$dir/img")" = 20104 ] || fail "image size"
 cmp -s -n 20000 "$dir/payload" "$dir/img" || fail "payload not first"
 "$sign" info "$dir/img" | grep -q "load_addr   0x80010000" || fail "info"
+"$sign" info "$dir/img" | grep -q "entry       0x80010040" || fail "info entry"
+
+# A data image (no entry) verifies and loads too.
+"$sign" sign "$dir/sk" $load none "$dir/payload" "$dir/data"
+"$sign" info "$dir/data" | grep -q "entry       none" || fail "info no entry"
+"$sign" verify "$dir/pk" $load "$dir/data" > /dev/null || fail "verify data"
+"$boot" "$dir/pk" $load "$dir/data" > /dev/null || fail "boot data"
+
+# An entry cv-sign must refuse to sign: outside the payload, unaligned.
+for e in 0x8000fffc 0x80014e20 0x80010042; do
+	expect_refused "entry $e" "not an instruction of the payload" \
+		"$sign" sign "$dir/sk" $load $e "$dir/payload" "$dir/x"
+done
 "$sign" verify "$dir/pk" $load "$dir/img" > /dev/null || fail "verify"
 "$boot" "$dir/pk" $load "$dir/img" > /dev/null || fail "boot: $("$boot" "$dir/pk" $load "$dir/img")"
 

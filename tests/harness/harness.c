@@ -40,6 +40,14 @@ void hx_keys_init(void)
 void hx_make_image(struct hx_image *img, const uint8_t sk[64],
 		   uint64_t load_addr, uint64_t payload_len, uint32_t seed)
 {
+	hx_make_image_boot(img, sk, load_addr, payload_len, seed,
+			   payload_len >= 4);
+}
+
+void hx_make_image_boot(struct hx_image *img, const uint8_t sk[64],
+			uint64_t load_addr, uint64_t payload_len, uint32_t seed,
+			bool boot)
+{
 	struct cv_image_signed_header hdr;
 	struct cv_image_trailer tr;
 	crypto_sign_ed25519ph_state st;
@@ -59,13 +67,17 @@ void hx_make_image(struct hx_image *img, const uint8_t sk[64],
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.domain, CV_IMAGE_DOMAIN, sizeof(CV_IMAGE_DOMAIN) - 1);
 	hdr.version = CV_IMAGE_VERSION;
+	hdr.flags = boot ? CV_IMAGE_FLAG_BOOT : 0;
 	hdr.payload_len = payload_len;
 	hdr.load_addr = load_addr;
+	hdr.entry = boot ? load_addr : 0;
 	memset(&tr, 0, sizeof(tr));
 	memcpy(tr.magic, CV_IMAGE_MAGIC, CV_IMAGE_MAGIC_LEN);
 	tr.version = CV_IMAGE_VERSION;
+	tr.flags = hdr.flags;
 	tr.payload_len = payload_len;
 	tr.load_addr = load_addr;
+	tr.entry = hdr.entry;
 	crypto_sign_ed25519ph_init(&st);
 	crypto_sign_ed25519ph_update(&st, (const uint8_t *)&hdr, sizeof(hdr));
 	crypto_sign_ed25519ph_update(&st, img->bytes, payload_len);
@@ -203,7 +215,7 @@ uint64_t hx_smmu_iova_to_phys(uint64_t iova, uint32_t cbndx, uint32_t index)
 
 struct call {
 	u32 vmid, u32arg;
-	u64 a, b;
+	u64 a, b, c;
 	u64 ret;
 };
 
@@ -303,6 +315,22 @@ void hx_set_vcpu_active(uint32_t vmid, uint32_t vcpuid)
 	struct call c = {.vmid = vmid, .u32arg = vcpuid};
 
 	cv_hosted_run(do_active, &c);
+}
+
+static void do_cpu_on(void *arg)
+{
+	struct call *c = arg;
+
+	c->ret = vcpu_power_on(c->vmid, c->a, c->b, c->c);
+}
+
+uint32_t hx_vcpu_power_on(uint32_t vmid, uint64_t mpidr, uint64_t entry,
+			  uint64_t context)
+{
+	struct call c = {.vmid = vmid, .a = mpidr, .b = entry, .c = context};
+
+	cv_hosted_run(do_cpu_on, &c);
+	return (uint32_t)c.ret;
 }
 
 static void do_search(void *arg)

@@ -37,9 +37,16 @@ struct hx_image {
 	uint64_t size;	/* payload_len + CV_IMAGE_TRAILER_BYTES */
 	uint64_t load_addr;
 };
-/* A signed image of @payload_len pattern bytes (seeded) for @load_addr. */
+/*
+ * A signed image of @payload_len pattern bytes (seeded) for @load_addr;
+ * a boot image (entry = load_addr) when the payload holds an instruction.
+ */
 void hx_make_image(struct hx_image *img, const uint8_t sk[64],
 		   uint64_t load_addr, uint64_t payload_len, uint32_t seed);
+/* The same, a boot image (entry = load_addr) or not as @boot says. */
+void hx_make_image_boot(struct hx_image *img, const uint8_t sk[64],
+			uint64_t load_addr, uint64_t payload_len, uint32_t seed,
+			bool boot);
 
 /*
  * A fresh hosted machine: @ram_size bytes of RAM at 0x40000000, @ncpus
@@ -80,6 +87,9 @@ uint32_t hx_get_vm_poweron(uint32_t vmid);
 void hx_set_vcpu_inactive(uint32_t vmid, uint32_t vcpuid);
 /* set_vcpu_active: a vCPU ACTIVE as if a VCPU_RUN held it meanwhile. */
 void hx_set_vcpu_active(uint32_t vmid, uint32_t vcpuid);
+/* A guest's PSCI CPU_ON as the core records it (vcpu_power_on). */
+uint32_t hx_vcpu_power_on(uint32_t vmid, uint64_t mpidr, uint64_t entry,
+			  uint64_t context);
 uint64_t hx_search_load_info(uint32_t vmid, uint64_t addr);
 
 /* ---- the access oracle --------------------------------------------------- */

@@ -142,9 +142,9 @@ class Harness:
         """Run @action on both; compare. Returns the model's result."""
         kind = action[0]
         if kind == "write":
-            _, pfn0, load_addr, size, variant, seed = action
+            _, pfn0, load_addr, size, variant, seed, boot = action
             data = images.build(self.sodium, self.sk, self.other_sk, load_addr,
-                                size, variant, seed)
+                                size, variant, seed, boot)
             for i in range(0, len(data), PAGE_SIZE):
                 self.c.phys_write((pfn0 + i // PAGE_SIZE) * PAGE_SIZE,
                                   data[i:i + PAGE_SIZE])
@@ -476,7 +476,10 @@ class Gen:
                 return self.call("remap_vm_image", vmid, self.plans[(vmid, idx)], idx)
             self.plans[(vmid, idx)] = pfn0
             variant = "good" if r.random() < 0.9 else r.choice(images.VARIANTS[1:])
-            return ("write", pfn0, info.load_addr[idx], size, variant, r.randrange(1 << 30))
+            # Mostly one boot image per VM (its first); sometimes two.
+            boot = idx == 0 or r.random() < 0.05
+            return ("write", pfn0, info.load_addr[idx], size, variant,
+                    r.randrange(1 << 30), boot)
         pfn = self.plans[(vmid, idx)] + info.mapped_pages[idx]
         if r.random() < 0.005:
             pfn = self.ram_pfn()  # breaks contiguity
@@ -929,7 +932,7 @@ def shrink(h, actions, deadline):
 
 def fmt_action(a):
     if a[0] == "write":
-        return "write image: pfn %#x load_addr %#x size %#x %s seed %d" % a[1:]
+        return "write image: pfn %#x load_addr %#x size %#x %s seed %d boot %d" % a[1:]
     return "%s(%s)" % (a[1], ", ".join("%#x" % x if x > 9 else str(x) for x in a[2]))
 
 

@@ -75,8 +75,19 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
     level-3 map under the same block included); check and map are one
     hold of the table's lock. prot_and_map_vm_s2pt asks the same before
     it assigns any page (after its unaligned-block check).
+ C9 unmap_and_load_vm_image: a 2 MiB block never replaces what the VM
+    already maps with other pages (two images in one guest block loaded
+    from two host blocks): panic.
+ C10 unmap_and_load_vm_image: before a block is loaded (and hashed), each
+    of its pages that is already the VM's leaves every SMMU table that
+    maps it at its gfn.
+ C11 verify_and_load_images: images are format 2 (an entry, in the
+    payload, for the boot image); at most one image of a VM is a boot
+    image, else panic.
  Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
- save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c).
+ save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c), with
+ their binding (measurement, instance, epoch); vCPU power (PSCI starts);
+ the zeroing of image blocks (page contents are not modelled).
 """
 
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
@@ -96,6 +107,9 @@ STRENGTHENINGS = [
     "C6 host RAM in 2 MiB blocks, split before a page leaves; host pool from the memory map",
     "C7 map_page_host: addresses below the PA size (pa_bits), not 40 bits",
     "C8 map_pfn_vm / prot_and_map_vm_s2pt: never swap a mapped page",
+    "C9 unmap_and_load_vm_image: a block never replaces other pages",
+    "C10 unmap_and_load_vm_image: the VM's block pages leave every SMMU table",
+    "C11 verify_and_load_images: at most one boot image",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -612,7 +626,8 @@ class Model:
             return 0
         if not self.rely_arg(is_vmid(vmid) and is_addr(addr), "verify_image: bad args"):
             return 0
-        return 1 if self.verify_img(self, vmid, addr) else 0
+        self.last_img = self.verify_img(self, vmid, addr)  # C11 reads its flags
+        return 1 if self.last_img else 0
 
     # -- PageManager --------------------------------------------------------
 
@@ -1185,10 +1200,40 @@ class Model:
                 self.panic("unmap_and_load_vm_image: vm %d remap %#x not mapped"
                            % (vmid, remap))
                 return
+            if not self.block_fresh(vmid, gfn, pfn):
+                return  # C9 panicked
+            self.unmap_block_from_smmus(vmid, pfn)  # C10
+            if self.halt:
+                return
             self.prot_and_map_vm_s2pt(vmid, gfn * PAGE_SIZE, pfn * PAGE_SIZE, 2)
             remap += start + PMD_SIZE - target
             start += PMD_SIZE
             target = start
+
+    def block_fresh(self, vmid, gfn0, pfn0):
+        """C9: the block at pfn0 may map at gfn0 only where the VM maps
+        nothing or these very pages; else panic."""
+        npt = self.npts[vmid]
+        for i in range(PMD_PAGE_NUM):
+            have, _level, pte = npt.get(gfn0 + i)
+            if pte & PTE_VALID and have != pfn0 + i:
+                self.panic("unmap_and_load_vm_image: vm %d gfn %#x maps pfn %#x"
+                           % (vmid, gfn0 + i, have))
+                return False
+        return True
+
+    def unmap_block_from_smmus(self, vmid, pfn0):
+        """C10: every page of the block that is already the VM's leaves every
+        SMMU table that maps it (at iova gfn * PAGE_SIZE)."""
+        for pfn in range(pfn0, pfn0 + PMD_PAGE_NUM):
+            owner, _count, gfn = self.page(pfn)
+            if owner != vmid or gfn == INVALID64 or not is_smmu_addr(gfn * PAGE_SIZE):
+                continue
+            for index in range(SMMU_NUM):
+                for cbndx in range(SMMU_NUM_CTXT_BANKS):
+                    pte = self.walk_spt(cbndx, index, gfn * PAGE_SIZE)
+                    if pte and phys_page(pte) == pfn * PAGE_SIZE:
+                        self.unmap_spt(cbndx, index, gfn * PAGE_SIZE)
 
     def remap_pa(self, va):
         """The physical address the core's remap mapping of @va points at."""
@@ -1364,6 +1409,7 @@ class Model:
             self.panic("verify_and_load_images: vm %d state %d not READY" % (vmid, state))
             return 0
         cnt = self.get_vm_next_load_idx(vmid)
+        boots = 0
         for idx in range(cnt):  # verify_and_load_loop
             load_addr = self.get_vm_load_addr(vmid, idx)
             remap_addr = self.get_vm_remap_addr(vmid, idx)
@@ -1374,6 +1420,12 @@ class Model:
                 self.panic("verify_and_load_images: vm %d image %d bad signature"
                            % (vmid, idx))
                 return 0
+            # C11: the oracle's trailer flags + 1 (FLAG_BOOT = 1).
+            if (self.last_img - 1) & 1:
+                boots += 1
+        if boots > 1:  # C11: at most one boot image
+            self.panic("verify_and_load_images: vm %d: %d boot images" % (vmid, boots))
+            return 0
         self.set_vm_state(vmid, VERIFIED)
         self.release_lock_vm(vmid)
         return 0

@@ -38,15 +38,18 @@
  *  - its own VMs (up to 3 per epoch): register_kvm, register_vcpu,
  *    set_boot_info + image write + remap + verify, vCPU active/inactive,
  *    map_io, SMMU banks of its own (emulated MmioOps: alloc, lpae_map,
- *    clear, free), sealing vCPUs, power-off, reclaiming its own pages;
+ *    clear, free), power-off, reclaiming its own pages, and (a guest's
+ *    CPU_ON) starting their vCPUs;
+ *    sealing its pages and vCPUs while none of its vCPUs runs, and
+ *    restoring a sealed page of a powered-off one into a READY one;
  *  - any VM (shared ones, other CPUs' ones): stage-2 faults resolved with
  *    its own pages (4 KiB pages and 2 MiB blocks), grants and revokes of
- *    those pages, sealing and opening them (READY VMs), searches, power
- *    queries, reclaiming its own pages from powered-off VMs;
+ *    those pages, searches, power queries, reclaiming its own pages from
+ *    powered-off VMs;
  *  - shared VM S1 (READY all epoch): load infos and remaps (their slots
- *    are taken in lock order), map_io in a window of its own, sealing
- *    its vCPUs k and k+4; shared VM S2 (VERIFIED): vCPUs k and k+4
- *    active/inactive;
+ *    are taken in lock order), map_io in a window of its own; shared VM
+ *    S2 (VERIFIED, every vCPU started): vCPUs k and k+4 active/inactive
+ *    and run;
  *  - the host reading and writing its own pages, and pages granted to it.
  *
  *   stress [-e epochs] [-p phases] [-n ops per CPU per phase] [-s seed]
@@ -137,6 +140,7 @@ enum ckind {
 	C_SMMU_MAP,
 	C_SMMU_CLEAR,
 	C_SMMU_IOVA,
+	C_CPU_ON,
 	C_NKINDS
 };
 
@@ -158,6 +162,7 @@ static const char *const cnames[] = {
 	"el2_arm_lpae_map",
 	"el2_arm_lpae_clear",
 	"iova_to_phys",
+	"vcpu_power_on",
 };
 
 struct rec {
@@ -283,6 +288,8 @@ static u64 run_call(const struct rec *r)
 		return 0;
 	case C_SMMU_IOVA:
 		return hx_smmu_iova_to_phys(a[0], (u32)a[1], (u32)a[2]);
+	case C_CPU_ON:
+		return hx_vcpu_power_on((u32)a[0], a[1], a[2], a[3]);
 	}
 	abort();
 }
@@ -320,7 +327,16 @@ struct own_vm {
 	u32 vmid;
 	u32 state;			    /* READY, VERIFIED, POWEROFF */
 	u32 vcpus, active, sealed, started; /* masks */
-	u32 block;			    /* image staging block */
+	/*
+	 * Sealed state (core/boot/lineage.c): the epoch this CPU expects the
+	 * core to have (gen, moved on at an activation after a seal), whether
+	 * its state went to another VM (moved: it seals no more), whether a
+	 * blob was restored into it (restored: never verified, its images
+	 * are not the ones the blob was sealed for).
+	 */
+	u32 gen;
+	bool verified, seal_pending, moved, restored;
+	u32 block;     /* image staging block */
 	int img_stage; /* 0 none, 1 remapping, 2 remapped */
 	u32 img_idx;
 	u64 img_mapped;
@@ -336,9 +352,14 @@ struct cpu {
 	struct own_vm vms[MAX_OWN_VMS];
 	u32 nvms;
 	u32 seal_next;
-	u32 s1_sealed, s2_active; /* vCPU masks of S1 / S2 (k and k + 4) */
-	u32 s2_started;		  /* S2 vCPUs this CPU has run */
-	int s1_idx;		  /* S1 load info this CPU reserved, or -1 */
+	struct {
+		u64 out; /* sealed page: ciphertext pfn (header at +1) */
+		u32 vm;	 /* index in vms[] of the VM it came from */
+		u32 gen;
+	} blobs[32];
+	u32 nblobs;
+	u32 s2_active; /* vCPU mask of S2 (k and k + 4) */
+	int s1_idx;    /* S1 load info this CPU reserved, or -1 */
 	u64 s1_mapped;
 	bool banks_used[4];
 	u32 io_next;
@@ -513,12 +534,22 @@ static void op_image(struct cpu *c)
 			v->img_stage = 2;
 		break;
 	default:
-		if (rnd(c) % 2)
+		/* The third VM stays READY: sealed state goes back into it. */
+		if (rnd(c) % 2 || v->restored || v == &c->vms[2])
 			return;
 		hvc(c, HVC_VERIFY_VM_IMAGES, v->vmid, 0, 0);
 		v->state = VERIFIED;
+		v->verified = true;
 		break;
 	}
+}
+
+/* A vCPU of own VM @v becomes ACTIVE: an epoch ends if it sealed. */
+static void activated(struct own_vm *v)
+{
+	if (v->seal_pending)
+		v->gen++;
+	v->seal_pending = false;
 }
 
 static void op_vcpu_state(struct cpu *c)
@@ -545,6 +576,7 @@ static void op_vcpu_state(struct cpu *c)
 	} else {
 		call(c, C_ACTIVE, NULL, v->vmid, vc, 0, 0, 0, 0);
 		v->active |= 1u << vc;
+		activated(v);
 	}
 }
 
@@ -709,52 +741,81 @@ static void op_host(struct cpu *c)
 		call(c, C_HOST_READ, NULL, pa, len, 0, 0, 0, 0);
 }
 
-/* Seal a READY VM's page (one of ours) for the host, open it again. */
-static bool own_ready(struct cpu *c, u32 vmid)
+/*
+ * Own VM @vmid if it may seal now: verified (or powered off), no vCPU
+ * running, its state still its own (lineage_seal). Only this CPU runs its
+ * VMs' vCPUs, so that holds whatever the others do.
+ */
+static struct own_vm *own_sealable(struct cpu *c, u32 vmid)
 {
-	for (u32 i = 0; i < c->nvms; i++)
-		if (c->vms[i].vmid == vmid)
-			return c->vms[i].state == READY;
-	return vmid == s1;
+	for (u32 i = 0; i < c->nvms; i++) {
+		struct own_vm *v = &c->vms[i];
+
+		if (v->vmid == vmid)
+			return v->verified && v->state != READY && !v->active &&
+					       !v->moved
+				       ? v
+				       : NULL;
+	}
+	return NULL;
 }
 
+/*
+ * Seal one of our pages that an own VM holds; or restore a page sealed
+ * from an own VM that is powered off (still at the epoch it was sealed
+ * at) into an own READY VM nothing was restored into (which then carries
+ * that VM's state on: it is never verified, and the first VM seals no
+ * more).
+ */
 static void op_seal_page(struct cpu *c)
 {
 	u32 owner;
-	u64 pfn = given_page(c, &owner), out;
+	u64 pfn, out;
+	struct own_vm *v, *r;
 
-	/* Only VMs whose state no other CPU changes: S1 and ours. */
-	if (!pfn || !own_ready(c, owner) || c->seal_next >= 32)
+	r = own(c, READY);
+	if (r && !r->restored && rnd(c) % 2) {
+		for (u32 b = 0; b < c->nblobs; b++) {
+			v = &c->vms[c->blobs[b].vm];
+			out = c->blobs[b].out;
+			if (v->state != POWEROFF || v->moved ||
+			    c->blobs[b].gen != v->gen || !host_page(out) ||
+			    !host_page(out + 1))
+				continue;
+			hvc(c, HVC_DECRYPT_BUF, r->vmid, out * PAGE_SIZE, 0);
+			r->restored = true;
+			v->moved = true;
+			c->blobs[b] = c->blobs[--c->nblobs];
+			return;
+		}
+	}
+	pfn = given_page(c, &owner);
+	if (!pfn || c->seal_next >= 32 || c->nblobs >= 32)
 		return;
+	v = own_sealable(c, owner);
 	out = seal_pfn(c->k, c->seal_next);
-	if (!host_page(out) || !host_page(out + 1))
+	if (!v || !host_page(out) || !host_page(out + 1))
 		return;
 	hvc(c, HVC_ENCRYPT_BUF, owner, pfn * PAGE_SIZE, out * PAGE_SIZE);
-	if (rnd(c) % 2) {
-		hvc(c, HVC_DECRYPT_BUF, owner, out * PAGE_SIZE, 0);
-		c->seal_next++;
-	}
+	v->seal_pending = true;
+	c->blobs[c->nblobs].out = out;
+	c->blobs[c->nblobs].vm = (u32)(v - c->vms);
+	c->blobs[c->nblobs].gen = v->gen;
+	c->nblobs++;
+	c->seal_next++;
 }
 
-/* Seal a vCPU and open it again (S1's k / k + 4, or our READY VMs'). */
+/* Seal a vCPU of an own VM that may seal (own_sealable). */
 static void op_seal_vcpu(struct cpu *c)
 {
-	struct own_vm *v = own(c, READY);
-	u32 vmid = s1, vc = c->k + 4 * (rnd(c) % 2), *sealed = &c->s1_sealed;
+	struct own_vm *v = own(c, rnd(c) % 2 ? VERIFIED : POWEROFF);
+	u32 vc = rnd(c) % VCPU_PER_VM;
 
-	if (v && rnd(c) % 2) {
-		vc = rnd(c) % VCPU_PER_VM;
-		if (!(v->vcpus & (1u << vc)))
-			return;
-		vmid = v->vmid;
-		sealed = &v->sealed;
-	}
-	if ((*sealed & (1u << vc)) && rnd(c) % 2) {
-		hvc(c, HVC_LOAD_CRYPT_VCPU, vmid, vc, 0);
+	if (!v || !own_sealable(c, v->vmid) || !(v->vcpus & (1u << vc)))
 		return;
-	}
-	hvc(c, HVC_SAVE_CRYPT_VCPU, vmid, vc, 0);
-	*sealed |= 1u << vc;
+	hvc(c, HVC_SAVE_CRYPT_VCPU, v->vmid, vc, 0);
+	v->seal_pending = true;
+	v->sealed |= 1u << vc;
 }
 
 /* S1's load infos and remaps: slots are handed out in lock order. */
@@ -930,35 +991,33 @@ static void stress_guest(struct cv_hosted_guest *g, void *arg)
 	}
 }
 
-/* First-run PC and PSTATE of a VM with its image in block @b (static: a
- * replay writes the same bytes). */
-static u64 entries[32][2];
-
-/* VCPU_RUN of a READY vCPU of S2 (k, k + 4) or of a VERIFIED VM of ours. */
+/*
+ * VCPU_RUN of a READY vCPU of S2 (k, k + 4; all started at setup) or of a
+ * VERIFIED VM of ours (started here, as its guest's CPU_ON would, at its
+ * image's entry, the first time).
+ */
 static void op_run(struct cpu *c)
 {
 	struct own_vm *v = own(c, VERIFIED);
-	u32 vmid = s2, vc = c->k + 4 * (rnd(c) % 2), block = S2_BLOCK;
-	u32 *active = &c->s2_active, *started = &c->s2_started;
-	u64 run;
+	u32 vmid = s2, vc = c->k + 4 * (rnd(c) % 2);
+	u32 *active = &c->s2_active;
 
 	if (v && rnd(c) % 2) {
 		vc = rnd(c) % VCPU_PER_VM;
 		if (!(v->vcpus & (1u << vc)))
 			return;
 		vmid = v->vmid;
-		block = v->block;
 		active = &v->active;
-		started = &v->started;
 	}
 	if (*active & (1u << vc))
 		return; /* VCPU_RUN wants it READY */
-	run = cv_hosted_shared_base() + CV_SHARED_VCPU_OFFSET(vmid, vc) +
-	      CV_VCPU_RUN_OFFSET;
-	if (!(*started & (1u << vc))) {
-		call(c, C_HOST_WRITE, entries[block],
-		     run + offsetof(struct cv_vcpu_run, pc), 16, 0, 0, 0, 0);
-		*started |= 1u << vc;
+	if (vmid != s2) {
+		if (!(v->started & (1u << vc))) {
+			call(c, C_CPU_ON, NULL, vmid, 0x80000000ULL | vc,
+			     image_load(v->block), 0, 0, 0);
+			v->started |= 1u << vc;
+		}
+		activated(v);
 	}
 	hvc(c, HVC_VCPU_RUN, vmid, vc, 0);
 }
@@ -1098,6 +1157,10 @@ static void setup(void)
 	for (u64 i = 0; i < image_pages; i++)
 		hvc(c, HVC_REMAP_VM_IMAGE, s2, pa0 / PAGE_SIZE + i, idx);
 	hvc(c, HVC_VERIFY_VM_IMAGES, s2, 0, 0);
+	/* S2's vCPUs, started by its guest (vCPU 0 by its image's entry). */
+	for (u32 v = 1; v < VCPU_PER_VM; v++)
+		call(c, C_CPU_ON, NULL, s2, 0x80000000ULL | v, img->load_addr,
+		     0, 0, 0);
 	memset(published, 0, sizeof(published));
 	published[s1] = published[s2] = 1;
 }
@@ -1206,9 +1269,8 @@ static bool run_epoch(u32 e, u32 nphases, u64 seed, bool self_test,
 		memset(c->vms, 0, sizeof(c->vms));
 		c->nvms = 0;
 		c->seal_next = 0;
-		c->s1_sealed = 0;
+		c->nblobs = 0;
 		c->s2_active = 0;
-		c->s2_started = 0;
 		c->s1_idx = -1;
 		memset(c->banks_used, 0, sizeof(c->banks_used));
 		c->io_next = 0;
@@ -1339,8 +1401,6 @@ int main(int argc, char **argv)
 	hx_keys_init();
 	for (u32 b = 0; b < 32; b++) {
 		hx_make_image(&images[b], hx_sk, image_load(b), IMG_PAYLOAD, b);
-		entries[b][0] = image_load(b);
-		entries[b][1] = 0x3c5; /* EL1h, interrupts masked */
 	}
 	image_pages = (images[0].size + PAGE_SIZE - 1) / PAGE_SIZE;
 	for (size_t i = 0; i < sizeof(pattern); i++)

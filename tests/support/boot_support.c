@@ -28,11 +28,14 @@ static void make_keys(void)
 	crypto_sign_seed_keypair(bs_other_pk, bs_other_sk, seed);
 }
 
-void bs_boot_keys(const uint8_t (*pks)[32], uint32_t n)
+static void boot_cfg(const uint8_t (*pks)[32], uint32_t n,
+		     const uint8_t *aead_key)
 {
 	struct cv_hosted_config cfg;
 
 	cv_hosted_default_config(&cfg);
+	if (aead_key)
+		memcpy(cfg.aead_key, aead_key, sizeof(cfg.aead_key));
 	for (uint32_t i = 0; i < n; i++)
 		memcpy(cfg.trusted_keys[i], pks[i], 32);
 	cfg.ntrusted_keys = n;
@@ -40,6 +43,17 @@ void bs_boot_keys(const uint8_t (*pks)[32], uint32_t n)
 	cv_hosted_set_cpu(0);
 	/* Panics are expected here: keep their lines out of the output. */
 	cv_hosted_console_mode(CV_CONSOLE_CAPTURE);
+}
+
+void bs_boot_keys(const uint8_t (*pks)[32], uint32_t n)
+{
+	boot_cfg(pks, n, NULL);
+}
+
+void bs_boot_aead(const uint8_t aead_key[32])
+{
+	make_keys();
+	boot_cfg(&bs_pk, 1, aead_key);
 }
 
 void bs_boot(void)
@@ -66,8 +80,9 @@ void bs_pattern(void *buf, size_t len, uint32_t seed)
 }
 
 /* docs/image-format.md, written out again here on purpose. */
-uint8_t *bs_make_image(const void *payload, size_t len, uint64_t load_addr,
-		       const uint8_t sk[64], size_t *size)
+uint8_t *bs_make_image_ex(const void *payload, size_t len, uint64_t load_addr,
+			  uint32_t flags, uint64_t entry, const uint8_t sk[64],
+			  size_t *size)
 {
 	struct cv_image_signed_header hdr;
 	struct cv_image_trailer tr;
@@ -78,9 +93,10 @@ uint8_t *bs_make_image(const void *payload, size_t len, uint64_t load_addr,
 	memset(&hdr, 0, sizeof(hdr));
 	strcpy(hdr.domain, CV_IMAGE_DOMAIN);
 	hdr.version = CV_IMAGE_VERSION;
-	hdr.flags = 0;
+	hdr.flags = flags;
 	hdr.payload_len = len;
 	hdr.load_addr = load_addr;
+	hdr.entry = entry;
 	crypto_sign_init(&st);
 	crypto_sign_update(&st, (const uint8_t *)&hdr, sizeof(hdr));
 	crypto_sign_update(&st, payload, len);
@@ -88,14 +104,26 @@ uint8_t *bs_make_image(const void *payload, size_t len, uint64_t load_addr,
 	memset(&tr, 0, sizeof(tr));
 	memcpy(tr.magic, CV_IMAGE_MAGIC, CV_IMAGE_MAGIC_LEN);
 	tr.version = CV_IMAGE_VERSION;
+	tr.flags = flags;
 	tr.payload_len = len;
 	tr.load_addr = load_addr;
+	tr.entry = entry;
 	crypto_sign_final_create(&st, tr.sig, NULL, sk);
 
 	memcpy(img, payload, len);
 	memcpy(img + len, &tr, sizeof(tr));
 	*size = len + sizeof(tr);
 	return img;
+}
+
+uint8_t *bs_make_image(const void *payload, size_t len, uint64_t load_addr,
+		       const uint8_t sk[64], size_t *size)
+{
+	bool boot = len >= 4;
+
+	return bs_make_image_ex(payload, len, load_addr,
+				boot ? CV_IMAGE_FLAG_BOOT : 0,
+				boot ? load_addr : 0, sk, size);
 }
 
 void bs_host_write(uint64_t pa, const void *buf, size_t len)

@@ -25,6 +25,11 @@ extern uint8_t bs_other_pk[32], bs_other_sk[64];
 void bs_boot(void);
 /* The same, trusting @n keys of @pks (n may be 0). */
 void bs_boot_keys(const uint8_t (*pks)[32], uint32_t n);
+/*
+ * bs_boot with AEAD key @aead_key instead of a random one: booting again
+ * with the same key is a reboot (sealed blobs from before still open).
+ */
+void bs_boot_aead(const uint8_t aead_key[32]);
 
 /* A hypercall from the host on this CPU (cv_hosted_hvc). */
 uint64_t bs_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3, uint64_t x4,
@@ -32,10 +37,15 @@ uint64_t bs_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3, uint64_t x4,
 
 /*
  * Build a signed image of @payload (@len bytes) for @load_addr, signed by
- * @sk, into a malloc'd buffer; *size gets its length (len + 96).
+ * @sk, into a malloc'd buffer; *size gets its length (len + 104). A boot
+ * image whose entry is its first byte (a data image when len < 4).
  */
 uint8_t *bs_make_image(const void *payload, size_t len, uint64_t load_addr,
 		       const uint8_t sk[64], size_t *size);
+/* The same with the trailer's @flags and @entry as given. */
+uint8_t *bs_make_image_ex(const void *payload, size_t len, uint64_t load_addr,
+			  uint32_t flags, uint64_t entry, const uint8_t sk[64],
+			  size_t *size);
 /* @len bytes of a recognisable pattern seeded by @seed. */
 void bs_pattern(void *buf, size_t len, uint32_t seed);
 

@@ -8,6 +8,7 @@
 #include <corevisor/constants.h>
 #include <corevisor/hosted.h>
 #include <corevisor/sealed.h>
+#include <cv/boot.h>
 #include <cv/inv.h>
 #include <cv/state.h>
 
@@ -72,13 +73,8 @@ void vs_put_run(uint32_t vmid, uint32_t vcpuid, const struct cv_vcpu_run *run)
 void vs_set_entry(uint32_t vmid, uint32_t vcpuid, uint64_t pc, uint64_t pstate,
 		  uint64_t x0)
 {
-	struct cv_vcpu_run run;
-
-	vs_get_run(vmid, vcpuid, &run);
-	run.pc = pc;
-	run.pstate = pstate;
-	run.regs[0] = x0;
-	vs_put_run(vmid, vcpuid, &run);
+	cr_assert_eq(pstate, VS_PSTATE, "a vCPU starts in EL1h, DAIF masked");
+	vcpu_power_on(vmid, vcpu_mpidr(vcpuid), pc, x0);
 }
 
 void vs_answer_fault(uint32_t vmid, uint32_t vcpuid, uint64_t ipa, uint64_t pa,

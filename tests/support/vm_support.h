@@ -42,7 +42,13 @@ uint64_t vs_run_pa(uint32_t vmid, uint32_t vcpuid);
 /* The host reads / writes it (through its stage 2). */
 void vs_get_run(uint32_t vmid, uint32_t vcpuid, struct cv_vcpu_run *run);
 void vs_put_run(uint32_t vmid, uint32_t vcpuid, const struct cv_vcpu_run *run);
-/* Set the first-run fields: pc, pstate, regs[0]. */
+/*
+ * Where vCPU @vcpuid starts at its next run, as its guest's PSCI CPU_ON
+ * (vcpu_power_on) would set it: @pc, x0 = @x0, PSTATE EL1h with DAIF
+ * masked (@pstate must be VS_PSTATE). Ignored for a vCPU that is on,
+ * like a CPU_ON. (vCPU 0 of a new VM starts at its image's entry,
+ * VS_PC(0), without it.)
+ */
 void vs_set_entry(uint32_t vmid, uint32_t vcpuid, uint64_t pc, uint64_t pstate,
 		  uint64_t x0);
 /* Answer a RAM fault at @ipa with host page @pa (level 3) or block. */

@@ -47,6 +47,26 @@ static uint8_t *image(uint64_t load, const uint8_t *sk, size_t *size)
 	return img;
 }
 
+/* The same, signed with the trailer's @flags and @entry. */
+static uint8_t *image_ex(uint64_t load, uint32_t flags, uint64_t entry,
+			 size_t *size)
+{
+	uint8_t *payload = malloc(PAYLOAD), *img;
+
+	cr_assert_not_null(payload);
+	bs_pattern(payload, PAYLOAD, 7);
+	img = bs_make_image_ex(payload, PAYLOAD, load, flags, entry, bs_sk,
+			       size);
+	free(payload);
+	return img;
+}
+
+/* A data image (no entry) for @load. */
+static uint8_t *data_image(uint64_t load, size_t *size)
+{
+	return image_ex(load, 0, 0, size);
+}
+
 /* Trailers sit at any byte offset: edit a copy, then put it back. */
 static struct cv_image_trailer get_trailer(const uint8_t *img, size_t size)
 {
@@ -211,8 +231,8 @@ Test(boot_image, several_images_share_a_block)
 {
 	size_t size_a, size_b, size_c;
 	uint8_t *a = image(LOAD, bs_sk, &size_a);
-	uint8_t *b = image(LOAD + 0x100000, bs_sk, &size_b);
-	uint8_t *c = image(LOAD + 0x10000000, bs_sk, &size_c);
+	uint8_t *b = data_image(LOAD + 0x100000, &size_b);
+	uint8_t *c = data_image(LOAD + 0x10000000, &size_c);
 	uint32_t vmid = bs_new_vm(1);
 
 	/* a and b in one 2 MiB block (in both guest and host), c apart. */
@@ -290,6 +310,7 @@ Test(boot_image, load_address_edited_in_trailer_halts)
 	struct cv_image_trailer t = get_trailer(img, size);
 
 	t.load_addr = LOAD;
+	t.entry = LOAD;
 	put_trailer(img, size, &t);
 	expect_refused(img, size, "signature matches no trusted key");
 }
@@ -311,7 +332,19 @@ Test(boot_image, bad_version_halts)
 	uint8_t *img = image(LOAD, bs_sk, &size);
 	struct cv_image_trailer t = get_trailer(img, size);
 
-	t.version = 2;
+	t.version = 3;
+	put_trailer(img, size, &t);
+	expect_refused(img, size, "unknown image version");
+}
+
+Test(boot_image, format_1_image_halts)
+{
+	/* Format 1 named no entry: the host chose where the VM started. */
+	size_t size;
+	uint8_t *img = image(LOAD, bs_sk, &size);
+	struct cv_image_trailer t = get_trailer(img, size);
+
+	t.version = 1;
 	put_trailer(img, size, &t);
 	expect_refused(img, size, "unknown image version");
 }
@@ -322,9 +355,255 @@ Test(boot_image, unknown_flags_halt)
 	uint8_t *img = image(LOAD, bs_sk, &size);
 	struct cv_image_trailer t = get_trailer(img, size);
 
-	t.flags = 1;
+	t.flags = CV_IMAGE_FLAG_BOOT | 2;
 	put_trailer(img, size, &t);
 	expect_refused(img, size, "unknown image flags");
+}
+
+/* ---- the boot entry (format 2) ---------------------------------------------
+ */
+
+Test(boot_image, vcpu_0_starts_at_the_signed_entry)
+{
+	size_t size;
+	uint8_t *img = image_ex(LOAD, CV_IMAGE_FLAG_BOOT, LOAD + 0x40, &size);
+	uint32_t vmid = bs_new_vm(2);
+
+	bs_load_image(vmid, LOAD, PA, img, size);
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_running();
+	cr_assert_eq(cv.vminfos[vmid].vcpu_power[0], VCPU_ON_PENDING);
+	cr_assert_eq(cv.vminfos[vmid].vcpu_entry[0], LOAD + 0x40);
+	cr_assert_eq(cv.vminfos[vmid].vcpu_context[0], 0);
+	cr_assert_eq(cv.vminfos[vmid].vcpu_power[1], VCPU_OFF,
+		     "vCPU 1 waits for its guest's CPU_ON");
+	free(img);
+}
+
+Test(boot_image, a_vm_without_boot_image_has_no_vcpu_to_start)
+{
+	size_t size;
+	uint8_t *img = data_image(LOAD, &size);
+	uint32_t vmid = load_and_verify(LOAD, PA, img, size);
+
+	bs_expect_running();
+	cr_assert_eq(cv_hosted_vm_state(vmid), VERIFIED);
+	cr_assert_eq(cv.vminfos[vmid].vcpu_power[0], VCPU_OFF);
+	free(img);
+}
+
+Test(boot_image, entry_past_the_payload_halts)
+{
+	size_t size;
+	uint8_t *img =
+		image_ex(LOAD, CV_IMAGE_FLAG_BOOT, LOAD + PAYLOAD, &size);
+
+	expect_refused(img, size, "boot entry outside the payload");
+}
+
+Test(boot_image, entry_in_the_trailer_halts)
+{
+	size_t size;
+	uint8_t *img =
+		image_ex(LOAD, CV_IMAGE_FLAG_BOOT, LOAD + PAYLOAD + 8, &size);
+
+	expect_refused(img, size, "boot entry outside the payload");
+}
+
+Test(boot_image, entry_below_the_load_address_halts)
+{
+	size_t size;
+	uint8_t *img = image_ex(LOAD, CV_IMAGE_FLAG_BOOT, LOAD - 4, &size);
+
+	expect_refused(img, size, "boot entry outside the payload");
+}
+
+Test(boot_image, unaligned_entry_halts)
+{
+	size_t size;
+	uint8_t *img = image_ex(LOAD, CV_IMAGE_FLAG_BOOT, LOAD + 2, &size);
+
+	expect_refused(img, size, "boot entry outside the payload");
+}
+
+Test(boot_image, entry_without_the_boot_flag_halts)
+{
+	size_t size;
+	uint8_t *img = image_ex(LOAD, 0, LOAD, &size);
+
+	expect_refused(img, size, "boot entry outside the payload");
+}
+
+Test(boot_image, entry_edited_in_the_trailer_halts)
+{
+	/* The host moves the entry: the signature covers it. */
+	size_t size;
+	uint8_t *img = image(LOAD, bs_sk, &size);
+	struct cv_image_trailer t = get_trailer(img, size);
+
+	t.entry = LOAD + 0x100;
+	put_trailer(img, size, &t);
+	expect_refused(img, size, "signature matches no trusted key");
+}
+
+Test(boot_image, two_boot_images_halt)
+{
+	/* The host would choose which signed entry the VM starts at. */
+	size_t size_a, size_b;
+	uint8_t *a = image(LOAD, bs_sk, &size_a);
+	uint8_t *b = image(LOAD + 0x10000000, bs_sk, &size_b);
+	uint32_t vmid = bs_new_vm(1);
+
+	bs_load_image(vmid, LOAD, PA, a, size_a);
+	bs_load_image(vmid, LOAD + 0x10000000, PA + 0x400000, b, size_b);
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_halt("verify_and_load_images",
+		       "images 0 and 1 both name a boot entry");
+	cr_assert_eq(cv_hosted_vm_state(vmid), READY);
+	free(a);
+	free(b);
+}
+
+/* ---- image blocks: no replacement, zeroed around, out of every SMMU --------
+ */
+
+/*
+ * Issue 13, hole 1: two images of one VM in one 2 MiB guest block, loaded
+ * from two host blocks. The second load would map its whole host block
+ * over the first image's verified pages.
+ */
+Test(boot_image, second_image_from_another_host_block_halts)
+{
+	size_t size_a, size_b;
+	uint8_t *a = image(LOAD, bs_sk, &size_a);
+	uint8_t *b = data_image(LOAD + 0x100000, &size_b);
+	uint64_t pa_b = PA + 0x400000 + 0x100000; /* another host block */
+	uint32_t vmid = bs_new_vm(1);
+
+	bs_load_image(vmid, LOAD, PA, a, size_a);
+	bs_load_image(vmid, LOAD + 0x100000, pa_b, b, size_b);
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_halt("unmap_and_load_vm_image",
+		       "ipa 0x80000000 already maps pfn 0x48000, not 0x48400");
+	/* The verified image is still what the VM maps there. */
+	cr_assert(bs_maps(vmid, LOAD, PA));
+	cr_assert(bs_maps(vmid, LOAD + PAGE_SIZE, PA + PAGE_SIZE));
+	cr_assert_eq(cv_hosted_vm_state(vmid), READY);
+	free(a);
+	free(b);
+}
+
+Test(boot_image, image_block_over_a_mapped_device_page_halts)
+{
+	/* map_io put a device page in the block: the block must not hide it. */
+	size_t size;
+	uint8_t *img = image(LOAD, bs_sk, &size);
+	uint32_t vmid = bs_new_vm(1);
+
+	bs_load_image(vmid, LOAD, PA, img, size);
+	bs_hvc(HVC_MAP_IO, vmid, LOAD + 0x100000, 0x09000000ULL, 0, 0);
+	bs_expect_running();
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_halt("unmap_and_load_vm_image",
+		       "ipa 0x80100000 already maps pfn 0x9000");
+	free(img);
+}
+
+Test(boot_image, the_rest_of_the_block_is_zeroed_at_verify)
+{
+	/*
+	 * The host fills the whole block with its bytes: after VERIFY the VM
+	 * reaches its image's bytes and zeroes, nothing the host left.
+	 */
+	size_t size;
+	uint8_t *img = image(LOAD + 0x10000, bs_sk, &size);
+	uint8_t *junk = malloc(PMD_SIZE), *got = malloc(PMD_SIZE);
+	uint64_t block = PA, end = 0x10000 + size;
+	uint32_t vmid = bs_new_vm(1);
+
+	cr_assert(junk && got);
+	memset(junk, 0xa5, PMD_SIZE);
+	bs_host_write(block, junk, PMD_SIZE);
+	bs_load_image(vmid, LOAD + 0x10000, PA + 0x10000, img, size);
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_running();
+	cr_assert(cv_hosted_vm_read(vmid, LOAD, got, PMD_SIZE, NULL));
+	for (uint64_t i = 0; i < PMD_SIZE; i++) {
+		uint8_t want = i >= 0x10000 && i < end ? img[i - 0x10000] : 0;
+
+		cr_assert_eq(got[i], want, "byte 0x%llx of the block",
+			     (unsigned long long)i);
+	}
+	free(img);
+	free(junk);
+	free(got);
+}
+
+Test(boot_image, two_images_in_one_block_keep_both)
+{
+	/* Zeroing leaves every image's bytes, whichever load info holds it. */
+	size_t size_a, size_b;
+	uint8_t *a = data_image(LOAD + 0x100000, &size_a);
+	uint8_t *b = image(LOAD, bs_sk, &size_b);
+	uint8_t *got = malloc(PAGE_SIZE);
+	uint32_t vmid = bs_new_vm(1);
+
+	cr_assert_not_null(got);
+	bs_load_image(vmid, LOAD + 0x100000, PA + 0x100000, a, size_a);
+	bs_load_image(vmid, LOAD, PA, b, size_b);
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_running();
+	expect_loaded(vmid, LOAD, PA, b, size_b);
+	expect_loaded(vmid, LOAD + 0x100000, PA + 0x100000, a, size_a);
+	cr_assert(
+		cv_hosted_vm_read(vmid, LOAD + 0x80000, got, PAGE_SIZE, NULL));
+	for (int i = 0; i < (int)PAGE_SIZE; i++)
+		cr_assert_eq(got[i], 0);
+	free(a);
+	free(b);
+	free(got);
+}
+
+/*
+ * Issue 13, weakness 5: a page of the image block given to the VM's own
+ * device before VERIFY (assign_smmu + map_smmu). After the signature check
+ * the device must not be able to rewrite it.
+ */
+Test(boot_image, image_pages_leave_every_smmu_before_the_check)
+{
+	size_t size;
+	uint8_t *img = image(LOAD, bs_sk, &size), evil = 0xcc, back;
+	uint32_t vmid = bs_new_vm(1);
+	struct cv_translation t;
+	uint64_t gfn = LOAD / PAGE_SIZE, fault = 0;
+
+	bs_host_write(PA, img, size);
+	assign_smmu(vmid, PA / PAGE_SIZE, gfn); /* the entry's page */
+	alloc_smmu(vmid, 3, 1);
+	map_smmu(vmid, 3, 1, gfn * PAGE_SIZE, PA | 0x7ff);
+	alloc_smmu(vmid, 5, 0);
+	map_smmu(vmid, 5, 0, gfn * PAGE_SIZE, PA | 0x7ff);
+	bs_expect_running();
+	cr_assert(cv_hosted_smmu_translate(1, 3, gfn * PAGE_SIZE, &t) &&
+		  t.valid);
+	/* bs_load_image without its write: the first page is the VM's. */
+	bs_hvc(HVC_SET_BOOT_INFO, vmid, LOAD, size, 0, 0);
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		bs_hvc(HVC_REMAP_VM_IMAGE, vmid, (PA + off) / PAGE_SIZE, 0, 0,
+		       0);
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_running();
+	cr_assert(!cv_hosted_smmu_translate(1, 3, gfn * PAGE_SIZE, &t) ||
+		  !t.valid);
+	cr_assert(!cv_hosted_smmu_translate(0, 5, gfn * PAGE_SIZE, &t) ||
+		  !t.valid);
+	cr_assert_not(
+		cv_hosted_dma_write(1, 3, gfn * PAGE_SIZE, &evil, 1, &fault),
+		"the device rewrote signed code");
+	cr_assert(cv_hosted_vm_read(vmid, LOAD, &back, 1, NULL));
+	cr_assert_eq(back, img[0]);
+	expect_invariants();
+	free(img);
 }
 
 Test(boot_image, payload_length_mismatch_halts)

@@ -580,3 +580,119 @@ Test(boot_ops, shared_kvm_bad_vmid_panics)
 	cr_assert_eq(get_shared_kvm(17), 0);
 	bs_expect_halt("get_shared_kvm", "17");
 }
+
+/* ---- cv_boot: the memory map against the core's remap window -------------
+ */
+
+/*
+ * The booted machine's parameters with one more RAM region below the
+ * others, [@base, +@size), booted again. (The machine's own, as booted
+ * first: cv_boot starts from scratch.)
+ */
+static int boot_with_region(uint64_t base, uint64_t size)
+{
+	static struct cv_boot_params first, p;
+
+	if (!first.nregions) {
+		first.nregions = cv.region_cnt;
+		for (u32 i = 0; i < cv.region_cnt; i++) {
+			first.regions[i].base = cv.regions[i].base;
+			first.regions[i].size = cv.regions[i].size;
+		}
+		first.reserved_base = cv.reserved_base;
+		first.reserved_size = cv.reserved_size;
+		first.shared_base = cv.shared_base;
+	}
+	p = first;
+	p.nregions = first.nregions + 1;
+	p.regions[0].base = base;
+	p.regions[0].size = size;
+	memcpy(&p.regions[1], first.regions,
+	       first.nregions * sizeof(first.regions[0]));
+	return cv_boot(&p);
+}
+
+/*
+ * Issue 13, item 12: RAM in REMAP_START..REMAP_END would put host pages
+ * (REMAP_VM_IMAGE) over the core's own mapping of that RAM: refused.
+ */
+Test(boot_ops, cv_boot_refuses_ram_in_the_remap_window)
+{
+	cr_assert_eq(boot_with_region(REMAP_START, PMD_SIZE), -1);
+	cr_assert_eq(boot_with_region(REMAP_END - PMD_SIZE, PMD_SIZE), -1);
+	cr_assert_eq(boot_with_region(REMAP_START - PMD_SIZE, 2 * PMD_SIZE), -1,
+		     "straddling its start");
+	cr_assert_eq(boot_with_region(REMAP_END - PMD_SIZE, 2 * PMD_SIZE), -1,
+		     "straddling its end");
+	cr_assert_eq(boot_with_region(0, REMAP_END + PMD_SIZE), -1,
+		     "around it");
+}
+
+Test(boot_ops, cv_boot_takes_ram_next_to_the_remap_window)
+{
+	cr_assert_eq(boot_with_region(REMAP_START - PMD_SIZE, PMD_SIZE), 0);
+	cr_assert_eq(boot_with_region(REMAP_END, PMD_SIZE), 0);
+	bs_expect_running();
+}
+
+/* ---- vCPU power (vmpower.c): where a vCPU starts -------------------------
+ */
+
+Test(boot_ops, cpu_on_records_a_start_for_an_off_vcpu)
+{
+	u32 vmid = vm_in(VERIFIED, READY);
+	u64 pc = 0, x0 = 0;
+
+	cv.vminfos[vmid].vcpu_state[2] = READY;
+	cr_assert_eq(vcpu_power_on(vmid, 0x80000002ULL, 0x1000, 7), 2);
+	cr_assert_eq(cv.vminfos[vmid].vcpu_power[2], VCPU_ON_PENDING);
+	/* The latest request counts until it starts. */
+	cr_assert_eq(vcpu_power_on(vmid, 2, 0x2000, 8), 2);
+	cr_assert(vcpu_take_start(vmid, 2, &pc, &x0));
+	cr_assert_eq(pc, 0x2000);
+	cr_assert_eq(x0, 8);
+	cr_assert_eq(cv.vminfos[vmid].vcpu_power[2], VCPU_ON);
+	/* Started: a CPU_ON naming it changes nothing; nor one naming none. */
+	cr_assert_eq(vcpu_power_on(vmid, 2, 0x3000, 9), INVALID);
+	cr_assert_eq(vcpu_power_on(vmid, 3, 0x3000, 9), INVALID);
+	cr_assert_not(vcpu_take_start(vmid, 3, &pc, &x0));
+	vcpu_power_off(vmid, 2);
+	cr_assert_eq(cv.vminfos[vmid].vcpu_power[2], VCPU_OFF);
+	cr_assert_not(vcpu_take_start(vmid, 2, &pc, &x0));
+	cr_assert_eq(pc, 0x2000, "nothing taken");
+	bs_expect_running();
+}
+
+Test(boot_ops, vcpu_power_on_not_a_vm_panics)
+{
+	cr_assert_eq(vcpu_power_on(COREVISOR, 0, 0, 0), INVALID);
+	bs_expect_halt("vcpu_power_on", "vmid 16 is not a VM");
+}
+
+Test(boot_ops, vcpu_power_off_out_of_range_panics)
+{
+	vcpu_power_off(1, VCPU_PER_VM);
+	bs_expect_halt("vcpu_power_off", "vm 1 vcpu 8 out of range");
+}
+
+Test(boot_ops, vcpu_take_start_out_of_range_panics)
+{
+	u64 pc, x0;
+
+	cr_assert_not(vcpu_take_start(HOSTVISOR, 0, &pc, &x0));
+	bs_expect_halt("vcpu_take_start", "vm 0 vcpu 0 out of range");
+}
+
+Test(boot_ops, vcpu_power_halted_noops)
+{
+	u32 vmid = vm_in(VERIFIED, READY);
+	u64 pc = 1, x0 = 1;
+
+	cv.vminfos[vmid].vcpu_power[0] = VCPU_ON_PENDING;
+	bs_halt();
+	cr_assert_eq(vcpu_power_on(vmid, 0, 0x1000, 7), INVALID);
+	vcpu_power_off(vmid, 0);
+	cr_assert_not(vcpu_take_start(vmid, 0, &pc, &x0));
+	cr_assert_eq(cv.vminfos[vmid].vcpu_power[0], VCPU_ON_PENDING);
+	cr_assert_eq(pc, 1);
+}

@@ -126,6 +126,8 @@ Test(panic_sites, seal_into_a_ghost_page_halts)
 	ghost_boot();
 	vmid = new_vm();
 	give(vmid, in);
+	verify_and_load_images(vmid); /* only a verified VM is sealed */
+	pts_expect_running();
 	/* Both output pages are the host's, so only the memory check stops it.
 	 */
 	save_encrypt_buf(vmid, in * PAGE_SIZE, ghost_base());
@@ -147,6 +149,8 @@ Test(panic_sites, seal_of_a_ghost_vm_page_halts)
 	ghost_boot();
 	vmid = new_vm();
 	give(vmid, ghost_pfn());
+	verify_and_load_images(vmid); /* only a verified VM is sealed */
+	pts_expect_running();
 	memcpy(before, cv_hosted_phys(out), PAGE_SIZE);
 	save_encrypt_buf(vmid, ghost_base(), out);
 	snprintf(want, sizeof(want),

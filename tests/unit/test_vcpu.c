@@ -4,7 +4,8 @@
  * host's VCPU_RUN on the hosted machine, with scripted guests: what the
  * host sees of each exit (only the registers the exit needs), what its
  * answers may change (only the offered registers; the PC step is the
- * core's), a vCPU's reset from the host's PC, RAM faults answered with a
+ * core's), where vCPUs start (the signed entry, the guest's own CPU_ON;
+ * never the host's choice), RAM faults answered with a
  * host page (and refused pages), PSCI, and the invariants after each step.
  */
 #include <criterion/criterion.h>
@@ -57,20 +58,18 @@ static struct vs_op op(enum vs_op_kind k, uint64_t a)
 
 /* ---- First run: reset_gp_regs / reset_sys_regs ---------------------- */
 
-Test(vcpu, first_run_starts_at_the_hosts_pc_with_clean_registers)
+Test(vcpu, vcpu_0_starts_at_the_signed_entry_with_clean_registers)
 {
 	struct cv_vcpu_run run;
 
-	script.ops[2] = op(OP_SNAP, 0);
-	script.ops[3] = op(OP_WFI, 0);
-	vs_set_entry(vm, 0, VS_PC(2), 0x3c4, 0x1234);
+	script.ops[0] = op(OP_SNAP, 0);
+	script.ops[1] = op(OP_WFI, 0);
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
 	bs_expect_running();
 	cr_assert_eq(script.nsnaps, 1);
-	cr_assert_eq(script.snaps[0].pc, VS_PC(2));
-	cr_assert_eq(script.snaps[0].pstate, 0x3c4);
-	cr_assert_eq(script.snaps[0].x[0], 0x1234, "x0 = run->regs[0]");
-	for (int i = 1; i < 31; i++)
+	cr_assert_eq(script.snaps[0].pc, VS_IMAGE_IPA, "the image's entry");
+	cr_assert_eq(script.snaps[0].pstate, VS_PSTATE);
+	for (int i = 0; i < 31; i++)
 		cr_assert_eq(script.snaps[0].x[i], 0, "x%d", i);
 	cr_assert_eq(script.snaps[0].mpidr, 0x80000000ULL);
 	cr_assert_eq(script.snaps[0].vttbr >> 48, vm, "VMID in VTTBR_EL2");
@@ -82,13 +81,64 @@ Test(vcpu, first_run_starts_at_the_hosts_pc_with_clean_registers)
 	vs_inv();
 }
 
+/*
+ * Issue 13, weakness 11: the host chooses neither where a vCPU starts nor
+ * its x0 (ABI version 1 read run->pc, pstate and regs[0] at a first run).
+ */
+Test(vcpu, the_hosts_pc_pstate_and_x0_are_never_read)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = op(OP_SNAP, 0);
+	script.ops[1] = op(OP_WFI, 0);
+	script.ops[30] = op(OP_SNAP, 1);
+	script.ops[31] = op(OP_WFI, 0);
+	vs_get_run(vm, 0, &run);
+	run.pc = VS_PC(30);
+	run.pstate = 0x3c9; /* EL2h */
+	run.regs[0] = 0x41414141;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	bs_expect_running();
+	cr_assert_eq(script.snaps[0].pc, VS_PC(0));
+	cr_assert_eq(script.snaps[0].pstate, VS_PSTATE);
+	cr_assert_eq(script.snaps[0].x[0], 0);
+	cr_assert_eq(script.snaps[1].pc, 0, "never ran at the host's pc");
+}
+
+Test(vcpu, a_vcpu_its_guest_did_not_start_does_not_run)
+{
+	/* The host starts vCPU 1 at a PC inside the image of its choice. */
+	struct cv_vcpu_run run;
+
+	script.ops[30] = op(OP_SNAP, 1);
+	script.ops[31] = op(OP_WFI, 0);
+	vs_get_run(vm, 1, &run);
+	run.pc = VS_PC(30);
+	run.pstate = VS_PSTATE;
+	run.regs[0] = 0x41414141;
+	vs_put_run(vm, 1, &run);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_VCPU_OFF);
+	bs_expect_running();
+	cr_assert_eq(cv_hosted_vcpu_runs(), 0, "nothing ran");
+	cr_assert_eq(script.nsnaps, 0);
+	cr_assert_eq(cv_hosted_vcpu_state(vm, 1), READY);
+	vs_get_run(vm, 1, &run);
+	cr_assert_eq(run.exit_reason, CV_EXIT_VCPU_OFF);
+	cr_assert_eq(run.dirty, 0, "nothing to answer");
+	/* Again: still off, never a panic. */
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_VCPU_OFF);
+	bs_expect_running();
+	vs_inv();
+}
+
 Test(vcpu, later_runs_ignore_the_hosts_pc)
 {
 	script.ops[0] = op(OP_WFI, 0);
 	script.ops[1] = op(OP_SNAP, 0);
 	script.ops[2] = op(OP_WFI, 0);
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
-	vs_set_entry(vm, 0, VS_PC(100), VS_PSTATE, 0x99);
+	vs_set_entry(vm, 0, VS_PC(100), VS_PSTATE, 0x99); /* a CPU_ON: on */
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
 	cr_assert_eq(script.snaps[0].pc, VS_PC(1), "resumed after the WFI");
 	cr_assert_neq(script.snaps[0].x[0], 0x99);
@@ -106,67 +156,13 @@ Test(vcpu, second_vcpu_gets_its_own_mpidr)
 	cr_assert_eq(cv_hosted_vcpu_state(vm, 1), READY);
 }
 
-Test(vcpu, first_run_pc_outside_the_images_panics)
+Test(vcpu, a_guest_entry_outside_the_images_is_the_guests_business)
 {
-	vs_set_entry(vm, 0, VS_IMAGE_IPA + VS_IMAGE_BYTES + 96, VS_PSTATE, 0);
-	cr_assert_eq(vs_run(vm, 0), 0);
-	bs_expect_halt("reset_gp_regs", "in no loaded image");
-	cr_assert_eq(cv_hosted_vcpu_runs(), 0, "the guest never ran");
-}
-
-Test(vcpu, first_run_pc_zero_panics)
-{
-	vs_set_entry(vm, 0, 0, VS_PSTATE, 0);
-	vs_run(vm, 0);
-	bs_expect_halt("reset_gp_regs", "pc 0x0");
-}
-
-Test(vcpu, first_run_el2_pstate_panics)
-{
-	vs_set_entry(vm, 0, VS_PC(0), 0x3c9 /* EL2h */, 0);
-	vs_run(vm, 0);
-	bs_expect_halt("reset_gp_regs", "pstate 0x3c9");
-	cr_assert_eq(cv_hosted_vcpu_runs(), 0);
-}
-
-Test(vcpu, first_run_aarch32_or_odd_pstate_panics)
-{
-	vs_set_entry(vm, 0, VS_PC(0), 0x10 /* AArch32 usr */, 0);
-	vs_run(vm, 0);
-	bs_expect_halt("reset_gp_regs", "pstate 0x10");
-}
-
-Test(vcpu, first_run_pstate_with_il_bit_panics)
-{
-	vs_set_entry(vm, 0, VS_PC(0), VS_PSTATE | (1ULL << 20), 0);
-	vs_run(vm, 0);
-	bs_expect_halt("reset_gp_regs", "not AArch64 EL0/EL1");
-}
-
-/* Only NZCV, DAIF and the mode: any other PSTATE bit is refused. */
-ParameterizedTestParameters(vcpu, first_run_pstate_with_other_bits_panics)
-{
-	static uint32_t bits[] = {10, 11, 12, 21, 22, 23, 24, 25, 27, 32, 63};
-
-	return cr_make_param_array(uint32_t, bits, ARRAY_SIZE(bits));
-}
-
-ParameterizedTest(uint32_t *bit, vcpu, first_run_pstate_with_other_bits_panics)
-{
-	vs_set_entry(vm, 0, VS_PC(0), VS_PSTATE | (1ULL << *bit), 0);
-	vs_run(vm, 0);
-	bs_expect_halt("reset_gp_regs", "not AArch64 EL0/EL1");
-	cr_assert_eq(cv_hosted_vcpu_runs(), 0, "bit %u", *bit);
-}
-
-Test(vcpu, el0_and_el1t_pstates_are_accepted)
-{
-	script.ops[0] = op(OP_WFI, 0);
-	vs_set_entry(vm, 0, VS_PC(0), 0xf0000000ULL /* EL0t, NZCV */, 0);
-	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
-	vs_set_entry(vm, 1, VS_PC(0), 0x4 /* EL1t */, 0);
-	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
+	/* It faults there like any branch; the machine goes on. */
+	vs_set_entry(vm, 1, VS_RAM_IPA, VS_PSTATE, 0);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_MEM_FAULT);
 	bs_expect_running();
+	cr_assert_eq(vs_shadow(vm, 1, PC), VS_RAM_IPA);
 }
 
 /* ---- MMIO: prep_abort, sync_dirty_to_shadow ------------------------- */
@@ -670,24 +666,130 @@ Test(vcpu, psci_cpu_on_starts_a_second_vcpu)
 	vs_get_run(vm, 0, &run);
 	cr_assert_eq(run.regs[0], PSCI_0_2_FN64_CPU_ON);
 	cr_assert_eq(run.regs[1], 1);
-	cr_assert_eq(run.regs[2], VS_PC(20));
-	cr_assert_eq(run.regs[3], 0xc0ffee);
+	cr_assert_eq(run.regs[2], 0, "the entry stays the guest's");
+	cr_assert_eq(run.regs[3], 0, "the context stays the guest's");
 	cr_assert_eq(run.regs[4], 0, "x4 is not CPU_ON's");
 	cr_assert_eq(run.dirty, 1, "only x0 comes back");
 	run.regs[0] = 0; /* PSCI_SUCCESS */
 	run.regs[4] = 0x666;
 	vs_put_run(vm, 0, &run);
 
-	vs_set_entry(vm, 1, run.regs[2], VS_PSTATE, run.regs[3]);
+	/* The host only runs it: the core knows where it starts. */
 	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
 	cr_assert_eq(script.snaps[1].pc, VS_PC(20));
 	cr_assert_eq(script.snaps[1].x[0], 0xc0ffee);
+	cr_assert_eq(script.snaps[1].pstate, VS_PSTATE);
 	cr_assert_eq(script.snaps[1].mpidr, 0x80000001ULL);
 
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
 	cr_assert_eq(script.snaps[0].x[0], 0, "the host's PSCI result");
 	cr_assert_eq(script.snaps[0].x[4], 0x5ec2e7);
 	cr_assert_eq(script.snaps[0].pc, VS_PC(6), "after the HVC, once");
+	vs_inv();
+}
+
+Test(vcpu, psci_cpu_on_smc32_convention)
+{
+	/* 0x84000003: W registers, the upper halves are not the call's. */
+	script.ops[0] = mov(0, PSCI_0_2_FN_CPU_ON);
+	script.ops[1] = mov(1, 0xffffffff00000001ULL);
+	script.ops[2] = mov(2, 0xdead000000000000ULL | VS_PC(20));
+	script.ops[3] = mov(3, 0xbeef0000000000aaULL);
+	script.ops[4] = op(OP_SMC, 0);
+	script.ops[20] = op(OP_SNAP, 1);
+	script.ops[21] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[1].pc, VS_PC(20));
+	cr_assert_eq(script.snaps[1].x[0], 0xaa);
+}
+
+Test(vcpu, psci_cpu_on_of_a_running_vcpu_changes_nothing)
+{
+	/* vCPU 1 runs; a CPU_ON naming it (or vCPU 0 itself) is ignored. */
+	script.ops[0] = mov(0, PSCI_0_2_FN64_CPU_ON);
+	script.ops[1] = mov(1, 1);
+	script.ops[2] = mov(2, VS_PC(40));
+	script.ops[3] = op(OP_HVC, 0);
+	script.ops[4] = mov(1, 0);
+	script.ops[5] = op(OP_HVC, 0);
+	script.ops[6] = op(OP_WFI, 0);
+	script.ops[20] = op(OP_WFI, 0);
+	script.ops[21] = op(OP_SNAP, 1);
+	script.ops[22] = op(OP_WFI, 0);
+	vs_set_entry(vm, 1, VS_PC(20), VS_PSTATE, 0);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[1].pc, VS_PC(21), "vCPU 1 went on");
+	cr_assert_eq(vs_shadow(vm, 0, PC), VS_PC(6), "vCPU 0 went on too");
+	bs_expect_running();
+}
+
+Test(vcpu, psci_cpu_on_of_no_such_vcpu_changes_nothing)
+{
+	/* Affinity 5 (not registered) and an affinity with Aff1 set. */
+	script.ops[0] = mov(0, PSCI_0_2_FN64_CPU_ON);
+	script.ops[1] = mov(1, 5);
+	script.ops[2] = mov(2, VS_PC(40));
+	script.ops[3] = op(OP_HVC, 0);
+	script.ops[4] = mov(1, 0x101);
+	script.ops[5] = op(OP_HVC, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_VCPU_OFF);
+	cr_assert_eq(vs_run(vm, 5), 0);
+	bs_expect_halt("set_vcpu_active", "vcpu 5 state 0");
+}
+
+Test(vcpu, psci_cpu_off_turns_the_vcpu_off)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[20] = mov(0, PSCI_0_2_FN_CPU_OFF);
+	script.ops[21] = op(OP_HVC, 0);
+	script.ops[22] = op(OP_SNAP, 1); /* CPU_OFF does not return */
+	vs_set_entry(vm, 1, VS_PC(20), VS_PSTATE, 0);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_HVC);
+	vs_get_run(vm, 1, &run);
+	cr_assert_eq(run.regs[0], PSCI_0_2_FN_CPU_OFF);
+	cr_assert_eq(run.dirty, 0, "no answer taken");
+	run.regs[0] = 0;
+	vs_put_run(vm, 1, &run);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_VCPU_OFF);
+	cr_assert_eq(script.nsnaps, 0);
+	bs_expect_running();
+	vs_inv();
+}
+
+/*
+ * Issue 11, item 3: a vCPU that called CPU_OFF starts again, afresh, at
+ * the entry its guest's next CPU_ON gives, with that call's context.
+ */
+Test(vcpu, a_vcpu_restarts_after_cpu_off)
+{
+	script.ops[0] = mov(0, PSCI_0_2_FN64_CPU_ON);
+	script.ops[1] = mov(1, 1);
+	script.ops[2] = mov(2, VS_PC(40));
+	script.ops[3] = mov(3, 0x2222);
+	script.ops[4] = op(OP_HVC, 0);
+	script.ops[5] = op(OP_WFI, 0);
+	script.ops[20] = mov(19, 0x5ec2e7); /* left in a register */
+	script.ops[21] = mov(0, PSCI_0_2_FN_CPU_OFF);
+	script.ops[22] = op(OP_HVC, 0);
+	script.ops[40] = op(OP_SNAP, 1);
+	script.ops[41] = op(OP_WFI, 0);
+	vs_set_entry(vm, 1, VS_PC(20), VS_PSTATE, 0x1111);
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_HVC); /* CPU_OFF */
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC); /* CPU_ON(1) */
+	cr_assert_eq(vs_run(vm, 1), CV_EXIT_WFX);
+	bs_expect_running();
+	cr_assert_eq(script.snaps[1].pc, VS_PC(40));
+	cr_assert_eq(script.snaps[1].x[0], 0x2222);
+	cr_assert_eq(script.snaps[1].x[19], 0, "a fresh start");
+	cr_assert_eq(script.snaps[1].mpidr, 0x80000001ULL);
 	vs_inv();
 }
 

@@ -105,13 +105,17 @@ static uint8_t *make_image(const uint8_t *sk, uint64_t load_addr,
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.domain, CV_IMAGE_DOMAIN, sizeof(CV_IMAGE_DOMAIN) - 1);
 	hdr.version = CV_IMAGE_VERSION;
+	hdr.flags = CV_IMAGE_FLAG_BOOT;
 	hdr.payload_len = PAYLOAD_BYTES;
 	hdr.load_addr = load_addr;
+	hdr.entry = load_addr; /* the VM boots at its first byte */
 	memset(&tr, 0, sizeof(tr));
 	memcpy(tr.magic, CV_IMAGE_MAGIC, CV_IMAGE_MAGIC_LEN);
 	tr.version = CV_IMAGE_VERSION;
+	tr.flags = CV_IMAGE_FLAG_BOOT;
 	tr.payload_len = PAYLOAD_BYTES;
 	tr.load_addr = load_addr;
+	tr.entry = load_addr;
 	crypto_sign_ed25519ph_init(&st);
 	crypto_sign_ed25519ph_update(&st, (const uint8_t *)&hdr, sizeof(hdr));
 	crypto_sign_ed25519ph_update(&st, img, PAYLOAD_BYTES);

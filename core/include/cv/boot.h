@@ -15,6 +15,16 @@ u32 get_vm_poweron(u32 vmid);
 /* corevisor: set_vcpu_active, or 0 (no change) if the VM is powered off. */
 u32 set_vcpu_active_unless_off(u32 vmid, u32 vcpuid);
 
+/*
+ * corevisor: where vCPUs start (vmpower.c). vcpu_mpidr is MPIDR_EL1 of a
+ * vCPU; MPIDR_AFF_MASK its affinity fields (Aff3..Aff0).
+ */
+#define MPIDR_AFF_MASK 0xff00ffffffULL
+u64 vcpu_mpidr(u32 vcpuid);
+u32 vcpu_power_on(u32 vmid, u64 mpidr, u64 entry, u64 context);
+void vcpu_power_off(u32 vmid, u32 vcpuid);
+bool vcpu_take_start(u32 vmid, u32 vcpuid, u64 *pc, u64 *x0);
+
 /* BootCore */
 u32 gen_vmid(void);
 u64 alloc_remap_addr(u64 pgnum);

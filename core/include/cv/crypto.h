@@ -12,6 +12,8 @@
  *  - Sealing: XChaCha20-Poly1305-IETF with a detached 16-byte tag. The
  *    caller supplies a 24-byte nonce that never repeats under one key and
  *    associated data that names what the ciphertext belongs to.
+ *  - Measurement: SHA-256, hashed as a stream (a VM's measurement and
+ *    instance ids, core/boot/measure.c).
  */
 #ifndef CV_CRYPTO_H
 #define CV_CRYPTO_H
@@ -23,6 +25,8 @@
 #define CV_AEAD_KEY_BYTES 32U
 #define CV_AEAD_NONCE_BYTES 24U
 #define CV_AEAD_TAG_BYTES 16U
+#define CV_SIG_PREHASH_BYTES 64U /* SHA-512 */
+#define CV_HASH_BYTES 32U	 /* SHA-256 */
 
 /* Room for libsodium's crypto_sign_state (208 bytes in 1.0.18). */
 #define CV_SIG_STATE_BYTES 256U
@@ -43,6 +47,25 @@ void cv_sig_update(struct cv_sig_state *st, const void *buf, size_t len);
  */
 bool cv_sig_verify(const struct cv_sig_state *st, const u8 sig[CV_SIG_BYTES],
 		   const u8 pk[CV_SIG_PK_BYTES]);
+
+/*
+ * The Ed25519ph prehash of everything appended so far: the SHA-512 of the
+ * message, the value the signature covers. @st is left as it was.
+ */
+void cv_sig_prehash(const struct cv_sig_state *st,
+		    u8 out[CV_SIG_PREHASH_BYTES]);
+
+/* Room for libsodium's crypto_hash_sha256_state (104 bytes in 1.0.18). */
+#define CV_HASH_STATE_BYTES 128U
+
+struct cv_hash_state {
+	_Alignas(16) u8 opaque[CV_HASH_STATE_BYTES];
+};
+
+/* SHA-256 as a stream: init, update, final. */
+void cv_hash_init(struct cv_hash_state *st);
+void cv_hash_update(struct cv_hash_state *st, const void *buf, size_t len);
+void cv_hash_final(struct cv_hash_state *st, u8 out[CV_HASH_BYTES]);
 
 /*
  * Encrypt @len bytes from @src to @dst (they may be the same buffer, not

@@ -16,6 +16,11 @@
  *    (verify_and_load_images) -> POWEROFF (set_vm_poweroff).
  *  - vCPU state: UNUSED -> READY (register_vcpu) <-> ACTIVE
  *    (set_vcpu_active / set_vcpu_inactive).
+ *  - vCPU power (corevisor, PSCI; vm_info.vcpu_power): VCPU_OFF ->
+ *    VCPU_ON_PENDING (verify_and_load_images for vCPU 0 at the signed
+ *    entry, or the guest's own CPU_ON naming it) -> VCPU_ON (its next
+ *    VCPU_RUN resets it there) -> VCPU_OFF (its own CPU_OFF). Only the
+ *    guest and the signed image choose where a vCPU starts.
  *
  * Lock order, for every operation that holds several locks at once:
  *   SMMU (SMMU_ID) -> vm info (INFO_ID + vmid) -> core (CORE_ID)
@@ -111,6 +116,29 @@ struct spt {
 struct core_data {
 	u32 next_vmid;
 	u64 next_remap_ptr;
+	u64 next_instance; /* corevisor: instances made since boot */
+};
+
+/* vm_info.vcpu_power (corevisor). */
+#define VCPU_OFF 0U	   /* not started, or after its CPU_OFF */
+#define VCPU_ON_PENDING 1U /* to start at vcpu_entry, x0 = vcpu_context */
+#define VCPU_ON 2U	   /* started */
+
+#define CV_MEASUREMENT_BYTES 32U
+#define CV_INSTANCE_BYTES 16U
+
+/*
+ * A lineage of sealed state (corevisor, core/boot/lineage.c): one VM
+ * instance's state as it moves from VM to VM through sealed blobs
+ * (docs/image-format.md, "Binding"). Guarded by CORE_ID; the slot index
+ * is the vmid of the VM that made it (one per VM at most).
+ */
+struct cv_lineage {
+	u8 instance[CV_INSTANCE_BYTES];
+	u8 measurement[CV_MEASUREMENT_BYTES];
+	u64 epoch;  /* the version blobs sealed now carry */
+	u32 holder; /* the VM whose state it is now; 0 when none */
+	u32 open;   /* the holder may still run (READY or VERIFIED) */
 };
 
 /* VMInfo = StateInfo + BootInfo. Guarded by INFO_ID + vmid. */
@@ -128,6 +156,15 @@ struct vm_info {
 	u64 load_size[MAX_LOAD_INFO_NUM];
 	u64 remap_addr[MAX_LOAD_INFO_NUM];
 	u64 mapped_pages[MAX_LOAD_INFO_NUM];
+	/* corevisor: where each vCPU starts (PSCI), see VCPU_OFF above. */
+	u32 vcpu_power[VCPU_PER_VM];
+	u64 vcpu_entry[VCPU_PER_VM];
+	u64 vcpu_context[VCPU_PER_VM];
+	/* corevisor: what sealed state is bound to (core/boot/lineage.c). */
+	u8 measurement[CV_MEASUREMENT_BYTES]; /* verify_and_load_images */
+	u32 lineage;	   /* cv.lineages index; 0: none yet */
+	u32 seal_pending;  /* a blob of the lineage's epoch may exist */
+	u32 vcpu_restored; /* bit v: vCPU v came from a sealed blob */
 };
 
 /*
@@ -330,6 +367,9 @@ struct cv_state {
 
 	/* INFO_ID + vmid */
 	struct vm_info vminfos[NUM_PRINCIPALS];
+
+	/* CORE_ID: sealed-state lineages, by the vmid that made each. */
+	struct cv_lineage lineages[NUM_PRINCIPALS];
 
 	/*
 	 * Owned by the vCPU's VM (info lock), or by the CPU running it.

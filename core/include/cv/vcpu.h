@@ -80,6 +80,8 @@
 #define PENDING_EXCEPT_INJECT_FLAG 0xe00000000ULL
 
 /* PSCI 0.2 function ids the core looks at (prep_hvc). */
+#define PSCI_0_2_FN_CPU_OFF 0x84000002U
+#define PSCI_0_2_FN_CPU_ON 0x84000003U
 #define PSCI_0_2_FN64_CPU_ON 0xc4000003U
 #define PSCI_0_2_FN_AFFINITY_INFO 0x84000004U
 #define PSCI_0_2_FN64_AFFINITY_INFO 0xc4000004U
@@ -122,6 +124,11 @@ void set_int_gpr(u32 vmid, u32 vcpuid, u32 index, u64 value);
  */
 void load_int_state(u32 vmid, u32 vcpuid);
 void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason);
+/*
+ * corevisor: true when this CPU's VCPU_RUN found its vCPU off (no start
+ * from its guest or image): nothing runs, the host gets CV_EXIT_VCPU_OFF.
+ */
+bool vcpu_off_this_run(void);
 
 /* ---- VCPUOpsAux ------------------------------------------------------ */
 void reset_gp_regs(u32 vmid, u32 vcpuid);

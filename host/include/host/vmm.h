@@ -38,9 +38,8 @@ struct vmm_vcpu {
 	u32 id;
 	u32 cpu; /* the host CPU that runs it */
 	u32 state;
-	bool started; /* first VCPU_RUN done: pc/pstate were read */
 	volatile struct cv_vcpu_run *run;
-	u64 exits[CV_EXIT_POWERED_OFF + 1]; /* by CV_EXIT_* */
+	u64 exits[CV_EXIT_VCPU_OFF + 1]; /* by CV_EXIT_* */
 };
 
 struct vmm_vm {
