@@ -74,6 +74,9 @@ extern char el2_vectors[];
 void platform_parse_dtb(u64 dtb);
 /* Erase the secret keys from the DTB before the host may read it. */
 void platform_scrub_dtb(void);
+/* Add /reserved-memory nodes for corevisor's memory and the shared area. */
+void platform_reserve_for_host(u64 core_base, u64 core_end, u64 shared_base,
+			       u64 shared_size, u64 limit);
 
 /* random.c: seed libsodium's randombytes_buf (from /chosen rng-seed). */
 void random_seed(const u8 *seed, u32 len);

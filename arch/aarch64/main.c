@@ -11,6 +11,7 @@
 #include <cv/mem.h>
 #include <cv/panic.h>
 #include <cv/state.h>
+#include <corevisor/sealed.h>
 #include <libfdt.h>
 #include <sodium.h>
 
@@ -141,6 +142,9 @@ void el2_main(u64 x0)
 	own_image(params.reserved_base);
 	mmu_switch_to_core_table();
 	platform_scrub_dtb();
+	platform_reserve_for_host(
+		(u64)__image_start, params.reserved_base + params.reserved_size,
+		params.shared_base, CV_SHARED_BYTES, (u64)__image_start);
 	memset(&params.aead_key, 0, sizeof(params.aead_key));
 	boot_summary(&params);
 

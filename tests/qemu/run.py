@@ -83,9 +83,50 @@ def make_dtb(a, dtb):
     else:
         seed = bytes.fromhex(a.rng_seed) if a.rng_seed else os.urandom(32)
         fdtput(dtb, "/chosen", "rng-seed", "bx", *byte_args(seed))
+    if a.linux:
+        linux_chosen(a, dtb)
     for spec in a.dtb_set:
         path, prop, kind, *vals = spec.split()
         fdtput(dtb, path, prop, kind, *vals)
+
+
+# A Linux Image as the host (arm64 boot protocol): the raw Image at a
+# 2 MiB-aligned address corevisor enters at EL1 with x0 = the DTB, the
+# initramfs 2 MiB aligned after the Image's image_size (header offset 16).
+LINUX_ADDR = 0x48000000
+
+
+def linux_layout(a):
+    with open(a.linux, "rb") as f:
+        hdr = f.read(64)
+    if hdr[56:60] != b"ARM\x64":
+        sys.exit(f"run.py: {a.linux} is not an arm64 Image")
+    image_size = struct.unpack_from("<Q", hdr, 16)[0]
+    initrd = (LINUX_ADDR + image_size + 0x1fffff) & ~0x1fffff
+    return initrd
+
+
+def cells(v):
+    return [f"{v >> 32:#x}", f"{v & 0xffffffff:#x}"]
+
+
+def linux_chosen(a, dtb):
+    fdtput(dtb, "/chosen", "corevisor,host-entry", "x", *cells(LINUX_ADDR))
+    fdtput(dtb, "/chosen", "bootargs", "s", a.append)
+    if a.initrd:
+        start = linux_layout(a)
+        end = start + os.path.getsize(a.initrd)
+        fdtput(dtb, "/chosen", "linux,initrd-start", "x", *cells(start))
+        fdtput(dtb, "/chosen", "linux,initrd-end", "x", *cells(end))
+
+
+def linux_loads(a):
+    args = ["-device", f"loader,file={a.linux},addr={LINUX_ADDR:#x},"
+            "force-raw=on"]
+    if a.initrd:
+        args += ["-device", f"loader,file={a.initrd},"
+                 f"addr={linux_layout(a):#x},force-raw=on"]
+    return args
 
 
 # The guest-image table the host reads (host/platform/guests.c): magic,
@@ -201,6 +242,12 @@ def main():
                    help="FILE@ADDR: a raw blob QEMU loads; repeatable")
     p.add_argument("--word", action="append", default=[],
                    help="ADDR=VALUE: a 32-bit word QEMU stores; repeatable")
+    p.add_argument("--linux", help="an arm64 Linux Image as the host")
+    p.add_argument("--initrd", help="the Linux host's initramfs")
+    p.add_argument("--append", default="console=ttyAMA0 rdinit=/init",
+                   help="the Linux host's command line")
+    p.add_argument("--icount", help="QEMU -icount shift (instruction "
+                   "counting: deterministic virtual time)")
     p.add_argument("--debug", action="store_true",
                    help="stop at the first instruction, gdb stub on :1234")
     a = p.parse_args()
@@ -213,6 +260,10 @@ def main():
     cmd = machine_args(a) + ["-dtb", dtb]
     if a.host:
         cmd += ["-device", f"loader,file={a.host}"]
+    if a.linux:
+        cmd += linux_loads(a)
+    if a.icount:
+        cmd += ["-icount", f"shift={a.icount}"]
     for spec in a.load:
         f, addr = spec.rsplit("@", 1)
         cmd += ["-device", f"loader,file={f},addr={addr},force-raw=on"]
