@@ -52,6 +52,10 @@ if [ ! -e "$stamp" ]; then
 		[ -n "$deb" ] || { echo "linux-fetch: $name not downloaded" >&2; exit 1; }
 		dpkg-deb -x "$deb" "$out/root"
 	done
+	# Only the kernel, its modules, the headers and busybox are used; the
+	# rest (documentation, initramfs-tools hooks in *.d folders, which the
+	# top-level Makefile would take for dependency files) goes.
+	rm -rf "$out/root/usr/share" "$out/root/etc"
 	# The arm64 headers' Makefile includes the -common tree by an absolute
 	# path: point it at the unpacked copy.
 	hdr="$out/root/usr/src/linux-headers-$release"

@@ -103,6 +103,17 @@ u64 mmu_vtcr(void);
 #define PSCI_SYSTEM_OFF 0x84000008U
 #define PSCI_SYSTEM_RESET 0x84000009U
 #define PSCI_FEATURES 0x8400000aU
+#define PSCI_CPU_SUSPEND 0xc4000001U
+#define PSCI_CPU_SUSPEND_32 0x84000001U
+#define PSCI_SYSTEM_SUSPEND 0xc400000eU
+#define PSCI_SYSTEM_SUSPEND_32 0x8400000eU
+/* SMCCC architecture calls (Arm DEN0028). */
+#define SMCCC_VERSION 0x80000000U
+#define SMCCC_ARCH_FEATURES 0x80000001U
+#define SMCCC_ARCH_WORKAROUND_1 0x80008000U
+#define SMCCC_ARCH_WORKAROUND_2 0x80007fffU
+#define SMCCC_ARCH_WORKAROUND_3 0x80003fffU
+#define SMCCC_VERSION_1_1 0x10001U
 #define PSCI_RET_NOT_SUPPORTED (-1LL)
 #define PSCI_RET_INVALID_PARAMS (-2LL)
 #define PSCI_RET_ALREADY_ON (-4LL)
@@ -113,6 +124,11 @@ void psci_system_off(void) __attribute__((noreturn));
 s64 el2_cpu_on(u32 cpu, u64 entry, u64 ctx);
 /* A host SMC (HCR_EL2.TSC): PSCI is proxied, everything else refused. */
 void host_smc(struct el2_frame *f);
+/*
+ * Ask the firmware, once at boot, which SMCCC version and which
+ * ARCH_WORKAROUNDs it has (the host's queries are answered from that).
+ */
+void smccc_probe(void);
 /* CPU index of @mpidr, or INVALID. */
 u32 cpu_index_of_mpidr(u64 mpidr);
 

@@ -128,6 +128,7 @@ static void check_host_entry(const struct cv_boot_params *p)
 			  (unsigned long long)e);
 }
 
+void smccc_print(void);
 void el2_main(u64 x0);
 void el2_main(u64 x0)
 {
@@ -154,6 +155,8 @@ void el2_main(u64 x0)
 		psci_system_off();
 	}
 	check_host_entry(&params);
+	smccc_probe();
+	smccc_print();
 	host_print_config();
 	cv_printf("corevisor: host entry 0x%llx at EL1\n",
 		  (unsigned long long)plat.host_entry);
