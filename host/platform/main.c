@@ -8,6 +8,8 @@
 #include <corevisor/abi.h>
 #include <host/vmm.h>
 
+#include "vms.h"
+
 /* Host RAM the boot check touches: [0x50400000, 0x80000000), 2 MiB apart. */
 #define TOUCH_START 0x50400000ULL
 #define TOUCH_END 0x80000000ULL
@@ -214,15 +216,15 @@ static void run_mode(u32 mode, u64 dtb)
  */
 static void vm_cpu_loop(u32 cpu)
 {
-	vmm_run_cpu(cpu);
+	vms_run_cpu(cpu);
 	if (__atomic_sub_fetch(&cpus_running, 1, __ATOMIC_ACQ_REL) != 0)
 		psci_cpu_off();
-	if (vmm_vms_off() == vmm_vm_count())
+	if (vms_off() == vms_count())
 		host_printf("host: all VMs powered off, powering off\n");
 	else
 		host_printf("host: every vCPU stopped, %u of %u VM(s) powered "
 			    "off; powering off\n",
-			    vmm_vms_off(), vmm_vm_count());
+			    vms_off(), vms_count());
 	psci_system_off();
 }
 
@@ -275,7 +277,7 @@ static void attack_secret(struct vmm_vm *vm, u64 event)
 static u64 offer_bad_page(struct vmm_vm *vm, u64 ipa)
 {
 	u32 mode = *(volatile u32 *)HOST_MODE_ADDR;
-	struct vmm_vm *first = vmm_vm(0);
+	struct vmm_vm *first = vms_get(0);
 	u64 pa;
 
 	if (vm == first || vm->npages)
@@ -337,7 +339,7 @@ static void misuse(u32 mode, const struct host_guest_image *img)
 
 	switch (mode) {
 	case MODE_REMAP_AFTER_VERIFY:
-		vm = vmm_vm_boot(img);
+		vm = vms_boot(img);
 		host_printf(
 			"host: REMAP_VM_IMAGE(vm%u, pfn 0x%llx, 0) after "
 			"VERIFY\n",
@@ -362,7 +364,7 @@ static void misuse(u32 mode, const struct host_guest_image *img)
 		break;
 	case MODE_RUN_BAD_VMID:
 	case MODE_RUN_BAD_VCPUID:
-		vm = vmm_vm_boot(img);
+		vm = vms_boot(img);
 		vmid = mode == MODE_RUN_BAD_VMID ? COREVISOR_VMID : vm->vmid;
 		host_printf("host: VCPU_RUN on vmid %u vcpuid %u\n", vmid,
 			    mode == MODE_RUN_BAD_VMID ? 0 : 8);
@@ -391,30 +393,30 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 {
 	u32 ncpus;
 
-	vmm_init();
+	if (vmm_init())
+		host_fail("no shared vCPU area");
 	if (mode >= MODE_REMAP_AFTER_VERIFY && mode < MODE_READ_VM_PAGE) {
 		misuse(mode, &imgs[0]);
 		psci_system_off();
 	}
 	if (mode == MODE_READ_VM_PAGE || mode == MODE_WRITE_VM_PAGE)
-		vmm_hooks.event = attack_secret;
+		vms_hooks.event = attack_secret;
 	if (mode == MODE_OFFER_VM_PAGE || mode == MODE_OFFER_CORE_PAGE)
 		vmm_hooks.offer_page = offer_bad_page;
 	if (mode == MODE_SNOOP_REGS) {
 		host_printf("host: snooping on every exit\n");
-		vmm_hooks.answered = snoop;
+		vms_hooks.answered = snoop;
 	}
 	if (mode == MODE_HOSTILE_REGS) {
 		host_printf("host: writing garbage to every register corevisor "
 			    "did not offer\n");
-		vmm_hooks.answered = scribble;
+		vms_hooks.answered = scribble;
 	}
 	for (u32 i = 0; i < n; i++)
-		if (!vmm_vm_boot(&imgs[i]))
-			host_fail("no room for guest %s", imgs[i].name);
+		vms_boot(&imgs[i]);
 	ncpus = start_cpus();
-	vmm_assign_cpus(ncpus);
-	host_printf("host: running %u VM(s) on %u CPU(s)\n", vmm_vm_count(),
+	vms_assign_cpus(ncpus);
+	host_printf("host: running %u VM(s) on %u CPU(s)\n", vms_count(),
 		    ncpus);
 	cpus_running = ncpus;
 	__atomic_store_n(&vms_go, 1, __ATOMIC_RELEASE);
@@ -455,7 +457,8 @@ void host_main(u64 dtb)
 		host_fail("REGISTER_KVM returned %u, expected 1", vmid);
 
 	/* A hypercall that runs libsodium: the host's FP/SIMD must stay. */
-	vmm_init();
+	if (vmm_init())
+		host_fail("no shared vCPU area");
 	vmm_register_vcpu(vmid, 0);
 	host_fp_fill(0xc0ffee0000000000ULL);
 	hvc(HVC_SAVE_CRYPT_VCPU, vmid, 0, 0, 0, 0);
