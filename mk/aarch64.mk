@@ -4,7 +4,8 @@
 # that test them (tests/qemu, docs/el2-port.md).
 #
 #   make aarch64          corevisor.elf, host.elf and the signed guests
-#   make run              (run-aarch64) corevisor + host + 2 VMs, log shown
+#   make run-baremetal    corevisor + bare-metal host + 2 VMs, log shown
+#                         (make run is the Linux host: mk/linux.mk)
 #   make test-qemu        every QEMU test (boot, VMs, bad images, attacks)
 #   make debug            make run's machine stopped under QEMU's gdb stub
 
@@ -277,10 +278,11 @@ A_VM_EXPECT := --expect "host: vm1: verified by corevisor, the image's pages are
 	--forbid panic --forbid FAIL --forbid 25079fe4a376c9b7
 A_RUN_VMS := $(QEMU_RUN) $(A_TWO_VMS) --exit 0 $(A_VM_EXPECT)
 
-# make run: corevisor + host + both VMs on 2 CPUs, the serial log shown.
-run-aarch64: $(A_VM_DEPS)
+# make run-baremetal: corevisor + the bare-metal host + both VMs on 2 CPUs,
+# the serial log shown. make run is the Linux host (mk/linux.mk run-linux).
+run-baremetal: $(A_VM_DEPS)
 	@$(A_RUN_VMS) --name run --smp 2 --show
-RUN_TARGET := run-aarch64
+RUN_TARGET := run-linux
 
 test-qemu-vms: $(A_VM_DEPS)
 	$(A_RUN_VMS) --name vms --smp 2
@@ -393,4 +395,4 @@ TESTS += $(QEMU_TESTS)
 debug: $(A_VM_DEPS)
 	$(QEMU_RUN) $(A_TWO_VMS) --name debug --smp 2 --debug
 
-.PHONY: aarch64 guests debug run-aarch64 test-qemu $(QEMU_TESTS)
+.PHONY: aarch64 guests debug run-baremetal test-qemu $(QEMU_TESTS)
