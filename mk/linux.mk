@@ -240,6 +240,15 @@ test-linux-vmid-limit: $(LX_DEPS)
 		--expect 'corevisor: host powered the system off' \
 		--forbid panic --forbid Oops --forbid 'BUG:'
 
+# --- make bench: boot time to /init with and without corevisor, and the
+# module's HVC round trip, under QEMU -icount (bench/linux-results.md).
+bench-linux: $(LX_DEPS)
+	$(PYTHON) bench/linux_bench.py --corevisor $(COREVISOR_ELF) \
+		--image $(LX_IMAGE) --initrd $(LX_INITRD) \
+		--image-key $(A_KEYS)/image.pk --workdir $(AB)/runs \
+		--out bench/linux-results.md
+bench: bench-linux
+
 LX_TESTS := test-linux-vms test-linux-vms-smp1 test-linux-vms-smp4 \
 	test-linux-psci test-linux-read-secret test-linux-write-secret \
 	test-linux-read-core test-linux-hostile-ioctls test-linux-vm-tampered \
@@ -247,4 +256,4 @@ LX_TESTS := test-linux-vms test-linux-vms-smp1 test-linux-vms-smp4 \
 test-linux: $(LX_TESTS)
 TESTS += $(LX_TESTS)
 
-.PHONY: linux-fetch linux-host run-linux test-linux $(LX_TESTS)
+.PHONY: linux-fetch linux-host run-linux test-linux bench-linux $(LX_TESTS)

@@ -19,6 +19,11 @@
  *                    CV_EVENT and, with --pa-of, CV_PA
  *   --pa-of IPA      the host page backing IPA, for --on-event
  *   -q               no cvrun: status lines, only the guests' output
+ *   --bench-noop N   time N HVC_NOOP round trips in the module, print the
+ *                    nanoseconds (under QEMU -icount shift=0, instructions)
+ *                    and exit
+ *   --counter        print the virtual counter (CNTVCT_EL0, counting from
+ *                    power-on) and its frequency, and exit
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -282,10 +287,38 @@ static int create(const char *spec)
 	return 0;
 }
 
+static int bench_noop(uint64_t n)
+{
+	struct cv_bench b = {.iterations = n};
+	int fd = open(CV_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || ioctl(fd, CV_IOC_BENCH_NOOP, &b) < 0) {
+		fprintf(stderr, "cvrun: bench: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("cvrun: %" PRIu64
+	       " HVC_NOOP round trips from the module in %" PRIu64 " ns\n",
+	       (uint64_t)b.iterations, (uint64_t)b.ns);
+	close(fd);
+	return 0;
+}
+
+static int print_counter(void)
+{
+	uint64_t cnt, frq;
+
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(cnt));
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(frq));
+	printf("cvrun: CNTVCT_EL0 %" PRIu64 " CNTFRQ_EL0 %" PRIu64 "\n", cnt,
+	       frq);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: cvrun [-q] [--on-event CMD] [--pa-of IPA] "
-			"IMAGE[:VCPUS]...\n");
+			"IMAGE[:VCPUS]...\n"
+			"       cvrun --bench-noop N | --counter\n");
 	exit(2);
 }
 
@@ -300,6 +333,10 @@ int main(int argc, char **argv)
 			quiet = true;
 		else if (!strcmp(argv[i], "--on-event") && i + 1 < argc)
 			on_event = argv[++i];
+		else if (!strcmp(argv[i], "--counter"))
+			return print_counter();
+		else if (!strcmp(argv[i], "--bench-noop") && i + 1 < argc)
+			return bench_noop(strtoull(argv[i + 1], NULL, 0));
 		else if (!strcmp(argv[i], "--pa-of") && i + 1 < argc)
 			pa_of = strtoull(argv[++i], NULL, 0);
 		else

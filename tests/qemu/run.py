@@ -246,8 +246,9 @@ def main():
     p.add_argument("--initrd", help="the Linux host's initramfs")
     p.add_argument("--append", default="console=ttyAMA0 rdinit=/init",
                    help="the Linux host's command line")
-    p.add_argument("--icount", help="QEMU -icount shift (instruction "
-                   "counting: deterministic virtual time)")
+    p.add_argument("--icount", help="QEMU -icount options, e.g. "
+                   "shift=0,sleep=off (virtual time counts instructions; "
+                   "needs --tcg single)")
     p.add_argument("--debug", action="store_true",
                    help="stop at the first instruction, gdb stub on :1234")
     a = p.parse_args()
@@ -263,7 +264,7 @@ def main():
     if a.linux:
         cmd += linux_loads(a)
     if a.icount:
-        cmd += ["-icount", f"shift={a.icount}"]
+        cmd += ["-icount", a.icount]
     for spec in a.load:
         f, addr = spec.rsplit("@", 1)
         cmd += ["-device", f"loader,file={f},addr={addr},force-raw=on"]
