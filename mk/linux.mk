@@ -150,6 +150,33 @@ test-linux-psci: $(LX_DEPS)
 		--expect 'corevisor: host powered the system off' \
 		--forbid panic --forbid Oops --forbid 'BUG:'
 
+# A board DTB that already has /reserved-memory (2 + 2 cells, one no-map
+# child): corevisor's nodes join it and Linux honours all three. One whose
+# /reserved-memory has other cell counts: corevisor stops before the host
+# runs (its nodes would be read with the wrong cells).
+LX_RESV_NODE := --dtb-node /reserved-memory/board@50000000 \
+	--dtb-set '/reserved-memory ranges x' \
+	--dtb-set '/reserved-memory/board@50000000 reg x 0 0x50000000 0 0x100000' \
+	--dtb-set '/reserved-memory/board@50000000 no-map x'
+test-linux-dtb-reserved: $(LX_DEPS)
+	$(call LX_RUN,cvtest=dtb) --name linux-dtb-reserved --smp 1 --exit 0 \
+		$(LX_RESV_NODE) \
+		--dtb-set '/reserved-memory #address-cells x 2' \
+		--dtb-set '/reserved-memory #size-cells x 2' \
+		--expect 'dtb: board@50000000 no-map=yes' \
+		--expect 'dtb: corevisor-shared@' --expect 'dtb: corevisor@40200000 no-map=yes' \
+		--expect-re '\n *40200000-[0-9a-f]+ : reserved\n' \
+		--expect-re '\n *50000000-500fffff : reserved\n' \
+		--expect 'corevisor: host powered the system off' \
+		--forbid panic --forbid Oops
+test-linux-dtb-bad-cells: $(LX_DEPS)
+	$(call LX_RUN,cvtest=dtb) --name linux-dtb-bad-cells --smp 1 --exit 3 \
+		$(LX_RESV_NODE) \
+		--dtb-set '/reserved-memory #address-cells x 1' \
+		--dtb-set '/reserved-memory #size-cells x 1' \
+		--expect 'corevisor: panic: dtb: adding /reserved-memory: FDT_ERR_BADNCELLS' \
+		--forbid 'host entry' --forbid 'Booting Linux'
+
 # Attacks from root. Reading / writing the running vault's secret page:
 # /dev/mem refuses RAM (Linux's STRICT_DEVMEM); a module of root's then
 # touches it and corevisor stops the machine, naming the page cvrun found
@@ -252,7 +279,8 @@ bench: bench-linux
 LX_TESTS := test-linux-vms test-linux-vms-smp1 test-linux-vms-smp4 \
 	test-linux-psci test-linux-read-secret test-linux-write-secret \
 	test-linux-read-core test-linux-hostile-ioctls test-linux-vm-tampered \
-	test-linux-vm-untrusted test-linux-kill9 test-linux-vmid-limit
+	test-linux-vm-untrusted test-linux-kill9 test-linux-vmid-limit \
+	test-linux-dtb-reserved test-linux-dtb-bad-cells
 test-linux: $(LX_TESTS)
 TESTS += $(LX_TESTS)
 

@@ -83,8 +83,11 @@ def make_dtb(a, dtb):
     else:
         seed = bytes.fromhex(a.rng_seed) if a.rng_seed else os.urandom(32)
         fdtput(dtb, "/chosen", "rng-seed", "bx", *byte_args(seed))
-    if a.linux:
+    # getattr: bench/qemu_bench.py calls make_dtb with its own namespace.
+    if getattr(a, "linux", None):
         linux_chosen(a, dtb)
+    for path in getattr(a, "dtb_node", []):
+        subprocess.run(["fdtput", "-c", "-p", dtb, path], check=True)
     for spec in a.dtb_set:
         path, prop, kind, *vals = spec.split()
         fdtput(dtb, path, prop, kind, *vals)
@@ -238,6 +241,9 @@ def main():
     p.add_argument("--rng-seed", help="rng-seed bytes (hex); default random")
     p.add_argument("--dtb-set", action="append", default=[],
                    help="'PATH PROP TYPE VALUE...' for fdtput; repeatable")
+    p.add_argument("--dtb-node", action="append", default=[],
+                   help="PATH: a node to create (with its parents) before "
+                   "--dtb-set; repeatable")
     p.add_argument("--load", action="append", default=[],
                    help="FILE@ADDR: a raw blob QEMU loads; repeatable")
     p.add_argument("--word", action="append", default=[],
