@@ -11,6 +11,8 @@
 
 AB := $(BUILD)/aarch64
 A_CROSS ?= aarch64-linux-gnu-
+# One short line per build step; V=1 shows the commands.
+A_Q := $(if $(V),,@)
 A_CC := $(A_CROSS)gcc
 A_LIBDIR := /usr/lib/aarch64-linux-gnu
 A_DEPS_STAMP := $(BUILD)/.deps-aarch64
@@ -44,7 +46,7 @@ A_EXT_CFLAGS = $(A_CFLAGS) -Iarch/aarch64/include \
 
 $(A_SYSINC)/.stamp: | $(A_DEPS_STAMP)
 	@mkdir -p $(A_SYSINC)
-	ln -sfn /usr/include/libfdt.h /usr/include/fdt.h \
+	$(A_Q)ln -sfn /usr/include/libfdt.h /usr/include/fdt.h \
 		/usr/include/libfdt_env.h /usr/include/sodium.h \
 		/usr/include/sodium $(A_SYSINC)/
 	@touch $@
@@ -93,7 +95,8 @@ A_LDFLAGS := -flto=auto -O2 $(A_MACHINE) -nostdlib -static -no-pie -Wl,--gc-sect
 COREVISOR_ELF := $(AB)/corevisor.elf
 $(COREVISOR_ELF): $(A_ARCH_OBJS) $(A_CORE_OBJS) $(A_CRYPTO_OBJS) \
 		$(A_BM_STRING) arch/aarch64/link.ld
-	$(A_CC) $(A_LDFLAGS) -T arch/aarch64/link.ld -Wl,-Map,$(AB)/corevisor.map \
+	@echo "  LD-A64  $@"
+	$(A_Q)$(A_CC) $(A_LDFLAGS) -T arch/aarch64/link.ld -Wl,-Map,$(AB)/corevisor.map \
 		-o $@ $(A_ARCH_OBJS) $(A_CORE_OBJS) $(A_CRYPTO_OBJS) \
 		$(A_BM_STRING) $(A_LIBDIR)/libsodium.a $(A_LIBDIR)/libfdt.a $(A_LIBGCC)
 
@@ -117,7 +120,8 @@ $(AB)/host/%.o: host/%.S | $(A_DEPS_STAMP)
 	@$(A_CC) $(A_MACHINE) $(A_BM_INC) -MMD -MP -c $< -o $@
 HOST_ELF := $(AB)/host.elf
 $(HOST_ELF): $(A_HOST_OBJS) host/platform/link.ld
-	$(A_CC) $(A_LDFLAGS) -T host/platform/link.ld -o $@ $(A_HOST_OBJS) \
+	@echo "  LD-A64  $@"
+	$(A_Q)$(A_CC) $(A_LDFLAGS) -T host/platform/link.ld -o $@ $(A_HOST_OBJS) \
 		$(A_LIBGCC)
 
 # --- Sample guests (guest/): bare-metal EL1 programs, each its own ELF,
@@ -145,30 +149,37 @@ A_GUEST_OBJS = $(patsubst guest/%.c,$(AB)/guest/%.o,$(wildcard guest/$(1)/*.c))
 define A_GUEST_ELF
 $(AB)/guest/$(1).elf: $(call A_GUEST_OBJS,$(1)) $(A_GUEST_COMMON) \
 		guest/$(1)/link.ld guest/common/link.ld
-	$$(A_CC) $$(A_LDFLAGS) -T guest/$(1)/link.ld -o $$@ \
+	@echo "  LD-A64  $$@"
+	$$(A_Q)$$(A_CC) $$(A_LDFLAGS) -T guest/$(1)/link.ld -o $$@ \
 		$$(filter %.o,$$^) $$(A_LIBGCC)
 endef
 $(foreach g,$(A_GUESTS),$(eval $(call A_GUEST_ELF,$(g))))
 $(AB)/guest/%.bin: $(AB)/guest/%.elf
-	$(A_CROSS)objcopy -O binary $< $@
+	@echo "  OBJCOPY $@"
+	$(A_Q)$(A_CROSS)objcopy -O binary $< $@
 # The load address a guest is signed for is its linker script's.
 A_GUEST_LOAD = $$($(A_CROSS)nm $(1) | awk '/ __image_start$$/ {print "0x" $$1}')
 $(A_KEYS)/image.sk: $(BUILD)/tools/cv-sign
 	@mkdir -p $(dir $@)
-	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/image.pk >/dev/null
+	@echo "  KEYGEN  $@"
+	$(A_Q)$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/image.pk >/dev/null
 $(A_KEYS)/untrusted.sk: $(BUILD)/tools/cv-sign
 	@mkdir -p $(dir $@)
-	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/untrusted.pk >/dev/null
+	@echo "  KEYGEN  $@"
+	$(A_Q)$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/untrusted.pk >/dev/null
 $(AB)/guest/%.img: $(AB)/guest/%.bin $(A_KEYS)/image.sk
-	$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk \
+	@echo "  SIGN    $@"
+	$(A_Q)$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk \
 		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) $< $@
 # Attack images: one payload byte flipped after signing; signed by a key
 # corevisor does not trust.
 $(AB)/guest/%-tampered.img: $(AB)/guest/%.img
-	$(PYTHON) -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); \
+	@echo "  TAMPER  $@"
+	$(A_Q)$(PYTHON) -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); \
 		d[len(d) // 3] ^= 0x01; open(sys.argv[2], "wb").write(d)' $< $@
 $(AB)/guest/%-untrusted.img: $(AB)/guest/%.bin $(A_KEYS)/untrusted.sk
-	$(BUILD)/tools/cv-sign sign $(A_KEYS)/untrusted.sk \
+	@echo "  SIGN    $@"
+	$(A_Q)$(BUILD)/tools/cv-sign sign $(A_KEYS)/untrusted.sk \
 		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) $< $@
 A_GUEST_IMGS := $(patsubst %,$(AB)/guest/%.img,$(A_GUESTS))
 guests: $(A_GUEST_IMGS)

@@ -66,6 +66,6 @@ fi
 ln -sfn "root/boot/vmlinuz-$release" "$out/Image"
 ln -sfn "root/bin/busybox" "$out/busybox"
 ln -sfn "root/usr/src/linux-headers-$release" "$out/headers"
-echo "$release" >"$out/release.new"
-cmp -s "$out/release.new" "$out/release" 2>/dev/null || mv "$out/release.new" "$out/release"
-rm -f "$out/release.new"
+# The make rule's target: rewritten (and so newer than this script) on
+# every run, whatever the release.
+echo "$release" >"$out/release"
