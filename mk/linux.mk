@@ -4,6 +4,8 @@
 #
 #   make linux-host       kernel, module, cvrun and initramfs
 #   make run              (run-linux) corevisor, Linux, cvrun on both VMs
+#   make run-linux-shell  the same with a shell on the console
+#                         (LX_EXTRA_IMGS="x.img": your images in /vms)
 #   make test-linux       the Linux-host QEMU tests (part of make test)
 #
 # Debian's packages (linux-image-arm64, busybox-static, the matching
@@ -62,19 +64,19 @@ LX_INITRD := $(LX)/initramfs.cpio.gz
 LX_TEST_SCRIPTS := $(sort $(wildcard tests/qemu/linux/*.sh))
 LX_VM_IMGS := $(A_GUEST_IMGS) $(AB)/guest/vault-tampered.img \
 	$(AB)/guest/vault-untrusted.img
+LX_INITRD_ENTRIES = file:bin/busybox=$(LX)/busybox:755 link:bin/sh=busybox \
+	file:init=host/linux/init:755 dir:proc dir:sys dir:dev dir:tmp \
+	char:dev/console=5,1 \
+	file:lib/modules/corevisor.ko=$(LX_MOD):644 \
+	file:lib/modules/cvpeek.ko=$(LX_PEEK):644 \
+	file:bin/cvrun=$(LX_CVRUN):755 \
+	file:bin/cvattack=$(LX_CVATTACK):755 \
+	$(foreach i,$(LX_VM_IMGS),file:vms/$(notdir $(i))=$(i):644) \
+	$(foreach s,$(LX_TEST_SCRIPTS),file:tests/$(notdir $(s))=$(s):755)
 $(LX_INITRD): host/linux/init scripts/mkinitramfs.py $(LX_MOD) $(LX_CVRUN) \
 		$(LX_CVATTACK) $(LX_VM_IMGS) $(LX_TEST_SCRIPTS)
 	@echo "  INITRD  $@"
-	$(LX_Q)$(PYTHON) scripts/mkinitramfs.py $@ \
-		file:bin/busybox=$(LX)/busybox:755 link:bin/sh=busybox \
-		file:init=host/linux/init:755 dir:proc dir:sys dir:dev dir:tmp \
-		char:dev/console=5,1 \
-		file:lib/modules/corevisor.ko=$(LX_MOD):644 \
-		file:lib/modules/cvpeek.ko=$(LX_PEEK):644 \
-		file:bin/cvrun=$(LX_CVRUN):755 \
-		file:bin/cvattack=$(LX_CVATTACK):755 \
-		$(foreach i,$(LX_VM_IMGS),file:vms/$(notdir $(i))=$(i):644) \
-		$(foreach s,$(LX_TEST_SCRIPTS),file:tests/$(notdir $(s))=$(s):755)
+	$(LX_Q)$(PYTHON) scripts/mkinitramfs.py $@ $(LX_INITRD_ENTRIES)
 
 linux-host: $(COREVISOR_ELF) $(LX_INITRD)
 EXTRA_ALL += linux-host
@@ -110,11 +112,27 @@ LX_VMS_EXPECT := --expect 'corevisor: host entry 0x48000000 at EL1' \
 	--expect 'cvrun: 2 of 2 VM(s) powered off' \
 	--expect 'init: cvrun exited 0' \
 	--expect 'corevisor: host powered the system off' \
-	--forbid panic --forbid 'Oops' --forbid 'BUG' --forbid 25079fe4a376c9b7
+	--forbid panic --forbid 'Oops' --forbid 'BUG:' --forbid 25079fe4a376c9b7
 
 # make run: the real thing, on 2 CPUs, the serial log shown.
 run-linux: $(LX_DEPS)
 	@$(call LX_RUN,) --name run-linux --smp 2 --exit 0 --show $(LX_VMS_EXPECT)
+
+# make run-linux-shell: the same machine with a shell on the console
+# instead of the sample run (QEMU's -nographic: Ctrl-A x quits).
+# LX_EXTRA_IMGS="a.img b.img" adds your own signed images to /vms.
+LX_EXTRA_IMGS ?=
+LX_SHELL_INITRD := $(LX)/initramfs-shell.cpio.gz
+run-linux-shell: $(LX_DEPS) $(LX_EXTRA_IMGS)
+	@echo "  INITRD  $(LX_SHELL_INITRD)"
+	$(LX_Q)$(PYTHON) scripts/mkinitramfs.py $(LX_SHELL_INITRD) \
+		$(LX_INITRD_ENTRIES) \
+		$(foreach i,$(LX_EXTRA_IMGS),file:vms/$(notdir $(i))=$(i):644)
+	$(PYTHON) tests/qemu/run.py --corevisor $(COREVISOR_ELF) \
+		--workdir $(AB)/runs --image-key $(A_KEYS)/image.pk \
+		--linux $(LX_IMAGE) --initrd $(LX_SHELL_INITRD) \
+		--append 'console=ttyAMA0 rdinit=/init cvtest=shell' \
+		--name linux-shell --smp 2 --interactive
 
 # --- Tests (make test-linux, part of make test). Both VMs under Linux on
 # 2, 1 and 4 CPUs (4 CPUs on one QEMU thread: on a 2-core machine a thread
@@ -286,4 +304,4 @@ LX_TESTS := test-linux-vms test-linux-vms-smp1 test-linux-vms-smp4 \
 test-linux: $(LX_TESTS)
 TESTS += $(LX_TESTS)
 
-.PHONY: linux-fetch linux-host run-linux test-linux bench-linux $(LX_TESTS)
+.PHONY: linux-fetch linux-host run-linux run-linux-shell test-linux bench-linux $(LX_TESTS)

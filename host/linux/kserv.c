@@ -543,6 +543,8 @@ static int cv_release(struct inode *inode, struct file *file)
 				cvm->npages + cvm->vmm.block_size / PAGE_SIZE);
 			mmdrop(cvm->mm);
 			cvm->mm = NULL;
+			/* Pages put aside for faults were never given. */
+			free_page_list(&cvm->spare);
 			/* Its memory is still given: the module stays. */
 			__module_get(THIS_MODULE);
 			mutex_lock(&boot_lock);

@@ -255,6 +255,9 @@ def main():
     p.add_argument("--icount", help="QEMU -icount options, e.g. "
                    "shift=0,sleep=off (virtual time counts instructions; "
                    "needs --tcg single)")
+    p.add_argument("--interactive", action="store_true",
+                   help="the console on this terminal, nothing checked "
+                   "(QEMU's Ctrl-A x quits)")
     p.add_argument("--debug", action="store_true",
                    help="stop at the first instruction, gdb stub on :1234")
     a = p.parse_args()
@@ -290,6 +293,10 @@ def main():
         subprocess.run(["timeout", "--foreground", str(timeout)] + cmd)
         return
 
+    if a.interactive:
+        print("run.py: QEMU's console is this terminal; Ctrl-A x quits",
+              flush=True)
+        sys.exit(subprocess.run(cmd).returncode)
     print(f"run.py [{a.name}]: {' '.join(shlex.quote(c) for c in cmd)}",
           flush=True)
     if a.show:
