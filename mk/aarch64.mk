@@ -248,6 +248,28 @@ test-qemu-cpu-reon: $(A_IMAGES)
 		--expect 'host: cpu 1 up at EL1' --expect 'host: powering off' \
 		--forbid 'panic' --forbid 'FAIL'
 
+# What a kernel's PSCI_FEATURES and SMCCC probes get (psci.c): the
+# firmware's answer for the PSCI calls corevisor serves, NOT_SUPPORTED
+# (-1) for others (CPU_FREEZE) and what QEMU's firmware lacks
+# (SYSTEM_SUSPEND, SMCCC 1.1 and its workarounds); SMCCC 1.1 and
+# ARCH_FEATURES from corevisor itself.
+test-qemu-smccc: $(A_IMAGES)
+	$(QEMU_RUN) --name smccc $(call HOST_MODE,6) --exit 0 \
+		--expect 'host: PSCI_FEATURES(CPU_ON) -> 0' \
+		--expect 'host: PSCI_FEATURES(CPU_SUSPEND) -> 0' \
+		--expect 'host: PSCI_FEATURES(SYSTEM_SUSPEND) -> -1' \
+		--expect 'host: PSCI_FEATURES(CPU_FREEZE) -> -1' \
+		--expect 'host: PSCI_FEATURES(SMCCC_VERSION) -> 0' \
+		--expect 'host: PSCI_FEATURES(SMCCC_ARCH_FEATURES) -> -1' \
+		--expect 'host: SMCCC_VERSION -> 65537' \
+		--expect 'host: SMCCC_ARCH_FEATURES(SMCCC_ARCH_FEATURES) -> 0' \
+		--expect 'host: SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_1) -> -1' \
+		--expect 'host: SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_2) -> -1' \
+		--expect 'host: SMCCC_ARCH_FEATURES(SOC_ID) -> -1' \
+		--expect 'host: ARCH_WORKAROUND_1 -> -1' \
+		--expect 'host: SiP call 0xc2000000 -> -1' \
+		--expect 'host: powering off' --forbid panic --forbid FAIL
+
 # Boot configuration errors: no AEAD key (panic), no host (clean stop).
 test-qemu-no-aead-key: $(A_IMAGES)
 	$(QEMU_RUN) --name no-aead-key --no-aead-key --exit 3 \
@@ -395,7 +417,8 @@ A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
 
 QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \
 	test-qemu-host-write-pool test-qemu-dtb-scrub test-qemu-bad-hvc \
-	test-qemu-cpu-reon test-qemu-no-aead-key test-qemu-no-host \
+	test-qemu-cpu-reon test-qemu-smccc test-qemu-no-aead-key \
+	test-qemu-no-host \
 	$(A_VM_TESTS)
 test-qemu: $(QEMU_TESTS)
 TESTS += $(QEMU_TESTS)

@@ -30,6 +30,7 @@ enum host_mode {
 	MODE_SCAN_DTB = 3,	 /* look for the AEAD key in the DTB */
 	MODE_BAD_HVC = 4,	 /* REGISTER_VCPU with vmid 99: panic */
 	MODE_CPU_REON = 5,	 /* CPU_ON, CPU_OFF, CPU_ON again */
+	MODE_SMCCC = 6,		 /* PSCI_FEATURES and SMCCC answers */
 	/* With guest images (vm_main): the boot protocol misused. */
 	MODE_REMAP_AFTER_VERIFY = 20, /* REMAP_VM_IMAGE on a VERIFIED VM */
 	MODE_VCPU_TWICE = 21,	      /* REGISTER_VCPU(vm, 0) twice */
@@ -173,6 +174,42 @@ static void cpu_reon(void)
 	host_fail("cpu 1 never turned off");
 }
 
+/*
+ * MODE_SMCCC: what corevisor answers a kernel's PSCI_FEATURES and SMCCC
+ * probes with (arch/aarch64/psci.c): one line per call, the value as a
+ * signed number (tests/qemu expects QEMU's firmware's answers).
+ */
+u64 host_smc(u64 fn, u64 a1, u64 a2, u64 a3);
+static void smccc_answers(void)
+{
+	static const struct {
+		const char *what;
+		u64 fn, arg;
+	} calls[] = {
+		{"PSCI_FEATURES(CPU_ON)", 0x8400000a, 0xc4000003},
+		{"PSCI_FEATURES(CPU_SUSPEND)", 0x8400000a, 0xc4000001},
+		{"PSCI_FEATURES(SYSTEM_SUSPEND)", 0x8400000a, 0xc400000e},
+		{"PSCI_FEATURES(CPU_FREEZE)", 0x8400000a, 0x8400000b},
+		{"PSCI_FEATURES(SMCCC_VERSION)", 0x8400000a, 0x80000000},
+		{"PSCI_FEATURES(SMCCC_ARCH_FEATURES)", 0x8400000a, 0x80000001},
+		{"SMCCC_VERSION", 0x80000000, 0},
+		{"SMCCC_ARCH_FEATURES(SMCCC_ARCH_FEATURES)", 0x80000001,
+		 0x80000001},
+		{"SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_1)", 0x80000001,
+		 0x80008000},
+		{"SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_2)", 0x80000001,
+		 0x80007fff},
+		{"SMCCC_ARCH_FEATURES(SOC_ID)", 0x80000001, 0x80000002},
+		{"ARCH_WORKAROUND_1", 0x80008000, 0},
+		{"SiP call 0xc2000000", 0xc2000000, 0},
+	};
+
+	for (u32 i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		host_printf(
+			"host: %s -> %lld\n", calls[i].what,
+			(long long)host_smc(calls[i].fn, calls[i].arg, 0, 0));
+}
+
 static void run_mode(u32 mode, u64 dtb)
 {
 	switch (mode) {
@@ -199,6 +236,9 @@ static void run_mode(u32 mode, u64 dtb)
 		break;
 	case MODE_CPU_REON:
 		cpu_reon();
+		break;
+	case MODE_SMCCC:
+		smccc_answers();
 		break;
 	default:
 		host_fail("unknown test mode %u", mode);
