@@ -4,12 +4,15 @@
 # that test them (tests/qemu, docs/el2-port.md).
 #
 #   make aarch64          corevisor.elf, host.elf and the signed guests
-#   make run              (run-aarch64) corevisor + host + 2 VMs, log shown
+#   make run-baremetal    corevisor + bare-metal host + 2 VMs, log shown
+#                         (make run is the Linux host: mk/linux.mk)
 #   make test-qemu        every QEMU test (boot, VMs, bad images, attacks)
 #   make debug            make run's machine stopped under QEMU's gdb stub
 
 AB := $(BUILD)/aarch64
 A_CROSS ?= aarch64-linux-gnu-
+# One short line per build step; V=1 shows the commands.
+A_Q := $(if $(V),,@)
 A_CC := $(A_CROSS)gcc
 A_LIBDIR := /usr/lib/aarch64-linux-gnu
 A_DEPS_STAMP := $(BUILD)/.deps-aarch64
@@ -47,7 +50,7 @@ A_EXT_CFLAGS = $(A_CFLAGS) -Iarch/aarch64/include \
 
 $(A_SYSINC)/.stamp: | $(A_DEPS_STAMP)
 	@mkdir -p $(A_SYSINC)
-	ln -sfn /usr/include/libfdt.h /usr/include/fdt.h \
+	$(A_Q)ln -sfn /usr/include/libfdt.h /usr/include/fdt.h \
 		/usr/include/libfdt_env.h /usr/include/sodium.h \
 		/usr/include/sodium $(A_SYSINC)/
 	@touch $@
@@ -96,7 +99,8 @@ A_LDFLAGS := -flto=auto -O2 $(A_MACHINE) -nostdlib -static -no-pie -Wl,--gc-sect
 COREVISOR_ELF := $(AB)/corevisor.elf
 $(COREVISOR_ELF): $(A_ARCH_OBJS) $(A_CORE_OBJS) $(A_CRYPTO_OBJS) \
 		$(A_BM_STRING) arch/aarch64/link.ld
-	$(A_CC) $(A_LDFLAGS) -T arch/aarch64/link.ld -Wl,-Map,$(AB)/corevisor.map \
+	@echo "  LD-A64  $@"
+	$(A_Q)$(A_CC) $(A_LDFLAGS) -T arch/aarch64/link.ld -Wl,-Map,$(AB)/corevisor.map \
 		-o $@ $(A_ARCH_OBJS) $(A_CORE_OBJS) $(A_CRYPTO_OBJS) \
 		$(A_BM_STRING) $(A_LIBDIR)/libsodium.a $(A_LIBDIR)/libfdt.a $(A_LIBGCC)
 
@@ -120,7 +124,8 @@ $(AB)/host/%.o: host/%.S | $(A_DEPS_STAMP)
 	@$(A_CC) $(A_MACHINE) $(A_BM_INC) -MMD -MP -c $< -o $@
 HOST_ELF := $(AB)/host.elf
 $(HOST_ELF): $(A_HOST_OBJS) host/platform/link.ld
-	$(A_CC) $(A_LDFLAGS) -T host/platform/link.ld -o $@ $(A_HOST_OBJS) \
+	@echo "  LD-A64  $@"
+	$(A_Q)$(A_CC) $(A_LDFLAGS) -T host/platform/link.ld -o $@ $(A_HOST_OBJS) \
 		$(A_LIBGCC)
 
 # --- Sample guests (guest/): bare-metal EL1 programs, each its own ELF,
@@ -148,40 +153,48 @@ A_GUEST_OBJS = $(patsubst guest/%.c,$(AB)/guest/%.o,$(wildcard guest/$(1)/*.c))
 define A_GUEST_ELF
 $(AB)/guest/$(1).elf: $(call A_GUEST_OBJS,$(1)) $(A_GUEST_COMMON) \
 		guest/$(1)/link.ld guest/common/link.ld
-	$$(A_CC) $$(A_LDFLAGS) -T guest/$(1)/link.ld -o $$@ \
+	@echo "  LD-A64  $$@"
+	$$(A_Q)$$(A_CC) $$(A_LDFLAGS) -T guest/$(1)/link.ld -o $$@ \
 		$$(filter %.o,$$^) $$(A_LIBGCC)
 endef
 $(foreach g,$(A_GUESTS),$(eval $(call A_GUEST_ELF,$(g))))
 $(AB)/guest/%.bin: $(AB)/guest/%.elf
-	$(A_CROSS)objcopy -O binary $< $@
+	@echo "  OBJCOPY $@"
+	$(A_Q)$(A_CROSS)objcopy -O binary $< $@
 # The load address a guest is signed for is its linker script's; its
 # vCPU 0 starts at _start (the signed entry, docs/image-format.md).
 A_GUEST_LOAD = $$($(A_CROSS)nm $(1) | awk '/ __image_start$$/ {print "0x" $$1}')
 A_GUEST_ENTRY = $$($(A_CROSS)nm $(1) | awk '/ _start$$/ {print "0x" $$1}')
 $(A_KEYS)/image.sk: $(BUILD)/tools/cv-sign
 	@mkdir -p $(dir $@)
-	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/image.pk >/dev/null
+	@echo "  KEYGEN  $@"
+	$(A_Q)$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/image.pk >/dev/null
 $(A_KEYS)/untrusted.sk: $(BUILD)/tools/cv-sign
 	@mkdir -p $(dir $@)
-	$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/untrusted.pk >/dev/null
+	@echo "  KEYGEN  $@"
+	$(A_Q)$(BUILD)/tools/cv-sign keygen $@ $(A_KEYS)/untrusted.pk >/dev/null
 $(AB)/guest/%.img: $(AB)/guest/%.bin $(A_KEYS)/image.sk
-	$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk \
+	@echo "  SIGN    $@"
+	$(A_Q)$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk \
 		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) \
 		$(call A_GUEST_ENTRY,$(AB)/guest/$*.elf) $< $@
 # Attack images: one payload byte flipped after signing; signed by a key
 # corevisor does not trust.
 $(AB)/guest/%-tampered.img: $(AB)/guest/%.img
-	$(PYTHON) -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); \
+	@echo "  TAMPER  $@"
+	$(A_Q)$(PYTHON) -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); \
 		d[len(d) // 3] ^= 0x01; open(sys.argv[2], "wb").write(d)' $< $@
 $(AB)/guest/%-untrusted.img: $(AB)/guest/%.bin $(A_KEYS)/untrusted.sk
-	$(BUILD)/tools/cv-sign sign $(A_KEYS)/untrusted.sk \
+	@echo "  SIGN    $@"
+	$(A_Q)$(BUILD)/tools/cv-sign sign $(A_KEYS)/untrusted.sk \
 		$(call A_GUEST_LOAD,$(AB)/guest/$*.elf) \
 		$(call A_GUEST_ENTRY,$(AB)/guest/$*.elf) $< $@
 # A second image for the vault's VM, 1 MiB above its load address (the
 # same 2 MiB guest block): a data image (no entry) of 8 KiB.
 $(AB)/guest/vault-extra.img: $(AB)/guest/vault.bin $(A_KEYS)/image.sk
-	head -c 8192 $< > $(AB)/guest/vault-extra.bin
-	$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk 0x48100000 none \
+	@echo "  SIGN    $@"
+	$(A_Q)head -c 8192 $< > $(AB)/guest/vault-extra.bin
+	$(A_Q)$(BUILD)/tools/cv-sign sign $(A_KEYS)/image.sk 0x48100000 none \
 		$(AB)/guest/vault-extra.bin $@
 A_GUEST_IMGS := $(patsubst %,$(AB)/guest/%.img,$(A_GUESTS))
 guests: $(A_GUEST_IMGS)
@@ -264,6 +277,28 @@ test-qemu-host-touch-3g: $(A_IMAGES)
 		--expect 'host: powering off' \
 		--forbid 'panic' --forbid 'host: FAIL'
 
+# What a kernel's PSCI_FEATURES and SMCCC probes get (psci.c): the
+# firmware's answer for the PSCI calls corevisor serves, NOT_SUPPORTED
+# (-1) for others (CPU_FREEZE) and what QEMU's firmware lacks
+# (SYSTEM_SUSPEND, SMCCC 1.1 and its workarounds); SMCCC 1.1 and
+# ARCH_FEATURES from corevisor itself.
+test-qemu-smccc: $(A_IMAGES)
+	$(QEMU_RUN) --name smccc $(call HOST_MODE,8) --exit 0 \
+		--expect 'host: PSCI_FEATURES(CPU_ON) -> 0' \
+		--expect 'host: PSCI_FEATURES(CPU_SUSPEND) -> 0' \
+		--expect 'host: PSCI_FEATURES(SYSTEM_SUSPEND) -> -1' \
+		--expect 'host: PSCI_FEATURES(CPU_FREEZE) -> -1' \
+		--expect 'host: PSCI_FEATURES(SMCCC_VERSION) -> 0' \
+		--expect 'host: PSCI_FEATURES(SMCCC_ARCH_FEATURES) -> -1' \
+		--expect 'host: SMCCC_VERSION -> 65537' \
+		--expect 'host: SMCCC_ARCH_FEATURES(SMCCC_ARCH_FEATURES) -> 0' \
+		--expect 'host: SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_1) -> -1' \
+		--expect 'host: SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_2) -> -1' \
+		--expect 'host: SMCCC_ARCH_FEATURES(SOC_ID) -> -1' \
+		--expect 'host: ARCH_WORKAROUND_1 -> -1' \
+		--expect 'host: SiP call 0xc2000000 -> -1' \
+		--expect 'host: powering off' --forbid panic --forbid FAIL
+
 # Boot configuration errors: no AEAD key (panic), no host (clean stop).
 test-qemu-no-aead-key: $(A_IMAGES)
 	$(QEMU_RUN) --name no-aead-key --no-aead-key --exit 3 \
@@ -307,10 +342,11 @@ A_VM_EXPECT := --expect "host: vm1: verified by corevisor, the image's pages are
 	--forbid panic --forbid FAIL --forbid 25079fe4a376c9b7
 A_RUN_VMS := $(QEMU_RUN) $(A_TWO_VMS) --exit 0 $(A_VM_EXPECT)
 
-# make run: corevisor + host + both VMs on 2 CPUs, the serial log shown.
-run-aarch64: $(A_VM_DEPS)
+# make run-baremetal: corevisor + the bare-metal host + both VMs on 2 CPUs,
+# the serial log shown. make run is the Linux host (mk/linux.mk run-linux).
+run-baremetal: $(A_VM_DEPS)
 	@$(A_RUN_VMS) --name run --smp 2 --show
-RUN_TARGET := run-aarch64
+RUN_TARGET := run-linux
 
 test-qemu-vms: $(A_VM_DEPS)
 	$(A_RUN_VMS) --name vms --smp 2
@@ -430,8 +466,8 @@ A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
 
 QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \
 	test-qemu-host-write-pool test-qemu-dtb-scrub test-qemu-bad-hvc \
-	test-qemu-cpu-reon test-qemu-host-touch-3g test-qemu-no-aead-key \
-	test-qemu-no-host $(A_VM_TESTS)
+	test-qemu-cpu-reon test-qemu-host-touch-3g test-qemu-smccc \
+	test-qemu-no-aead-key test-qemu-no-host $(A_VM_TESTS)
 test-qemu: $(QEMU_TESTS)
 TESTS += $(QEMU_TESTS)
 
@@ -441,4 +477,4 @@ TESTS += $(QEMU_TESTS)
 debug: $(A_VM_DEPS)
 	$(QEMU_RUN) $(A_TWO_VMS) --name debug --smp 2 --debug
 
-.PHONY: aarch64 guests debug run-aarch64 test-qemu $(QEMU_TESTS)
+.PHONY: aarch64 guests debug run-baremetal test-qemu $(QEMU_TESTS)

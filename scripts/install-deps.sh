@@ -6,7 +6,7 @@ set -euo pipefail
 HOST_PKGS="build-essential clang llvm libclang-rt-14-dev libsodium-dev \
 libcriterion-dev valgrind python3 python3-hypothesis lcov gcovr"
 CROSS_PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm \
-gdb-multiarch device-tree-compiler"
+gdb-multiarch device-tree-compiler libc6-dev-arm64-cross"
 ARM64_PKGS="libsodium-dev:arm64 libfdt-dev:arm64"
 BENCH_PKGS="python3-matplotlib" # make bench: the plot
 

@@ -74,6 +74,9 @@ extern char el2_vectors[];
 void platform_parse_dtb(u64 dtb);
 /* Erase the secret keys from the DTB before the host may read it. */
 void platform_scrub_dtb(void);
+/* Add /reserved-memory nodes for corevisor's memory and the shared area. */
+void platform_reserve_for_host(u64 core_base, u64 core_end, u64 shared_base,
+			       u64 shared_size, u64 limit);
 
 /* random.c: seed libsodium's randombytes_buf (from /chosen rng-seed). */
 void random_seed(const u8 *seed, u32 len);
@@ -119,6 +122,17 @@ u64 mmu_vtcr(void);
 #define PSCI_SYSTEM_OFF 0x84000008U
 #define PSCI_SYSTEM_RESET 0x84000009U
 #define PSCI_FEATURES 0x8400000aU
+#define PSCI_CPU_SUSPEND 0xc4000001U
+#define PSCI_CPU_SUSPEND_32 0x84000001U
+#define PSCI_SYSTEM_SUSPEND 0xc400000eU
+#define PSCI_SYSTEM_SUSPEND_32 0x8400000eU
+/* SMCCC architecture calls (Arm DEN0028). */
+#define SMCCC_VERSION 0x80000000U
+#define SMCCC_ARCH_FEATURES 0x80000001U
+#define SMCCC_ARCH_WORKAROUND_1 0x80008000U
+#define SMCCC_ARCH_WORKAROUND_2 0x80007fffU
+#define SMCCC_ARCH_WORKAROUND_3 0x80003fffU
+#define SMCCC_VERSION_1_1 0x10001U
 #define PSCI_RET_NOT_SUPPORTED (-1LL)
 #define PSCI_RET_INVALID_PARAMS (-2LL)
 #define PSCI_RET_ALREADY_ON (-4LL)
@@ -129,6 +143,11 @@ void psci_system_off(void) __attribute__((noreturn));
 s64 el2_cpu_on(u32 cpu, u64 entry, u64 ctx);
 /* A host SMC (HCR_EL2.TSC): PSCI is proxied, everything else refused. */
 void host_smc(struct el2_frame *f);
+/*
+ * Ask the firmware, once at boot, which SMCCC version and which
+ * ARCH_WORKAROUNDs it has (the host's queries are answered from that).
+ */
+void smccc_probe(void);
 /* CPU index of @mpidr, or INVALID. */
 u32 cpu_index_of_mpidr(u64 mpidr);
 

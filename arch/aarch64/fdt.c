@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "el2.h"
+#include "fdt_host.h"
 
 struct platform plat;
 
@@ -209,4 +210,38 @@ void platform_scrub_dtb(void)
 		randombytes_buf(p, (size_t)len);
 	memset(plat.aead_key, 0, sizeof(plat.aead_key));
 	memset(plat.rng_seed, 0, sizeof(plat.rng_seed));
+}
+
+/*
+ * Tell the host which memory is not its to allocate (fdt_host.c): the
+ * image and reserved pool [@core_base, @core_end), and the shared vCPU
+ * area [@shared_base, +@shared_size). The blob grows in place up to
+ * @limit (corevisor's image follows QEMU's DTB).
+ */
+void platform_reserve_for_host(u64 core_base, u64 core_end, u64 shared_base,
+			       u64 shared_size, u64 limit)
+{
+	const struct fdt_host_region r[] = {
+		{.name = "corevisor",
+		 .base = core_base,
+		 .size = core_end - core_base},
+		{.name = "corevisor-shared",
+		 .compatible = FDT_SHARED_AREA_COMPATIBLE,
+		 .base = shared_base,
+		 .size = shared_size},
+	};
+	/* Room for two nodes and their properties, with a margin. */
+	u64 size = ALIGN_UP(plat.dtb_size + 1024, 8);
+	int err;
+
+	if (plat.dtb_pa + size > limit)
+		el2_fatal(
+			"dtb: no room to grow the DTB at 0x%llx to %llu bytes",
+			(unsigned long long)plat.dtb_pa,
+			(unsigned long long)size);
+	err = fdt_add_host_reservations((void *)plat.dtb_pa, (int)size, r, 2);
+	if (err)
+		el2_fatal("dtb: adding /reserved-memory: %s",
+			  fdt_strerror(err));
+	plat.dtb_size = fdt_totalsize((const void *)plat.dtb_pa);
 }

@@ -12,6 +12,7 @@
 #include <cv/panic.h>
 #include <cv/pt.h>
 #include <cv/state.h>
+#include <corevisor/sealed.h>
 #include <libfdt.h>
 #include <sodium.h>
 
@@ -133,6 +134,7 @@ static void check_host_entry(const struct cv_boot_params *p)
 			  (unsigned long long)e);
 }
 
+void smccc_print(void);
 void el2_main(u64 x0);
 void el2_main(u64 x0)
 {
@@ -147,6 +149,9 @@ void el2_main(u64 x0)
 	own_image(params.reserved_base);
 	mmu_switch_to_core_table();
 	platform_scrub_dtb();
+	platform_reserve_for_host(
+		(u64)__image_start, params.reserved_base + params.reserved_size,
+		params.shared_base, CV_SHARED_BYTES, (u64)__image_start);
 	memset(&params.aead_key, 0, sizeof(params.aead_key));
 	boot_summary(&params);
 
@@ -156,6 +161,8 @@ void el2_main(u64 x0)
 		psci_system_off();
 	}
 	check_host_entry(&params);
+	smccc_probe();
+	smccc_print();
 	host_print_config();
 	cv_printf("corevisor: host entry 0x%llx at EL1\n",
 		  (unsigned long long)plat.host_entry);

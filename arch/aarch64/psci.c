@@ -83,13 +83,134 @@ void el2_secondary_main(u64 cpu)
 }
 
 /*
- * A host SMC: ELR_EL2 points at the SMC itself, so step over it. Only
- * PSCI function ids are answered; CPU_ON is the one corevisor rewrites.
+ * What the firmware offers beyond PSCI, asked once at boot (smccc_probe):
+ * its SMCCC version (0 = none beyond 1.0) and ARCH_FEATURES of each
+ * ARCH_WORKAROUND (index 1..3; NOT_SUPPORTED when unknown).
+ */
+static struct {
+	u32 version;
+	s64 workaround[4];
+} fw_smccc;
+
+static const u32 workaround_fn[4] = {0, SMCCC_ARCH_WORKAROUND_1,
+				     SMCCC_ARCH_WORKAROUND_2,
+				     SMCCC_ARCH_WORKAROUND_3};
+
+void smccc_probe(void)
+{
+	s64 r;
+
+	for (u32 i = 1; i < 4; i++)
+		fw_smccc.workaround[i] = PSCI_RET_NOT_SUPPORTED;
+	/* PSCI 1.0 says whether SMCCC_VERSION exists (as Linux asks). */
+	r = (s64)psci_call(PSCI_FEATURES, SMCCC_VERSION, 0, 0);
+	if (r < 0)
+		return;
+	r = (s64)psci_call(SMCCC_VERSION, 0, 0, 0);
+	if (r < (s64)SMCCC_VERSION_1_1)
+		return;
+	fw_smccc.version = (u32)r;
+	for (u32 i = 1; i < 4; i++)
+		fw_smccc.workaround[i] = (s64)psci_call(SMCCC_ARCH_FEATURES,
+							workaround_fn[i], 0, 0);
+}
+
+void smccc_print(void);
+void smccc_print(void)
+{
+	cv_printf("corevisor: firmware PSCI 0x%llx, SMCCC %s, "
+		  "ARCH_WORKAROUND_1/2/3 %lld/%lld/%lld, SYSTEM_SUSPEND %s\n",
+		  (unsigned long long)psci_call(PSCI_VERSION, 0, 0, 0),
+		  fw_smccc.version ? "1.1+" : "1.0",
+		  (long long)fw_smccc.workaround[1],
+		  (long long)fw_smccc.workaround[2],
+		  (long long)fw_smccc.workaround[3],
+		  (s64)psci_call(PSCI_FEATURES, PSCI_SYSTEM_SUSPEND, 0, 0) >= 0
+			  ? "yes"
+			  : "no");
+}
+
+static s64 workaround_index(u32 fn)
+{
+	for (u32 i = 1; i < 4; i++)
+		if (workaround_fn[i] == fn)
+			return i;
+	return 0;
+}
+
+/*
+ * SMCCC_ARCH_FEATURES from the host: the SMCCC calls corevisor serves
+ * itself are there; a workaround is there when the firmware has it (its
+ * answer, which for WORKAROUND_2 also says whether it is needed).
+ */
+static s64 arch_features(u32 fn)
+{
+	s64 i = workaround_index(fn);
+
+	if (fn == SMCCC_VERSION || fn == SMCCC_ARCH_FEATURES)
+		return 0;
+	return i ? fw_smccc.workaround[i] : PSCI_RET_NOT_SUPPORTED;
+}
+
+/* PSCI_FEATURES from the host: only what host_smc serves. */
+static s64 psci_features(u32 fn)
+{
+	switch (fn) {
+	case SMCCC_VERSION:
+		return 0;
+	case PSCI_VERSION:
+	case PSCI_CPU_SUSPEND:
+	case PSCI_CPU_SUSPEND_32:
+	case PSCI_CPU_OFF:
+	case PSCI_CPU_ON:
+	case PSCI_CPU_ON_32:
+	case PSCI_AFFINITY_INFO:
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_MIGRATE_INFO_TYPE:
+	case PSCI_SYSTEM_OFF:
+	case PSCI_SYSTEM_RESET:
+	case PSCI_FEATURES:
+	case PSCI_SYSTEM_SUSPEND:
+	case PSCI_SYSTEM_SUSPEND_32:
+		/* Served when the firmware has it (its flags as they are). */
+		return (s64)psci_call(PSCI_FEATURES, fn, 0, 0);
+	default:
+		return PSCI_RET_NOT_SUPPORTED;
+	}
+}
+
+/*
+ * CPU_SUSPEND / SYSTEM_SUSPEND from the host, proxied like CPU_ON: the
+ * firmware gets corevisor's EL2 entry, never the host's (a powered-down
+ * CPU wakes at EL2, sets EL2 up again and only then resumes the host at
+ * its entry point with its context, as PSCI says). A suspend that returns
+ * (a standby state, or a wake-up before power-down) returns the
+ * firmware's result to the host, whose context never left the CPU.
+ */
+static s64 host_suspend(u32 fn, u64 power_state, u64 entry, u64 ctx)
+{
+	u32 cpu = arch_cpu_id();
+
+	__atomic_store_n(&boot_target[cpu].entry, entry, __ATOMIC_RELAXED);
+	__atomic_store_n(&boot_target[cpu].ctx, ctx, __ATOMIC_RELAXED);
+	dcache_clean_range(&boot_target[cpu], sizeof(boot_target[cpu]));
+	if (fn == PSCI_SYSTEM_SUSPEND)
+		return (s64)psci_call(PSCI_SYSTEM_SUSPEND,
+				      (u64)el2_secondary_entry, cpu, 0);
+	return (s64)psci_call(PSCI_CPU_SUSPEND, power_state,
+			      (u64)el2_secondary_entry, cpu);
+}
+
+/*
+ * A host SMC: ELR_EL2 points at the SMC itself, so step over it. PSCI
+ * and the SMCCC architecture calls are answered; CPU_ON and the suspends
+ * are the ones corevisor rewrites, everything else is NOT_SUPPORTED.
  */
 void host_smc(struct el2_frame *f)
 {
 	u32 fn = (u32)f->x[0];
 	u32 cpu;
+	s64 i;
 
 	f->elr += 4;
 	switch (fn) {
@@ -102,6 +223,19 @@ void host_smc(struct el2_frame *f)
 		}
 		f->x[0] = (u64)el2_cpu_on(cpu, f->x[2], f->x[3]);
 		return;
+	case PSCI_CPU_SUSPEND:
+	case PSCI_CPU_SUSPEND_32:
+		f->x[0] = (u64)host_suspend(PSCI_CPU_SUSPEND, f->x[1], f->x[2],
+					    f->x[3]);
+		return;
+	case PSCI_SYSTEM_SUSPEND:
+	case PSCI_SYSTEM_SUSPEND_32:
+		f->x[0] = (u64)host_suspend(PSCI_SYSTEM_SUSPEND, 0, f->x[1],
+					    f->x[2]);
+		return;
+	case PSCI_FEATURES:
+		f->x[0] = (u64)psci_features((u32)f->x[1]);
+		return;
 	case PSCI_CPU_OFF:
 		/* A halt no longer waits for this CPU (back if it failed). */
 		el2_cpu_offline();
@@ -113,7 +247,25 @@ void host_smc(struct el2_frame *f)
 	case PSCI_AFFINITY_INFO_32:
 	case PSCI_MIGRATE_INFO_TYPE:
 	case PSCI_SYSTEM_RESET:
-	case PSCI_FEATURES:
+		f->x[0] = psci_call(fn, f->x[1], f->x[2], f->x[3]);
+		return;
+	case SMCCC_VERSION:
+		/* corevisor itself serves 1.1's ARCH_FEATURES. */
+		f->x[0] =
+			fw_smccc.version ? fw_smccc.version : SMCCC_VERSION_1_1;
+		return;
+	case SMCCC_ARCH_FEATURES:
+		f->x[0] = (u64)arch_features((u32)f->x[1]);
+		return;
+	case SMCCC_ARCH_WORKAROUND_1:
+	case SMCCC_ARCH_WORKAROUND_2:
+	case SMCCC_ARCH_WORKAROUND_3:
+		/* The mitigation is the firmware's to apply, at EL3. */
+		i = workaround_index(fn);
+		if (fw_smccc.workaround[i] < 0) {
+			f->x[0] = (u64)PSCI_RET_NOT_SUPPORTED;
+			return;
+		}
 		f->x[0] = psci_call(fn, f->x[1], f->x[2], f->x[3]);
 		return;
 	case PSCI_SYSTEM_OFF:

@@ -21,6 +21,8 @@
 #include <host/platform.h>
 #include <host/vmm.h>
 
+#include "../../host/platform/vms.h"
+
 #define BENCH_SMC_BARE_ON 0x86000b01ULL /* el2_bench.c */
 #define BENCH_SMC_WS_ON 0x86000b02ULL
 #define BENCH_BARE_OFF 0x7eULL /* el2_bare.S */
@@ -170,10 +172,9 @@ static void guest_series(const struct host_guest_image *img)
 	volatile struct cv_vcpu_run *run;
 	int prev = -1;
 
-	vmm_init();
-	vm = vmm_vm_boot(img);
-	if (!vm)
-		host_fail("bench: no room for the bench guest");
+	if (vmm_init())
+		host_fail("bench: no shared vCPU area");
+	vm = vms_boot(img);
 	run = vm->vcpu[0].run;
 	for (u32 n = 0;; n++) {
 		u64 inst, cycles;

@@ -9,6 +9,8 @@
 #include <corevisor/image.h>
 #include <host/vmm.h>
 
+#include "vms.h"
+
 /* Host RAM the boot check touches: [0x50400000, 0x80000000), 2 MiB apart. */
 #define TOUCH_START 0x50400000ULL
 #define TOUCH_END 0x80000000ULL
@@ -31,6 +33,7 @@ enum host_mode {
 	MODE_CPU_REON = 5,	  /* CPU_ON, CPU_OFF, CPU_ON again */
 	MODE_TOUCH_ALL = 6,	  /* every page of host RAM, and high MMIO */
 	MODE_HALT_STOPS_CPUS = 7, /* cpu 1 prints ticks while cpu 0 panics */
+	MODE_SMCCC = 8,		  /* PSCI_FEATURES and SMCCC answers */
 	/* With guest images (vm_main): the boot protocol misused. */
 	MODE_REMAP_AFTER_VERIFY = 20, /* REMAP_VM_IMAGE on a VERIFIED VM */
 	MODE_VCPU_TWICE = 21,	      /* REGISTER_VCPU(vm, 0) twice */
@@ -262,6 +265,42 @@ static void touch_all(void)
 	host_printf("host: PCIe ECAM at 0x%llx: id 0x%08x\n", HIGH_ECAM, id);
 }
 
+/*
+ * MODE_SMCCC: what corevisor answers a kernel's PSCI_FEATURES and SMCCC
+ * probes with (arch/aarch64/psci.c): one line per call, the value as a
+ * signed number (tests/qemu expects QEMU's firmware's answers).
+ */
+u64 host_smc(u64 fn, u64 a1, u64 a2, u64 a3);
+static void smccc_answers(void)
+{
+	static const struct {
+		const char *what;
+		u64 fn, arg;
+	} calls[] = {
+		{"PSCI_FEATURES(CPU_ON)", 0x8400000a, 0xc4000003},
+		{"PSCI_FEATURES(CPU_SUSPEND)", 0x8400000a, 0xc4000001},
+		{"PSCI_FEATURES(SYSTEM_SUSPEND)", 0x8400000a, 0xc400000e},
+		{"PSCI_FEATURES(CPU_FREEZE)", 0x8400000a, 0x8400000b},
+		{"PSCI_FEATURES(SMCCC_VERSION)", 0x8400000a, 0x80000000},
+		{"PSCI_FEATURES(SMCCC_ARCH_FEATURES)", 0x8400000a, 0x80000001},
+		{"SMCCC_VERSION", 0x80000000, 0},
+		{"SMCCC_ARCH_FEATURES(SMCCC_ARCH_FEATURES)", 0x80000001,
+		 0x80000001},
+		{"SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_1)", 0x80000001,
+		 0x80008000},
+		{"SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_2)", 0x80000001,
+		 0x80007fff},
+		{"SMCCC_ARCH_FEATURES(SOC_ID)", 0x80000001, 0x80000002},
+		{"ARCH_WORKAROUND_1", 0x80008000, 0},
+		{"SiP call 0xc2000000", 0xc2000000, 0},
+	};
+
+	for (u32 i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		host_printf(
+			"host: %s -> %lld\n", calls[i].what,
+			(long long)host_smc(calls[i].fn, calls[i].arg, 0, 0));
+}
+
 static void run_mode(u32 mode, u64 dtb)
 {
 	switch (mode) {
@@ -300,6 +339,9 @@ static void run_mode(u32 mode, u64 dtb)
 		vmm_register_vcpu(99, 0);
 		host_printf("host: returned after the panic\n");
 		break;
+	case MODE_SMCCC:
+		smccc_answers();
+		break;
 	default:
 		host_fail("unknown test mode %u", mode);
 	}
@@ -316,15 +358,15 @@ static void run_mode(u32 mode, u64 dtb)
  */
 static void vm_cpu_loop(u32 cpu)
 {
-	vmm_run_cpu(cpu);
+	vms_run_cpu(cpu);
 	if (__atomic_sub_fetch(&cpus_running, 1, __ATOMIC_ACQ_REL) != 0)
 		psci_cpu_off();
-	if (vmm_vms_off() == vmm_vm_count())
+	if (vms_off() == vms_count())
 		host_printf("host: all VMs powered off, powering off\n");
 	else
 		host_printf("host: every vCPU stopped, %u of %u VM(s) powered "
 			    "off; powering off\n",
-			    vmm_vms_off(), vmm_vm_count());
+			    vms_off(), vms_count());
 	psci_system_off();
 }
 
@@ -377,7 +419,7 @@ static void attack_secret(struct vmm_vm *vm, u64 event)
 static u64 offer_bad_page(struct vmm_vm *vm, u64 ipa)
 {
 	u32 mode = *(volatile u32 *)HOST_MODE_ADDR;
-	struct vmm_vm *first = vmm_vm(0);
+	struct vmm_vm *first = vms_get(0);
 	u64 pa;
 
 	if (vm == first || vm->npages)
@@ -494,7 +536,7 @@ static void misuse(u32 mode, const struct host_guest_image *imgs, u32 n)
 
 	switch (mode) {
 	case MODE_REMAP_AFTER_VERIFY:
-		vm = vmm_vm_boot(img);
+		vm = vms_boot(img);
 		host_printf(
 			"host: REMAP_VM_IMAGE(vm%u, pfn 0x%llx, 0) after "
 			"VERIFY\n",
@@ -519,7 +561,7 @@ static void misuse(u32 mode, const struct host_guest_image *imgs, u32 n)
 		break;
 	case MODE_RUN_BAD_VMID:
 	case MODE_RUN_BAD_VCPUID:
-		vm = vmm_vm_boot(img);
+		vm = vms_boot(img);
 		vmid = mode == MODE_RUN_BAD_VMID ? COREVISOR_VMID : vm->vmid;
 		host_printf("host: VCPU_RUN on vmid %u vcpuid %u\n", vmid,
 			    mode == MODE_RUN_BAD_VMID ? 0 : 8);
@@ -590,38 +632,38 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 {
 	u32 ncpus;
 
-	vmm_init();
+	if (vmm_init())
+		host_fail("no shared vCPU area");
 	if (mode >= MODE_REMAP_AFTER_VERIFY && mode < MODE_READ_VM_PAGE) {
 		misuse(mode, imgs, n);
 		psci_system_off();
 	}
 	if (mode == MODE_READ_VM_PAGE || mode == MODE_WRITE_VM_PAGE)
-		vmm_hooks.event = attack_secret;
+		vms_hooks.event = attack_secret;
 	if (mode == MODE_OFFER_VM_PAGE || mode == MODE_OFFER_CORE_PAGE)
 		vmm_hooks.offer_page = offer_bad_page;
 	if (mode == MODE_SNOOP_REGS) {
 		host_printf("host: snooping on every exit\n");
-		vmm_hooks.answered = snoop;
+		vms_hooks.answered = snoop;
 	}
 	if (mode == MODE_HOSTILE_REGS) {
 		host_printf("host: writing garbage to every register corevisor "
 			    "did not offer\n");
-		vmm_hooks.answered = scribble;
+		vms_hooks.answered = scribble;
 	}
 	for (u32 i = 0; i < n; i++)
-		if (!vmm_vm_boot(&imgs[i]))
-			host_fail("no room for guest %s", imgs[i].name);
+		vms_boot(&imgs[i]);
 	if (mode == MODE_START_SECONDARY)
-		start_secondary_at_will(vmm_vm(0));
+		start_secondary_at_will(vms_get(0));
 	ncpus = start_cpus();
-	vmm_assign_cpus(ncpus);
+	vms_assign_cpus(ncpus);
 	if (mode == MODE_HALT_STOPS_VMS) {
-		vmm_hooks.event = note_stored;
-		for (u32 i = 0; i < vmm_vm_count(); i++)
-			for (u32 j = 0; j < vmm_vm(i)->nvcpus; j++)
-				vmm_vm(i)->vcpu[j].cpu = 1;
+		vms_hooks.event = note_stored;
+		for (u32 i = 0; i < vms_count(); i++)
+			for (u32 j = 0; j < vms_get(i)->nvcpus; j++)
+				vms_get(i)->vcpu[j].cpu = 1;
 	}
-	host_printf("host: running %u VM(s) on %u CPU(s)\n", vmm_vm_count(),
+	host_printf("host: running %u VM(s) on %u CPU(s)\n", vms_count(),
 		    ncpus);
 	cpus_running = ncpus;
 	__atomic_store_n(&vms_go, 1, __ATOMIC_RELEASE);
@@ -667,7 +709,8 @@ void host_main(u64 dtb)
 	 * Hypercalls that run libsodium (measuring the VM, which has no
 	 * image, and sealing its vCPU): the host's FP/SIMD must stay.
 	 */
-	vmm_init();
+	if (vmm_init())
+		host_fail("no shared vCPU area");
 	vmm_register_vcpu(vmid, 0);
 	host_fp_fill(0xc0ffee0000000000ULL);
 	hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * VM management: KServ's side of corevisor's hypercall ABI
- * (include/corevisor/abi.h) and vCPU run ABI (vcpu_abi.h).
+ * (include/corevisor/abi.h) and vCPU run ABI (vcpu_abi.h), shared by the
+ * bare-metal host and the Linux module (host/include/host/vmm.h).
  */
 #include <corevisor/abi.h>
 #include <corevisor/constants.h>
@@ -10,7 +11,7 @@
 #include <host/vmm.h>
 
 #define PMD_BYTES 0x200000ULL
-#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((a)-1))
+#define VMM_ALIGN_UP(x, a) (((x) + (a)-1) & ~((a)-1))
 
 /* Guest PSCI (SMCCC through HVC #0). */
 #define PSCI_VERSION 0x84000000U
@@ -23,22 +24,10 @@
 #define PSCI_RET_INVALID_PARAMS ((u64)-2LL)
 #define PSCI_RET_ALREADY_ON ((u64)-4LL)
 
-/* PL011 registers the guests use. */
-#define UART_DR 0x000
-#define UART_FR 0x018
-#define UART_FR_TXFE (1U << 7)
-#define UART_FR_RXFE (1U << 4)
-#define UART_PERIPH_ID 0xfe0
-
-/* Guest RAM the host backs on a fault: [1 GiB, 4 GiB) of IPA. */
-#define VM_RAM_START CV_MMIO_LIMIT
-#define VM_RAM_END 0x100000000ULL
-
 struct vmm_hooks vmm_hooks;
 
 static u64 shared_base;
-static struct vmm_vm vms[VMM_MAX_VMS];
-static u32 nvms;
+static void *shared_va;
 
 u64 vmm_noop(void)
 {
@@ -55,63 +44,38 @@ u64 vmm_register_vcpu(u32 vmid, u32 vcpuid)
 	return hvc(HVC_REGISTER_VCPU, vmid, vcpuid, 0, 0, 0);
 }
 
-void vmm_init(void)
+int vmm_init(void)
 {
 	shared_base = hvc(HVC_GET_SHARED_BASE, 0, 0, 0, 0, 0);
+	shared_va = host_shared_map(shared_base, CV_SHARED_BYTES);
+	if (!shared_va)
+		return -1;
 	host_printf("host: shared vCPU area at 0x%llx\n",
 		    (unsigned long long)shared_base);
+	return 0;
+}
+
+u64 vmm_shared_base(void)
+{
+	return shared_base;
 }
 
 volatile struct cv_vcpu_run *vmm_run_struct(u32 vmid, u32 vcpuid)
 {
-	return host_phys_ptr(shared_base + CV_SHARED_VCPU_OFFSET(vmid, vcpuid) +
-			     CV_VCPU_RUN_OFFSET);
+	return (volatile struct cv_vcpu_run *)((char *)shared_va +
+					       CV_SHARED_VCPU_OFFSET(vmid,
+								     vcpuid) +
+					       CV_VCPU_RUN_OFFSET);
 }
 
-u32 vmm_vm_count(void)
-{
-	return nvms;
-}
-
-struct vmm_vm *vmm_vm(u32 index)
-{
-	return index < nvms ? &vms[index] : NULL;
-}
-
-static void lock(u32 *l)
-{
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		;
-}
-
-static void unlock(u32 *l)
-{
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
-}
-
-/* Stores of 8 bytes: the host's memory is Device with its MMU off. */
-static void zero_page(u64 pa)
-{
-	volatile u64 *p = host_phys_ptr(pa);
-
-	for (u64 i = 0; i < HOST_PAGE_SIZE / 8; i++)
-		p[i] = 0;
-}
-
-/*
- * The image's trailer says which guest address it was signed for; the
- * host trusts nothing in it (corevisor checks it all), it only needs to
- * know where the VM expects the image.
- */
-static u64 image_load_addr(const struct host_guest_image *img)
+u64 vmm_image_load_addr(const struct vmm_image *img)
 {
 	struct cv_image_trailer tr;
 
 	if (img->size < CV_IMAGE_TRAILER_BYTES)
-		host_fail("guest %s: %llu bytes is no image", img->name,
-			  (unsigned long long)img->size);
+		return 0;
 	memcpy(&tr,
-	       host_phys_ptr(img->addr + img->size - CV_IMAGE_TRAILER_BYTES),
+	       (const char *)img->data + img->size - CV_IMAGE_TRAILER_BYTES,
 	       sizeof(tr));
 	return tr.load_addr;
 }
@@ -122,34 +86,53 @@ static u64 image_load_addr(const struct host_guest_image *img)
  * within a 2 MiB block (docs/image-format.md): the whole block goes to
  * the VM, so the host gives it nothing else.
  */
-static void load_image(struct vmm_vm *vm, const struct host_guest_image *img)
+static int load_image(struct vmm_vm *vm, const struct vmm_image *img)
 {
 	u64 off = vm->load_addr & (PMD_BYTES - 1);
 
-	vm->block_size = ALIGN_UP(off + img->size, PMD_BYTES);
-	vm->block_pa = host_phys_alloc(vm->block_size, PMD_BYTES);
+	vm->block_size = VMM_ALIGN_UP(off + img->size, PMD_BYTES);
+	vm->block_pa = host_vm_block(vm, vm->block_size);
 	if (!vm->block_pa)
-		host_fail("no memory for guest %s", img->name);
-	memcpy(host_phys_ptr(vm->block_pa + off), host_phys_ptr(img->addr),
-	       img->size);
+		return VMM_ENOMEM;
+	memcpy(host_phys_ptr(vm->block_pa + off), img->data, img->size);
+	return 0;
 }
 
-struct vmm_vm *vmm_vm_boot(const struct host_guest_image *img)
+/* Around a hypercall: the host's FP/SIMD registers must stay its own. */
+static void fill_fp(u64 seed)
 {
-	struct vmm_vm *vm;
-	u64 first_pfn, pages, idx;
+#if HOST_FP_CHECK
+	host_fp_fill(seed);
+#endif
+}
 
-	if (nvms == VMM_MAX_VMS)
-		return NULL;
-	vm = &vms[nvms];
-	memset(vm, 0, sizeof(*vm));
-	memcpy(vm->name, img->name, sizeof(vm->name) - 1);
-	vm->nvcpus = img->nvcpus ? img->nvcpus : 1;
-	if (vm->nvcpus > VMM_MAX_VCPUS)
-		vm->nvcpus = VMM_MAX_VCPUS;
+static void check_fp(u64 seed, const char *what, u32 vmid)
+{
+#if HOST_FP_CHECK
+	if (host_fp_changed(seed))
+		host_fail("vm%u: host FP/SIMD registers changed across %s",
+			  vmid, what);
+#endif
+}
+
+int vmm_vm_boot(struct vmm_vm *vm, const struct vmm_image *img)
+{
+	u64 first_pfn, pages, idx, seed;
+	int err;
+
+	if (img->nvcpus < 1 || img->nvcpus > VMM_MAX_VCPUS)
+		return VMM_EINVAL;
+	vm->load_addr = vmm_image_load_addr(img);
+	if (!vm->load_addr)
+		return VMM_EINVAL;
+	for (u32 i = 0; img->name && img->name[i] && i < sizeof(vm->name) - 1;
+	     i++)
+		vm->name[i] = img->name[i];
+	vm->nvcpus = img->nvcpus;
 	vm->image_size = img->size;
-	vm->load_addr = image_load_addr(img);
-	load_image(vm, img);
+	err = load_image(vm, img);
+	if (err)
+		return err;
 
 	vm->vmid = vmm_register_vm();
 	host_printf("host: vm%u '%s': %u vCPU(s), image %llu bytes for IPA "
@@ -179,29 +162,19 @@ struct vmm_vm *vmm_vm_boot(const struct host_guest_image *img)
 		    vm->vmid, (unsigned long long)idx,
 		    (unsigned long long)pages);
 	/* corevisor verifies with libsodium: the host's FP/SIMD must stay. */
-	host_fp_fill(0x5eed000000000000ULL | (u64)vm->vmid << 8);
+	seed = 0x5eed000000000000ULL | (u64)vm->vmid << 8;
+	fill_fp(seed);
 	hvc(HVC_VERIFY_VM_IMAGES, vm->vmid, 0, 0, 0, 0);
-	if (host_fp_changed(0x5eed000000000000ULL | (u64)vm->vmid << 8))
-		host_fail("vm%u: host FP/SIMD registers changed across "
-			  "VERIFY_VM_IMAGES",
-			  vm->vmid);
+	check_fp(seed, "VERIFY_VM_IMAGES", vm->vmid);
 	host_printf("host: vm%u: verified by corevisor, the image's pages are "
-		    "the VM's (host FP/SIMD registers kept)\n",
-		    vm->vmid);
+		    "the VM's%s\n",
+		    vm->vmid,
+		    HOST_FP_CHECK ? " (host FP/SIMD registers kept)" : "");
 
 	/* vCPU 0 starts at the entry its signed image names (vcpu_abi.h). */
-	vm->vcpu[0].state = VMM_VCPU_RUNNABLE;
-	nvms++;
-	return vm;
-}
-
-void vmm_assign_cpus(u32 ncpus)
-{
-	u32 n = 0;
-
-	for (u32 i = 0; i < nvms; i++)
-		for (u32 j = 0; j < vms[i].nvcpus; j++)
-			vms[i].vcpu[j].cpu = n++ % ncpus;
+	__atomic_store_n(&vm->vcpu[0].state, VMM_VCPU_RUNNABLE,
+			 __ATOMIC_RELEASE);
+	return 0;
 }
 
 u64 vmm_page_of(const struct vmm_vm *vm, u64 ipa)
@@ -214,85 +187,46 @@ u64 vmm_page_of(const struct vmm_vm *vm, u64 ipa)
 	return 0;
 }
 
-/* ---- Devices --------------------------------------------------------- */
-
-static void uart_putc(struct vmm_vm *vm, char c)
+void vmm_vm_reclaim(struct vmm_vm *vm, u64 start, u64 size)
 {
-	lock(&vm->line_lock);
-	if (c == '\n' || vm->line_len == sizeof(vm->line) - 1) {
-		vm->line[vm->line_len] = '\0';
-		host_printf("[vm%u] %s\n", vm->vmid, vm->line);
-		vm->line_len = 0;
-	}
-	if (c != '\n' && c != '\r')
-		vm->line[vm->line_len++] = c;
-	unlock(&vm->line_lock);
+	hvc(HVC_CLEAR_VM_S2_RANGE, vm->vmid, start, size, 0, 0);
 }
 
-static u64 uart_read(u64 off)
-{
-	/* PL011 peripheral and PrimeCell ids (0xfe0..0xffc). */
-	static const u8 ids[8] = {0x11, 0x10, 0x14, 0x00,
-				  0x0d, 0xf0, 0x05, 0xb1};
+/* ---- MMIO ------------------------------------------------------------ */
 
-	if (off == UART_FR)
-		return UART_FR_TXFE | UART_FR_RXFE; /* never full, no input */
-	if (off >= UART_PERIPH_ID && off < UART_PERIPH_ID + 32 && !(off & 3))
-		return ids[(off - UART_PERIPH_ID) / 4];
-	return 0;
-}
-
-static void unhandled_mmio(struct vmm_vm *vm, u64 ipa, bool write)
-{
-	host_printf("host: vm%u: %s of unemulated IPA 0x%llx ignored\n",
-		    vm->vmid, write ? "write" : "read",
-		    (unsigned long long)ipa);
-}
-
-static u64 device_read(struct vmm_vm *vm, u64 ipa)
-{
-	if (ipa >= VMM_UART_IPA && ipa < VMM_UART_IPA + HOST_PAGE_SIZE)
-		return uart_read(ipa - VMM_UART_IPA);
-	if (ipa == VMM_TESTDEV_IPA + 8)
-		return VMM_TESTDEV_ID;
-	unhandled_mmio(vm, ipa, false);
-	return 0;
-}
-
-static void device_write(struct vmm_vm *vm, u64 ipa, u64 val)
-{
-	if (ipa == VMM_UART_IPA + UART_DR) {
-		uart_putc(vm, (char)val);
-		return;
-	}
-	if (ipa >= VMM_UART_IPA && ipa < VMM_UART_IPA + HOST_PAGE_SIZE)
-		return; /* control registers: nothing to model */
-	if (ipa == VMM_TESTDEV_IPA) {
-		if (vmm_hooks.event)
-			vmm_hooks.event(vm, val);
-		return;
-	}
-	unhandled_mmio(vm, ipa, true);
-}
-
-/* CV_EXIT_MMIO: the one register the access stores or loads. */
-static void exit_mmio(struct vmm_vcpu *v)
+/* CV_EXIT_MMIO: the access, for the device model. */
+static enum vmm_action exit_mmio(struct vmm_vcpu *v)
 {
 	volatile struct cv_vcpu_run *run = v->run;
 	u32 len = run->mmio.len, reg = run->mmio.reg;
-	u64 mask = len >= 8 ? ~0ULL : (1ULL << (len * 8)) - 1, val;
+	u64 mask = len >= 8 ? ~0ULL : (1ULL << (len * 8)) - 1;
 
 	if (!run->mmio.valid) {
+		/* corevisor injects an exception: nothing to emulate. */
 		host_printf("host: vm%u: MMIO at 0x%llx without syndrome\n",
 			    v->vm->vmid, (unsigned long long)run->fault_ipa);
-		return;
+		return VMM_AGAIN;
 	}
-	if (run->mmio.is_write) {
-		val = reg < 31 ? run->regs[reg] & mask : 0;
-		device_write(v->vm, run->fault_ipa, val);
+	v->mmio.ipa = run->fault_ipa;
+	v->mmio.len = len;
+	v->mmio.is_write = run->mmio.is_write;
+	v->mmio.data = 0;
+	if (v->mmio.is_write)
+		v->mmio.data = reg < 31 ? run->regs[reg] & mask : 0;
+	v->mmio_read_pending = !v->mmio.is_write;
+	return VMM_MMIO;
+}
+
+void vmm_mmio_complete(struct vmm_vcpu *v, u64 val)
+{
+	volatile struct cv_vcpu_run *run = v->run;
+	u32 len = run->mmio.len, reg = run->mmio.reg;
+	u64 mask = len >= 8 ? ~0ULL : (1ULL << (len * 8)) - 1;
+
+	if (!v->mmio_read_pending)
 		return;
-	}
-	val = device_read(v->vm, run->fault_ipa) & mask;
+	v->mmio_read_pending = false;
+	val &= mask;
 	if (run->mmio.sign_extend && len < 8 && (val >> (len * 8 - 1)) & 1)
 		val |= ~mask;
 	if (!run->mmio.sixty_four)
@@ -303,34 +237,30 @@ static void exit_mmio(struct vmm_vcpu *v)
 
 /* ---- RAM faults ------------------------------------------------------ */
 
-static u64 fresh_page(void)
-{
-	u64 pa = host_phys_alloc(HOST_PAGE_SIZE, HOST_PAGE_SIZE);
-
-	if (!pa)
-		host_fail("out of memory for VM pages");
-	zero_page(pa);
-	return pa;
-}
-
 /*
  * CV_EXIT_MEM_FAULT: offer a host page for the IPA; corevisor makes it
  * the VM's (and takes it from the host's stage 2) before the VM runs.
  */
-static void exit_mem_fault(struct vmm_vcpu *v)
+static enum vmm_action exit_mem_fault(struct vmm_vcpu *v)
 {
 	volatile struct cv_vcpu_run *run = v->run;
 	struct vmm_vm *vm = v->vm;
 	u64 ipa = run->fault_ipa & ~(HOST_PAGE_SIZE - 1), pa = 0;
 	u32 n;
 
-	if (ipa < VM_RAM_START || ipa >= VM_RAM_END)
-		host_fail("vm%u vcpu %u: fault at IPA 0x%llx outside its RAM",
-			  vm->vmid, v->id, (unsigned long long)ipa);
+	if (ipa < VMM_RAM_START || ipa >= VMM_RAM_END) {
+		host_printf("host: vm%u vcpu %u: fault at IPA 0x%llx outside "
+			    "its RAM\n",
+			    vm->vmid, v->id, (unsigned long long)ipa);
+		return VMM_ERR_FAULT;
+	}
 	if (vmm_hooks.offer_page)
 		pa = vmm_hooks.offer_page(vm, ipa);
 	if (!pa)
-		pa = fresh_page();
+		pa = host_vm_page(vm);
+	if (!pa)
+		return VMM_ERR_NOMEM;
+	__atomic_add_fetch(&vm->npages_total, 1, __ATOMIC_RELAXED);
 	n = vm->npages;
 	if (n < VMM_MAX_PAGES) {
 		vm->page_ipa[n] = ipa;
@@ -340,6 +270,7 @@ static void exit_mem_fault(struct vmm_vcpu *v)
 	run->fault_addr = ipa;
 	run->fault_pte = pa;
 	run->fault_level = 3;
+	return VMM_AGAIN;
 }
 
 /* ---- Guest PSCI ------------------------------------------------------ */
@@ -365,12 +296,12 @@ static u64 guest_cpu_on(struct vmm_vcpu *v)
 	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != VMM_VCPU_OFF)
 		return PSCI_RET_ALREADY_ON;
 	__atomic_store_n(&t->state, VMM_VCPU_RUNNABLE, __ATOMIC_RELEASE);
-	__asm__ volatile("dsb ish; sev" ::: "memory");
+	host_vcpu_wake(t);
 	return 0;
 }
 
 /* CV_EXIT_HVC: a PSCI call (anything else is not supported). */
-static void exit_hvc(struct vmm_vcpu *v)
+static enum vmm_action exit_hvc(struct vmm_vcpu *v)
 {
 	volatile struct cv_vcpu_run *run = v->run;
 	struct vmm_vcpu *t;
@@ -389,7 +320,7 @@ static void exit_hvc(struct vmm_vcpu *v)
 		host_printf("host: vm%u vcpu %u: CPU_OFF\n", v->vm->vmid,
 			    v->id);
 		__atomic_store_n(&v->state, VMM_VCPU_OFF, __ATOMIC_RELEASE);
-		return;
+		return VMM_CPU_OFF;
 	case PSCI_AFFINITY_INFO:
 	case PSCI_AFFINITY_INFO_32:
 		t = vcpu_of_mpidr(v->vm, run->regs[1]);
@@ -403,138 +334,47 @@ static void exit_hvc(struct vmm_vcpu *v)
 		break;
 	}
 	run->regs[0] = ret;
+	return VMM_AGAIN;
 }
 
-/* ---- The run loop ---------------------------------------------------- */
+/* ---- One run --------------------------------------------------------- */
 
-/*
- * The VM is off (@how: its PSCI SYSTEM_OFF, or corevisor's "powered off"
- * exit: another vCPU's SYSTEM_OFF, an SError): report it once.
- */
-static void power_off(struct vmm_vm *vm, const char *how)
-{
-	u64 n[CV_EXIT_VCPU_OFF + 1] = {0}, total = 0;
-
-	if (__atomic_exchange_n(&vm->off_claimed, 1, __ATOMIC_ACQ_REL))
-		return;
-	for (u32 i = 0; i < vm->nvcpus; i++)
-		for (u32 e = 0; e <= CV_EXIT_VCPU_OFF; e++)
-			n[e] += vm->vcpu[i].exits[e];
-	lock(&vm->line_lock);
-	if (vm->line_len) {
-		vm->line[vm->line_len] = '\0';
-		host_printf("[vm%u] %s\n", vm->vmid, vm->line);
-		vm->line_len = 0;
-	}
-	unlock(&vm->line_lock);
-	host_printf("host: vm%u '%s' powered off (%s); exits: "
-		    "%llu MMIO, %llu RAM fault (%u page(s) given), %llu "
-		    "HVC/SMC, %llu WFI/WFE, %llu IRQ\n",
-		    vm->vmid, vm->name, how,
-		    (unsigned long long)n[CV_EXIT_MMIO],
-		    (unsigned long long)n[CV_EXIT_MEM_FAULT], vm->npages,
-		    (unsigned long long)n[CV_EXIT_HVC],
-		    (unsigned long long)n[CV_EXIT_WFX],
-		    (unsigned long long)n[CV_EXIT_IRQ]);
-	/* run_once failed the run otherwise. */
-	for (u32 e = 0; e <= CV_EXIT_VCPU_OFF; e++)
-		total += n[e];
-	host_printf("host: vm%u: host FP/SIMD registers kept across all %llu "
-		    "VCPU_RUNs\n",
-		    vm->vmid, (unsigned long long)total);
-	__atomic_store_n(&vm->off, 1, __ATOMIC_RELEASE);
-	__asm__ volatile("dsb ish; sev" ::: "memory");
-}
-
-static void run_once(struct vmm_vcpu *v)
+enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 {
 	u64 seed = 0xf00d000000000000ULL | ((u64)v->vm->vmid << 8) | v->id;
 	u64 exit;
 
 	/* The world switch keeps the VM's FP/SIMD state and the host's apart.
 	 */
-	host_fp_fill(seed);
+	fill_fp(seed);
 	exit = hvc(HVC_VCPU_RUN, v->vm->vmid, v->id, 0, 0, 0);
-	if (host_fp_changed(seed))
-		host_fail("vm%u vcpu %u: host FP/SIMD registers changed across "
-			  "VCPU_RUN",
-			  v->vm->vmid, v->id);
+	check_fp(seed, "VCPU_RUN", v->vm->vmid);
+	v->mmio_read_pending = false;
 	if (exit <= CV_EXIT_VCPU_OFF)
 		v->exits[exit]++;
 	switch (exit) {
 	case CV_EXIT_MMIO:
-		exit_mmio(v);
-		break;
+		return exit_mmio(v);
 	case CV_EXIT_MEM_FAULT:
-		exit_mem_fault(v);
-		break;
+		return exit_mem_fault(v);
 	case CV_EXIT_HVC:
-		exit_hvc(v);
-		break;
+		return exit_hvc(v);
 	case CV_EXIT_WFX:
 	case CV_EXIT_IRQ:
-		break; /* run the next vCPU of this CPU */
+		return VMM_IDLE;
 	case CV_EXIT_SYSTEM_OFF:
-		power_off(v->vm, "PSCI SYSTEM_OFF");
-		break;
 	case CV_EXIT_POWERED_OFF:
-		power_off(v->vm, "corevisor: powered off");
-		break;
-	case CV_EXIT_VCPU_OFF: /* its guest has not started it */
+		/* Its SYSTEM_OFF, or another vCPU's, or an SError (vcpu_abi.h). */
+		__atomic_store_n(&v->vm->off_exit, (u32)exit, __ATOMIC_RELAXED);
+		__atomic_store_n(&v->vm->off, 1, __ATOMIC_RELEASE);
+		return VMM_VM_OFF;
+	case CV_EXIT_VCPU_OFF:
+		/* Its guest has not started it (again): a CPU_ON will. */
 		__atomic_store_n(&v->state, VMM_VCPU_OFF, __ATOMIC_RELEASE);
-		break;
+		return VMM_CPU_OFF;
 	default:
-		host_fail("vm%u vcpu %u: VCPU_RUN returned %llu", v->vm->vmid,
-			  v->id, (unsigned long long)exit);
-	}
-	if (vmm_hooks.answered)
-		vmm_hooks.answered(v);
-}
-
-u32 vmm_vms_off(void)
-{
-	u32 n = 0;
-
-	for (u32 i = 0; i < nvms; i++)
-		n += __atomic_load_n(&vms[i].off, __ATOMIC_ACQUIRE);
-	return n;
-}
-
-/*
- * Can @v run again? Not once its VM is off; a vCPU that is off (never
- * started, or after CPU_OFF) may still be started by a CPU_ON.
- */
-static bool finished(const struct vmm_vcpu *v)
-{
-	return __atomic_load_n(&v->vm->off, __ATOMIC_ACQUIRE);
-}
-
-void vmm_run_cpu(u32 cpu)
-{
-	for (;;) {
-		bool ran = false, left = false;
-
-		for (u32 i = 0; i < nvms; i++) {
-			struct vmm_vm *vm = &vms[i];
-
-			for (u32 j = 0; j < vm->nvcpus; j++) {
-				struct vmm_vcpu *v = &vm->vcpu[j];
-
-				if (v->cpu != cpu || finished(v))
-					continue;
-				left = true;
-				if (__atomic_load_n(&v->state,
-						    __ATOMIC_ACQUIRE) !=
-				    VMM_VCPU_RUNNABLE)
-					continue;
-				run_once(v);
-				ran = true;
-			}
-		}
-		if (!left)
-			return;
-		/* Only vCPUs that are off: wait for a CPU_ON (sev). */
-		if (!ran)
-			__asm__ volatile("wfe" ::: "memory");
+		host_printf("host: vm%u vcpu %u: VCPU_RUN returned %llu\n",
+			    v->vm->vmid, v->id, (unsigned long long)exit);
+		return VMM_ERR_EXIT;
 	}
 }

@@ -32,14 +32,20 @@
 #define CTXT_POOL_SIZE 136U /* NUM_PRINCIPALS * VCPU_PER_VM */
 #define TOTAL_CPU 8U
 
+/*
+ * Page geometry. A Linux kernel build (the KServ module, host/linux) has
+ * the same values from its own headers.
+ */
+#ifndef __KERNEL__
 #define PAGE_SHIFT 12
 #define PAGE_SIZE 4096ULL
 #define PMD_SHIFT 21
 #define PMD_SIZE (1ULL << PMD_SHIFT)
-#define PMD_PAGE_NUM 512ULL
 #define PTRS_PER_PMD 512ULL
 #define PUD_SHIFT 30
 #define PGDIR_SHIFT 39
+#endif
+#define PMD_PAGE_NUM 512ULL
 
 /* The corevisor's remap area, in its own (COREVISOR) address space. */
 #define REMAP_START 0x2000000ULL

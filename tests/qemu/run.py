@@ -84,9 +84,53 @@ def make_dtb(a, dtb):
     else:
         seed = bytes.fromhex(a.rng_seed) if a.rng_seed else os.urandom(32)
         fdtput(dtb, "/chosen", "rng-seed", "bx", *byte_args(seed))
+    # getattr: bench/qemu_bench.py calls make_dtb with its own namespace.
+    if getattr(a, "linux", None):
+        linux_chosen(a, dtb)
+    for path in getattr(a, "dtb_node", []):
+        subprocess.run(["fdtput", "-c", "-p", dtb, path], check=True)
     for spec in a.dtb_set:
         path, prop, kind, *vals = spec.split()
         fdtput(dtb, path, prop, kind, *vals)
+
+
+# A Linux Image as the host (arm64 boot protocol): the raw Image at a
+# 2 MiB-aligned address corevisor enters at EL1 with x0 = the DTB, the
+# initramfs 2 MiB aligned after the Image's image_size (header offset 16).
+LINUX_ADDR = 0x48000000
+
+
+def linux_layout(a):
+    with open(a.linux, "rb") as f:
+        hdr = f.read(64)
+    if hdr[56:60] != b"ARM\x64":
+        sys.exit(f"run.py: {a.linux} is not an arm64 Image")
+    image_size = struct.unpack_from("<Q", hdr, 16)[0]
+    initrd = (LINUX_ADDR + image_size + 0x1fffff) & ~0x1fffff
+    return initrd
+
+
+def cells(v):
+    return [f"{v >> 32:#x}", f"{v & 0xffffffff:#x}"]
+
+
+def linux_chosen(a, dtb):
+    fdtput(dtb, "/chosen", "corevisor,host-entry", "x", *cells(LINUX_ADDR))
+    fdtput(dtb, "/chosen", "bootargs", "s", a.append)
+    if a.initrd:
+        start = linux_layout(a)
+        end = start + os.path.getsize(a.initrd)
+        fdtput(dtb, "/chosen", "linux,initrd-start", "x", *cells(start))
+        fdtput(dtb, "/chosen", "linux,initrd-end", "x", *cells(end))
+
+
+def linux_loads(a):
+    args = ["-device", f"loader,file={a.linux},addr={LINUX_ADDR:#x},"
+            "force-raw=on"]
+    if a.initrd:
+        args += ["-device", f"loader,file={a.initrd},"
+                 f"addr={linux_layout(a):#x},force-raw=on"]
+    return args
 
 
 # The guest-image table the host reads (host/platform/guests.c): magic,
@@ -201,10 +245,23 @@ def main():
     p.add_argument("--rng-seed", help="rng-seed bytes (hex); default random")
     p.add_argument("--dtb-set", action="append", default=[],
                    help="'PATH PROP TYPE VALUE...' for fdtput; repeatable")
+    p.add_argument("--dtb-node", action="append", default=[],
+                   help="PATH: a node to create (with its parents) before "
+                   "--dtb-set; repeatable")
     p.add_argument("--load", action="append", default=[],
                    help="FILE@ADDR: a raw blob QEMU loads; repeatable")
     p.add_argument("--word", action="append", default=[],
                    help="ADDR=VALUE: a 32-bit word QEMU stores; repeatable")
+    p.add_argument("--linux", help="an arm64 Linux Image as the host")
+    p.add_argument("--initrd", help="the Linux host's initramfs")
+    p.add_argument("--append", default="console=ttyAMA0 rdinit=/init",
+                   help="the Linux host's command line")
+    p.add_argument("--icount", help="QEMU -icount options, e.g. "
+                   "shift=0,sleep=off (virtual time counts instructions; "
+                   "needs --tcg single)")
+    p.add_argument("--interactive", action="store_true",
+                   help="the console on this terminal, nothing checked "
+                   "(QEMU's Ctrl-A x quits)")
     p.add_argument("--debug", action="store_true",
                    help="stop at the first instruction, gdb stub on :1234")
     a = p.parse_args()
@@ -217,6 +274,10 @@ def main():
     cmd = machine_args(a) + ["-dtb", dtb]
     if a.host:
         cmd += ["-device", f"loader,file={a.host}"]
+    if a.linux:
+        cmd += linux_loads(a)
+    if a.icount:
+        cmd += ["-icount", a.icount]
     for spec in a.load:
         f, addr = spec.rsplit("@", 1)
         cmd += ["-device", f"loader,file={f},addr={addr},force-raw=on"]
@@ -236,6 +297,10 @@ def main():
         subprocess.run(["timeout", "--foreground", str(timeout)] + cmd)
         return
 
+    if a.interactive:
+        print("run.py: QEMU's console is this terminal; Ctrl-A x quits",
+              flush=True)
+        sys.exit(subprocess.run(cmd).returncode)
     print(f"run.py [{a.name}]: {' '.join(shlex.quote(c) for c in cmd)}",
           flush=True)
     if a.show:

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The host's VM management (host/vmm): corevisor's hypercall protocol as
- * KServ runs it. Platform-independent: it uses only host/platform.h, so a
- * later stage builds the same logic into a Linux kernel module.
+ * KServ runs it, shared by the bare-metal host and the Linux module. It
+ * uses only host/platform.h.
  *
  * A VM's life: vmm_vm_boot (load the signed image into 2 MiB-aligned
  * contiguous host memory, REGISTER_KVM, REGISTER_VCPU, SET_BOOT_INFO,
- * REMAP_VM_IMAGE per page, VERIFY_VM_IMAGES, vCPU 0's first PC), then
- * every host CPU runs vmm_run_cpu: VCPU_RUN on the vCPUs pinned to it and
- * the answer to each exit (include/corevisor/vcpu_abi.h): PL011 and test
- * device emulation, a host page for each RAM fault, guest PSCI, WFI/WFE.
+ * REMAP_VM_IMAGE per page, VERIFY_VM_IMAGES; vCPU 0 starts at its
+ * image's signed entry), then
+ * vmm_vcpu_run per vCPU, over and over: one VCPU_RUN and the answers the
+ * VM management gives itself (include/corevisor/vcpu_abi.h: a host page
+ * for each RAM fault, guest PSCI); an MMIO access goes to the caller's
+ * device model (the bare-metal host's own, or Linux user space), which
+ * answers a load with vmm_mmio_complete. Once the VM powered off and no
+ * vCPU runs, vmm_vm_reclaim gives its pages back to the host.
  */
 #ifndef HOST_VMM_H
 #define HOST_VMM_H
@@ -17,8 +21,7 @@
 #include <corevisor/vcpu_abi.h>
 #include <host/platform.h>
 
-#define VMM_MAX_VMS 8
-#define VMM_MAX_VCPUS 4
+#define VMM_MAX_VCPUS 8	   /* the spec's VCPU_PER_VM */
 #define VMM_MAX_PAGES 1024 /* pages offered to one VM, remembered */
 
 /* The guest's devices (guest/common/guest.h). */
@@ -26,9 +29,33 @@
 #define VMM_TESTDEV_IPA 0x09010000ULL
 #define VMM_TESTDEV_ID 0x43565444ULL
 
+/* Guest RAM the host backs on a fault: [1 GiB, 4 GiB) of IPA. */
+#define VMM_RAM_START CV_MMIO_LIMIT
+#define VMM_RAM_END 0x100000000ULL
+
 enum vmm_vcpu_state {
 	VMM_VCPU_OFF,	   /* not started (PSCI CPU_ON) or CPU_OFF */
-	VMM_VCPU_RUNNABLE, /* the host runs it on its CPU */
+	VMM_VCPU_RUNNABLE, /* its runner may VCPU_RUN it */
+};
+
+/* What vmm_vcpu_run tells its caller. */
+enum vmm_action {
+	VMM_AGAIN,     /* answered (RAM fault, PSCI): run it again */
+	VMM_IDLE,      /* WFI/WFE or an interrupt: run it again, later */
+	VMM_MMIO,      /* v->mmio is for the device model */
+	VMM_CPU_OFF,   /* the vCPU is off: PSCI CPU_OFF, or not started */
+	VMM_VM_OFF,    /* the VM is off (vm->off_exit says how) */
+	VMM_ERR_EXIT,  /* VCPU_RUN returned an exit reason we do not know */
+	VMM_ERR_FAULT, /* a RAM fault outside the VM's RAM */
+	VMM_ERR_NOMEM, /* no host page left for a RAM fault */
+};
+
+/* An MMIO access (VMM_MMIO), as the device model sees it. */
+struct vmm_mmio {
+	u64 ipa;
+	u64 data; /* a store's value (low len bytes) */
+	u32 len;
+	u32 is_write;
 };
 
 struct vmm_vm;
@@ -38,7 +65,9 @@ struct vmm_vcpu {
 	u32 id;
 	u32 cpu; /* the host CPU that runs it */
 	u32 state;
+	bool mmio_read_pending; /* VMM_MMIO load not answered yet */
 	volatile struct cv_vcpu_run *run;
+	struct vmm_mmio mmio;
 	u64 exits[CV_EXIT_VCPU_OFF + 1]; /* by CV_EXIT_* */
 };
 
@@ -50,29 +79,35 @@ struct vmm_vm {
 	u64 image_size; /* bytes, trailer included */
 	u64 block_pa;	/* the 2 MiB-aligned host memory it was loaded to */
 	u64 block_size;
-	u32 off;	 /* powered off (PSCI SYSTEM_OFF, or by corevisor) */
-	u32 off_claimed; /* its power-off is being reported */
+	u32 off;      /* powered off (PSCI SYSTEM_OFF, or by corevisor) */
+	u32 off_exit; /* CV_EXIT_SYSTEM_OFF or CV_EXIT_POWERED_OFF */
 	struct vmm_vcpu vcpu[VMM_MAX_VCPUS];
-	/* The UART's current line, printed with a [vmN] prefix. */
-	u32 line_lock;
-	u32 line_len;
-	char line[120];
-	/* Host pages given to the VM for its RAM faults. */
+	/* Host pages given to the VM for its RAM faults (the first ones). */
+	u32 npages_total;
 	u32 npages;
 	u64 page_ipa[VMM_MAX_PAGES];
 	u64 page_pa[VMM_MAX_PAGES];
 };
 
+/* A signed image to boot: its bytes, a name, how many vCPUs. */
+struct vmm_image {
+	const void *data;
+	u64 size;
+	u32 nvcpus;
+	const char *name;
+};
+
+/* Errors of vmm_vm_boot. */
+#define VMM_EINVAL 1 /* not an image, or a vCPU count out of range */
+#define VMM_ENOMEM 2 /* no 2 MiB-aligned block for it */
+
 /*
- * What a host test mode may change (host/platform/main.c): the page
- * offered for a fault (0 = a fresh page of the host's), and what to do
- * on a test-device event. NULL: the defaults.
+ * What a host test mode may change (bare-metal host/platform/main.c): the
+ * page offered for a fault (0 = a fresh page of the host's). NULL: the
+ * default.
  */
 struct vmm_hooks {
 	u64 (*offer_page)(struct vmm_vm *vm, u64 ipa);
-	void (*event)(struct vmm_vm *vm, u64 event);
-	/* After the host answered an exit, before the next VCPU_RUN. */
-	void (*answered)(struct vmm_vcpu *v);
 };
 extern struct vmm_hooks vmm_hooks;
 
@@ -85,34 +120,39 @@ u32 vmm_register_vm(void);
 /* REGISTER_VCPU: corevisor checks the VM's and the vCPU's states. */
 u64 vmm_register_vcpu(u32 vmid, u32 vcpuid);
 
-/* HVC_GET_SHARED_BASE once; the vCPU run structures live there. */
-void vmm_init(void);
+/* HVC_GET_SHARED_BASE once, and the platform's mapping of the area. */
+int vmm_init(void);
+u64 vmm_shared_base(void);
 
 /* The run structure of a vCPU in the shared area. */
 volatile struct cv_vcpu_run *vmm_run_struct(u32 vmid, u32 vcpuid);
 
 /*
- * Load @img and run the boot protocol for a new VM; corevisor panics if
- * the image is not good. Returns the VM (vCPU 0 runnable), or NULL when
- * the host has no room for it.
+ * The guest IPA @img was signed for (its trailer; corevisor checks it,
+ * the host only needs to know where the VM expects the image), or 0 for
+ * a blob too short to be an image.
  */
-struct vmm_vm *vmm_vm_boot(const struct host_guest_image *img);
-
-/* Pin the vCPUs of every booted VM to the host's @ncpus CPUs. */
-void vmm_assign_cpus(u32 ncpus);
+u64 vmm_image_load_addr(const struct vmm_image *img);
 
 /*
- * The vCPU loop of host CPU @cpu: returns once none of the vCPUs pinned to
- * it can run again (its VM powered off, or it stopped with CPU_OFF).
+ * Load @img into @vm (zeroed by the caller, whose storage it is) and run
+ * the boot protocol; corevisor panics if the image is not good. Returns 0
+ * (vCPU 0 runnable) or VMM_EINVAL / VMM_ENOMEM before any hypercall.
  */
-void vmm_run_cpu(u32 cpu);
+int vmm_vm_boot(struct vmm_vm *vm, const struct vmm_image *img);
 
-/* How many booted VMs powered off. */
-u32 vmm_vms_off(void);
+/* One VCPU_RUN of @v and the answer to its exit (see enum vmm_action). */
+enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v);
 
-/* All booted VMs, in boot order. */
-u32 vmm_vm_count(void);
-struct vmm_vm *vmm_vm(u32 index);
+/* Answer @v's MMIO load (VMM_MMIO, !is_write) with @value. */
+void vmm_mmio_complete(struct vmm_vcpu *v, u64 value);
+
+/*
+ * HVC_CLEAR_VM_S2_RANGE over [@start, @start + @size): a powered-off VM's
+ * pages there go back to the host, scrubbed (nothing happens before
+ * power-off). Call it once no vCPU of the VM runs.
+ */
+void vmm_vm_reclaim(struct vmm_vm *vm, u64 start, u64 size);
 
 /* The host page given to @vm for the page at IPA @ipa, or 0. */
 u64 vmm_page_of(const struct vmm_vm *vm, u64 ipa);

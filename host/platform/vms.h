@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bare-metal host's VMs: host/vmm's VMs in a fixed table, their
+ * devices (PL011, test device) emulated here, and every host CPU running
+ * the vCPUs pinned to it round-robin until all VMs are off.
+ */
+#ifndef HOST_PLATFORM_VMS_H
+#define HOST_PLATFORM_VMS_H
+
+#include <host/vmm.h>
+
+#define VMS_MAX 8
+
+/* Test-mode hooks (main.c): a test-device event; after each answer. */
+struct vms_hooks {
+	void (*event)(struct vmm_vm *vm, u64 event);
+	void (*answered)(struct vmm_vcpu *v);
+};
+extern struct vms_hooks vms_hooks;
+
+/* Boot @img as the next VM (host_fail on a bad image or no room). */
+struct vmm_vm *vms_boot(const struct host_guest_image *img);
+/* Pin the vCPUs of every booted VM to the host's @ncpus CPUs. */
+void vms_assign_cpus(u32 ncpus);
+/*
+ * The vCPU loop of host CPU @cpu: returns once none of the vCPUs pinned to
+ * it can run again (its VM powered off).
+ */
+void vms_run_cpu(u32 cpu);
+/* How many booted VMs powered off; how many were booted; the @index-th. */
+u32 vms_off(void);
+u32 vms_count(void);
+struct vmm_vm *vms_get(u32 index);
+
+#endif
