@@ -420,6 +420,31 @@ Test(vcpu, the_same_block_offered_again_is_accepted)
 	vs_inv();
 }
 
+/*
+ * A block whose page 5 the VM already has, at that very place: each page
+ * of the target is compared with the block's own page there (not the
+ * block's first), so the answer swaps nothing and is taken.
+ */
+Test(vcpu, a_block_over_one_of_its_own_pages_is_accepted)
+{
+	uint64_t pa = vs_image_pa(2);
+
+	script.ops[0] = mem(OP_LOAD, VS_RAM_IPA + 5 * PAGE_SIZE, 8, 1);
+	script.ops[1] = mem(OP_LOAD, VS_RAM_IPA + 0x10, 8, 2);
+	script.ops[2] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_answer_fault(vm, 0, VS_RAM_IPA + 5 * PAGE_SIZE, pa + 5 * PAGE_SIZE,
+			3);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_answer_fault(vm, 0, VS_RAM_IPA + 0x10, pa, 2);
+	vs_run(vm, 0);
+	bs_expect_running();
+	cr_assert(bs_maps(vm, VS_RAM_IPA, pa));
+	cr_assert(bs_maps(vm, VS_RAM_IPA + 5 * PAGE_SIZE, pa + 5 * PAGE_SIZE));
+	cr_assert(bs_maps(vm, VS_RAM_IPA + 0x1ff000, pa + 0x1ff000));
+	vs_inv();
+}
+
 /* A stage-2 fault at CV_MMIO_LIMIT is RAM's, just below it MMIO's. */
 Test(vcpu, the_mmio_limit_is_the_first_ram_address)
 {
