@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The spec's constants (../shared/spec/Constants.md) and corevisor's real
 descriptor encodings (core/include/cv/pte.h), for the model. Pool geometry
-defaults are the spec's; the runner replaces them with the values the C
-library was built with (cv_dump_geometry)."""
+defaults are the spec's; the runner replaces them with the build's
+(MODEL_POOLS in mk/model.mk, the flags the model library is built with)."""
 
 INVALID = 0xFFFFFFFF
 INVALID64 = 0xFFFFFFFFFFFFFFFF
@@ -41,6 +41,16 @@ SMMU_POOL_BYTES = 3145728
 SMMU_NUM = 2
 SMMU_NUM_CTXT_BANKS = 8
 EL2_SMMU_CFG_SIZE = 16
+
+# corevisor's host pool (delta C6, docs/spec-deviations.md): the MMIO
+# budget (level-1, level-2, level-3 table pages) beyond what RAM needs.
+HOST_MMIO_PGD_PAGES = 8
+HOST_MMIO_PUD_PAGES = 32
+HOST_MMIO_PMD_PAGES = 128
+
+# corevisor's host pool (delta C6, docs/spec-deviations.md): its size is a
+# multiple of 64 KiB.
+HOST_POOL_ALIGN = 0x10000
 
 UNUSED, MAPPED, READY, VERIFIED, POWEROFF, ACTIVE = 0, 1, 2, 3, 4, 5
 

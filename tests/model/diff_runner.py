@@ -36,13 +36,49 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import images  # noqa: E402
 from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
-from spec_model import Geometry, Model, NPT  # noqa: E402
+import constants as K  # noqa: E402
+from spec_model import DELTA_NAMES, Geometry, Model, NPT  # noqa: E402
 
 RAM_BASE = 0x40000000
 RAM_SIZE = 64 << 20
 RAM_PFN0 = RAM_BASE // PAGE_SIZE
 RAM_PAGES = RAM_SIZE // PAGE_SIZE
 SHARED_BLOCK = (RAM_BASE + RAM_SIZE) // PMD_SIZE - 1  # kvm/vcpu area
+HOSTED_PA_BITS = 44  # the hosted machine's ID_AA64MMFR0_EL1.PARange (C7)
+MODEL_MK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                        "mk", "model.mk")
+POOL_NAMES = ("PT_POOL_PER_VM", "PGD_OFFSET", "PUD_OFFSET", "PMD_OFFSET",
+              "SMMU_PGD_OFFSET", "SMMU_PMD_OFFSET", "SMMU_POOL_BYTES",
+              "HOST_MMIO_PGD_PAGES", "HOST_MMIO_PUD_PAGES", "HOST_MMIO_PMD_PAGES")
+
+
+def parse_pools(text):
+    """The build's pool sizes (-DNAME=VALUE[ULL] flags, MODEL_POOLS in
+    mk/model.mk) over the spec's: the geometry comes from the build
+    configuration both sides are made from, never from the C library."""
+    pools = {n: getattr(K, n) for n in POOL_NAMES}
+    for name, val in re.findall(r"-D(\w+)=(0x[0-9a-fA-F]+|\d+)(?:ULL|UL|U)?", text):
+        if name in pools:
+            pools[name] = int(val, 0)
+    return pools
+
+
+def default_pools():
+    with open(MODEL_MK) as f:
+        text = f.read()
+    m = re.search(r"^MODEL_POOLS \?=((?:.*\\\n)*.*)$", text, re.M)
+    if not m:
+        raise SystemExit("diff_runner: no MODEL_POOLS in %s" % MODEL_MK)
+    return parse_pools(m.group(1))
+
+
+def geometry_from(pools):
+    p = pools
+    return Geometry((p["PUD_OFFSET"] - p["PGD_OFFSET"]) // PAGE_SIZE,
+                    (p["PMD_OFFSET"] - p["PUD_OFFSET"]) // PAGE_SIZE,
+                    (p["PT_POOL_PER_VM"] - p["PMD_OFFSET"]) // PAGE_SIZE,
+                    (p["SMMU_PMD_OFFSET"] - p["SMMU_PGD_OFFSET"]) // PAGE_SIZE,
+                    (p["SMMU_POOL_BYTES"] - p["SMMU_PMD_OFFSET"]) // PAGE_SIZE)
 
 
 class Mismatch(Exception):
@@ -55,15 +91,17 @@ class Mismatch(Exception):
 
 
 class Harness:
-    def __init__(self, lib_path, verbose=False):
+    def __init__(self, lib_path, verbose=False, pools=None, mode="spec"):
         self.c = CoreLib(lib_path)
         self.sodium = Sodium()
         self.pk, self.sk = self.sodium.keypair(b"corevisor-model-runner-key-0000!")
         _pk2, self.other_sk = self.sodium.keypair(b"an-untrusted-key-for-tampering!!")
-        g = self.c.geom_raw
-        self.geom = Geometry((g[2] - g[1]) // PAGE_SIZE, (g[3] - g[2]) // PAGE_SIZE,
-                             (g[0] - g[3]) // PAGE_SIZE, (g[5] - g[4]) // PAGE_SIZE,
-                             (g[6] - g[5]) // PAGE_SIZE)
+        self.pools = pools or default_pools()
+        self.geom = geometry_from(self.pools)
+        self.mode = mode  # "deltas": spec plus deltas; "spec": that and as written
+        self.fired = {}  # delta -> calls in which its condition held
+        self.explained = {}  # delta -> C/spec-as-written differences it covered
+        self.spec_calls = 0  # calls compared against the spec as written
         self.verbose = verbose
         self.boot_checked = False
         self.missing = self.c.missing
@@ -97,7 +135,12 @@ class Harness:
                     for v in range(NUM_PRINCIPALS) for i in range(VCPU_PER_VM)}
         core = c.core()
         hg = c.host_geometry()
-        host_geom = Geometry.host(regions, hg[0:3], hg[3], self.geom)
+        if hg[4] != HOSTED_PA_BITS:
+            raise Mismatch("boot: the core reads a PA size of %d bits, the hosted "
+                           "machine has %d" % (hg[4], HOSTED_PA_BITS))
+        budget = (self.pools["HOST_MMIO_PGD_PAGES"], self.pools["HOST_MMIO_PUD_PAGES"],
+                  self.pools["HOST_MMIO_PMD_PAGES"])
+        host_geom = Geometry.host(regions, budget, HOST_POOL_ALIGN, self.geom)
         want = (PAGE_SIZE * (1 + host_geom.pgd_pages),
                 PAGE_SIZE * (1 + host_geom.pgd_pages + host_geom.pud_pages),
                 PAGE_SIZE * (1 + host_geom.pgd_pages + host_geom.pud_pages +
@@ -108,15 +151,18 @@ class Harness:
         m = Model(self.geom, initial_page, lambda v: kvm[v],
                   lambda v, i: vcpu[(v, i)], self.verify_img,
                   next_vmid=core[1], next_remap_ptr=core[2],
-                  host_geom=host_geom, pa_bits=hg[4])
+                  host_geom=host_geom, pa_bits=HOSTED_PA_BITS)
         m.regions = regions
         m.sodium = self.sodium
         self.m = m
+        self.ms = None
         self.c_pages = {}  # the C's s2page view: pfn -> (owner, count, gfn)
         if not self.boot_checked:
             self.check_boot(spans, res_lo, res_hi)
             self.boot_checked = True
         self.compare("boot")
+        if self.mode == "spec":
+            self.ms = m.clone(())  # the spec as written: no delta applied
 
     def check_boot(self, spans, res_lo, res_hi):
         """Once: the C's boot state is the spec's initial state."""
@@ -153,18 +199,68 @@ class Harness:
         argt, rest = CALLS[name]
         args = tuple(a & MASKS[t] for a, t in zip(args, argt))
         cres = self.c.call(name, args)
+        self.m.fired = {}
         mres = getattr(self.m, name)(*args)
         if rest is not None and cres != (mres & MASKS[rest]):
             raise Mismatch("%s%s returned %#x in C, %#x in the model"
                            % (name, args, cres, mres))
-        self.compare(name)
+        snap = self.compare(name)
+        if self.ms is not None:
+            self.run_spec(name, args, rest, cres, snap)
         return mres
+
+    def run_spec(self, name, args, rest, cres, snap):
+        """The same call on the spec as written (no delta applied): any
+        difference with the C must come with a delta whose condition held
+        in this call (in either model); the as-written model then takes
+        the C's (= the full model's) state again."""
+        ms = self.ms
+        ms.fired = {}
+        diff = None
+        try:
+            sres = getattr(ms, name)(*args)
+            if rest is not None and cres != (sres & MASKS[rest]):
+                diff = "%s%s returned %#x in C, %#x in the spec" % (name, args, cres, sres)
+        except Exception as e:  # a rely broken: the spec says nothing
+            diff = "%s%s: the spec as written is undefined here (%r)" % (name, args, e)
+        if diff is None:
+            try:
+                self.compare_model(ms, snap, name)
+            except Mismatch as e:
+                diff = str(e)
+        fired = set(self.m.fired) | set(ms.fired)
+        self.spec_calls += 1
+        for d in fired:
+            self.fired[d] = self.fired.get(d, 0) + 1
+        if diff is not None:
+            if not fired:
+                raise Mismatch("spec as written (no delta fires): " + diff)
+            for d in fired:
+                self.explained[d] = self.explained.get(d, 0) + 1
+        if fired or diff is not None:
+            self.ms = self.m.clone(())
 
     # -- comparison --------------------------------------------------------------
 
     def compare(self, where):
-        c, m = self.c, self.m
-        core = c.core()
+        """The C's state after a call, compared with the full model's;
+        returns it (for the spec as written)."""
+        c = self.c
+        snap = {"core": c.core()}
+        if not snap["core"][0]:
+            snap["vminfos"] = c.vminfos()
+            changed = c.s2page_changes()
+            for pfn, page in changed:
+                self.c_pages[pfn] = page
+            snap["changed"] = [pfn for pfn, _ in changed]
+            snap["npt"] = [c.npt_summary(v) for v in range(NUM_PRINCIPALS)]
+            snap["spt"] = c.spt_summary()
+        self.compare_model(self.m, snap, where)
+        return snap
+
+    def compare_model(self, m, snap, where):
+        c = self.c
+        core = snap["core"]
         if bool(core[0]) != m.halt:
             raise Mismatch("%s: halted C=%s (%s) model=%s (%s)" % (
                 where, bool(core[0]), c.halt_reason(), m.halt, m.halt_reason))
@@ -174,7 +270,7 @@ class Harness:
             raise Mismatch("%s: core data C=(next_vmid %d, next_remap_ptr %#x) "
                            "model=(%d, %#x)" % (where, core[1], core[2],
                                                 m.next_vmid, m.next_remap_ptr))
-        cinfos = c.vminfos()
+        cinfos = snap["vminfos"]
         for v in range(NUM_PRINCIPALS):
             mflat = m.vminfos[v].flat()
             if cinfos[v] != mflat:
@@ -182,9 +278,7 @@ class Harness:
                 diffs = ["%s C=%#x model=%#x" % (f, a, b) for f, a, b in
                          zip(VMINFO_FIELDS, cinfos[v], mflat) if a != b]
                 raise Mismatch("%s: vm %d info: %s" % (where, v, ", ".join(diffs)))
-        for pfn, page in c.s2page_changes():
-            self.c_pages[pfn] = page
-            m.dirty.add(pfn)
+        m.dirty.update(snap["changed"])
         for pfn in m.dirty:
             cp = self.c_pages.get(pfn) or m.initial_page(pfn)
             mp_ = m.page(pfn)
@@ -196,12 +290,12 @@ class Harness:
         for v in range(NUM_PRINCIPALS):
             n = m.npts[v]
             want = (len(n.pages) + len(n.blocks), n.fp, n.pgd_used, n.pud_used, n.pmd_used)
-            got = c.npt_summary(v)
+            got = snap["npt"][v]
             if got != want:
                 raise Mismatch("%s: principal %d stage 2: C=(leaves %d, hash %#x, "
                                "pool %d/%d/%d) model=(leaves %d, hash %#x, pool %d/%d/%d)%s"
-                               % ((where, v) + got + want + (self.npt_diff(v),)))
-        s = c.spt_summary()
+                               % ((where, v) + got + want + (self.npt_diff(m, v),)))
+        s = snap["spt"]
         k = 0
         for index in range(SMMU_NUM):
             for cb in range(SMMU_NUM_CTXT_BANKS):
@@ -216,9 +310,9 @@ class Harness:
             raise Mismatch("%s: SMMU pool use C=%d/%d model=%d/%d" % (
                 where, s[k], s[k + 1], m.spts.pgd_used, m.spts.pmd_used))
 
-    def npt_diff(self, v):
+    def npt_diff(self, m, v):
         got = set(self.c.npt_leaves(v))
-        want = set(self.m.npts[v].leaves())
+        want = set(m.npts[v].leaves())
         return "\n    only in C: %s\n    only in model: %s" % (
             fmt_leaves(sorted(got - want)), fmt_leaves(sorted(want - got)))
 
@@ -937,8 +1031,8 @@ def fmt_action(a):
 
 
 def worker(job):
-    lib, seed, first_idx, stride, calls_target, max_len, t_end, quiet = job
-    h = Harness(lib)
+    lib, seed, first_idx, stride, calls_target, max_len, t_end, quiet, mode, pools = job
+    h = Harness(lib, mode=mode, pools=pools)
     stats = {}
     calls = seqs = 0
     idx = first_idx
@@ -951,11 +1045,13 @@ def worker(job):
                 print("MISMATCH in sequence %d (seed %d) after %d actions:\n  %s"
                       % (idx, seed, len(actions), mm), flush=True)
             small, why = shrink(h, actions, time.time() + 120)
-            return {"calls": calls, "seqs": seqs, "stats": stats, "mismatch": {
+            return {"calls": calls, "seqs": seqs, "stats": stats, "fired": h.fired,
+                    "explained": h.explained, "spec_calls": h.spec_calls, "mismatch": {
                 "idx": idx, "actions": small, "why": why or mm, "orig": len(actions)}}
         idx += stride
     return {"calls": calls, "seqs": seqs, "stats": stats, "mismatch": None,
-            "missing": h.missing}
+            "missing": h.missing, "fired": h.fired, "explained": h.explained,
+            "spec_calls": h.spec_calls}
 
 
 def main():
@@ -969,14 +1065,23 @@ def main():
     ap.add_argument("--max-len", type=int, default=400)
     ap.add_argument("--replay", type=int, default=None, help="run only sequence N, traced")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--mode", choices=("spec", "deltas"), default="spec",
+                    help="deltas: compare with the spec plus every delta only; "
+                    "spec (default): that, and the spec as written too")
+    ap.add_argument("--pools", default=None,
+                    help="the library's pool flags (-DPT_POOL_PER_VM=... as in "
+                    "MODEL_POOLS); default: MODEL_POOLS of mk/model.mk")
+    ap.add_argument("--require-deltas", action="store_true",
+                    help="fail unless every delta fired (mode spec)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
+    pools = parse_pools(a.pools) if a.pools is not None else None
     if not os.path.exists(a.lib):
         print("diff_runner: no library %s (make model)" % a.lib, file=sys.stderr)
         return 2
 
     if a.replay is not None:
-        h = Harness(a.lib)
+        h = Harness(a.lib, mode=a.mode, pools=pools)
         actions, n, mm = generate_and_run(h, a.seed, a.replay, a.max_len, trace=True)
         print("sequence %d: %d actions, %d calls: %s" % (a.replay, len(actions), n,
                                                           mm or "all matched"))
@@ -984,7 +1089,7 @@ def main():
 
     t0 = time.time()
     t_end = t0 + a.time if a.time else 0
-    jobs = [(a.lib, a.seed, i, a.jobs, (a.calls + a.jobs - 1) // a.jobs, a.max_len, t_end, a.quiet)
+    jobs = [(a.lib, a.seed, i, a.jobs, (a.calls + a.jobs - 1) // a.jobs, a.max_len, t_end, a.quiet, a.mode, pools)
             for i in range(a.jobs)]
     if a.jobs == 1:
         results = [worker(jobs[0])]
@@ -999,6 +1104,13 @@ def main():
         for k, v in r["stats"].items():
             stats[k] = max(stats.get(k, 0), v) if k.startswith("deepest") else stats.get(k, 0) + v
     mms = [r["mismatch"] for r in results if r["mismatch"]]
+    fired, explained = {}, {}
+    for r in results:
+        for k, v in r["fired"].items():
+            fired[k] = fired.get(k, 0) + v
+        for k, v in r["explained"].items():
+            explained[k] = explained.get(k, 0) + v
+    spec_calls = sum(r["spec_calls"] for r in results)
     if not a.quiet:
         print("diff_runner: %d calls in %d sequences, %.1f s (%.0f calls/s), seed %d, %d jobs"
               % (calls, seqs, dt, calls / dt if dt else 0, a.seed, a.jobs))
@@ -1009,6 +1121,12 @@ def main():
             panics = sorted(k for k in stats if k.startswith("panic: "))
             print("  %d distinct panic sites reached; deepest: %d VERIFIED VMs at once"
                   % (len(panics), stats.get("deepest: VERIFIED VMs", 0)))
+        print("  spec plus deltas: %d calls compared; spec as written: %d calls compared"
+              % (calls, spec_calls if a.mode == "spec" else 0))
+        if a.mode == "spec":
+            print("  delta  fired (calls)  differences with the C it covers")
+            for d in DELTA_NAMES:
+                print("  %-5s  %13d  %d" % (d, fired.get(d, 0), explained.get(d, 0)))
         miss = results[0].get("missing") if results else None
         if miss:
             print("  not in the library yet (skipped): %s" % ", ".join(miss))
@@ -1022,6 +1140,11 @@ def main():
             print("Replay: %s --lib %s --seed %d --replay %d"
                   % (sys.argv[0], a.lib, a.seed, mm["idx"]))
     if mms:
+        return 1
+    silent = [d for d in DELTA_NAMES if not fired.get(d)]
+    if a.require_deltas and a.mode == "spec" and silent:
+        print("diff_runner: deltas that never fired: %s" % ", ".join(silent),
+              file=sys.stderr)
         return 1
     if calls < a.calls and not a.time:
         print("diff_runner: only %d of %d calls ran" % (calls, a.calls), file=sys.stderr)

@@ -90,27 +90,40 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
  the zeroing of image blocks (page contents are not modelled).
 """
 
+import copy
+
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
 import constants as K
 
-STRENGTHENINGS = [
+# The spec README's own corrections ("the spec wins"): part of the spec
+# as written, always applied.
+SPEC_CORRECTIONS = [
     "S1 register_vcpu: VM READY and vCPU UNUSED",
     "S2 load_encrypted_vcpu: VM and vCPU READY",
     "S3 load_decrypt_buf: owner HOSTVISOR, count reset to 0",
     "S4 verify_image: real Ed25519 verification (oracle)",
     "S5 assign_smmu: _spec0 (panic iff VERIFIED), not the inlined _spec",
-    "C1 unmap_and_load_vm_image: load address page aligned, remapped pages contiguous",
-    "C2 exported functions check their arguments (panic)",
-    "C3 host pages have gfn INVALID64",
-    "C4 count INVALID is not a share (map_page_host, revoke_vm_page)",
-    "C5 remap_vm_image: pfn must be region memory",
-    "C6 host RAM in 2 MiB blocks, split before a page leaves; host pool from the memory map",
-    "C7 map_page_host: addresses below the PA size (pa_bits), not 40 bits",
-    "C8 map_pfn_vm / prot_and_map_vm_s2pt: never swap a mapped page",
-    "C9 unmap_and_load_vm_image: a block never replaces other pages",
-    "C10 unmap_and_load_vm_image: the VM's block pages leave every SMMU table",
-    "C11 verify_and_load_images: at most one boot image",
 ]
+
+# corevisor's strengthenings of the spec (docs/spec-deviations.md), each
+# a switch: Model(deltas=...) applies the listed ones. Where a delta's
+# condition holds the model counts it (Model.fired) whether or not it is
+# applied: that is where the C and the spec as written part ways.
+DELTAS = [
+    ("C1", "unmap_and_load_vm_image: load address page aligned, remapped pages contiguous"),
+    ("C2", "exported functions check their arguments (panic), the spec's relies included"),
+    ("C3", "host pages have gfn INVALID64, not pfn + SMMU_HOST_OFFSET"),
+    ("C4", "count INVALID is not a share (map_page_host, revoke_vm_page)"),
+    ("C5", "remap_vm_image: pfn must be region memory"),
+    ("C6", "host RAM in 2 MiB blocks, split before a page leaves; host pool from the memory map"),
+    ("C7", "map_page_host: addresses below the PA size (pa_bits), not 40 bits"),
+    ("C8", "map_pfn_vm / prot_and_map_vm_s2pt: never swap a mapped page"),
+    ("C9", "unmap_and_load_vm_image: a block never replaces other pages"),
+    ("C10", "unmap_and_load_vm_image: the VM's block pages leave every SMMU table"),
+    ("C11", "verify_and_load_images: at most one boot image"),
+]
+DELTA_NAMES = [d for d, _ in DELTAS]
+STRENGTHENINGS = SPEC_CORRECTIONS + ["%s %s" % d for d in DELTAS]
 
 MASK64 = (1 << 64) - 1
 
@@ -441,7 +454,9 @@ class Model:
 
     def __init__(self, geom, initial_page, shared_kvm, shared_vcpu,
                  verify_img, next_vmid=1, next_remap_ptr=REMAP_START,
-                 host_geom=None, pa_bits=40):
+                 host_geom=None, pa_bits=40, deltas=None):
+        self.deltas = set(DELTA_NAMES if deltas is None else deltas)
+        self.fired = {}  # delta -> times its condition held in this call
         self.geom = geom
         self.host_geom = host_geom or geom  # C6
         self.pa_bits = pa_bits  # C7
@@ -461,6 +476,20 @@ class Model:
         self.held = set()  # locks held (the spec's LockOwn true)
         self.regions = []  # (base, size) of the boot memory regions
 
+    def clone(self, deltas):
+        """A copy of this state that applies @deltas (the runner's spec as
+        written takes the full model's state after each difference)."""
+        m = copy.copy(self)
+        m.deltas = set(deltas)
+        m.fired = {}
+        m.vminfos = [v.copy() for v in self.vminfos]
+        m.s2page = {k: list(v) for k, v in self.s2page.items()}
+        m.dirty = set(self.dirty)
+        m.npts = [n.copy() for n in self.npts]
+        m.spts = self.spts.copy()
+        m.held = set(self.held)
+        return m
+
     # -- AbstractMachine: fail-stop ----------------------------------------
 
     def panic(self, reason):
@@ -477,11 +506,28 @@ class Model:
         """check_spec / check64_spec."""
         return 0 if self.halt else v
 
-    def rely_arg(self, ok, reason):
-        """A rely on a host-controlled argument: the C panics."""
-        if not ok:
+    def on(self, delta):
+        """Is corevisor's strengthening @delta (DELTAS) applied?"""
+        return delta in self.deltas
+
+    def fire(self, delta):
+        """@delta's condition holds here: the C and the spec as written
+        part ways (whether or not the delta is applied)."""
+        self.fired[delta] = self.fired.get(delta, 0) + 1
+
+    def rely_arg(self, ok, reason, delta="C2", spec_defined=False):
+        """A check of a host-controlled argument that the spec does not make
+        (a rely, or nothing at all): the C panics (@delta applied). Without
+        the delta, a spec rely leaves the behaviour undefined (the model
+        stops: False); a check the spec simply lacks lets it go on
+        (@spec_defined: True)."""
+        if ok:
+            return True
+        self.fire(delta)
+        if self.on(delta):
             self.panic(reason)
-        return ok
+            return False
+        return spec_defined
 
     # -- AbstractMachine: locks (LockOps..Locks) ----------------------------
     # Single-threaded: a lock is the spec's LockOwn true while held. They
@@ -669,7 +715,8 @@ class Model:
         if self.halt or self.page(pfn)[0] == INVALID:
             return
         if not self.rely_arg(count == INVALID or count <= MAX_SHARE_COUNT,
-                             "set_pfn_count: count %d" % count):  # C2
+                             "set_pfn_count: count %d" % count,
+                             spec_defined=True):  # C2
             return
         self._set_page(pfn, count=count)
 
@@ -719,17 +766,29 @@ class Model:
                 self.rely_arg(level == 3 or pte & PTE_TYPE_MASK != PTE_TYPE_TABLE,
                               "set_npt: level-2 table descriptor") and
                 self.rely_arg(level == 3 or phys_page(pte) % PMD_SIZE == 0,
-                              "set_npt: unaligned block")):
+                              "set_npt: unaligned block", spec_defined=True)):
             return
         self.acquire_lock_pt(vmid)
         if local_mmap(self.npt_geom(vmid), vmid, addr, level, pte, self.npts[vmid]):
+            if vmid == HOSTVISOR:
+                self.fire("C6")  # the host's pool is not the spec's, or a block
             self.panic("map_s2pt: vm %d addr %#x: table pool exhausted or "
                        "page inside a block" % (vmid, addr))
             return
         self.release_lock_pt(vmid)
 
     def npt_geom(self, vmid):
-        return self.host_geom if vmid == HOSTVISOR else self.geom
+        """C6: the host's pool is sized from the memory map; the spec's is
+        PT_POOL_PER_VM like every VM's."""
+        return self.host_geom if vmid == HOSTVISOR and self.on("C6") else self.geom
+
+    def count_shared(self, count):
+        """C4: count INVALID (assigned to an SMMU only) is not a share; the
+        spec's test is count > 0."""
+        if count == INVALID:
+            self.fire("C4")
+            return not self.on("C4")
+        return count > 0
 
     def clear_pfn_host(self, pfn):
         """Take page @pfn away from the host's stage 2 (PAGE_GUEST), if mapped."""
@@ -740,11 +799,18 @@ class Model:
         _pfn, level, pte = npt.get(pfn)
         level = 0 if phys_page(pte) == 0 else level
         if level == 2:  # C6: split the block first
-            if split_block(self.host_geom, npt, pfn, PAGE_GUEST):
+            self.fire("C6")
+            if not self.on("C6"):  # the spec's local_mmap in a block halts
+                self.panic("clear_pfn_host: pfn %#x inside a block" % pfn)
+                return
+            if split_block(self.npt_geom(HOSTVISOR), npt, pfn, PAGE_GUEST):
                 self.panic("clear_pfn_host: pfn %#x: no level-3 table for the split" % pfn)
                 return
         elif level != 0:
-            if local_mmap(self.host_geom, HOSTVISOR, pfn * PAGE_SIZE, 3, PAGE_GUEST, npt):
+            if local_mmap(self.npt_geom(HOSTVISOR), HOSTVISOR, pfn * PAGE_SIZE, 3,
+                          PAGE_GUEST, npt):
+                if not self.on("C6"):
+                    self.fire("C6")
                 self.panic("clear_pfn_host: pfn %#x: host table" % pfn)
                 return
         self.release_lock_pt(HOSTVISOR)
@@ -802,7 +868,8 @@ class Model:
 
     def vm_arg(self, who, vmid):
         """C2: MemManager's page functions take a VM."""
-        return self.rely_arg(is_vm(vmid), "%s: vmid %d is not a VM" % (who, vmid))
+        return self.rely_arg(is_vm(vmid), "%s: vmid %d is not a VM" % (who, vmid),
+                             spec_defined=is_vmid(vmid))
 
     def pfn_arg(self, who, pfn, ok=is_pfn):
         return self.rely_arg(ok(pfn), "%s: pfn %#x" % (who, pfn))
@@ -814,9 +881,13 @@ class Model:
         """The host faulted on @addr: map it if the host may use the page."""
         if self.halt:
             return
-        # C7: the machine's PA size, not is_paddr's 40 bits
+        # C7: the machine's PA size, not is_paddr's 40 bits (a rely)
         if not self.rely_arg(0 <= addr < 1 << self.pa_bits, "map_page_host: addr %#x" % addr):
             return
+        if not is_paddr(addr):
+            self.fire("C7")
+            if not self.on("C7"):
+                return  # rely is_paddr: undefined
         pfn = addr // PAGE_SIZE
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
@@ -824,8 +895,11 @@ class Model:
         if owner == INVALID:
             self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_DEVICE)
         elif owner == HOSTVISOR:  # C6
-            self.map_host_ram(addr, pfn)
-        elif shared(count):  # C4
+            if self.on("C6"):
+                self.map_host_ram(addr, pfn)
+            else:
+                self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM)
+        elif self.count_shared(count):  # C4
             self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM)
         else:
             self.panic("map_page_host: pfn %#x owned by %d" % (pfn, owner))
@@ -850,9 +924,11 @@ class Model:
         npt = self.npts[HOSTVISOR]
         base = pfn & ~511
         if base in npt.blocks:
+            self.fire("C6")  # the spec's level-3 map inside a block halts
             return  # a block already maps it
         key = (pgd_index(addr), pud_index(addr), pmd_index(addr))
         if key not in npt.pmd_t and self.host_owns_block(base):
+            self.fire("C6")
             self.map_s2pt(HOSTVISOR, base * PAGE_SIZE, 2,
                           base * PAGE_SIZE | PAGE_S2_RAM_BLOCK)
         else:
@@ -869,7 +945,9 @@ class Model:
             self.clear_pfn_host(pfn)
             self.set_pfn_owner(pfn, HOSTVISOR)
             self.set_pfn_count(pfn, 0)
-            self.set_pfn_map(pfn, INVALID64)  # C3
+            self.fire("C3")
+            self.set_pfn_map(pfn, INVALID64 if self.on("C3") else
+                             pfn + SMMU_HOST_OFFSET)  # C3
             # clear_phys_page: contents are an oracle
         self.release_lock_s2page()
 
@@ -932,6 +1010,9 @@ class Model:
             return False
         level = 2 if level == 2 else 3
         if self._answer_target(vmid, addr, phys_page(pte), level) == "other":
+            self.fire("C8")
+            if not self.on("C8"):
+                return True  # the spec assigns and maps (swaps the page)
             self.panic("map_pfn_vm: vm %d ipa %#x already maps another page"
                        % (vmid, addr))
             return False
@@ -945,6 +1026,11 @@ class Model:
         paddr = phys_page(pte)
         level = 2 if level == 2 else 3
         target = self._answer_target(vmid, addr, paddr, level)  # C8
+        if target == "other" or (target == "same" and level == 3 and
+                                  self.npts[vmid].get(addr // PAGE_SIZE)[1] == 2):
+            self.fire("C8")  # the spec swaps the page, or halts in a block
+        if not self.on("C8"):
+            target = "free"
         if target == "other":
             self.panic("map_pfn_vm: vm %d ipa %#x already maps another page"
                        % (vmid, addr))
@@ -987,7 +1073,7 @@ class Model:
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
         count = self.get_pfn_count(pfn)
-        if owner == vmid and shared(count):  # C4
+        if owner == vmid and self.count_shared(count):  # C4
             self.set_pfn_count(pfn, count - 1)
             if count == 1:
                 self.clear_pfn_host(pfn)
@@ -1078,7 +1164,7 @@ class Model:
         gfn = addr // PAGE_SIZE
         if level == 2 and not self.rely_arg(
                 pfn % PTRS_PER_PMD == 0,
-                "prot_and_map_vm_s2pt: block pfn %#x" % pfn):
+                "prot_and_map_vm_s2pt: block pfn %#x" % pfn, spec_defined=True):
             return
         if not self.vm_map_target_free(vmid, addr, pte, level):  # C8
             return
@@ -1217,6 +1303,9 @@ class Model:
         for i in range(PMD_PAGE_NUM):
             have, _level, pte = npt.get(gfn0 + i)
             if pte & PTE_VALID and have != pfn0 + i:
+                self.fire("C9")
+                if not self.on("C9"):
+                    return True  # the spec maps the block over them
                 self.panic("unmap_and_load_vm_image: vm %d gfn %#x maps pfn %#x"
                            % (vmid, gfn0 + i, have))
                 return False
@@ -1233,7 +1322,9 @@ class Model:
                 for cbndx in range(SMMU_NUM_CTXT_BANKS):
                     pte = self.walk_spt(cbndx, index, gfn * PAGE_SIZE)
                     if pte and phys_page(pte) == pfn * PAGE_SIZE:
-                        self.unmap_spt(cbndx, index, gfn * PAGE_SIZE)
+                        self.fire("C10")
+                        if self.on("C10"):
+                            self.unmap_spt(cbndx, index, gfn * PAGE_SIZE)
 
     def remap_pa(self, va):
         """The physical address the core's remap mapping of @va points at."""
@@ -1244,19 +1335,25 @@ class Model:
         """C1: the load address is page aligned and remapped page i is
         backed by pa0 + i * PAGE_SIZE, pa0 = target (mod 2 MiB); else panic."""
         if not self.rely_arg(target % PAGE_SIZE == 0,
-                             "unmap_and_load_vm_image: load address %#x" % target):
+                             "unmap_and_load_vm_image: load address %#x" % target,
+                             delta="C1", spec_defined=True):
             return False
         if num == 0:
             return True
         pa0 = self.remap_pa(remap)
         if pa0 == 0 or pa0 % PMD_SIZE != target % PMD_SIZE:
-            self.panic("unmap_and_load_vm_image: first page pa %#x" % pa0)
-            return False
+            return self.c1_refuses("unmap_and_load_vm_image: first page pa %#x" % pa0)
         for i in range(1, num):
             if self.remap_pa(remap + i * PAGE_SIZE) != pa0 + i * PAGE_SIZE:
-                self.panic("unmap_and_load_vm_image: page %d not contiguous" % i)
-                return False
+                return self.c1_refuses("unmap_and_load_vm_image: page %d not contiguous" % i)
         return True
+
+    def c1_refuses(self, reason):
+        self.fire("C1")
+        if self.on("C1"):
+            self.panic(reason)
+            return False
+        return True  # the spec maps whatever blocks hold the pages
 
     # -- BootOps ------------------------------------------------------------
 
@@ -1379,7 +1476,8 @@ class Model:
                 self.rely_arg(is_load_idx(load_idx), "remap_vm_image: load_idx %d" % load_idx) and
                 self.rely_arg(is_pfn(pfn), "remap_vm_image: pfn %#x" % pfn)):
             return 0
-        if not self.rely_arg(self.in_region(pfn), "remap_vm_image: pfn %#x not memory" % pfn):
+        if not self.rely_arg(self.in_region(pfn), "remap_vm_image: pfn %#x not memory" % pfn,
+                             delta="C5", spec_defined=True):
             return 0  # C5
         self.acquire_lock_vm(vmid)
         state = self.get_vm_state(vmid)
@@ -1424,6 +1522,8 @@ class Model:
             if (self.last_img - 1) & 1:
                 boots += 1
         if boots > 1:  # C11: at most one boot image
+            self.fire("C11")
+        if boots > 1 and self.on("C11"):
             self.panic("verify_and_load_images: vm %d: %d boot images" % (vmid, boots))
             return 0
         self.set_vm_state(vmid, VERIFIED)
