@@ -6,7 +6,7 @@ and the model's verification oracle."""
 import ctypes as C
 import os
 
-from constants import NUM_PRINCIPALS, SMMU_NUM, SMMU_NUM_CTXT_BANKS
+from constants import MAX_VM_NUM, NUM_PRINCIPALS, SMMU_NUM, SMMU_NUM_CTXT_BANKS, VCPU_PER_VM
 
 u32, u64 = C.c_uint32, C.c_uint64
 
@@ -114,6 +114,11 @@ class CoreLib:
         L.cv_dump_pages.argtypes = [u64, u64, C.POINTER(u64)]
         L.cv_dump_host_geometry.argtypes = [C.POINTER(u64)]
         L.cv_dump_host_geometry.restype = None
+        L.cv_dump_ctxt_hashes.argtypes = [C.POINTER(u64)]
+        L.cv_dump_ctxt_hashes.restype = None
+        L.cv_dump_ctxt.argtypes = [u32, u32, C.POINTER(u64), u32]
+        L.cv_dump_ctxt.restype = u32
+        self._ctxt_hashes = self._arr(MAX_VM_NUM * VCPU_PER_VM)
         self.geom_raw = self._arr(8)
         L.cv_dump_geometry(self.geom_raw)
         self.vminfo_words = self.geom_raw[7]
@@ -153,6 +158,16 @@ class CoreLib:
 
     def halt_reason(self):
         return self.lib.cv_dump_halt_reason().decode(errors="replace")
+
+    def ctxt_hashes(self):
+        """Per VM vCPU (vmid 1..15, vCPU 0..7): its shadow context's hash."""
+        self.lib.cv_dump_ctxt_hashes(self._ctxt_hashes)
+        return list(self._ctxt_hashes)
+
+    def ctxt(self, vmid, vcpu):
+        buf = self._arr(1024)
+        n = self.lib.cv_dump_ctxt(vmid, vcpu, buf, 1024)
+        return {i: buf[i] for i in range(n) if buf[i]}
 
     def vminfos(self):
         self.lib.cv_dump_vminfos(self._vminfos)

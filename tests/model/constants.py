@@ -52,6 +52,9 @@ HOST_MMIO_PMD_PAGES = 128
 # multiple of 64 KiB.
 HOST_POOL_ALIGN = 0x10000
 
+# Shadow context register indexes (Constants.md).
+X0, SP, PC, PSTATE, DIRTY = 0, 31, 32, 33, 45
+
 UNUSED, MAPPED, READY, VERIFIED, POWEROFF, ACTIVE = 0, 1, 2, 3, 4, 5
 
 # Lock identifiers (RData / core/include/cv/state.h).

@@ -311,3 +311,36 @@ void cv_dump_pages(u64 pfn, u64 num, u64 *out)
 		}
 	}
 }
+
+/*
+ * Each VM vCPU's shadow context (vmid 1..15, vCPU 0..7, in that order):
+ * an order-independent hash of its nonzero 64-bit words (word index and
+ * value; spec_model.ctxt_hash), so a context the model says is all zero
+ * but for a few registers is compared word for word.
+ */
+void cv_dump_ctxt_hashes(u64 *out)
+{
+	u32 k = 0;
+
+	for (u32 vmid = 1; vmid < COREVISOR; vmid++)
+		for (u32 vcpu = 0; vcpu < VCPU_PER_VM; vcpu++) {
+			const u64 *w = (const u64 *)shadow_ctxt(vmid, vcpu);
+			u64 h = 0;
+
+			for (u32 i = 0; i < sizeof(struct cv_ctxt) / 8; i++)
+				if (w[i])
+					h += leaf_hash(i, 0, w[i]);
+			out[k++] = h;
+		}
+}
+
+/* The words of one VM vCPU's shadow context (for a report). */
+u32 cv_dump_ctxt(u32 vmid, u32 vcpu, u64 *out, u32 max)
+{
+	const u64 *w = (const u64 *)shadow_ctxt(vmid, vcpu);
+	u32 n = sizeof(struct cv_ctxt) / 8;
+
+	for (u32 i = 0; i < n && i < max; i++)
+		out[i] = w[i];
+	return n;
+}

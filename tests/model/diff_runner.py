@@ -255,6 +255,7 @@ class Harness:
             snap["changed"] = [pfn for pfn, _ in changed]
             snap["npt"] = [c.npt_summary(v) for v in range(NUM_PRINCIPALS)]
             snap["spt"] = c.spt_summary()
+            snap["ctxt"] = c.ctxt_hashes()
         self.compare_model(self.m, snap, where)
         return snap
 
@@ -278,6 +279,15 @@ class Harness:
                 diffs = ["%s C=%#x model=%#x" % (f, a, b) for f, a, b in
                          zip(VMINFO_FIELDS, cinfos[v], mflat) if a != b]
                 raise Mismatch("%s: vm %d info: %s" % (where, v, ", ".join(diffs)))
+        k = 0
+        for v in range(1, COREVISOR):
+            for i in range(VCPU_PER_VM):
+                if snap["ctxt"][k] != m.vminfos[v].ctxt_hash(i):
+                    got = c.ctxt(v, i)
+                    want = {j: x for j, x in m.vminfos[v].ctxt[i].items() if x}
+                    raise Mismatch("%s: vm %d vcpu %d shadow context: C=%s model=%s" % (
+                        where, v, i, fmt_ctxt(got), fmt_ctxt(want)))
+                k += 1
         m.dirty.update(snap["changed"])
         for pfn in m.dirty:
             cp = self.c_pages.get(pfn) or m.initial_page(pfn)
@@ -329,6 +339,10 @@ class Harness:
                 raise Mismatch("after halt: %s%s returned %#x, not 0" % (name, args, r))
             if (self.c.core(), self.c.vminfos()) != before or self.c.s2page_changes():
                 raise Mismatch("after halt: %s%s changed the state" % (name, args))
+
+
+def fmt_ctxt(regs):
+    return "{%s}" % ", ".join("%d: %#x" % (i, regs[i]) for i in sorted(regs))
 
 
 def fmt_leaves(lst, n=6):

@@ -367,7 +367,7 @@ def local_spt_map(geom, cbndx, index, addr, pte, spt):
 class VMInfo:
     __slots__ = ("kvm", "vcpu", "state", "vcpu_state", "power",
                  "next_load_info", "inc_exe", "load_addr", "load_size",
-                 "remap_addr", "mapped_pages")
+                 "remap_addr", "mapped_pages", "ctxt")
 
     def __init__(self):
         self.kvm = 0
@@ -381,6 +381,7 @@ class VMInfo:
         self.load_size = [0] * MAX_LOAD_INFO_NUM
         self.remap_addr = [0] * MAX_LOAD_INFO_NUM
         self.mapped_pages = [0] * MAX_LOAD_INFO_NUM
+        self.ctxt = [{} for _ in range(VCPU_PER_VM)]  # shadow contexts: index -> value
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
@@ -394,7 +395,16 @@ class VMInfo:
         for f in self.__slots__:
             x = getattr(self, f)
             setattr(v, f, list(x) if isinstance(x, list) else x)
+        v.ctxt = [dict(c) for c in self.ctxt]
         return v
+
+    def ctxt_hash(self, vcpuid):
+        """cv_dump_ctxt_hashes: the context's nonzero words, hashed."""
+        h = 0
+        for i, val in self.ctxt[vcpuid].items():
+            if val:
+                h += leaf_hash(i, 0, val)
+        return h & MASK64
 
 
 VMINFO_FIELDS = (["kvm"] + ["vcpu%d" % i for i in range(VCPU_PER_VM)] +
@@ -659,6 +669,14 @@ class Model:
     def set_vm_inc_exe(self, vmid, v):
         if not self.halt:
             self.info(vmid).inc_exe = v
+
+    def set_shadow_ctxt(self, vmid, vcpuid, index, value):
+        """set_shadow_ctxt_spec (the indexes its case list names)."""
+        if not self.halt:
+            self.info(vmid).ctxt[vcpuid][index] = value & MASK64
+
+    def get_shadow_ctxt(self, vmid, vcpuid, index):
+        return self.check(self.info(vmid).ctxt[vcpuid].get(index, 0))
 
     def get_shared_kvm(self, vmid):
         return self.check(self.shared_kvm(vmid))
@@ -1417,7 +1435,7 @@ class Model:
             vcpu = self.get_shared_vcpu(vmid, vcpuid)
             self.set_vm_vcpu(vmid, vcpuid, vcpu)
             self.set_vcpu_state(vmid, vcpuid, READY)
-            # set_shadow_ctxt DIRTY INVALID64: vCPU context, not compared
+            self.set_shadow_ctxt(vmid, vcpuid, DIRTY, INVALID64)
         else:
             self.panic("register_vcpu: vm %d state %d vcpu %d state %d"
                        % (vmid, vm_state, vcpuid, vcpu_state))
