@@ -85,6 +85,33 @@ class Mismatch(Exception):
     pass
 
 
+def halt_class(reason):
+    """The kind of a halt, from its reason (the C's and the model's are
+    worded apart; their kind must agree): resource (a pool, the remap
+    area, the vmids), block (a page inside a 2 MiB block), argument, state,
+    image, page (owner, gfn, share or mapping), other."""
+    r = reason.split(": ", 1)[1] if ": " in reason else reason
+    r = r.lower()
+    if re.search(r"exhausted|no level-3 table|do not fit|overflow|vmids used|no vmid left", r):
+        return "resource"
+    if re.search(r"inside a .*block", r):
+        return "block"
+    if "image page" in r:
+        return "image"
+    if (re.search(r"out of range|bad args|beyond|is not a vm|not memory|unaligned|"
+                  r"mib aligned|not page aligned|zero pte|table descriptor|level \w+ is not", r) or
+            re.match(r"(vmid|vcpuid|pfn|gfn|addr|iova|smmu|cbndx|load_idx|size|load_addr|"
+                     r"load address|pgnum|"
+                     r"count|level|block pfn|gpa|pa|range)\b", r)):
+        return "argument"
+    if re.search(r"state|verified|running", r):
+        return "state"
+    if re.search(r"image|signature|trailer|entry|boot|remapped|payload|measure", r):
+        return "image"
+    if re.search(r"owned by|owner|at gfn|shared|maps|not mapped|contiguous|first page", r):
+        return "page"
+    return "other"
+
 # ---------------------------------------------------------------------------
 # One machine + one model.
 # ---------------------------------------------------------------------------
@@ -266,6 +293,11 @@ class Harness:
             raise Mismatch("%s: halted C=%s (%s) model=%s (%s)" % (
                 where, bool(core[0]), c.halt_reason(), m.halt, m.halt_reason))
         if m.halt:
+            creason = c.halt_reason()
+            if halt_class(creason) != halt_class(m.halt_reason):
+                raise Mismatch("%s: halted for another kind of reason: C %s (%s), model %s (%s)"
+                               % (where, halt_class(creason), creason,
+                                  halt_class(m.halt_reason), m.halt_reason))
             return  # fail-stop: state at a panic is not compared
         if (core[1], core[2]) != (m.next_vmid, m.next_remap_ptr):
             raise Mismatch("%s: core data C=(next_vmid %d, next_remap_ptr %#x) "

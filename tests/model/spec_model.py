@@ -259,8 +259,9 @@ def spans_touched(regions, shift):
 
 def local_mmap(geom, vmid, addr, level, pte, npt):
     """NPTWalk local_mmap: map @addr at @level in @npt, allocating the
-    missing tables from the principal's pool. Returns halt' (True when a
-    pool level is exhausted, or a page would go inside a 2 MiB block)."""
+    missing tables from the principal's pool. Returns halt': True when a
+    pool level is exhausted, "block" when a page would go inside a 2 MiB
+    block, False otherwise."""
     pg, pu, pm = pgd_index(addr), pud_index(addr), pmd_index(addr)
     new_pgd = 0 if pg in npt.pgd_t else 1
     new_pud = 0 if (pg, pu) in npt.pud_t else 1
@@ -288,7 +289,7 @@ def local_mmap(geom, vmid, addr, level, pte, npt):
     gfn = addr // PAGE_SIZE
     _pfn0, level0, _pte0 = npt.get(gfn)
     if level0 == 2:
-        return True
+        return "block"
     new_pmd = 0 if (pg, pu, pm) in npt.pmd_t else 1
     if not (npt.pgd_used + new_pgd <= geom.pgd_pages
             and npt.pud_used + new_pud <= geom.pud_pages
@@ -787,11 +788,13 @@ class Model:
                               "set_npt: unaligned block", spec_defined=True)):
             return
         self.acquire_lock_pt(vmid)
-        if local_mmap(self.npt_geom(vmid), vmid, addr, level, pte, self.npts[vmid]):
+        why = local_mmap(self.npt_geom(vmid), vmid, addr, level, pte, self.npts[vmid])
+        if why:
             if vmid == HOSTVISOR:
                 self.fire("C6")  # the host's pool is not the spec's, or a block
-            self.panic("map_s2pt: vm %d addr %#x: table pool exhausted or "
-                       "page inside a block" % (vmid, addr))
+            self.panic("map_s2pt: vm %d addr %#x: %s" % (
+                vmid, addr, "page inside a block" if why == "block" else
+                "table pool exhausted"))
             return
         self.release_lock_pt(vmid)
 
@@ -994,8 +997,8 @@ class Model:
                 if count == INVALID:
                     self.set_pfn_count(pfn, 0)
             else:
-                self.panic("assign_pfn_to_vm: pfn %#x at gfn %#x, not %#x"
-                           % (pfn, map_, gfn))
+                self.panic("assign_pfn_to_vm: vm %d pfn %#x at gfn %#x, not %#x"
+                           % (vmid, pfn, map_, gfn))
                 return
         else:
             self.panic("assign_pfn_to_vm: vm %d pfn %#x owned by %d" % (vmid, pfn, owner))
@@ -1265,7 +1268,7 @@ class Model:
         return self.check(vmid)
 
     def alloc_remap_addr(self, pgnum):
-        if self.halt:
+        if self.halt or not self.rely_arg(is_gfn(pgnum), "alloc_remap_addr: pgnum %d" % pgnum):
             return 0
         self.acquire_lock_core()
         remap = self.get_next_remap_ptr()
@@ -1360,10 +1363,10 @@ class Model:
             return True
         pa0 = self.remap_pa(remap)
         if pa0 == 0 or pa0 % PMD_SIZE != target % PMD_SIZE:
-            return self.c1_refuses("unmap_and_load_vm_image: first page pa %#x" % pa0)
+            return self.c1_refuses("unmap_and_load_vm_image: first image page pa %#x" % pa0)
         for i in range(1, num):
             if self.remap_pa(remap + i * PAGE_SIZE) != pa0 + i * PAGE_SIZE:
-                return self.c1_refuses("unmap_and_load_vm_image: page %d not contiguous" % i)
+                return self.c1_refuses("unmap_and_load_vm_image: image page %d not contiguous" % i)
         return True
 
     def c1_refuses(self, reason):
@@ -1517,7 +1520,7 @@ class Model:
     def verify_and_load_images(self, vmid):
         if self.halt:
             return 0
-        if not self.rely_arg(is_vmid(vmid), "verify_and_load_images: vmid %d" % vmid):
+        if not self.vm_arg("verify_and_load_images", vmid):  # C2: a VM
             return 0
         self.acquire_lock_vm(vmid)
         state = self.get_vm_state(vmid)
