@@ -119,6 +119,8 @@ class CoreLib:
         L.cv_dump_ctxt.argtypes = [u32, u32, C.POINTER(u64), u32]
         L.cv_dump_ctxt.restype = u32
         self._ctxt_hashes = self._arr(MAX_VM_NUM * VCPU_PER_VM)
+        L.cv_dump_page_hashes.argtypes = [u64, u64, C.POINTER(u64)]
+        L.cv_dump_page_hashes.restype = None
         self.geom_raw = self._arr(8)
         L.cv_dump_geometry(self.geom_raw)
         self.vminfo_words = self.geom_raw[7]
@@ -163,6 +165,12 @@ class CoreLib:
         """Per VM vCPU (vmid 1..15, vCPU 0..7): its shadow context's hash."""
         self.lib.cv_dump_ctxt_hashes(self._ctxt_hashes)
         return list(self._ctxt_hashes)
+
+    def page_hashes(self, pfn0, n):
+        """BLAKE2b-64 of each page's contents (0: not memory)."""
+        buf = self._arr(n)
+        self.lib.cv_dump_page_hashes(pfn0, n, buf)
+        return list(buf)
 
     def ctxt(self, vmid, vcpu):
         buf = self._arr(1024)

@@ -16,6 +16,7 @@
  * Reads the core's state directly (cv, struct layouts of state.h): this
  * file is test glue, built only into build/model/libcorevisor-model.so.
  */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -343,4 +344,23 @@ u32 cv_dump_ctxt(u32 vmid, u32 vcpu, u64 *out, u32 max)
 	for (u32 i = 0; i < n && i < max; i++)
 		out[i] = w[i];
 	return n;
+}
+
+/*
+ * Page contents: BLAKE2b (libsodium's generichash, 8-byte digest, the
+ * runner's hashlib.blake2b(digest_size=8)) of each page @pfn0.. @pfn0 +
+ * @n - 1 that is memory, little-endian; 0 for a page that is not.
+ */
+void cv_dump_page_hashes(u64 pfn0, u64 n, u64 *out)
+{
+	for (u64 i = 0; i < n; i++) {
+		const u8 *p = arch_phys_to_virt((pfn0 + i) * PAGE_SIZE);
+		u8 h[8];
+
+		out[i] = 0;
+		if (!p)
+			continue;
+		crypto_generichash(h, sizeof(h), p, PAGE_SIZE, NULL, 0);
+		memcpy(&out[i], h, sizeof(h));
+	}
 }

@@ -37,13 +37,14 @@ import images  # noqa: E402
 from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
 import constants as K  # noqa: E402
-from spec_model import DELTA_NAMES, Geometry, Model, NPT  # noqa: E402
+from spec_model import DELTA_NAMES, ZERO_HASH, Geometry, Model, NPT, page_hash  # noqa: E402
 
 RAM_BASE = 0x40000000
 RAM_SIZE = 64 << 20
 RAM_PFN0 = RAM_BASE // PAGE_SIZE
 RAM_PAGES = RAM_SIZE // PAGE_SIZE
 SHARED_BLOCK = (RAM_BASE + RAM_SIZE) // PMD_SIZE - 1  # kvm/vcpu area
+SWEEP_EVERY = 16  # every page's contents compared at the end of one sequence in 16
 HOSTED_PA_BITS = 44  # the hosted machine's ID_AA64MMFR0_EL1.PARange (C7)
 MODEL_MK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                         "mk", "model.mk")
@@ -142,6 +143,14 @@ class Harness:
         res_base, res_size, _shared = c.reserved()
         res_lo, res_hi = res_base // PAGE_SIZE, (res_base + res_size) // PAGE_SIZE
         spans = [(b // PAGE_SIZE, (b + s) // PAGE_SIZE) for b, s in regions]
+        # Pages whose contents are compared: region pages but the core's own.
+        self.content_spans = []
+        for lo, hi in spans:
+            if lo < res_lo < hi or lo < res_hi <= hi:
+                self.content_spans += [(lo, res_lo), (res_hi, hi)]
+            else:
+                self.content_spans.append((lo, hi))
+        self.content_spans = [(lo, hi) for lo, hi in self.content_spans if hi > lo]
 
         def initial_page(pfn):
             if res_lo <= pfn < res_hi:
@@ -186,6 +195,7 @@ class Harness:
         self.c_pages = {}  # the C's s2page view: pfn -> (owner, count, gfn)
         if not self.boot_checked:
             self.check_boot(spans, res_lo, res_hi)
+            self.sweep_pages("boot")
             self.boot_checked = True
         self.compare("boot")
         if self.mode == "spec":
@@ -204,8 +214,13 @@ class Harness:
             if self.c.npt_summary(v)[0] != 0:
                 raise Mismatch("boot: principal %d's table not empty" % v)
 
+    def content_page(self, pfn):
+        return any(lo <= pfn < hi for lo, hi in self.content_spans)
+
     def verify_img(self, model, vmid, remap_addr):
-        def read_page(pfn):
+        def read_page(pfn):  # the model's own bytes (compared with the C's)
+            if self.content_page(pfn):
+                return model.content(pfn)
             return self.c.phys_read(pfn * PAGE_SIZE, PAGE_SIZE)
         return images.verify_img(model, read_page, [self.pk], vmid, remap_addr)
 
@@ -214,6 +229,14 @@ class Harness:
     def run(self, action):
         """Run @action on both; compare. Returns the model's result."""
         kind = action[0]
+        if kind == "junk":  # the host writes bytes into a page of its own
+            _, pfn, off, length, seed = action
+            data = random.Random(seed).randbytes(length)
+            self.c.phys_write(pfn * PAGE_SIZE + off, data)
+            for model in (self.m, self.ms):
+                if model is not None:
+                    model.host_store(pfn * PAGE_SIZE + off, data)
+            return None
         if kind == "write":
             _, pfn0, load_addr, size, variant, seed, boot = action
             data = images.build(self.sodium, self.sk, self.other_sk, load_addr,
@@ -221,6 +244,9 @@ class Harness:
             for i in range(0, len(data), PAGE_SIZE):
                 self.c.phys_write((pfn0 + i // PAGE_SIZE) * PAGE_SIZE,
                                   data[i:i + PAGE_SIZE])
+            for model in (self.m, self.ms):
+                if model is not None:
+                    model.host_store(pfn0 * PAGE_SIZE, data)
             return None
         name, args = action[1], action[2]
         argt, rest = CALLS[name]
@@ -320,6 +346,15 @@ class Harness:
                     raise Mismatch("%s: vm %d vcpu %d shadow context: C=%s model=%s" % (
                         where, v, i, fmt_ctxt(got), fmt_ctxt(want)))
                 k += 1
+        pages = {p for p in set(snap["changed"]) | m.content_dirty if self.content_page(p)}
+        for pfn in sorted(pages):
+            got = self.c_page_hash(snap, pfn)
+            want = page_hash(m.content(pfn))
+            if got != want:
+                raise Mismatch("%s: page %#x contents: C hash %#x, model %#x%s" % (
+                    where, pfn, got, want, " (the model's page is zero)"
+                    if want == ZERO_HASH else ""))
+        m.content_dirty.clear()
         m.dirty.update(snap["changed"])
         for pfn in m.dirty:
             cp = self.c_pages.get(pfn) or m.initial_page(pfn)
@@ -351,6 +386,25 @@ class Harness:
         if (s[k], s[k + 1]) != (m.spts.pgd_used, m.spts.pmd_used):
             raise Mismatch("%s: SMMU pool use C=%d/%d model=%d/%d" % (
                 where, s[k], s[k + 1], m.spts.pgd_used, m.spts.pmd_used))
+
+    def c_page_hash(self, snap, pfn):
+        cache = snap.setdefault("page_hash", {})
+        if pfn not in cache:
+            cache[pfn] = self.c.page_hashes(pfn, 1)[0]
+        return cache[pfn]
+
+    def sweep_pages(self, where):
+        """Every page's contents (but the core's own), C against model."""
+        m = self.m
+        for lo, hi in self.content_spans:
+            got = self.c.page_hashes(lo, hi - lo)
+            for k, h in enumerate(got):
+                pfn = lo + k
+                data = m.contents.get(pfn)
+                want = ZERO_HASH if data is None else page_hash(data)
+                if h != want:
+                    raise Mismatch("%s: page %#x contents: C hash %#x, model %#x"
+                                   % (where, pfn, h, want))
 
     def npt_diff(self, m, v):
         got = set(self.c.npt_leaves(v))
@@ -400,9 +454,9 @@ class Gen:
         ("remap", 30), ("verify", 5), ("vcpu_active", 5), ("vcpu_inactive", 3),
         ("poweroff", 1), ("poweron", 1), ("search", 2), ("inc_exe", 1),
         ("alloc_smmu", 2), ("assign_smmu", 5), ("map_smmu", 6), ("clear_smmu", 4),
-        ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 1),
+        ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
-        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2), ("hog", 0),
+        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2), ("junk", 4), ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -542,7 +596,7 @@ class Gen:
                 continue
             self.bad = move == "adversarial" or self.r.random() < self.bad_rate
             a = getattr(self, "mv_" + move)()
-            if a is not None and (a[0] == "write" or a[1] in self.h.c.fns):
+            if a is not None and (a[0] in ("write", "junk") or a[1] in self.h.c.fns):
                 return a
         return self.call("get_vm_poweron", 0)
 
@@ -624,6 +678,22 @@ class Gen:
         if r.random() < 0.005:
             pfn = self.ram_pfn()  # breaks contiguity
         return self.call("remap_vm_image", vmid, min(pfn, RAM_PFN0 + RAM_PAGES - 1), idx)
+
+    def mv_junk(self):
+        """The host writes into a page it owns: mostly one in the 2 MiB of
+        an image it is loading (bytes the core must zero, C12)."""
+        r = self.r
+        near = [pfn0 for pfn0 in self.plans.values() if pfn0 is not None]
+        if near and r.random() < 0.7:
+            base = r.choice(near) & ~511
+            pfn = base + r.randrange(512)
+        else:
+            pfn = self.ram_pfn()
+        if self.m.page(pfn)[0] != HOSTVISOR or not self.h.content_page(pfn):
+            return None
+        off = r.choice([0, r.randrange(PAGE_SIZE)])
+        length = r.randrange(1, PAGE_SIZE - off + 1)
+        return ("junk", pfn, off, length, r.randrange(1 << 30))
 
     def mv_verify(self):
         if self.bad:
@@ -772,7 +842,9 @@ class Gen:
             return None
         owned = self.owned_pfns(vmid) if vmid < NUM_PRINCIPALS else []
         if owned and not self.bad:
-            p = self.r.choice(owned)
+            written = [p for p in owned if p in self.m.contents]
+            # Half the time a page with bytes in it (its scrub is checked).
+            p = self.r.choice(written if written and self.r.random() < 0.5 else owned)
             return self.call("clear_vm_range", vmid, p - self.r.randrange(4), self.r.choice([1, 8, 600]))
         return self.call("clear_vm_range", vmid, self.pfn(), self.r.choice([0, 1, 16, KVM_PFN_SPACE]))
 
@@ -998,6 +1070,11 @@ def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
                 return actions, calls + 2, str(e)
             calls += 2
             break
+    if idx % SWEEP_EVERY == 0 and not h.m.halt:
+        try:
+            h.sweep_pages("end of sequence")
+        except Mismatch as e:
+            return actions, calls, str(e)
     if stats is not None:
         stats["deepest: VERIFIED VMs"] = max(stats.get("deepest: VERIFIED VMs", 0),
                                              len(gen.vms([VERIFIED])))
@@ -1071,6 +1148,8 @@ def shrink(h, actions, deadline):
 
 
 def fmt_action(a):
+    if a[0] == "junk":
+        return "host writes %d random bytes (seed %d) at pfn %#x + %#x" % (a[3], a[4], a[1], a[2])
     if a[0] == "write":
         return "write image: pfn %#x load_addr %#x size %#x %s seed %d boot %d" % a[1:]
     return "%s(%s)" % (a[1], ", ".join("%#x" % x if x > 9 else str(x) for x in a[2]))

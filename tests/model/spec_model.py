@@ -91,6 +91,7 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
 """
 
 import copy
+import hashlib
 
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
 import constants as K
@@ -121,11 +122,21 @@ DELTAS = [
     ("C9", "unmap_and_load_vm_image: a block never replaces other pages"),
     ("C10", "unmap_and_load_vm_image: the VM's block pages leave every SMMU table"),
     ("C11", "verify_and_load_images: at most one boot image"),
+    ("C12", "verify_and_load_images: image block bytes no image covers are zeroed"),
 ]
 DELTA_NAMES = [d for d, _ in DELTAS]
 STRENGTHENINGS = SPEC_CORRECTIONS + ["%s %s" % d for d in DELTAS]
 
 MASK64 = (1 << 64) - 1
+ZERO_PAGE = bytes(4096)
+
+
+def page_hash(data):
+    """BLAKE2b-64 of a page's bytes, little-endian (cv_dump_page_hashes)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+ZERO_HASH = page_hash(ZERO_PAGE)
 
 
 def mix64(x):
@@ -486,6 +497,8 @@ class Model:
         self.spts = SPT()
         self.held = set()  # locks held (the spec's LockOwn true)
         self.regions = []  # (base, size) of the boot memory regions
+        self.contents = {}  # pfn -> its 4096 bytes, for pages not all zero
+        self.content_dirty = set()  # pfns whose contents changed since the runner looked
 
     def clone(self, deltas):
         """A copy of this state that applies @deltas (the runner's spec as
@@ -499,7 +512,35 @@ class Model:
         m.npts = [n.copy() for n in self.npts]
         m.spts = self.spts.copy()
         m.held = set(self.held)
+        m.contents = dict(self.contents)
+        m.content_dirty = set(self.content_dirty)
         return m
+
+    # -- page contents (the spec's data oracles, made concrete) --------------
+
+    def content(self, pfn):
+        return self.contents.get(pfn, ZERO_PAGE)
+
+    def set_content(self, pfn, data):
+        if data == ZERO_PAGE:
+            self.contents.pop(pfn, None)
+        else:
+            self.contents[pfn] = data
+        self.content_dirty.add(pfn)
+
+    def host_store(self, pa, data):
+        """The host wrote @data at @pa (its own pages: the runner)."""
+        while data:
+            pfn, off = pa // PAGE_SIZE, pa % PAGE_SIZE
+            n = min(len(data), PAGE_SIZE - off)
+            old = self.content(pfn)
+            self.set_content(pfn, old[:off] + data[:n] + old[off + n:])
+            data, pa = data[n:], pa + n
+
+    def clear_phys_page(self, pfn):
+        """clear_phys_page_spec: the page scrubbed."""
+        if not self.halt:
+            self.set_content(pfn, ZERO_PAGE)
 
     # -- AbstractMachine: fail-stop ----------------------------------------
 
@@ -969,7 +1010,7 @@ class Model:
             self.fire("C3")
             self.set_pfn_map(pfn, INVALID64 if self.on("C3") else
                              pfn + SMMU_HOST_OFFSET)  # C3
-            # clear_phys_page: contents are an oracle
+            self.clear_phys_page(pfn)
         self.release_lock_s2page()
 
     def assign_pfn_to_vm(self, vmid, gfn, pfn):
@@ -1317,6 +1358,45 @@ class Model:
             start += PMD_SIZE
             target = start
 
+    def image_prefix(self, info, gpa):
+        """C12: how many bytes from the page at @gpa some image covers."""
+        best = 0
+        for i in range(min(info.next_load_info, MAX_LOAD_INFO_NUM)):
+            base, end = info.load_addr[i], info.load_addr[i] + info.load_size[i]
+            if base <= gpa < end:
+                best = max(best, min(end - gpa, PAGE_SIZE))
+        return best
+
+    def zero_image_blocks(self, vmid):
+        """C12: every byte of the VM's image blocks that no image covers
+        is zeroed once the images verify (the spec leaves the host's)."""
+        info = self.info(vmid)
+        n = min(info.next_load_info, MAX_LOAD_INFO_NUM)
+        seen = []
+        for i in range(n):
+            block = info.load_addr[i] // PMD_SIZE * PMD_SIZE
+            end = info.load_addr[i] + info.mapped_pages[i] * PAGE_SIZE
+            if info.mapped_pages[i] == 0:
+                seen.append((block, end))
+                continue
+            base = self.remap_pa(info.remap_addr[i]) // PMD_SIZE * PMD_SIZE
+            while block < end:
+                if not any(lo <= block < hi for lo, hi in seen):
+                    for off in range(0, PMD_SIZE, PAGE_SIZE):
+                        keep = self.image_prefix(info, block + off)
+                        if keep == PAGE_SIZE:
+                            continue
+                        pfn = (base + off) // PAGE_SIZE
+                        old = self.content(pfn)
+                        new = old[:keep] + bytes(PAGE_SIZE - keep)
+                        if new != old:
+                            self.fire("C12")
+                            if self.on("C12"):
+                                self.set_content(pfn, new)
+                block += PMD_SIZE
+                base += PMD_SIZE
+            seen.append((info.load_addr[i] // PMD_SIZE * PMD_SIZE, end))
+
     def block_fresh(self, vmid, gfn0, pfn0):
         """C9: the block at pfn0 may map at gfn0 only where the VM maps
         nothing or these very pages; else panic."""
@@ -1547,6 +1627,7 @@ class Model:
         if boots > 1 and self.on("C11"):
             self.panic("verify_and_load_images: vm %d: %d boot images" % (vmid, boots))
             return 0
+        self.zero_image_blocks(vmid)  # C12
         self.set_vm_state(vmid, VERIFIED)
         self.release_lock_vm(vmid)
         return 0
