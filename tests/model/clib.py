@@ -59,7 +59,13 @@ CALLS = {
     "walk_spt": (["u32", "u32", "u64"], "u64"),
     "map_spt": (["u32", "u32", "u64", "u64"], None),
     "unmap_spt": (["u32", "u32", "u64"], "u64"),
+    # MemHandler, TrapDispatcher (the host's hypercall: x0..x5 -> x0)
+    "clear_vm_stage2_range": (["u32", "u64", "u64"], None),
+    "kvm_phys_addr_ioremap": (["u32", "u64", "u64", "u64"], None),
+    "host_hvc_dispatcher": (["u64"] * 6, "u64"),
 }
+# Calls whose C symbol is not the spec's name.
+SYMBOLS = {"host_hvc_dispatcher": "cv_hosted_hvc"}
 
 MASKS = {"u32": 0xFFFFFFFF, "u64": 0xFFFFFFFFFFFFFFFF}
 CT = {"u32": u32, "u64": u64, None: None}
@@ -83,7 +89,7 @@ class CoreLib:
         self.missing = []
         for name, (args, res) in CALLS.items():
             try:
-                f = getattr(L, name)
+                f = getattr(L, SYMBOLS.get(name, name))
             except AttributeError:
                 self.missing.append(name)
                 continue

@@ -45,6 +45,14 @@ RAM_PFN0 = RAM_BASE // PAGE_SIZE
 RAM_PAGES = RAM_SIZE // PAGE_SIZE
 SHARED_BLOCK = (RAM_BASE + RAM_SIZE) // PMD_SIZE - 1  # kvm/vcpu area
 SWEEP_EVERY = 16  # every page's contents compared at the end of one sequence in 16
+# Hypercall numbers the model's host_hvc_dispatcher serves or ignores as
+# the spec's does (VCPU_RUN, NOOP, GET_SHARED_BASE, the sealing and SMMU
+# calls are not modelled yet, so never generated).
+HVC_MODELLED = [HVC_TIMER_SET_CNTVOFF, HVC_CLEAR_VM_S2_RANGE, HVC_SET_BOOT_INFO,
+                HVC_REMAP_VM_IMAGE, HVC_VERIFY_VM_IMAGE, HVC_REGISTER_KVM,
+                HVC_REGISTER_VCPU, HVC_PHYS_ADDR_IOREMAP, HVC_IS_INC_EXE, HVC_MAP_IO,
+                HVC_ASSIGN_SMMU, HVC_ENABLE_S2_TRANS, HVC_BOOT_FROM_SAVED_VM,
+                HVC_VCPU_ACTIVE, 5, 15, 40]
 HOSTED_PA_BITS = 44  # the hosted machine's ID_AA64MMFR0_EL1.PARange (C7)
 MODEL_MK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                         "mk", "model.mk")
@@ -102,7 +110,7 @@ def halt_class(reason):
     if (re.search(r"out of range|bad args|beyond|is not a vm|not memory|unaligned|"
                   r"mib aligned|not page aligned|zero pte|table descriptor|level \w+ is not", r) or
             re.match(r"(vmid|vcpuid|pfn|gfn|addr|iova|smmu|cbndx|load_idx|size|load_addr|"
-                     r"load address|pgnum|"
+                     r"load address|pgnum|start|"
                      r"count|level|block pfn|gpa|pa|range)\b", r)):
         return "argument"
     if re.search(r"state|verified|running", r):
@@ -452,11 +460,11 @@ class Gen:
     MOVES = [
         ("register_kvm", 5), ("register_vcpu", 6), ("set_boot_info", 6),
         ("remap", 30), ("verify", 5), ("vcpu_active", 5), ("vcpu_inactive", 3),
-        ("poweroff", 1), ("poweron", 1), ("search", 2), ("inc_exe", 1),
+        ("poweroff", 2), ("poweron", 1), ("search", 2), ("inc_exe", 1),
         ("alloc_smmu", 2), ("assign_smmu", 5), ("map_smmu", 6), ("clear_smmu", 4),
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
-        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2), ("junk", 4), ("hog", 0),
+        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2), ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -597,8 +605,71 @@ class Gen:
             self.bad = move == "adversarial" or self.r.random() < self.bad_rate
             a = getattr(self, "mv_" + move)()
             if a is not None and (a[0] in ("write", "junk") or a[1] in self.h.c.fns):
-                return a
+                return self.as_hypercall(a)
         return self.call("get_vm_poweron", 0)
+
+    # Calls the host reaches by hypercall: name -> (number, how the
+    # arguments become x1..x5).
+    HVC_OF = {
+        "register_kvm": (HVC_REGISTER_KVM, lambda a: ()),
+        "register_vcpu": (HVC_REGISTER_VCPU, lambda a: a),
+        "set_boot_info": (HVC_SET_BOOT_INFO, lambda a: a),
+        "remap_vm_image": (HVC_REMAP_VM_IMAGE, lambda a: a),
+        "verify_and_load_images": (HVC_VERIFY_VM_IMAGE, lambda a: a),
+        "is_inc_exe": (HVC_IS_INC_EXE, lambda a: a),
+        "map_io": (HVC_MAP_IO, lambda a: a),
+        "assign_smmu": (HVC_ASSIGN_SMMU, lambda a: a),
+        "clear_vm_stage2_range": (HVC_CLEAR_VM_S2_RANGE, lambda a: a),
+        "kvm_phys_addr_ioremap": (HVC_PHYS_ADDR_IOREMAP, lambda a: a),
+    }
+
+    def as_hypercall(self, a):
+        """A third of the calls the host can make go through its hypercall
+        (host_hvc_dispatcher), the rest straight to the spec function."""
+        if a[0] != "call" or a[1] not in self.HVC_OF or \
+                "host_hvc_dispatcher" not in self.h.c.fns or self.r.random() < 0.67:
+            return a
+        num, conv = self.HVC_OF[a[1]]
+        x = list(conv(a[2])) + [0] * 5
+        if self.bad and self.r.random() < 0.3:
+            x[self.r.randrange(5)] = self.r.choice([COREVISOR, 1 << 40, 1 << 48, MASKS["u64"]])
+        return self.call("host_hvc_dispatcher", num, *x[:5])
+
+    def mv_hvc_other(self):
+        """Hypercalls with no other move: CLEAR_VM_S2_RANGE (a powered-off
+        VM's pages back), PHYS_ADDR_IOREMAP, TIMER_SET_CNTVOFF, and numbers
+        the spec's dispatcher does not serve."""
+        r = self.r
+        x = r.random()
+        if x < 0.4:
+            running = [v for v in self.vms([VERIFIED, POWEROFF])
+                       if ACTIVE in self.m.vminfos[v].vcpu_state]
+            if running and r.random() < 0.2:
+                vmid = r.choice(running)  # a VM off with a vCPU still ACTIVE (C13)
+                if self.m.vminfos[vmid].state == VERIFIED:
+                    return self.call("set_vm_poweroff", vmid)
+                return self.call("clear_vm_stage2_range", vmid, RAM_BASE, PAGE_SIZE)
+            vmid = (r.random() < 0.7 and self.vm([POWEROFF])) or \
+                self.vm([POWEROFF, VERIFIED, READY]) or 1
+            owned = self.owned_pfns(vmid) if vmid < NUM_PRINCIPALS else []
+            start = (r.choice(owned) - r.randrange(4)) * PAGE_SIZE if owned else \
+                r.randrange(RAM_PFN0, RAM_PFN0 + RAM_PAGES) * PAGE_SIZE
+            size = r.choice([PAGE_SIZE, 8 * PAGE_SIZE, PMD_SIZE])
+            if self.bad:
+                start = r.choice([start, 1 << 48, MASKS["u64"]])
+            return self.call("clear_vm_stage2_range", vmid, max(start, 0), size)
+        if x < 0.65:
+            vmid = self.vm([READY]) or self.any_vmid()
+            pa = self.mmio_pfn() * PAGE_SIZE if r.random() < 0.8 else self.ram_pfn() * PAGE_SIZE
+            gpa = r.randrange(1 << 20, 1 << 30) * PAGE_SIZE
+            size = r.choice([PAGE_SIZE, 3 * PAGE_SIZE, 5000])
+            if self.bad:
+                size = r.choice([size, 1 << 40, 1 << 48])
+            return self.call("kvm_phys_addr_ioremap", vmid, gpa, pa, size)
+        num = r.choice([HVC_TIMER_SET_CNTVOFF, HVC_ENABLE_S2_TRANS, HVC_BOOT_FROM_SAVED_VM,
+                        HVC_VCPU_ACTIVE, 5, 15, 40, 1 << 32])
+        return self.call("host_hvc_dispatcher", num, r.randrange(1 << 20), r.randrange(16),
+                         0, 0, 0)
 
     def mv_register_kvm(self):
         if self.m.next_vmid >= COREVISOR and not self.bad:
@@ -756,6 +827,34 @@ class Gen:
             return self.vm()
         c = [v for v in self.vms() if self.m.vminfos[v].state != VERIFIED]
         return self.r.choice(c) if c else None
+
+    def mv_smmu_in_image(self):
+        """A READY VM's device maps a page of the 2 MiB it loads an image
+        into, at the page's place in the guest block (alloc_smmu,
+        assign_smmu, map_smmu): loading the block must take it out of the
+        SMMU first (C10)."""
+        r = self.r
+        plans = [(v, i, p) for (v, i), p in self.plans.items()
+                 if p is not None and self.m.vminfos[v].state == READY and
+                 i < self.m.vminfos[v].next_load_info]
+        if not plans:
+            return None
+        vmid, idx, pfn0 = r.choice(plans)
+        info = self.m.vminfos[vmid]
+        base = pfn0 & ~511
+        gfn_base = info.load_addr[idx] // PAGE_SIZE & ~511
+        k = r.randrange(512)
+        pfn, gfn = base + k, gfn_base + k
+        index, cb = 0, 1
+        owner = self.m.page(pfn)[0]
+        if owner == HOSTVISOR and self.m.page(pfn)[1] == 0:
+            if not self.m.spts.pgd_t[(index, cb)] and r.random() < 0.5:
+                return self.call("alloc_smmu", vmid, cb, index)
+            return self.call("assign_smmu", vmid, pfn, gfn)
+        if owner == vmid and self.m.page(pfn)[2] == gfn and gfn < (1 << 28):
+            return self.call("map_smmu", vmid, cb, index, gfn * PAGE_SIZE,
+                             pfn * PAGE_SIZE | PAGE_S2_RAM)
+        return None
 
     def mv_alloc_smmu(self):
         i, cb = self.smmu()
@@ -1021,7 +1120,10 @@ class Gen:
         vals = [0, 1, 2, 3, 7, 8, 15, 16, 17, 0xFFFFFFFF, RAM_PFN0, RAM_BASE,
                 RAM_PFN0 + 513, (RAM_PFN0 + 1024) * PAGE_SIZE | 3, REMAP_START,
                 KVM_PFN_SPACE, KVM_ADDR_SPACE, 1 << 63, INVALID64]
-        return self.call(name, *[r.choice(vals) for _ in CALLS[name][0]])
+        args = [r.choice(vals) for _ in CALLS[name][0]]
+        if name == "host_hvc_dispatcher":  # a number the model serves
+            args[0] = r.choice(HVC_MODELLED)
+        return self.call(name, *args)
 
 
 # ---------------------------------------------------------------------------

@@ -123,6 +123,10 @@ DELTAS = [
     ("C10", "unmap_and_load_vm_image: the VM's block pages leave every SMMU table"),
     ("C11", "verify_and_load_images: at most one boot image"),
     ("C12", "verify_and_load_images: image block bytes no image covers are zeroed"),
+    ("C13", "clear_vm_stage2_range: no vCPU of the VM still ACTIVE"),
+    ("C14", "host_hvc_dispatcher also serves IS_INC_EXE, MAP_IO, ASSIGN_SMMU"),
+    ("C15", "host_hvc_dispatcher: x0 = 0 after a call without a result, INVALID64 "
+     "for a number it does not serve"),
 ]
 DELTA_NAMES = [d for d, _ in DELTAS]
 STRENGTHENINGS = SPEC_CORRECTIONS + ["%s %s" % d for d in DELTAS]
@@ -1270,6 +1274,128 @@ class Model:
     def revoke_stage2_sg_gpa(self, vmid, addr, size):
         """revoke_stage2_loop: end the sharing of each mapped page of the range."""
         self._stage2_sg_loop(vmid, addr, size, self.revoke_vm_page)
+
+    # -- MemHandler ---------------------------------------------------------
+
+    def clear_vm_stage2_range(self, vmid, start, size):
+        if self.halt:
+            return
+        if not (self.vm_arg("clear_vm_stage2_range", vmid) and
+                self.rely_arg(is_addr(start) and is_addr(size),
+                              "clear_vm_stage2_range: start %#x size %#x" % (start, size))):
+            return
+        if self.get_vm_poweron(vmid) != 0 or self.halt:
+            return
+        active = [i for i in range(VCPU_PER_VM) if self.info(vmid).vcpu_state[i] == ACTIVE]
+        if active:  # C13
+            self.fire("C13")
+            if self.on("C13"):
+                self.panic("clear_vm_stage2_range: vm %d vcpu %d is still running"
+                           % (vmid, active[-1]))
+                return
+        self.clear_vm_range(vmid, start // PAGE_SIZE, size // PAGE_SIZE)
+
+    def kvm_phys_addr_ioremap(self, vmid, gpa, pa, size):
+        if self.halt:
+            return
+        if not self.rely_arg(is_vmid(vmid) and is_addr(gpa) and is_paddr(pa) and
+                             is_addr(size) and gpa + size < KVM_ADDR_SPACE and
+                             pa + size < KVM_PHYS_SIZE,
+                             "kvm_phys_addr_ioremap: gpa %#x pa %#x size %#x" % (gpa, pa, size)):
+            return
+        for i in range((size + 4095) // PAGE_SIZE):  # kvm_phys_addr_ioremap_loop
+            self.map_io(vmid, gpa + i * PAGE_SIZE, pa + i * PAGE_SIZE)
+            if self.halt:
+                return
+
+    def timer_set_cntvoff(self, cntvoff):
+        """timer_set_cntvoff_spec: no state the spec keeps (time is the host's)."""
+
+    # -- TrapDispatcher -----------------------------------------------------
+
+    def host_hvc_dispatcher(self, arg, a1, a2, a3, a4, a5):
+        """host_hvc_dispatcher_spec: the host's x0..x5; returns the host's
+        x0 afterwards (the spec sets it for REGISTER_KVM; the README's ABI
+        puts every call's result there)."""
+        if self.halt:
+            return 0
+        x0, served = arg, True
+
+        def bad(name):
+            self.panic("host_hvc: %s bad args %#x %#x %#x %#x %#x" % (name, a1, a2, a3, a4, a5))
+
+        if arg == HVC_TIMER_SET_CNTVOFF:
+            self.timer_set_cntvoff(a1)
+            x0 = None
+        elif arg == HVC_CLEAR_VM_S2_RANGE:
+            if is_vm(a1) and a2 < KVM_ADDR_SPACE and a3 < KVM_ADDR_SPACE:
+                self.clear_vm_stage2_range(a1, a2, a3)
+                x0 = None
+            else:
+                bad("CLEAR_VM_S2_RANGE")
+        elif arg == HVC_SET_BOOT_INFO:
+            if is_vm(a1) and a2 < KVM_PHYS_SIZE and a3 < KVM_PHYS_SIZE and a2 + a3 < KVM_PHYS_SIZE:
+                x0 = self.set_boot_info(a1, a2, a3)
+            else:
+                bad("SET_BOOT_INFO")
+        elif arg == HVC_REMAP_VM_IMAGE:
+            if is_vm(a1) and a2 < KVM_PFN_SPACE and a3 < MAX_LOAD_INFO_NUM:
+                self.remap_vm_image(a1, a2, a3)
+                x0 = None
+            else:
+                bad("REMAP_VM_IMAGE")
+        elif arg == HVC_VERIFY_VM_IMAGE:
+            if is_vm(a1):
+                self.verify_and_load_images(a1)
+                x0 = None
+            else:
+                bad("VERIFY_VM_IMAGES")
+        elif arg == HVC_REGISTER_KVM:
+            x0 = self.register_kvm()
+        elif arg == HVC_REGISTER_VCPU:
+            if is_vm(a1) and a2 < VCPU_PER_VM:
+                self.register_vcpu(a1, a2)
+                x0 = None
+            else:
+                bad("REGISTER_VCPU")
+        elif arg == HVC_PHYS_ADDR_IOREMAP:
+            if a1 <= COREVISOR and a2 + a4 < KVM_ADDR_SPACE and a3 + a4 < KVM_PHYS_SIZE:
+                self.kvm_phys_addr_ioremap(a1, a2, a3, a4)
+                x0 = None
+            else:
+                bad("PHYS_ADDR_IOREMAP")
+        elif arg in (HVC_IS_INC_EXE, HVC_MAP_IO, HVC_ASSIGN_SMMU):
+            # C14: corevisor's calls; the spec's dispatcher ignores them.
+            self.fire("C14")
+            if not self.on("C14"):
+                served = False
+            elif arg == HVC_IS_INC_EXE:
+                if is_vm(a1):
+                    x0 = self.is_inc_exe(a1)
+                else:
+                    bad("IS_INC_EXE")
+            elif arg == HVC_MAP_IO:
+                if is_vm(a1) and a2 < KVM_ADDR_SPACE and a3 < KVM_PHYS_SIZE:
+                    self.map_io(a1, a2, a3)
+                    x0 = None
+                else:
+                    bad("MAP_IO")
+            else:
+                if a1 < COREVISOR and a2 < KVM_PFN_SPACE and a3 < KVM_GFN_SPACE:
+                    self.assign_smmu(a1, a2, a3)
+                    x0 = None
+                else:
+                    bad("ASSIGN_SMMU")
+        else:
+            served = False  # the spec's dispatcher: nothing happens
+        if self.halt:
+            return 0  # the host never sees x0 again
+        # C15: what the C answers where the spec leaves x0 as it was.
+        c_x0 = (0 if x0 is None else x0) if served else INVALID64
+        spec_x0 = arg if x0 is None or not served else x0
+        if c_x0 != spec_x0:
+            self.fire("C15")
+        return c_x0 if self.on("C15") else spec_x0
 
     # -- VMPower ------------------------------------------------------------
 
