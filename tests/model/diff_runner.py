@@ -7,11 +7,16 @@ against the executable spec model (spec_model.py), call by call.
 Each sequence boots a fresh machine and a fresh model, then runs seeded,
 state-aware random calls (weighted to reach registered VMs, partly
 remapped images, verified and active VMs, shared and SMMU-mapped pages,
-exhausted load-info tables, remap area and pools, and every panic), and
-after every call compares: the returned value, halt, core data, every VM
-info, the s2page entries that changed (either side), every principal's
-stage-2 leaves (count + hash, pool pages used per level) and every SMMU
-table (count + hash, pool use). Once both have halted the sequence ends
+exhausted load-info tables, remap area and pools, and every panic), a
+third of the host's through its hypercall, and host stores into its own
+pages. After every call it compares the C with the spec plus every delta
+(no difference allowed) and with the spec as written (a difference only
+where a delta's condition held; README.md): the returned value, halt and
+its kind, core data, every VM info, every VM vCPU's shadow context, the
+s2page entries that changed (either side), every principal's stage-2
+leaves (count + hash, pool pages used per level), every SMMU table (count
++ hash, pool use) and the contents of the pages touched (all pages at the
+end of one sequence in 16). Once both have halted the sequence ends
 (after checking that further calls are no-ops returning 0).
 
 On a mismatch it shrinks the sequence to the shortest it finds that still

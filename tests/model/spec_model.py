@@ -3,7 +3,9 @@
 An executable model of corevisor's spec (../shared/spec), written from the
 Coq text and independently of the C: the high-level `_spec` behaviour of
 BootOps, BootAux, BootCore, VMPower, MemoryOps, MemManager, PageManager,
-NPTOps and MmioSPTOps, and the AbstractMachine getters, setters and locks
+NPTOps, MmioSPTOps, MemHandler (clear_vm_stage2_range,
+kvm_phys_addr_ioremap, timer_set_cntvoff) and TrapDispatcher
+(host_hvc_dispatcher), and the AbstractMachine getters, setters and locks
 they use. One method per spec function, same names, same branches. Where
 a spec's `_spec0` (its decomposition into calls to the layer below) reads
 more plainly than the inlined `_spec`, the method follows `_spec0`: the two
@@ -13,81 +15,37 @@ Conventions
  - `self.panic(reason)` is panic_spec: it sets halt. After it the caller
    returns at once; every entry starts with `if self.halt: return 0`
    (check_spec), so after a halt every call is a no-op returning 0.
- - A `rely` on an argument the host controls is a panic (CONTRIBUTING.md);
-   a `rely` on state is an invariant and is asserted.
+ - The spec as written, plus the deltas applied (Model(deltas=...)): each
+   of corevisor's strengthenings (DELTAS below, docs/spec-deviations.md)
+   is a switch. Where a delta's condition holds the model counts it
+   (`fired`), applied or not: that is where the C and the spec as written
+   part ways. The runner compares the C with both.
+ - A `rely` on an argument the host controls: the spec's behaviour is
+   undefined when it fails; corevisor panics (delta C2). A rely on state is
+   an invariant and is asserted.
  - Descriptors are corevisor's real encodings (core/include/cv/pte.h), not
    the spec's placeholder values (PAGE_S2_KERNEL, PAGE_HYP, ...).
- - Page contents are data oracles: the model tracks no bytes. Whether an
-   image verifies is an input (`verify_img`, supplied by the runner, which
-   knows whether it signed the image it wrote or tampered with it).
+ - Page contents (the spec's data oracles) are concrete: `contents` holds
+   the bytes of every page that is not all zero; the host's stores (the
+   runner), clear_phys_page and the image-block zeroing change them.
+   Whether an image verifies is the oracle `verify_img` (the runner checks
+   the model's bytes with libsodium).
+ - Shadow contexts: each VM vCPU's registers the model has set
+   (set_shadow_ctxt), the rest zero.
 
-Spec corrections and documented C strengthenings mirrored here (the spec
-README's "the spec wins" list, and what docs/ and the C's authors say):
- S1 register_vcpu requires VM state READY *and* vCPU state UNUSED.
-    (The spec text already says so; SeKVM's C did not.)
- S2 load_encrypted_vcpu requires the VM and the vCPU both READY.
- S3 load_decrypt_buf requires the page's owner to be HOSTVISOR and resets
-    its share count to 0.
- S4 verify_image really verifies an Ed25519 signature: the oracle
-    `verify_img` says whether the bytes now in the remap area are a
-    correctly signed image.
- S5 assign_smmu follows its _spec0 (panic when the VM is VERIFIED, else
-    assign_pfn_to_smmu), as map_smmu/clear_smmu/alloc_smmu do; the inlined
-    assign_smmu_spec says the opposite (panics unless VERIFIED), so that no
-    page could ever be both assigned and mapped. The C and SeKVM follow
-    _spec0.
- C1 unmap_and_load_vm_image checks that the remapped pages of a load info
-    are physically contiguous and placed as the load address needs (page i
-    of the image at pfn0 + i, pfn0 at the same offset in its 2 MiB block as
-    load_addr), and that every page of the image was remapped; otherwise
-    it panics (the spec would map whatever 2 MiB block holds each remapped
-    page, so the VM could run bytes that were never verified).
- C2 Every exported function checks its own arguments (the spec's relies,
-    plus is_vm where only a VM makes sense): MemManager's page functions
-    take VMs only; pfn/gfn/addr/iova/SMMU indexes are range checked;
-    set_npt refuses level not 2/3, a zero pte, a table descriptor or an
-    unaligned block at level 2; prot_and_map_vm_s2pt refuses an unaligned
-    block pfn; set_pfn_count refuses counts above MAX_SHARE_COUNT (other
-    than INVALID). Each is a panic.
- C3 Host pages carry no gfn (INVALID64), at boot and when clear_vm_page
-    gives a page back (spec: pfn + SMMU_HOST_OFFSET; SMMU maps of host
-    pages need gfn == iova / PAGE_SIZE, which neither allows).
- C4 count INVALID (a VM page assigned to an SMMU only) is not a share:
-    map_page_host and revoke_vm_page treat it as 0 (the spec's `count > 0`
-    would let the host map such a page, and revoke would store INVALID-1).
- C5 remap_vm_image: @pfn must be a page of a boot region (checked with
-    the arguments, before the VM's state).
- C6 The host's RAM in 2 MiB blocks (docs/spec-deviations.md):
-    map_page_host maps the host's own page with the 2 MiB block around it
-    when every page of that block is in one region and owned by HOSTVISOR
-    and the host's level-2 entry there is empty; a block already there
-    means nothing to do; otherwise the page alone, as the spec does.
-    clear_pfn_host of a page inside a host block splits it first: a new
-    level-3 table (one pmd page of the host's pool) maps the other 511
-    pages with the block's attributes, the page itself PAGE_GUEST (the
-    spec's level-3 map inside a block would halt). The host's pool is
-    sized from the memory map (host_geometry), not PT_POOL_PER_VM.
- C7 map_page_host accepts any address below the machine's PA size
-    (pa_bits, 44 on the hosted machine), not the spec's 40 bits.
- C8 map_pfn_vm never swaps a page the VM maps: if a page its target would
-    cover (the page, or the 512 of a block) maps a different pfn, it
-    panics; a map of exactly the leaf that is there changes nothing (a
-    level-3 map under the same block included); check and map are one
-    hold of the table's lock. prot_and_map_vm_s2pt asks the same before
-    it assigns any page (after its unaligned-block check).
- C9 unmap_and_load_vm_image: a 2 MiB block never replaces what the VM
-    already maps with other pages (two images in one guest block loaded
-    from two host blocks): panic.
- C10 unmap_and_load_vm_image: before a block is loaded (and hashed), each
-    of its pages that is already the VM's leaves every SMMU table that
-    maps it at its gfn.
- C11 verify_and_load_images: images are format 2 (an entry, in the
-    payload, for the boot image); at most one image of a VM is a boot
-    image, else panic.
- Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
- save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c), with
- their binding (measurement, instance, epoch); vCPU power (PSCI starts);
- the zeroing of image blocks (page contents are not modelled).
+The spec README's corrections (S1..S5, always applied) and the deltas
+(C1..C15) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
+text is in docs/spec-deviations.md.
+
+Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
+save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c) with their
+binding (measurement, instance, epoch) and the vCPU power states; the SMMU
+group (MmioCore, MmioCoreAux, MmioOps: the register emulation, bank
+owners, el2_alloc/free_smmu_pgd, el2_arm_lpae_map/clear/iova_to_phys,
+smmu_map_page); the vCPU and trap layers (VCPUOps, VCPUOpsAux,
+CtxtSwitch, TrapHandler, FaultHandler: VCPU_RUN, vm_exit_dispatcher,
+prep_abort/hvc/wfx, sync_dirty_to_shadow, handle_host_stage2_fault). The
+runner's hypercalls never use those numbers.
 """
 
 import copy
