@@ -125,6 +125,9 @@ class CoreLib:
         L.cv_dump_ctxt.argtypes = [u32, u32, C.POINTER(u64), u32]
         L.cv_dump_ctxt.restype = u32
         self._ctxt_hashes = self._arr(MAX_VM_NUM * VCPU_PER_VM)
+        L.cv_dump_vcpu_power.argtypes = [C.POINTER(u64)]
+        L.cv_dump_vcpu_power.restype = None
+        self._vcpu_power = self._arr(3 * MAX_VM_NUM * VCPU_PER_VM)
         L.cv_dump_page_hashes.argtypes = [u64, u64, C.POINTER(u64)]
         L.cv_dump_page_hashes.restype = None
         self.geom_raw = self._arr(8)
@@ -171,6 +174,12 @@ class CoreLib:
         """Per VM vCPU (vmid 1..15, vCPU 0..7): its shadow context's hash."""
         self.lib.cv_dump_ctxt_hashes(self._ctxt_hashes)
         return list(self._ctxt_hashes)
+
+    def vcpu_power(self):
+        """Per VM vCPU (vmid 1..15, vCPU 0..7): (power, entry, context)."""
+        self.lib.cv_dump_vcpu_power(self._vcpu_power)
+        w = list(self._vcpu_power)
+        return [tuple(w[i:i + 3]) for i in range(0, len(w), 3)]
 
     def page_hashes(self, pfn0, n):
         """BLAKE2b-64 of each page's contents (0: not memory)."""

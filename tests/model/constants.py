@@ -64,6 +64,9 @@ HVC_PHYS_ADDR_IOREMAP, HVC_LOAD_CRYPT_VCPU = 28, 29
 HVC_IS_INC_EXE, HVC_MAP_IO, HVC_ASSIGN_SMMU, HVC_VCPU_ACTIVE = 30, 31, 32, 33
 HVC_NOOP, HVC_GET_SHARED_BASE = 34, 35
 
+# vm_info.vcpu_power (corevisor's vCPU ABI v2, core/include/cv/state.h).
+VCPU_OFF, VCPU_ON_PENDING, VCPU_ON = 0, 1, 2
+
 # Shadow context register indexes (Constants.md).
 X0, SP, PC, PSTATE, DIRTY = 0, 31, 32, 33, 45
 

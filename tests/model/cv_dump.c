@@ -364,3 +364,21 @@ void cv_dump_page_hashes(u64 pfn0, u64 n, u64 *out)
 		memcpy(&out[i], h, sizeof(h));
 	}
 }
+
+/*
+ * Where each VM vCPU starts (vmid 1..15, vCPU 0..7): its power state,
+ * entry and context id (vm_info.vcpu_power/entry/context), 3 words each.
+ */
+void cv_dump_vcpu_power(u64 *out)
+{
+	u32 k = 0;
+
+	for (u32 vmid = 1; vmid < COREVISOR; vmid++)
+		for (u32 vcpu = 0; vcpu < VCPU_PER_VM; vcpu++) {
+			const struct vm_info *vi = &cv.vminfos[vmid];
+
+			out[k++] = vi->vcpu_power[vcpu];
+			out[k++] = vi->vcpu_entry[vcpu];
+			out[k++] = vi->vcpu_context[vcpu];
+		}
+}

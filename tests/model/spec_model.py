@@ -34,12 +34,13 @@ Conventions
    (set_shadow_ctxt), the rest zero.
 
 The spec README's corrections (S1..S5, always applied) and the deltas
-(C1..C15) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
+(C1..C16) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
 text is in docs/spec-deviations.md.
 
 Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
 save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c) with their
-binding (measurement, instance, epoch) and the vCPU power states; the SMMU
+binding (measurement, instance, epoch) and the vCPU power states (but
+vCPU 0's start at its signed entry, C16); the SMMU
 group (MmioCore, MmioCoreAux, MmioOps: the register emulation, bank
 owners, el2_alloc/free_smmu_pgd, el2_arm_lpae_map/clear/iova_to_phys,
 smmu_map_page); the vCPU and trap layers (VCPUOps, VCPUOpsAux,
@@ -85,6 +86,7 @@ DELTAS = [
     ("C14", "host_hvc_dispatcher also serves IS_INC_EXE, MAP_IO, ASSIGN_SMMU"),
     ("C15", "host_hvc_dispatcher: x0 = 0 after a call without a result, INVALID64 "
      "for a number it does not serve"),
+    ("C16", "verify_and_load_images: vCPU 0 set to start at the boot image's signed entry"),
 ]
 DELTA_NAMES = [d for d, _ in DELTAS]
 STRENGTHENINGS = SPEC_CORRECTIONS + ["%s %s" % d for d in DELTAS]
@@ -341,7 +343,8 @@ def local_spt_map(geom, cbndx, index, addr, pte, spt):
 class VMInfo:
     __slots__ = ("kvm", "vcpu", "state", "vcpu_state", "power",
                  "next_load_info", "inc_exe", "load_addr", "load_size",
-                 "remap_addr", "mapped_pages", "ctxt")
+                 "remap_addr", "mapped_pages", "ctxt", "vcpu_power", "vcpu_entry",
+                 "vcpu_context")
 
     def __init__(self):
         self.kvm = 0
@@ -356,6 +359,10 @@ class VMInfo:
         self.remap_addr = [0] * MAX_LOAD_INFO_NUM
         self.mapped_pages = [0] * MAX_LOAD_INFO_NUM
         self.ctxt = [{} for _ in range(VCPU_PER_VM)]  # shadow contexts: index -> value
+        # C16: where each vCPU starts (vCPU ABI v2: VCPU_OFF, ON_PENDING, ON)
+        self.vcpu_power = [VCPU_OFF] * VCPU_PER_VM
+        self.vcpu_entry = [0] * VCPU_PER_VM
+        self.vcpu_context = [0] * VCPU_PER_VM
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
@@ -1693,6 +1700,7 @@ class Model:
             return 0
         cnt = self.get_vm_next_load_idx(vmid)
         boots = 0
+        entry = None
         for idx in range(cnt):  # verify_and_load_loop
             load_addr = self.get_vm_load_addr(vmid, idx)
             remap_addr = self.get_vm_remap_addr(vmid, idx)
@@ -1706,12 +1714,20 @@ class Model:
             # C11: the oracle's trailer flags + 1 (FLAG_BOOT = 1).
             if (self.last_img - 1) & 1:
                 boots += 1
+                entry = self.last_img_entry
         if boots > 1:  # C11: at most one boot image
             self.fire("C11")
         if boots > 1 and self.on("C11"):
             self.panic("verify_and_load_images: vm %d: %d boot images" % (vmid, boots))
             return 0
         self.zero_image_blocks(vmid)  # C12
+        info = self.info(vmid)
+        if entry is not None and info.vcpu_state[0] == READY:
+            self.fire("C16")  # the spec's vCPU starts where the host says
+            if self.on("C16"):
+                info.vcpu_power[0] = VCPU_ON_PENDING
+                info.vcpu_entry[0] = entry
+                info.vcpu_context[0] = 0
         self.set_vm_state(vmid, VERIFIED)
         self.release_lock_vm(vmid)
         return 0
