@@ -13,7 +13,12 @@
 # table pages; the host's pool is sized from the memory map with an MMIO
 # budget of 1 level-1, 2 level-2 and 4 level-3 pages; SMMU: 16 level-2
 # and 32 level-3). The C reads them through constants.h, the runner from
-# the library: both always agree.
+# this file's MODEL_POOLS (never from the library): a C that used other
+# sizes would differ from the model.
+#
+# test-model compares every call twice: with the spec plus every delta
+# (no difference allowed) and with the spec as written (a difference only
+# where a delta's condition held); every delta must fire.
 
 MB := $(BUILD)/model
 MODEL_POOLS ?= -DPT_POOL_PER_VM=262144ULL -DPGD_OFFSET=4096ULL \
@@ -53,7 +58,8 @@ MODEL_CALLS ?= 100000
 MODEL_SEED ?= 1
 test-model: $(MODEL_LIB)
 	$(PYTHON) tests/model/diff_runner.py --lib $(MODEL_LIB) \
-		--calls $(MODEL_CALLS) --seed $(MODEL_SEED) --jobs 2
+		--calls $(MODEL_CALLS) --seed $(MODEL_SEED) --jobs 2 \
+		--pools '$(MODEL_POOLS)' --require-deltas
 
 # The runner must find the skipped check: a mismatch (exit 1) passes.
 test-mutant: $(MUTANT_LIB)

@@ -6,7 +6,7 @@ and the model's verification oracle."""
 import ctypes as C
 import os
 
-from constants import NUM_PRINCIPALS, SMMU_NUM, SMMU_NUM_CTXT_BANKS
+from constants import MAX_VM_NUM, NUM_PRINCIPALS, SMMU_NUM, SMMU_NUM_CTXT_BANKS, VCPU_PER_VM
 
 u32, u64 = C.c_uint32, C.c_uint64
 
@@ -59,7 +59,13 @@ CALLS = {
     "walk_spt": (["u32", "u32", "u64"], "u64"),
     "map_spt": (["u32", "u32", "u64", "u64"], None),
     "unmap_spt": (["u32", "u32", "u64"], "u64"),
+    # MemHandler, TrapDispatcher (the host's hypercall: x0..x5 -> x0)
+    "clear_vm_stage2_range": (["u32", "u64", "u64"], None),
+    "kvm_phys_addr_ioremap": (["u32", "u64", "u64", "u64"], None),
+    "host_hvc_dispatcher": (["u64"] * 6, "u64"),
 }
+# Calls whose C symbol is not the spec's name.
+SYMBOLS = {"host_hvc_dispatcher": "cv_hosted_hvc"}
 
 MASKS = {"u32": 0xFFFFFFFF, "u64": 0xFFFFFFFFFFFFFFFF}
 CT = {"u32": u32, "u64": u64, None: None}
@@ -83,7 +89,7 @@ class CoreLib:
         self.missing = []
         for name, (args, res) in CALLS.items():
             try:
-                f = getattr(L, name)
+                f = getattr(L, SYMBOLS.get(name, name))
             except AttributeError:
                 self.missing.append(name)
                 continue
@@ -114,6 +120,16 @@ class CoreLib:
         L.cv_dump_pages.argtypes = [u64, u64, C.POINTER(u64)]
         L.cv_dump_host_geometry.argtypes = [C.POINTER(u64)]
         L.cv_dump_host_geometry.restype = None
+        L.cv_dump_ctxt_hashes.argtypes = [C.POINTER(u64)]
+        L.cv_dump_ctxt_hashes.restype = None
+        L.cv_dump_ctxt.argtypes = [u32, u32, C.POINTER(u64), u32]
+        L.cv_dump_ctxt.restype = u32
+        self._ctxt_hashes = self._arr(MAX_VM_NUM * VCPU_PER_VM)
+        L.cv_dump_vcpu_power.argtypes = [C.POINTER(u64)]
+        L.cv_dump_vcpu_power.restype = None
+        self._vcpu_power = self._arr(3 * MAX_VM_NUM * VCPU_PER_VM)
+        L.cv_dump_page_hashes.argtypes = [u64, u64, C.POINTER(u64)]
+        L.cv_dump_page_hashes.restype = None
         self.geom_raw = self._arr(8)
         L.cv_dump_geometry(self.geom_raw)
         self.vminfo_words = self.geom_raw[7]
@@ -153,6 +169,28 @@ class CoreLib:
 
     def halt_reason(self):
         return self.lib.cv_dump_halt_reason().decode(errors="replace")
+
+    def ctxt_hashes(self):
+        """Per VM vCPU (vmid 1..15, vCPU 0..7): its shadow context's hash."""
+        self.lib.cv_dump_ctxt_hashes(self._ctxt_hashes)
+        return list(self._ctxt_hashes)
+
+    def vcpu_power(self):
+        """Per VM vCPU (vmid 1..15, vCPU 0..7): (power, entry, context)."""
+        self.lib.cv_dump_vcpu_power(self._vcpu_power)
+        w = list(self._vcpu_power)
+        return [tuple(w[i:i + 3]) for i in range(0, len(w), 3)]
+
+    def page_hashes(self, pfn0, n):
+        """BLAKE2b-64 of each page's contents (0: not memory)."""
+        buf = self._arr(n)
+        self.lib.cv_dump_page_hashes(pfn0, n, buf)
+        return list(buf)
+
+    def ctxt(self, vmid, vcpu):
+        buf = self._arr(1024)
+        n = self.lib.cv_dump_ctxt(vmid, vcpu, buf, 1024)
+        return {i: buf[i] for i in range(n) if buf[i]}
 
     def vminfos(self):
         self.lib.cv_dump_vminfos(self._vminfos)

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The spec's constants (../shared/spec/Constants.md) and corevisor's real
 descriptor encodings (core/include/cv/pte.h), for the model. Pool geometry
-defaults are the spec's; the runner replaces them with the values the C
-library was built with (cv_dump_geometry)."""
+defaults are the spec's; the runner replaces them with the build's
+(MODEL_POOLS in mk/model.mk, the flags the model library is built with)."""
 
 INVALID = 0xFFFFFFFF
 INVALID64 = 0xFFFFFFFFFFFFFFFF
@@ -41,6 +41,34 @@ SMMU_POOL_BYTES = 3145728
 SMMU_NUM = 2
 SMMU_NUM_CTXT_BANKS = 8
 EL2_SMMU_CFG_SIZE = 16
+
+# corevisor's host pool (delta C6, docs/spec-deviations.md): the MMIO
+# budget (level-1, level-2, level-3 table pages) beyond what RAM needs.
+HOST_MMIO_PGD_PAGES = 8
+HOST_MMIO_PUD_PAGES = 32
+HOST_MMIO_PMD_PAGES = 128
+
+# corevisor's host pool (delta C6, docs/spec-deviations.md): its size is a
+# multiple of 64 KiB.
+HOST_POOL_ALIGN = 0x10000
+
+# Hypercall numbers: the spec README's (SeKVM's numbering), then
+# corevisor's own (include/corevisor/abi.h).
+HVC_ENABLE_S2_TRANS, HVC_TIMER_SET_CNTVOFF, HVC_VCPU_RUN = 6, 7, 8
+HVC_CLEAR_VM_S2_RANGE, HVC_SET_BOOT_INFO, HVC_REMAP_VM_IMAGE = 9, 10, 11
+HVC_VERIFY_VM_IMAGE, HVC_REGISTER_KVM, HVC_REGISTER_VCPU = 12, 13, 14
+HVC_BOOT_FROM_SAVED_VM, HVC_ENCRYPT_BUF, HVC_DECRYPT_BUF = 19, 20, 21
+HVC_SAVE_CRYPT_VCPU, HVC_SMMU_FREE_PGD, HVC_SMMU_ALLOC_PGD = 22, 23, 24
+HVC_SMMU_LPAE_MAP, HVC_SMMU_LPAE_IOVA_TO_PHYS, HVC_SMMU_CLEAR = 25, 26, 27
+HVC_PHYS_ADDR_IOREMAP, HVC_LOAD_CRYPT_VCPU = 28, 29
+HVC_IS_INC_EXE, HVC_MAP_IO, HVC_ASSIGN_SMMU, HVC_VCPU_ACTIVE = 30, 31, 32, 33
+HVC_NOOP, HVC_GET_SHARED_BASE = 34, 35
+
+# vm_info.vcpu_power (corevisor's vCPU ABI v2, core/include/cv/state.h).
+VCPU_OFF, VCPU_ON_PENDING, VCPU_ON = 0, 1, 2
+
+# Shadow context register indexes (Constants.md).
+X0, SP, PC, PSTATE, DIRTY = 0, 31, 32, 33, 45
 
 UNUSED, MAPPED, READY, VERIFIED, POWEROFF, ACTIVE = 0, 1, 2, 3, 4, 5
 

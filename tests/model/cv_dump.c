@@ -16,6 +16,7 @@
  * Reads the core's state directly (cv, struct layouts of state.h): this
  * file is test glue, built only into build/model/libcorevisor-model.so.
  */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,4 +311,74 @@ void cv_dump_pages(u64 pfn, u64 num, u64 *out)
 			o[2] = INVALID64;
 		}
 	}
+}
+
+/*
+ * Each VM vCPU's shadow context (vmid 1..15, vCPU 0..7, in that order):
+ * an order-independent hash of its nonzero 64-bit words (word index and
+ * value; spec_model.ctxt_hash), so a context the model says is all zero
+ * but for a few registers is compared word for word.
+ */
+void cv_dump_ctxt_hashes(u64 *out)
+{
+	u32 k = 0;
+
+	for (u32 vmid = 1; vmid < COREVISOR; vmid++)
+		for (u32 vcpu = 0; vcpu < VCPU_PER_VM; vcpu++) {
+			const u64 *w = (const u64 *)shadow_ctxt(vmid, vcpu);
+			u64 h = 0;
+
+			for (u32 i = 0; i < sizeof(struct cv_ctxt) / 8; i++)
+				if (w[i])
+					h += leaf_hash(i, 0, w[i]);
+			out[k++] = h;
+		}
+}
+
+/* The words of one VM vCPU's shadow context (for a report). */
+u32 cv_dump_ctxt(u32 vmid, u32 vcpu, u64 *out, u32 max)
+{
+	const u64 *w = (const u64 *)shadow_ctxt(vmid, vcpu);
+	u32 n = sizeof(struct cv_ctxt) / 8;
+
+	for (u32 i = 0; i < n && i < max; i++)
+		out[i] = w[i];
+	return n;
+}
+
+/*
+ * Page contents: BLAKE2b (libsodium's generichash, 8-byte digest, the
+ * runner's hashlib.blake2b(digest_size=8)) of each page @pfn0.. @pfn0 +
+ * @n - 1 that is memory, little-endian; 0 for a page that is not.
+ */
+void cv_dump_page_hashes(u64 pfn0, u64 n, u64 *out)
+{
+	for (u64 i = 0; i < n; i++) {
+		const u8 *p = arch_phys_to_virt((pfn0 + i) * PAGE_SIZE);
+		u8 h[8];
+
+		out[i] = 0;
+		if (!p)
+			continue;
+		crypto_generichash(h, sizeof(h), p, PAGE_SIZE, NULL, 0);
+		memcpy(&out[i], h, sizeof(h));
+	}
+}
+
+/*
+ * Where each VM vCPU starts (vmid 1..15, vCPU 0..7): its power state,
+ * entry and context id (vm_info.vcpu_power/entry/context), 3 words each.
+ */
+void cv_dump_vcpu_power(u64 *out)
+{
+	u32 k = 0;
+
+	for (u32 vmid = 1; vmid < COREVISOR; vmid++)
+		for (u32 vcpu = 0; vcpu < VCPU_PER_VM; vcpu++) {
+			const struct vm_info *vi = &cv.vminfos[vmid];
+
+			out[k++] = vi->vcpu_power[vcpu];
+			out[k++] = vi->vcpu_entry[vcpu];
+			out[k++] = vi->vcpu_context[vcpu];
+		}
 }

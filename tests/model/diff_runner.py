@@ -7,11 +7,16 @@ against the executable spec model (spec_model.py), call by call.
 Each sequence boots a fresh machine and a fresh model, then runs seeded,
 state-aware random calls (weighted to reach registered VMs, partly
 remapped images, verified and active VMs, shared and SMMU-mapped pages,
-exhausted load-info tables, remap area and pools, and every panic), and
-after every call compares: the returned value, halt, core data, every VM
-info, the s2page entries that changed (either side), every principal's
-stage-2 leaves (count + hash, pool pages used per level) and every SMMU
-table (count + hash, pool use). Once both have halted the sequence ends
+exhausted load-info tables, remap area and pools, and every panic), a
+third of the host's through its hypercall, and host stores into its own
+pages. After every call it compares the C with the spec plus every delta
+(no difference allowed) and with the spec as written (a difference only
+where a delta's condition held; README.md): the returned value, halt and
+its kind, core data, every VM info, every VM vCPU's shadow context, the
+s2page entries that changed (either side), every principal's stage-2
+leaves (count + hash, pool pages used per level), every SMMU table (count
++ hash, pool use) and the contents of the pages touched (all pages at the
+end of one sequence in 16). Once both have halted the sequence ends
 (after checking that further calls are no-ops returning 0).
 
 On a mismatch it shrinks the sequence to the shortest it finds that still
@@ -36,18 +41,90 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import images  # noqa: E402
 from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
-from spec_model import Geometry, Model, NPT  # noqa: E402
+import constants as K  # noqa: E402
+from spec_model import DELTA_NAMES, ZERO_HASH, Geometry, Model, NPT, page_hash  # noqa: E402
 
 RAM_BASE = 0x40000000
 RAM_SIZE = 64 << 20
 RAM_PFN0 = RAM_BASE // PAGE_SIZE
 RAM_PAGES = RAM_SIZE // PAGE_SIZE
 SHARED_BLOCK = (RAM_BASE + RAM_SIZE) // PMD_SIZE - 1  # kvm/vcpu area
+SWEEP_EVERY = 16  # every page's contents compared at the end of one sequence in 16
+# Hypercall numbers the model's host_hvc_dispatcher serves or ignores as
+# the spec's does (VCPU_RUN, NOOP, GET_SHARED_BASE, the sealing and SMMU
+# calls are not modelled yet, so never generated).
+HVC_MODELLED = [HVC_TIMER_SET_CNTVOFF, HVC_CLEAR_VM_S2_RANGE, HVC_SET_BOOT_INFO,
+                HVC_REMAP_VM_IMAGE, HVC_VERIFY_VM_IMAGE, HVC_REGISTER_KVM,
+                HVC_REGISTER_VCPU, HVC_PHYS_ADDR_IOREMAP, HVC_IS_INC_EXE, HVC_MAP_IO,
+                HVC_ASSIGN_SMMU, HVC_ENABLE_S2_TRANS, HVC_BOOT_FROM_SAVED_VM,
+                HVC_VCPU_ACTIVE, 5, 15, 40]
+HOSTED_PA_BITS = 44  # the hosted machine's ID_AA64MMFR0_EL1.PARange (C7)
+MODEL_MK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                        "mk", "model.mk")
+POOL_NAMES = ("PT_POOL_PER_VM", "PGD_OFFSET", "PUD_OFFSET", "PMD_OFFSET",
+              "SMMU_PGD_OFFSET", "SMMU_PMD_OFFSET", "SMMU_POOL_BYTES",
+              "HOST_MMIO_PGD_PAGES", "HOST_MMIO_PUD_PAGES", "HOST_MMIO_PMD_PAGES")
+
+
+def parse_pools(text):
+    """The build's pool sizes (-DNAME=VALUE[ULL] flags, MODEL_POOLS in
+    mk/model.mk) over the spec's: the geometry comes from the build
+    configuration both sides are made from, never from the C library."""
+    pools = {n: getattr(K, n) for n in POOL_NAMES}
+    for name, val in re.findall(r"-D(\w+)=(0x[0-9a-fA-F]+|\d+)(?:ULL|UL|U)?", text):
+        if name in pools:
+            pools[name] = int(val, 0)
+    return pools
+
+
+def default_pools():
+    with open(MODEL_MK) as f:
+        text = f.read()
+    m = re.search(r"^MODEL_POOLS \?=((?:.*\\\n)*.*)$", text, re.M)
+    if not m:
+        raise SystemExit("diff_runner: no MODEL_POOLS in %s" % MODEL_MK)
+    return parse_pools(m.group(1))
+
+
+def geometry_from(pools):
+    p = pools
+    return Geometry((p["PUD_OFFSET"] - p["PGD_OFFSET"]) // PAGE_SIZE,
+                    (p["PMD_OFFSET"] - p["PUD_OFFSET"]) // PAGE_SIZE,
+                    (p["PT_POOL_PER_VM"] - p["PMD_OFFSET"]) // PAGE_SIZE,
+                    (p["SMMU_PMD_OFFSET"] - p["SMMU_PGD_OFFSET"]) // PAGE_SIZE,
+                    (p["SMMU_POOL_BYTES"] - p["SMMU_PMD_OFFSET"]) // PAGE_SIZE)
 
 
 class Mismatch(Exception):
     pass
 
+
+def halt_class(reason):
+    """The kind of a halt, from its reason (the C's and the model's are
+    worded apart; their kind must agree): resource (a pool, the remap
+    area, the vmids), block (a page inside a 2 MiB block), argument, state,
+    image, page (owner, gfn, share or mapping), other."""
+    r = reason.split(": ", 1)[1] if ": " in reason else reason
+    r = r.lower()
+    if re.search(r"exhausted|no level-3 table|do not fit|overflow|vmids used|no vmid left", r):
+        return "resource"
+    if re.search(r"inside a .*block", r):
+        return "block"
+    if "image page" in r:
+        return "image"
+    if (re.search(r"out of range|bad args|beyond|is not a vm|not memory|unaligned|"
+                  r"mib aligned|not page aligned|zero pte|table descriptor|level \w+ is not", r) or
+            re.match(r"(vmid|vcpuid|pfn|gfn|addr|iova|smmu|cbndx|load_idx|size|load_addr|"
+                     r"load address|pgnum|start|"
+                     r"count|level|block pfn|gpa|pa|range)\b", r)):
+        return "argument"
+    if re.search(r"state|verified|running", r):
+        return "state"
+    if re.search(r"image|signature|trailer|entry|boot|remapped|payload|measure", r):
+        return "image"
+    if re.search(r"owned by|owner|at gfn|shared|maps|not mapped|contiguous|first page", r):
+        return "page"
+    return "other"
 
 # ---------------------------------------------------------------------------
 # One machine + one model.
@@ -55,15 +132,17 @@ class Mismatch(Exception):
 
 
 class Harness:
-    def __init__(self, lib_path, verbose=False):
+    def __init__(self, lib_path, verbose=False, pools=None, mode="spec"):
         self.c = CoreLib(lib_path)
         self.sodium = Sodium()
         self.pk, self.sk = self.sodium.keypair(b"corevisor-model-runner-key-0000!")
         _pk2, self.other_sk = self.sodium.keypair(b"an-untrusted-key-for-tampering!!")
-        g = self.c.geom_raw
-        self.geom = Geometry((g[2] - g[1]) // PAGE_SIZE, (g[3] - g[2]) // PAGE_SIZE,
-                             (g[0] - g[3]) // PAGE_SIZE, (g[5] - g[4]) // PAGE_SIZE,
-                             (g[6] - g[5]) // PAGE_SIZE)
+        self.pools = pools or default_pools()
+        self.geom = geometry_from(self.pools)
+        self.mode = mode  # "deltas": spec plus deltas; "spec": that and as written
+        self.fired = {}  # delta -> calls in which its condition held
+        self.explained = {}  # delta -> C/spec-as-written differences it covered
+        self.spec_calls = 0  # calls compared against the spec as written
         self.verbose = verbose
         self.boot_checked = False
         self.missing = self.c.missing
@@ -77,6 +156,14 @@ class Harness:
         res_base, res_size, _shared = c.reserved()
         res_lo, res_hi = res_base // PAGE_SIZE, (res_base + res_size) // PAGE_SIZE
         spans = [(b // PAGE_SIZE, (b + s) // PAGE_SIZE) for b, s in regions]
+        # Pages whose contents are compared: region pages but the core's own.
+        self.content_spans = []
+        for lo, hi in spans:
+            if lo < res_lo < hi or lo < res_hi <= hi:
+                self.content_spans += [(lo, res_lo), (res_hi, hi)]
+            else:
+                self.content_spans.append((lo, hi))
+        self.content_spans = [(lo, hi) for lo, hi in self.content_spans if hi > lo]
 
         def initial_page(pfn):
             if res_lo <= pfn < res_hi:
@@ -97,7 +184,12 @@ class Harness:
                     for v in range(NUM_PRINCIPALS) for i in range(VCPU_PER_VM)}
         core = c.core()
         hg = c.host_geometry()
-        host_geom = Geometry.host(regions, hg[0:3], hg[3], self.geom)
+        if hg[4] != HOSTED_PA_BITS:
+            raise Mismatch("boot: the core reads a PA size of %d bits, the hosted "
+                           "machine has %d" % (hg[4], HOSTED_PA_BITS))
+        budget = (self.pools["HOST_MMIO_PGD_PAGES"], self.pools["HOST_MMIO_PUD_PAGES"],
+                  self.pools["HOST_MMIO_PMD_PAGES"])
+        host_geom = Geometry.host(regions, budget, HOST_POOL_ALIGN, self.geom)
         want = (PAGE_SIZE * (1 + host_geom.pgd_pages),
                 PAGE_SIZE * (1 + host_geom.pgd_pages + host_geom.pud_pages),
                 PAGE_SIZE * (1 + host_geom.pgd_pages + host_geom.pud_pages +
@@ -108,15 +200,19 @@ class Harness:
         m = Model(self.geom, initial_page, lambda v: kvm[v],
                   lambda v, i: vcpu[(v, i)], self.verify_img,
                   next_vmid=core[1], next_remap_ptr=core[2],
-                  host_geom=host_geom, pa_bits=hg[4])
+                  host_geom=host_geom, pa_bits=HOSTED_PA_BITS)
         m.regions = regions
         m.sodium = self.sodium
         self.m = m
+        self.ms = None
         self.c_pages = {}  # the C's s2page view: pfn -> (owner, count, gfn)
         if not self.boot_checked:
             self.check_boot(spans, res_lo, res_hi)
+            self.sweep_pages("boot")
             self.boot_checked = True
         self.compare("boot")
+        if self.mode == "spec":
+            self.ms = m.clone(())  # the spec as written: no delta applied
 
     def check_boot(self, spans, res_lo, res_hi):
         """Once: the C's boot state is the spec's initial state."""
@@ -131,8 +227,13 @@ class Harness:
             if self.c.npt_summary(v)[0] != 0:
                 raise Mismatch("boot: principal %d's table not empty" % v)
 
+    def content_page(self, pfn):
+        return any(lo <= pfn < hi for lo, hi in self.content_spans)
+
     def verify_img(self, model, vmid, remap_addr):
-        def read_page(pfn):
+        def read_page(pfn):  # the model's own bytes (compared with the C's)
+            if self.content_page(pfn):
+                return model.content(pfn)
             return self.c.phys_read(pfn * PAGE_SIZE, PAGE_SIZE)
         return images.verify_img(model, read_page, [self.pk], vmid, remap_addr)
 
@@ -141,6 +242,14 @@ class Harness:
     def run(self, action):
         """Run @action on both; compare. Returns the model's result."""
         kind = action[0]
+        if kind == "junk":  # the host writes bytes into a page of its own
+            _, pfn, off, length, seed = action
+            data = random.Random(seed).randbytes(length)
+            self.c.phys_write(pfn * PAGE_SIZE + off, data)
+            for model in (self.m, self.ms):
+                if model is not None:
+                    model.host_store(pfn * PAGE_SIZE + off, data)
+            return None
         if kind == "write":
             _, pfn0, load_addr, size, variant, seed, boot = action
             data = images.build(self.sodium, self.sk, self.other_sk, load_addr,
@@ -148,33 +257,93 @@ class Harness:
             for i in range(0, len(data), PAGE_SIZE):
                 self.c.phys_write((pfn0 + i // PAGE_SIZE) * PAGE_SIZE,
                                   data[i:i + PAGE_SIZE])
+            for model in (self.m, self.ms):
+                if model is not None:
+                    model.host_store(pfn0 * PAGE_SIZE, data)
             return None
         name, args = action[1], action[2]
         argt, rest = CALLS[name]
         args = tuple(a & MASKS[t] for a, t in zip(args, argt))
         cres = self.c.call(name, args)
+        self.m.fired = {}
         mres = getattr(self.m, name)(*args)
         if rest is not None and cres != (mres & MASKS[rest]):
             raise Mismatch("%s%s returned %#x in C, %#x in the model"
                            % (name, args, cres, mres))
-        self.compare(name)
+        snap = self.compare(name)
+        if self.ms is not None:
+            self.run_spec(name, args, rest, cres, snap)
         return mres
+
+    def run_spec(self, name, args, rest, cres, snap):
+        """The same call on the spec as written (no delta applied): any
+        difference with the C must come with a delta whose condition held
+        in this call (in either model); the as-written model then takes
+        the C's (= the full model's) state again."""
+        ms = self.ms
+        ms.fired = {}
+        diff = None
+        try:
+            sres = getattr(ms, name)(*args)
+            if rest is not None and cres != (sres & MASKS[rest]):
+                diff = "%s%s returned %#x in C, %#x in the spec" % (name, args, cres, sres)
+        except Exception as e:  # a rely broken: the spec says nothing
+            diff = "%s%s: the spec as written is undefined here (%r)" % (name, args, e)
+        if diff is None:
+            try:
+                self.compare_model(ms, snap, name)
+            except Mismatch as e:
+                diff = str(e)
+        fired = set(self.m.fired) | set(ms.fired)
+        self.spec_calls += 1
+        for d in fired:
+            self.fired[d] = self.fired.get(d, 0) + 1
+        if diff is not None:
+            if not fired:
+                raise Mismatch("spec as written (no delta fires): " + diff)
+            for d in fired:
+                self.explained[d] = self.explained.get(d, 0) + 1
+        if fired or diff is not None:
+            self.ms = self.m.clone(())
 
     # -- comparison --------------------------------------------------------------
 
     def compare(self, where):
-        c, m = self.c, self.m
-        core = c.core()
+        """The C's state after a call, compared with the full model's;
+        returns it (for the spec as written)."""
+        c = self.c
+        snap = {"core": c.core()}
+        if not snap["core"][0]:
+            snap["vminfos"] = c.vminfos()
+            changed = c.s2page_changes()
+            for pfn, page in changed:
+                self.c_pages[pfn] = page
+            snap["changed"] = [pfn for pfn, _ in changed]
+            snap["npt"] = [c.npt_summary(v) for v in range(NUM_PRINCIPALS)]
+            snap["spt"] = c.spt_summary()
+            snap["ctxt"] = c.ctxt_hashes()
+            snap["power"] = c.vcpu_power()
+        self.compare_model(self.m, snap, where)
+        return snap
+
+    def compare_model(self, m, snap, where):
+        c = self.c
+        core = snap["core"]
         if bool(core[0]) != m.halt:
             raise Mismatch("%s: halted C=%s (%s) model=%s (%s)" % (
                 where, bool(core[0]), c.halt_reason(), m.halt, m.halt_reason))
         if m.halt:
+            creason = c.halt_reason()
+            if halt_class(creason) != halt_class(m.halt_reason):
+                raise Mismatch("%s: halted for another kind of reason: C %s (%s), model %s (%s)"
+                               % (where, halt_class(creason), creason,
+                                  halt_class(m.halt_reason), m.halt_reason))
             return  # fail-stop: state at a panic is not compared
         if (core[1], core[2]) != (m.next_vmid, m.next_remap_ptr):
             raise Mismatch("%s: core data C=(next_vmid %d, next_remap_ptr %#x) "
                            "model=(%d, %#x)" % (where, core[1], core[2],
                                                 m.next_vmid, m.next_remap_ptr))
-        cinfos = c.vminfos()
+        cinfos = snap["vminfos"]
         for v in range(NUM_PRINCIPALS):
             mflat = m.vminfos[v].flat()
             if cinfos[v] != mflat:
@@ -182,9 +351,31 @@ class Harness:
                 diffs = ["%s C=%#x model=%#x" % (f, a, b) for f, a, b in
                          zip(VMINFO_FIELDS, cinfos[v], mflat) if a != b]
                 raise Mismatch("%s: vm %d info: %s" % (where, v, ", ".join(diffs)))
-        for pfn, page in c.s2page_changes():
-            self.c_pages[pfn] = page
-            m.dirty.add(pfn)
+        k = 0
+        for v in range(1, COREVISOR):
+            for i in range(VCPU_PER_VM):
+                if snap["ctxt"][k] != m.vminfos[v].ctxt_hash(i):
+                    got = c.ctxt(v, i)
+                    want = {j: x for j, x in m.vminfos[v].ctxt[i].items() if x}
+                    raise Mismatch("%s: vm %d vcpu %d shadow context: C=%s model=%s" % (
+                        where, v, i, fmt_ctxt(got), fmt_ctxt(want)))
+                info = m.vminfos[v]
+                want = (info.vcpu_power[i], info.vcpu_entry[i], info.vcpu_context[i])
+                if snap["power"][k] != want:
+                    raise Mismatch("%s: vm %d vcpu %d start (power, entry, context): "
+                                   "C=(%d, %#x, %#x) model=(%d, %#x, %#x)"
+                                   % ((where, v, i) + snap["power"][k] + want))
+                k += 1
+        pages = {p for p in set(snap["changed"]) | m.content_dirty if self.content_page(p)}
+        for pfn in sorted(pages):
+            got = self.c_page_hash(snap, pfn)
+            want = page_hash(m.content(pfn))
+            if got != want:
+                raise Mismatch("%s: page %#x contents: C hash %#x, model %#x%s" % (
+                    where, pfn, got, want, " (the model's page is zero)"
+                    if want == ZERO_HASH else ""))
+        m.content_dirty.clear()
+        m.dirty.update(snap["changed"])
         for pfn in m.dirty:
             cp = self.c_pages.get(pfn) or m.initial_page(pfn)
             mp_ = m.page(pfn)
@@ -196,12 +387,12 @@ class Harness:
         for v in range(NUM_PRINCIPALS):
             n = m.npts[v]
             want = (len(n.pages) + len(n.blocks), n.fp, n.pgd_used, n.pud_used, n.pmd_used)
-            got = c.npt_summary(v)
+            got = snap["npt"][v]
             if got != want:
                 raise Mismatch("%s: principal %d stage 2: C=(leaves %d, hash %#x, "
                                "pool %d/%d/%d) model=(leaves %d, hash %#x, pool %d/%d/%d)%s"
-                               % ((where, v) + got + want + (self.npt_diff(v),)))
-        s = c.spt_summary()
+                               % ((where, v) + got + want + (self.npt_diff(m, v),)))
+        s = snap["spt"]
         k = 0
         for index in range(SMMU_NUM):
             for cb in range(SMMU_NUM_CTXT_BANKS):
@@ -216,9 +407,28 @@ class Harness:
             raise Mismatch("%s: SMMU pool use C=%d/%d model=%d/%d" % (
                 where, s[k], s[k + 1], m.spts.pgd_used, m.spts.pmd_used))
 
-    def npt_diff(self, v):
+    def c_page_hash(self, snap, pfn):
+        cache = snap.setdefault("page_hash", {})
+        if pfn not in cache:
+            cache[pfn] = self.c.page_hashes(pfn, 1)[0]
+        return cache[pfn]
+
+    def sweep_pages(self, where):
+        """Every page's contents (but the core's own), C against model."""
+        m = self.m
+        for lo, hi in self.content_spans:
+            got = self.c.page_hashes(lo, hi - lo)
+            for k, h in enumerate(got):
+                pfn = lo + k
+                data = m.contents.get(pfn)
+                want = ZERO_HASH if data is None else page_hash(data)
+                if h != want:
+                    raise Mismatch("%s: page %#x contents: C hash %#x, model %#x"
+                                   % (where, pfn, h, want))
+
+    def npt_diff(self, m, v):
         got = set(self.c.npt_leaves(v))
-        want = set(self.m.npts[v].leaves())
+        want = set(m.npts[v].leaves())
         return "\n    only in C: %s\n    only in model: %s" % (
             fmt_leaves(sorted(got - want)), fmt_leaves(sorted(want - got)))
 
@@ -235,6 +445,10 @@ class Harness:
                 raise Mismatch("after halt: %s%s returned %#x, not 0" % (name, args, r))
             if (self.c.core(), self.c.vminfos()) != before or self.c.s2page_changes():
                 raise Mismatch("after halt: %s%s changed the state" % (name, args))
+
+
+def fmt_ctxt(regs):
+    return "{%s}" % ", ".join("%d: %#x" % (i, regs[i]) for i in sorted(regs))
 
 
 def fmt_leaves(lst, n=6):
@@ -258,11 +472,11 @@ class Gen:
     MOVES = [
         ("register_kvm", 5), ("register_vcpu", 6), ("set_boot_info", 6),
         ("remap", 30), ("verify", 5), ("vcpu_active", 5), ("vcpu_inactive", 3),
-        ("poweroff", 1), ("poweron", 1), ("search", 2), ("inc_exe", 1),
+        ("poweroff", 2), ("poweron", 1), ("search", 2), ("inc_exe", 1),
         ("alloc_smmu", 2), ("assign_smmu", 5), ("map_smmu", 6), ("clear_smmu", 4),
-        ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 1),
+        ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
-        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2), ("hog", 0),
+        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2), ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -402,9 +616,72 @@ class Gen:
                 continue
             self.bad = move == "adversarial" or self.r.random() < self.bad_rate
             a = getattr(self, "mv_" + move)()
-            if a is not None and (a[0] == "write" or a[1] in self.h.c.fns):
-                return a
+            if a is not None and (a[0] in ("write", "junk") or a[1] in self.h.c.fns):
+                return self.as_hypercall(a)
         return self.call("get_vm_poweron", 0)
+
+    # Calls the host reaches by hypercall: name -> (number, how the
+    # arguments become x1..x5).
+    HVC_OF = {
+        "register_kvm": (HVC_REGISTER_KVM, lambda a: ()),
+        "register_vcpu": (HVC_REGISTER_VCPU, lambda a: a),
+        "set_boot_info": (HVC_SET_BOOT_INFO, lambda a: a),
+        "remap_vm_image": (HVC_REMAP_VM_IMAGE, lambda a: a),
+        "verify_and_load_images": (HVC_VERIFY_VM_IMAGE, lambda a: a),
+        "is_inc_exe": (HVC_IS_INC_EXE, lambda a: a),
+        "map_io": (HVC_MAP_IO, lambda a: a),
+        "assign_smmu": (HVC_ASSIGN_SMMU, lambda a: a),
+        "clear_vm_stage2_range": (HVC_CLEAR_VM_S2_RANGE, lambda a: a),
+        "kvm_phys_addr_ioremap": (HVC_PHYS_ADDR_IOREMAP, lambda a: a),
+    }
+
+    def as_hypercall(self, a):
+        """A third of the calls the host can make go through its hypercall
+        (host_hvc_dispatcher), the rest straight to the spec function."""
+        if a[0] != "call" or a[1] not in self.HVC_OF or \
+                "host_hvc_dispatcher" not in self.h.c.fns or self.r.random() < 0.67:
+            return a
+        num, conv = self.HVC_OF[a[1]]
+        x = list(conv(a[2])) + [0] * 5
+        if self.bad and self.r.random() < 0.3:
+            x[self.r.randrange(5)] = self.r.choice([COREVISOR, 1 << 40, 1 << 48, MASKS["u64"]])
+        return self.call("host_hvc_dispatcher", num, *x[:5])
+
+    def mv_hvc_other(self):
+        """Hypercalls with no other move: CLEAR_VM_S2_RANGE (a powered-off
+        VM's pages back), PHYS_ADDR_IOREMAP, TIMER_SET_CNTVOFF, and numbers
+        the spec's dispatcher does not serve."""
+        r = self.r
+        x = r.random()
+        if x < 0.4:
+            running = [v for v in self.vms([VERIFIED, POWEROFF])
+                       if ACTIVE in self.m.vminfos[v].vcpu_state]
+            if running and r.random() < 0.2:
+                vmid = r.choice(running)  # a VM off with a vCPU still ACTIVE (C13)
+                if self.m.vminfos[vmid].state == VERIFIED:
+                    return self.call("set_vm_poweroff", vmid)
+                return self.call("clear_vm_stage2_range", vmid, RAM_BASE, PAGE_SIZE)
+            vmid = (r.random() < 0.7 and self.vm([POWEROFF])) or \
+                self.vm([POWEROFF, VERIFIED, READY]) or 1
+            owned = self.owned_pfns(vmid) if vmid < NUM_PRINCIPALS else []
+            start = (r.choice(owned) - r.randrange(4)) * PAGE_SIZE if owned else \
+                r.randrange(RAM_PFN0, RAM_PFN0 + RAM_PAGES) * PAGE_SIZE
+            size = r.choice([PAGE_SIZE, 8 * PAGE_SIZE, PMD_SIZE])
+            if self.bad:
+                start = r.choice([start, 1 << 48, MASKS["u64"]])
+            return self.call("clear_vm_stage2_range", vmid, max(start, 0), size)
+        if x < 0.65:
+            vmid = self.vm([READY]) or self.any_vmid()
+            pa = self.mmio_pfn() * PAGE_SIZE if r.random() < 0.8 else self.ram_pfn() * PAGE_SIZE
+            gpa = r.randrange(1 << 20, 1 << 30) * PAGE_SIZE
+            size = r.choice([PAGE_SIZE, 3 * PAGE_SIZE, 5000])
+            if self.bad:
+                size = r.choice([size, 1 << 40, 1 << 48])
+            return self.call("kvm_phys_addr_ioremap", vmid, gpa, pa, size)
+        num = r.choice([HVC_TIMER_SET_CNTVOFF, HVC_ENABLE_S2_TRANS, HVC_BOOT_FROM_SAVED_VM,
+                        HVC_VCPU_ACTIVE, 5, 15, 40, 1 << 32])
+        return self.call("host_hvc_dispatcher", num, r.randrange(1 << 20), r.randrange(16),
+                         0, 0, 0)
 
     def mv_register_kvm(self):
         if self.m.next_vmid >= COREVISOR and not self.bad:
@@ -461,6 +738,12 @@ class Gen:
         todo = [(v, i) for v in self.vms([READY]) for i in range(self.m.vminfos[v].next_load_info)
                 if self.m.vminfos[v].mapped_pages[i] <
                 (self.m.vminfos[v].load_size[i] + 4095) // PAGE_SIZE]
+        done = [(v, i) for v in self.vms([READY]) for i in range(self.m.vminfos[v].next_load_info)
+                if (v, i) not in todo]
+        if done and (not todo or r.random() < 0.05):
+            # One page more than the image has: the spec maps nothing.
+            vmid, idx = r.choice(done)
+            return self.call("remap_vm_image", vmid, self.ram_pfn(), idx)
         if not todo:
             return None
         vmid, idx = r.choice(todo)
@@ -484,6 +767,22 @@ class Gen:
         if r.random() < 0.005:
             pfn = self.ram_pfn()  # breaks contiguity
         return self.call("remap_vm_image", vmid, min(pfn, RAM_PFN0 + RAM_PAGES - 1), idx)
+
+    def mv_junk(self):
+        """The host writes into a page it owns: mostly one in the 2 MiB of
+        an image it is loading (bytes the core must zero, C12)."""
+        r = self.r
+        near = [pfn0 for pfn0 in self.plans.values() if pfn0 is not None]
+        if near and r.random() < 0.7:
+            base = r.choice(near) & ~511
+            pfn = base + r.randrange(512)
+        else:
+            pfn = self.ram_pfn()
+        if self.m.page(pfn)[0] != HOSTVISOR or not self.h.content_page(pfn):
+            return None
+        off = r.choice([0, r.randrange(PAGE_SIZE)])
+        length = r.randrange(1, PAGE_SIZE - off + 1)
+        return ("junk", pfn, off, length, r.randrange(1 << 30))
 
     def mv_verify(self):
         if self.bad:
@@ -546,6 +845,34 @@ class Gen:
             return self.vm()
         c = [v for v in self.vms() if self.m.vminfos[v].state != VERIFIED]
         return self.r.choice(c) if c else None
+
+    def mv_smmu_in_image(self):
+        """A READY VM's device maps a page of the 2 MiB it loads an image
+        into, at the page's place in the guest block (alloc_smmu,
+        assign_smmu, map_smmu): loading the block must take it out of the
+        SMMU first (C10)."""
+        r = self.r
+        plans = [(v, i, p) for (v, i), p in self.plans.items()
+                 if p is not None and self.m.vminfos[v].state == READY and
+                 i < self.m.vminfos[v].next_load_info]
+        if not plans:
+            return None
+        vmid, idx, pfn0 = r.choice(plans)
+        info = self.m.vminfos[vmid]
+        base = pfn0 & ~511
+        gfn_base = info.load_addr[idx] // PAGE_SIZE & ~511
+        k = r.randrange(512)
+        pfn, gfn = base + k, gfn_base + k
+        index, cb = 0, 1
+        owner = self.m.page(pfn)[0]
+        if owner == HOSTVISOR and self.m.page(pfn)[1] == 0:
+            if not self.m.spts.pgd_t[(index, cb)] and r.random() < 0.5:
+                return self.call("alloc_smmu", vmid, cb, index)
+            return self.call("assign_smmu", vmid, pfn, gfn)
+        if owner == vmid and self.m.page(pfn)[2] == gfn and gfn < (1 << 28):
+            return self.call("map_smmu", vmid, cb, index, gfn * PAGE_SIZE,
+                             pfn * PAGE_SIZE | PAGE_S2_RAM)
+        return None
 
     def mv_alloc_smmu(self):
         i, cb = self.smmu()
@@ -632,7 +959,9 @@ class Gen:
             return None
         owned = self.owned_pfns(vmid) if vmid < NUM_PRINCIPALS else []
         if owned and not self.bad:
-            p = self.r.choice(owned)
+            written = [p for p in owned if p in self.m.contents]
+            # Half the time a page with bytes in it (its scrub is checked).
+            p = self.r.choice(written if written and self.r.random() < 0.5 else owned)
             return self.call("clear_vm_range", vmid, p - self.r.randrange(4), self.r.choice([1, 8, 600]))
         return self.call("clear_vm_range", vmid, self.pfn(), self.r.choice([0, 1, 16, KVM_PFN_SPACE]))
 
@@ -809,7 +1138,10 @@ class Gen:
         vals = [0, 1, 2, 3, 7, 8, 15, 16, 17, 0xFFFFFFFF, RAM_PFN0, RAM_BASE,
                 RAM_PFN0 + 513, (RAM_PFN0 + 1024) * PAGE_SIZE | 3, REMAP_START,
                 KVM_PFN_SPACE, KVM_ADDR_SPACE, 1 << 63, INVALID64]
-        return self.call(name, *[r.choice(vals) for _ in CALLS[name][0]])
+        args = [r.choice(vals) for _ in CALLS[name][0]]
+        if name == "host_hvc_dispatcher":  # a number the model serves
+            args[0] = r.choice(HVC_MODELLED)
+        return self.call(name, *args)
 
 
 # ---------------------------------------------------------------------------
@@ -858,6 +1190,11 @@ def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
                 return actions, calls + 2, str(e)
             calls += 2
             break
+    if idx % SWEEP_EVERY == 0 and not h.m.halt:
+        try:
+            h.sweep_pages("end of sequence")
+        except Mismatch as e:
+            return actions, calls, str(e)
     if stats is not None:
         stats["deepest: VERIFIED VMs"] = max(stats.get("deepest: VERIFIED VMs", 0),
                                              len(gen.vms([VERIFIED])))
@@ -931,14 +1268,16 @@ def shrink(h, actions, deadline):
 
 
 def fmt_action(a):
+    if a[0] == "junk":
+        return "host writes %d random bytes (seed %d) at pfn %#x + %#x" % (a[3], a[4], a[1], a[2])
     if a[0] == "write":
         return "write image: pfn %#x load_addr %#x size %#x %s seed %d boot %d" % a[1:]
     return "%s(%s)" % (a[1], ", ".join("%#x" % x if x > 9 else str(x) for x in a[2]))
 
 
 def worker(job):
-    lib, seed, first_idx, stride, calls_target, max_len, t_end, quiet = job
-    h = Harness(lib)
+    lib, seed, first_idx, stride, calls_target, max_len, t_end, quiet, mode, pools = job
+    h = Harness(lib, mode=mode, pools=pools)
     stats = {}
     calls = seqs = 0
     idx = first_idx
@@ -951,11 +1290,13 @@ def worker(job):
                 print("MISMATCH in sequence %d (seed %d) after %d actions:\n  %s"
                       % (idx, seed, len(actions), mm), flush=True)
             small, why = shrink(h, actions, time.time() + 120)
-            return {"calls": calls, "seqs": seqs, "stats": stats, "mismatch": {
+            return {"calls": calls, "seqs": seqs, "stats": stats, "fired": h.fired,
+                    "explained": h.explained, "spec_calls": h.spec_calls, "mismatch": {
                 "idx": idx, "actions": small, "why": why or mm, "orig": len(actions)}}
         idx += stride
     return {"calls": calls, "seqs": seqs, "stats": stats, "mismatch": None,
-            "missing": h.missing}
+            "missing": h.missing, "fired": h.fired, "explained": h.explained,
+            "spec_calls": h.spec_calls}
 
 
 def main():
@@ -969,14 +1310,23 @@ def main():
     ap.add_argument("--max-len", type=int, default=400)
     ap.add_argument("--replay", type=int, default=None, help="run only sequence N, traced")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--mode", choices=("spec", "deltas"), default="spec",
+                    help="deltas: compare with the spec plus every delta only; "
+                    "spec (default): that, and the spec as written too")
+    ap.add_argument("--pools", default=None,
+                    help="the library's pool flags (-DPT_POOL_PER_VM=... as in "
+                    "MODEL_POOLS); default: MODEL_POOLS of mk/model.mk")
+    ap.add_argument("--require-deltas", action="store_true",
+                    help="fail unless every delta fired (mode spec)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
+    pools = parse_pools(a.pools) if a.pools is not None else None
     if not os.path.exists(a.lib):
         print("diff_runner: no library %s (make model)" % a.lib, file=sys.stderr)
         return 2
 
     if a.replay is not None:
-        h = Harness(a.lib)
+        h = Harness(a.lib, mode=a.mode, pools=pools)
         actions, n, mm = generate_and_run(h, a.seed, a.replay, a.max_len, trace=True)
         print("sequence %d: %d actions, %d calls: %s" % (a.replay, len(actions), n,
                                                           mm or "all matched"))
@@ -984,7 +1334,7 @@ def main():
 
     t0 = time.time()
     t_end = t0 + a.time if a.time else 0
-    jobs = [(a.lib, a.seed, i, a.jobs, (a.calls + a.jobs - 1) // a.jobs, a.max_len, t_end, a.quiet)
+    jobs = [(a.lib, a.seed, i, a.jobs, (a.calls + a.jobs - 1) // a.jobs, a.max_len, t_end, a.quiet, a.mode, pools)
             for i in range(a.jobs)]
     if a.jobs == 1:
         results = [worker(jobs[0])]
@@ -999,6 +1349,13 @@ def main():
         for k, v in r["stats"].items():
             stats[k] = max(stats.get(k, 0), v) if k.startswith("deepest") else stats.get(k, 0) + v
     mms = [r["mismatch"] for r in results if r["mismatch"]]
+    fired, explained = {}, {}
+    for r in results:
+        for k, v in r["fired"].items():
+            fired[k] = fired.get(k, 0) + v
+        for k, v in r["explained"].items():
+            explained[k] = explained.get(k, 0) + v
+    spec_calls = sum(r["spec_calls"] for r in results)
     if not a.quiet:
         print("diff_runner: %d calls in %d sequences, %.1f s (%.0f calls/s), seed %d, %d jobs"
               % (calls, seqs, dt, calls / dt if dt else 0, a.seed, a.jobs))
@@ -1009,6 +1366,12 @@ def main():
             panics = sorted(k for k in stats if k.startswith("panic: "))
             print("  %d distinct panic sites reached; deepest: %d VERIFIED VMs at once"
                   % (len(panics), stats.get("deepest: VERIFIED VMs", 0)))
+        print("  spec plus deltas: %d calls compared; spec as written: %d calls compared"
+              % (calls, spec_calls if a.mode == "spec" else 0))
+        if a.mode == "spec":
+            print("  delta  fired (calls)  differences with the C it covers")
+            for d in DELTA_NAMES:
+                print("  %-5s  %13d  %d" % (d, fired.get(d, 0), explained.get(d, 0)))
         miss = results[0].get("missing") if results else None
         if miss:
             print("  not in the library yet (skipped): %s" % ", ".join(miss))
@@ -1022,6 +1385,11 @@ def main():
             print("Replay: %s --lib %s --seed %d --replay %d"
                   % (sys.argv[0], a.lib, a.seed, mm["idx"]))
     if mms:
+        return 1
+    silent = [d for d in DELTA_NAMES if not fired.get(d)]
+    if a.require_deltas and a.mode == "spec" and silent:
+        print("diff_runner: deltas that never fired: %s" % ", ".join(silent),
+              file=sys.stderr)
         return 1
     if calls < a.calls and not a.time:
         print("diff_runner: only %d of %d calls ran" % (calls, a.calls), file=sys.stderr)

@@ -97,4 +97,5 @@ def verify_img(model, read_page, pks, vmid, remap_addr):
     msg = signed_header(version, flags, plen, laddr, entry) + data[:plen]
     if not any(model.sodium.verify_ph(msg, sig, pk) for pk in pks):
         return False
+    model.last_img_entry = entry  # C16: where a boot image starts vCPU 0
     return flags + 1

@@ -3,7 +3,9 @@
 An executable model of corevisor's spec (../shared/spec), written from the
 Coq text and independently of the C: the high-level `_spec` behaviour of
 BootOps, BootAux, BootCore, VMPower, MemoryOps, MemManager, PageManager,
-NPTOps and MmioSPTOps, and the AbstractMachine getters, setters and locks
+NPTOps, MmioSPTOps, MemHandler (clear_vm_stage2_range,
+kvm_phys_addr_ioremap, timer_set_cntvoff) and TrapDispatcher
+(host_hvc_dispatcher), and the AbstractMachine getters, setters and locks
 they use. One method per spec function, same names, same branches. Where
 a spec's `_spec0` (its decomposition into calls to the layer below) reads
 more plainly than the inlined `_spec`, the method follows `_spec0`: the two
@@ -13,106 +15,92 @@ Conventions
  - `self.panic(reason)` is panic_spec: it sets halt. After it the caller
    returns at once; every entry starts with `if self.halt: return 0`
    (check_spec), so after a halt every call is a no-op returning 0.
- - A `rely` on an argument the host controls is a panic (CONTRIBUTING.md);
-   a `rely` on state is an invariant and is asserted.
+ - The spec as written, plus the deltas applied (Model(deltas=...)): each
+   of corevisor's strengthenings (DELTAS below, docs/spec-deviations.md)
+   is a switch. Where a delta's condition holds the model counts it
+   (`fired`), applied or not: that is where the C and the spec as written
+   part ways. The runner compares the C with both.
+ - A `rely` on an argument the host controls: the spec's behaviour is
+   undefined when it fails; corevisor panics (delta C2). A rely on state is
+   an invariant and is asserted.
  - Descriptors are corevisor's real encodings (core/include/cv/pte.h), not
    the spec's placeholder values (PAGE_S2_KERNEL, PAGE_HYP, ...).
- - Page contents are data oracles: the model tracks no bytes. Whether an
-   image verifies is an input (`verify_img`, supplied by the runner, which
-   knows whether it signed the image it wrote or tampered with it).
+ - Page contents (the spec's data oracles) are concrete: `contents` holds
+   the bytes of every page that is not all zero; the host's stores (the
+   runner), clear_phys_page and the image-block zeroing change them.
+   Whether an image verifies is the oracle `verify_img` (the runner checks
+   the model's bytes with libsodium).
+ - Shadow contexts: each VM vCPU's registers the model has set
+   (set_shadow_ctxt), the rest zero.
 
-Spec corrections and documented C strengthenings mirrored here (the spec
-README's "the spec wins" list, and what docs/ and the C's authors say):
- S1 register_vcpu requires VM state READY *and* vCPU state UNUSED.
-    (The spec text already says so; SeKVM's C did not.)
- S2 load_encrypted_vcpu requires the VM and the vCPU both READY.
- S3 load_decrypt_buf requires the page's owner to be HOSTVISOR and resets
-    its share count to 0.
- S4 verify_image really verifies an Ed25519 signature: the oracle
-    `verify_img` says whether the bytes now in the remap area are a
-    correctly signed image.
- S5 assign_smmu follows its _spec0 (panic when the VM is VERIFIED, else
-    assign_pfn_to_smmu), as map_smmu/clear_smmu/alloc_smmu do; the inlined
-    assign_smmu_spec says the opposite (panics unless VERIFIED), so that no
-    page could ever be both assigned and mapped. The C and SeKVM follow
-    _spec0.
- C1 unmap_and_load_vm_image checks that the remapped pages of a load info
-    are physically contiguous and placed as the load address needs (page i
-    of the image at pfn0 + i, pfn0 at the same offset in its 2 MiB block as
-    load_addr), and that every page of the image was remapped; otherwise
-    it panics (the spec would map whatever 2 MiB block holds each remapped
-    page, so the VM could run bytes that were never verified).
- C2 Every exported function checks its own arguments (the spec's relies,
-    plus is_vm where only a VM makes sense): MemManager's page functions
-    take VMs only; pfn/gfn/addr/iova/SMMU indexes are range checked;
-    set_npt refuses level not 2/3, a zero pte, a table descriptor or an
-    unaligned block at level 2; prot_and_map_vm_s2pt refuses an unaligned
-    block pfn; set_pfn_count refuses counts above MAX_SHARE_COUNT (other
-    than INVALID). Each is a panic.
- C3 Host pages carry no gfn (INVALID64), at boot and when clear_vm_page
-    gives a page back (spec: pfn + SMMU_HOST_OFFSET; SMMU maps of host
-    pages need gfn == iova / PAGE_SIZE, which neither allows).
- C4 count INVALID (a VM page assigned to an SMMU only) is not a share:
-    map_page_host and revoke_vm_page treat it as 0 (the spec's `count > 0`
-    would let the host map such a page, and revoke would store INVALID-1).
- C5 remap_vm_image: @pfn must be a page of a boot region (checked with
-    the arguments, before the VM's state).
- C6 The host's RAM in 2 MiB blocks (docs/spec-deviations.md):
-    map_page_host maps the host's own page with the 2 MiB block around it
-    when every page of that block is in one region and owned by HOSTVISOR
-    and the host's level-2 entry there is empty; a block already there
-    means nothing to do; otherwise the page alone, as the spec does.
-    clear_pfn_host of a page inside a host block splits it first: a new
-    level-3 table (one pmd page of the host's pool) maps the other 511
-    pages with the block's attributes, the page itself PAGE_GUEST (the
-    spec's level-3 map inside a block would halt). The host's pool is
-    sized from the memory map (host_geometry), not PT_POOL_PER_VM.
- C7 map_page_host accepts any address below the machine's PA size
-    (pa_bits, 44 on the hosted machine), not the spec's 40 bits.
- C8 map_pfn_vm never swaps a page the VM maps: if a page its target would
-    cover (the page, or the 512 of a block) maps a different pfn, it
-    panics; a map of exactly the leaf that is there changes nothing (a
-    level-3 map under the same block included); check and map are one
-    hold of the table's lock. prot_and_map_vm_s2pt asks the same before
-    it assigns any page (after its unaligned-block check).
- C9 unmap_and_load_vm_image: a 2 MiB block never replaces what the VM
-    already maps with other pages (two images in one guest block loaded
-    from two host blocks): panic.
- C10 unmap_and_load_vm_image: before a block is loaded (and hashed), each
-    of its pages that is already the VM's leaves every SMMU table that
-    maps it at its gfn.
- C11 verify_and_load_images: images are format 2 (an entry, in the
-    payload, for the boot image); at most one image of a VM is a boot
-    image, else panic.
- Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
- save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c), with
- their binding (measurement, instance, epoch); vCPU power (PSCI starts);
- the zeroing of image blocks (page contents are not modelled).
+The spec README's corrections (S1..S5, always applied) and the deltas
+(C1..C16) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
+text is in docs/spec-deviations.md.
+
+Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
+save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c) with their
+binding (measurement, instance, epoch) and the vCPU power states (but
+vCPU 0's start at its signed entry, C16); the SMMU
+group (MmioCore, MmioCoreAux, MmioOps: the register emulation, bank
+owners, el2_alloc/free_smmu_pgd, el2_arm_lpae_map/clear/iova_to_phys,
+smmu_map_page); the vCPU and trap layers (VCPUOps, VCPUOpsAux,
+CtxtSwitch, TrapHandler, FaultHandler: VCPU_RUN, vm_exit_dispatcher,
+prep_abort/hvc/wfx, sync_dirty_to_shadow, handle_host_stage2_fault). The
+runner's hypercalls never use those numbers.
 """
+
+import copy
+import hashlib
 
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
 import constants as K
 
-STRENGTHENINGS = [
+# The spec README's own corrections ("the spec wins"): part of the spec
+# as written, always applied.
+SPEC_CORRECTIONS = [
     "S1 register_vcpu: VM READY and vCPU UNUSED",
     "S2 load_encrypted_vcpu: VM and vCPU READY",
     "S3 load_decrypt_buf: owner HOSTVISOR, count reset to 0",
     "S4 verify_image: real Ed25519 verification (oracle)",
     "S5 assign_smmu: _spec0 (panic iff VERIFIED), not the inlined _spec",
-    "C1 unmap_and_load_vm_image: load address page aligned, remapped pages contiguous",
-    "C2 exported functions check their arguments (panic)",
-    "C3 host pages have gfn INVALID64",
-    "C4 count INVALID is not a share (map_page_host, revoke_vm_page)",
-    "C5 remap_vm_image: pfn must be region memory",
-    "C6 host RAM in 2 MiB blocks, split before a page leaves; host pool from the memory map",
-    "C7 map_page_host: addresses below the PA size (pa_bits), not 40 bits",
-    "C8 map_pfn_vm / prot_and_map_vm_s2pt: never swap a mapped page",
-    "C9 unmap_and_load_vm_image: a block never replaces other pages",
-    "C10 unmap_and_load_vm_image: the VM's block pages leave every SMMU table",
-    "C11 verify_and_load_images: at most one boot image",
 ]
 
+# corevisor's strengthenings of the spec (docs/spec-deviations.md), each
+# a switch: Model(deltas=...) applies the listed ones. Where a delta's
+# condition holds the model counts it (Model.fired) whether or not it is
+# applied: that is where the C and the spec as written part ways.
+DELTAS = [
+    ("C1", "unmap_and_load_vm_image: load address page aligned, remapped pages contiguous"),
+    ("C2", "exported functions check their arguments (panic), the spec's relies included"),
+    ("C3", "host pages have gfn INVALID64, not pfn + SMMU_HOST_OFFSET"),
+    ("C4", "count INVALID is not a share (map_page_host, revoke_vm_page)"),
+    ("C5", "remap_vm_image: pfn must be region memory"),
+    ("C6", "host RAM in 2 MiB blocks, split before a page leaves; host pool from the memory map"),
+    ("C7", "map_page_host: addresses below the PA size (pa_bits), not 40 bits"),
+    ("C8", "map_pfn_vm / prot_and_map_vm_s2pt: never swap a mapped page"),
+    ("C9", "unmap_and_load_vm_image: a block never replaces other pages"),
+    ("C10", "unmap_and_load_vm_image: the VM's block pages leave every SMMU table"),
+    ("C11", "verify_and_load_images: at most one boot image"),
+    ("C12", "verify_and_load_images: image block bytes no image covers are zeroed"),
+    ("C13", "clear_vm_stage2_range: no vCPU of the VM still ACTIVE"),
+    ("C14", "host_hvc_dispatcher also serves IS_INC_EXE, MAP_IO, ASSIGN_SMMU"),
+    ("C15", "host_hvc_dispatcher: x0 = 0 after a call without a result, INVALID64 "
+     "for a number it does not serve"),
+    ("C16", "verify_and_load_images: vCPU 0 set to start at the boot image's signed entry"),
+]
+DELTA_NAMES = [d for d, _ in DELTAS]
+STRENGTHENINGS = SPEC_CORRECTIONS + ["%s %s" % d for d in DELTAS]
+
 MASK64 = (1 << 64) - 1
+ZERO_PAGE = bytes(4096)
+
+
+def page_hash(data):
+    """BLAKE2b-64 of a page's bytes, little-endian (cv_dump_page_hashes)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+ZERO_HASH = page_hash(ZERO_PAGE)
 
 
 def mix64(x):
@@ -246,8 +234,9 @@ def spans_touched(regions, shift):
 
 def local_mmap(geom, vmid, addr, level, pte, npt):
     """NPTWalk local_mmap: map @addr at @level in @npt, allocating the
-    missing tables from the principal's pool. Returns halt' (True when a
-    pool level is exhausted, or a page would go inside a 2 MiB block)."""
+    missing tables from the principal's pool. Returns halt': True when a
+    pool level is exhausted, "block" when a page would go inside a 2 MiB
+    block, False otherwise."""
     pg, pu, pm = pgd_index(addr), pud_index(addr), pmd_index(addr)
     new_pgd = 0 if pg in npt.pgd_t else 1
     new_pud = 0 if (pg, pu) in npt.pud_t else 1
@@ -275,7 +264,7 @@ def local_mmap(geom, vmid, addr, level, pte, npt):
     gfn = addr // PAGE_SIZE
     _pfn0, level0, _pte0 = npt.get(gfn)
     if level0 == 2:
-        return True
+        return "block"
     new_pmd = 0 if (pg, pu, pm) in npt.pmd_t else 1
     if not (npt.pgd_used + new_pgd <= geom.pgd_pages
             and npt.pud_used + new_pud <= geom.pud_pages
@@ -354,7 +343,8 @@ def local_spt_map(geom, cbndx, index, addr, pte, spt):
 class VMInfo:
     __slots__ = ("kvm", "vcpu", "state", "vcpu_state", "power",
                  "next_load_info", "inc_exe", "load_addr", "load_size",
-                 "remap_addr", "mapped_pages")
+                 "remap_addr", "mapped_pages", "ctxt", "vcpu_power", "vcpu_entry",
+                 "vcpu_context")
 
     def __init__(self):
         self.kvm = 0
@@ -368,6 +358,11 @@ class VMInfo:
         self.load_size = [0] * MAX_LOAD_INFO_NUM
         self.remap_addr = [0] * MAX_LOAD_INFO_NUM
         self.mapped_pages = [0] * MAX_LOAD_INFO_NUM
+        self.ctxt = [{} for _ in range(VCPU_PER_VM)]  # shadow contexts: index -> value
+        # C16: where each vCPU starts (vCPU ABI v2: VCPU_OFF, ON_PENDING, ON)
+        self.vcpu_power = [VCPU_OFF] * VCPU_PER_VM
+        self.vcpu_entry = [0] * VCPU_PER_VM
+        self.vcpu_context = [0] * VCPU_PER_VM
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
@@ -381,7 +376,16 @@ class VMInfo:
         for f in self.__slots__:
             x = getattr(self, f)
             setattr(v, f, list(x) if isinstance(x, list) else x)
+        v.ctxt = [dict(c) for c in self.ctxt]
         return v
+
+    def ctxt_hash(self, vcpuid):
+        """cv_dump_ctxt_hashes: the context's nonzero words, hashed."""
+        h = 0
+        for i, val in self.ctxt[vcpuid].items():
+            if val:
+                h += leaf_hash(i, 0, val)
+        return h & MASK64
 
 
 VMINFO_FIELDS = (["kvm"] + ["vcpu%d" % i for i in range(VCPU_PER_VM)] +
@@ -441,7 +445,9 @@ class Model:
 
     def __init__(self, geom, initial_page, shared_kvm, shared_vcpu,
                  verify_img, next_vmid=1, next_remap_ptr=REMAP_START,
-                 host_geom=None, pa_bits=40):
+                 host_geom=None, pa_bits=40, deltas=None):
+        self.deltas = set(DELTA_NAMES if deltas is None else deltas)
+        self.fired = {}  # delta -> times its condition held in this call
         self.geom = geom
         self.host_geom = host_geom or geom  # C6
         self.pa_bits = pa_bits  # C7
@@ -460,6 +466,50 @@ class Model:
         self.spts = SPT()
         self.held = set()  # locks held (the spec's LockOwn true)
         self.regions = []  # (base, size) of the boot memory regions
+        self.contents = {}  # pfn -> its 4096 bytes, for pages not all zero
+        self.content_dirty = set()  # pfns whose contents changed since the runner looked
+
+    def clone(self, deltas):
+        """A copy of this state that applies @deltas (the runner's spec as
+        written takes the full model's state after each difference)."""
+        m = copy.copy(self)
+        m.deltas = set(deltas)
+        m.fired = {}
+        m.vminfos = [v.copy() for v in self.vminfos]
+        m.s2page = {k: list(v) for k, v in self.s2page.items()}
+        m.dirty = set(self.dirty)
+        m.npts = [n.copy() for n in self.npts]
+        m.spts = self.spts.copy()
+        m.held = set(self.held)
+        m.contents = dict(self.contents)
+        m.content_dirty = set(self.content_dirty)
+        return m
+
+    # -- page contents (the spec's data oracles, made concrete) --------------
+
+    def content(self, pfn):
+        return self.contents.get(pfn, ZERO_PAGE)
+
+    def set_content(self, pfn, data):
+        if data == ZERO_PAGE:
+            self.contents.pop(pfn, None)
+        else:
+            self.contents[pfn] = data
+        self.content_dirty.add(pfn)
+
+    def host_store(self, pa, data):
+        """The host wrote @data at @pa (its own pages: the runner)."""
+        while data:
+            pfn, off = pa // PAGE_SIZE, pa % PAGE_SIZE
+            n = min(len(data), PAGE_SIZE - off)
+            old = self.content(pfn)
+            self.set_content(pfn, old[:off] + data[:n] + old[off + n:])
+            data, pa = data[n:], pa + n
+
+    def clear_phys_page(self, pfn):
+        """clear_phys_page_spec: the page scrubbed."""
+        if not self.halt:
+            self.set_content(pfn, ZERO_PAGE)
 
     # -- AbstractMachine: fail-stop ----------------------------------------
 
@@ -477,11 +527,28 @@ class Model:
         """check_spec / check64_spec."""
         return 0 if self.halt else v
 
-    def rely_arg(self, ok, reason):
-        """A rely on a host-controlled argument: the C panics."""
-        if not ok:
+    def on(self, delta):
+        """Is corevisor's strengthening @delta (DELTAS) applied?"""
+        return delta in self.deltas
+
+    def fire(self, delta):
+        """@delta's condition holds here: the C and the spec as written
+        part ways (whether or not the delta is applied)."""
+        self.fired[delta] = self.fired.get(delta, 0) + 1
+
+    def rely_arg(self, ok, reason, delta="C2", spec_defined=False):
+        """A check of a host-controlled argument that the spec does not make
+        (a rely, or nothing at all): the C panics (@delta applied). Without
+        the delta, a spec rely leaves the behaviour undefined (the model
+        stops: False); a check the spec simply lacks lets it go on
+        (@spec_defined: True)."""
+        if ok:
+            return True
+        self.fire(delta)
+        if self.on(delta):
             self.panic(reason)
-        return ok
+            return False
+        return spec_defined
 
     # -- AbstractMachine: locks (LockOps..Locks) ----------------------------
     # Single-threaded: a lock is the spec's LockOwn true while held. They
@@ -614,6 +681,14 @@ class Model:
         if not self.halt:
             self.info(vmid).inc_exe = v
 
+    def set_shadow_ctxt(self, vmid, vcpuid, index, value):
+        """set_shadow_ctxt_spec (the indexes its case list names)."""
+        if not self.halt:
+            self.info(vmid).ctxt[vcpuid][index] = value & MASK64
+
+    def get_shadow_ctxt(self, vmid, vcpuid, index):
+        return self.check(self.info(vmid).ctxt[vcpuid].get(index, 0))
+
     def get_shared_kvm(self, vmid):
         return self.check(self.shared_kvm(vmid))
 
@@ -669,7 +744,8 @@ class Model:
         if self.halt or self.page(pfn)[0] == INVALID:
             return
         if not self.rely_arg(count == INVALID or count <= MAX_SHARE_COUNT,
-                             "set_pfn_count: count %d" % count):  # C2
+                             "set_pfn_count: count %d" % count,
+                             spec_defined=True):  # C2
             return
         self._set_page(pfn, count=count)
 
@@ -719,17 +795,31 @@ class Model:
                 self.rely_arg(level == 3 or pte & PTE_TYPE_MASK != PTE_TYPE_TABLE,
                               "set_npt: level-2 table descriptor") and
                 self.rely_arg(level == 3 or phys_page(pte) % PMD_SIZE == 0,
-                              "set_npt: unaligned block")):
+                              "set_npt: unaligned block", spec_defined=True)):
             return
         self.acquire_lock_pt(vmid)
-        if local_mmap(self.npt_geom(vmid), vmid, addr, level, pte, self.npts[vmid]):
-            self.panic("map_s2pt: vm %d addr %#x: table pool exhausted or "
-                       "page inside a block" % (vmid, addr))
+        why = local_mmap(self.npt_geom(vmid), vmid, addr, level, pte, self.npts[vmid])
+        if why:
+            if vmid == HOSTVISOR:
+                self.fire("C6")  # the host's pool is not the spec's, or a block
+            self.panic("map_s2pt: vm %d addr %#x: %s" % (
+                vmid, addr, "page inside a block" if why == "block" else
+                "table pool exhausted"))
             return
         self.release_lock_pt(vmid)
 
     def npt_geom(self, vmid):
-        return self.host_geom if vmid == HOSTVISOR else self.geom
+        """C6: the host's pool is sized from the memory map; the spec's is
+        PT_POOL_PER_VM like every VM's."""
+        return self.host_geom if vmid == HOSTVISOR and self.on("C6") else self.geom
+
+    def count_shared(self, count):
+        """C4: count INVALID (assigned to an SMMU only) is not a share; the
+        spec's test is count > 0."""
+        if count == INVALID:
+            self.fire("C4")
+            return not self.on("C4")
+        return count > 0
 
     def clear_pfn_host(self, pfn):
         """Take page @pfn away from the host's stage 2 (PAGE_GUEST), if mapped."""
@@ -740,11 +830,18 @@ class Model:
         _pfn, level, pte = npt.get(pfn)
         level = 0 if phys_page(pte) == 0 else level
         if level == 2:  # C6: split the block first
-            if split_block(self.host_geom, npt, pfn, PAGE_GUEST):
+            self.fire("C6")
+            if not self.on("C6"):  # the spec's local_mmap in a block halts
+                self.panic("clear_pfn_host: pfn %#x inside a block" % pfn)
+                return
+            if split_block(self.npt_geom(HOSTVISOR), npt, pfn, PAGE_GUEST):
                 self.panic("clear_pfn_host: pfn %#x: no level-3 table for the split" % pfn)
                 return
         elif level != 0:
-            if local_mmap(self.host_geom, HOSTVISOR, pfn * PAGE_SIZE, 3, PAGE_GUEST, npt):
+            if local_mmap(self.npt_geom(HOSTVISOR), HOSTVISOR, pfn * PAGE_SIZE, 3,
+                          PAGE_GUEST, npt):
+                if not self.on("C6"):
+                    self.fire("C6")
                 self.panic("clear_pfn_host: pfn %#x: host table" % pfn)
                 return
         self.release_lock_pt(HOSTVISOR)
@@ -802,7 +899,8 @@ class Model:
 
     def vm_arg(self, who, vmid):
         """C2: MemManager's page functions take a VM."""
-        return self.rely_arg(is_vm(vmid), "%s: vmid %d is not a VM" % (who, vmid))
+        return self.rely_arg(is_vm(vmid), "%s: vmid %d is not a VM" % (who, vmid),
+                             spec_defined=is_vmid(vmid))
 
     def pfn_arg(self, who, pfn, ok=is_pfn):
         return self.rely_arg(ok(pfn), "%s: pfn %#x" % (who, pfn))
@@ -814,9 +912,13 @@ class Model:
         """The host faulted on @addr: map it if the host may use the page."""
         if self.halt:
             return
-        # C7: the machine's PA size, not is_paddr's 40 bits
+        # C7: the machine's PA size, not is_paddr's 40 bits (a rely)
         if not self.rely_arg(0 <= addr < 1 << self.pa_bits, "map_page_host: addr %#x" % addr):
             return
+        if not is_paddr(addr):
+            self.fire("C7")
+            if not self.on("C7"):
+                return  # rely is_paddr: undefined
         pfn = addr // PAGE_SIZE
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
@@ -824,8 +926,11 @@ class Model:
         if owner == INVALID:
             self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_DEVICE)
         elif owner == HOSTVISOR:  # C6
-            self.map_host_ram(addr, pfn)
-        elif shared(count):  # C4
+            if self.on("C6"):
+                self.map_host_ram(addr, pfn)
+            else:
+                self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM)
+        elif self.count_shared(count):  # C4
             self.map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM)
         else:
             self.panic("map_page_host: pfn %#x owned by %d" % (pfn, owner))
@@ -850,9 +955,11 @@ class Model:
         npt = self.npts[HOSTVISOR]
         base = pfn & ~511
         if base in npt.blocks:
+            self.fire("C6")  # the spec's level-3 map inside a block halts
             return  # a block already maps it
         key = (pgd_index(addr), pud_index(addr), pmd_index(addr))
         if key not in npt.pmd_t and self.host_owns_block(base):
+            self.fire("C6")
             self.map_s2pt(HOSTVISOR, base * PAGE_SIZE, 2,
                           base * PAGE_SIZE | PAGE_S2_RAM_BLOCK)
         else:
@@ -869,8 +976,10 @@ class Model:
             self.clear_pfn_host(pfn)
             self.set_pfn_owner(pfn, HOSTVISOR)
             self.set_pfn_count(pfn, 0)
-            self.set_pfn_map(pfn, INVALID64)  # C3
-            # clear_phys_page: contents are an oracle
+            self.fire("C3")
+            self.set_pfn_map(pfn, INVALID64 if self.on("C3") else
+                             pfn + SMMU_HOST_OFFSET)  # C3
+            self.clear_phys_page(pfn)
         self.release_lock_s2page()
 
     def assign_pfn_to_vm(self, vmid, gfn, pfn):
@@ -898,8 +1007,8 @@ class Model:
                 if count == INVALID:
                     self.set_pfn_count(pfn, 0)
             else:
-                self.panic("assign_pfn_to_vm: pfn %#x at gfn %#x, not %#x"
-                           % (pfn, map_, gfn))
+                self.panic("assign_pfn_to_vm: vm %d pfn %#x at gfn %#x, not %#x"
+                           % (vmid, pfn, map_, gfn))
                 return
         else:
             self.panic("assign_pfn_to_vm: vm %d pfn %#x owned by %d" % (vmid, pfn, owner))
@@ -932,6 +1041,9 @@ class Model:
             return False
         level = 2 if level == 2 else 3
         if self._answer_target(vmid, addr, phys_page(pte), level) == "other":
+            self.fire("C8")
+            if not self.on("C8"):
+                return True  # the spec assigns and maps (swaps the page)
             self.panic("map_pfn_vm: vm %d ipa %#x already maps another page"
                        % (vmid, addr))
             return False
@@ -945,6 +1057,11 @@ class Model:
         paddr = phys_page(pte)
         level = 2 if level == 2 else 3
         target = self._answer_target(vmid, addr, paddr, level)  # C8
+        if target == "other" or (target == "same" and level == 3 and
+                                  self.npts[vmid].get(addr // PAGE_SIZE)[1] == 2):
+            self.fire("C8")  # the spec swaps the page, or halts in a block
+        if not self.on("C8"):
+            target = "free"
         if target == "other":
             self.panic("map_pfn_vm: vm %d ipa %#x already maps another page"
                        % (vmid, addr))
@@ -987,7 +1104,7 @@ class Model:
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
         count = self.get_pfn_count(pfn)
-        if owner == vmid and shared(count):  # C4
+        if owner == vmid and self.count_shared(count):  # C4
             self.set_pfn_count(pfn, count - 1)
             if count == 1:
                 self.clear_pfn_host(pfn)
@@ -1078,7 +1195,7 @@ class Model:
         gfn = addr // PAGE_SIZE
         if level == 2 and not self.rely_arg(
                 pfn % PTRS_PER_PMD == 0,
-                "prot_and_map_vm_s2pt: block pfn %#x" % pfn):
+                "prot_and_map_vm_s2pt: block pfn %#x" % pfn, spec_defined=True):
             return
         if not self.vm_map_target_free(vmid, addr, pte, level):  # C8
             return
@@ -1123,6 +1240,128 @@ class Model:
         """revoke_stage2_loop: end the sharing of each mapped page of the range."""
         self._stage2_sg_loop(vmid, addr, size, self.revoke_vm_page)
 
+    # -- MemHandler ---------------------------------------------------------
+
+    def clear_vm_stage2_range(self, vmid, start, size):
+        if self.halt:
+            return
+        if not (self.vm_arg("clear_vm_stage2_range", vmid) and
+                self.rely_arg(is_addr(start) and is_addr(size),
+                              "clear_vm_stage2_range: start %#x size %#x" % (start, size))):
+            return
+        if self.get_vm_poweron(vmid) != 0 or self.halt:
+            return
+        active = [i for i in range(VCPU_PER_VM) if self.info(vmid).vcpu_state[i] == ACTIVE]
+        if active:  # C13
+            self.fire("C13")
+            if self.on("C13"):
+                self.panic("clear_vm_stage2_range: vm %d vcpu %d is still running"
+                           % (vmid, active[-1]))
+                return
+        self.clear_vm_range(vmid, start // PAGE_SIZE, size // PAGE_SIZE)
+
+    def kvm_phys_addr_ioremap(self, vmid, gpa, pa, size):
+        if self.halt:
+            return
+        if not self.rely_arg(is_vmid(vmid) and is_addr(gpa) and is_paddr(pa) and
+                             is_addr(size) and gpa + size < KVM_ADDR_SPACE and
+                             pa + size < KVM_PHYS_SIZE,
+                             "kvm_phys_addr_ioremap: gpa %#x pa %#x size %#x" % (gpa, pa, size)):
+            return
+        for i in range((size + 4095) // PAGE_SIZE):  # kvm_phys_addr_ioremap_loop
+            self.map_io(vmid, gpa + i * PAGE_SIZE, pa + i * PAGE_SIZE)
+            if self.halt:
+                return
+
+    def timer_set_cntvoff(self, cntvoff):
+        """timer_set_cntvoff_spec: no state the spec keeps (time is the host's)."""
+
+    # -- TrapDispatcher -----------------------------------------------------
+
+    def host_hvc_dispatcher(self, arg, a1, a2, a3, a4, a5):
+        """host_hvc_dispatcher_spec: the host's x0..x5; returns the host's
+        x0 afterwards (the spec sets it for REGISTER_KVM; the README's ABI
+        puts every call's result there)."""
+        if self.halt:
+            return 0
+        x0, served = arg, True
+
+        def bad(name):
+            self.panic("host_hvc: %s bad args %#x %#x %#x %#x %#x" % (name, a1, a2, a3, a4, a5))
+
+        if arg == HVC_TIMER_SET_CNTVOFF:
+            self.timer_set_cntvoff(a1)
+            x0 = None
+        elif arg == HVC_CLEAR_VM_S2_RANGE:
+            if is_vm(a1) and a2 < KVM_ADDR_SPACE and a3 < KVM_ADDR_SPACE:
+                self.clear_vm_stage2_range(a1, a2, a3)
+                x0 = None
+            else:
+                bad("CLEAR_VM_S2_RANGE")
+        elif arg == HVC_SET_BOOT_INFO:
+            if is_vm(a1) and a2 < KVM_PHYS_SIZE and a3 < KVM_PHYS_SIZE and a2 + a3 < KVM_PHYS_SIZE:
+                x0 = self.set_boot_info(a1, a2, a3)
+            else:
+                bad("SET_BOOT_INFO")
+        elif arg == HVC_REMAP_VM_IMAGE:
+            if is_vm(a1) and a2 < KVM_PFN_SPACE and a3 < MAX_LOAD_INFO_NUM:
+                self.remap_vm_image(a1, a2, a3)
+                x0 = None
+            else:
+                bad("REMAP_VM_IMAGE")
+        elif arg == HVC_VERIFY_VM_IMAGE:
+            if is_vm(a1):
+                self.verify_and_load_images(a1)
+                x0 = None
+            else:
+                bad("VERIFY_VM_IMAGES")
+        elif arg == HVC_REGISTER_KVM:
+            x0 = self.register_kvm()
+        elif arg == HVC_REGISTER_VCPU:
+            if is_vm(a1) and a2 < VCPU_PER_VM:
+                self.register_vcpu(a1, a2)
+                x0 = None
+            else:
+                bad("REGISTER_VCPU")
+        elif arg == HVC_PHYS_ADDR_IOREMAP:
+            if a1 <= COREVISOR and a2 + a4 < KVM_ADDR_SPACE and a3 + a4 < KVM_PHYS_SIZE:
+                self.kvm_phys_addr_ioremap(a1, a2, a3, a4)
+                x0 = None
+            else:
+                bad("PHYS_ADDR_IOREMAP")
+        elif arg in (HVC_IS_INC_EXE, HVC_MAP_IO, HVC_ASSIGN_SMMU):
+            # C14: corevisor's calls; the spec's dispatcher ignores them.
+            self.fire("C14")
+            if not self.on("C14"):
+                served = False
+            elif arg == HVC_IS_INC_EXE:
+                if is_vm(a1):
+                    x0 = self.is_inc_exe(a1)
+                else:
+                    bad("IS_INC_EXE")
+            elif arg == HVC_MAP_IO:
+                if is_vm(a1) and a2 < KVM_ADDR_SPACE and a3 < KVM_PHYS_SIZE:
+                    self.map_io(a1, a2, a3)
+                    x0 = None
+                else:
+                    bad("MAP_IO")
+            else:
+                if a1 < COREVISOR and a2 < KVM_PFN_SPACE and a3 < KVM_GFN_SPACE:
+                    self.assign_smmu(a1, a2, a3)
+                    x0 = None
+                else:
+                    bad("ASSIGN_SMMU")
+        else:
+            served = False  # the spec's dispatcher: nothing happens
+        if self.halt:
+            return 0  # the host never sees x0 again
+        # C15: what the C answers where the spec leaves x0 as it was.
+        c_x0 = (0 if x0 is None else x0) if served else INVALID64
+        spec_x0 = arg if x0 is None or not served else x0
+        if c_x0 != spec_x0:
+            self.fire("C15")
+        return c_x0 if self.on("C15") else spec_x0
+
     # -- VMPower ------------------------------------------------------------
 
     def set_vm_poweroff(self, vmid):
@@ -1161,7 +1400,7 @@ class Model:
         return self.check(vmid)
 
     def alloc_remap_addr(self, pgnum):
-        if self.halt:
+        if self.halt or not self.rely_arg(is_gfn(pgnum), "alloc_remap_addr: pgnum %d" % pgnum):
             return 0
         self.acquire_lock_core()
         remap = self.get_next_remap_ptr()
@@ -1210,6 +1449,45 @@ class Model:
             start += PMD_SIZE
             target = start
 
+    def image_prefix(self, info, gpa):
+        """C12: how many bytes from the page at @gpa some image covers."""
+        best = 0
+        for i in range(min(info.next_load_info, MAX_LOAD_INFO_NUM)):
+            base, end = info.load_addr[i], info.load_addr[i] + info.load_size[i]
+            if base <= gpa < end:
+                best = max(best, min(end - gpa, PAGE_SIZE))
+        return best
+
+    def zero_image_blocks(self, vmid):
+        """C12: every byte of the VM's image blocks that no image covers
+        is zeroed once the images verify (the spec leaves the host's)."""
+        info = self.info(vmid)
+        n = min(info.next_load_info, MAX_LOAD_INFO_NUM)
+        seen = []
+        for i in range(n):
+            block = info.load_addr[i] // PMD_SIZE * PMD_SIZE
+            end = info.load_addr[i] + info.mapped_pages[i] * PAGE_SIZE
+            if info.mapped_pages[i] == 0:
+                seen.append((block, end))
+                continue
+            base = self.remap_pa(info.remap_addr[i]) // PMD_SIZE * PMD_SIZE
+            while block < end:
+                if not any(lo <= block < hi for lo, hi in seen):
+                    for off in range(0, PMD_SIZE, PAGE_SIZE):
+                        keep = self.image_prefix(info, block + off)
+                        if keep == PAGE_SIZE:
+                            continue
+                        pfn = (base + off) // PAGE_SIZE
+                        old = self.content(pfn)
+                        new = old[:keep] + bytes(PAGE_SIZE - keep)
+                        if new != old:
+                            self.fire("C12")
+                            if self.on("C12"):
+                                self.set_content(pfn, new)
+                block += PMD_SIZE
+                base += PMD_SIZE
+            seen.append((info.load_addr[i] // PMD_SIZE * PMD_SIZE, end))
+
     def block_fresh(self, vmid, gfn0, pfn0):
         """C9: the block at pfn0 may map at gfn0 only where the VM maps
         nothing or these very pages; else panic."""
@@ -1217,6 +1495,9 @@ class Model:
         for i in range(PMD_PAGE_NUM):
             have, _level, pte = npt.get(gfn0 + i)
             if pte & PTE_VALID and have != pfn0 + i:
+                self.fire("C9")
+                if not self.on("C9"):
+                    return True  # the spec maps the block over them
                 self.panic("unmap_and_load_vm_image: vm %d gfn %#x maps pfn %#x"
                            % (vmid, gfn0 + i, have))
                 return False
@@ -1233,7 +1514,9 @@ class Model:
                 for cbndx in range(SMMU_NUM_CTXT_BANKS):
                     pte = self.walk_spt(cbndx, index, gfn * PAGE_SIZE)
                     if pte and phys_page(pte) == pfn * PAGE_SIZE:
-                        self.unmap_spt(cbndx, index, gfn * PAGE_SIZE)
+                        self.fire("C10")
+                        if self.on("C10"):
+                            self.unmap_spt(cbndx, index, gfn * PAGE_SIZE)
 
     def remap_pa(self, va):
         """The physical address the core's remap mapping of @va points at."""
@@ -1244,19 +1527,25 @@ class Model:
         """C1: the load address is page aligned and remapped page i is
         backed by pa0 + i * PAGE_SIZE, pa0 = target (mod 2 MiB); else panic."""
         if not self.rely_arg(target % PAGE_SIZE == 0,
-                             "unmap_and_load_vm_image: load address %#x" % target):
+                             "unmap_and_load_vm_image: load address %#x" % target,
+                             delta="C1", spec_defined=True):
             return False
         if num == 0:
             return True
         pa0 = self.remap_pa(remap)
         if pa0 == 0 or pa0 % PMD_SIZE != target % PMD_SIZE:
-            self.panic("unmap_and_load_vm_image: first page pa %#x" % pa0)
-            return False
+            return self.c1_refuses("unmap_and_load_vm_image: first image page pa %#x" % pa0)
         for i in range(1, num):
             if self.remap_pa(remap + i * PAGE_SIZE) != pa0 + i * PAGE_SIZE:
-                self.panic("unmap_and_load_vm_image: page %d not contiguous" % i)
-                return False
+                return self.c1_refuses("unmap_and_load_vm_image: image page %d not contiguous" % i)
         return True
+
+    def c1_refuses(self, reason):
+        self.fire("C1")
+        if self.on("C1"):
+            self.panic(reason)
+            return False
+        return True  # the spec maps whatever blocks hold the pages
 
     # -- BootOps ------------------------------------------------------------
 
@@ -1320,7 +1609,7 @@ class Model:
             vcpu = self.get_shared_vcpu(vmid, vcpuid)
             self.set_vm_vcpu(vmid, vcpuid, vcpu)
             self.set_vcpu_state(vmid, vcpuid, READY)
-            # set_shadow_ctxt DIRTY INVALID64: vCPU context, not compared
+            self.set_shadow_ctxt(vmid, vcpuid, DIRTY, INVALID64)
         else:
             self.panic("register_vcpu: vm %d state %d vcpu %d state %d"
                        % (vmid, vm_state, vcpuid, vcpu_state))
@@ -1379,7 +1668,8 @@ class Model:
                 self.rely_arg(is_load_idx(load_idx), "remap_vm_image: load_idx %d" % load_idx) and
                 self.rely_arg(is_pfn(pfn), "remap_vm_image: pfn %#x" % pfn)):
             return 0
-        if not self.rely_arg(self.in_region(pfn), "remap_vm_image: pfn %#x not memory" % pfn):
+        if not self.rely_arg(self.in_region(pfn), "remap_vm_image: pfn %#x not memory" % pfn,
+                             delta="C5", spec_defined=True):
             return 0  # C5
         self.acquire_lock_vm(vmid)
         state = self.get_vm_state(vmid)
@@ -1401,7 +1691,7 @@ class Model:
     def verify_and_load_images(self, vmid):
         if self.halt:
             return 0
-        if not self.rely_arg(is_vmid(vmid), "verify_and_load_images: vmid %d" % vmid):
+        if not self.vm_arg("verify_and_load_images", vmid):  # C2: a VM
             return 0
         self.acquire_lock_vm(vmid)
         state = self.get_vm_state(vmid)
@@ -1410,6 +1700,7 @@ class Model:
             return 0
         cnt = self.get_vm_next_load_idx(vmid)
         boots = 0
+        entry = None
         for idx in range(cnt):  # verify_and_load_loop
             load_addr = self.get_vm_load_addr(vmid, idx)
             remap_addr = self.get_vm_remap_addr(vmid, idx)
@@ -1423,9 +1714,20 @@ class Model:
             # C11: the oracle's trailer flags + 1 (FLAG_BOOT = 1).
             if (self.last_img - 1) & 1:
                 boots += 1
+                entry = self.last_img_entry
         if boots > 1:  # C11: at most one boot image
+            self.fire("C11")
+        if boots > 1 and self.on("C11"):
             self.panic("verify_and_load_images: vm %d: %d boot images" % (vmid, boots))
             return 0
+        self.zero_image_blocks(vmid)  # C12
+        info = self.info(vmid)
+        if entry is not None and info.vcpu_state[0] == READY:
+            self.fire("C16")  # the spec's vCPU starts where the host says
+            if self.on("C16"):
+                info.vcpu_power[0] = VCPU_ON_PENDING
+                info.vcpu_entry[0] = entry
+                info.vcpu_context[0] = 0
         self.set_vm_state(vmid, VERIFIED)
         self.release_lock_vm(vmid)
         return 0
