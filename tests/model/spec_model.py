@@ -84,6 +84,22 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
  C11 verify_and_load_images: images are format 2 (an entry, in the
     payload, for the boot image); at most one image of a VM is a boot
     image, else panic.
+ L1 gen_vmid takes the lowest free vmid (vmids are freed by destroy_vm);
+    next_vmid is that vmid (COREVISOR when none is free).
+ L2 alloc_remap_addr is first fit over the remap area's pages (freed by
+    destroy_vm): the lowest run of @pgnum free pages that ends before the
+    area's last page; 0 pages: the lowest free page. next_remap_ptr is
+    the lowest free page. With nothing freed, L1 and L2 are the spec's
+    bump pointers.
+ L3 destroy_vm(vmid, flags) (corevisor's DESTROY_VM): a vmid that is not
+    a VM or flags other than FORCE (1) panic; a free vmid returns 3, a VM
+    with an ACTIVE vCPU 1, a VM not POWEROFF without FORCE 2, nothing
+    changed. Otherwise (POWEROFF first if forced) every page the VM owns
+    goes to the host as clear_vm_page gives it, the VM's table is empty
+    (its pool cursors reset), the core's table no longer maps its remapped
+    image pages, its remap pages and its vmid are free, its VMInfo is as
+    at boot; returns 0. (SMMU bank owners, contexts and lineages are not
+    modelled; the unit tests cover them.)
  Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
  save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c), with
  their binding (measurement, instance, epoch); vCPU power (PSCI starts);
@@ -110,6 +126,9 @@ STRENGTHENINGS = [
     "C9 unmap_and_load_vm_image: a block never replaces other pages",
     "C10 unmap_and_load_vm_image: the VM's block pages leave every SMMU table",
     "C11 verify_and_load_images: at most one boot image",
+    "L1 gen_vmid: the lowest free vmid",
+    "L2 alloc_remap_addr: first fit over the remap pages",
+    "L3 destroy_vm: a dead VM's pages, table, remap space and vmid freed",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -454,6 +473,9 @@ class Model:
         self.vminfos = [VMInfo() for _ in range(NUM_PRINCIPALS)]
         self.next_vmid = next_vmid
         self.next_remap_ptr = next_remap_ptr
+        # L1, L2: what is in use (a fresh boot: nothing).
+        self.vmid_used = set(range(1, next_vmid))
+        self.remap_used = set(range((next_remap_ptr - REMAP_START) // PAGE_SIZE))
         self.s2page = {}  # pfn -> [owner, count, gfn], pages changed since boot
         self.dirty = set()  # pfns written since the runner last looked
         self.npts = [NPT() for _ in range(NUM_PRINCIPALS)]
@@ -1147,13 +1169,22 @@ class Model:
 
     # -- BootCore -----------------------------------------------------------
 
+    def lowest_free_vmid(self):
+        return next((v for v in range(1, COREVISOR) if v not in self.vmid_used),
+                    COREVISOR)
+
+    def lowest_free_remap(self):
+        last = REMAP_SIZE // PAGE_SIZE - 1  # never handed out
+        return next((i for i in range(last) if i not in self.remap_used), last)
+
     def gen_vmid(self):
         if self.halt:
             return 0
         self.acquire_lock_core()
         vmid = self.get_next_vmid()
         if vmid < COREVISOR:
-            self.set_next_vmid(vmid + 1)
+            self.vmid_used.add(vmid)  # L1
+            self.set_next_vmid(self.lowest_free_vmid())
         else:
             self.panic("gen_vmid: no vmid left (next %d)" % vmid)
             return 0
@@ -1163,15 +1194,64 @@ class Model:
     def alloc_remap_addr(self, pgnum):
         if self.halt:
             return 0
-        self.acquire_lock_core()
-        remap = self.get_next_remap_ptr()
-        if remap + pgnum * PAGE_SIZE < REMAP_END:
-            self.set_next_remap_ptr(remap + pgnum * PAGE_SIZE)
-        else:
-            self.panic("alloc_remap_addr: %d pages do not fit at %#x" % (pgnum, remap))
+        if not self.rely_arg(is_gfn(pgnum), "alloc_remap_addr: %d pages" % pgnum):
             return 0
+        self.acquire_lock_core()
+        last = REMAP_SIZE // PAGE_SIZE - 1
+        start = self.lowest_free_remap()
+        if pgnum > 0:  # L2: first fit
+            run = 0
+            i = start
+            while i < last and run < pgnum:
+                if i in self.remap_used:
+                    run, start = 0, i + 1
+                else:
+                    run += 1
+                i += 1
+            if run < pgnum:
+                self.panic("alloc_remap_addr: %d pages do not fit" % pgnum)
+                return 0
+            self.remap_used.update(range(start, start + pgnum))
+        self.set_next_remap_ptr(REMAP_START + self.lowest_free_remap() * PAGE_SIZE)
         self.release_lock_core()
-        return self.check(remap)
+        return self.check(REMAP_START + start * PAGE_SIZE)
+
+    def destroy_vm(self, vmid, flags):
+        """L3: corevisor's DESTROY_VM."""
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and flags & ~1 == 0,
+                             "destroy_vm: vm %d flags %#x" % (vmid, flags)):
+            return 0
+        info = self.vminfos[vmid]
+        if info.state == UNUSED:
+            return 3
+        if ACTIVE in info.vcpu_state:
+            return 1
+        if info.state != POWEROFF and not flags & 1:
+            return 2
+        info.state = POWEROFF
+        owned = [p for p, v in self.s2page.items() if v[0] == vmid]
+        for p in sorted(owned):
+            self.clear_vm_page(vmid, p)
+            if self.halt:
+                return 0
+        self.npts[vmid] = NPT()
+        core = self.npts[COREVISOR]
+        for i in range(min(info.next_load_info, MAX_LOAD_INFO_NUM)):
+            pages = (info.load_size[i] + PAGE_SIZE - 1) // PAGE_SIZE
+            first = (info.remap_addr[i] - REMAP_START) // PAGE_SIZE
+            for k in range(min(info.mapped_pages[i], pages)):
+                gfn = info.remap_addr[i] // PAGE_SIZE + k
+                old = core.pages.pop(gfn, None)
+                if old is not None:
+                    core.fp = (core.fp - leaf_hash(gfn, 3, old)) & MASK64
+            self.remap_used.difference_update(range(first, first + pages))
+        self.next_remap_ptr = REMAP_START + self.lowest_free_remap() * PAGE_SIZE
+        self.vminfos[vmid] = VMInfo()
+        self.vmid_used.discard(vmid)
+        self.next_vmid = self.lowest_free_vmid()
+        return 0
 
     # -- BootAux ------------------------------------------------------------
 
