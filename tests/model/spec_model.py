@@ -100,6 +100,9 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
     image pages, its remap pages and its vmid are free, its VMInfo is as
     at boot; returns 0. (SMMU bank owners, contexts and lineages are not
     modelled; the unit tests cover them.)
+ L4 init_spt (clear_smmu_pt): the bank's level-2 and level-3 tables go
+    back to the SMMU pool (free lists, used again first): the pool's use
+    drops by the bank's tables.
  Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
  save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c), with
  their binding (measurement, instance, epoch); vCPU power (PSCI starts);
@@ -129,6 +132,7 @@ STRENGTHENINGS = [
     "L1 gen_vmid: the lowest free vmid",
     "L2 alloc_remap_addr: first fit over the remap pages",
     "L3 destroy_vm: a dead VM's pages, table, remap space and vmid freed",
+    "L4 init_spt: the bank's SMMU tables go back to the pool",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -784,6 +788,9 @@ class Model:
             return
         self.acquire_lock_spt()
         key = (index, cbndx)
+        # L4: the bank's level-2 and level-3 tables go back to the pool.
+        self.spts.pgd_used -= len(self.spts.pgd_t[key])
+        self.spts.pmd_used -= len(self.spts.pmd_t[key])
         self.spts.pt[key] = {}
         self.spts.pgd_t[key] = set()
         self.spts.pmd_t[key] = set()

@@ -112,6 +112,13 @@ struct spt {
 	u64 pool; /* physical address of the SMMU pool */
 	u64 pgd_next;
 	u64 pmd_next;
+	/*
+	 * corevisor: table pages a cleared bank gave back (clear_smmu_pt),
+	 * each list linked through the first word of its pages (0 ends it),
+	 * handed out again before the cursors move on.
+	 */
+	u64 pgd_free, pmd_free;
+	u64 pgd_nfree, pmd_nfree;
 };
 
 /*
