@@ -15,7 +15,10 @@
 #include <cv/boot.h>
 #include <cv/inv.h>
 #include <cv/mem.h>
+#include <cv/pt.h>
 #include <cv/pte.h>
+#include <cv/spt.h>
+#include <cv/vcpu.h>
 #include <cv/state.h>
 
 #include "boot_support.h"
@@ -446,4 +449,111 @@ Test(lifecycle, remap_cons_flags_a_leaked_remap_page)
 	cv.core.remap_used[0] |= 1ULL << 5;
 	cr_assert_eq(check_invariant("remap_cons", why, sizeof(why)), 1);
 	cr_assert(strstr(why, "remap page 5"), "%s", why);
+}
+
+/* ---- The lifecycle's own checks: every panic site ---------------------- */
+
+Test(lifecycle, free_vmid_of_a_non_vm_panics)
+{
+	free_vmid(COREVISOR);
+	bs_expect_halt("free_vmid", "vmid 16 is not a VM");
+}
+
+Test(lifecycle, free_remap_outside_the_area_panics)
+{
+	free_remap_addr(REMAP_END, 1);
+	bs_expect_halt("free_remap_addr", "is not remap space");
+}
+
+Test(lifecycle, free_remap_of_a_free_page_panics)
+{
+	free_remap_addr(REMAP_START + PAGE_SIZE, 1);
+	bs_expect_halt("free_remap_addr", "page 0x2001000 is not allocated");
+}
+
+Test(lifecycle, reset_npt_of_the_host_panics)
+{
+	reset_npt(HOSTVISOR);
+	bs_expect_halt("reset_npt", "vmid 0 is not a VM");
+}
+
+Test(lifecycle, reset_npt_with_a_corrupt_cursor_panics)
+{
+	uint32_t vm = bs_new_vm(1);
+
+	cv.npts[vm].pud_next = cv.npts[vm].pool; /* below its area */
+	reset_npt(vm);
+	bs_expect_halt("reset_npt", "outside its area");
+}
+
+Test(lifecycle, unmap_core_remap_page_outside_the_area_panics)
+{
+	unmap_core_remap_page(REMAP_START - PAGE_SIZE);
+	bs_expect_halt("unmap_core_remap_page", "is not a remap page");
+}
+
+Test(lifecycle, unmap_core_remap_block_panics)
+{
+	map_s2pt(COREVISOR, REMAP_START, 2, bs_ram(0) | PAGE_S2_RAM_BLOCK);
+	bs_expect_running();
+	unmap_core_remap_page(REMAP_START + PAGE_SIZE);
+	bs_expect_halt("unmap_core_remap_page", "mapped at level 2");
+}
+
+Test(lifecycle, vcpu_wipe_out_of_range_panics)
+{
+	vcpu_wipe(1, VCPU_PER_VM);
+	bs_expect_halt("vcpu_wipe", "vm 1 vcpu 8 out of range");
+}
+
+Test(lifecycle, reclaim_vm_pages_of_the_core_panics)
+{
+	reclaim_vm_pages(COREVISOR);
+	bs_expect_halt("reclaim_vm_pages", "vmid 16 is not a VM");
+}
+
+Test(lifecycle, lineage_slots_all_taken_panics)
+{
+	uint32_t vm = vs_new_vm_unverified(1, 0);
+
+	/* Corruption only: 15 VMs hold at most 15, and vm holds none. */
+	for (uint32_t i = 1; i < COREVISOR; i++)
+		cv.lineages[i].holder = COREVISOR;
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vm, 0, 0, 0, 0);
+	bs_expect_halt("lineage_new", "no free lineage slot");
+}
+
+Test(lifecycle, a_destroyed_vms_lineage_slot_is_reused_oldest_first)
+{
+	uint32_t vm;
+
+	/* 15 retired lineages fill every slot; a new VM takes the oldest. */
+	for (uint32_t i = 0; i < MAX_VM_NUM; i++) {
+		vm = vs_new_vm(1, 0);
+		cr_assert_eq(destroy(vm, CV_DESTROY_FORCE), CV_DESTROY_OK);
+	}
+	for (uint32_t i = 1; i < COREVISOR; i++)
+		cr_assert(cv.lineages[i].retired && !cv.lineages[i].holder);
+	vm = vs_new_vm(1, 0);
+	cr_assert_eq(cv.vminfos[vm].lineage, 1, "slot 1 retired first");
+	cr_assert_eq(cv.lineages[1].holder, vm);
+	cr_assert_not(cv.lineages[1].retired);
+	vs_inv();
+}
+
+Test(lifecycle, smmu_free_list_corruption_panics)
+{
+	cv.spt.pgd_free = cv.spt.pool; /* a root, not a level-2 table */
+	cv.spt.pgd_nfree = 1;
+	map_spt(0, 0, 0x1000, bs_ram(1) | PAGE_S2_RAM);
+	bs_expect_halt("alloc_smmu_pgd_page", "free list entry");
+}
+
+Test(lifecycle, smmu_clear_of_a_corrupt_root_panics)
+{
+	u64 *root = cv_hosted_phys(smmu_ttbr(0, 0));
+
+	root[0] = cv.spt.pool | 3; /* a "table" outside the level-2 area */
+	init_spt(0, 0);
+	bs_expect_halt("clear_smmu_pt", "outside its SMMU area");
 }
