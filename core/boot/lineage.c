@@ -110,15 +110,21 @@ static struct cv_lineage *lineage_of(const struct vm_info *info)
 }
 
 /*
- * A slot for a new lineage: a free one, else the one retired longest ago
- * (its blobs then restore as after a reboot). One exists: each of at most
- * 15 VMs holds at most one lineage, and the caller holds none yet.
+ * A slot for a new lineage of VM @vmid: its own (slot @vmid) when free,
+ * else another free one, else the one retired longest ago (its blobs then
+ * restore as after a reboot). One exists: each of at most 15 VMs holds at
+ * most one lineage, and the caller holds none yet. The VM's own slot
+ * first keeps the choice independent of the order in which VMs on other
+ * CPUs take theirs (as long as no VM was destroyed, every VM finds its own
+ * slot free).
  */
-static struct cv_lineage *alloc_lineage_slot(void)
+static struct cv_lineage *alloc_lineage_slot(u32 vmid)
 {
 	struct cv_lineage *oldest = NULL;
 
 	assert_locked(CORE_ID);
+	if (!cv.lineages[vmid].holder && !cv.lineages[vmid].retired)
+		return &cv.lineages[vmid];
 	for (u32 i = 1; i < COREVISOR; i++) {
 		struct cv_lineage *l = &cv.lineages[i];
 
@@ -148,7 +154,7 @@ void lineage_new(u32 vmid)
 
 	acquire_lock_core();
 	n = cv.core.next_instance++;
-	l = alloc_lineage_slot();
+	l = alloc_lineage_slot(vmid);
 	if (!l) {
 		panic("lineage_new: vm %u: no free lineage slot", vmid);
 		return;
@@ -225,7 +231,7 @@ bool lineage_restore(u32 vmid, const struct cv_sealed_binding *b,
 			 * Unknown here (made before a reboot, or retired
 			 * and evicted since): starts again.
 			 */
-			l = alloc_lineage_slot();
+			l = alloc_lineage_slot(vmid);
 			if (!l) {
 				panic("%s: vm %u: no free lineage slot", who,
 				      vmid);
