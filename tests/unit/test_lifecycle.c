@@ -557,3 +557,21 @@ Test(lifecycle, smmu_clear_of_a_corrupt_root_panics)
 	init_spt(0, 0);
 	bs_expect_halt("clear_smmu_pt", "outside its SMMU area");
 }
+
+Test(lifecycle, restore_with_every_lineage_slot_taken_panics)
+{
+	uint64_t ram = bs_ram(0x200), out = bs_ram(0x400);
+	uint32_t a = ran_vm(ram), b;
+
+	save_encrypt_buf(a, ram, out);
+	bs_expect_running();
+	set_vm_poweroff(a);
+	b = bs_new_vm(1);
+	/* Corruption only: 15 slots held by no VM, none of them the blob's. */
+	for (uint32_t i = 1; i < COREVISOR; i++) {
+		memset(&cv.lineages[i], 0, sizeof(cv.lineages[i]));
+		cv.lineages[i].holder = COREVISOR;
+	}
+	load_decrypt_buf(b, out);
+	bs_expect_halt("load_decrypt_buf", "no free lineage slot");
+}
