@@ -17,6 +17,7 @@
  *   hosted_bench ops        per-call series (callgrind)
  *   hosted_bench verify     boot protocol + verification per image size
  *   hosted_bench wall R     the verification, natively, R repetitions
+ *   hosted_bench destroy    DESTROY_VM of VMs of several sizes (callgrind)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -28,6 +29,7 @@
 #include <time.h>
 #include <valgrind/callgrind.h>
 
+#include <corevisor/abi.h>
 #include <corevisor/constants.h>
 #include <corevisor/hosted.h>
 #include <corevisor/image.h>
@@ -1066,6 +1068,56 @@ static void run_wall(int reps)
 	}
 }
 
+/* ---- VM destroy -------------------------------------------------------- */
+
+/*
+ * destroy_vm of a powered-off VM that owns @mib MiB of RAM (2 MiB blocks
+ * given by its stage-2 faults) plus a 1-page image: one measured call,
+ * dumped as "destroy:<mib>". The run's cost is linear in the pages the
+ * VM owns (each zeroed and given back) and in the regions' pages (each
+ * owner read once): run_bench.py fits instructions per GiB.
+ */
+#define DESTROY_PA 0x50000000ULL
+#define DESTROY_IPA 0x80000000ULL
+static const u32 destroy_mib[] = {16, 64, 256};
+
+static void run_destroy(void)
+{
+	boot();
+	floor_setup();
+	series_calib();
+	for (u32 s = 0; s < ARRAY_SIZE(destroy_mib); s++) {
+		u64 blocks = destroy_mib[s] * MIB / PMD_SIZE, ret = 0;
+		u32 vmid;
+		char label[32];
+
+		boot();
+		vmid = register_kvm();
+		register_vcpu(vmid, 0);
+		verify_and_load_images(vmid);
+		for (u64 b = 0; b < blocks; b++)
+			prot_and_map_vm_s2pt(vmid, DESTROY_IPA + b * PMD_SIZE,
+					     (DESTROY_PA + b * PMD_SIZE) |
+						     PAGE_S2_RAM_BLOCK,
+					     2);
+		set_vm_poweroff(vmid);
+		expect_running("destroy set-up");
+		if (cv_hosted_page_owner(DESTROY_PA / PG) != vmid)
+			fail("destroy set-up: pages not the VM's");
+		series_begin();
+		MEASURED(ret = destroy_vm(vmid, 0));
+		series_calls = 1;
+		snprintf(label, sizeof(label), "destroy:%u", destroy_mib[s]);
+		series_end("destroy", label);
+		if (ret != CV_DESTROY_OK || cv_hosted_halted() ||
+		    cv_hosted_page_owner(DESTROY_PA / PG) != HOSTVISOR)
+			fail("destroy_vm");
+		printf("destroy %u MiB pages %llu region_pages %llu\n",
+		       destroy_mib[s], (unsigned long long)(blocks * 512),
+		       (unsigned long long)cv.s2page_num);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	u8 seed[crypto_sign_SEEDBYTES];
@@ -1084,8 +1136,11 @@ int main(int argc, char **argv)
 		run_verify();
 	else if (argc >= 2 && !strcmp(argv[1], "wall"))
 		run_wall(argc >= 3 ? atoi(argv[2]) : 3);
+	else if (argc >= 2 && !strcmp(argv[1], "destroy"))
+		run_destroy();
 	else {
-		fprintf(stderr, "usage: %s ops | verify | wall [reps]\n",
+		fprintf(stderr,
+			"usage: %s ops | verify | wall [reps] | destroy\n",
 			argv[0]);
 		return 2;
 	}

@@ -464,6 +464,22 @@ test-qemu-vms-snoop: $(A_VM_DEPS)
 		--expect-anywhere 'host: snooping' --expect-anywhere 'exits snooped' \
 		--forbid 'part of the secret'
 
+# VM lifecycle: the vault booted, run to its power-off and destroyed 50
+# times in the same host memory (vmid 1 each time); the image's pages read
+# back zero after each DESTROY_VM, a second one is refused; the last VM's
+# answers are the right ones.
+test-qemu-vm-lifecycle: $(A_VM_DEPS)
+	$(QEMU_RUN) --name vm-lifecycle $(A_VAULT_ONLY) $(call HOST_MODE,40) \
+		--smp 1 --exit 0 \
+		--expect 'host: round 1: vm1 destroyed, its image pages read back zero' \
+		--expect 'host: round 50: booting' \
+		--expect '[vm1] vault: crc32 of 262144 bytes 0x71ea9870' \
+		--expect '[vm1] vault: secret intact after 20 waits, timer kept' \
+		--expect "host: vm1 'vault' powered off" \
+		--expect 'host: round 50: vm1 destroyed, its image pages read back zero' \
+		--expect 'host: 50 VMs booted, run and destroyed, one after another' \
+		--forbid panic --forbid FAIL --forbid 25079fe4a376c9b7
+
 A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
 	test-qemu-vms-hostile-regs test-qemu-vms-snoop \
 	test-qemu-vm-tampered test-qemu-vm-untrusted test-qemu-vm-read-secret \
@@ -472,7 +488,7 @@ A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
 	test-qemu-vm-bad-vmid test-qemu-vm-bad-vcpuid test-qemu-vm-bad-pfn \
 	test-qemu-vm-bad-load-idx test-qemu-vm-overlap-images \
 	test-qemu-vm-start-secondary test-qemu-vm-offer-vm-page \
-	test-qemu-vm-offer-core-page
+	test-qemu-vm-offer-core-page test-qemu-vm-lifecycle
 
 QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \
 	test-qemu-host-write-pool test-qemu-dtb-scrub test-qemu-bad-hvc \

@@ -241,7 +241,7 @@ test-linux-hostile-ioctls: $(LX_DEPS)
 		--expect-re 'cvattack: vm powered off; [1-9][0-9]* page\(s\) back to Linux' \
 		--expect-re 'cvattack: all [0-9]+ checks as expected' \
 		--expect 'attack: cvattack exited 0' \
-		--expect '[vm2] primes: 78498 primes below 1000000, sum 37550402023' \
+		--expect '[vm1] primes: 78498 primes below 1000000, sum 37550402023' \
 		--expect 'attack: cvrun exited 0' \
 		--forbid panic --forbid FAIL --forbid Oops --forbid 'BUG:'
 
@@ -258,34 +258,38 @@ test-linux-vm-untrusted: $(LX_DEPS)
 	$(call LX_BAD_IMAGE,vault-untrusted)
 
 # kill -9 of the launcher while its VMs run (the vault killed at its
-# event, primes most likely mid-computation): they stop, no panic; their
-# pages stay theirs (no VM destroy in corevisor yet) and out of Linux's
-# hands, which 384 MiB of page cache then proves; the next VM runs.
+# event, primes most likely mid-computation): they stop, no panic; closing
+# their files destroys them (forced), their pages go back to Linux (the
+# module's count), which 384 MiB of page cache then touches; the next VM
+# runs on a reused vmid; ten more killed VMs leave MemFree where it was.
 test-linux-kill9: $(LX_DEPS)
 	$(call LX_RUN,cvtest=kill9) --name linux-kill9 --smp 2 --exit 0 \
 		--expect 'cvrun: vm2 event 1' \
 		--expect 'attack: cvrun killed (status 137)' \
-		--expect-re "host: vm1 'primes' (stopped before it powered off|: [1-9][0-9]* page\\(s\\) back to Linux)" \
-		--expect-re "host: vm2 'vault' stopped before it powered off \\(its launcher went away\\): it never runs again; its [1-9][0-9]* page\\(s\\) stay the VM's" \
+		--expect-re "host: vm1 'primes': [1-9][0-9]* page\\(s\\) back to Linux \\(DESTROY_VM" \
+		--expect-re "host: vm2 'vault': [1-9][0-9]* page\\(s\\) back to Linux \\(DESTROY_VM, forced: its file was closed\\)" \
+		--expect-re 'attack: the module gave back [1-9][0-9][0-9]+ page.s. of the killed VMs' \
 		--expect 'attack: filled 384 MiB and freed it' \
-		--expect '[vm3] vault: secret intact after 20 waits, timer kept' \
-		--expect "cvrun: vm3 'vault' powered off" \
+		--expect '[vm1] vault: secret intact after 20 waits, timer kept' \
+		--expect "cvrun: vm1 'vault' powered off" \
 		--expect 'attack: next cvrun exited 0' \
+		--expect 'attack: MemFree came back (within 4 MiB)' \
 		--expect 'corevisor: host powered the system off' \
 		--forbid panic --forbid Oops --forbid 'BUG:' \
-		--forbid '[vm2] vault: secret intact'
+		--forbid '[vm2] vault: secret intact' --forbid 'stay the VM' \
+		--forbid 'leaked'
 
-# VMs one after another up to the spec's 15 vmids (never reused): the
-# 16th is refused by the module (ENOSPC) before corevisor would panic in
-# gen_vmid; the machine goes on and powers off cleanly.
+# VMs one after another past the spec's 15 vmids: each is destroyed when
+# it powers off and its vmid reused, so the 21st runs like the first
+# (before DESTROY_VM the 16th was refused: corevisor never reused a vmid).
 test-linux-vmid-limit: $(LX_DEPS)
 	$(call LX_RUN,cvtest=vmid-limit) --name linux-vmid-limit --smp 2 \
-		--exit 0 --expect 'attack: 15 VMs ran one after another' \
-		--expect 'cvrun: /vms/vault.img: create VM: No space left on device' \
-		--expect 'attack: VM 16: cvrun exited 1' \
-		--expect 'corevisor: all 15 vmids used; corevisor does not reuse them' \
+		--exit 0 --expect 'attack: 20 VMs ran one after another' \
+		--expect '[vm1] vault: secret intact after 20 waits, timer kept' \
+		--expect "cvrun: vm1 'vault' powered off" \
+		--expect 'attack: VM 21: cvrun exited 0' \
 		--expect 'corevisor: host powered the system off' \
-		--forbid panic --forbid Oops --forbid 'BUG:'
+		--forbid panic --forbid Oops --forbid 'BUG:' --forbid 'vmids in use'
 
 # --- make bench: boot time to /init with and without corevisor, and the
 # module's HVC round trip, under QEMU -icount (bench/linux-results.md).

@@ -44,5 +44,6 @@ bool lineage_check_measurement(u32 vmid);
 bool lineage_seal(u32 vmid, struct cv_sealed_binding *b, const char *who);
 void lineage_resume(u32 vmid);
 void lineage_power_off(u32 vmid);
+void lineage_destroy(u32 vmid);
 
 #endif

@@ -110,19 +110,56 @@ static struct cv_lineage *lineage_of(const struct vm_info *info)
 }
 
 /*
+ * A slot for a new lineage of VM @vmid: its own (slot @vmid) when free,
+ * else another free one, else the one retired longest ago (its blobs then
+ * restore as after a reboot). One exists: each of at most 15 VMs holds at
+ * most one lineage, and the caller holds none yet. The VM's own slot
+ * first keeps the choice independent of the order in which VMs on other
+ * CPUs take theirs (as long as no VM was destroyed, every VM finds its own
+ * slot free).
+ */
+static struct cv_lineage *alloc_lineage_slot(u32 vmid)
+{
+	struct cv_lineage *oldest = NULL;
+
+	assert_locked(CORE_ID);
+	if (!cv.lineages[vmid].holder && !cv.lineages[vmid].retired)
+		return &cv.lineages[vmid];
+	for (u32 i = 1; i < COREVISOR; i++) {
+		struct cv_lineage *l = &cv.lineages[i];
+
+		if (l->holder)
+			continue;
+		if (!l->retired)
+			return l;
+		if (!oldest || l->retired_seq < oldest->retired_seq)
+			oldest = l;
+	}
+	if (oldest)
+		memset(oldest, 0, sizeof(*oldest));
+	return oldest;
+}
+
+/*
  * VM @vmid, verified from its images alone (no blob restored): a new
- * lineage in its own slot, a fresh instance, epoch 1.
+ * lineage in a free slot, a fresh instance, epoch 1.
  */
 void lineage_new(u32 vmid)
 {
 	struct vm_info *info = locked_info(vmid);
-	struct cv_lineage *l = &cv.lineages[vmid];
+	struct cv_lineage *l;
 	struct cv_hash_state st;
 	u8 id[CV_HASH_BYTES];
 	u64 n;
 
 	acquire_lock_core();
 	n = cv.core.next_instance++;
+	l = alloc_lineage_slot(vmid);
+	if (!l) {
+		panic("lineage_new: vm %u: no free lineage slot", vmid);
+		return;
+	}
+	l->holder = vmid; /* reserved while the id is computed */
 	release_lock_core();
 	hash_domain(&st, INSTANCE_DOMAIN);
 	cv_hash_update(&st, cv.nonce_salt, sizeof(cv.nonce_salt));
@@ -135,7 +172,7 @@ void lineage_new(u32 vmid)
 	l->holder = vmid;
 	l->open = 1;
 	release_lock_core();
-	info->lineage = vmid;
+	info->lineage = (u32)(l - cv.lineages);
 	info->seal_pending = 0;
 }
 
@@ -147,12 +184,13 @@ static bool same_lineage(const struct cv_lineage *l,
 	       !memcmp(l->measurement, b->measurement, CV_MEASUREMENT_BYTES);
 }
 
-/* The lineage slot binding @b names, or 0. */
+/* The lineage slot binding @b names (held or retired), or 0. */
 static u32 find_lineage(const struct cv_sealed_binding *b)
 {
 	assert_locked(CORE_ID);
 	for (u32 i = 1; i < COREVISOR; i++)
-		if (cv.lineages[i].holder && same_lineage(&cv.lineages[i], b))
+		if ((cv.lineages[i].holder || cv.lineages[i].retired) &&
+		    same_lineage(&cv.lineages[i], b))
 			return i;
 	return 0;
 }
@@ -189,9 +227,16 @@ bool lineage_restore(u32 vmid, const struct cv_sealed_binding *b,
 				return false;
 			}
 		} else {
-			/* Unknown here (made before a reboot): starts again. */
-			slot = vmid;
-			l = &cv.lineages[slot];
+			/*
+			 * Unknown here (made before a reboot, or retired
+			 * and evicted since): starts again.
+			 */
+			l = alloc_lineage_slot(vmid);
+			if (!l) {
+				panic("%s: vm %u: no free lineage slot", who,
+				      vmid);
+				return false;
+			}
 			memcpy(l->instance, b->instance, CV_INSTANCE_BYTES);
 			memcpy(l->measurement, b->measurement,
 			       CV_MEASUREMENT_BYTES);
@@ -208,6 +253,7 @@ bool lineage_restore(u32 vmid, const struct cv_sealed_binding *b,
 		info->lineage = (u32)(l - cv.lineages);
 		l->holder = vmid;
 		l->open = 1;
+		l->retired = 0;
 	}
 	/* Blobs of this epoch exist: running moves it on. */
 	info->seal_pending = 1;
@@ -297,5 +343,27 @@ void lineage_power_off(u32 vmid)
 	l = lineage_of(info);
 	if (l && l->holder == vmid)
 		l->open = 0;
+	release_lock_core();
+}
+
+/*
+ * destroy_vm: VM @vmid is gone. A lineage it holds is retired: no VM
+ * holds it, but its instance and epoch stay known, so a blob of it is
+ * restored only at that epoch (an older snapshot stays refused) until the
+ * slot is needed for a new lineage (alloc_lineage_slot).
+ */
+void lineage_destroy(u32 vmid)
+{
+	struct vm_info *info = locked_info(vmid);
+	struct cv_lineage *l;
+
+	acquire_lock_core();
+	l = lineage_of(info);
+	if (l && l->holder == vmid) {
+		l->holder = 0;
+		l->open = 0;
+		l->retired = 1;
+		l->retired_seq = ++cv.core.lineages_retired;
+	}
 	release_lock_core();
 }

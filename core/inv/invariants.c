@@ -66,6 +66,19 @@
  *                  smmu_iso puts every host-bank mapping of a host page).
  *  cpu_range*      state_inv's ranges: each CPU's cur_vmid <= COREVISOR and
  *                  cur_vcpuid < VCPU_PER_VM.
+ *  vm_free*        a free vmid (state UNUSED: never registered, or
+ *                  destroyed) keeps nothing of a VM: its vm_info all zero,
+ *                  its stage-2 table empty (root zero, every pool cursor at
+ *                  the start of its area), its vCPU contexts zero and run
+ *                  slots empty, no lineage held by it, its vmid_used bit
+ *                  clear; every page it owns has count INVALID (assigned to
+ *                  its device by the host since, never mapped by a VM). So
+ *                  a page of a destroyed VM is the host's (zeroed by
+ *                  destroy_vm) or a new owner's.
+ *  remap_cons*     the remap allocator: a remap page is in use iff it lies
+ *                  in a load info of a registered VM, in exactly one;
+ *                  next_vmid and next_remap_ptr are the lowest free vmid
+ *                  and remap page.
  * (* corevisor additions.)
  *
  * No locks: the caller guarantees a quiescent machine (inv.h).
@@ -686,6 +699,128 @@ static int check_cpu_range(struct inv *iv)
 	return 0;
 }
 
+static bool all_zero(const void *p, size_t n)
+{
+	const u8 *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static int check_vm_free(struct inv *iv)
+{
+	for (u32 vmid = HOSTVISOR + 1; vmid < COREVISOR; vmid++) {
+		const struct npt *n = &cv.npts[vmid];
+		const u64 *root;
+
+		if (cv.vminfos[vmid].state != UNUSED) {
+			if (!(cv.core.vmid_used & (1U << vmid)))
+				return fail(
+					iv, "vm_free",
+					"vm %u state %u but its vmid is free",
+					vmid, cv.vminfos[vmid].state);
+			continue;
+		}
+		if (cv.core.vmid_used & (1U << vmid))
+			continue; /* register_kvm between its two steps */
+		if (!all_zero(&cv.vminfos[vmid], sizeof(cv.vminfos[vmid])))
+			return fail(iv, "vm_free", "free vm %u has a vm_info",
+				    vmid);
+		root = arch_phys_to_virt(n->pool);
+		if (!root || !all_zero(root, PAGE_SIZE) ||
+		    n->pgd_next != n->pool + PGD_OFFSET ||
+		    n->pud_next != n->pool + n->geom.pud_offset ||
+		    n->pmd_next != n->pool + n->geom.pmd_offset)
+			return fail(iv, "vm_free",
+				    "free vm %u has a stage-2 table", vmid);
+		for (u32 v = 0; v < VCPU_PER_VM; v++) {
+			const struct cv_ctxt *c =
+				&cv.shadow_ctxts[ctxt_id(vmid, v)];
+			const struct cv_run_slot *r =
+				&cv.run_slots[ctxt_id(vmid, v)];
+
+			if (!all_zero(c, sizeof(*c)) ||
+			    !all_zero(r, sizeof(*r)))
+				return fail(iv, "vm_free",
+					    "free vm %u vcpu %u has a context",
+					    vmid, v);
+		}
+		for (u32 l = 0; l < COREVISOR; l++)
+			if (cv.lineages[l].holder == vmid)
+				return fail(iv, "vm_free",
+					    "free vm %u holds lineage %u", vmid,
+					    l);
+	}
+	for (u64 i = 0; i < cv.s2page_num; i++) {
+		u32 o = cv.s2page[i].owner;
+
+		if (is_vm(o) && cv.vminfos[o].state == UNUSED &&
+		    !(cv.core.vmid_used & (1U << o)) &&
+		    cv.s2page[i].count != S2PAGE_COUNT_INVALID)
+			return fail(iv, "vm_free",
+				    "s2page %llu owned by free vm %u count %u",
+				    ULL(i), o, (u32)cv.s2page[i].count);
+	}
+	return 0;
+}
+
+static bool remap_used(u64 i)
+{
+	return (cv.core.remap_used[i / 64] >> (i % 64)) & 1;
+}
+
+static int check_remap_cons(struct inv *iv)
+{
+	static u8 users[REMAP_PAGES];
+	u64 lowest = REMAP_PAGES - 1;
+	u32 vfree = COREVISOR;
+
+	memset(users, 0, sizeof(users));
+	for (u32 vmid = HOSTVISOR + 1; vmid < COREVISOR; vmid++) {
+		const struct vm_info *info = &cv.vminfos[vmid];
+
+		if (info->state == UNUSED)
+			continue;
+		for (u32 i = 0;
+		     i < info->next_load_info && i < MAX_LOAD_INFO_NUM; i++) {
+			u64 first =
+				(info->remap_addr[i] - REMAP_START) / PAGE_SIZE;
+			u64 n = (info->load_size[i] + PAGE_SIZE - 1) /
+				PAGE_SIZE;
+
+			for (u64 k = first; k < first + n; k++) {
+				if (k >= REMAP_PAGES - 1 || users[k]++)
+					return fail(iv, "remap_cons",
+						    "vm %u image %u remap page "
+						    "%llu shared or outside",
+						    vmid, i, ULL(k));
+			}
+		}
+	}
+	for (u64 k = 0; k < REMAP_PAGES; k++) {
+		if (remap_used(k) != (users[k] != 0))
+			return fail(iv, "remap_cons",
+				    "remap page %llu used %u, %u load infos",
+				    ULL(k), remap_used(k), users[k]);
+		if (!remap_used(k) && k < lowest)
+			lowest = k;
+	}
+	if (cv.core.next_remap_ptr != REMAP_START + lowest * PAGE_SIZE)
+		return fail(iv, "remap_cons",
+			    "next_remap_ptr 0x%llx, lowest free 0x%llx",
+			    ULL(cv.core.next_remap_ptr),
+			    ULL(REMAP_START + lowest * PAGE_SIZE));
+	for (u32 v = COREVISOR - 1; v > HOSTVISOR; v--)
+		if (!(cv.core.vmid_used & (1U << v)))
+			vfree = v;
+	if (cv.core.next_vmid != vfree)
+		return fail(iv, "remap_cons", "next_vmid %u, lowest free %u",
+			    cv.core.next_vmid, vfree);
+	return 0;
+}
+
 static const struct clause {
 	const char *name;
 	int (*check)(struct inv *iv);
@@ -704,6 +839,8 @@ static const struct clause {
 	{"smmu_iso", check_smmu_iso},
 	{"smmu_count", check_smmu_count},
 	{"cpu_range", check_cpu_range},
+	{"vm_free", check_vm_free},
+	{"remap_cons", check_remap_cons},
 };
 
 static void clear_why(char *why, size_t len)

@@ -120,6 +120,49 @@ void init_npt(u32 vmid, u64 pool)
 	cv_zero_page(pool >> PAGE_SHIFT);
 }
 
+/*
+ * corevisor (destroy_vm): VM @vmid's table is empty again, as init_npt
+ * left it: every table page it used is zeroed, the cursors go back to the
+ * start of their areas, and the VMID's TLB entries are dropped. The
+ * caller made sure no vCPU of the VM runs (none can start: its state).
+ */
+void reset_npt(u32 vmid)
+{
+	struct npt *npt;
+	const u64 area_lo[3] = {PGD_OFFSET, PUD_OFFSET, PMD_OFFSET};
+	u64 *next[3];
+
+	if (halted())
+		return;
+	if (!is_vm(vmid)) {
+		panic("reset_npt: vmid %u is not a VM", vmid);
+		return;
+	}
+	acquire_lock_pt(vmid);
+	npt = &cv.npts[vmid];
+	next[0] = &npt->pgd_next;
+	next[1] = &npt->pud_next;
+	next[2] = &npt->pmd_next;
+	cv_zero_page(npt->pool >> PAGE_SHIFT);
+	arch_pt_sync();
+	arch_tlb_flush_vmid(vmid);
+	for (u32 l = 0; l < 3; l++) {
+		u64 lo = npt->pool + area_lo[l];
+
+		/* rely (lo <= next <= hi), as PTAlloc checks it. */
+		if (*next[l] < lo ||
+		    *next[l] > npt->pool + npt->geom.pool_bytes) {
+			panic("reset_npt: vm %u cursor 0x%llx outside its area",
+			      vmid, (unsigned long long)*next[l]);
+			return;
+		}
+		for (u64 pa = lo; pa < *next[l]; pa += PAGE_SIZE)
+			cv_zero_page(pa >> PAGE_SHIFT);
+		*next[l] = lo;
+	}
+	release_lock_pt(vmid);
+}
+
 /* ---- NPTWalk ---------------------------------------------------------- */
 
 /*
@@ -717,4 +760,34 @@ u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte)
 		npt_set(vmid, addr, 3, pte);
 	release_lock_pt(vmid);
 	return check64(have);
+}
+
+/*
+ * corevisor (destroy_vm): the core's own mapping of remap page @addr goes
+ * (a level-3 leaf of COREVISOR's table, as remap_vm_image made it); the
+ * range is free for the next VM's images. Nothing mapped: nothing to do.
+ */
+void unmap_core_remap_page(u64 addr)
+{
+	u64 *p, old;
+	u32 level = 0;
+
+	if (halted())
+		return;
+	if (addr < REMAP_START || addr >= REMAP_END || addr % PAGE_SIZE) {
+		panic("unmap_core_remap_page: 0x%llx is not a remap page",
+		      (unsigned long long)addr);
+		return;
+	}
+	acquire_lock_pt(COREVISOR);
+	p = npt_find(COREVISOR, addr, &level);
+	old = p ? entry_load(p) : 0;
+	if (phys_page(old) != 0 && level == 3)
+		pt_replace(COREVISOR, p, old, 0, addr, false);
+	else if (phys_page(old) != 0) {
+		panic("unmap_core_remap_page: 0x%llx mapped at level %u",
+		      (unsigned long long)addr, level);
+		return;
+	}
+	release_lock_pt(COREVISOR);
 }

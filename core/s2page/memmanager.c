@@ -221,25 +221,91 @@ static void unmap_vm_page_smmu(u32 vmid, u64 pfn, u64 gfn)
  * VM's once the host gives the page on. SMMU_ID comes first (state.h's
  * lock order), so no SMMU call runs in between.
  */
+/*
+ * clear_vm_page's step for a page VM @vmid owns: out of its banks and of
+ * the host's stage 2, the host's, zeroed. Holds SMMU_ID and S2PAGE_ID.
+ */
+static void give_vm_page_to_host(u32 vmid, u64 pfn)
+{
+	unmap_vm_page_smmu(vmid, pfn, get_pfn_map(pfn));
+	if (halted())
+		return;
+	clear_pfn_host(pfn);
+	set_pfn_owner(pfn, HOSTVISOR);
+	set_pfn_count(pfn, 0);
+	set_pfn_map(pfn, INVALID64);
+	if (!halted())
+		cv_zero_page(pfn);
+}
+
+/* clear_vm_page's body; the caller holds SMMU_ID. */
+void clear_vm_page_smmu_held(u32 vmid, u64 pfn)
+{
+	if (halted() || !check_vm(__func__, vmid) || !check_pfn(__func__, pfn))
+		return;
+	assert_locked(SMMU_ID);
+	acquire_lock_s2page();
+	if (get_pfn_owner(pfn) == vmid) {
+		give_vm_page_to_host(vmid, pfn);
+		if (halted())
+			return;
+	}
+	release_lock_s2page();
+}
+
 void clear_vm_page(u32 vmid, u64 pfn)
 {
 	if (halted() || !check_vm(__func__, vmid) || !check_pfn(__func__, pfn))
 		return;
 	acquire_lock_smmu();
-	acquire_lock_s2page();
-	if (get_pfn_owner(pfn) == vmid) {
-		unmap_vm_page_smmu(vmid, pfn, get_pfn_map(pfn));
-		if (halted())
-			return;
-		clear_pfn_host(pfn);
-		set_pfn_owner(pfn, HOSTVISOR);
-		set_pfn_count(pfn, 0);
-		set_pfn_map(pfn, INVALID64);
-		if (!halted())
-			cv_zero_page(pfn);
-	}
-	release_lock_s2page();
+	clear_vm_page_smmu_held(vmid, pfn);
+	if (halted())
+		return;
 	release_lock_smmu();
+}
+
+/*
+ * corevisor (destroy_vm): every page VM @vmid owns, in every region, goes
+ * back to the host as clear_vm_page gives it: out of the VM's SMMU banks
+ * and the host's stage 2, zeroed. The caller holds SMMU_ID (state.h's
+ * order) and the VM's info lock (no vCPU of it runs, none can start).
+ * S2PAGE_ID is taken per 2 MiB of pfns, so other CPUs' faults go on.
+ * Returns the number of pages given back.
+ */
+u64 reclaim_vm_pages(u32 vmid)
+{
+	u64 n = 0;
+
+	if (halted() || !check_vm(__func__, vmid))
+		return 0;
+	assert_locked(SMMU_ID);
+	assert_locked(INFO_ID + vmid);
+	for (u32 r = 0; r < cv.region_cnt && r < MAX_MEMBLOCK_NUM; r++) {
+		u64 lo = cv.regions[r].base / PAGE_SIZE;
+		u64 hi = lo + cv.regions[r].size / PAGE_SIZE;
+
+		for (u64 chunk = lo; chunk < hi; chunk += PTRS_PER_PMD) {
+			u64 end = chunk + PTRS_PER_PMD < hi
+					  ? chunk + PTRS_PER_PMD
+					  : hi;
+
+			acquire_lock_s2page();
+			for (u64 pfn = chunk; pfn < end; pfn++) {
+				/* get_pfn_owner, without its region search. */
+				u64 idx = cv.regions[r].index + (pfn - lo);
+
+				if (idx >= cv.s2page_num ||
+				    cv.s2page[idx].owner != vmid)
+					continue;
+				give_vm_page_to_host(vmid, pfn);
+				if (halted())
+					return n;
+				n++;
+			}
+			release_lock_s2page();
+		}
+	}
+	return check64(n);
 }
 
 /*

@@ -17,7 +17,24 @@
  * visits the range's overlap with each region (the spec's loop over every
  * pfn would do nothing on the others).
  */
+static void clear_range(u32 vmid, u64 pfn, u64 num, bool smmu_held);
+
 void clear_vm_range(u32 vmid, u64 pfn, u64 num)
+{
+	clear_range(vmid, pfn, num, false);
+}
+
+/*
+ * corevisor: clear_vm_range for a caller that holds SMMU_ID and the VM's
+ * info lock (clear_vm_stage2_range): the VM's state cannot change while
+ * its pages go, so a reclaim never meets a new VM under a reused vmid.
+ */
+void clear_vm_range_smmu_held(u32 vmid, u64 pfn, u64 num)
+{
+	clear_range(vmid, pfn, num, true);
+}
+
+static void clear_range(u32 vmid, u64 pfn, u64 num, bool smmu_held)
 {
 	u64 end;
 
@@ -43,7 +60,10 @@ void clear_vm_range(u32 vmid, u64 pfn, u64 num)
 		if (hi > end)
 			hi = end;
 		for (u64 p = lo; p < hi; p++) {
-			clear_vm_page(vmid, p);
+			if (smmu_held)
+				clear_vm_page_smmu_held(vmid, p);
+			else
+				clear_vm_page(vmid, p);
 			if (halted())
 				return;
 		}

@@ -32,6 +32,7 @@
 
 #define SMMU_ROOT_BYTES (2 * PAGE_SIZE)
 #define SMMU_ROOT_ENTRIES 1024U
+#define ENTRIES_PER_TABLE 512U
 #define SMMU_ROOTS_BYTES ((u64)SMMU_NUM * SMMU_NUM_CTXT_BANKS * SMMU_ROOT_BYTES)
 
 _Static_assert(SMMU_ROOTS_BYTES <= SMMU_PGD_OFFSET,
@@ -106,10 +107,30 @@ static bool zero_table(const char *who, u64 pa)
  * allocator's cursor (spec spt_pgd_next / spt_pmd_next).
  */
 static u64 alloc_page(const char *who, const char *what, u64 *next, u64 lo,
-		      u64 hi)
+		      u64 hi, u64 *free, u64 *nfree)
 {
 	u64 pool = cv.spt.pool;
 	u64 pa = *next;
+
+	/* corevisor: a page a cleared bank gave back first. */
+	if (*free) {
+		u64 *link;
+
+		pa = *free;
+		if (!table_in(pa, lo, hi) || pa >= *next || !*nfree) {
+			panic("%s: SMMU %s free list entry 0x%llx corrupt", who,
+			      what, (unsigned long long)pa);
+			return 0;
+		}
+		link = entry_ptr(who, pa);
+		if (!link)
+			return 0;
+		*free = *link;
+		*nfree -= 1;
+		if (!zero_table(who, pa))
+			return 0;
+		return check64(pa);
+	}
 
 	/* rely (lo <= next <= hi): a cursor outside its area is corruption. */
 	if (pa < pool + lo || pa > pool + hi || pa % PAGE_SIZE) {
@@ -134,7 +155,8 @@ u64 alloc_smmu_pgd_page(void)
 		return 0;
 	assert_locked(SPT_ID);
 	return alloc_page(__func__, "level-2 table", &cv.spt.pgd_next,
-			  SMMU_PGD_OFFSET, SMMU_PMD_OFFSET);
+			  SMMU_PGD_OFFSET, SMMU_PMD_OFFSET, &cv.spt.pgd_free,
+			  &cv.spt.pgd_nfree);
 }
 
 /* alloc_smmu_pmd_page: a level-3 table page. */
@@ -144,7 +166,8 @@ u64 alloc_smmu_pmd_page(void)
 		return 0;
 	assert_locked(SPT_ID);
 	return alloc_page(__func__, "level-3 table", &cv.spt.pmd_next,
-			  SMMU_PMD_OFFSET, SMMU_POOL_BYTES);
+			  SMMU_PMD_OFFSET, SMMU_POOL_BYTES, &cv.spt.pmd_free,
+			  &cv.spt.pmd_nfree);
 }
 
 /* ---- MmioPTWalk ------------------------------------------------------- */
@@ -309,13 +332,60 @@ static void smmu_flush(u32 index, u32 cbndx)
 }
 
 /*
+ * corevisor: table page @pa, in pool + [lo, hi) below the cursor @next
+ * (as the walks check a link), goes on a free list. Its first word
+ * becomes the link: page aligned, so an invalid descriptor to an SMMU
+ * still walking a stale path until the caller's TLB flush. False after a
+ * panic.
+ */
+static bool free_table(u64 pa, u64 lo, u64 hi, u64 next, u64 *free, u64 *nfree)
+{
+	u64 *link;
+
+	if (!table_in(pa, lo, hi) || pa >= next) {
+		panic("clear_smmu_pt: table 0x%llx outside its SMMU area",
+		      (unsigned long long)pa);
+		return false;
+	}
+	link = entry_ptr(__func__, pa);
+	if (!link)
+		return false;
+	entry_store(link, *free);
+	*free = pa;
+	*nfree += 1;
+	return true;
+}
+
+/* The level-2 table @pgd_table and the level-3 tables it links, freed. */
+static bool free_subtree(u64 pgd_table)
+{
+	for (u32 j = 0; j < ENTRIES_PER_TABLE; j++) {
+		u64 *q = entry_ptr(__func__, pgd_table + j * 8ULL), e;
+
+		if (!q)
+			return false;
+		e = entry_load(q);
+		if (e != 0 && !free_table(phys_page(e), SMMU_PMD_OFFSET,
+					  SMMU_POOL_BYTES, cv.spt.pmd_next,
+					  &cv.spt.pmd_free, &cv.spt.pmd_nfree))
+			return false;
+	}
+	return free_table(pgd_table, SMMU_PGD_OFFSET, SMMU_PMD_OFFSET,
+			  cv.spt.pgd_next, &cv.spt.pgd_free, &cv.spt.pgd_nfree);
+}
+
+/*
  * clear_smmu_pt (AbstractMachine smmu_pt_clear): zero the 1024 root
- * entries of (index, cbndx). The lower tables stay allocated, unlinked.
+ * entries of (index, cbndx). corevisor: the level-2 and level-3 tables
+ * below them go back to the pool's free lists (the spec leaves them
+ * allocated, unlinked: a host that gave bank after bank to VM after VM
+ * ran the pool dry). They are handed out again only after this call's
+ * SMMU TLB flush (SPT_ID is held throughout).
  */
 void clear_smmu_pt(u32 cbndx, u32 index)
 {
 	bool was_valid = false;
-	u64 root, *p;
+	u64 root, *p, e;
 	u32 i;
 
 	if (halted())
@@ -328,9 +398,12 @@ void clear_smmu_pt(u32 cbndx, u32 index)
 		p = entry_ptr(__func__, root + i * 8ULL);
 		if (!p)
 			return;
-		if (entry_load(p) != 0) {
+		e = entry_load(p);
+		if (e != 0) {
 			was_valid = true;
 			entry_store(p, 0);
+			if (!free_subtree(phys_page(e)))
+				return;
 		}
 	}
 	if (was_valid)
@@ -461,6 +534,8 @@ void init_spt_pool(u64 pool)
 	cv.spt.pool = pool;
 	cv.spt.pgd_next = pool + SMMU_PGD_OFFSET;
 	cv.spt.pmd_next = pool + SMMU_PMD_OFFSET;
+	cv.spt.pgd_free = cv.spt.pmd_free = 0;
+	cv.spt.pgd_nfree = cv.spt.pmd_nfree = 0;
 	for (off = 0; off < SMMU_ROOTS_BYTES; off += PAGE_SIZE)
 		if (!zero_table(__func__, pool + off))
 			return;

@@ -164,6 +164,12 @@ static bool checked_call(const u64 a[6], u64 *ret)
 	case HVC_GET_SHARED_BASE:
 		*ret = cv.shared_base;
 		break;
+	case HVC_DESTROY_VM: /* corevisor: x1 = vmid, x2 = flags */
+		if (!vm_arg(a[1]) || (a[2] & ~CV_DESTROY_FORCE))
+			bad = "DESTROY_VM";
+		else
+			*ret = destroy_vm((u32)a[1], a[2]);
+		break;
 
 	/* The SMMU calls (core/smmu: MmioOps, MemHandler) */
 	case HVC_SMMU_FREE_PGD: /* x1 = cbndx, x2 = index */

@@ -15,16 +15,15 @@
 
 #define ULL(x) ((unsigned long long)(x))
 
-/* A vCPU of VM @vmid that is running, or INVALID. */
+/* A vCPU of VM @vmid that is running, or INVALID (its lock held). */
 static u32 running_vcpu(u32 vmid)
 {
 	u32 found = INVALID;
 
-	acquire_lock_vm(vmid);
+	assert_locked(INFO_ID + vmid);
 	for (u32 i = 0; i < VCPU_PER_VM; i++)
 		if (vm_info(vmid)->vcpu_state[i] == ACTIVE)
 			found = i;
-	release_lock_vm(vmid);
 	return found;
 }
 
@@ -52,15 +51,29 @@ void clear_vm_stage2_range(u32 vmid, u64 start, u64 size)
 		      vmid, ULL(start), ULL(size));
 		return;
 	}
-	if (get_vm_poweron(vmid) != 0 || halted())
+	/*
+	 * corevisor: SMMU_ID and the VM's lock are held throughout (state.h's
+	 * order), so the VM cannot be destroyed, and its vmid taken by a new
+	 * VM, between the power check and the pages' reclaim.
+	 */
+	acquire_lock_smmu();
+	acquire_lock_vm(vmid);
+	if (vm_info(vmid)->state != POWEROFF) {
+		release_lock_vm(vmid);
+		release_lock_smmu();
 		return;
+	}
 	vcpuid = running_vcpu(vmid);
 	if (vcpuid != INVALID) {
 		panic("clear_vm_stage2_range: vm %u vcpu %u is still running",
 		      vmid, vcpuid);
 		return;
 	}
-	clear_vm_range(vmid, start / PAGE_SIZE, size / PAGE_SIZE);
+	clear_vm_range_smmu_held(vmid, start / PAGE_SIZE, size / PAGE_SIZE);
+	if (halted())
+		return;
+	release_lock_vm(vmid);
+	release_lock_smmu();
 }
 
 /*

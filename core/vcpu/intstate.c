@@ -285,3 +285,41 @@ bool vcpu_off_this_run(void)
 {
 	return this_int_state()->vcpu_off;
 }
+
+/*
+ * corevisor (destroy_vm): vCPU slot (@vmid, @vcpuid) as boot left it: its
+ * shadow context zeroed, the registers its last exit showed cleared from
+ * its run structure (if it has been found, and its page is the host's),
+ * the core's pointer to the run structure and its exit count dropped. The
+ * caller holds the VM's info lock and no vCPU of the VM runs.
+ */
+void vcpu_wipe(u32 vmid, u32 vcpuid)
+{
+	struct cv_run_slot *slot;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("vcpu_wipe: vm %u vcpu %u out of range", vmid, vcpuid);
+		return;
+	}
+	assert_locked(INFO_ID + vmid);
+	slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
+	if (slot->run) {
+		acquire_lock_s2page();
+		if (slot->page->owner == HOSTVISOR) {
+			struct cv_vcpu_run *run = slot->run;
+
+			for (u64 regs = slot->shown; regs; regs &= regs - 1)
+				run->regs[__builtin_ctzll(regs)] = 0;
+			run->esr = 0;
+			run->fault_ipa = 0;
+			run->dirty = 0;
+			memset(&run->mmio, 0, sizeof(run->mmio));
+		}
+		release_lock_s2page();
+	}
+	memset(slot, 0, sizeof(*slot));
+	memset(shadow_ctxt(vmid, vcpuid), 0, sizeof(struct cv_ctxt));
+	exit_counts[ctxt_id(vmid, vcpuid)] = 0;
+}

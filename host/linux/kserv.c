@@ -11,7 +11,9 @@
  * asked 2 MiB larger and its 2 MiB-aligned part used). A RAM fault gets a
  * zeroed page from the buddy allocator. Both stay allocated (pinned, and
  * no longer in the host's stage 2 once corevisor gives them to the VM)
- * until the VM powered off and HVC_CLEAR_VM_S2_RANGE gave them back.
+ * until HVC_DESTROY_VM gave them back, zeroed: once the VM powered off
+ * (CV_IOC_RECLAIM), or when its file is closed (its launcher exited or was
+ * killed; forced, as no vCPU of it can run any more).
  *
  * The shared vCPU area is the /reserved-memory node corevisor added to
  * the DTB ("corevisor,shared-vcpu-area", no-map): Linux never allocates
@@ -27,6 +29,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/of.h>
 #include <linux/of_reserved_mem.h>
@@ -78,9 +81,14 @@ static struct platform_device *cv_pdev;
 static void *shared_va;
 static struct resource *shared_res;
 static DEFINE_MUTEX(boot_lock); /* vmid accounting, one boot at a time */
-static u32 vmids_used;
-/* VMs whose launcher went away before they powered off (see release). */
+static u32 vms_live; /* VMs corevisor holds a vmid for (at most 15) */
+/* VMs corevisor refused to destroy (see release): their pages stay out. */
 static LIST_HEAD(stopped_vms);
+/* Pages destroyed VMs gave back to Linux since the module loaded. */
+static unsigned long pages_returned;
+module_param(pages_returned, ulong, 0444);
+MODULE_PARM_DESC(pages_returned,
+		 "pages of destroyed VMs given back to Linux (read-only)");
 
 /* ---- host/platform.h ------------------------------------------------- */
 
@@ -237,21 +245,19 @@ static int create_vm(struct cv_file *f, struct cv_create_vm __user *uarg)
 
 	mutex_lock(&boot_lock);
 	/*
-	 * corevisor hands out vmids 1..15 once each (gen_vmid) and panics
-	 * past them: refuse the sixteenth here instead.
+	 * corevisor has vmids 1..15 (gen_vmid panics past them) and reuses
+	 * a destroyed VM's: refuse a sixteenth VM alive at once here.
 	 */
-	if (vmids_used >= MAX_VM_NUM) {
+	if (vms_live >= MAX_VM_NUM) {
 		mutex_unlock(&boot_lock);
-		pr_warn("corevisor: all %u vmids used; corevisor does not "
-			"reuse them\n",
-			MAX_VM_NUM);
+		pr_warn("corevisor: all %u vmids in use\n", MAX_VM_NUM);
 		kvfree(data);
 		kvfree(cvm);
 		return -ENOSPC;
 	}
 	err = vmm_vm_boot(&cvm->vmm, &img);
 	if (!err)
-		vmids_used++;
+		vms_live++;
 	mutex_unlock(&boot_lock);
 	kvfree(data);
 	if (err) {
@@ -278,39 +284,50 @@ static bool any_vcpu_busy(struct cv_vm *cvm)
 }
 
 /*
- * The VM powered off and none of its vCPUs runs: one CLEAR_VM_S2_RANGE
- * over everything given to it makes its pages the host's again (scrubbed
- * by corevisor), then Linux gets them back. Returns the pages freed, or
- * -EBUSY while the VM is on or a vCPU runs.
+ * HVC_DESTROY_VM (@flags: 0 once the VM powered off, CV_DESTROY_FORCE
+ * when its file is closed): every page given to the VM comes back to the
+ * host zeroed, then to Linux; its vmid is free. Returns the pages freed;
+ * -EBUSY while the VM is on (without FORCE) or a vCPU runs, or when
+ * corevisor refused (the pages then stay out of Linux's hands).
  */
-static long reclaim(struct cv_vm *cvm)
+static long destroy(struct cv_vm *cvm, u64 flags)
 {
-	u64 pages;
-	unsigned long flags;
+	u64 pages, r;
+	unsigned long irqf;
 
-	spin_lock_irqsave(&cvm->lock, flags);
+	spin_lock_irqsave(&cvm->lock, irqf);
 	if (cvm->reclaimed) {
-		spin_unlock_irqrestore(&cvm->lock, flags);
+		spin_unlock_irqrestore(&cvm->lock, irqf);
 		return 0;
 	}
-	if (!READ_ONCE(cvm->vmm.off) || any_vcpu_busy(cvm)) {
-		spin_unlock_irqrestore(&cvm->lock, flags);
+	if ((!READ_ONCE(cvm->vmm.off) && !(flags & CV_DESTROY_FORCE)) ||
+	    any_vcpu_busy(cvm)) {
+		spin_unlock_irqrestore(&cvm->lock, irqf);
 		return -EBUSY;
 	}
-	cvm->reclaimed = true;
-	spin_unlock_irqrestore(&cvm->lock, flags);
+	cvm->reclaimed = true; /* no RUN_VCPU from now on */
+	spin_unlock_irqrestore(&cvm->lock, irqf);
 
-	vmm_vm_reclaim(&cvm->vmm, cvm->pa_min, cvm->pa_max - cvm->pa_min);
+	r = vmm_vm_destroy(&cvm->vmm, flags);
+	if (r != CV_DESTROY_OK) {
+		pr_warn("host: vm%u '%s': DESTROY_VM returned %llu; its pages "
+			"stay the VM's\n",
+			cvm->vmm.vmid, cvm->vmm.name, r);
+		return -EBUSY;
+	}
+	mutex_lock(&boot_lock);
+	vms_live--;
+	mutex_unlock(&boot_lock);
 	pages = cvm->npages + cvm->vmm.block_size / PAGE_SIZE;
 	free_page_list(&cvm->pages);
 	free_page_list(&cvm->spare);
 	dma_free_pages(&cv_pdev->dev, cvm->block_bytes, cvm->block,
 		       cvm->block_dma, DMA_BIDIRECTIONAL);
 	cvm->block = NULL;
-	pr_info("host: vm%u '%s': %llu page(s) back to Linux "
-		"(CLEAR_VM_S2_RANGE 0x%llx-0x%llx)\n",
-		cvm->vmm.vmid, cvm->vmm.name, pages, cvm->pa_min,
-		cvm->pa_max - 1);
+	pages_returned += pages;
+	pr_info("host: vm%u '%s': %llu page(s) back to Linux (DESTROY_VM%s)\n",
+		cvm->vmm.vmid, cvm->vmm.name, pages,
+		flags & CV_DESTROY_FORCE ? ", forced: its file was closed" : "");
 	return (long)pages;
 }
 
@@ -515,11 +532,10 @@ static int cv_open(struct inode *inode, struct file *file)
 
 /*
  * The last reference to the VM's file is gone (its launcher exited,
- * killed or not): no vCPU runs any more, and none ever will. A VM that
- * powered off gives its pages back. One that did not cannot, today:
- * corevisor has no call that stops a VM from the host's side
- * (CLEAR_VM_S2_RANGE does nothing before power-off), so its pages stay
- * the VM's, and they stay allocated here, never back to Linux's
+ * killed or not): no vCPU runs any more (each RUN_VCPU holds the file),
+ * and none ever will. The VM is destroyed, powered off or not: its pages
+ * come back zeroed, and go back to Linux. Should corevisor refuse, the
+ * pages stay the VM's and stay allocated here, never back to Linux's
  * allocator, where Linux would touch them and corevisor would stop the
  * machine.
  */
@@ -529,15 +545,19 @@ static int cv_release(struct inode *inode, struct file *file)
 	struct cv_vm *cvm = f->vm;
 
 	if (cvm) {
-		if (READ_ONCE(cvm->vmm.off)) {
-			reclaim(cvm);
+		bool on = !READ_ONCE(cvm->vmm.off);
+
+		if (on)
+			pr_info("host: vm%u '%s' stopped before it powered off "
+				"(its launcher went away): destroying it\n",
+				cvm->vmm.vmid, cvm->vmm.name);
+		if (cvm->reclaimed ||
+		    destroy(cvm, on ? CV_DESTROY_FORCE : 0) >= 0) {
 			mmdrop(cvm->mm);
 			kvfree(cvm);
 		} else {
-			pr_warn("host: vm%u '%s' stopped before it powered off "
-				"(its launcher went away): it never runs "
-				"again; "
-				"its %llu page(s) stay the VM's\n",
+			pr_warn("host: vm%u '%s': its %llu page(s) stay the "
+				"VM's\n",
 				cvm->vmm.vmid, cvm->vmm.name,
 				cvm->npages + cvm->vmm.block_size / PAGE_SIZE);
 			mmdrop(cvm->mm);
@@ -575,7 +595,7 @@ static long cv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -ENODEV;
 		if (current->mm != f->vm->mm)
 			return -EPERM;
-		ret = reclaim(f->vm);
+		ret = destroy(f->vm, 0);
 		if (ret < 0)
 			return ret;
 		rc.pages = (u64)ret;

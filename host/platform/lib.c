@@ -99,6 +99,16 @@ u64 host_phys_alloc(u64 size, u64 align)
 	return base;
 }
 
+u64 host_phys_mark(void)
+{
+	return __atomic_load_n(&pool_next, __ATOMIC_ACQUIRE);
+}
+
+void host_phys_release(u64 mark)
+{
+	__atomic_store_n(&pool_next, mark, __ATOMIC_RELEASE);
+}
+
 /* The runner's guest table (tests/qemu/run.py guest_table). */
 #define GUEST_TABLE_ADDR 0x4ffe0000ULL
 #define GUEST_TABLE_MAGIC 0x54475643U /* "CVGT" */

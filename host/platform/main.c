@@ -52,8 +52,12 @@ enum host_mode {
 	MODE_HOSTILE_REGS = 34,	   /* scribble on every register not offered */
 	MODE_SNOOP_REGS = 35,	   /* look for the vault's secret at exits */
 	MODE_HALT_STOPS_VMS = 36,  /* cpu 1 runs the VMs while cpu 0 panics */
-	MODE_START_SECONDARY = 37  /* run vCPU 1 at a PC of the host's */
+	MODE_START_SECONDARY = 37, /* run vCPU 1 at a PC of the host's */
+	/* VM lifecycle: 40..49. */
+	MODE_LIFECYCLE = 40 /* 50 VMs booted, run and destroyed in turn */
 };
+#define LIFECYCLE_ROUNDS 50
+#define LIFECYCLE_BLOCK 0x200000ULL /* host_vm_block alignment */
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
 #define COREVISOR_IMAGE 0x40200000ULL
 #define COREVISOR_POOL 0x40400000ULL
@@ -673,6 +677,63 @@ static void panic_while_vms_run(void)
 	psci_system_off();
 }
 
+/*
+ * MODE_LIFECYCLE: the first guest image, booted, run to its power-off on
+ * this CPU and destroyed, LIFECYCLE_ROUNDS times. Each round takes the
+ * same host memory again (host_phys_release): destroy gave it back, and
+ * each VM gets the same vmid. After each destroy the image's pages read
+ * back zero, and a second destroy is refused (CV_DESTROY_NO_VM).
+ */
+static void lifecycle(const struct host_guest_image *imgs)
+{
+	u64 mark = host_phys_mark(), block = 0;
+
+	for (u32 round = 1; round <= LIFECYCLE_ROUNDS; round++) {
+		struct vmm_vm *vm;
+		u64 r, nonzero = 0;
+		u32 vmid;
+
+		host_printf("host: round %u: booting\n", round);
+		vm = vms_boot(&imgs[0]);
+		vmid = vm->vmid;
+		if (round > 1 && vm->block_pa != block)
+			host_fail("round %u: image at 0x%llx, not 0x%llx",
+				  round, (unsigned long long)vm->block_pa,
+				  (unsigned long long)block);
+		block = vm->block_pa;
+		vms_assign_cpus(1);
+		vms_run_cpu(0);
+		if (!vm->off)
+			host_fail("round %u: vm%u did not power off", round,
+				  vmid);
+		r = vmm_vm_destroy(vm, 0);
+		if (r != CV_DESTROY_OK)
+			host_fail("round %u: DESTROY_VM(%u) returned %llu",
+				  round, vmid, (unsigned long long)r);
+		for (u64 off = 0; off < vm->image_size; off += 8)
+			nonzero |= *(volatile u64 *)host_phys_ptr(
+				vm->block_pa +
+				(vm->load_addr & (LIFECYCLE_BLOCK - 1)) + off);
+		if (nonzero)
+			host_fail("round %u: vm%u's image pages not zeroed",
+				  round, vmid);
+		r = vmm_vm_destroy(vm, 0);
+		if (r != CV_DESTROY_NO_VM)
+			host_fail(
+				"round %u: second DESTROY_VM(%u) returned %llu",
+				round, vmid, (unsigned long long)r);
+		host_printf("host: round %u: vm%u destroyed, its image pages "
+			    "read back zero\n",
+			    round, vmid);
+		vms_forget();
+		host_phys_release(mark);
+	}
+	host_printf("host: %u VMs booted, run and destroyed, one after "
+		    "another\n",
+		    LIFECYCLE_ROUNDS);
+	psci_system_off();
+}
+
 static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 {
 	u32 ncpus;
@@ -683,6 +744,8 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 		misuse(mode, imgs, n);
 		psci_system_off();
 	}
+	if (mode == MODE_LIFECYCLE)
+		lifecycle(imgs);
 	if (mode == MODE_READ_VM_PAGE || mode == MODE_WRITE_VM_PAGE)
 		vms_hooks.event = attack_secret;
 	if (mode == MODE_OFFER_VM_PAGE || mode == MODE_OFFER_CORE_PAGE)

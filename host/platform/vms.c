@@ -191,7 +191,8 @@ static void power_off(struct vmm_vm *vm)
 	host_printf("host: vm%u '%s' powered off (%s); exits: "
 		    "%llu MMIO, %llu RAM fault (%u page(s) given), %llu "
 		    "HVC/SMC, %llu WFI/WFE, %llu IRQ\n",
-		    vm->vmid, vm->name, how, (unsigned long long)n[CV_EXIT_MMIO],
+		    vm->vmid, vm->name, how,
+		    (unsigned long long)n[CV_EXIT_MMIO],
 		    (unsigned long long)n[CV_EXIT_MEM_FAULT], vm->npages_total,
 		    (unsigned long long)n[CV_EXIT_HVC],
 		    (unsigned long long)n[CV_EXIT_WFX],
@@ -225,6 +226,11 @@ static void run_once(struct vmm_vcpu *v)
 	}
 	if (vms_hooks.answered)
 		vms_hooks.answered(v);
+}
+
+void vms_forget(void)
+{
+	nvms = 0;
 }
 
 u32 vms_off(void)

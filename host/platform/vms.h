@@ -29,6 +29,8 @@ void vms_assign_cpus(u32 ncpus);
 void vms_run_cpu(u32 cpu);
 /* How many booted VMs powered off; how many were booted; the @index-th. */
 u32 vms_off(void);
+/* Forget every booted VM (they are destroyed): the table is empty again. */
+void vms_forget(void);
 u32 vms_count(void);
 struct vmm_vm *vms_get(u32 index);
 

@@ -192,6 +192,11 @@ void vmm_vm_reclaim(struct vmm_vm *vm, u64 start, u64 size)
 	hvc(HVC_CLEAR_VM_S2_RANGE, vm->vmid, start, size, 0, 0);
 }
 
+u64 vmm_vm_destroy(struct vmm_vm *vm, u64 flags)
+{
+	return hvc(HVC_DESTROY_VM, vm->vmid, flags, 0, 0, 0);
+}
+
 /* ---- MMIO ------------------------------------------------------------ */
 
 /* CV_EXIT_MMIO: the access, for the device model. */
@@ -364,7 +369,8 @@ enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 		return VMM_IDLE;
 	case CV_EXIT_SYSTEM_OFF:
 	case CV_EXIT_POWERED_OFF:
-		/* Its SYSTEM_OFF, or another vCPU's, or an SError (vcpu_abi.h). */
+		/* Its SYSTEM_OFF, or another vCPU's, or an SError (vcpu_abi.h).
+		 */
 		__atomic_store_n(&v->vm->off_exit, (u32)exit, __ATOMIC_RELAXED);
 		__atomic_store_n(&v->vm->off, 1, __ATOMIC_RELEASE);
 		return VMM_VM_OFF;

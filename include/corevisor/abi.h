@@ -47,6 +47,28 @@
 #define HVC_GET_SHARED_BASE 35
 
 /*
+ * VM lifecycle: numbers 36..45 (36 used).
+ *
+ * DESTROY_VM x1 = vmid, x2 = flags (CV_DESTROY_FORCE or 0). A powered-off
+ * VM (or, with CV_DESTROY_FORCE, one in any state) whose vCPUs are all
+ * stopped is destroyed: its SMMU context banks are freed and emptied,
+ * every page it owns is zeroed and given back to the host, its stage-2
+ * table and TLB entries, vCPU contexts, run state and image windows are
+ * wiped, its sealed-state lineage is retired, and its vmid is free for
+ * the next REGISTER_KVM. Returns CV_DESTROY_OK, or (nothing changed)
+ * CV_DESTROY_RUNNING while a vCPU of it runs on some CPU, CV_DESTROY_NOT_OFF
+ * for a VM not powered off without the flag, CV_DESTROY_NO_VM for a free
+ * vmid (destroyed already, or never registered). Any other vmid or flag
+ * panics, as every call's bad arguments do.
+ */
+#define HVC_DESTROY_VM 36
+#define CV_DESTROY_FORCE 1ULL
+#define CV_DESTROY_OK 0ULL
+#define CV_DESTROY_RUNNING 1ULL
+#define CV_DESTROY_NOT_OFF 2ULL
+#define CV_DESTROY_NO_VM 3ULL
+
+/*
  * Arguments of the calls served by the vCPU/trap layers (vcpu_abi.h):
  *  VCPU_RUN           x1 = vmid, x2 = vcpuid; returns CV_EXIT_*.
  *  TIMER_SET_CNTVOFF  x1 = CNTVOFF_EL2 value for this CPU's next VM runs.

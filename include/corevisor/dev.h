@@ -17,8 +17,10 @@
  *                      load is answered through mmio_data at the next
  *                      RUN_VCPU of that vCPU), the vCPU's CPU_OFF or the
  *                      VM's SYSTEM_OFF. A signal ends it with EINTR.
- *   CV_IOC_RECLAIM     once the VM powered off and no vCPU runs: its pages
- *                      back to Linux (HVC_CLEAR_VM_S2_RANGE, scrubbed).
+ *   CV_IOC_RECLAIM     once the VM powered off and no vCPU runs: the VM is
+ *                      destroyed (HVC_DESTROY_VM), its pages back to Linux,
+ *                      zeroed. Closing the file does the same (forced when
+ *                      the VM did not power off: its launcher went away).
  *   CV_IOC_GPA_TO_PA   which host page backs a guest IPA (the host placed
  *                      it there; tests aim attacks with it).
  *   CV_IOC_BENCH_NOOP  time @iterations HVC_NOOP round trips in the module.

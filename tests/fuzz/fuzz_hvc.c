@@ -148,6 +148,7 @@ enum kind {
 	K_SMMU,
 	K_NUM,	 /* an HVC number */
 	K_SMALL, /* a size of at most 64 pages */
+	K_FLAGS, /* DESTROY_VM's: 0, CV_DESTROY_FORCE, or anything */
 };
 
 static uint64_t bound(uint32_t i)
@@ -190,11 +191,12 @@ static uint64_t bound(uint32_t i)
 	return b[i % ARRAY_SIZE(b)];
 }
 
+/* The highest vmid in use (vmids are reused: DESTROY_VM), at least 1. */
 static uint32_t live_vms(void)
 {
-	uint32_t next = cv.core.next_vmid;
+	uint32_t used = cv.core.vmid_used;
 
-	return next > 1 ? next - 1 : 1;
+	return used > 1 ? 31 - (uint32_t)__builtin_clz(used) : 1;
 }
 
 static uint64_t reserved_pfn0(void)
@@ -326,6 +328,8 @@ static uint64_t pick(enum kind k)
 		return pick_size(sel);
 	case K_IDX:
 		return (sel & 1) ? rd8() : rd8() % MAX_LOAD_INFO_NUM;
+	case K_FLAGS:
+		return sel % 8 < 7 ? sel % 2 : rd64();
 	case K_IOVA:
 		return (sel & 1) ? pick_gpa(sel >> 1)
 				 : (uint64_t)rd16() * PAGE_SIZE;
@@ -397,6 +401,7 @@ static const struct hvc_desc hvcs[] = {
 	{HVC_NOOP, 0, {K_RAW}},
 	{0, 5, {K_RAW, K_RAW, K_RAW, K_RAW, K_RAW}},
 	{HVC_GET_SHARED_BASE, 0, {K_RAW}},
+	{HVC_DESTROY_VM, 2, {K_VMID, K_FLAGS}},
 };
 
 /* ---- the op log
@@ -657,11 +662,26 @@ static void op_boot_vm(void)
 		hvc(HVC_VCPU_ACTIVE, vmid, 0, 0, 0, 0);
 }
 
+/*
+ * The guest-side operations below (a stage-2 fault, a SHARE/UNSHARE, a
+ * PSCI SYSTEM_OFF) come from a guest, so from a registered VM: for a free
+ * vmid (never registered, or destroyed) there is no guest to make them,
+ * and the invariants (vm_free) say the core keeps nothing for it. Bad
+ * vmids (the host, the core, out of range) still reach the calls' checks.
+ */
+static bool no_guest(uint64_t vmid)
+{
+	return vmid > HOSTVISOR && vmid < COREVISOR &&
+	       cv_hosted_vm_state((uint32_t)vmid) == UNUSED;
+}
+
 static void op_vm_fault(void)
 {
 	uint64_t vmid = pick(K_VMID), gpa = pick(K_GPA), pte = pick(K_PTE);
 	uint32_t level = (rd8() & 3) == 2 ? 2 : 3;
 
+	if (no_guest(vmid))
+		return;
 	trace("prot_and_map_vm_s2pt(%llu, 0x%llx, 0x%llx, %u)", LL(vmid),
 	      LL(gpa), LL(pte), level);
 	hx_prot_and_map_vm_s2pt((uint32_t)vmid, gpa, pte, level);
@@ -671,6 +691,8 @@ static void op_sg(bool grant)
 {
 	uint64_t vmid = pick(K_VMID), gpa = pick(K_GPA), size = pick(K_SIZE);
 
+	if (no_guest(vmid))
+		return;
 	trace("%s_stage2_sg_gpa(%llu, 0x%llx, 0x%llx)",
 	      grant ? "grant" : "revoke", LL(vmid), LL(gpa), LL(size));
 	if (grant)
@@ -690,6 +712,8 @@ static void op_poweroff(void)
 {
 	uint64_t vmid = pick(K_VMID);
 
+	if (no_guest(vmid))
+		return;
 	trace("set_vm_poweroff(%llu)", LL(vmid));
 	hx_set_vm_poweroff((uint32_t)vmid);
 }

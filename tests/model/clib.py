@@ -33,6 +33,7 @@ CALLS = {
     "get_vm_poweron": (["u32"], "u32"),
     "gen_vmid": ([], "u32"),
     "alloc_remap_addr": (["u64"], "u64"),
+    "destroy_vm": (["u32", "u64"], "u64"),  # L3
     # MemManager
     "map_page_host": (["u64"], None),
     "clear_vm_page": (["u32", "u64"], None),

@@ -476,7 +476,8 @@ class Gen:
         ("alloc_smmu", 2), ("assign_smmu", 5), ("map_smmu", 6), ("clear_smmu", 4),
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
-        ("npt", 4), ("spt", 4), ("core", 1), ("adversarial", 2), ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("hog", 0),
+        ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
+        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -816,6 +817,25 @@ class Gen:
         if self.r.random() < 0.7:
             return None  # rare: a powered-off VM stops booting
         return self.call("set_vm_poweroff", self.any_vmid())
+
+    def mv_destroy(self):  # L3
+        r = self.r
+        if self.bad:
+            return self.call("destroy_vm", r.choice([0, 16, 17, 0xFFFFFFFF, 1]),
+                             r.choice([0, 1, 2, 3, 1 << 63]))
+        live = self.vms()
+        if live and r.random() < 0.9:
+            vmid = r.choice(live)
+        else:
+            vmid = r.randrange(1, COREVISOR)
+        flags = r.choice([0, 1, 1])
+        info = self.m.vminfos[vmid]
+        if (info.state != UNUSED and ACTIVE not in info.vcpu_state and
+                (info.state == POWEROFF or flags)):
+            # Its images' plans die with it (their pages go back, zeroed).
+            for key in [k for k in self.plans if k[0] == vmid]:
+                del self.plans[key]
+        return self.call("destroy_vm", vmid, flags)
 
     def mv_poweron(self):
         return self.call("get_vm_poweron", self.any_vmid())

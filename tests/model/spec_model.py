@@ -35,7 +35,28 @@ Conventions
 
 The spec README's corrections (S1..S5, always applied) and the deltas
 (C1..C16) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
-text is in docs/spec-deviations.md.
+text is in docs/spec-deviations.md. corevisor's extensions for the VM
+lifecycle (L1..L4, EXTENSIONS below) are always applied: the spec has no
+destroy, so the spec as written cannot differ there.
+ L1 gen_vmid takes the lowest free vmid (vmids are freed by destroy_vm);
+    next_vmid is that vmid (COREVISOR when none is free).
+ L2 alloc_remap_addr is first fit over the remap area's pages (freed by
+    destroy_vm): the lowest run of @pgnum free pages that ends before the
+    area's last page; 0 pages: the lowest free page. next_remap_ptr is
+    the lowest free page. With nothing freed, L1 and L2 are the spec's
+    bump pointers.
+ L3 destroy_vm(vmid, flags) (corevisor's DESTROY_VM): a vmid that is not
+    a VM or flags other than FORCE (1) panic; a free vmid returns 3, a VM
+    with an ACTIVE vCPU 1, a VM not POWEROFF without FORCE 2, nothing
+    changed. Otherwise (POWEROFF first if forced) every page the VM owns
+    goes to the host as clear_vm_page gives it, the VM's table is empty
+    (its pool cursors reset), the core's table no longer maps its remapped
+    image pages, its remap pages and its vmid are free, its VMInfo is as
+    at boot; returns 0. (SMMU bank owners, contexts and lineages are not
+    modelled; the unit tests cover them.)
+ L4 init_spt (clear_smmu_pt): the bank's level-2 and level-3 tables go
+    back to the SMMU pool (free lists, used again first): the pool's use
+    drops by the bank's tables.
 
 Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
 save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c) with their
@@ -65,6 +86,15 @@ SPEC_CORRECTIONS = [
     "S5 assign_smmu: _spec0 (panic iff VERIFIED), not the inlined _spec",
 ]
 
+# corevisor's VM-lifecycle extensions (docs/spec-deviations.md, "VM
+# lifecycle"), always applied (the spec frees no vmid, remap page or VM).
+EXTENSIONS = [
+    "L1 gen_vmid: the lowest free vmid",
+    "L2 alloc_remap_addr: first fit over the remap pages",
+    "L3 destroy_vm: a dead VM's pages, table, remap space and vmid freed",
+    "L4 init_spt: the bank's SMMU tables go back to the pool",
+]
+
 # corevisor's strengthenings of the spec (docs/spec-deviations.md), each
 # a switch: Model(deltas=...) applies the listed ones. Where a delta's
 # condition holds the model counts it (Model.fired) whether or not it is
@@ -89,7 +119,7 @@ DELTAS = [
     ("C16", "verify_and_load_images: vCPU 0 set to start at the boot image's signed entry"),
 ]
 DELTA_NAMES = [d for d, _ in DELTAS]
-STRENGTHENINGS = SPEC_CORRECTIONS + ["%s %s" % d for d in DELTAS]
+STRENGTHENINGS = SPEC_CORRECTIONS + EXTENSIONS + ["%s %s" % d for d in DELTAS]
 
 MASK64 = (1 << 64) - 1
 ZERO_PAGE = bytes(4096)
@@ -460,6 +490,9 @@ class Model:
         self.vminfos = [VMInfo() for _ in range(NUM_PRINCIPALS)]
         self.next_vmid = next_vmid
         self.next_remap_ptr = next_remap_ptr
+        # L1, L2: what is in use (a fresh boot: nothing).
+        self.vmid_used = set(range(1, next_vmid))
+        self.remap_used = set(range((next_remap_ptr - REMAP_START) // PAGE_SIZE))
         self.s2page = {}  # pfn -> [owner, count, gfn], pages changed since boot
         self.dirty = set()  # pfns written since the runner last looked
         self.npts = [NPT() for _ in range(NUM_PRINCIPALS)]
@@ -859,6 +892,9 @@ class Model:
             return
         self.acquire_lock_spt()
         key = (index, cbndx)
+        # L4: the bank's level-2 and level-3 tables go back to the pool.
+        self.spts.pgd_used -= len(self.spts.pgd_t[key])
+        self.spts.pmd_used -= len(self.spts.pmd_t[key])
         self.spts.pt[key] = {}
         self.spts.pgd_t[key] = set()
         self.spts.pmd_t[key] = set()
@@ -1386,13 +1422,22 @@ class Model:
 
     # -- BootCore -----------------------------------------------------------
 
+    def lowest_free_vmid(self):
+        return next((v for v in range(1, COREVISOR) if v not in self.vmid_used),
+                    COREVISOR)
+
+    def lowest_free_remap(self):
+        last = REMAP_SIZE // PAGE_SIZE - 1  # never handed out
+        return next((i for i in range(last) if i not in self.remap_used), last)
+
     def gen_vmid(self):
         if self.halt:
             return 0
         self.acquire_lock_core()
         vmid = self.get_next_vmid()
         if vmid < COREVISOR:
-            self.set_next_vmid(vmid + 1)
+            self.vmid_used.add(vmid)  # L1
+            self.set_next_vmid(self.lowest_free_vmid())
         else:
             self.panic("gen_vmid: no vmid left (next %d)" % vmid)
             return 0
@@ -1403,14 +1448,61 @@ class Model:
         if self.halt or not self.rely_arg(is_gfn(pgnum), "alloc_remap_addr: pgnum %d" % pgnum):
             return 0
         self.acquire_lock_core()
-        remap = self.get_next_remap_ptr()
-        if remap + pgnum * PAGE_SIZE < REMAP_END:
-            self.set_next_remap_ptr(remap + pgnum * PAGE_SIZE)
-        else:
-            self.panic("alloc_remap_addr: %d pages do not fit at %#x" % (pgnum, remap))
-            return 0
+        last = REMAP_SIZE // PAGE_SIZE - 1
+        start = self.lowest_free_remap()
+        if pgnum > 0:  # L2: first fit
+            run = 0
+            i = start
+            while i < last and run < pgnum:
+                if i in self.remap_used:
+                    run, start = 0, i + 1
+                else:
+                    run += 1
+                i += 1
+            if run < pgnum:
+                self.panic("alloc_remap_addr: %d pages do not fit" % pgnum)
+                return 0
+            self.remap_used.update(range(start, start + pgnum))
+        self.set_next_remap_ptr(REMAP_START + self.lowest_free_remap() * PAGE_SIZE)
         self.release_lock_core()
-        return self.check(remap)
+        return self.check(REMAP_START + start * PAGE_SIZE)
+
+    def destroy_vm(self, vmid, flags):
+        """L3: corevisor's DESTROY_VM."""
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and flags & ~1 == 0,
+                             "destroy_vm: vm %d flags %#x" % (vmid, flags)):
+            return 0
+        info = self.vminfos[vmid]
+        if info.state == UNUSED:
+            return 3
+        if ACTIVE in info.vcpu_state:
+            return 1
+        if info.state != POWEROFF and not flags & 1:
+            return 2
+        info.state = POWEROFF
+        owned = [p for p, v in self.s2page.items() if v[0] == vmid]
+        for p in sorted(owned):
+            self.clear_vm_page(vmid, p)
+            if self.halt:
+                return 0
+        self.npts[vmid] = NPT()
+        core = self.npts[COREVISOR]
+        for i in range(min(info.next_load_info, MAX_LOAD_INFO_NUM)):
+            pages = (info.load_size[i] + PAGE_SIZE - 1) // PAGE_SIZE
+            first = (info.remap_addr[i] - REMAP_START) // PAGE_SIZE
+            for k in range(min(info.mapped_pages[i], pages)):
+                gfn = info.remap_addr[i] // PAGE_SIZE + k
+                old = core.pages.pop(gfn, None)
+                if old is not None:
+                    core.fp = (core.fp - leaf_hash(gfn, 3, old)) & MASK64
+            self.remap_used.difference_update(range(first, first + pages))
+        self.next_remap_ptr = REMAP_START + self.lowest_free_remap() * PAGE_SIZE
+        self.vminfos[vmid] = VMInfo()
+        self.vmid_used.discard(vmid)
+        self.next_vmid = self.lowest_free_vmid()
+        return 0
 
     # -- BootAux ------------------------------------------------------------
 

@@ -18,8 +18,17 @@
  *         just before it waits for the VM's lock while CPU 0 panics; when
  *         it goes on it must stop there (wait_lock), leaving the vCPU
  *         UNUSED, instead of skipping the lock and writing the VM's info.
+ *  reuse  A reclaim of a destroyed VM's vmid must not take the pages of
+ *         the VM that reuses it: CPU 1's CLEAR_VM_S2_RANGE of powered-off
+ *         VM A is held at its first wait for SMMU_ID (the old code: past
+ *         its power check, inside its first clear_vm_page), while CPU 0
+ *         destroys A, registers VM B (which gets A's vmid), loads B's
+ *         image and gives B a RAM page. When CPU 1 goes on, B's pages
+ *         must still be B's (the reclaim holds the VM's lock from its power
+ *         check to its end, so it sees B, not powered off, and does
+ *         nothing).
  *
- *   race [fault|halt|all] [-r rounds]
+ *   race [fault|halt|reuse|all] [-r rounds]
  * Exit status 0 when every round ended as required.
  */
 #include <pthread.h>
@@ -34,6 +43,7 @@
 #include <corevisor/sealed.h>
 #include <corevisor/vcpu_abi.h>
 #include <cv/lock.h>
+#include <cv/pte.h>
 #include <cv/state.h>
 
 #include "harness.h"
@@ -240,7 +250,7 @@ static int race_fault(u32 rounds)
  * waits until the core has halted, then goes on as a CPU whose call was in
  * flight at the halt.
  */
-static int hold_cpu = -1, hold_lock, held;
+static int hold_cpu = -1, hold_lock, held, hold_release;
 
 void cv_stress_lock_waiting(u32 lk);
 void cv_stress_lock_taken(u32 lk);
@@ -252,8 +262,10 @@ void cv_stress_lock_waiting(u32 lk)
 		    __atomic_load_n(&hold_cpu, __ATOMIC_ACQUIRE) ||
 	    (int)lk != hold_lock)
 		return;
+	__atomic_store_n(&hold_cpu, -1, __ATOMIC_RELEASE); /* once */
 	__atomic_store_n(&held, 1, __ATOMIC_RELEASE);
-	while (!cv_hosted_halted())
+	while (!cv_hosted_halted() &&
+	       !__atomic_load_n(&hold_release, __ATOMIC_ACQUIRE))
 		sched_yield();
 }
 
@@ -290,6 +302,7 @@ static int halt_round(u32 round)
 	halt_vm = (u32)hvc(HVC_REGISTER_KVM, 0, 0, 0);
 	cv_hosted_reset_counters();
 	__atomic_store_n(&held, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hold_release, 0, __ATOMIC_RELAXED);
 	hold_lock = (int)(INFO_ID + halt_vm);
 	__atomic_store_n(&hold_cpu, 1, __ATOMIC_RELEASE);
 	pthread_create(&t, NULL, register_on_cpu1, NULL);
@@ -335,6 +348,82 @@ static int race_halt(u32 rounds)
 	return wrote || other;
 }
 
+/* ---- reuse: a stale reclaim against a reused vmid --------------------- */
+
+static u32 reuse_vm;
+
+static void *reclaim_on_cpu1(void *arg)
+{
+	(void)arg;
+	cv_hosted_set_cpu(1);
+	hvc(HVC_CLEAR_VM_S2_RANGE, reuse_vm, 0x40000000ULL, RAM_BYTES);
+	return NULL;
+}
+
+/* 0: B's pages stayed B's; 1: the stale reclaim took them; 2: other. */
+static int reuse_round(u32 round)
+{
+	pthread_t t;
+	u32 a, b;
+	int ret = 0;
+
+	if (hx_boot(RAM_BYTES, NCPUS, true)) {
+		fprintf(stderr, "race: boot failed\n");
+		return 2;
+	}
+	a = new_vm(1);
+	hx_prot_and_map_vm_s2pt(a, R, X_PA | PAGE_S2_RAM, 3);
+	hx_set_vm_poweroff(a);
+	reuse_vm = a;
+	__atomic_store_n(&held, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hold_release, 0, __ATOMIC_RELAXED);
+	hold_lock = (int)SMMU_ID;
+	__atomic_store_n(&hold_cpu, 1, __ATOMIC_RELEASE);
+	pthread_create(&t, NULL, reclaim_on_cpu1, NULL);
+	while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
+		sched_yield();
+	if (hvc(HVC_DESTROY_VM, a, 0, 0) != CV_DESTROY_OK)
+		ret = 2;
+	b = new_vm(1);
+	hx_prot_and_map_vm_s2pt(b, R, Y_PA | PAGE_S2_RAM, 3);
+	__atomic_store_n(&hold_release, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	if (cv_hosted_halted() || b != a) {
+		fprintf(stderr, "race: round %u: %s\n", round,
+			cv_hosted_halted() ? cv_hosted_halt_reason()
+					   : "the vmid was not reused");
+		return 2;
+	}
+	if (cv_hosted_page_owner(Y_PA / PAGE_SIZE) != b ||
+	    cv_hosted_page_owner(IMAGE_PA / PAGE_SIZE) != b) {
+		fprintf(stderr,
+			"race: round %u: the reclaim of destroyed vm %u took "
+			"the pages of the new vm %u: RAM page owner %u, image "
+			"page owner %u\n",
+			round, a, b, cv_hosted_page_owner(Y_PA / PAGE_SIZE),
+			cv_hosted_page_owner(IMAGE_PA / PAGE_SIZE));
+		return 1;
+	}
+	return ret;
+}
+
+static int race_reuse(u32 rounds)
+{
+	u32 taken = 0, other = 0;
+
+	for (u32 r = 0; r < rounds; r++) {
+		int res = reuse_round(r);
+
+		taken += res == 1;
+		other += res == 2;
+	}
+	printf("race reuse: %u rounds of a stale reclaim against a reused "
+	       "vmid: %u left the new VM alone, %u took its pages, %u other "
+	       "failures\n",
+	       rounds, rounds - taken - other, taken, other);
+	return taken || other;
+}
+
 int main(int argc, char **argv)
 {
 	const char *which = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
@@ -349,5 +438,7 @@ int main(int argc, char **argv)
 		bad |= race_fault(rounds);
 	if (!strcmp(which, "halt") || !strcmp(which, "all"))
 		bad |= race_halt(rounds < 20 ? rounds : 20);
+	if (!strcmp(which, "reuse") || !strcmp(which, "all"))
+		bad |= race_reuse(rounds < 20 ? rounds : 20);
 	return bad;
 }

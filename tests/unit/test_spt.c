@@ -10,6 +10,7 @@
 
 #include <corevisor/hosted.h>
 #include <hosted_internal.h>
+#include <cv/inv.h>
 #include <cv/lock.h>
 #include <cv/panic.h>
 #include <cv/pte.h>
@@ -214,14 +215,43 @@ Test(spt, init_spt_empties_one_table_only)
 	for (u32 i = 0; i < 1024; i++)
 		cr_assert_eq(root_entry(0, 5, i), 0);
 	cr_assert(smmu_maps(0, 6, 0x3000, ram_pa(3)));
-	/* Tables are not reused: a new map takes fresh pages (as the spec). */
+	/*
+	 * corevisor: the bank's 2 level-2 and 2 level-3 tables went back to
+	 * the pool; a new map takes them again, not fresh pages.
+	 */
+	cr_assert_eq(cv.spt.pgd_nfree, 2);
+	cr_assert_eq(cv.spt.pmd_nfree, 2);
 	pgd0 = cv.spt.pgd_next;
 	map_spt(5, 0, 0x3000, leaf(ram_pa(4)));
-	cr_assert_eq(cv.spt.pgd_next, pgd0 + PAGE_SIZE);
+	cr_assert_eq(cv.spt.pgd_next, pgd0);
+	cr_assert_eq(cv.spt.pgd_nfree, 1);
+	cr_assert_eq(cv.spt.pmd_nfree, 1);
 	cr_assert(smmu_maps(0, 5, 0x3000, ram_pa(4)));
+	cr_assert(smmu_unmapped(0, 5, 3ULL << 30), "a reused table is empty");
 	init_spt(5, 1); /* an empty table stays empty */
 	cr_assert(smmu_unmapped(1, 5, 0x3000));
 	cr_assert(!lock_held_by_me(SPT_ID));
+}
+
+/* Banks cleared over and over never run the pool dry (corevisor). */
+Test(spt, cleared_banks_tables_are_reused_forever)
+{
+	u64 pgd0 = cv.spt.pgd_next, pmd0 = cv.spt.pmd_next;
+	u64 pgd_pages = (SMMU_PMD_OFFSET - SMMU_PGD_OFFSET) / PAGE_SIZE;
+
+	for (u64 round = 0; round < 2 * pgd_pages; round++) {
+		map_spt(2, 1, (round % 64) << 30, leaf(ram_pa(1)));
+		init_spt(2, 1);
+		expect_running();
+	}
+	cr_assert_eq(cv.spt.pgd_next, pgd0 + PAGE_SIZE);
+	cr_assert_eq(cv.spt.pmd_next, pmd0 + PAGE_SIZE);
+	{
+		char why[256];
+
+		cr_assert_eq(check_invariant("spt_cons", why, sizeof(why)), 0,
+			     "%s", why);
+	}
 }
 
 /* ---- Removing or changing a valid leaf flushes that bank's SMMU TLB ---- */

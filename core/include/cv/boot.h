@@ -28,6 +28,15 @@ bool vcpu_take_start(u32 vmid, u32 vcpuid, u64 *pc, u64 *x0);
 /* BootCore */
 u32 gen_vmid(void);
 u64 alloc_remap_addr(u64 pgnum);
+/* corevisor: what destroy_vm frees (bootcore.c). */
+void free_vmid(u32 vmid);
+void free_remap_addr(u64 remap, u64 pgnum);
+
+/*
+ * corevisor: destroy VM @vmid (destroy.c; HVC_DESTROY_VM). Returns
+ * CV_DESTROY_* (include/corevisor/abi.h).
+ */
+u64 destroy_vm(u32 vmid, u64 flags);
 
 /* BootAux */
 void unmap_and_load_vm_image(u32 vmid, u64 target_addr, u64 remap_addr,

@@ -8,7 +8,8 @@
  * Clauses, in the order they are checked (the first violation is reported):
  *   spt_cons, host_npt_cons, npt_cons*, host_flatmap, s2page_range*,
  *   host_s2_map, page_0_invalid, host_block_own*, host_iso, vm_iso,
- *   smmu_vm, smmu_iso*, smmu_count, cpu_range*   (* corevisor additions)
+ *   smmu_vm, smmu_iso*, smmu_count, cpu_range*, vm_free*, remap_cons*
+ *   (* corevisor additions)
  *
  * Call only at a quiescent point: no other CPU inside the core and no
  * table being changed. The checker takes no lock (it reads every table and

@@ -26,6 +26,10 @@ void set_pfn_map(u64 pfn, u64 gfn);
 /* MemManager */
 void map_page_host(u64 addr);
 void clear_vm_page(u32 vmid, u64 pfn);
+/* clear_vm_page with SMMU_ID already held (corevisor). */
+void clear_vm_page_smmu_held(u32 vmid, u64 pfn);
+/* corevisor (destroy_vm): all of VM @vmid's pages to the host, zeroed. */
+u64 reclaim_vm_pages(u32 vmid);
 void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn);
 void map_pfn_vm(u32 vmid, u64 addr, u64 pte, u32 level);
 /* corevisor: map_pfn_vm would swap none of the VM's pages (else panic). */
@@ -39,6 +43,8 @@ void unmap_smmu_page(u32 cbndx, u32 index, u64 iova);
 
 /* MemoryOps */
 void clear_vm_range(u32 vmid, u64 pfn, u64 num);
+/* clear_vm_range with SMMU_ID already held (clear_vm_stage2_range). */
+void clear_vm_range_smmu_held(u32 vmid, u64 pfn, u64 num);
 void prot_and_map_vm_s2pt(u32 vmid, u64 addr, u64 pte, u32 level);
 void grant_stage2_sg_gpa(u32 vmid, u64 addr, u64 size);
 void revoke_stage2_sg_gpa(u32 vmid, u64 addr, u64 size);

@@ -93,5 +93,9 @@ u64 get_pt_vttbr(u32 vmid);
  * regions in `cv` for the host.
  */
 void init_npt(u32 vmid, u64 pool);
+/* corevisor (destroy_vm): VM @vmid's table empty again, its TLB flushed. */
+void reset_npt(u32 vmid);
+/* corevisor (destroy_vm): the core no longer maps remap page @addr. */
+void unmap_core_remap_page(u64 addr);
 
 #endif

@@ -13,7 +13,9 @@
  *    its owning VM maps it (INVALID64 when none). Pages outside every region
  *    (MMIO) have no entry: get_pfn_owner() says INVALID.
  *  - VM state: UNUSED -> READY (register_kvm) -> VERIFIED
- *    (verify_and_load_images) -> POWEROFF (set_vm_poweroff).
+ *    (verify_and_load_images) -> POWEROFF (set_vm_poweroff) -> UNUSED
+ *    (destroy_vm, corevisor: every trace of the VM wiped, its vmid free
+ *    for the next register_kvm).
  *  - vCPU state: UNUSED -> READY (register_vcpu) <-> ACTIVE
  *    (set_vcpu_active / set_vcpu_inactive).
  *  - vCPU power (corevisor, PSCI; vm_info.vcpu_power): VCPU_OFF ->
@@ -110,13 +112,35 @@ struct spt {
 	u64 pool; /* physical address of the SMMU pool */
 	u64 pgd_next;
 	u64 pmd_next;
+	/*
+	 * corevisor: table pages a cleared bank gave back (clear_smmu_pt),
+	 * each list linked through the first word of its pages (0 ends it),
+	 * handed out again before the cursors move on.
+	 */
+	u64 pgd_free, pmd_free;
+	u64 pgd_nfree, pmd_nfree;
 };
 
-/* CoreData. Guarded by CORE_ID. */
+/*
+ * The remap area in pages. Its last page is never handed out: the spec's
+ * alloc_remap_addr refuses an allocation that reaches REMAP_END.
+ */
+#define REMAP_PAGES (REMAP_SIZE / PAGE_SIZE)
+#define REMAP_WORDS (REMAP_PAGES / 64)
+
+/*
+ * CoreData. Guarded by CORE_ID. corevisor reuses vmids and remap space
+ * (core/boot/bootcore.c): next_vmid is the lowest free vmid (COREVISOR
+ * when none is) and next_remap_ptr the lowest free remap page; with
+ * nothing ever freed both are the spec's bump pointers.
+ */
 struct core_data {
 	u32 next_vmid;
+	u32 vmid_used; /* bit v: vmid v is registered and not destroyed */
 	u64 next_remap_ptr;
-	u64 next_instance; /* corevisor: instances made since boot */
+	u64 remap_used[REMAP_WORDS]; /* bit i: page REMAP_START + i * 4 KiB */
+	u64 next_instance;	     /* corevisor: instances made since boot */
+	u64 lineages_retired;	     /* corevisor: destroy_vm's retire order */
 };
 
 /* vm_info.vcpu_power (corevisor). */
@@ -130,8 +154,8 @@ struct core_data {
 /*
  * A lineage of sealed state (corevisor, core/boot/lineage.c): one VM
  * instance's state as it moves from VM to VM through sealed blobs
- * (docs/image-format.md, "Binding"). Guarded by CORE_ID; the slot index
- * is the vmid of the VM that made it (one per VM at most).
+ * (docs/image-format.md, "Binding"). Guarded by CORE_ID; slots 1..15,
+ * one per lineage a VM holds or a destroyed VM left (retired).
  */
 struct cv_lineage {
 	u8 instance[CV_INSTANCE_BYTES];
@@ -139,6 +163,13 @@ struct cv_lineage {
 	u64 epoch;  /* the version blobs sealed now carry */
 	u32 holder; /* the VM whose state it is now; 0 when none */
 	u32 open;   /* the holder may still run (READY or VERIFIED) */
+	/*
+	 * Its holder was destroyed (destroy_vm): no VM holds it, but its
+	 * instance and epoch are still known, so its blobs restore only at
+	 * that epoch; the slot is reused only when no free one is left.
+	 */
+	u32 retired;
+	u64 retired_seq; /* destroy order: the oldest retired slot goes first */
 };
 
 /* VMInfo = StateInfo + BootInfo. Guarded by INFO_ID + vmid. */
@@ -368,7 +399,7 @@ struct cv_state {
 	/* INFO_ID + vmid */
 	struct vm_info vminfos[NUM_PRINCIPALS];
 
-	/* CORE_ID: sealed-state lineages, by the vmid that made each. */
+	/* CORE_ID: sealed-state lineages (slot 0 unused: "none"). */
 	struct cv_lineage lineages[NUM_PRINCIPALS];
 
 	/*

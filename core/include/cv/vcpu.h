@@ -124,6 +124,8 @@ void set_int_gpr(u32 vmid, u32 vcpuid, u32 index, u64 value);
  */
 void load_int_state(u32 vmid, u32 vcpuid);
 void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason);
+/* corevisor (destroy_vm): the vCPU slot's context and run state wiped. */
+void vcpu_wipe(u32 vmid, u32 vcpuid);
 /*
  * corevisor: true when this CPU's VCPU_RUN found its vCPU off (no start
  * from its guest or image): nothing runs, the host gets CV_EXIT_VCPU_OFF.

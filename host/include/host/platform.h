@@ -53,6 +53,13 @@ u32 host_cpu(void);
  * physical address is also its pointer.
  */
 u64 host_phys_alloc(u64 size, u64 align);
+/*
+ * Where host_phys_alloc stands, and back there: everything allocated
+ * since is free again (the caller made sure nothing uses it: a destroyed
+ * VM's memory).
+ */
+u64 host_phys_mark(void);
+void host_phys_release(u64 mark);
 static inline void *host_phys_ptr(u64 pa)
 {
 	return (void *)pa;

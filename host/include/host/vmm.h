@@ -154,6 +154,14 @@ void vmm_mmio_complete(struct vmm_vcpu *v, u64 value);
  */
 void vmm_vm_reclaim(struct vmm_vm *vm, u64 start, u64 size);
 
+/*
+ * HVC_DESTROY_VM (@flags 0 or CV_DESTROY_FORCE): every page of @vm comes
+ * back to the host, zeroed, and its vmid is free for the next VM. Returns
+ * CV_DESTROY_* (include/corevisor/abi.h): CV_DESTROY_RUNNING while one of
+ * its vCPUs runs (call again once they stopped).
+ */
+u64 vmm_vm_destroy(struct vmm_vm *vm, u64 flags);
+
 /* The host page given to @vm for the page at IPA @ipa, or 0. */
 u64 vmm_page_of(const struct vmm_vm *vm, u64 ipa);
 
