@@ -761,7 +761,7 @@ class Gen:
             self.plans[(vmid, idx)] = pfn0
             variant = "good" if r.random() < 0.9 else r.choice(images.VARIANTS[1:])
             # Mostly one boot image per VM (its first); sometimes two.
-            boot = idx == 0 or r.random() < 0.05
+            boot = idx == 0 or r.random() < 0.15
             return ("write", pfn0, info.load_addr[idx], size, variant,
                     r.randrange(1 << 30), boot)
         pfn = self.plans[(vmid, idx)] + info.mapped_pages[idx]

@@ -514,6 +514,8 @@ class Model:
         m.npts = [n.copy() for n in self.npts]
         m.spts = self.spts.copy()
         m.held = set(self.held)
+        m.vmid_used = set(self.vmid_used)
+        m.remap_used = set(self.remap_used)
         m.contents = dict(self.contents)
         m.content_dirty = set(self.content_dirty)
         return m
@@ -1472,7 +1474,7 @@ class Model:
         if self.halt:
             return 0
         if not self.rely_arg(is_vm(vmid) and flags & ~1 == 0,
-                             "destroy_vm: vm %d flags %#x" % (vmid, flags)):
+                             "destroy_vm: bad args vm %d flags %#x" % (vmid, flags)):
             return 0
         info = self.vminfos[vmid]
         if info.state == UNUSED:
