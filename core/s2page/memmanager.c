@@ -23,6 +23,7 @@
 #include <cv/smmu.h>
 #include <cv/spt.h>
 #include <cv/state.h>
+#include <cv/stream.h>
 
 #include "page_internal.h"
 
@@ -153,6 +154,12 @@ void map_page_host(u64 addr)
 	if (is_smmu_range(addr) != INVALID) {
 		panic("map_page_host: addr 0x%llx holds SMMU %u's registers",
 		      (unsigned long long)addr, is_smmu_range(addr));
+		return;
+	}
+	/* corevisor: nor the SMMUv3's: corevisor drives it (cv/stream.h). */
+	if (is_smmuv3_range(addr)) {
+		panic("map_page_host: addr 0x%llx holds the SMMUv3's registers",
+		      (unsigned long long)addr);
 		return;
 	}
 	acquire_lock_s2page();
@@ -472,6 +479,11 @@ void map_vm_io(u32 vmid, u64 gpa, u64 pa)
 	if (is_smmu_range(pa) != INVALID) {
 		panic("map_vm_io: vm %u pa 0x%llx holds SMMU %u's registers",
 		      vmid, (unsigned long long)pa, is_smmu_range(pa));
+		return;
+	}
+	if (is_smmuv3_range(pa)) {
+		panic("map_vm_io: vm %u pa 0x%llx holds the SMMUv3's registers",
+		      vmid, (unsigned long long)pa);
 		return;
 	}
 	acquire_lock_s2page();

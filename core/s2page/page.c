@@ -22,6 +22,7 @@
 #include <cv/mem.h>
 #include <cv/panic.h>
 #include <cv/state.h>
+#include <cv/stream.h>
 
 #include "page_internal.h"
 
@@ -119,6 +120,7 @@ u32 get_pfn_owner(u64 pfn)
 void set_pfn_owner(u64 pfn, u32 vmid)
 {
 	struct s2page *pg;
+	u32 old;
 
 	if (halted())
 		return;
@@ -130,7 +132,17 @@ void set_pfn_owner(u64 pfn, u32 vmid)
 		      (unsigned long long)pfn, vmid);
 		return;
 	}
+	/*
+	 * corevisor: the host's devices reach exactly the host's pages
+	 * (cv/stream.h): out of its streams, invalidated, before the new
+	 * owner has it; back in once the host owns it again.
+	 */
+	old = pg->owner;
+	if (old == HOSTVISOR && vmid != HOSTVISOR)
+		host_stream_unmap(pfn);
 	pg->owner = vmid;
+	if (vmid == HOSTVISOR && old != HOSTVISOR)
+		host_stream_map(pfn);
 }
 
 u32 get_pfn_count(u64 pfn)
