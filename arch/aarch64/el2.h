@@ -57,6 +57,7 @@ struct platform {
 	u32 rng_seed_len;
 	u8 rng_seed[64];
 	u64 smmuv3_base, smmuv3_size; /* "arm,smmu-v3"; 0: none */
+	u64 its_base;		      /* "arm,gic-v3-its"; 0: none */
 };
 extern struct platform plat;
 

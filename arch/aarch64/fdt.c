@@ -110,8 +110,8 @@ static void parse_devices(const void *fdt)
 		plat.gicr_base = device_reg(fdt, "arm,cortex-a15-gic", 1,
 					    &plat.gicr_size);
 	}
-	plat.smmuv3_base =
-		device_reg(fdt, "arm,smmu-v3", 0, &plat.smmuv3_size);
+	plat.smmuv3_base = device_reg(fdt, "arm,smmu-v3", 0, &plat.smmuv3_size);
+	plat.its_base = device_reg(fdt, "arm,gic-v3-its", 0, NULL);
 	node = fdt_path_offset(fdt, "/psci");
 	method = node >= 0 ? fdt_getprop(fdt, node, "method", NULL) : NULL;
 	plat.psci_smc = method && strcmp(method, "smc") == 0;

@@ -116,8 +116,7 @@ int fdt_hide_smmuv3(void *fdt, int bufsize)
 	for (node = fdt_node_offset_by_compatible(fdt, -1, "arm,smmu-v3");
 	     node >= 0;
 	     node = fdt_node_offset_by_compatible(fdt, node, "arm,smmu-v3")) {
-		if ((err = fdt_setprop_string(fdt, node, "status",
-					      "disabled")))
+		if ((err = fdt_setprop_string(fdt, node, "status", "disabled")))
 			return err;
 		phandle = fdt_get_phandle(fdt, node);
 		if (!phandle)

@@ -50,6 +50,9 @@ static void fill_boot_params(struct cv_boot_params *p)
 	/* The SMMUv3 (smmuv3.c): its stream pool counts in the reserve. */
 	p->smmuv3_base = plat.smmuv3_base;
 	p->smmuv3_size = ALIGN_UP(plat.smmuv3_size, PAGE_SIZE);
+	/* MSIs: the ITS's GITS_TRANSLATER frame, 64 KiB above its base. */
+	if (plat.smmuv3_base && plat.its_base)
+		p->smmuv3_msi_page = plat.its_base + 0x10000;
 	p->nregions = plat.nregions;
 	memcpy(p->regions, plat.regions, sizeof(p->regions));
 	for (u32 i = 0; i < plat.nregions; i++)

@@ -180,7 +180,8 @@ void mmu_switch_to_core_table(void)
 	map_gic();
 	if (plat.smmuv3_base) /* smmuv3.c: corevisor drives it */
 		map_identity(plat.smmuv3_base,
-			     plat.smmuv3_base + ALIGN_UP(plat.smmuv3_size, PAGE_SIZE),
+			     plat.smmuv3_base +
+				     ALIGN_UP(plat.smmuv3_size, PAGE_SIZE),
 			     S1_PAGE_DEVICE);
 	if (halted())
 		return;

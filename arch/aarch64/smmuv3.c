@@ -33,12 +33,12 @@
 #define IDR0_TTF_AA64 (1U << 3)
 #define IDR0_S2P (1U << 0)
 #define IDR1 0x4
-#define IDR1_SIDSIZE(v) ((v) & 0x3f)
+#define IDR1_SIDSIZE(v) ((v)&0x3f)
 #define IDR1_EVENTQS(v) (((v) >> 16) & 0x1f)
 #define IDR1_CMDQS(v) (((v) >> 21) & 0x1f)
 #define IDR5 0x14
 #define IDR5_GRAN4K (1U << 4)
-#define IDR5_OAS(v) ((v) & 7)
+#define IDR5_OAS(v) ((v)&7)
 #define CR0 0x20
 #define CR0ACK 0x24
 #define CR0_SMMUEN (1U << 0)
@@ -64,10 +64,10 @@
 #define EVENTQ_CONS 0x100ac
 #define Q_BASE_RA (1ULL << 62) /* read/write-allocate hint */
 
-/* Sizes: 256 streams (PCIe bus 0), 256 commands, 128 events. */
+/* Sizes: 256 streams (PCIe bus 0), 256 commands, 512 events. */
 #define STRTAB_LOG2 8U
 #define CMDQ_LOG2 8U
-#define EVTQ_LOG2 7U
+#define EVTQ_LOG2 9U
 #define STE_DWORDS 8U
 #define CD_DWORDS 8U
 
@@ -100,10 +100,11 @@ static u64 strtab[(1U << STRTAB_LOG2) * STE_DWORDS]
 	__attribute__((aligned(1U << (STRTAB_LOG2 + 6))));
 static u64 host_cd[CD_DWORDS] __attribute__((aligned(64)));
 static u64 cmdq[(1U << CMDQ_LOG2) * 2] __attribute__((aligned(4096)));
-static u64 evtq[(1U << EVTQ_LOG2) * 4] __attribute__((aligned(4096)));
+static u64 evtq[(1U << EVTQ_LOG2) * 4]
+	__attribute__((aligned((1U << EVTQ_LOG2) * 32)));
 
-static u64 base;    /* registers; 0 = no SMMUv3 */
-static bool ready;  /* enabled: invalidations mean something */
+static u64 base;     /* registers; 0 = no SMMUv3 */
+static bool ready;   /* enabled: invalidations mean something */
 static u32 cmd_prod; /* index | wrap bit, as CMDQ_PROD */
 static u32 evt_lock;
 
@@ -198,9 +199,35 @@ static const char *event_name(u32 type)
 	}
 }
 
+/* One line for a run of @n like events (same type, stream, page, access). */
+static void report(const u64 *e, u32 n)
+{
+	u32 type = e[0] & 0xff;
+
+	cv_printf("corevisor: smmuv3: %s (0x%02x) stream 0x%x iova 0x%llx %s"
+		  " (%u)\n",
+		  event_name(type), type, (u32)(e[0] >> 32),
+		  (unsigned long long)e[2], (e[1] >> 35) & 1 ? "read" : "write",
+		  n);
+}
+
+static bool same_kind(const u64 *a, const u64 *b)
+{
+	return (a[0] & 0xffffffff000000ffULL) ==
+		       (b[0] & 0xffffffff000000ffULL) &&
+	       (a[1] >> 35 & 1) == (b[1] >> 35 & 1) &&
+	       a[2] / PAGE_SIZE == b[2] / PAGE_SIZE;
+}
+
+/*
+ * Drain the event queue. A device's faulting transfer records an event
+ * per access (QEMU: one per 4 bytes), so a run of like events is one
+ * line with its count.
+ */
 u64 arch_smmuv3_events(void)
 {
-	u32 prod, cons, n = 0;
+	u32 prod, cons, n = 0, run = 0;
+	u64 first[4];
 
 	if (!ready)
 		return 0;
@@ -210,16 +237,19 @@ u64 arch_smmuv3_events(void)
 	cons = q_wrap_index(rd32(EVENTQ_CONS), EVTQ_LOG2);
 	while (cons != prod) {
 		const u64 *e = &evtq[4 * (cons & ((1U << EVTQ_LOG2) - 1))];
-		u32 type = e[0] & 0xff;
 
-		cv_printf("corevisor: smmuv3: %s (0x%02x) stream 0x%x iova "
-			  "0x%llx %s\n",
-			  event_name(type), type, (u32)(e[0] >> 32),
-			  (unsigned long long)e[2],
-			  (e[1] >> 35) & 1 ? "read" : "write");
+		if (run && !same_kind(first, e)) {
+			report(first, run);
+			run = 0;
+		}
+		if (!run)
+			memcpy(first, e, sizeof(first));
+		run++;
 		cons = q_wrap_index(cons + 1, EVTQ_LOG2);
 		n++;
 	}
+	if (run)
+		report(first, run);
 	wr32(EVENTQ_CONS, cons);
 	__atomic_store_n(&evt_lock, 0, __ATOMIC_RELEASE);
 	return n;
@@ -245,8 +275,8 @@ void smmuv3_boot(void)
 		el2_fatal("smmuv3: needs stage 1, AArch64 tables, 4 KiB "
 			  "granule (IDR0 0x%x IDR5 0x%x)",
 			  idr0, idr5);
-	if (IDR1_SIDSIZE(idr1) < STRTAB_LOG2 ||
-	    IDR1_CMDQS(idr1) < CMDQ_LOG2 || IDR1_EVENTQS(idr1) < EVTQ_LOG2)
+	if (IDR1_SIDSIZE(idr1) < STRTAB_LOG2 || IDR1_CMDQS(idr1) < CMDQ_LOG2 ||
+	    IDR1_EVENTQS(idr1) < EVTQ_LOG2)
 		el2_fatal("smmuv3: IDR1 0x%x too small", idr1);
 	if (!ttbr)
 		el2_fatal("smmuv3: the core has no host stream table");

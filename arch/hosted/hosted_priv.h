@@ -16,6 +16,7 @@ void hosted_smmu_params(struct cv_boot_params *p);
 /* smmuv3.c: the SMMUv3 (on or off) and its registers at @base. */
 #define CV_HOSTED_SMMUV3_BASE 0x09050000ULL /* as on QEMU virt */
 #define CV_HOSTED_SMMUV3_SIZE 0x20000ULL
+#define CV_HOSTED_MSI_PAGE 0x08090000ULL /* an ITS's GITS_TRANSLATER */
 void hosted_smmuv3_reset(bool on, u64 base);
 void hosted_smmuv3_params(struct cv_boot_params *p);
 /*

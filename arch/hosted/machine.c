@@ -408,8 +408,9 @@ static bool config_valid(const struct cv_hosted_config *cfg)
 	       cfg->ncpus >= 1 && cfg->ncpus <= TOTAL_CPU &&
 	       cfg->ntrusted_keys <= CV_MAX_TRUSTED_KEYS &&
 	       cfg->nsmmu <= SMMU_NUM &&
-	       (!cfg->smmuv3 || cfg->ram_base >= CV_HOSTED_SMMUV3_BASE +
-							 CV_HOSTED_SMMUV3_SIZE) &&
+	       (!cfg->smmuv3 ||
+		cfg->ram_base >=
+			CV_HOSTED_SMMUV3_BASE + CV_HOSTED_SMMUV3_SIZE) &&
 	       (cfg->nsmmu == 0 ||
 		(cfg->smmu_context_banks >= 1 &&
 		 cfg->smmu_context_banks <= SMMU_NUM_CTXT_BANKS));

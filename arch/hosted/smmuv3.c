@@ -57,6 +57,7 @@ void hosted_smmuv3_params(struct cv_boot_params *p)
 {
 	p->smmuv3_base = v3.base;
 	p->smmuv3_size = v3.on ? CV_HOSTED_SMMUV3_SIZE : 0;
+	p->smmuv3_msi_page = v3.on ? CV_HOSTED_MSI_PAGE : 0;
 }
 
 uint64_t cv_hosted_smmuv3_base(void)
@@ -99,7 +100,8 @@ static u64 walk(u64 iova, bool write)
 		return ~0ULL;
 	for (u32 level = 1; level <= 3; level++) {
 		u32 shift = 12 + 9 * (3 - level);
-		const u64 *p = cv_hosted_phys(table + ((iova >> shift) & 511) * 8);
+		const u64 *p =
+			cv_hosted_phys(table + ((iova >> shift) & 511) * 8);
 
 		if (!p)
 			return ~0ULL;
@@ -154,6 +156,14 @@ static bool stream_dma(u64 iova, void *buf, u64 len, bool write, u64 *fault)
 		if (chunk > len)
 			chunk = len;
 		pa = translate(iova, write);
+		if (pa != ~0ULL &&
+		    pa / PAGE_SIZE == CV_HOSTED_MSI_PAGE / PAGE_SIZE) {
+			/* An MSI: the interrupt controller takes it. */
+			iova += chunk;
+			b += chunk;
+			len -= chunk;
+			continue;
+		}
 		mem = pa == ~0ULL ? NULL : cv_hosted_phys(pa);
 		if (!mem) {
 			if (fault)

@@ -118,6 +118,7 @@ int cv_boot(const struct cv_boot_params *p)
 		return -1;
 	cv.smmuv3_base = p->smmuv3_base;
 	cv.smmuv3_size = p->smmuv3_size;
+	cv.smmuv3_msi_page = p->smmuv3_msi_page;
 
 	cv.region_cnt = p->nregions;
 	for (u32 i = 0; i < p->nregions; i++) {
@@ -148,10 +149,12 @@ int cv_boot(const struct cv_boot_params *p)
 	init_spt_pool(smmu_base);
 	smmu_boot_registers();
 	init_s2page(s2page_base);
-	init_host_stream(p->smmuv3_base ? s2page_base + ALIGN_UP(region_pages(p) *
-						     sizeof(struct s2page),
-					     PAGE_SIZE)
-				 : 0);
+	init_host_stream(
+		p->smmuv3_base
+			? s2page_base + ALIGN_UP(region_pages(p) *
+							 sizeof(struct s2page),
+						 PAGE_SIZE)
+			: 0);
 
 	for (u32 i = 0; i < CTXT_POOL_SIZE; i++)
 		cv.shadow_ctxts[i].regs[DIRTY] = 0;

@@ -39,7 +39,7 @@ static u64 spans(u64 base, u64 size, u32 shift)
 
 u64 stream_pool_bytes(const struct cv_boot_params *p)
 {
-	u64 pages = 1; /* the level-1 root */
+	u64 pages = 3; /* the level-1 root; the doorbell's level 2 and 3 */
 
 	if (!p->smmuv3_base)
 		return 0;
@@ -59,12 +59,19 @@ bool stream_boot_valid(const struct cv_boot_params *p)
 	u64 base = p->smmuv3_base, size = p->smmuv3_size;
 
 	if (!base)
-		return size == 0;
+		return size == 0 && p->smmuv3_msi_page == 0;
 	if ((base | size) & (PAGE_SIZE - 1) || !size || base + size < base)
+		return false;
+	if (p->smmuv3_msi_page & (PAGE_SIZE - 1) ||
+	    p->smmuv3_msi_page >> STREAM_IOVA_BITS ||
+	    (p->smmuv3_msi_page >= base && p->smmuv3_msi_page < base + size))
 		return false;
 	for (u32 i = 0; i < p->nregions && i < MAX_MEMBLOCK_NUM; i++) {
 		const struct memblock *r = &p->regions[i];
 
+		if (p->smmuv3_msi_page >= r->base &&
+		    p->smmuv3_msi_page - r->base < r->size)
+			return false; /* the doorbell must be MMIO */
 		/* Devices reach only RAM the table can map. */
 		if (r->base + r->size > (1ULL << STREAM_IOVA_BITS))
 			return false;
@@ -133,13 +140,12 @@ static u64 *leaf_slot(u64 iova, bool alloc)
 	return entry_at(table, stream_index(iova, PAGE_SHIFT));
 }
 
-static void stream_map_locked(u64 pfn)
+static void stream_map_locked(u64 pfn, u64 attrs)
 {
 	u64 *p = leaf_slot(pfn * PAGE_SIZE, true);
 
 	if (p)
-		__atomic_store_n(p, pfn * PAGE_SIZE | STREAM_PAGE,
-				 __ATOMIC_RELEASE);
+		__atomic_store_n(p, pfn * PAGE_SIZE | attrs, __ATOMIC_RELEASE);
 }
 
 void init_host_stream(u64 pool)
@@ -162,8 +168,12 @@ void init_host_stream(u64 pool)
 
 		for (u64 k = 0; k < r->size / PAGE_SIZE && !halted(); k++)
 			if (cv.s2page[r->index + k].owner == HOSTVISOR)
-				stream_map_locked(r->base / PAGE_SIZE + k);
+				stream_map_locked(r->base / PAGE_SIZE + k,
+						  STREAM_PAGE);
 	}
+	if (cv.smmuv3_msi_page)
+		stream_map_locked(cv.smmuv3_msi_page / PAGE_SIZE,
+				  STREAM_DOORBELL_PAGE);
 	release_lock_spt();
 }
 
@@ -172,7 +182,7 @@ void host_stream_map(u64 pfn)
 	if (halted() || !cv.spt.stream_pool)
 		return;
 	acquire_lock_spt();
-	stream_map_locked(pfn);
+	stream_map_locked(pfn, STREAM_PAGE);
 	release_lock_spt();
 }
 
@@ -216,7 +226,8 @@ static u32 owner_of_pfn(u64 pfn)
 		const struct memblock *r = &cv.regions[i];
 
 		if (addr >= r->base && addr - r->base < r->size)
-			return cv.s2page[r->index + (addr - r->base) / PAGE_SIZE]
+			return cv
+				.s2page[r->index + (addr - r->base) / PAGE_SIZE]
 				.owner;
 	}
 	return INVALID;
@@ -258,6 +269,9 @@ u64 host_stream_check(u64 *entry)
 				u64 iova = base | (u64)c << PAGE_SHIFT;
 
 				if (!e3)
+					continue;
+				if (iova == cv.smmuv3_msi_page && iova &&
+				    e3 == (iova | STREAM_DOORBELL_PAGE))
 					continue;
 				if (e3 != (iova | STREAM_PAGE) ||
 				    owner_of_pfn(iova / PAGE_SIZE) !=

@@ -87,12 +87,16 @@ Test(stream, every_host_page_and_nothing_else)
 		     last * PAGE_SIZE | STREAM_PAGE);
 	/* The core's pool, the stream table itself among it. */
 	cr_assert_not(dma_reads(core, buf));
-	cr_assert_not(cv_hosted_stream_dma_read(host_stream_ttbr(), buf, 8,
-						&fault));
+	cr_assert_not(
+		cv_hosted_stream_dma_read(host_stream_ttbr(), buf, 8, &fault));
 	cr_assert_eq(fault, host_stream_ttbr());
 	/* Nothing beyond RAM (MMIO, the SMMUv3's own registers). */
 	cr_assert_not(dma_reads(cv_hosted_smmuv3_base() / PAGE_SIZE, buf));
 	cr_assert_not(dma_reads(0x09000, buf));
+	/* The MSI doorbell: a device may write it (its MSIs). */
+	cr_assert(cv_hosted_stream_dma_write(0x08090040, buf, 4, NULL));
+	cr_assert_eq(host_stream_walk(0x08090000),
+		     0x08090000 | STREAM_DOORBELL_PAGE);
 	cr_assert_eq(events(), 4);
 	expect_inv();
 }
@@ -115,8 +119,8 @@ Test(stream, page_to_a_vm_leaves_the_streams_and_their_tlb)
 	memcpy(cv_hosted_phys(pfn * PAGE_SIZE), secret, sizeof(secret));
 	memset(buf, 0, sizeof(buf));
 	cr_assert_not(dma_reads(pfn, buf));
-	cr_assert_not(cv_hosted_stream_dma_write(pfn * PAGE_SIZE, buf, 64,
-						 NULL));
+	cr_assert_not(
+		cv_hosted_stream_dma_write(pfn * PAGE_SIZE, buf, 64, NULL));
 	cr_assert_eq(memcmp(cv_hosted_phys(pfn * PAGE_SIZE), secret, 64), 0);
 	cr_assert_eq(events(), 2);
 	expect_inv();
@@ -167,8 +171,8 @@ Test(stream, host_never_maps_the_smmuv3_registers)
 {
 	u32 v = 0;
 
-	cr_assert_not(cv_hosted_host_read(cv_hosted_smmuv3_base() + 0x20, &v,
-					  4));
+	cr_assert_not(
+		cv_hosted_host_read(cv_hosted_smmuv3_base() + 0x20, &v, 4));
 	pts_expect_halt("map_page_host", "SMMUv3's registers");
 }
 
@@ -213,6 +217,6 @@ Test(stream, no_smmuv3_no_events_and_no_table)
 	cr_assert_eq(cv_hosted_boot(&cfg), 0);
 	cr_assert_eq(host_stream_ttbr(), 0);
 	cr_assert_eq(cv_hosted_hvc(HVC_SMMUV3_EVENTS, 0, 0, 0, 0, 0), 0);
-	cr_assert_not(cv_hosted_stream_dma_read(cv_hosted_ram_base(), &cfg, 8,
-						NULL));
+	cr_assert_not(
+		cv_hosted_stream_dma_read(cv_hosted_ram_base(), &cfg, 8, NULL));
 }

@@ -333,6 +333,12 @@ struct cv_boot_params {
 	 */
 	u64 smmuv3_base;
 	u64 smmuv3_size;
+	/*
+	 * The page of the interrupt controller's MSI doorbell (a GICv3
+	 * ITS's GITS_TRANSLATER frame), which host devices write to signal
+	 * MSIs: mapped in the host's streams as device memory. 0: none.
+	 */
+	u64 smmuv3_msi_page;
 };
 
 struct cv_vcpu_run; /* include/corevisor/vcpu_abi.h */
@@ -361,6 +367,7 @@ struct cv_state {
 	u32 smmu_num;
 	struct smmu_conf smmu_conf[SMMU_NUM];
 	u64 smmuv3_base, smmuv3_size; /* cv_boot_params; 0: none */
+	u64 smmuv3_msi_page;	      /* cv_boot_params; 0: none */
 
 	/* S2PAGE_ID */
 	struct s2page *s2page; /* in reserved memory */

@@ -16,6 +16,9 @@
  *    again once it is the host's (scrubbed by then).
  *  - Pages a VM grants the host (count > 0) stay out: the host's CPU may
  *    map them, its devices may not.
+ *  - One MMIO page is in: the MSI doorbell (cv_boot_params.smmuv3_msi_page,
+ *    a GICv3 ITS's GITS_TRANSLATER frame), as device memory, so the
+ *    host's devices can signal their interrupts.
  *
  * Format (the SMMU walks it as it is): VMSAv8-64 stage 1, 4 KiB granule,
  * STREAM_IOVA_BITS of input (CD.T0SZ = 64 - STREAM_IOVA_BITS), so the
@@ -39,9 +42,13 @@
 #define STREAM_S1_AP_RW (1ULL << 6) /* AP[2:1] = 01: read-write */
 #define STREAM_S1_PXN (1ULL << 53)
 #define STREAM_S1_UXN (1ULL << 54)
-#define STREAM_PAGE                                                         \
-	(PTE_TYPE_TABLE | PTE_AF | PTE_SH_INNER | STREAM_S1_AP_RW |          \
+#define STREAM_PAGE                                                 \
+	(PTE_TYPE_TABLE | PTE_AF | PTE_SH_INNER | STREAM_S1_AP_RW | \
 	 S1_ATTRIDX_NORMAL | STREAM_S1_PXN | STREAM_S1_UXN)
+/* The MSI doorbell page: Device-nGnRE (AttrIndx 1), never executable. */
+#define STREAM_DOORBELL_PAGE                                             \
+	(PTE_TYPE_TABLE | PTE_AF | STREAM_S1_AP_RW | S1_ATTRIDX_DEVICE | \
+	 STREAM_S1_PXN | STREAM_S1_UXN)
 /* The context descriptor's MAIR: attribute 0 normal WB, 1 Device-nGnRE. */
 #define STREAM_MAIR 0x04ffULL
 
@@ -66,7 +73,8 @@ u64 host_stream_walk(u64 iova);
 
 /*
  * security invariant (core/inv): every leaf maps its own page, which is
- * a region page HOSTVISOR owns; returns the first iova breaking it, or
+ * a region page HOSTVISOR owns (STREAM_PAGE), or the MSI doorbell page
+ * (STREAM_DOORBELL_PAGE); returns the first iova breaking it, or
  * INVALID64 (*entry: its entry). Expects a quiescent core.
  */
 u64 host_stream_check(u64 *entry);
