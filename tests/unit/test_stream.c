@@ -220,3 +220,49 @@ Test(stream, no_smmuv3_no_events_and_no_table)
 	cr_assert_not(
 		cv_hosted_stream_dma_read(cv_hosted_ram_base(), &cfg, 8, NULL));
 }
+
+/* The boot parameters the core refuses for an SMMUv3 (cv_boot fails). */
+Test(stream, boot_refuses_a_bad_smmuv3)
+{
+	static struct cv_boot_params p;
+
+	p.nregions = 1;
+	p.regions[0].base = 0x40000000ULL;
+	p.regions[0].size = 1ULL << 30;
+	p.smmuv3_base = 0x09050000ULL;
+	p.smmuv3_size = 0x20000ULL;
+	p.smmuv3_msi_page = 0x08090000ULL;
+	cr_assert(stream_boot_valid(&p));
+	/* Registers inside RAM, unaligned, empty or wrapping. */
+	p.smmuv3_base = 0x40000000ULL;
+	cr_assert_not(stream_boot_valid(&p));
+	p.smmuv3_base = 0x09050800ULL;
+	cr_assert_not(stream_boot_valid(&p));
+	p.smmuv3_base = 0x09050000ULL;
+	p.smmuv3_size = 0;
+	cr_assert_not(stream_boot_valid(&p));
+	p.smmuv3_base = 0xfffffffffffff000ULL;
+	p.smmuv3_size = 0x2000ULL;
+	cr_assert_not(stream_boot_valid(&p));
+	p.smmuv3_base = 0x09050000ULL;
+	p.smmuv3_size = 0x20000ULL;
+	/* The doorbell in RAM, unaligned, among the SMMU's registers. */
+	p.smmuv3_msi_page = 0x40001000ULL;
+	cr_assert_not(stream_boot_valid(&p));
+	p.smmuv3_msi_page = 0x08090040ULL;
+	cr_assert_not(stream_boot_valid(&p));
+	p.smmuv3_msi_page = 0x09051000ULL;
+	cr_assert_not(stream_boot_valid(&p));
+	p.smmuv3_msi_page = 0x08090000ULL;
+	/* RAM the 39-bit table cannot map. */
+	p.regions[0].base = 1ULL << 39;
+	cr_assert_not(stream_boot_valid(&p));
+	/* No SMMUv3: nothing else may be set. */
+	p.regions[0].base = 0x40000000ULL;
+	p.smmuv3_base = 0;
+	cr_assert_not(stream_boot_valid(&p));
+	p.smmuv3_size = 0;
+	p.smmuv3_msi_page = 0;
+	cr_assert(stream_boot_valid(&p));
+	cr_assert_eq(stream_pool_bytes(&p), 0);
+}
