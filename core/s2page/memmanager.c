@@ -244,6 +244,8 @@ void clear_vm_page(u32 vmid, u64 pfn)
 		set_pfn_map(pfn, INVALID64);
 		if (!halted())
 			cv_zero_page(pfn);
+		/* corevisor: scrubbed, it is the host's devices' too. */
+		host_stream_map(pfn);
 	}
 	release_lock_s2page();
 	release_lock_smmu();

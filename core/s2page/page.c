@@ -120,7 +120,6 @@ u32 get_pfn_owner(u64 pfn)
 void set_pfn_owner(u64 pfn, u32 vmid)
 {
 	struct s2page *pg;
-	u32 old;
 
 	if (halted())
 		return;
@@ -133,16 +132,14 @@ void set_pfn_owner(u64 pfn, u32 vmid)
 		return;
 	}
 	/*
-	 * corevisor: the host's devices reach exactly the host's pages
-	 * (cv/stream.h): out of its streams, invalidated, before the new
-	 * owner has it; back in once the host owns it again.
+	 * corevisor: a page leaving the host leaves its devices' streams
+	 * (cv/stream.h), invalidated, before the new owner has it. One
+	 * coming back is mapped by the caller once it is scrubbed
+	 * (clear_vm_page).
 	 */
-	old = pg->owner;
-	if (old == HOSTVISOR && vmid != HOSTVISOR)
+	if (pg->owner == HOSTVISOR && vmid != HOSTVISOR)
 		host_stream_unmap(pfn);
 	pg->owner = vmid;
-	if (vmid == HOSTVISOR && old != HOSTVISOR)
-		host_stream_map(pfn);
 }
 
 u32 get_pfn_count(u64 pfn)

@@ -8,12 +8,13 @@
  * exactly the region pages HOSTVISOR owns. It is the host's stage 2 seen
  * by its devices, kept eagerly (a device cannot fault a page in):
  *
- *  - set_pfn_owner keeps it: a page that leaves HOSTVISOR is unmapped and
- *    the SMMU's cached translation of it dropped (arch_smmuv3_tlb_inv,
- *    complete when it returns) before the owner changes, so no new owner
- *    ever holds a page a host device can still reach; a page that comes
- *    back to HOSTVISOR (clear_vm_page, a VM's pages reclaimed) is mapped
- *    again once it is the host's (scrubbed by then).
+ *  - a page that leaves HOSTVISOR is unmapped and the SMMU's cached
+ *    translation of it dropped (arch_smmuv3_tlb_inv, complete when it
+ *    returns) before the owner changes (clear_pfn_host, which every
+ *    path that takes a page from the host calls, and set_pfn_owner), so
+ *    no new owner ever holds a page a host device can still reach; a
+ *    page that comes back to HOSTVISOR (clear_vm_page, a VM's pages
+ *    reclaimed) is mapped again only after it is scrubbed.
  *  - Pages a VM grants the host (count > 0) stay out: the host's CPU may
  *    map them, its devices may not.
  *  - One MMIO page is in: the MSI doorbell (cv_boot_params.smmuv3_msi_page,
@@ -64,7 +65,10 @@ u64 host_stream_ttbr(void);
 /* @addr lies in the SMMUv3's registers. */
 bool is_smmuv3_range(u64 addr);
 
-/* Called by set_pfn_owner (S2PAGE_ID held): page @pfn joins / leaves. */
+/*
+ * Page @pfn joins the host's streams (clear_vm_page, once scrubbed) or
+ * leaves them (set_pfn_owner, clear_pfn_host); S2PAGE_ID held.
+ */
 void host_stream_map(u64 pfn);
 void host_stream_unmap(u64 pfn);
 
