@@ -326,6 +326,14 @@ test-linux-smmuv3-devices: $(LX_DEPS) $(LX_DISK)
 		--forbid panic --forbid Oops --forbid 'BUG:'
 LX_DISK_SHA := 8c63fa7429dff17f
 
+# Root reads the SMMU's registers through /dev/mem: the host's stage 2
+# never maps them.
+test-linux-smmuv3-regs: $(LX_DEPS)
+	$(call LX_RUN,cvtest=smmuv3-regs) --name linux-smmuv3-regs --smp 2 \
+		--exit 3 --expect "attack: reading the SMMUv3's IDR0" \
+		--expect "corevisor: panic: map_page_host: addr 0x9050000 holds the SMMUv3's registers" \
+		--forbid 'attack: returned'
+
 # Root programs QEMU's edu device to DMA from and to the running vault's
 # secret page and from corevisor's image (tests/qemu/linux/cvdma.c): the
 # device's legitimate round trip works, each attack faults in the SMMU
@@ -362,7 +370,7 @@ LX_TESTS := test-linux-vms test-linux-vms-smp1 test-linux-vms-smp4 \
 	test-linux-read-core test-linux-hostile-ioctls test-linux-vm-tampered \
 	test-linux-vm-untrusted test-linux-kill9 test-linux-vmid-limit \
 	test-linux-dtb-reserved test-linux-dtb-bad-cells \
-	test-linux-smmuv3-devices test-linux-dma-secret
+	test-linux-smmuv3-devices test-linux-dma-secret test-linux-smmuv3-regs
 test-linux: $(LX_TESTS)
 TESTS += $(LX_TESTS)
 
