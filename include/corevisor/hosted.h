@@ -47,7 +47,7 @@ struct cv_hosted_config {
 	/*
 	 * An SMMUv3 (default off): the host's devices reach memory only
 	 * through the core's host stream table (cv_hosted_stream_dma_*);
-	 * its registers are at 0x09050000 as on QEMU virt, below RAM
+	 * its registers are at 0x08c00000, below RAM
 	 * (cv_hosted_smmuv3_base).
 	 */
 	bool smmuv3;
