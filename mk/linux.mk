@@ -94,8 +94,7 @@ EXTRA_ALL += linux-host
 LX_RUN = $(PYTHON) tests/qemu/run.py --corevisor $(COREVISOR_ELF) \
 	--workdir $(AB)/runs --image-key $(A_KEYS)/image.pk \
 	--linux $(LX_IMAGE) --initrd $(LX_INITRD) --timeout 240 \
-	--append 'console=ttyAMA0 rdinit=/init $(1)' \
-	--iommu smmuv3 --qemu-arg '-device virtio-rng-pci'
+	--append 'console=ttyAMA0 rdinit=/init $(1)' --iommu smmuv3
 LX_DEPS := $(COREVISOR_ELF) $(LX_INITRD)
 
 # What a good run of both VMs under Linux prints, in cvrun's words.
@@ -141,6 +140,7 @@ run-linux-shell: $(LX_DEPS) $(LX_EXTRA_IMGS)
 		--linux $(LX_IMAGE) --initrd $(LX_SHELL_INITRD) \
 		--append 'console=ttyAMA0 rdinit=/init cvtest=shell' \
 		--iommu smmuv3 --qemu-arg "-device virtio-rng-pci" \
+		--qemu-arg "-device edu,dma_mask=0xffffffffffffffff" \
 		--name linux-shell --smp 2 --interactive
 
 # --- Tests (make test-linux, part of make test). Both VMs under Linux on
@@ -312,7 +312,7 @@ $(LX_DISK): mk/linux.mk
 # records no fault; Linux never probes the SMMU itself.
 test-linux-smmuv3-devices: $(LX_DEPS) $(LX_DISK)
 	$(call LX_RUN,cvtest=smmuv3-devices) --name linux-smmuv3-devices \
-		--smp 2 --exit 0 \
+		--smp 2 --exit 0 --qemu-arg '-device virtio-rng-pci' \
 		--qemu-arg '-drive if=none,id=cvdisk,format=raw,readonly=on,file=$(LX_DISK)' \
 		--qemu-arg '-device virtio-blk-pci,drive=cvdisk' \
 		--expect 'corevisor: smmuv3 at 0x9050000: 256 streams' \
