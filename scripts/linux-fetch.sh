@@ -66,6 +66,7 @@ fi
 ln -sfn "root/boot/vmlinuz-$release" "$out/Image"
 ln -sfn "root/bin/busybox" "$out/busybox"
 ln -sfn "root/usr/src/linux-headers-$release" "$out/headers"
+ln -sfn "root/lib/modules/$release/kernel/drivers" "$out/drivers"
 # The make rule's target: rewritten (and so newer than this script) on
 # every run, whatever the release.
 echo "$release" >"$out/release"

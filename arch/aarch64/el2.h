@@ -56,6 +56,8 @@ struct platform {
 	u8 aead_key[CV_KEY_BYTES];
 	u32 rng_seed_len;
 	u8 rng_seed[64];
+	u64 smmuv3_base, smmuv3_size; /* "arm,smmu-v3"; 0: none */
+	u64 its_base;		      /* "arm,gic-v3-its"; 0: none */
 };
 extern struct platform plat;
 
@@ -101,6 +103,9 @@ void el2_cpu_offline(void);
 void el2_gic_cpu_init(void);
 /* entry.S: the semihosting exit's HLT (el2_trap: without semihosting). */
 extern char semihost_hlt[];
+
+/* smmuv3.c: program and enable the SMMUv3, if the board has one. */
+void smmuv3_boot(void);
 
 /* mmu.c */
 void mmu_boot_enable(void);

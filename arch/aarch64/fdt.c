@@ -110,6 +110,8 @@ static void parse_devices(const void *fdt)
 		plat.gicr_base = device_reg(fdt, "arm,cortex-a15-gic", 1,
 					    &plat.gicr_size);
 	}
+	plat.smmuv3_base = device_reg(fdt, "arm,smmu-v3", 0, &plat.smmuv3_size);
+	plat.its_base = device_reg(fdt, "arm,gic-v3-its", 0, NULL);
 	node = fdt_path_offset(fdt, "/psci");
 	method = node >= 0 ? fdt_getprop(fdt, node, "method", NULL) : NULL;
 	plat.psci_smc = method && strcmp(method, "smc") == 0;
@@ -243,5 +245,8 @@ void platform_reserve_for_host(u64 core_base, u64 core_end, u64 shared_base,
 	if (err)
 		el2_fatal("dtb: adding /reserved-memory: %s",
 			  fdt_strerror(err));
+	err = fdt_hide_smmuv3((void *)plat.dtb_pa, (int)size);
+	if (err)
+		el2_fatal("dtb: hiding the SMMUv3: %s", fdt_strerror(err));
 	plat.dtb_size = fdt_totalsize((const void *)plat.dtb_pa);
 }

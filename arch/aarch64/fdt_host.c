@@ -99,3 +99,45 @@ int fdt_add_host_reservations(void *fdt, int bufsize,
 	}
 	return fdt_pack(fdt);
 }
+
+/*
+ * corevisor drives the SMMUv3 (smmuv3.c): every "arm,smmu-v3" node gets
+ * status = "disabled", so the host's kernel does not probe it, and every
+ * `iommu-map` / `iommus` naming it goes, so its devices do not wait for
+ * an IOMMU driver: they run behind corevisor's fixed host translation.
+ */
+int fdt_hide_smmuv3(void *fdt, int bufsize)
+{
+	int node, err, iommu, len;
+	uint32_t phandle;
+
+	if ((err = fdt_open_into(fdt, fdt, bufsize)))
+		return err;
+	for (node = fdt_node_offset_by_compatible(fdt, -1, "arm,smmu-v3");
+	     node >= 0;
+	     node = fdt_node_offset_by_compatible(fdt, node, "arm,smmu-v3")) {
+		if ((err = fdt_setprop_string(fdt, node, "status", "disabled")))
+			return err;
+		phandle = fdt_get_phandle(fdt, node);
+		if (!phandle)
+			continue;
+		for (iommu = fdt_next_node(fdt, -1, NULL); iommu >= 0;
+		     iommu = fdt_next_node(fdt, iommu, NULL)) {
+			const fdt32_t *map =
+				fdt_getprop(fdt, iommu, "iommu-map", &len);
+
+			/* <rid-base phandle sid-base length>: one entry. */
+			if (map && len >= 8 &&
+			    fdt32_to_cpu(map[1]) == phandle) {
+				fdt_delprop(fdt, iommu, "iommu-map");
+				fdt_delprop(fdt, iommu, "iommu-map-mask");
+			}
+			map = fdt_getprop(fdt, iommu, "iommus", &len);
+			if (map && len >= 4 && fdt32_to_cpu(map[0]) == phandle)
+				fdt_delprop(fdt, iommu, "iommus");
+		}
+	}
+	if (node != -FDT_ERR_NOTFOUND)
+		return node;
+	return fdt_pack(fdt);
+}

@@ -25,4 +25,10 @@ struct fdt_host_region {
 int fdt_add_host_reservations(void *fdt, int bufsize,
 			      const struct fdt_host_region *r, int n);
 
+/*
+ * Disable every "arm,smmu-v3" node and drop the `iommu-map` / `iommus`
+ * properties naming it (corevisor drives the SMMU). 0 or a libfdt error.
+ */
+int fdt_hide_smmuv3(void *fdt, int bufsize);
+
 #endif

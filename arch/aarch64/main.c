@@ -47,6 +47,12 @@ static void fill_boot_params(struct cv_boot_params *p)
 
 	memset(p, 0, sizeof(*p));
 	p->pa_bits = mmu_pa_bits(); /* the host's stage-2 fault limit */
+	/* The SMMUv3 (smmuv3.c): its stream pool counts in the reserve. */
+	p->smmuv3_base = plat.smmuv3_base;
+	p->smmuv3_size = ALIGN_UP(plat.smmuv3_size, PAGE_SIZE);
+	/* MSIs: the ITS's GITS_TRANSLATER frame, 64 KiB above its base. */
+	if (plat.smmuv3_base && plat.its_base)
+		p->smmuv3_msi_page = plat.its_base + 0x10000;
 	p->nregions = plat.nregions;
 	memcpy(p->regions, plat.regions, sizeof(p->regions));
 	for (u32 i = 0; i < plat.nregions; i++)
@@ -148,6 +154,7 @@ void el2_main(u64 x0)
 		el2_fatal("boot: cv_boot rejected the memory map");
 	own_image(params.reserved_base);
 	mmu_switch_to_core_table();
+	smmuv3_boot();
 	platform_scrub_dtb();
 	platform_reserve_for_host(
 		(u64)__image_start, params.reserved_base + params.reserved_size,

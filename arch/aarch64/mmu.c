@@ -178,6 +178,11 @@ void mmu_switch_to_core_table(void)
 		     ALIGN_DOWN(plat.uart_base, PAGE_SIZE) + PAGE_SIZE,
 		     S1_PAGE_DEVICE);
 	map_gic();
+	if (plat.smmuv3_base) /* smmuv3.c: corevisor drives it */
+		map_identity(plat.smmuv3_base,
+			     plat.smmuv3_base +
+				     ALIGN_UP(plat.smmuv3_size, PAGE_SIZE),
+			     S1_PAGE_DEVICE);
 	if (halted())
 		return;
 

@@ -13,6 +13,12 @@ struct cv_boot_params;
 /* arch/hosted/smmu.c: the simulated SMMUs of a fresh boot. */
 void hosted_smmu_reset(u32 n, u32 banks, u64 base);
 void hosted_smmu_params(struct cv_boot_params *p);
+/* smmuv3.c: the SMMUv3 (on or off) and its registers at @base. */
+#define CV_HOSTED_SMMUV3_BASE 0x08c00000ULL /* below the tests' MMIO pages */
+#define CV_HOSTED_SMMUV3_SIZE 0x20000ULL
+#define CV_HOSTED_MSI_PAGE 0x08090000ULL /* an ITS's GITS_TRANSLATER */
+void hosted_smmuv3_reset(bool on, u64 base);
+void hosted_smmuv3_params(struct cv_boot_params *p);
 /*
  * Where a device behind SMMU @index's context bank @cbndx goes (smmu.c):
  * through a table (root, start level and input size from the bank's

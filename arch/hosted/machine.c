@@ -408,6 +408,9 @@ static bool config_valid(const struct cv_hosted_config *cfg)
 	       cfg->ncpus >= 1 && cfg->ncpus <= TOTAL_CPU &&
 	       cfg->ntrusted_keys <= CV_MAX_TRUSTED_KEYS &&
 	       cfg->nsmmu <= SMMU_NUM &&
+	       (!cfg->smmuv3 ||
+		cfg->ram_base >=
+			CV_HOSTED_SMMUV3_BASE + CV_HOSTED_SMMUV3_SIZE) &&
 	       (cfg->nsmmu == 0 ||
 		(cfg->smmu_context_banks >= 1 &&
 		 cfg->smmu_context_banks <= SMMU_NUM_CTXT_BANKS));
@@ -449,6 +452,9 @@ int cv_hosted_boot(const struct cv_hosted_config *cfg)
 	memset(&p, 0, sizeof(p));
 	p.regions[0].base = cfg->ram_base;
 	p.regions[0].size = cfg->ram_size;
+	/* The SMMUv3 first: its stream pool counts in the reserve. */
+	hosted_smmuv3_reset(cfg->smmuv3, CV_HOSTED_SMMUV3_BASE);
+	hosted_smmuv3_params(&p);
 	place_reserved(&p, cfg->ram_base + cfg->ram_size);
 	p.shared_base = cfg->ram_base + cfg->ram_size - CV_HOSTED_SHARED_SIZE;
 	p.pa_bits = CV_HOSTED_PA_BITS;

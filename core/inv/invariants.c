@@ -64,6 +64,9 @@
  *                  iova of any host-bank mapping of it (the spec counts the
  *                  banks mapping gfn pfn + SMMU_HOST_OFFSET, which is where
  *                  smmu_iso puts every host-bank mapping of a host page).
+ *  stream_iso*     smmu_iso for the SMMUv3's streams: the host's stream
+ *                  table (cv/stream.h) maps each iova to its own page,
+ *                  which HOSTVISOR owns.
  *  cpu_range*      state_inv's ranges: each CPU's cur_vmid <= COREVISOR and
  *                  cur_vcpuid < VCPU_PER_VM.
  *  vm_free*        a free vmid (state UNUSED: never registered, or
@@ -88,6 +91,7 @@
 #include <cv/lib.h>
 #include <cv/pte.h>
 #include <cv/state.h>
+#include <cv/stream.h>
 
 #define ENTRIES 512U
 #define SMMU_ROOT_ENTRIES 1024U
@@ -686,6 +690,26 @@ static int check_smmu_count(struct inv *iv)
 	return 0;
 }
 
+/*
+ * corevisor: smmu_iso for the SMMUv3's streams (cv/stream.h). Every
+ * stream the host's devices use walks the host's stream table, the one
+ * bank they all share: each of its leaves maps its own page (identity,
+ * as the host's flat map) with the fixed attributes, and that page is a
+ * region page HOSTVISOR owns (never a VM's, shared or not, nor the
+ * core's).
+ */
+static int check_stream_iso(struct inv *iv)
+{
+	u64 entry = 0, iova = host_stream_check(&entry);
+
+	if (iova != INVALID64)
+		return fail(iv, "stream_iso",
+			    "host stream maps iova 0x%llx: entry 0x%llx, page "
+			    "owner not the host or not its own page",
+			    ULL(iova), ULL(entry));
+	return 0;
+}
+
 static int check_cpu_range(struct inv *iv)
 {
 	for (u32 cpu = 0; cpu < TOTAL_CPU; cpu++) {
@@ -838,6 +862,7 @@ static const struct clause {
 	{"smmu_vm", check_smmu_vm},
 	{"smmu_iso", check_smmu_iso},
 	{"smmu_count", check_smmu_count},
+	{"stream_iso", check_stream_iso},
 	{"cpu_range", check_cpu_range},
 	{"vm_free", check_vm_free},
 	{"remap_cons", check_remap_cons},

@@ -16,6 +16,7 @@
 #include <cv/smmu.h>
 #include <cv/spt.h>
 #include <cv/state.h>
+#include <cv/stream.h>
 
 struct cv_state cv;
 
@@ -44,7 +45,8 @@ u64 cv_reserved_bytes(const struct cv_boot_params *params)
 	u64 s2page_bytes = region_pages(params) * sizeof(struct s2page);
 
 	return host_pool_bytes(params) + (NUM_PRINCIPALS - 1) * PT_POOL_PER_VM +
-	       SMMU_POOL_BYTES + ALIGN_UP(s2page_bytes, PAGE_SIZE);
+	       SMMU_POOL_BYTES + ALIGN_UP(s2page_bytes, PAGE_SIZE) +
+	       stream_pool_bytes(params);
 }
 
 /* The PA size the host's stage 2 allows (cv_boot_params.pa_bits). */
@@ -111,6 +113,12 @@ int cv_boot(const struct cv_boot_params *p)
 	/* SMMUConf (core/smmu): checked and copied; none is fine. */
 	if (!smmu_boot(p))
 		return -1;
+	/* corevisor: an SMMUv3 for the host's devices (cv/stream.h). */
+	if (!stream_boot_valid(p))
+		return -1;
+	cv.smmuv3_base = p->smmuv3_base;
+	cv.smmuv3_size = p->smmuv3_size;
+	cv.smmuv3_msi_page = p->smmuv3_msi_page;
 
 	cv.region_cnt = p->nregions;
 	for (u32 i = 0; i < p->nregions; i++) {
@@ -141,6 +149,12 @@ int cv_boot(const struct cv_boot_params *p)
 	init_spt_pool(smmu_base);
 	smmu_boot_registers();
 	init_s2page(s2page_base);
+	init_host_stream(
+		p->smmuv3_base
+			? s2page_base + ALIGN_UP(region_pages(p) *
+							 sizeof(struct s2page),
+						 PAGE_SIZE)
+			: 0);
 
 	for (u32 i = 0; i < CTXT_POOL_SIZE; i++)
 		cv.shadow_ctxts[i].regs[DIRTY] = 0;

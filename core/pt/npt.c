@@ -30,6 +30,7 @@
 #include <cv/pt.h>
 #include <cv/pte.h>
 #include <cv/state.h>
+#include <cv/stream.h>
 
 #include "pt_internal.h"
 
@@ -702,7 +703,8 @@ static void host_split_block(u64 *p, u64 old, u64 addr)
  * is replaced where it is. corevisor maps the host's RAM with 2 MiB blocks
  * (map_page_host), where the spec's level-3 map inside a block panics:
  * here the block is split into pages first (host_split_block), the page
- * leaving already PAGE_GUEST in the new table.
+ * leaving already PAGE_GUEST in the new table. corevisor: the page leaves
+ * the host's SMMUv3 streams too (host_stream_unmap).
  */
 void clear_pfn_host(u64 pfn)
 {
@@ -716,6 +718,11 @@ void clear_pfn_host(u64 pfn)
 		      (unsigned long long)pfn);
 		return;
 	}
+	/*
+	 * corevisor: and from the host's devices (cv/stream.h), before the
+	 * caller gives the page away; SPT_ID before the table's lock.
+	 */
+	host_stream_unmap(pfn);
 	acquire_lock_pt(HOSTVISOR);
 	if (!halted()) {
 		assert_locked(NPT_ID + HOSTVISOR);

@@ -23,6 +23,7 @@
 #include <cv/smmu.h>
 #include <cv/spt.h>
 #include <cv/state.h>
+#include <cv/stream.h>
 
 #include "page_internal.h"
 
@@ -155,6 +156,12 @@ void map_page_host(u64 addr)
 		      (unsigned long long)addr, is_smmu_range(addr));
 		return;
 	}
+	/* corevisor: nor the SMMUv3's: corevisor drives it (cv/stream.h). */
+	if (is_smmuv3_range(addr)) {
+		panic("map_page_host: addr 0x%llx holds the SMMUv3's registers",
+		      (unsigned long long)addr);
+		return;
+	}
 	acquire_lock_s2page();
 	if (halted())
 		return;
@@ -234,8 +241,11 @@ static void give_vm_page_to_host(u32 vmid, u64 pfn)
 	set_pfn_owner(pfn, HOSTVISOR);
 	set_pfn_count(pfn, 0);
 	set_pfn_map(pfn, INVALID64);
-	if (!halted())
-		cv_zero_page(pfn);
+	if (halted())
+		return;
+	cv_zero_page(pfn);
+	/* corevisor: scrubbed, it is the host's devices' too. */
+	host_stream_map(pfn);
 }
 
 /* clear_vm_page's body; the caller holds SMMU_ID. */
@@ -538,6 +548,11 @@ void map_vm_io(u32 vmid, u64 gpa, u64 pa)
 	if (is_smmu_range(pa) != INVALID) {
 		panic("map_vm_io: vm %u pa 0x%llx holds SMMU %u's registers",
 		      vmid, (unsigned long long)pa, is_smmu_range(pa));
+		return;
+	}
+	if (is_smmuv3_range(pa)) {
+		panic("map_vm_io: vm %u pa 0x%llx holds the SMMUv3's registers",
+		      vmid, (unsigned long long)pa);
 		return;
 	}
 	acquire_lock_s2page();

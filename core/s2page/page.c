@@ -22,6 +22,7 @@
 #include <cv/mem.h>
 #include <cv/panic.h>
 #include <cv/state.h>
+#include <cv/stream.h>
 
 #include "page_internal.h"
 
@@ -130,6 +131,14 @@ void set_pfn_owner(u64 pfn, u32 vmid)
 		      (unsigned long long)pfn, vmid);
 		return;
 	}
+	/*
+	 * corevisor: a page leaving the host leaves its devices' streams
+	 * (cv/stream.h), invalidated, before the new owner has it. One
+	 * coming back is mapped by the caller once it is scrubbed
+	 * (clear_vm_page).
+	 */
+	if (pg->owner == HOSTVISOR && vmid != HOSTVISOR)
+		host_stream_unmap(pfn);
 	pg->owner = vmid;
 }
 

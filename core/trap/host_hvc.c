@@ -170,6 +170,9 @@ static bool checked_call(const u64 a[6], u64 *ret)
 		else
 			*ret = destroy_vm((u32)a[1], a[2]);
 		break;
+	case HVC_SMMUV3_EVENTS: /* corevisor: cv/stream.h */
+		*ret = cv.smmuv3_base ? arch_smmuv3_events() : 0;
+		break;
 
 	/* The SMMU calls (core/smmu: MmioOps, MemHandler) */
 	case HVC_SMMU_FREE_PGD: /* x1 = cbndx, x2 = index */

@@ -69,6 +69,13 @@
 #define CV_DESTROY_NO_VM 3ULL
 
 /*
+ * SMMUv3 block: 66-75. HVC_SMMUV3_EVENTS drains the SMMUv3's event queue
+ * (each event reported on corevisor's console) and returns how many
+ * there were; 0 on a machine without one (cv/stream.h).
+ */
+#define HVC_SMMUV3_EVENTS 66
+
+/*
  * Arguments of the calls served by the vCPU/trap layers (vcpu_abi.h):
  *  VCPU_RUN           x1 = vmid, x2 = vcpuid; returns CV_EXIT_*.
  *  TIMER_SET_CNTVOFF  x1 = CNTVOFF_EL2 value for this CPU's next VM runs.

@@ -44,6 +44,13 @@ struct cv_hosted_config {
 	 */
 	uint32_t nsmmu;
 	uint32_t smmu_context_banks;
+	/*
+	 * An SMMUv3 (default off): the host's devices reach memory only
+	 * through the core's host stream table (cv_hosted_stream_dma_*);
+	 * its registers are at 0x08c00000, below RAM
+	 * (cv_hosted_smmuv3_base).
+	 */
+	bool smmuv3;
 };
 
 /* Defaults (TLBs on), with a random AEAD key and no trusted key. */
@@ -147,6 +154,20 @@ uint64_t cv_hosted_ram_size(void);
 
 /* Physical base of SMMU @index's registers (0 when there is none). */
 uint64_t cv_hosted_smmu_base(uint32_t index);
+
+/*
+ * A host device's DMA through the SMMUv3 (cv_hosted_config.smmuv3): its
+ * TLB, then the walk of the core's host stream table. Returns false with
+ * the faulting IOVA in *fault (may be NULL) when a page of the access
+ * faults (the fault is counted as an event: HVC_SMMUV3_EVENTS).
+ */
+bool cv_hosted_stream_dma_read(uint64_t iova, void *buf, uint64_t len,
+			       uint64_t *fault);
+bool cv_hosted_stream_dma_write(uint64_t iova, const void *buf, uint64_t len,
+				uint64_t *fault);
+/* The SMMUv3's register base (0: none); invalidations since boot. */
+uint64_t cv_hosted_smmuv3_base(void);
+uint64_t cv_hosted_smmuv3_invalidations(void);
 
 /*
  * Simulated VMs. A test registers a guest program per VM: a C function

@@ -95,6 +95,11 @@ int hx_boot(uint64_t ram_size, uint32_t ncpus, bool trusted)
 	cfg.ncpus = ncpus;
 	cfg.nsmmu = SMMU_NUM; /* every (index, bank) the ABI can name */
 	cfg.smmu_context_banks = SMMU_NUM_CTXT_BANKS;
+	/*
+	 * And an SMMUv3: the host's stream table follows every ownership
+	 * change, under the invariants (stream_iso) as the banks are.
+	 */
+	cfg.smmuv3 = true;
 	memset(cfg.aead_key, 0x5a, sizeof(cfg.aead_key));
 	if (trusted) {
 		memcpy(cfg.trusted_keys[0], hx_pk, 32);

@@ -26,11 +26,13 @@ QEMU = "qemu-system-aarch64"
 
 
 def machine_args(a):
-    return [QEMU, "-M", f"virt,virtualization=on,gic-version={a.gic}",
+    iommu = f",iommu={a.iommu}" if getattr(a, "iommu", None) else ""
+    return [QEMU, "-M", f"virt,virtualization=on,gic-version={a.gic}{iommu}",
             "-cpu", a.cpu, "-smp", str(a.smp), "-m", a.mem,
             "-nographic", "-no-reboot", "-nic", "none"] + \
         ([] if getattr(a, "no_semihosting", False) else ["-semihosting"]) + \
-        ["-kernel", a.corevisor, "-accel", f"tcg,thread={a.tcg}"]
+        ["-kernel", a.corevisor, "-accel", f"tcg,thread={a.tcg}"] + \
+        [x for q in getattr(a, "qemu_arg", []) for x in q.split(" ", 1)]
 
 
 def elf_entry(path):
@@ -216,6 +218,10 @@ def main():
     p.add_argument("--mem", default="1G")
     p.add_argument("--cpu", default="cortex-a57")
     p.add_argument("--gic", default="3")
+    p.add_argument("--iommu", help="QEMU virt's iommu= (smmuv3)")
+    p.add_argument("--qemu-arg", action="append", default=[],
+                   help="extra QEMU option and its value, e.g. "
+                   "'-device virtio-rng-pci' (split at the first space)")
     p.add_argument("--tcg", choices=("multi", "single"), default="multi",
                    help="one host thread per CPU (QEMU's default), or all "
                    "CPUs interleaved on one: many CPUs on a loaded machine "

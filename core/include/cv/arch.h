@@ -43,6 +43,21 @@ void arch_tlb_flush_vmid(u32 vmid);
 void arch_smmu_tlb_flush(u32 index, u32 cbndx);
 
 /*
+ * SMMUv3 (cv_boot_params.smmuv3_base, cv/stream.h): drop every cached
+ * translation of the host's stream table for the page at @iova, and
+ * return only once the SMMU has (CMD_TLBI_NH_VA, CMD_SYNC). Called with
+ * SPT_ID held, after arch_pt_sync. An arch with no SMMUv3 never receives
+ * it.
+ */
+void arch_smmuv3_tlb_inv(u64 iova);
+
+/*
+ * HVC_SMMUV3_EVENTS: drain the SMMUv3's event queue, reporting each event
+ * on the console; returns how many there were (0 with no SMMUv3).
+ */
+u64 arch_smmuv3_events(void);
+
+/*
  * A 4- or 8-byte access (@len) to an SMMU register at physical @pa, which
  * lies in the register space of an SMMU the boot parameters named
  * (cv_boot_params.smmus): the spec's readl/readq/writel/writeq_relaxed,

@@ -119,6 +119,14 @@ struct spt {
 	 */
 	u64 pgd_free, pmd_free;
 	u64 pgd_nfree, pmd_nfree;
+	/*
+	 * corevisor: the host's SMMUv3 stream table (core/spt/stream.c):
+	 * its pool (0 when the machine has no SMMUv3), the root at the
+	 * pool's start, the bump cursor and the pool's end.
+	 */
+	u64 stream_pool;
+	u64 stream_next;
+	u64 stream_end;
 };
 
 /*
@@ -348,6 +356,20 @@ struct cv_boot_params {
 	 */
 	u32 nsmmu;
 	struct smmu_conf smmus[SMMU_NUM];
+	/*
+	 * corevisor: an SMMUv3 (0 = none) whose every stream the arch points
+	 * at the host's DMA table (core/spt/stream.c, cv/stream.h). Its
+	 * registers [smmuv3_base, + smmuv3_size) are the arch's: the host
+	 * never maps them. Needs RAM below 2^STREAM_IOVA_BITS.
+	 */
+	u64 smmuv3_base;
+	u64 smmuv3_size;
+	/*
+	 * The page of the interrupt controller's MSI doorbell (a GICv3
+	 * ITS's GITS_TRANSLATER frame), which host devices write to signal
+	 * MSIs: mapped in the host's streams as device memory. 0: none.
+	 */
+	u64 smmuv3_msi_page;
 };
 
 struct cv_vcpu_run; /* include/corevisor/vcpu_abi.h */
@@ -375,6 +397,8 @@ struct cv_state {
 	/* SMMUConf: smmu_num and the per-SMMU configuration (cv/smmu.h). */
 	u32 smmu_num;
 	struct smmu_conf smmu_conf[SMMU_NUM];
+	u64 smmuv3_base, smmuv3_size; /* cv_boot_params; 0: none */
+	u64 smmuv3_msi_page;	      /* cv_boot_params; 0: none */
 
 	/* S2PAGE_ID */
 	struct s2page *s2page; /* in reserved memory */
