@@ -32,6 +32,9 @@ static void core_handle_sys64(u32 vmid, u32 vcpuid, u64 esr)
 {
 	u32 rt = (esr >> ESR_ELx_SYS64_ISS_RT_SHIFT) & 31;
 
+	/* corevisor: ID registers and the PMU (idregs.c). */
+	if (guest_sysreg_feature(vmid, vcpuid, esr))
+		return;
 	if ((esr & ESR_ELx_SYS64_ISS_DIR_READ) && rt != 31)
 		set_shadow_ctxt(vmid, vcpuid, rt, 0);
 	set_shadow_ctxt(vmid, vcpuid, PC,

@@ -239,7 +239,8 @@ void vmm_mmio_complete(struct vmm_vcpu *v, u64 val)
 
 /*
  * CV_EXIT_MEM_FAULT: offer a host page for the IPA; corevisor makes it
- * the VM's (and takes it from the host's stage 2) before the VM runs.
+ * the VM's (and takes it from the host's stage 2) before the VM runs. An
+ * IPA outside the VM's RAM is answered "nothing is here" (vcpu_abi.h).
  */
 static enum vmm_action exit_mem_fault(struct vmm_vcpu *v)
 {
@@ -249,10 +250,12 @@ static enum vmm_action exit_mem_fault(struct vmm_vcpu *v)
 	u32 n;
 
 	if (ipa < VMM_RAM_START || ipa >= VMM_RAM_END) {
-		host_printf("host: vm%u vcpu %u: fault at IPA 0x%llx outside "
-			    "its RAM\n",
+		/* Nothing is there: the guest takes an external abort. */
+		host_printf("host: vm%u vcpu %u: nothing at IPA 0x%llx: "
+			    "abort\n",
 			    vm->vmid, v->id, (unsigned long long)ipa);
-		return VMM_ERR_FAULT;
+		run->abort = CV_ABORT_INJECT;
+		return VMM_AGAIN;
 	}
 	if (vmm_hooks.offer_page)
 		pa = vmm_hooks.offer_page(vm, ipa);
@@ -364,7 +367,8 @@ enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 		return VMM_IDLE;
 	case CV_EXIT_SYSTEM_OFF:
 	case CV_EXIT_POWERED_OFF:
-		/* Its SYSTEM_OFF, or another vCPU's, or an SError (vcpu_abi.h). */
+		/* Its SYSTEM_OFF, or another vCPU's, or an SError (vcpu_abi.h).
+		 */
 		__atomic_store_n(&v->vm->off_exit, (u32)exit, __ATOMIC_RELAXED);
 		__atomic_store_n(&v->vm->off, 1, __ATOMIC_RELEASE);
 		return VMM_VM_OFF;

@@ -46,7 +46,6 @@ enum vmm_action {
 	VMM_CPU_OFF,   /* the vCPU is off: PSCI CPU_OFF, or not started */
 	VMM_VM_OFF,    /* the VM is off (vm->off_exit says how) */
 	VMM_ERR_EXIT,  /* VCPU_RUN returned an exit reason we do not know */
-	VMM_ERR_FAULT, /* a RAM fault outside the VM's RAM */
 	VMM_ERR_NOMEM, /* no host page left for a RAM fault */
 };
 
