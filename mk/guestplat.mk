@@ -4,7 +4,10 @@
 #
 #   make test-qemu-guest-platform   an access where the host has nothing
 #                                   is an external abort the guest's own
-#                                   handler catches (ESR_EL1, FAR_EL1);
+#                                   handler catches (ESR_EL1, FAR_EL1),
+#                                   from the host's answer or, outside
+#                                   the VM's memory map, from corevisor;
+#                                   MMIO above 1 GiB is MMIO;
 #                                   ID_AA64DFR0_EL1 says no PMU, minimal
 #                                   debug; PMU accesses are undefined
 
@@ -22,6 +25,9 @@ test-qemu-guest-platform: $(A_IMAGES) $(A_PLATFORM_IMG)
 		--expect 'host: vm1 vcpu 0: nothing at IPA 0x100000000: abort' \
 		--expect '[vm1] platform: abort caught: load at 0x100000000: ESR_EL1 0x96000010 FAR_EL1 0x100000000' \
 		--expect '[vm1] platform: abort caught: store at 0x100000018: ESR_EL1 0x96000050 FAR_EL1 0x100000018' \
+		--expect '[vm1] platform: abort caught: load at 0x300000040 (no region): ESR_EL1 0x96000010 FAR_EL1 0x300000040' \
+		--expect '[vm1] platform: MMIO above 1 GiB: id 0x43565444 at 0x4010000008' \
+		--forbid 'nothing at IPA 0x300000000' \
 		--expect '[vm1] platform: ID_AA64DFR0_EL1 0x101006: DebugVer 6, PMUVer 0, 2 breakpoints, 2 watchpoints' \
 		--expect '[vm1] platform: PMU absent: PMCR_EL0, PMCCNTR_EL0, PMCNTENSET_EL0 are undefined instructions' \
 		--expect '[vm1] platform: done' \

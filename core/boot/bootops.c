@@ -354,6 +354,20 @@ void verify_and_load_images(u32 vmid)
 	}
 	n = info->next_load_info < MAX_LOAD_INFO_NUM ? info->next_load_info
 						     : MAX_LOAD_INFO_NUM;
+	/* corevisor: a declared memory map has each image block in RAM. */
+	for (u32 i = 0; i < n; i++) {
+		u64 start = info->load_addr[i] & ~(PMD_SIZE - 1);
+		u64 end = (info->load_addr[i] + info->load_size[i] + PMD_SIZE -
+			   1) &
+			  ~(PMD_SIZE - 1);
+
+		if (!vm_ram_covers(vmid, start, end - start)) {
+			panic("verify_and_load_images: vm %u image %u at "
+			      "0x%llx not in the VM's RAM",
+			      vmid, i, ULL(info->load_addr[i]));
+			return;
+		}
+	}
 	for (u32 i = 0; i < n; i++) {
 		const char *why;
 

@@ -73,7 +73,8 @@ static u32 save_exit(u32 vmid, u32 vcpuid)
 	case ESR_ELx_EC_DABT_LOW:
 		prep_abort(vmid, vcpuid);
 		return ESR_ELx_EC(esr) == ESR_ELx_EC_DABT_LOW &&
-				       out->fault_ipa < MAX_MMIO_ADDR
+				       vm_ipa_kind(vmid, out->fault_ipa) ==
+					       CV_REGION_MMIO
 			       ? CV_EXIT_MMIO
 			       : CV_EXIT_MEM_FAULT;
 	default:

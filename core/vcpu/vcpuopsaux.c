@@ -212,7 +212,8 @@ static u64 stored_value(const struct cv_ctxt *c, u32 rd, u32 len)
 }
 
 /*
- * prep_abort_spec0: a stage-2 abort. Below MAX_MMIO_ADDR it is MMIO: a
+ * prep_abort_spec0: a stage-2 abort. Below MAX_MMIO_ADDR (corevisor: in
+ * an MMIO region of the VM's declared memory map, vm_ipa_kind) it is MMIO: a
  * store shows the host the one stored value, a load offers it the one
  * register it fills; either way the PC moves past the instruction. At or
  * above, it is a RAM fault: the host sees the IPA and answers with a page
@@ -251,7 +252,8 @@ void prep_abort(u32 vmid, u32 vcpuid)
 	ipa = (c->regs[HPFAR_EL2] & HPFAR_FIPA_MASK) << 8;
 	s->out.esr = esr;
 	s->out.fault_ipa = ipa | (c->regs[FAR_EL2] & (PAGE_SIZE - 1));
-	if (ipa >= MAX_MMIO_ADDR || ESR_ELx_EC(esr) != ESR_ELx_EC_DABT_LOW) {
+	if (vm_ipa_kind(vmid, ipa) != CV_REGION_MMIO ||
+	    ESR_ELx_EC(esr) != ESR_ELx_EC_DABT_LOW) {
 		c->regs[DIRTY] |= DIRTY_ABORT_FLAG;
 		return;
 	}
@@ -428,5 +430,14 @@ void post_handle_shadow_s2pt_fault(u32 vmid, u32 vcpuid, u64 addr)
 	pte = get_int_new_pte(vmid, vcpuid);
 	level = get_int_new_level(vmid, vcpuid);
 	lvl = level == 2 ? 2 : 3;
+	/* corevisor: a declared memory map takes pages in RAM only. */
+	if (!vm_ram_covers(vmid,
+			   addr & ~((lvl == 2 ? PMD_SIZE : PAGE_SIZE) - 1),
+			   lvl == 2 ? PMD_SIZE : PAGE_SIZE)) {
+		panic("post_handle_shadow_s2pt_fault: vm %u addr 0x%llx level "
+		      "%u not in the VM's RAM",
+		      vmid, ULL(addr), lvl);
+		return;
+	}
 	prot_and_map_vm_s2pt(vmid, addr, pte, lvl);
 }

@@ -8,6 +8,10 @@
  *     at its own EL1 vector, with the syndrome and address the
  *     architecture gives it (ESR_EL1 0x96000010 / 0x96000050, FAR_EL1 the
  *     address, ELR_EL1 the access);
+ *     at an IPA in no region of its memory map (12 GiB), corevisor
+ *     injects the same abort without asking the host; a load from the
+ *     MMIO region above 1 GiB (QEMU's high PCIe ECAM) is an MMIO access
+ *     the host answers;
  *  2. the PMU and the debug features: ID_AA64DFR0_EL1 says no PMU and the
  *     minimal self-hosted debug; a PMU register access is an undefined
  *     instruction (ESR_EL1 EC 0), never a read of zero.
@@ -17,8 +21,15 @@
 
 const char guest_name[] = "platform";
 
-/* An IPA no VM RAM and no device is at (the host backs [1 GiB, 4 GiB)). */
+/*
+ * Its memory map (host/vmm): RAM [1 GiB, 8 GiB) of which the host backs
+ * [1 GiB, 4 GiB) (it answers a fault above "nothing is here"), MMIO below
+ * 1 GiB and at QEMU's high PCIe ECAM (a test device in its first page),
+ * nothing anywhere else (corevisor itself injects the abort).
+ */
 #define NOTHING_IPA 0x100000000UL
+#define UNMAPPED_IPA 0x300000000UL
+#define HIGH_TESTDEV 0x4010000000UL
 
 /* What its vectors saw: the last synchronous exception, how many. */
 volatile u64 plat_esr, plat_far, plat_elr, plat_taken;
@@ -160,6 +171,32 @@ static void check_aborts(void)
 		     (unsigned long long)plat_far);
 }
 
+static void check_map(void)
+{
+	u64 n = plat_taken, v;
+
+	v = plat_load(UNMAPPED_IPA + 0x40);
+	expect_taken("load outside the map", n, 0x96000010ULL);
+	if (plat_far != UNMAPPED_IPA + 0x40)
+		guest_fail("load outside the map: FAR 0x%llx",
+			   (unsigned long long)plat_far);
+	guest_printf("platform: abort caught: load at 0x%llx (no region): "
+		     "ESR_EL1 0x%llx FAR_EL1 0x%llx\n",
+		     (unsigned long long)(UNMAPPED_IPA + 0x40),
+		     (unsigned long long)plat_esr,
+		     (unsigned long long)plat_far);
+	n = plat_taken;
+	v = plat_load(HIGH_TESTDEV + 8) & 0xffffffffULL;
+	if (plat_taken != n || v != TESTDEV_ID_VALUE)
+		guest_fail("MMIO at 0x%llx: 0x%llx, %llu exception(s)",
+			   (unsigned long long)(HIGH_TESTDEV + 8),
+			   (unsigned long long)v,
+			   (unsigned long long)(plat_taken - n));
+	guest_printf("platform: MMIO above 1 GiB: id 0x%llx at 0x%llx\n",
+		     (unsigned long long)v,
+		     (unsigned long long)(HIGH_TESTDEV + 8));
+}
+
 static u64 read_dfr0(void)
 {
 	u64 v;
@@ -208,6 +245,7 @@ void guest_main(void)
 	set_vectors();
 	guest_printf("platform: hello from vcpu 0 at EL1\n");
 	check_aborts();
+	check_map();
 	check_pmu_debug();
 	guest_printf("platform: done\n");
 	psci_system_off();

@@ -135,7 +135,7 @@ static u64 device_read(struct vmm_vm *vm, u64 ipa)
 {
 	if (ipa >= VMM_UART_IPA && ipa < VMM_UART_IPA + HOST_PAGE_SIZE)
 		return uart_read(ipa - VMM_UART_IPA);
-	if (ipa == VMM_TESTDEV_IPA + 8)
+	if (ipa == VMM_TESTDEV_IPA + 8 || ipa == VMM_HIGH_MMIO_IPA + 8)
 		return VMM_TESTDEV_ID;
 	unhandled_mmio(vm, ipa, false);
 	return 0;
@@ -191,7 +191,8 @@ static void power_off(struct vmm_vm *vm)
 	host_printf("host: vm%u '%s' powered off (%s); exits: "
 		    "%llu MMIO, %llu RAM fault (%u page(s) given), %llu "
 		    "HVC/SMC, %llu WFI/WFE, %llu IRQ\n",
-		    vm->vmid, vm->name, how, (unsigned long long)n[CV_EXIT_MMIO],
+		    vm->vmid, vm->name, how,
+		    (unsigned long long)n[CV_EXIT_MMIO],
 		    (unsigned long long)n[CV_EXIT_MEM_FAULT], vm->npages_total,
 		    (unsigned long long)n[CV_EXIT_HVC],
 		    (unsigned long long)n[CV_EXIT_WFX],

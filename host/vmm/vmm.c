@@ -115,6 +115,12 @@ static void check_fp(u64 seed, const char *what, u32 vmid)
 #endif
 }
 
+const struct vmm_region vmm_regions[VMM_NREGIONS] = {
+	{0, VMM_RAM_START, CV_REGION_MMIO},
+	{VMM_RAM_START, VMM_RAM_MAP_END - VMM_RAM_START, CV_REGION_RAM},
+	{VMM_HIGH_MMIO_IPA, VMM_HIGH_MMIO_SIZE, CV_REGION_MMIO},
+};
+
 int vmm_vm_boot(struct vmm_vm *vm, const struct vmm_image *img)
 {
 	u64 first_pfn, pages, idx, seed;
@@ -151,6 +157,10 @@ int vmm_vm_boot(struct vmm_vm *vm, const struct vmm_image *img)
 		v->run = vmm_run_struct(vm->vmid, i);
 		v->state = VMM_VCPU_OFF;
 	}
+	/* The VM's memory map (docs/guest-platform.md), before VERIFY. */
+	for (u32 i = 0; i < VMM_NREGIONS; i++)
+		hvc(HVC_SET_VM_REGION, vm->vmid, vmm_regions[i].base,
+		    vmm_regions[i].size, vmm_regions[i].kind, 0);
 	idx = hvc(HVC_SET_BOOT_INFO, vm->vmid, vm->load_addr, img->size, 0, 0);
 	first_pfn = (vm->block_pa + (vm->load_addr & (PMD_BYTES - 1))) /
 		    HOST_PAGE_SIZE;

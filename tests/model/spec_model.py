@@ -84,6 +84,13 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
  C11 verify_and_load_images: images are format 2 (an entry, in the
     payload, for the boot image); at most one image of a VM is a boot
     image, else panic.
+ G1 set_vm_region (HVC_SET_VM_REGION, corevisor's own call): a READY
+    VM's memory map, region by region: kind RAM or MMIO, base and size
+    page aligned, size > 0, below 2^pa_bits, each above the last, at most
+    CV_MAX_VM_REGIONS; else panic. verify_and_load_images: with a map,
+    every image's 2 MiB blocks lie in one RAM region, else panic (before
+    any image is loaded). (Its use by the vCPU fault paths and in the
+    measurement is not modelled: neither is VCPU_RUN or sealing.)
  Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
  save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c), with
  their binding (measurement, instance, epoch); vCPU power (PSCI starts);
@@ -110,6 +117,7 @@ STRENGTHENINGS = [
     "C9 unmap_and_load_vm_image: a block never replaces other pages",
     "C10 unmap_and_load_vm_image: the VM's block pages leave every SMMU table",
     "C11 verify_and_load_images: at most one boot image",
+    "G1 set_vm_region: a checked per-VM memory map; images in its RAM",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -354,7 +362,8 @@ def local_spt_map(geom, cbndx, index, addr, pte, spt):
 class VMInfo:
     __slots__ = ("kvm", "vcpu", "state", "vcpu_state", "power",
                  "next_load_info", "inc_exe", "load_addr", "load_size",
-                 "remap_addr", "mapped_pages")
+                 "remap_addr", "mapped_pages", "nregions", "region_kind",
+                 "region_base", "region_size")
 
     def __init__(self):
         self.kvm = 0
@@ -368,13 +377,19 @@ class VMInfo:
         self.load_size = [0] * MAX_LOAD_INFO_NUM
         self.remap_addr = [0] * MAX_LOAD_INFO_NUM
         self.mapped_pages = [0] * MAX_LOAD_INFO_NUM
+        # G1: the VM's memory map
+        self.nregions = 0
+        self.region_kind = [0] * CV_MAX_VM_REGIONS
+        self.region_base = [0] * CV_MAX_VM_REGIONS
+        self.region_size = [0] * CV_MAX_VM_REGIONS
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
         return ([self.kvm] + self.vcpu + [self.state] + self.vcpu_state +
                 [self.power, self.next_load_info, self.inc_exe] +
                 self.load_addr + self.load_size + self.remap_addr +
-                self.mapped_pages)
+                self.mapped_pages + [self.nregions] + self.region_kind +
+                self.region_base + self.region_size)
 
     def copy(self):
         v = VMInfo()
@@ -389,7 +404,11 @@ VMINFO_FIELDS = (["kvm"] + ["vcpu%d" % i for i in range(VCPU_PER_VM)] +
                  ["power", "next_load_info", "inc_exe"] +
                  ["%s%d" % (f, i) for f in ("load_addr", "load_size",
                                             "remap_addr", "mapped_pages")
-                  for i in range(MAX_LOAD_INFO_NUM)])
+                  for i in range(MAX_LOAD_INFO_NUM)] +
+                 ["nregions"] +
+                 ["%s%d" % (f, i) for f in ("region_kind", "region_base",
+                                            "region_size")
+                  for i in range(CV_MAX_VM_REGIONS)])
 
 
 class Geometry:
@@ -1372,6 +1391,52 @@ class Model:
         self.release_lock_vm(vmid)
         return self.check(load_idx)
 
+    def set_vm_region(self, vmid, base, size, kind):
+        """G1: append a region to a READY VM's memory map."""
+        if self.halt:
+            return 0
+        if not is_vm(vmid):
+            self.panic("set_vm_region: vmid %d is not a VM" % vmid)
+            return 0
+        self.acquire_lock_vm(vmid)
+        info = self.vminfos[vmid]
+        n = info.nregions
+        limit = 1 << self.pa_bits
+        if info.state != READY:
+            self.panic("set_vm_region: vm %d state %d not READY" % (vmid, info.state))
+            return 0
+        if kind not in (CV_REGION_RAM, CV_REGION_MMIO):
+            self.panic("set_vm_region: vm %d kind %d" % (vmid, kind))
+            return 0
+        if (size == 0 or (base | size) & (PAGE_SIZE - 1) or base >= limit or
+                size > limit - base):
+            self.panic("set_vm_region: vm %d region %#x size %#x" % (vmid, base, size))
+            return 0
+        if n >= CV_MAX_VM_REGIONS:
+            self.panic("set_vm_region: vm %d has %d regions already" % (vmid, n))
+            return 0
+        if n and base < info.region_base[n - 1] + info.region_size[n - 1]:
+            self.panic("set_vm_region: vm %d region %#x overlaps" % (vmid, base))
+            return 0
+        info.region_base[n] = base
+        info.region_size[n] = size
+        info.region_kind[n] = kind
+        info.nregions = n + 1
+        self.release_lock_vm(vmid)
+        return 0
+
+    def vm_ram_covers(self, vmid, base, size):
+        """G1: [base, base + size) in one RAM region (True without a map)."""
+        info = self.vminfos[vmid]
+        if not info.nregions:
+            return True
+        for i in range(info.nregions):
+            rb, rs = info.region_base[i], info.region_size[i]
+            if (info.region_kind[i] == CV_REGION_RAM and base >= rb and
+                    base - rb <= rs and size <= rs - (base - rb)):
+                return True
+        return False
+
     def remap_vm_image(self, vmid, pfn, load_idx):
         if self.halt:
             return 0
@@ -1409,6 +1474,13 @@ class Model:
             self.panic("verify_and_load_images: vm %d state %d not READY" % (vmid, state))
             return 0
         cnt = self.get_vm_next_load_idx(vmid)
+        for idx in range(min(cnt, MAX_LOAD_INFO_NUM)):  # G1
+            la = self.get_vm_load_addr(vmid, idx)
+            start = la & ~(PMD_SIZE - 1)
+            end = (la + self.get_vm_load_size(vmid, idx) + PMD_SIZE - 1) & ~(PMD_SIZE - 1)
+            if not self.vm_ram_covers(vmid, start, end - start):
+                self.panic("verify_and_load_images: vm %d image %d not in RAM" % (vmid, idx))
+                return 0
         boots = 0
         for idx in range(cnt):  # verify_and_load_loop
             load_addr = self.get_vm_load_addr(vmid, idx)
