@@ -26,15 +26,15 @@
  *      REMAP_VM_IMAGE..., VERIFY_VM_IMAGES).
  *   2. Where a vCPU starts is never the host's choice. vCPU 0 starts at
  *      the entry its signed boot image names (docs/image-format.md), with
- *      X0 = 0; every other vCPU is off until its guest starts it with
- *      PSCI CPU_ON (see CV_EXIT_HVC), at the entry and with the context id
- *      (in X0) the guest gave. A vCPU that calls PSCI CPU_OFF is off
- *      again until the next CPU_ON naming it, which restarts it afresh.
- *      A vCPU starts in AArch64 EL1h with DAIF masked, every other
- *      register 0, the EL1 system registers at their reset values,
- *      MPIDR_EL1 = 0x80000000 | vcpuid (Aff0 = vcpuid for vcpuid < 8).
- *      (A VM restored from sealed state resumes its vCPUs where they
- *      were sealed; its vCPU 0 does not boot again.)
+ *      X0 = the load address of its signed boot argument image (a device
+ *      tree; CV_IMAGE_FLAG_BOOT_ARG), or 0 without one; every other vCPU is off
+ * until its guest starts it with PSCI CPU_ON (see CV_EXIT_HVC), at the entry
+ * and with the context id (in X0) the guest gave. A vCPU that calls PSCI
+ * CPU_OFF is off again until the next CPU_ON naming it, which restarts it
+ * afresh. A vCPU starts in AArch64 EL1h with DAIF masked, every other register
+ * 0, the EL1 system registers at their reset values, MPIDR_EL1 = 0x80000000 |
+ * vcpuid (Aff0 = vcpuid for vcpuid < 8). (A VM restored from sealed state
+ * resumes its vCPUs where they were sealed; its vCPU 0 does not boot again.)
  *   3. HVC_VCPU_RUN x1 = vmid, x2 = vcpuid. The vCPU runs until an exit
  *      the host must see; x0 = the exit reason (CV_EXIT_*), also in
  *      run->exit_reason, with the details below. Running a vCPU that is

@@ -504,6 +504,8 @@ class Gen:
                 return self.call("remap_vm_image", vmid, self.plans[(vmid, idx)], idx)
             self.plans[(vmid, idx)] = pfn0
             variant = "good" if r.random() < 0.9 else r.choice(images.VARIANTS[1:])
+            if idx > 0 and variant == "good" and r.random() < 0.4:
+                variant = "boot_arg"  # G2: a device tree; two of them panic
             # Mostly one boot image per VM (its first); sometimes two.
             boot = idx == 0 or r.random() < 0.05
             return ("write", pfn0, info.load_addr[idx], size, variant,

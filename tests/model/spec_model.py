@@ -91,6 +91,10 @@ README's "the spec wins" list, and what docs/ and the C's authors say):
     every image's 2 MiB blocks lie in one RAM region, else panic (before
     any image is loaded). (Its use by the vCPU fault paths and in the
     measurement is not modelled: neither is VCPU_RUN or sealing.)
+ G2 Image flag CV_IMAGE_FLAG_BOOT_ARG (2): a data image whose load
+    address vCPU 0 starts with in x0; known (not "unknown flags"), refused
+    together with CV_IMAGE_FLAG_BOOT; at most one per VM, else panic
+    (after the boot-image check). Where vCPU 0 starts is not modelled.
  Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
  save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c), with
  their binding (measurement, instance, epoch); vCPU power (PSCI starts);
@@ -118,6 +122,7 @@ STRENGTHENINGS = [
     "C10 unmap_and_load_vm_image: the VM's block pages leave every SMMU table",
     "C11 verify_and_load_images: at most one boot image",
     "G1 set_vm_region: a checked per-VM memory map; images in its RAM",
+    "G2 verify_and_load_images: image flag BOOT_ARG, at most one, never on the boot image",
 ]
 
 MASK64 = (1 << 64) - 1
@@ -1482,6 +1487,7 @@ class Model:
                 self.panic("verify_and_load_images: vm %d image %d not in RAM" % (vmid, idx))
                 return 0
         boots = 0
+        args = 0
         for idx in range(cnt):  # verify_and_load_loop
             load_addr = self.get_vm_load_addr(vmid, idx)
             remap_addr = self.get_vm_remap_addr(vmid, idx)
@@ -1495,8 +1501,13 @@ class Model:
             # C11: the oracle's trailer flags + 1 (FLAG_BOOT = 1).
             if (self.last_img - 1) & 1:
                 boots += 1
+            if (self.last_img - 1) & 2:  # G2
+                args += 1
         if boots > 1:  # C11: at most one boot image
             self.panic("verify_and_load_images: vm %d: %d boot images" % (vmid, boots))
+            return 0
+        if args > 1:  # G2: at most one boot argument
+            self.panic("verify_and_load_images: vm %d: %d boot arguments" % (vmid, args))
             return 0
         self.set_vm_state(vmid, VERIFIED)
         self.release_lock_vm(vmid)
