@@ -12,8 +12,9 @@
  *   cv-sign sign SECRET_KEY_FILE LOAD_ADDR ENTRY PAYLOAD IMAGE
  *       IMAGE = PAYLOAD || trailer, signed for guest address LOAD_ADDR.
  *       ENTRY is the guest address of the first instruction of a VM that
- *       boots from this image (in the payload, 4-byte aligned), or
- *       "none" for an image the VM does not start in (data).
+ *       boots from this image (in the payload, 4-byte aligned), "none"
+ *       for an image the VM does not start in (data), or "x0" for the
+ *       data image whose load address vCPU 0 gets in x0 (a device tree).
  *   cv-sign verify PUBLIC_KEY_FILE LOAD_ADDR IMAGE
  *       Exit 0 when IMAGE is PUBLIC_KEY's image for LOAD_ADDR, as the
  *       core would decide; 1 with the reason otherwise.
@@ -114,7 +115,11 @@ static uint64_t parse_addr(const char *s)
 	return v;
 }
 
-/* ENTRY: "none" (not a boot image) or an address in the payload. */
+/*
+ * ENTRY: "none" (a data image), "x0" (a data image that is the boot
+ * argument: vCPU 0 starts with its load address in x0), or an address in
+ * the payload (the boot image).
+ */
 static uint64_t parse_entry(const char *s, uint64_t load_addr,
 			    uint64_t payload_len, uint32_t *flags)
 {
@@ -124,6 +129,10 @@ static uint64_t parse_entry(const char *s, uint64_t load_addr,
 	*flags = 0;
 	if (!strcmp(s, "none"))
 		return 0;
+	if (!strcmp(s, "x0")) {
+		*flags = CV_IMAGE_FLAG_BOOT_ARG;
+		return 0;
+	}
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || !*s || *end)
@@ -234,6 +243,9 @@ static const char *get_trailer(const uint8_t *img, size_t len,
 		return "unknown image version";
 	if (tr->flags & ~CV_IMAGE_FLAGS_KNOWN)
 		return "unknown image flags";
+	if ((tr->flags & CV_IMAGE_FLAG_BOOT) &&
+	    (tr->flags & CV_IMAGE_FLAG_BOOT_ARG))
+		return "a boot image cannot be the boot argument";
 	if (tr->payload_len != len - sizeof(*tr))
 		return "payload length does not match the image size";
 	if (!(tr->flags & CV_IMAGE_FLAG_BOOT)
@@ -293,6 +305,8 @@ static int cmd_info(const char *in)
 	printf("load_addr   0x%" PRIx64 "\n", tr.load_addr);
 	if (tr.flags & CV_IMAGE_FLAG_BOOT)
 		printf("entry       0x%" PRIx64 "\n", tr.entry);
+	else if (tr.flags & CV_IMAGE_FLAG_BOOT_ARG)
+		printf("entry       x0 (the boot argument)\n");
 	else
 		printf("entry       none\n");
 	printf("signature   ");
@@ -305,7 +319,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: cv-sign keygen SECRET_KEY_FILE PUBLIC_KEY_FILE\n"
 		"       cv-sign pubkey SECRET_KEY_FILE\n"
-		"       cv-sign sign SECRET_KEY_FILE LOAD_ADDR ENTRY|none "
+		"       cv-sign sign SECRET_KEY_FILE LOAD_ADDR ENTRY|none|x0 "
 		"PAYLOAD "
 		"IMAGE\n"
 		"       cv-sign verify PUBLIC_KEY_FILE LOAD_ADDR IMAGE\n"

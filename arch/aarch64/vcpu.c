@@ -136,6 +136,54 @@ void arch_timer_set_cntvoff(u64 cntvoff)
 	el2_percpu[read_sysreg(tpidr_el2)].cntvoff = cntvoff;
 }
 
+/* MRS of ID register S3_0_C0_C<crm>_<op2>. */
+#define READ_ID(crm, op2)                                                      \
+	case (crm)*8 + (op2):                                                  \
+		__asm__ volatile("mrs %0, s3_0_c0_c" #crm "_" #op2 : "=r"(v)); \
+		return v
+
+/*
+ * cv/arch.h: the registers Armv8.0-8.7 allocate in the ID group 3 space
+ * (read by name, so an encoding QEMU or a CPU may leave undefined at EL2
+ * is never touched); every other encoding reads as zero, as the
+ * architecture has the guest see it.
+ */
+u64 arch_read_id_reg(u32 crm, u32 op2)
+{
+	u64 v;
+
+	switch (crm * 8 + op2) {
+		READ_ID(1, 0); /* ID_PFR0_EL1 .. ID_MMFR3_EL1 */
+		READ_ID(1, 1);
+		READ_ID(1, 2);
+		READ_ID(1, 4);
+		READ_ID(1, 5);
+		READ_ID(1, 6);
+		READ_ID(1, 7);
+		READ_ID(2, 0); /* ID_ISAR0_EL1 .. ID_ISAR6_EL1 */
+		READ_ID(2, 1);
+		READ_ID(2, 2);
+		READ_ID(2, 3);
+		READ_ID(2, 4);
+		READ_ID(2, 5);
+		READ_ID(2, 6);
+		READ_ID(2, 7);
+		READ_ID(3, 0); /* MVFR0_EL1 .. MVFR2_EL1 */
+		READ_ID(3, 1);
+		READ_ID(3, 2);
+		READ_ID(4, 0); /* ID_AA64PFR0_EL1, PFR1 */
+		READ_ID(4, 1);
+		READ_ID(6, 0); /* ID_AA64ISAR0_EL1 .. ISAR2 */
+		READ_ID(6, 1);
+		READ_ID(6, 2);
+		READ_ID(7, 0); /* ID_AA64MMFR0_EL1 .. MMFR2 */
+		READ_ID(7, 1);
+		READ_ID(7, 2);
+	default:
+		return 0;
+	}
+}
+
 u64 arch_read_actlr_el1(void)
 {
 	return read_sysreg(actlr_el1);

@@ -62,6 +62,36 @@ void arch_timer_set_cntvoff(u64 value)
 	cntvoff[arch_cpu_id()] = value;
 }
 
+/*
+ * The simulated CPU's ID registers: a Cortex-A57's, with a PMU (PMUVer 1),
+ * 6 breakpoints and 4 watchpoints, plus what a newer CPU advertises and a
+ * VM must not see: SVE and AMU (ID_AA64PFR0_EL1), MTE (PFR1), pointer
+ * authentication (ISAR1), SVE's ZFR0. Unallocated encodings read 0.
+ */
+u64 arch_read_id_reg(u32 crm, u32 op2)
+{
+	switch (crm * 8 + op2) {
+	case 1 * 8 + 2: /* ID_DFR0_EL1: CopDbg 6, PerfMon 3 */
+		return 0x03010066ULL;
+	case 4 * 8 + 0: /* ID_AA64PFR0_EL1 */
+		return 0x0000000001000022ULL | (1ULL << 32) | (1ULL << 44);
+	case 4 * 8 + 1: /* ID_AA64PFR1_EL1: BT, SSBS, MTE 2 */
+		return 0x0000000000000221ULL;
+	case 4 * 8 + 4: /* ID_AA64ZFR0_EL1 */
+		return 0x0000000000000001ULL;
+	case 5 * 8 + 0: /* ID_AA64DFR0_EL1 */
+		return 0x0000000010305106ULL;
+	case 6 * 8 + 0: /* ID_AA64ISAR0_EL1 */
+		return 0x0000000000011120ULL;
+	case 6 * 8 + 1: /* ID_AA64ISAR1_EL1: DPB, APA 1, API 1, GPA, GPI */
+		return 0x0000000011000111ULL;
+	case 7 * 8 + 0: /* ID_AA64MMFR0_EL1 */
+		return 0x0000000000001124ULL;
+	default:
+		return 0;
+	}
+}
+
 /* The simulated CPU's ACTLR_EL1 (Cortex-A57 resets it to 0). */
 u64 arch_read_actlr_el1(void)
 {
@@ -320,6 +350,7 @@ static void load_guest(struct cv_hosted_guest *g, const struct cv_ctxt *c)
 	g->spsr_el1 = c->regs[SPSR_EL1];
 	g->esr_el1 = c->regs[ESR_EL1];
 	g->sp_el1 = c->regs[SP_EL1];
+	g->far_el1 = c->regs[FAR_EL1];
 }
 
 static void save_guest(const struct cv_hosted_guest *g, struct cv_ctxt *c,
@@ -334,6 +365,7 @@ static void save_guest(const struct cv_hosted_guest *g, struct cv_ctxt *c,
 	c->regs[SPSR_EL1] = g->spsr_el1;
 	c->regs[ESR_EL1] = g->esr_el1;
 	c->regs[SP_EL1] = g->sp_el1;
+	c->regs[FAR_EL1] = g->far_el1;
 	c->regs[ESR_EL2] = ec == ARM_EXCEPTION_TRAP ? g->esr : 0;
 	c->regs[FAR_EL2] = ec == ARM_EXCEPTION_TRAP ? g->far : 0;
 	c->regs[HPFAR_EL2] = ec == ARM_EXCEPTION_TRAP ? g->hpfar : 0;

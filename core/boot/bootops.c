@@ -280,6 +280,28 @@ static u32 boot_image(u32 vmid, const struct image_facts *facts, u32 n)
 	return boot;
 }
 
+/*
+ * corevisor: the one image of @n flagged CV_IMAGE_FLAG_BOOT_ARG, or n
+ * (none, or panic).
+ */
+static u32 boot_arg_image(u32 vmid, const struct image_facts *facts, u32 n)
+{
+	u32 arg = n;
+
+	for (u32 i = 0; i < n; i++) {
+		if (!(facts[i].flags & CV_IMAGE_FLAG_BOOT_ARG))
+			continue;
+		if (arg != n) {
+			panic("verify_and_load_images: vm %u images %u and %u "
+			      "both are the boot argument",
+			      vmid, arg, i);
+			return n;
+		}
+		arg = i;
+	}
+	return arg;
+}
+
 /* @pc lies in the payload of one of the VM's @n verified images. */
 static bool in_verified_code(const struct vm_info *info,
 			     const struct image_facts *facts, u32 n, u64 pc)
@@ -331,13 +353,15 @@ static bool restored_vcpus_in_code(u32 vmid, const struct image_facts *facts,
  *    restored into it must measure what the state was sealed for, and
  *    each restored vCPU must resume in verified code; any other VM
  *    starts a new instance, and its vCPU 0 is set to start at the boot
- *    entry (x0 = 0). No other vCPU starts until its guest's CPU_ON.
+ *    entry, x0 = the load address of the image flagged as the boot
+ *    argument (at most one, else panic), or 0 without one. No other vCPU
+ *    starts until its guest's CPU_ON.
  */
 void verify_and_load_images(u32 vmid)
 {
 	struct image_facts facts[MAX_LOAD_INFO_NUM];
 	struct vm_info *info;
-	u32 n, boot;
+	u32 n, boot, arg;
 
 	if (halted())
 		return;
@@ -354,6 +378,20 @@ void verify_and_load_images(u32 vmid)
 	}
 	n = info->next_load_info < MAX_LOAD_INFO_NUM ? info->next_load_info
 						     : MAX_LOAD_INFO_NUM;
+	/* corevisor: a declared memory map has each image block in RAM. */
+	for (u32 i = 0; i < n; i++) {
+		u64 start = info->load_addr[i] & ~(PMD_SIZE - 1);
+		u64 end = (info->load_addr[i] + info->load_size[i] + PMD_SIZE -
+			   1) &
+			  ~(PMD_SIZE - 1);
+
+		if (!vm_ram_covers(vmid, start, end - start)) {
+			panic("verify_and_load_images: vm %u image %u at "
+			      "0x%llx not in the VM's RAM",
+			      vmid, i, ULL(info->load_addr[i]));
+			return;
+		}
+	}
 	for (u32 i = 0; i < n; i++) {
 		const char *why;
 
@@ -372,6 +410,9 @@ void verify_and_load_images(u32 vmid)
 	boot = boot_image(vmid, facts, n);
 	if (halted())
 		return;
+	arg = boot_arg_image(vmid, facts, n);
+	if (halted())
+		return;
 	zero_image_blocks(vmid);
 	if (halted())
 		return;
@@ -385,7 +426,8 @@ void verify_and_load_images(u32 vmid)
 		if (boot < n && info->vcpu_state[0] == READY) {
 			info->vcpu_power[0] = VCPU_ON_PENDING;
 			info->vcpu_entry[0] = facts[boot].entry;
-			info->vcpu_context[0] = 0;
+			info->vcpu_context[0] =
+				arg < n ? info->load_addr[arg] : 0;
 		}
 	}
 	info->state = VERIFIED;

@@ -152,6 +152,9 @@ const char *image_check(u32 vmid, u64 remap_addr, struct image_facts *facts)
 		return "unknown image version";
 	if (tr.flags & ~CV_IMAGE_FLAGS_KNOWN)
 		return "unknown image flags";
+	if ((tr.flags & CV_IMAGE_FLAG_BOOT) &&
+	    (tr.flags & CV_IMAGE_FLAG_BOOT_ARG))
+		return "a boot image cannot be the boot argument";
 	if (tr.payload_len != size - CV_IMAGE_TRAILER_BYTES)
 		return "payload length does not match the loaded size";
 	if (tr.load_addr != info->load_addr[idx])

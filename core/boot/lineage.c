@@ -10,8 +10,10 @@
  *    VERIFY_VM_IMAGES: a domain string, then one record per input, sorted
  *    so that the host's load order does not matter. Today the inputs are
  *    the images (record CV_MEASURE_IMAGE: SHA-512 of the image's signed
- *    header and payload, so its load address, flags and entry too); a new
- *    kind of input is a new record type, and the blob format stays.
+ *    header and payload, so its load address, flags and entry too) and,
+ *    when one is declared, the VM's memory map (record CV_MEASURE_REGION
+ *    per region, in the map's order: base, size, kind); a new kind of
+ *    input is a new record type, and the blob format stays.
  *  - Instance: a VM verified from images alone starts a lineage with a
  *    fresh 16-byte instance id (SHA-256 of the boot's random salt and a
  *    counter: unique across VMs and boots). Restoring a blob into a VM
@@ -53,6 +55,7 @@ _Static_assert(sizeof(((struct cv_sealed_binding *)0)->measurement) ==
 
 /* Record types of the measurement (docs/image-format.md). */
 #define CV_MEASURE_IMAGE 1U
+#define CV_MEASURE_REGION 2U /* base, size, kind: u64 each */
 
 static void hash_domain(struct cv_hash_state *st, const char *domain)
 {
@@ -99,6 +102,15 @@ void measure_vm(u32 vmid, const struct image_facts *facts, u32 n)
 		cv_hash_update(&st, rec, sizeof(rec));
 		cv_hash_update(&st, facts[order[k]].digest,
 			       sizeof(facts[0].digest));
+	}
+	/* corevisor: a declared memory map, region by region (in order). */
+	for (u32 k = 0; k < info->nregions && k < CV_MAX_VM_REGIONS; k++) {
+		u32 rec[2] = {CV_MEASURE_REGION, 24};
+		u64 region[3] = {info->region_base[k], info->region_size[k],
+				 info->region_kind[k]};
+
+		cv_hash_update(&st, rec, sizeof(rec));
+		cv_hash_update(&st, region, sizeof(region));
 	}
 	cv_hash_final(&st, info->measurement);
 }

@@ -88,6 +88,13 @@ static bool checked_call(const u64 a[6], u64 *ret)
 	case HVC_REGISTER_KVM:
 		*ret = register_kvm();
 		break;
+	case HVC_SET_VM_REGION:
+		/* corevisor: set_vm_region checks the region itself. */
+		if (!vm_arg(a[1]) || a[4] > 0xffffffffULL)
+			bad = "SET_VM_REGION";
+		else
+			set_vm_region((u32)a[1], a[2], a[3], (u32)a[4]);
+		break;
 	case HVC_REGISTER_VCPU:
 		if (!vm_vcpu_args(a))
 			bad = "REGISTER_VCPU";

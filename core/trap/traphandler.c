@@ -32,11 +32,30 @@ static void core_handle_sys64(u32 vmid, u32 vcpuid, u64 esr)
 {
 	u32 rt = (esr >> ESR_ELx_SYS64_ISS_RT_SHIFT) & 31;
 
+	/* corevisor: ID registers and the PMU (idregs.c). */
+	if (guest_sysreg_feature(vmid, vcpuid, esr))
+		return;
 	if ((esr & ESR_ELx_SYS64_ISS_DIR_READ) && rt != 31)
 		set_shadow_ctxt(vmid, vcpuid, rt, 0);
 	set_shadow_ctxt(vmid, vcpuid, PC,
 			get_shadow_ctxt(vmid, vcpuid, PC) +
 				trapped_instr_len(esr));
+}
+
+/*
+ * corevisor: a stage-2 abort at an IPA the VM's declared memory map has
+ * nothing at, or an instruction fetch from one of its MMIO regions: no
+ * host could answer it. The guest takes an external abort at once.
+ */
+static bool nothing_here(u32 vmid, u32 vcpuid, u64 esr)
+{
+	u64 ipa = (get_shadow_ctxt(vmid, vcpuid, HPFAR_EL2) & HPFAR_FIPA_MASK)
+		  << 8;
+	u32 kind = vm_ipa_kind(vmid, ipa);
+
+	return kind == 0 ||
+	       (kind == CV_REGION_MMIO && cv.vminfos[vmid].nregions &&
+		ESR_ELx_EC(esr) == ESR_ELx_EC_IABT_LOW);
 }
 
 /*
@@ -51,7 +70,8 @@ static void core_handle_sys64(u32 vmid, u32 vcpuid, u64 esr)
  * configuration lets through) is the guest's own undefined instruction:
  * the core injects an undefined-instruction exception into it
  * (update_exception_gp_regs) and it resumes (0). The spec's panic would
- * let any guest stop the machine.
+ * let any guest stop the machine. An abort where the VM's memory map has
+ * nothing (nothing_here) is the guest's external abort (0).
  */
 u32 vm_exit_dispatcher(u32 vmid, u32 vcpuid)
 {
@@ -71,11 +91,16 @@ u32 vm_exit_dispatcher(u32 vmid, u32 vcpuid)
 		return check(0);
 	case ESR_ELx_EC_HVC64:
 		return check(core_handle_pvops());
+	case ESR_ELx_EC_IABT_LOW:
+	case ESR_ELx_EC_DABT_LOW:
+		if (nothing_here(vmid, vcpuid, esr)) {
+			inject_external_abort(vmid, vcpuid);
+			return check(0);
+		}
+		return check(1);
 	case ESR_ELx_EC_WFx:
 	case ESR_ELx_EC_HVC32:
 	case ESR_ELx_EC_SMC64:
-	case ESR_ELx_EC_IABT_LOW:
-	case ESR_ELx_EC_DABT_LOW:
 		return check(1);
 	default:
 		update_exception_gp_regs(vmid, vcpuid);

@@ -30,6 +30,7 @@ _Static_assert(sizeof(struct cv_ctxt) + sizeof(struct cv_sealed_vcpu_hdr) <=
 	       "a sealed vCPU stays below the run structure");
 _Static_assert(CV_DIRTY_PC_FLAG == DIRTY_PC_FLAG &&
 		       CV_DIRTY_EXCEPT_FLAG == PENDING_EXCEPT_INJECT_FLAG &&
+		       CV_DIRTY_ABORT_FLAG == DIRTY_ABORT_FLAG &&
 		       CV_MMIO_LIMIT == MAX_MMIO_ADDR,
 	       "vcpu_abi.h and the core agree");
 
@@ -120,6 +121,7 @@ void load_int_state(u32 vmid, u32 vcpuid)
 					       &s->in.regs[X0]);
 		s->in.pstate = PSTATE_FAULT_BITS_64; /* EL1h, DAIF masked */
 		s->in.fault_addr = 0;
+		s->in.abort = 0;
 		if (halted())
 			return;
 	}
@@ -137,6 +139,7 @@ void load_int_state(u32 vmid, u32 vcpuid)
 		s->in.fault_addr = run->fault_addr;
 		s->in.fault_pte = run->fault_pte;
 		s->in.fault_level = run->fault_level;
+		s->in.abort = dirty & DIRTY_ABORT_FLAG ? run->abort : 0;
 	}
 	release_lock_s2page();
 	s->out.esr = 0;
@@ -193,6 +196,7 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 	run->fault_addr = 0;
 	run->fault_pte = 0;
 	run->fault_level = 0;
+	run->abort = 0;
 	release_lock_s2page();
 	slot->shown = s->shown;
 }

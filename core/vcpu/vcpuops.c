@@ -73,7 +73,8 @@ static u32 save_exit(u32 vmid, u32 vcpuid)
 	case ESR_ELx_EC_DABT_LOW:
 		prep_abort(vmid, vcpuid);
 		return ESR_ELx_EC(esr) == ESR_ELx_EC_DABT_LOW &&
-				       out->fault_ipa < MAX_MMIO_ADDR
+				       vm_ipa_kind(vmid, out->fault_ipa) ==
+					       CV_REGION_MMIO
 			       ? CV_EXIT_MMIO
 			       : CV_EXIT_MEM_FAULT;
 	default:
@@ -100,7 +101,8 @@ void save_shadow_kvm_regs(void)
  * PSTATE; corevisor: the core's, load_int_state), or, without a start,
  * leaves it off; later runs take the host's answers to the last exit: the
  * offered registers, the exception to inject, the PC step, and a page for
- * a RAM fault.
+ * a RAM fault; corevisor: or, where the exit offered it, "nothing is here"
+ * (run->abort): an external abort for the guest and nothing else.
  *
  * corevisor: the PC is whatever the guest made it (a kernel runs at
  * 0xffff...): the spec's rely that it is an address below 2^48 would let
@@ -111,7 +113,7 @@ void restore_shadow_kvm_regs(void)
 {
 	struct cv_ctxt *c;
 	u32 vmid, vcpuid;
-	u64 dirty, addr;
+	u64 dirty, addr, abort;
 
 	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
 		return;
@@ -123,6 +125,21 @@ void restore_shadow_kvm_regs(void)
 		reset_gp_regs(vmid, vcpuid);
 		reset_sys_regs(vmid, vcpuid);
 		set_shadow_dirty_bit(vmid, vcpuid, 0);
+		return;
+	}
+	abort = (dirty & DIRTY_ABORT_FLAG) ? this_int_state()->in.abort
+					   : CV_ABORT_NONE;
+	if (abort != CV_ABORT_NONE && abort != CV_ABORT_INJECT) {
+		panic("restore_shadow_kvm_regs: vm %u vcpu %u abort answer "
+		      "0x%llx",
+		      vmid, vcpuid, ULL(abort));
+		return;
+	}
+	if (abort == CV_ABORT_INJECT) {
+		/* corevisor: "nothing is here" replaces every other answer. */
+		inject_external_abort(vmid, vcpuid);
+		c->regs[DIRTY] = 0;
+		c->regs[FAR_EL2] = 0;
 		return;
 	}
 	if (c->regs[EC] == ARM_EXCEPTION_TRAP)

@@ -212,11 +212,14 @@ static u64 stored_value(const struct cv_ctxt *c, u32 rd, u32 len)
 }
 
 /*
- * prep_abort_spec0: a stage-2 abort. Below MAX_MMIO_ADDR it is MMIO: a
+ * prep_abort_spec0: a stage-2 abort. Below MAX_MMIO_ADDR (corevisor: in
+ * an MMIO region of the VM's declared memory map, vm_ipa_kind) it is MMIO: a
  * store shows the host the one stored value, a load offers it the one
  * register it fills; either way the PC moves past the instruction. At or
  * above, it is a RAM fault: the host sees the IPA and answers with a page
- * (post_handle_shadow_s2pt_fault); the guest retries.
+ * (post_handle_shadow_s2pt_fault); the guest retries. corevisor: either
+ * may be answered with "nothing is here" instead (DIRTY_ABORT_FLAG,
+ * inject_external_abort).
  *
  * Differences from the spec, each keeping a guest register from the host:
  *  - the syndrome is the shadow ESR_EL2 (get_int_esr);
@@ -249,12 +252,16 @@ void prep_abort(u32 vmid, u32 vcpuid)
 	ipa = (c->regs[HPFAR_EL2] & HPFAR_FIPA_MASK) << 8;
 	s->out.esr = esr;
 	s->out.fault_ipa = ipa | (c->regs[FAR_EL2] & (PAGE_SIZE - 1));
-	if (ipa >= MAX_MMIO_ADDR || ESR_ELx_EC(esr) != ESR_ELx_EC_DABT_LOW)
+	if (vm_ipa_kind(vmid, ipa) != CV_REGION_MMIO ||
+	    ESR_ELx_EC(esr) != ESR_ELx_EC_DABT_LOW) {
+		c->regs[DIRTY] |= DIRTY_ABORT_FLAG;
 		return;
+	}
 	if (!(esr & ESR_ELx_ISV)) {
 		c->regs[DIRTY] |= PENDING_EXCEPT_INJECT_FLAG;
 		return;
 	}
+	c->regs[DIRTY] |= DIRTY_ABORT_FLAG;
 	len = 1U << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
 	s->out.mmio.valid = 1;
 	s->out.mmio.len = len;
@@ -354,6 +361,51 @@ void inject_illegal_state(u32 vmid, u32 vcpuid)
 }
 
 /*
+ * corevisor: the stage-2 abort of the last exit had nothing behind it
+ * (the host answered CV_ABORT_INJECT, or the IPA is in no region of the
+ * VM's memory map). Without EL2 the access would have taken a synchronous
+ * external abort to EL1 (Arm ARM D1.10, ESR_ELx ISS of an instruction /
+ * data abort): EC instruction or data abort, from the current EL (the
+ * guest's EL1) or a lower one (its EL0, AArch64 or AArch32); IL = 1 (ISV
+ * is 0); FSC 0x10, also for the guest's own stage-1 walk (S1PTW: EL2 does
+ * not know the level of that walk); WnR and CM of a data abort as the
+ * hardware reported them; FAR_EL1 = FAR_EL2, or FnV when that is not
+ * valid. take_exception does the rest (ELR_EL1 = the access' PC,
+ * SPSR_EL1, the vector, PSTATE).
+ */
+void inject_external_abort(u32 vmid, u32 vcpuid)
+{
+	struct cv_ctxt *c;
+	u64 esr2, pstate, esr;
+	bool iabt, cur;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("inject_external_abort: vm %u vcpu %u out of range", vmid,
+		      vcpuid);
+		return;
+	}
+	c = shadow_ctxt(vmid, vcpuid);
+	esr2 = c->regs[ESR_EL2];
+	pstate = c->regs[PSTATE];
+	iabt = ESR_ELx_EC(esr2) == ESR_ELx_EC_IABT_LOW;
+	cur = !(pstate & PSR_MODE32_BIT) &&
+	      (pstate & PSR_MODE_MASK) != PSR_MODE_EL0t;
+	esr = (u64)(iabt ? (cur ? ESR_ELx_EC_IABT_CUR : ESR_ELx_EC_IABT_LOW)
+			 : (cur ? ESR_ELx_EC_DABT_CUR : ESR_ELx_EC_DABT_LOW))
+	      << ESR_ELx_EC_SHIFT;
+	esr |= ESR_ELx_IL | ESR_ELx_FSC_EXTABT;
+	if (!iabt)
+		esr |= esr2 & (ESR_ELx_WNR | ESR_ELx_CM);
+	if (esr2 & ESR_ELx_FnV)
+		esr |= ESR_ELx_FnV;
+	else
+		c->regs[FAR_EL1] = c->regs[FAR_EL2];
+	take_exception(vmid, vcpuid, esr, VECTOR_SYNC);
+}
+
+/*
  * post_handle_shadow_s2pt_fault_spec0: the host's answer to a RAM fault:
  * map host page phys_page(pte) (level 3) or the 2 MiB block there (level
  * 2) at @addr. prot_and_map_vm_s2pt takes each page from the host
@@ -378,5 +430,14 @@ void post_handle_shadow_s2pt_fault(u32 vmid, u32 vcpuid, u64 addr)
 	pte = get_int_new_pte(vmid, vcpuid);
 	level = get_int_new_level(vmid, vcpuid);
 	lvl = level == 2 ? 2 : 3;
+	/* corevisor: a declared memory map takes pages in RAM only. */
+	if (!vm_ram_covers(vmid,
+			   addr & ~((lvl == 2 ? PMD_SIZE : PAGE_SIZE) - 1),
+			   lvl == 2 ? PMD_SIZE : PAGE_SIZE)) {
+		panic("post_handle_shadow_s2pt_fault: vm %u addr 0x%llx level "
+		      "%u not in the VM's RAM",
+		      vmid, ULL(addr), lvl);
+		return;
+	}
 	prot_and_map_vm_s2pt(vmid, addr, pte, lvl);
 }

@@ -135,7 +135,7 @@ static u64 device_read(struct vmm_vm *vm, u64 ipa)
 {
 	if (ipa >= VMM_UART_IPA && ipa < VMM_UART_IPA + HOST_PAGE_SIZE)
 		return uart_read(ipa - VMM_UART_IPA);
-	if (ipa == VMM_TESTDEV_IPA + 8)
+	if (ipa == VMM_TESTDEV_IPA + 8 || ipa == VMM_HIGH_MMIO_IPA + 8)
 		return VMM_TESTDEV_ID;
 	unhandled_mmio(vm, ipa, false);
 	return 0;

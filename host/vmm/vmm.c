@@ -115,6 +115,12 @@ static void check_fp(u64 seed, const char *what, u32 vmid)
 #endif
 }
 
+const struct vmm_region vmm_regions[VMM_NREGIONS] = {
+	{0, VMM_RAM_START, CV_REGION_MMIO},
+	{VMM_RAM_START, VMM_RAM_MAP_END - VMM_RAM_START, CV_REGION_RAM},
+	{VMM_HIGH_MMIO_IPA, VMM_HIGH_MMIO_SIZE, CV_REGION_MMIO},
+};
+
 int vmm_vm_boot(struct vmm_vm *vm, const struct vmm_image *img)
 {
 	u64 first_pfn, pages, idx, seed;
@@ -151,6 +157,10 @@ int vmm_vm_boot(struct vmm_vm *vm, const struct vmm_image *img)
 		v->run = vmm_run_struct(vm->vmid, i);
 		v->state = VMM_VCPU_OFF;
 	}
+	/* The VM's memory map (docs/guest-platform.md), before VERIFY. */
+	for (u32 i = 0; i < VMM_NREGIONS; i++)
+		hvc(HVC_SET_VM_REGION, vm->vmid, vmm_regions[i].base,
+		    vmm_regions[i].size, vmm_regions[i].kind, 0);
 	idx = hvc(HVC_SET_BOOT_INFO, vm->vmid, vm->load_addr, img->size, 0, 0);
 	first_pfn = (vm->block_pa + (vm->load_addr & (PMD_BYTES - 1))) /
 		    HOST_PAGE_SIZE;
@@ -244,7 +254,8 @@ void vmm_mmio_complete(struct vmm_vcpu *v, u64 val)
 
 /*
  * CV_EXIT_MEM_FAULT: offer a host page for the IPA; corevisor makes it
- * the VM's (and takes it from the host's stage 2) before the VM runs.
+ * the VM's (and takes it from the host's stage 2) before the VM runs. An
+ * IPA outside the VM's RAM is answered "nothing is here" (vcpu_abi.h).
  */
 static enum vmm_action exit_mem_fault(struct vmm_vcpu *v)
 {
@@ -254,10 +265,12 @@ static enum vmm_action exit_mem_fault(struct vmm_vcpu *v)
 	u32 n;
 
 	if (ipa < VMM_RAM_START || ipa >= VMM_RAM_END) {
-		host_printf("host: vm%u vcpu %u: fault at IPA 0x%llx outside "
-			    "its RAM\n",
+		/* Nothing is there: the guest takes an external abort. */
+		host_printf("host: vm%u vcpu %u: nothing at IPA 0x%llx: "
+			    "abort\n",
 			    vm->vmid, v->id, (unsigned long long)ipa);
-		return VMM_ERR_FAULT;
+		run->abort = CV_ABORT_INJECT;
+		return VMM_AGAIN;
 	}
 	if (vmm_hooks.offer_page)
 		pa = vmm_hooks.offer_page(vm, ipa);

@@ -76,6 +76,27 @@
 #define HVC_SMMUV3_EVENTS 66
 
 /*
+ * Guest platform calls: 56..65 (docs/guest-platform.md).
+ *
+ * SET_VM_REGION x1 = vmid, x2 = IPA base, x3 = size, x4 = kind
+ * (CV_REGION_RAM or CV_REGION_MMIO): declare the next region of the VM's
+ * memory map, before VERIFY_VM_IMAGES (the VM READY). Regions come in
+ * ascending order without overlap, base and size 4 KiB aligned, size > 0,
+ * base + size at most 2^(the physical address size), at most
+ * CV_MAX_VM_REGIONS of them; anything else panics. Once one region is
+ * declared, a guest stage-2 abort in an MMIO region is an MMIO exit, in a
+ * RAM region a RAM fault the host answers with a page (which must lie in
+ * RAM), anywhere else a synchronous external abort the core injects
+ * without an exit; each image's 2 MiB blocks must lie in RAM. The map is
+ * part of the VM's measurement. With none declared, IPAs below
+ * CV_MMIO_LIMIT are MMIO and all others RAM.
+ */
+#define HVC_SET_VM_REGION 56
+#define CV_REGION_RAM 1U
+#define CV_REGION_MMIO 2U
+#define CV_MAX_VM_REGIONS 8U
+
+/*
  * Arguments of the calls served by the vCPU/trap layers (vcpu_abi.h):
  *  VCPU_RUN           x1 = vmid, x2 = vcpuid; returns CV_EXIT_*.
  *  TIMER_SET_CNTVOFF  x1 = CNTVOFF_EL2 value for this CPU's next VM runs.

@@ -194,7 +194,7 @@ struct cv_hosted_guest {
 	uint64_t pstate; /* SPSR_EL2 at the exit */
 	uint64_t vttbr;	 /* what the world switch loaded (read-only) */
 	uint64_t mpidr;	 /* VMPIDR_EL2 (read-only) */
-	uint64_t vbar_el1, elr_el1, spsr_el1, esr_el1, sp_el1;
+	uint64_t vbar_el1, elr_el1, spsr_el1, esr_el1, sp_el1, far_el1;
 	uint64_t run; /* 0 on the vCPU's first run, +1 each run */
 	/* The trap, set by the helpers (read-only for the program). */
 	uint32_t exited; /* an ARM_EXCEPTION_* + 1, 0 while running */

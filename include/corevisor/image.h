@@ -32,7 +32,14 @@
  * Without it `entry` is 0.
  */
 #define CV_IMAGE_FLAG_BOOT 1U
-#define CV_IMAGE_FLAGS_KNOWN CV_IMAGE_FLAG_BOOT /* other bits: refused */
+/*
+ * A data image (not the boot image; its entry is 0) whose load address
+ * vCPU 0 gets in x0 at its first start: the boot argument, e.g. a Linux
+ * kernel's device tree (docs/guest-platform.md). At most one image of a
+ * VM has it.
+ */
+#define CV_IMAGE_FLAG_BOOT_ARG 2U
+#define CV_IMAGE_FLAGS_KNOWN (CV_IMAGE_FLAG_BOOT | CV_IMAGE_FLAG_BOOT_ARG)
 #define CV_IMAGE_DOMAIN "corevisor signed VM image v1"
 #define CV_IMAGE_DOMAIN_LEN 32U /* field size; the string is 0-padded */
 #define CV_IMAGE_SIG_BYTES 64U

@@ -26,25 +26,27 @@
  *      REMAP_VM_IMAGE..., VERIFY_VM_IMAGES).
  *   2. Where a vCPU starts is never the host's choice. vCPU 0 starts at
  *      the entry its signed boot image names (docs/image-format.md), with
- *      X0 = 0; every other vCPU is off until its guest starts it with
- *      PSCI CPU_ON (see CV_EXIT_HVC), at the entry and with the context id
- *      (in X0) the guest gave. A vCPU that calls PSCI CPU_OFF is off
- *      again until the next CPU_ON naming it, which restarts it afresh.
- *      A vCPU starts in AArch64 EL1h with DAIF masked, every other
- *      register 0, the EL1 system registers at their reset values,
- *      MPIDR_EL1 = 0x80000000 | vcpuid (Aff0 = vcpuid for vcpuid < 8).
- *      (A VM restored from sealed state resumes its vCPUs where they
- *      were sealed; its vCPU 0 does not boot again.)
+ *      X0 = the load address of its signed boot argument image (a device
+ *      tree; CV_IMAGE_FLAG_BOOT_ARG), or 0 without one; every other vCPU is off
+ * until its guest starts it with PSCI CPU_ON (see CV_EXIT_HVC), at the entry
+ * and with the context id (in X0) the guest gave. A vCPU that calls PSCI
+ * CPU_OFF is off again until the next CPU_ON naming it, which restarts it
+ * afresh. A vCPU starts in AArch64 EL1h with DAIF masked, every other register
+ * 0, the EL1 system registers at their reset values, MPIDR_EL1 = 0x80000000 |
+ * vcpuid (Aff0 = vcpuid for vcpuid < 8). (A VM restored from sealed state
+ * resumes its vCPUs where they were sealed; its vCPU 0 does not boot again.)
  *   3. HVC_VCPU_RUN x1 = vmid, x2 = vcpuid. The vCPU runs until an exit
  *      the host must see; x0 = the exit reason (CV_EXIT_*), also in
  *      run->exit_reason, with the details below. Running a vCPU that is
  *      off returns CV_EXIT_VCPU_OFF at once (nothing runs).
  *   4. Answer the exit by writing run->regs[i] for the registers the core
  *      offered (bit i of run->dirty) and/or the stage-2 fault answer
- *      (fault_addr, fault_pte, fault_level), then VCPU_RUN again. At the
- *      start of VCPU_RUN the core reads, once each, only what it offered
- *      (the registers of its own copy of `dirty`, and the fault answer):
- *      writing other registers (or changing run->dirty) changes nothing.
+ *      (fault_addr, fault_pte, fault_level), or, where the core offered it
+ *      (CV_DIRTY_ABORT_FLAG), "nothing is here" (run->abort), then
+ *      VCPU_RUN again. At the start of VCPU_RUN the core reads, once each,
+ *      only what it offered (the registers of its own copy of `dirty`, the
+ *      fault answer, and run->abort when offered): writing other registers
+ *      (or changing run->dirty) changes nothing.
  *
  * The host keeps answering the guest's PSCI calls (CPU_ON's and
  * AFFINITY_INFO's return values, VERSION, FEATURES...): it tracks each
@@ -88,13 +90,17 @@
  * mmio.valid = 0: the access has no syndrome (e.g. a load pair, or a
  * stage-1 table walk into MMIO) and cannot be emulated; the core injects
  * an exception into the guest on the next run. Nothing to answer.
+ * mmio.valid = 1: the host may answer "no device here" instead (run->abort
+ * = CV_ABORT_INJECT): the guest takes a synchronous external abort.
  */
 #define CV_EXIT_MMIO 2U
 /*
  * A stage-2 fault on guest RAM (IPA >= CV_MMIO_LIMIT), or an instruction
  * fetch from an unmapped IPA: run->fault_ipa. Answer with fault_addr /
  * fault_pte / fault_level (a host page the core takes over), or not at
- * all (the guest retries the access). The guest's PC is not advanced.
+ * all (the guest retries the access), or with "nothing is here" (run->abort
+ * = CV_ABORT_INJECT): the guest takes a synchronous external abort at the
+ * access. The guest's PC is not advanced.
  */
 #define CV_EXIT_MEM_FAULT 3U
 /*
@@ -142,6 +148,15 @@
 #define CV_DIRTY_PC_FLAG 0x100000000ULL	    /* PC advances by 4 next run */
 #define CV_DIRTY_EXCEPT_FLAG 0xe00000000ULL /* PENDING_EXCEPT_INJECT_FLAG */
 #define CV_DIRTY_REGS_MASK 0x7fffffffULL
+/*
+ * The exit (CV_EXIT_MEM_FAULT, or CV_EXIT_MMIO with mmio.valid) may be
+ * answered with run->abort (ABI version 3).
+ */
+#define CV_DIRTY_ABORT_FLAG 0x1000000000ULL
+
+/* run->abort: 0 = no such answer; CV_ABORT_INJECT = nothing is here. */
+#define CV_ABORT_NONE 0U
+#define CV_ABORT_INJECT 1U
 
 /* MMIO access decoded from the syndrome (CV_EXIT_MMIO). */
 struct cv_vcpu_mmio {
@@ -211,9 +226,22 @@ struct cv_vcpu_run {
 	uint64_t fault_addr;
 	uint64_t fault_pte;
 	uint64_t fault_level;
+	/*
+	 * [host] (ABI version 3) Read only when the exit offered it
+	 * (CV_DIRTY_ABORT_FLAG): CV_ABORT_INJECT answers the stage-2 abort
+	 * with "nothing is here". The core then injects a synchronous
+	 * external abort into the guest (ESR_EL1 EC instruction / data abort
+	 * from the current or a lower EL, FSC 0x10; FAR_EL1 the faulting
+	 * address; ELR_EL1 the access' PC; at the guest's vector for its EL,
+	 * stack pointer and state) and takes no other answer to that exit:
+	 * no register, no PC step, no page (fault_* are not read). Any value
+	 * but CV_ABORT_NONE and CV_ABORT_INJECT makes the core panic. The
+	 * core zeroes it at every exit.
+	 */
+	uint64_t abort;
 };
 
-#define CV_VCPU_ABI_VERSION 2U
+#define CV_VCPU_ABI_VERSION 3U
 
 _Static_assert(sizeof(struct cv_vcpu_mmio) == 24, "mmio layout");
 _Static_assert(__builtin_offsetof(struct cv_vcpu_run, mmio) == 40,
@@ -221,7 +249,9 @@ _Static_assert(__builtin_offsetof(struct cv_vcpu_run, mmio) == 40,
 _Static_assert(__builtin_offsetof(struct cv_vcpu_run, regs) == 64,
 	       "run layout");
 _Static_assert(__builtin_offsetof(struct cv_vcpu_run, pc) == 312, "run layout");
-_Static_assert(sizeof(struct cv_vcpu_run) == 352, "run layout");
+_Static_assert(__builtin_offsetof(struct cv_vcpu_run, abort) == 352,
+	       "run layout");
+_Static_assert(sizeof(struct cv_vcpu_run) == 360, "run layout");
 _Static_assert(CV_VCPU_RUN_OFFSET + sizeof(struct cv_vcpu_run) <= 4096,
 	       "run structure fits the vCPU's shared page");
 

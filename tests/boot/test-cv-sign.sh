@@ -36,6 +36,12 @@ cmp -s -n 20000 "$dir/payload" "$dir/img" || fail "payload not first"
 # A data image (no entry) verifies and loads too.
 "$sign" sign "$dir/sk" $load none "$dir/payload" "$dir/data"
 "$sign" info "$dir/data" | grep -q "entry       none" || fail "info no entry"
+# The boot argument (a device tree): a data image flagged for x0.
+"$sign" sign "$dir/sk" $load x0 "$dir/payload" "$dir/dtb"
+"$sign" info "$dir/dtb" | grep -q "flags       0x2" || fail "info x0 flags"
+"$sign" info "$dir/dtb" | grep -q "entry       x0 (the boot argument)" ||
+	fail "info x0"
+"$sign" verify "$dir/pk" $load "$dir/dtb" || fail "verify x0"
 "$sign" verify "$dir/pk" $load "$dir/data" > /dev/null || fail "verify data"
 "$boot" "$dir/pk" $load "$dir/data" > /dev/null || fail "boot data"
 

@@ -20,6 +20,7 @@ CALLS = {
     "register_vcpu": (["u32", "u32"], None),
     "register_kvm": ([], "u32"),
     "set_boot_info": (["u32", "u64", "u64"], "u32"),
+    "set_vm_region": (["u32", "u64", "u64", "u32"], None),
     "remap_vm_image": (["u32", "u64", "u32"], None),
     "verify_and_load_images": (["u32"], None),
     "alloc_smmu": (["u32", "u32", "u32"], None),

@@ -141,3 +141,8 @@ def is_smmu_cfg(i):
 
 def is_smmu_addr(a):
     return 0 <= a < (1 << 40)
+
+# corevisor: the VM's memory map (include/corevisor/abi.h, G1)
+CV_REGION_RAM = 1
+CV_REGION_MMIO = 2
+CV_MAX_VM_REGIONS = 8

@@ -27,7 +27,7 @@
 #include <cv/spt.h>
 #include <cv/state.h>
 
-#define DUMP_VMINFO_WORDS 41
+#define DUMP_VMINFO_WORDS (41 + 1 + 3 * CV_MAX_VM_REGIONS)
 
 /* splitmix64 finaliser; leaf_hash matches spec_model.leaf_hash. */
 static u64 mix64(u64 x)
@@ -131,6 +131,13 @@ void cv_dump_vminfos(u64 *out)
 			o[k++] = vi->remap_addr[i];
 		for (u32 i = 0; i < MAX_LOAD_INFO_NUM; i++)
 			o[k++] = vi->mapped_pages[i];
+		o[k++] = vi->nregions;
+		for (u32 i = 0; i < CV_MAX_VM_REGIONS; i++)
+			o[k++] = vi->region_kind[i];
+		for (u32 i = 0; i < CV_MAX_VM_REGIONS; i++)
+			o[k++] = vi->region_base[i];
+		for (u32 i = 0; i < CV_MAX_VM_REGIONS; i++)
+			o[k++] = vi->region_size[i];
 	}
 }
 

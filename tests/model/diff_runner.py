@@ -471,6 +471,7 @@ class Gen:
 
     MOVES = [
         ("register_kvm", 5), ("register_vcpu", 6), ("set_boot_info", 6),
+        ("set_vm_region", 3),
         ("remap", 30), ("verify", 5), ("vcpu_active", 5), ("vcpu_inactive", 3),
         ("poweroff", 2), ("poweron", 1), ("search", 2), ("inc_exe", 1),
         ("alloc_smmu", 2), ("assign_smmu", 5), ("map_smmu", 6), ("clear_smmu", 4),
@@ -714,6 +715,33 @@ class Gen:
         off = r.choice([0, 0, 1, 511, 510, r.randrange(512)])
         return self.call("set_boot_info", vmid, base + off * PAGE_SIZE, size)
 
+    def mv_set_vm_region(self):
+        """G1: the next region of a READY VM's map (mostly valid; RAM
+        around the load addresses set_boot_info picks, so that verify
+        finds its images in RAM, or not)."""
+        r = self.r
+        vmid = self.vm([READY])
+        if vmid is None:
+            return None
+        if self.bad:
+            return self.call("set_vm_region", vmid,
+                             r.choice([0, 0x800, 0x80000000, 1 << 44, (1 << 44) - 0x1000]),
+                             r.choice([0, 0x1000, 0x1800, 1 << 44, (1 << 64) - 0x1000]),
+                             r.choice([0, 1, 2, 3, 0xFFFFFFFF]))
+        info = self.m.vminfos[vmid]
+        end = (info.region_base[info.nregions - 1] + info.region_size[info.nregions - 1]
+               if info.nregions else 0)
+        base = max(end, r.choice([0, 0x9000000, 0x40000000, 0x80000000, 0x100000000,
+                                  0x4010000000]))
+        base += r.choice([0, 0, 0x1000, PMD_SIZE])
+        if end and r.random() < 0.1:  # overlaps the last region: panic
+            base = end - r.choice([0x1000, PMD_SIZE, end])
+        if r.random() < 0.05:  # one too many (after the first ones fit)
+            size = 0x1000
+        size = r.choice([0x1000, 0x10000, PMD_SIZE, 0x40000000, 0x80000000])
+        kind = r.choice([CV_REGION_RAM, CV_REGION_RAM, CV_REGION_MMIO])
+        return self.call("set_vm_region", vmid, base, size, kind)
+
     def free_run(self, load_addr, pgnum):
         """A host run of @pgnum pages at @load_addr's 2 MiB offset whose
         blocks are wholly the host's, unshared, and not planned before."""
@@ -760,6 +788,8 @@ class Gen:
                 return self.call("remap_vm_image", vmid, self.plans[(vmid, idx)], idx)
             self.plans[(vmid, idx)] = pfn0
             variant = "good" if r.random() < 0.9 else r.choice(images.VARIANTS[1:])
+            if idx > 0 and variant == "good" and r.random() < 0.4:
+                variant = "boot_arg"  # G2: a device tree; two of them panic
             # Mostly one boot image per VM (its first); sometimes two.
             boot = idx == 0 or r.random() < 0.15
             return ("write", pfn0, info.load_addr[idx], size, variant,

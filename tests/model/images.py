@@ -14,9 +14,11 @@ VERSION = 2
 DOMAIN = b"corevisor signed VM image v1"
 TRAILER = 104
 FLAG_BOOT = 1
+FLAG_BOOT_ARG = 2  # G2: the data image whose address vCPU 0 gets in x0
 
 VARIANTS = ("good", "tamper_payload", "wrong_addr", "wrong_key", "bad_len",
-            "bad_magic", "bad_flags", "tamper_sig", "bad_entry", "old_version")
+            "bad_magic", "bad_flags", "tamper_sig", "bad_entry", "old_version",
+            "boot_arg", "boot_and_arg")
 
 
 def signed_header(version, flags, payload_len, load_addr, entry):
@@ -42,7 +44,11 @@ def build(sodium, sk, other_sk, load_addr, size, variant, seed, boot):
     if variant == "bad_entry":
         flags, entry = FLAG_BOOT, load_addr + payload_len
     if variant == "bad_flags":
-        flags |= 2
+        flags |= 4
+    if variant == "boot_arg":  # G2: a good data image, the boot argument
+        flags, entry = FLAG_BOOT_ARG, 0
+    if variant == "boot_and_arg" and flags:  # G2: refused
+        flags |= FLAG_BOOT_ARG
     version = 1 if variant == "old_version" else VERSION
     sig = sodium.sign_ph(signed_header(version, flags, payload_len, signed_addr, entry) +
                          bytes(payload), key)
@@ -88,7 +94,9 @@ def verify_img(model, read_page, pks, vmid, remap_addr):
     magic = tr[:8]
     version, flags, plen, laddr, entry = struct.unpack("<IIQQQ", tr[8:40])
     sig = tr[40:104]
-    if magic != MAGIC or version != VERSION or flags & ~FLAG_BOOT:
+    if magic != MAGIC or version != VERSION or flags & ~(FLAG_BOOT | FLAG_BOOT_ARG):
+        return False
+    if flags & FLAG_BOOT and flags & FLAG_BOOT_ARG:  # G2
         return False
     if plen != size - TRAILER or laddr != info.load_addr[idx]:
         return False

@@ -37,7 +37,8 @@ The spec README's corrections (S1..S5, always applied) and the deltas
 (C1..C16) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
 text is in docs/spec-deviations.md. corevisor's extensions for the VM
 lifecycle (L1..L4, EXTENSIONS below) are always applied: the spec has no
-destroy, so the spec as written cannot differ there.
+destroy, so the spec as written cannot differ there. So are the guest
+platform's extensions (G1, G2: calls and image flags the spec lacks).
  L1 gen_vmid takes the lowest free vmid (vmids are freed by destroy_vm);
     next_vmid is that vmid (COREVISOR when none is free).
  L2 alloc_remap_addr is first fit over the remap area's pages (freed by
@@ -57,6 +58,17 @@ destroy, so the spec as written cannot differ there.
  L4 init_spt (clear_smmu_pt): the bank's level-2 and level-3 tables go
     back to the SMMU pool (free lists, used again first): the pool's use
     drops by the bank's tables.
+ G1 set_vm_region (HVC_SET_VM_REGION, corevisor's own call): a READY
+    VM's memory map, region by region: kind RAM or MMIO, base and size
+    page aligned, size > 0, below 2^pa_bits, each above the last, at most
+    CV_MAX_VM_REGIONS; else panic. verify_and_load_images: with a map,
+    every image's 2 MiB blocks lie in one RAM region, else panic (before
+    any image is loaded). (Its use by the vCPU fault paths and in the
+    measurement is not modelled: neither is VCPU_RUN or sealing.)
+ G2 Image flag CV_IMAGE_FLAG_BOOT_ARG (2): a data image whose load
+    address vCPU 0 starts with in x0; known (not "unknown flags"), refused
+    together with CV_IMAGE_FLAG_BOOT; at most one per VM, else panic
+    (after the boot-image check). Where vCPU 0 starts is not modelled.
 
 Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
 save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c) with their
@@ -93,6 +105,8 @@ EXTENSIONS = [
     "L2 alloc_remap_addr: first fit over the remap pages",
     "L3 destroy_vm: a dead VM's pages, table, remap space and vmid freed",
     "L4 init_spt: the bank's SMMU tables go back to the pool",
+    "G1 set_vm_region: a checked per-VM memory map; images in its RAM",
+    "G2 verify_and_load_images: image flag BOOT_ARG, at most one, never on the boot image",
 ]
 
 # corevisor's strengthenings of the spec (docs/spec-deviations.md), each
@@ -374,7 +388,8 @@ class VMInfo:
     __slots__ = ("kvm", "vcpu", "state", "vcpu_state", "power",
                  "next_load_info", "inc_exe", "load_addr", "load_size",
                  "remap_addr", "mapped_pages", "ctxt", "vcpu_power", "vcpu_entry",
-                 "vcpu_context")
+                 "vcpu_context", "nregions", "region_kind", "region_base",
+                 "region_size")
 
     def __init__(self):
         self.kvm = 0
@@ -393,13 +408,19 @@ class VMInfo:
         self.vcpu_power = [VCPU_OFF] * VCPU_PER_VM
         self.vcpu_entry = [0] * VCPU_PER_VM
         self.vcpu_context = [0] * VCPU_PER_VM
+        # G1: the VM's memory map
+        self.nregions = 0
+        self.region_kind = [0] * CV_MAX_VM_REGIONS
+        self.region_base = [0] * CV_MAX_VM_REGIONS
+        self.region_size = [0] * CV_MAX_VM_REGIONS
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
         return ([self.kvm] + self.vcpu + [self.state] + self.vcpu_state +
                 [self.power, self.next_load_info, self.inc_exe] +
                 self.load_addr + self.load_size + self.remap_addr +
-                self.mapped_pages)
+                self.mapped_pages + [self.nregions] + self.region_kind +
+                self.region_base + self.region_size)
 
     def copy(self):
         v = VMInfo()
@@ -423,7 +444,11 @@ VMINFO_FIELDS = (["kvm"] + ["vcpu%d" % i for i in range(VCPU_PER_VM)] +
                  ["power", "next_load_info", "inc_exe"] +
                  ["%s%d" % (f, i) for f in ("load_addr", "load_size",
                                             "remap_addr", "mapped_pages")
-                  for i in range(MAX_LOAD_INFO_NUM)])
+                  for i in range(MAX_LOAD_INFO_NUM)] +
+                 ["nregions"] +
+                 ["%s%d" % (f, i) for f in ("region_kind", "region_base",
+                                            "region_size")
+                  for i in range(CV_MAX_VM_REGIONS)])
 
 
 class Geometry:
@@ -1755,6 +1780,52 @@ class Model:
         self.release_lock_vm(vmid)
         return self.check(load_idx)
 
+    def set_vm_region(self, vmid, base, size, kind):
+        """G1: append a region to a READY VM's memory map."""
+        if self.halt:
+            return 0
+        if not is_vm(vmid):
+            self.panic("set_vm_region: vmid %d is not a VM" % vmid)
+            return 0
+        self.acquire_lock_vm(vmid)
+        info = self.vminfos[vmid]
+        n = info.nregions
+        limit = 1 << self.pa_bits
+        if info.state != READY:
+            self.panic("set_vm_region: vm %d state %d not READY" % (vmid, info.state))
+            return 0
+        if kind not in (CV_REGION_RAM, CV_REGION_MMIO):
+            self.panic("set_vm_region: vm %d kind %d" % (vmid, kind))
+            return 0
+        if (size == 0 or (base | size) & (PAGE_SIZE - 1) or base >= limit or
+                size > limit - base):
+            self.panic("set_vm_region: vm %d region %#x size %#x" % (vmid, base, size))
+            return 0
+        if n >= CV_MAX_VM_REGIONS:
+            self.panic("set_vm_region: vm %d has %d regions already" % (vmid, n))
+            return 0
+        if n and base < info.region_base[n - 1] + info.region_size[n - 1]:
+            self.panic("set_vm_region: vm %d region %#x overlaps" % (vmid, base))
+            return 0
+        info.region_base[n] = base
+        info.region_size[n] = size
+        info.region_kind[n] = kind
+        info.nregions = n + 1
+        self.release_lock_vm(vmid)
+        return 0
+
+    def vm_ram_covers(self, vmid, base, size):
+        """G1: [base, base + size) in one RAM region (True without a map)."""
+        info = self.vminfos[vmid]
+        if not info.nregions:
+            return True
+        for i in range(info.nregions):
+            rb, rs = info.region_base[i], info.region_size[i]
+            if (info.region_kind[i] == CV_REGION_RAM and base >= rb and
+                    base - rb <= rs and size <= rs - (base - rb)):
+                return True
+        return False
+
     def remap_vm_image(self, vmid, pfn, load_idx):
         if self.halt:
             return 0
@@ -1793,8 +1864,17 @@ class Model:
             self.panic("verify_and_load_images: vm %d state %d not READY" % (vmid, state))
             return 0
         cnt = self.get_vm_next_load_idx(vmid)
+        for idx in range(min(cnt, MAX_LOAD_INFO_NUM)):  # G1
+            la = self.get_vm_load_addr(vmid, idx)
+            start = la & ~(PMD_SIZE - 1)
+            end = (la + self.get_vm_load_size(vmid, idx) + PMD_SIZE - 1) & ~(PMD_SIZE - 1)
+            if not self.vm_ram_covers(vmid, start, end - start):
+                self.panic("verify_and_load_images: vm %d image %d not in RAM" % (vmid, idx))
+                return 0
         boots = 0
         entry = None
+        args = 0
+        arg_addr = 0
         for idx in range(cnt):  # verify_and_load_loop
             load_addr = self.get_vm_load_addr(vmid, idx)
             remap_addr = self.get_vm_remap_addr(vmid, idx)
@@ -1809,10 +1889,16 @@ class Model:
             if (self.last_img - 1) & 1:
                 boots += 1
                 entry = self.last_img_entry
+            if (self.last_img - 1) & 2:  # G2
+                args += 1
+                arg_addr = load_addr
         if boots > 1:  # C11: at most one boot image
             self.fire("C11")
         if boots > 1 and self.on("C11"):
             self.panic("verify_and_load_images: vm %d: %d boot images" % (vmid, boots))
+            return 0
+        if args > 1:  # G2: at most one boot argument
+            self.panic("verify_and_load_images: vm %d: %d boot arguments" % (vmid, args))
             return 0
         self.zero_image_blocks(vmid)  # C12
         info = self.info(vmid)
@@ -1821,7 +1907,7 @@ class Model:
             if self.on("C16"):
                 info.vcpu_power[0] = VCPU_ON_PENDING
                 info.vcpu_entry[0] = entry
-                info.vcpu_context[0] = 0
+                info.vcpu_context[0] = arg_addr if args else 0  # G2
         self.set_vm_state(vmid, VERIFIED)
         self.release_lock_vm(vmid)
         return 0

@@ -355,9 +355,19 @@ Test(boot_image, unknown_flags_halt)
 	uint8_t *img = image(LOAD, bs_sk, &size);
 	struct cv_image_trailer t = get_trailer(img, size);
 
-	t.flags = CV_IMAGE_FLAG_BOOT | 2;
+	t.flags = CV_IMAGE_FLAG_BOOT | 4;
 	put_trailer(img, size, &t);
 	expect_refused(img, size, "unknown image flags");
+}
+
+/* The boot argument is a data image: the boot image cannot be it. */
+Test(boot_image, a_boot_image_flagged_as_the_boot_argument_halts)
+{
+	size_t size;
+	uint8_t *img = image_ex(
+		LOAD, CV_IMAGE_FLAG_BOOT | CV_IMAGE_FLAG_BOOT_ARG, LOAD, &size);
+
+	expect_refused(img, size, "a boot image cannot be the boot argument");
 }
 
 /* ---- the boot entry (format 2) ---------------------------------------------
@@ -459,6 +469,48 @@ Test(boot_image, two_boot_images_halt)
 	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
 	bs_expect_halt("verify_and_load_images",
 		       "images 0 and 1 both name a boot entry");
+	cr_assert_eq(cv_hosted_vm_state(vmid), READY);
+	free(a);
+	free(b);
+}
+
+/*
+ * The boot argument (a device tree, signed as data): vCPU 0 starts with
+ * its load address in x0, whatever the order the host loaded them in.
+ */
+Test(boot_image, vcpu_0_starts_with_the_boot_arguments_address_in_x0)
+{
+	size_t size_a, size_b;
+	uint8_t *arg =
+		image_ex(LOAD + 0x10000000, CV_IMAGE_FLAG_BOOT_ARG, 0, &size_a);
+	uint8_t *boot =
+		image_ex(LOAD, CV_IMAGE_FLAG_BOOT, LOAD + 0x40, &size_b);
+	uint32_t vmid = bs_new_vm(1);
+
+	bs_load_image(vmid, LOAD + 0x10000000, PA + 0x400000, arg, size_a);
+	bs_load_image(vmid, LOAD, PA, boot, size_b);
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_running();
+	cr_assert_eq(cv.vminfos[vmid].vcpu_entry[0], LOAD + 0x40);
+	cr_assert_eq(cv.vminfos[vmid].vcpu_context[0], LOAD + 0x10000000,
+		     "x0 = the boot argument's IPA");
+	free(arg);
+	free(boot);
+}
+
+Test(boot_image, two_boot_arguments_halt)
+{
+	size_t size_a, size_b;
+	uint8_t *a = image_ex(LOAD, CV_IMAGE_FLAG_BOOT_ARG, 0, &size_a);
+	uint8_t *b =
+		image_ex(LOAD + 0x10000000, CV_IMAGE_FLAG_BOOT_ARG, 0, &size_b);
+	uint32_t vmid = bs_new_vm(1);
+
+	bs_load_image(vmid, LOAD, PA, a, size_a);
+	bs_load_image(vmid, LOAD + 0x10000000, PA + 0x400000, b, size_b);
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_halt("verify_and_load_images",
+		       "images 0 and 1 both are the boot argument");
 	cr_assert_eq(cv_hosted_vm_state(vmid), READY);
 	free(a);
 	free(b);

@@ -189,7 +189,8 @@ Test(vcpu, mmio_store_shows_the_host_only_the_stored_bytes)
 	for (int i = 0; i < 31; i++)
 		if (i != 1)
 			cr_assert_eq(run.regs[i], 0, "x%d shown", i);
-	cr_assert_eq(run.dirty, CV_DIRTY_PC_FLAG, "nothing to write back");
+	cr_assert_eq(run.dirty, CV_DIRTY_PC_FLAG | CV_DIRTY_ABORT_FLAG,
+		     "nothing to write back");
 	cr_assert_eq(run.esr >> 26, 0x24);
 	cr_assert_eq(vs_shadow(vm, 0, PC), VS_PC(3), "PC at the store");
 	vs_inv();
@@ -231,7 +232,8 @@ Test(vcpu, mmio_load_takes_the_hosts_value_into_the_one_register)
 	cr_assert_eq(run.mmio.len, 2);
 	cr_assert_eq(run.mmio.reg, 3);
 	cr_assert_eq(run.mmio.sixty_four, 0);
-	cr_assert_eq(run.dirty, CV_DIRTY_PC_FLAG | (1ULL << 3));
+	cr_assert_eq(run.dirty,
+		     CV_DIRTY_PC_FLAG | CV_DIRTY_ABORT_FLAG | (1ULL << 3));
 	for (int i = 0; i < 31; i++)
 		cr_assert_eq(run.regs[i], 0, "x%d shown on a load", i);
 
@@ -345,7 +347,7 @@ Test(vcpu, ram_fault_is_answered_with_a_host_page)
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
 	vs_get_run(vm, 0, &run);
 	cr_assert_eq(run.fault_ipa, VS_RAM_IPA + 0x10);
-	cr_assert_eq(run.dirty, 0);
+	cr_assert_eq(run.dirty, CV_DIRTY_ABORT_FLAG);
 	cr_assert_eq(run.mmio.valid, 0);
 	for (int i = 0; i < 31; i++)
 		cr_assert_eq(run.regs[i], 0, "x%d shown on a RAM fault", i);
@@ -398,6 +400,179 @@ Test(vcpu, ram_fault_answered_with_a_2mib_block)
 	}
 	cr_assert(bs_maps(vm, VS_RAM_IPA + 0x1ff000, pa + 0x1ff000));
 	vs_inv();
+}
+
+/* ---- "Nothing is here": inject_external_abort ------------------------- */
+
+#define ABT_VBAR_OP 512U
+#define ABT_VBAR VS_PC(ABT_VBAR_OP)
+
+/* At each vector @off of ABT_VBAR: note the state, then WFI. */
+static void abort_vectors(void)
+{
+	static const uint64_t offs[] = {0x000, 0x200, 0x400, 0x600};
+
+	for (unsigned int i = 0; i < 4; i++) {
+		uint32_t at = ABT_VBAR_OP + (uint32_t)(offs[i] / 4);
+
+		script.ops[at] = op(OP_SNAP, 0);
+		script.ops[at + 1] = op(OP_WFI, 0);
+	}
+}
+
+/* Answer the last exit with "nothing is here" (and what else is given). */
+static void answer_abort(uint64_t value, uint64_t fault_pa)
+{
+	struct cv_vcpu_run run;
+
+	vs_get_run(vm, 0, &run);
+	cr_assert(run.dirty & CV_DIRTY_ABORT_FLAG, "abort offered");
+	run.abort = value;
+	if (fault_pa) {
+		run.fault_addr = VS_RAM_IPA;
+		run.fault_pte = fault_pa;
+		run.fault_level = 3;
+	}
+	run.regs[2] = 0x666;
+	vs_put_run(vm, 0, &run);
+}
+
+/*
+ * A store from EL1h to an IPA the host has nothing for: a data abort from
+ * the current EL (EC 0x25), WnR, FSC 0x10, at VBAR + 0x200; the page the
+ * host also offered is not taken, and nothing else of the answer counts.
+ */
+Test(vcpu, ram_fault_answered_nothing_here_is_a_data_abort_at_el1)
+{
+	uint64_t pa = host_page(100, 7);
+	struct cv_vcpu_run run;
+
+	abort_vectors();
+	script.ops[0] = op(OP_VBAR, ABT_VBAR);
+	script.ops[1] = mov(1, 0xabcdef);
+	script.ops[2] = mov(2, 0x2222);
+	script.ops[3] = mem(OP_STORE, VS_RAM_IPA + 0x10, 8, 1);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	answer_abort(CV_ABORT_INJECT, pa);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	bs_expect_running();
+	cr_assert_eq(script.nsnaps, 1);
+	cr_assert_eq(script.snaps[0].pc, ABT_VBAR + 0x200);
+	cr_assert_eq(script.snaps[0].esr_el1, 0x96000050ULL, "esr 0x%llx",
+		     (unsigned long long)script.snaps[0].esr_el1);
+	cr_assert_eq(script.snaps[0].far_el1, VS_RAM_IPA + 0x10);
+	cr_assert_eq(script.snaps[0].elr_el1, VS_PC(3));
+	cr_assert_eq(script.snaps[0].spsr_el1, VS_PSTATE);
+	cr_assert_eq(script.snaps[0].pstate, 0x3c5);
+	cr_assert_eq(script.snaps[0].x[2], 0x2222, "no register taken");
+	cr_assert_eq(cv_hosted_page_owner(pa / PAGE_SIZE), HOSTVISOR);
+	cr_assert(bs_unmapped(vm, VS_RAM_IPA), "no page mapped");
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.abort, 0, "cleared at the exit");
+	vs_inv();
+}
+
+/* From EL0 (AArch64): a data abort from a lower EL at VBAR + 0x400. */
+Test(vcpu, nothing_here_from_el0_is_a_lower_el_abort)
+{
+	abort_vectors();
+	script.ops[0] = op(OP_VBAR, ABT_VBAR);
+	script.ops[1] = op(OP_PSTATE, 0x0);
+	script.ops[2] = mem(OP_LOAD, VS_RAM_IPA + 0x28, 4, 3);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	answer_abort(CV_ABORT_INJECT, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].pc, ABT_VBAR + 0x400);
+	cr_assert_eq(script.snaps[0].esr_el1, 0x92000010ULL);
+	cr_assert_eq(script.snaps[0].far_el1, VS_RAM_IPA + 0x28);
+	cr_assert_eq(script.snaps[0].elr_el1, VS_PC(2));
+	cr_assert_eq(script.snaps[0].spsr_el1, 0x0);
+	cr_assert_eq(script.snaps[0].pstate, 0x3c5);
+	vs_inv();
+}
+
+/* From an AArch32 EL0: the lower-EL AArch32 vector, VBAR + 0x600. */
+Test(vcpu, nothing_here_from_aarch32_el0_takes_the_a32_vector)
+{
+	abort_vectors();
+	script.ops[0] = op(OP_VBAR, ABT_VBAR);
+	script.ops[1] = op(OP_PSTATE, 0x10);
+	script.ops[2] = mem(OP_STORE, VS_RAM_IPA + 0x8, 4, 3);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	answer_abort(CV_ABORT_INJECT, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].pc, ABT_VBAR + 0x600);
+	cr_assert_eq(script.snaps[0].esr_el1, 0x92000050ULL);
+	cr_assert_eq(script.snaps[0].spsr_el1, 0x10);
+	vs_inv();
+}
+
+/*
+ * An instruction fetch from EL1t: an instruction abort from the current
+ * EL (EC 0x21) at the SP_EL0 vector, VBAR + 0; FAR = ELR = the IPA.
+ */
+Test(vcpu, nothing_here_for_a_fetch_is_an_instruction_abort)
+{
+	abort_vectors();
+	script.ops[0] = op(OP_VBAR, ABT_VBAR);
+	script.ops[1] = op(OP_PSTATE, 0x3c4);
+	script.ops[2] = op(OP_JUMP, VS_RAM_IPA + 0x40);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	answer_abort(CV_ABORT_INJECT, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].pc, ABT_VBAR + 0x000);
+	cr_assert_eq(script.snaps[0].esr_el1, 0x86000010ULL);
+	cr_assert_eq(script.snaps[0].far_el1, VS_RAM_IPA + 0x40);
+	cr_assert_eq(script.snaps[0].elr_el1, VS_RAM_IPA + 0x40);
+	cr_assert_eq(script.snaps[0].spsr_el1, 0x3c4);
+	vs_inv();
+}
+
+/* An MMIO load answered "no device": no PC step, no register written. */
+Test(vcpu, mmio_answered_nothing_here_is_an_abort_not_a_load)
+{
+	abort_vectors();
+	script.ops[0] = op(OP_VBAR, ABT_VBAR);
+	script.ops[1] = mov(2, 0x2222);
+	script.ops[2] = mem(OP_LOAD, VS_MMIO_IPA + 4, 4, 2);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MMIO);
+	answer_abort(CV_ABORT_INJECT, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].pc, ABT_VBAR + 0x200);
+	cr_assert_eq(script.snaps[0].esr_el1, 0x96000010ULL);
+	cr_assert_eq(script.snaps[0].far_el1, VS_MMIO_IPA + 4);
+	cr_assert_eq(script.snaps[0].elr_el1, VS_PC(2));
+	cr_assert_eq(script.snaps[0].x[2], 0x2222);
+	vs_inv();
+}
+
+/* Where it was not offered (a WFI's exit), run->abort is never read. */
+Test(vcpu, an_abort_answer_not_offered_is_not_read)
+{
+	struct cv_vcpu_run run;
+
+	abort_vectors();
+	script.ops[0] = op(OP_VBAR, ABT_VBAR);
+	script.ops[1] = op(OP_WFI, 0);
+	script.ops[2] = op(OP_SNAP, 0);
+	script.ops[3] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.dirty & CV_DIRTY_ABORT_FLAG, 0);
+	run.abort = 0x77;
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	bs_expect_running();
+	cr_assert_eq(script.snaps[0].pc, VS_PC(2), "no exception taken");
+}
+
+Test(vcpu, an_abort_answer_out_of_range_panics)
+{
+	script.ops[0] = mem(OP_LOAD, VS_RAM_IPA, 8, 1);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	answer_abort(2, 0);
+	vs_run(vm, 0);
+	bs_expect_halt("restore_shadow_kvm_regs", "abort answer 0x2");
 }
 
 /*
@@ -486,8 +661,8 @@ Test(vcpu, mmio_abort_on_a_stage1_walk_is_a_write)
 	cr_assert_eq(run.mmio.is_write, 1);
 	cr_assert_eq(run.mmio.reg, 5);
 	cr_assert_eq(run.regs[5], 0x1234);
-	cr_assert_eq(run.dirty, CV_DIRTY_PC_FLAG, "dirty 0x%llx",
-		     (unsigned long long)run.dirty);
+	cr_assert_eq(run.dirty, CV_DIRTY_PC_FLAG | CV_DIRTY_ABORT_FLAG,
+		     "dirty 0x%llx", (unsigned long long)run.dirty);
 	run.regs[5] = 0x6666;
 	vs_put_run(vm, 0, &run);
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
@@ -634,7 +809,7 @@ Test(vcpu, instruction_fetch_from_unmapped_ram_is_a_fault)
 	vs_get_run(vm, 0, &run);
 	cr_assert_eq(run.esr >> 26, 0x20);
 	cr_assert_eq(run.fault_ipa, VS_RAM_IPA + 0x40);
-	cr_assert_eq(run.dirty, 0);
+	cr_assert_eq(run.dirty, CV_DIRTY_ABORT_FLAG);
 }
 
 Test(vcpu, instruction_fetch_from_mmio_is_not_mmio)
@@ -645,7 +820,7 @@ Test(vcpu, instruction_fetch_from_mmio_is_not_mmio)
 	script.ops[1] = op(OP_JUMP, VS_MMIO_IPA);
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
 	vs_get_run(vm, 0, &run);
-	cr_assert_eq(run.dirty, 0, "no register offered");
+	cr_assert_eq(run.dirty, CV_DIRTY_ABORT_FLAG, "no register offered");
 	cr_assert_eq(run.regs[0], 0);
 }
 

@@ -174,4 +174,11 @@ void arch_timer_set_cntvoff(u64 cntvoff);
 /* read_actlr_el1: the CPU's ACTLR_EL1 reset value for a new vCPU. */
 u64 arch_read_actlr_el1(void);
 
+/*
+ * The CPU's ID group 3 register (Op0 3, Op1 0, CRn 0, @crm, @op2), 1 <=
+ * @crm <= 7, op2 <= 7; 0 for an encoding the architecture leaves
+ * unallocated or this port does not read.
+ */
+u64 arch_read_id_reg(u32 crm, u32 op2);
+
 #endif

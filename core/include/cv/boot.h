@@ -62,6 +62,13 @@ void load_encrypted_vcpu(u32 vmid, u32 vcpuid);
 void save_encrypt_buf(u32 vmid, u64 inbuf, u64 outbuf);
 void load_decrypt_buf(u32 vmid, u64 inbuf);
 
+/* corevisor: the VM's memory map (core/boot/memmap.c, abi.h). */
+void set_vm_region(u32 vmid, u64 base, u64 size, u32 kind);
+/* CV_REGION_RAM, CV_REGION_MMIO, or 0: nothing is at @ipa. */
+u32 vm_ipa_kind(u32 vmid, u64 ipa);
+/* [@base, @base + @size) lies in one RAM region (true without a map). */
+bool vm_ram_covers(u32 vmid, u64 base, u64 size);
+
 /* AbstractMachine primitives BootOps builds on. */
 u32 verify_image(u32 vmid, u64 addr);
 u64 get_shared_kvm(u32 vmid);

@@ -36,6 +36,7 @@
 #ifndef CV_STATE_H
 #define CV_STATE_H
 
+#include <corevisor/abi.h>
 #include <corevisor/constants.h>
 #include <cv/types.h>
 
@@ -204,6 +205,14 @@ struct vm_info {
 	u32 lineage;	   /* cv.lineages index; 0: none yet */
 	u32 seal_pending;  /* a blob of the lineage's epoch may exist */
 	u32 vcpu_restored; /* bit v: vCPU v came from a sealed blob */
+	/*
+	 * corevisor: the VM's memory map (core/boot/memmap.c), declared while
+	 * READY, read-only once VERIFIED; 0 regions: the spec's fixed split.
+	 */
+	u32 nregions;
+	u32 region_kind[CV_MAX_VM_REGIONS];
+	u64 region_base[CV_MAX_VM_REGIONS];
+	u64 region_size[CV_MAX_VM_REGIONS];
 };
 
 /*

@@ -59,6 +59,21 @@ void host_npt_handler(u64 hpfar_el2, u64 far_el2, u64 esr_el2);
 u32 vm_exit_dispatcher(u32 vmid, u32 vcpuid);
 
 /*
+ * corevisor (core/trap/idregs.c): the ID register value a VM reads for
+ * (Op0 3, Op1 0, CRn 0, @crm, @op2), 1 <= @crm <= 7: the CPU's less the
+ * features a VM does not get (no PMU, minimal debug, no SVE, SME, MTE,
+ * AMU, MPAM, pointer authentication).
+ */
+u64 guest_id_reg(u32 crm, u32 op2);
+/*
+ * corevisor: serve a trapped MSR / MRS (syndrome @esr) about the CPU's
+ * features: ID register reads (guest_id_reg), and an undefined
+ * instruction for ID register writes and every PMU register. False when
+ * @esr is none of those.
+ */
+bool guest_sysreg_feature(u32 vmid, u32 vcpuid, u64 esr);
+
+/*
  * core_handle_pvops: a guest HVC of the current vCPU. The guest's own
  * calls (CV_GUEST_HVC_SHARE / _UNSHARE, abi.h) are served here (0);
  * anything else (PSCI) goes to the host (1). The current principal must

@@ -39,7 +39,13 @@
 #define ESR_ELx_EC_SMC64 0x17U
 #define ESR_ELx_EC_SYS64 0x18U
 #define ESR_ELx_EC_IABT_LOW 0x20U
+#define ESR_ELx_EC_IABT_CUR 0x21U
 #define ESR_ELx_EC_DABT_LOW 0x24U
+#define ESR_ELx_EC_DABT_CUR 0x25U
+/* Abort ISS: FAR not valid, cache maintenance, the fault status code. */
+#define ESR_ELx_FnV (1ULL << 10)
+#define ESR_ELx_CM (1ULL << 8)
+#define ESR_ELx_FSC_EXTABT 0x10ULL /* synchronous external abort */
 /* Data abort ISS. */
 #define ESR_ELx_ISV (1ULL << 24)
 #define ESR_ELx_SAS_SHIFT 22
@@ -78,6 +84,8 @@
 /* The spec's dirty flags (Constants.md), also in vcpu_abi.h. */
 #define DIRTY_PC_FLAG 0x100000000ULL
 #define PENDING_EXCEPT_INJECT_FLAG 0xe00000000ULL
+/* corevisor: the exit may be answered with an abort (vcpu_abi.h). */
+#define DIRTY_ABORT_FLAG 0x1000000000ULL
 
 /* PSCI 0.2 function ids the core looks at (prep_hvc). */
 #define PSCI_0_2_FN_CPU_OFF 0x84000002U
@@ -145,6 +153,11 @@ void update_exception_gp_regs(u32 vmid, u32 vcpuid);
  * own illegal exception return caused (ESR_EL1 EC 0x0e) at its EL1.
  */
 void inject_illegal_state(u32 vmid, u32 vcpuid);
+/*
+ * corevisor: the stage-2 abort of the vCPU's last exit (ESR_EL2, FAR_EL2)
+ * becomes a synchronous external abort at the guest's EL1.
+ */
+void inject_external_abort(u32 vmid, u32 vcpuid);
 /*
  * The length of the instruction a trap with syndrome @esr stopped at
  * (ESR_ELx.IL: 4, or 2 for a 16-bit T32 instruction of an AArch32 EL0),

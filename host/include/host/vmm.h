@@ -18,6 +18,7 @@
 #ifndef HOST_VMM_H
 #define HOST_VMM_H
 
+#include <corevisor/abi.h>
 #include <corevisor/vcpu_abi.h>
 #include <host/platform.h>
 
@@ -33,6 +34,24 @@
 #define VMM_RAM_START CV_MMIO_LIMIT
 #define VMM_RAM_END 0x100000000ULL
 
+/*
+ * Every VM's memory map (HVC_SET_VM_REGION, docs/guest-platform.md): MMIO
+ * below 1 GiB; RAM from 1 GiB to 8 GiB, of which the host backs the first
+ * 3 GiB (a fault above is answered "nothing is here"); MMIO where QEMU's
+ * virt board has its high PCIe ECAM, whose first page holds a second test
+ * device (its id at +8). Nothing anywhere else: corevisor injects an
+ * abort without asking the host.
+ */
+#define VMM_RAM_MAP_END 0x200000000ULL
+#define VMM_HIGH_MMIO_IPA 0x4010000000ULL
+#define VMM_HIGH_MMIO_SIZE 0x10000000ULL
+#define VMM_NREGIONS 3U
+struct vmm_region {
+	u64 base, size;
+	u32 kind;
+};
+extern const struct vmm_region vmm_regions[VMM_NREGIONS];
+
 enum vmm_vcpu_state {
 	VMM_VCPU_OFF,	   /* not started (PSCI CPU_ON) or CPU_OFF */
 	VMM_VCPU_RUNNABLE, /* its runner may VCPU_RUN it */
@@ -46,7 +65,6 @@ enum vmm_action {
 	VMM_CPU_OFF,   /* the vCPU is off: PSCI CPU_OFF, or not started */
 	VMM_VM_OFF,    /* the VM is off (vm->off_exit says how) */
 	VMM_ERR_EXIT,  /* VCPU_RUN returned an exit reason we do not know */
-	VMM_ERR_FAULT, /* a RAM fault outside the VM's RAM */
 	VMM_ERR_NOMEM, /* no host page left for a RAM fault */
 };
 

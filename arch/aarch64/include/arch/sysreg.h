@@ -38,6 +38,7 @@
 #define HCR_TVM (1ULL << 26)
 #define HCR_RW (1ULL << 31)
 #define HCR_PTW (1ULL << 2)
+#define HCR_TID3 (1ULL << 18)
 #define HCR_TIDCP (1ULL << 20)
 #define HCR_TACR (1ULL << 21)
 #define HCR_TSW (1ULL << 22)
@@ -51,15 +52,17 @@
 #define HCR_HOST_FLAGS (HCR_VM | HCR_RW | HCR_TSC | HCR_SWIO | HCR_FMO)
 /*
  * A VM: stage 2 on, AArch64 EL1; physical interrupts and SErrors to EL2
- * (IMO, FMO, AMO); WFI/WFE, SMC, set/way cache maintenance, ACTLR_EL1 and
- * implementation-defined registers trap (the core serves WFx, SMC64 and
- * SYS64 exits); broadcast TLB and barrier maintenance inner shareable
- * (FB, BSU); a stage-1 walk into device memory faults (PTW).
+ * (IMO, FMO, AMO); WFI/WFE, SMC, set/way cache maintenance, ACTLR_EL1,
+ * implementation-defined registers and the ID group 3 registers (TID3:
+ * the core answers what a VM may see, core/trap/idregs.c) trap (the core
+ * serves WFx, SMC64 and SYS64 exits); broadcast TLB and barrier
+ * maintenance inner shareable (FB, BSU); a stage-1 walk into device
+ * memory faults (PTW).
  */
 #define HCR_VM_FLAGS                                                          \
 	(HCR_VM | HCR_SWIO | HCR_PTW | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | \
 	 HCR_BSU_IS | HCR_TWI | HCR_TWE | HCR_TIDCP | HCR_TACR | HCR_TSC |    \
-	 HCR_TSW | HCR_RW)
+	 HCR_TSW | HCR_RW | HCR_TID3)
 
 /* CPTR_EL2: RES1 bits 13:12, 9:0; TFP (bit 10) clear, so FP/SIMD works. */
 #define CPTR_EL2_DEFAULT 0x33ffULL
