@@ -713,6 +713,13 @@ class Gen:
         size = pages * PAGE_SIZE - r.choice([0, 0, 0, 17, 1000, PAGE_SIZE - images.TRAILER])
         base = r.choice([0x80000000, 0x40000000, 0x100000000]) + r.randrange(16) * PMD_SIZE
         off = r.choice([0, 0, 1, 511, 510, r.randrange(512)])
+        info = self.m.vminfos[vmid]
+        if info.next_load_info and r.random() < 0.15:
+            # C9: the next image in the guest block of one already there
+            # (loaded from another host block, it would replace its pages).
+            base = info.load_addr[0] & ~(PMD_SIZE - 1)
+            off = r.choice([256, 384, 448])
+            size = min(size, (512 - off) * PAGE_SIZE)
         return self.call("set_boot_info", vmid, base + off * PAGE_SIZE, size)
 
     def mv_set_vm_region(self):
@@ -788,15 +795,15 @@ class Gen:
                 return self.call("remap_vm_image", vmid, self.plans[(vmid, idx)], idx)
             self.plans[(vmid, idx)] = pfn0
             variant = "good" if r.random() < 0.9 else r.choice(images.VARIANTS[1:])
-            if idx > 0 and variant == "good" and r.random() < 0.4:
+            if idx > 0 and variant == "good" and r.random() < 0.2:
                 variant = "boot_arg"  # G2: a device tree; two of them panic
             # Mostly one boot image per VM (its first); sometimes two.
             boot = idx == 0 or r.random() < 0.15
             return ("write", pfn0, info.load_addr[idx], size, variant,
                     r.randrange(1 << 30), boot)
         pfn = self.plans[(vmid, idx)] + info.mapped_pages[idx]
-        if r.random() < 0.005:
-            pfn = self.ram_pfn()  # breaks contiguity
+        if r.random() < 0.02:
+            pfn = self.ram_pfn()  # breaks contiguity (C1)
         return self.call("remap_vm_image", vmid, min(pfn, RAM_PFN0 + RAM_PAGES - 1), idx)
 
     def mv_junk(self):

@@ -1799,7 +1799,8 @@ class Model:
             return 0
         if (size == 0 or (base | size) & (PAGE_SIZE - 1) or base >= limit or
                 size > limit - base):
-            self.panic("set_vm_region: vm %d region %#x size %#x" % (vmid, base, size))
+            self.panic("set_vm_region: vm %d region %#x size %#x not page aligned below 2^%d"
+                       % (vmid, base, size, self.pa_bits))
             return 0
         if n >= CV_MAX_VM_REGIONS:
             self.panic("set_vm_region: vm %d has %d regions already" % (vmid, n))
