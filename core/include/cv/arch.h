@@ -156,6 +156,30 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt);
  */
 void arch_timer_set_cntvoff(u64 cntvoff);
 
+/*
+ * ---- Virtual interrupts and timers (corevisor, core/vcpu/vgic.c) -----
+ *
+ * arch_vcpu_run also loads ctxt->vgic (lr[0 .. arch_vgic_nr_lrs() - 1],
+ * hcr, vmcr, ap0r/ap1r[0 .. as many as the CPU has]) into the GIC's
+ * virtual CPU interface and saves them back at the exit, keeping the
+ * host's own ICH_VMCR_EL2 / ICH_HCR_EL2 and leaving no guest list
+ * register or active priority loaded while the host runs. A list register
+ * with HW = 1 (the virtual timer's, pINTID 27) has its physical interrupt
+ * active while the vCPU runs (so the timer's line does not exit the
+ * vCPU again until the guest deactivates it) and inactive for the host.
+ * A nonzero ctxt->vgic.ptimer_doorbell makes the vCPU exit with
+ * ARM_EXCEPTION_IRQ once the physical counter reaches it.
+ */
+
+/* How many list registers the virtual CPU interface has (1..16). */
+u32 arch_vgic_nr_lrs(void);
+
+/* The physical counter, CNTPCT_EL0. */
+u64 arch_counter_read(void);
+
+/* CNTVOFF_EL2 the VMs run with on this CPU (arch_timer_set_cntvoff). */
+u64 arch_vm_cntvoff(void);
+
 /* read_actlr_el1: the CPU's ACTLR_EL1 reset value for a new vCPU. */
 u64 arch_read_actlr_el1(void);
 
