@@ -136,6 +136,11 @@ void arch_timer_set_cntvoff(u64 cntvoff)
 	el2_percpu[read_sysreg(tpidr_el2)].cntvoff = cntvoff;
 }
 
+u64 arch_vm_cntvoff(void)
+{
+	return el2_percpu[read_sysreg(tpidr_el2)].cntvoff;
+}
+
 u64 arch_read_actlr_el1(void)
 {
 	return read_sysreg(actlr_el1);
