@@ -28,7 +28,7 @@ linux-fetch: $(LX_FETCHED)
 LX_MOD_DIR := $(LX)/module
 LX_MOD := $(LX_MOD_DIR)/corevisor.ko
 LX_PEEK := $(LX_MOD_DIR)/cvpeek.ko
-LX_MOD_SRCS := host/linux/kserv.c host/linux/Kbuild host/vmm/vmm.c \
+LX_MOD_SRCS := host/linux/kserv.c host/linux/Kbuild host/vmm/vmm.c host/vmm/vgic.c \
 	tests/qemu/linux/cvpeek.c \
 	$(wildcard host/linux/*.h host/linux/compat/*.h host/include/host/*.h \
 	include/corevisor/*.h)
@@ -36,7 +36,8 @@ $(LX_MOD): $(LX_MOD_SRCS) $(LX_FETCHED)
 	@echo "  KBUILD  $@"
 	@mkdir -p $(LX_MOD_DIR)
 	$(LX_Q)ln -sf $(CURDIR)/host/linux/kserv.c $(CURDIR)/host/linux/Kbuild \
-		$(CURDIR)/host/vmm/vmm.c $(CURDIR)/tests/qemu/linux/cvpeek.c \
+		$(CURDIR)/host/vmm/vmm.c $(CURDIR)/host/vmm/vgic.c \
+		$(CURDIR)/tests/qemu/linux/cvpeek.c \
 		$(LX_MOD_DIR)/
 	$(LX_Q)$(MAKE) -C $(LX_HEADERS) M=$(CURDIR)/$(LX_MOD_DIR) ARCH=arm64 \
 		CROSS_COMPILE=$(A_CROSS) CV_ROOT=$(CURDIR) CV_TEST_MODULES=m \

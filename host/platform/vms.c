@@ -247,6 +247,7 @@ static bool finished(const struct vmm_vcpu *v)
 
 void vms_run_cpu(u32 cpu)
 {
+	vms_irq_cpu_init(cpu);
 	for (;;) {
 		bool ran = false, left = false;
 
@@ -264,6 +265,7 @@ void vms_run_cpu(u32 cpu)
 				    VMM_VCPU_RUNNABLE)
 					continue;
 				run_once(v);
+				vms_irq_poll(cpu);
 				ran = true;
 			}
 		}
@@ -300,7 +302,10 @@ void *host_shared_map(u64 pa, u64 size)
 	return host_phys_ptr(pa);
 }
 
+/* A new interrupt for @v (its guest's SGI): its CPU runs it again. */
 void host_vcpu_wake(struct vmm_vcpu *v)
 {
 	__asm__ volatile("dsb ish; sev" ::: "memory");
+	if (v->cpu != host_cpu())
+		vms_kick(v->cpu);
 }

@@ -214,6 +214,8 @@ static enum vmm_action exit_mmio(struct vmm_vcpu *v)
 	if (v->mmio.is_write)
 		v->mmio.data = reg < 31 ? run->regs[reg] & mask : 0;
 	v->mmio_read_pending = !v->mmio.is_write;
+	if (vmm_vgic_mmio(v))
+		return VMM_AGAIN;
 	return VMM_MMIO;
 }
 
@@ -346,11 +348,13 @@ enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 
 	/* The world switch keeps the VM's FP/SIMD state and the host's apart.
 	 */
+	vmm_vgic_flush(v);
 	fill_fp(seed);
 	exit = hvc(HVC_VCPU_RUN, v->vm->vmid, v->id, 0, 0, 0);
 	check_fp(seed, "VCPU_RUN", v->vm->vmid);
 	v->mmio_read_pending = false;
-	if (exit <= CV_EXIT_VCPU_OFF)
+	vmm_vgic_sync(v);
+	if (exit <= CV_EXIT_SGI)
 		v->exits[exit]++;
 	switch (exit) {
 	case CV_EXIT_MMIO:
@@ -359,6 +363,9 @@ enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 		return exit_mem_fault(v);
 	case CV_EXIT_HVC:
 		return exit_hvc(v);
+	case CV_EXIT_SGI:
+		vmm_vgic_sgi(v);
+		return VMM_AGAIN;
 	case CV_EXIT_WFX:
 	case CV_EXIT_IRQ:
 		return VMM_IDLE;
