@@ -299,6 +299,16 @@ test-qemu-smccc: $(A_IMAGES)
 		--expect 'host: SiP call 0xc2000000 -> -1' \
 		--expect 'host: powering off' --forbid panic --forbid FAIL
 
+# The host's SGI register writes trap to EL2 (HCR_EL2.FMO, trap.c): a
+# Group 1 SGI (a Linux IPI) is sent, a Group 0 one (the fail-stop's
+# group) dropped; no panic, no halt.
+test-qemu-host-sgi: $(A_IMAGES)
+	$(QEMU_RUN) --name host-sgi $(call HOST_MODE,9) --exit 0 \
+		--expect 'host: SGIs pending before: [0x0]' \
+		--expect 'host: after ICC_SGI1R_EL1(SGI 3): [0x8]' \
+		--expect 'host: after ICC_SGI0R_EL1(SGI 15): [0x8]' \
+		--expect 'host: powering off' --forbid panic --forbid FAIL
+
 # Boot configuration errors: no AEAD key (panic), no host (clean stop).
 test-qemu-no-aead-key: $(A_IMAGES)
 	$(QEMU_RUN) --name no-aead-key --no-aead-key --exit 3 \
@@ -467,6 +477,7 @@ A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
 QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \
 	test-qemu-host-write-pool test-qemu-dtb-scrub test-qemu-bad-hvc \
 	test-qemu-cpu-reon test-qemu-host-touch-3g test-qemu-smccc \
+	test-qemu-host-sgi \
 	test-qemu-no-aead-key test-qemu-no-host $(A_VM_TESTS)
 test-qemu: $(QEMU_TESTS)
 TESTS += $(QEMU_TESTS)

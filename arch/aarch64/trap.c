@@ -5,7 +5,8 @@
  * core's dispatcher, host_hvc_dispatch, and a VM's exits leave through
  * el2_guest_exit into arch_vcpu_run, vcpu.c): stage-2 translation fault ->
  * host_npt_handler (FaultHandler: map_page_host, then the access
- * retries), SMC -> PSCI proxy. Anything else, and any exception in
+ * retries), SMC -> PSCI proxy, an SGI register write (FMO) -> sent or
+ * dropped. Anything else, and any exception in
  * corevisor itself, is fatal. Once the core has halted, a CPU that gets
  * here parks (halt.c): the halt's FIQ brings each CPU at EL1 here.
  */
@@ -44,6 +45,52 @@ static void host_stage2_fault(u64 esr)
 	host_npt_handler(hpfar, far, esr);
 }
 
+/* ISS of a trapped MSR/MRS (EC 0x18): Op0, Op2, Op1, CRn, CRm, direction. */
+#define SYS64_REG_MASK 0x3ffc1eU
+#define SYS64_REG(op0, op1, crn, crm, op2)                              \
+	(((u32)(op0) << 20) | ((u32)(op2) << 17) | ((u32)(op1) << 14) | \
+	 ((u32)(crn) << 10) | ((u32)(crm) << 1))
+#define SYS64_ICC_SGI1R SYS64_REG(3, 0, 12, 11, 5)
+#define SYS64_ICC_ASGI1R SYS64_REG(3, 0, 12, 11, 6)
+#define SYS64_ICC_SGI0R SYS64_REG(3, 0, 12, 11, 7)
+#define SYS64_READ 1U
+#define ICC_SGI1R_EL1 S3_0_C12_C11_5
+#define ICC_ASGI1R_EL1 S3_0_C12_C11_6
+
+/*
+ * HCR_EL2.FMO (halt.c's signal) makes a host's SGI register writes trap:
+ * a Group 1 SGI (a Linux IPI) is sent as the host asked, from EL2 (the
+ * host may interrupt its own CPUs); a Group 0 one is dropped, since Group
+ * 0 is the fail-stop's alone. Any other register is fatal, as before.
+ */
+static void host_sysreg(struct el2_frame *f, u64 esr)
+{
+	u32 iss = (u32)esr & 0x1ffffffU, rt = (iss >> 5) & 31;
+	u64 val = rt == 31 ? 0 : f->x[rt];
+
+	if (iss & SYS64_READ)
+		goto fatal;
+	switch (iss & SYS64_REG_MASK) {
+	case SYS64_ICC_SGI1R:
+		write_sysreg(ICC_SGI1R_EL1, val);
+		break;
+	case SYS64_ICC_ASGI1R:
+		write_sysreg(ICC_ASGI1R_EL1, val);
+		break;
+	case SYS64_ICC_SGI0R:
+		break;
+	default:
+		goto fatal;
+	}
+	__asm__ volatile("isb" ::: "memory");
+	f->elr += 4;
+	return;
+fatal:
+	el2_fatal("host trap: esr 0x%llx (EC 0x%x) at 0x%llx",
+		  (unsigned long long)esr, esr_ec(esr),
+		  (unsigned long long)f->elr);
+}
+
 static void host_sync(struct el2_frame *f)
 {
 	u64 esr = read_sysreg(esr_el2);
@@ -51,6 +98,9 @@ static void host_sync(struct el2_frame *f)
 	switch (esr_ec(esr)) {
 	case ESR_EC_SMC64:
 		host_smc(f);
+		break;
+	case ESR_EC_SYS64:
+		host_sysreg(f, esr);
 		break;
 	case ESR_EC_DABT_LOW:
 	case ESR_EC_IABT_LOW:

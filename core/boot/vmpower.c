@@ -76,6 +76,9 @@ u32 set_vcpu_active_unless_off(u32 vmid, u32 vcpuid)
 		return 0;
 	}
 	info->vcpu_state[vcpuid] = ACTIVE;
+	/* As set_vcpu_active: blobs sealed so far become an older version. */
+	if (info->seal_pending)
+		lineage_resume(vmid);
 	release_lock_vm(vmid);
 	return 1;
 }

@@ -381,8 +381,11 @@ static long run_loop(struct cv_vm *cvm, struct vmm_vcpu *v, int cpu,
 		preempt_enable();
 		switch (act) {
 		case VMM_AGAIN:
-			break;
 		case VMM_IDLE:
+			/*
+			 * A guest polling PSCI (AFFINITY_INFO) answers in the
+			 * kernel every time: let the other vCPU threads run.
+			 */
 			cond_resched();
 			break;
 		case VMM_MMIO:

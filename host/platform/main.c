@@ -34,6 +34,7 @@ enum host_mode {
 	MODE_TOUCH_ALL = 6,	  /* every page of host RAM, and high MMIO */
 	MODE_HALT_STOPS_CPUS = 7, /* cpu 1 prints ticks while cpu 0 panics */
 	MODE_SMCCC = 8,		  /* PSCI_FEATURES and SMCCC answers */
+	MODE_SGI = 9,		  /* Group 1 and Group 0 SGI register writes */
 	/* With guest images (vm_main): the boot protocol misused. */
 	MODE_REMAP_AFTER_VERIFY = 20, /* REMAP_VM_IMAGE on a VERIFIED VM */
 	MODE_VCPU_TWICE = 21,	      /* REGISTER_VCPU(vm, 0) twice */
@@ -194,6 +195,46 @@ static void scan_dtb(u64 dtb)
 		host_printf("host: rng-seed not in the DTB\n");
 }
 
+/* QEMU virt's GICv3: CPU 0's redistributor, its SGI frame. */
+#define GICD_CTLR_ADDR 0x08000000ULL
+#define GICD_CTLR_ARE (1U << 4) /* single security state (DS = 1) */
+#define GICR_SGI_FRAME 0x080b0000ULL
+#define GICR_IGROUPR0 0x080
+#define GICR_ISPENDR0 0x200
+#define GICR_ICPENDR0 0x280
+
+static u32 sgi_pending(void)
+{
+	return *(volatile u32 *)(GICR_SGI_FRAME + GICR_ISPENDR0);
+}
+
+/*
+ * MODE_SGI: the host sends itself SGI 3 as Group 1 (ICC_SGI1R_EL1, what
+ * Linux's IPIs are) and SGI 15 as Group 0 (ICC_SGI0R_EL1, the group of
+ * corevisor's fail-stop signal). Both writes trap to EL2 (HCR_EL2.FMO):
+ * the first must be sent, the second dropped.
+ */
+static void sgi_writes(void)
+{
+	u64 sre;
+
+	__asm__ volatile("mrs %0, S3_0_C12_C12_5" : "=r"(sre)); /* SRE_EL1 */
+	__asm__ volatile("msr S3_0_C12_C12_5, %0\n\tisb" ::"r"(sre | 1));
+	*(volatile u32 *)GICD_CTLR_ADDR |= GICD_CTLR_ARE;
+	*(volatile u32 *)(GICR_SGI_FRAME + GICR_IGROUPR0) |= 1U << 3;
+	*(volatile u32 *)(GICR_SGI_FRAME + GICR_ICPENDR0) = 0xffff;
+	host_printf("host: SGIs pending before: [0x%x]\n", sgi_pending());
+	/* INTID in [27:24], target list bit 0 (this CPU, Aff0 0). */
+	__asm__ volatile(
+		"msr S3_0_C12_C11_5, %0\n\tisb" ::"r"((3ULL << 24) | 1));
+	host_printf("host: after ICC_SGI1R_EL1(SGI 3): [0x%x]\n",
+		    sgi_pending());
+	__asm__ volatile(
+		"msr S3_0_C12_C11_7, %0\n\tisb" ::"r"((15ULL << 24) | 1));
+	host_printf("host: after ICC_SGI0R_EL1(SGI 15): [0x%x]\n",
+		    sgi_pending());
+}
+
 static void cpu_reon(void)
 {
 	start_cpu(1);
@@ -243,7 +284,8 @@ static u64 touch_pages(u64 start, u64 end)
  */
 static void touch_all(void)
 {
-	u64 ram_end = RAM_BASE + (u64)*(volatile u32 *)RAM_MIB_ADDR * 0x100000;
+	u64 ram_end =
+		RAM_BASE + (u64) * (volatile u32 *)RAM_MIB_ADDR * 0x100000;
 	u64 core_end = hvc(HVC_GET_SHARED_BASE, 0, 0, 0, 0, 0), n;
 	u32 id;
 
@@ -341,6 +383,9 @@ static void run_mode(u32 mode, u64 dtb)
 		break;
 	case MODE_SMCCC:
 		smccc_answers();
+		break;
+	case MODE_SGI:
+		sgi_writes();
 		break;
 	default:
 		host_fail("unknown test mode %u", mode);

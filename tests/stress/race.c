@@ -143,15 +143,12 @@ static u32 new_vm(u32 nvcpus)
 		    idx);
 	hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0);
 	free(img.bytes);
-	for (u32 v = 0; v < nvcpus; v++) {
-		struct cv_vcpu_run run;
-
-		get_run(vmid, v, &run);
-		run.pc = IMAGE_IPA;
-		run.pstate = 0x3c5;
-		run.regs[0] = 0;
-		host_put(run_pa(vmid, v), &run, sizeof(run));
-	}
+	/*
+	 * vCPU 0 starts at the image's signed entry (its first byte); the
+	 * others there too, as their guest's PSCI CPU_ON would ask.
+	 */
+	for (u32 v = 1; v < nvcpus; v++)
+		hx_vcpu_power_on(vmid, 0x80000000ULL | v, IMAGE_IPA, 0);
 	return vmid;
 }
 

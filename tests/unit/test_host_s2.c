@@ -295,14 +295,23 @@ Test(host_s2, sealed_page_load_splits_the_block)
 	u64 in = blk_page(0, 0x100), out = blk_page(9, 20);
 	u8 data[PAGE_SIZE];
 
+	/* Only a verified VM is sealed (a VM of no image measures too). */
+	bs_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
+	bs_expect_running();
 	bs_pattern(data, sizeof(data), 7);
 	bs_host_write(in, data, sizeof(data));
-	assign_smmu(vmid, in / PAGE_SIZE, GFN);
+	prot_and_map_vm_s2pt(vmid, GFN * PAGE_SIZE, in, 3);
 	save_encrypt_buf(vmid, in, out);
 	bs_expect_running();
 	host_touch(out + PAGE_SIZE);
 	cr_assert_eq(host_level(out), 2);
 
+	/*
+	 * Restored into a fresh VM (a verified one takes no sealed state),
+	 * once the sealed one is off (one instance lives at a time).
+	 */
+	set_vm_poweroff(vmid);
+	vmid = bs_new_vm(1);
 	load_decrypt_buf(vmid, out);
 	bs_expect_running();
 	cr_assert_eq(cv_hosted_page_owner(out / PAGE_SIZE), vmid);
