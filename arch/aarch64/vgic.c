@@ -82,7 +82,8 @@ void el2_vgic_cpu_init(void)
 	if (!sgi)
 		return;
 	for (u32 ppi = HYP_TIMER_PPI; ppi <= VTIMER_PPI; ppi++) {
-		wr32(sgi + GICR_IGROUPR0, rd32(sgi + GICR_IGROUPR0) | 1U << ppi);
+		wr32(sgi + GICR_IGROUPR0,
+		     rd32(sgi + GICR_IGROUPR0) | 1U << ppi);
 		wr32(sgi + GICR_IGRPMODR0,
 		     rd32(sgi + GICR_IGRPMODR0) & ~(1U << ppi));
 		*(volatile u8 *)(sgi + GICR_IPRIORITYR + ppi) = PPI_PRIORITY;
@@ -103,10 +104,10 @@ u64 arch_counter_read(void)
 	return read_sysreg(cntpct_el0);
 }
 
-#define LR_CASE(n)                                    \
-	case n:                                       \
-		if (save)                             \
-			lr[n] = read_sysreg(ich_lr##n##_el2); \
+#define LR_CASE(n)                                               \
+	case n:                                                  \
+		if (save)                                        \
+			lr[n] = read_sysreg(ich_lr##n##_el2);    \
 		write_sysreg(ich_lr##n##_el2, save ? 0 : lr[n]); \
 		break;
 
@@ -135,12 +136,12 @@ static void move_lrs(u64 *lr, bool save)
 	}
 }
 
-#define APR_CASE(n)                                               \
-	case n:                                                   \
-		if (save) {                                       \
-			ap0r[n] = read_sysreg(ich_ap0r##n##_el2); \
-			ap1r[n] = read_sysreg(ich_ap1r##n##_el2); \
-		}                                                 \
+#define APR_CASE(n)                                                  \
+	case n:                                                      \
+		if (save) {                                          \
+			ap0r[n] = read_sysreg(ich_ap0r##n##_el2);    \
+			ap1r[n] = read_sysreg(ich_ap1r##n##_el2);    \
+		}                                                    \
 		write_sysreg(ich_ap0r##n##_el2, save ? 0 : ap0r[n]); \
 		write_sysreg(ich_ap1r##n##_el2, save ? 0 : ap1r[n]); \
 		break;

@@ -43,8 +43,8 @@
 
 /* A SYS64 trap's register, as its ISS encodes it: op0 op1 CRn CRm op2. */
 #define SYS64_ISS_MASK 0x3ffc1eULL /* Op0, Op2, Op1, CRn, CRm */
-#define SYS64_ISS(op0, op1, crn, crm, op2)                                  \
-	(((u64)(op0) << 20) | ((u64)(op2) << 17) | ((u64)(op1) << 14) |     \
+#define SYS64_ISS(op0, op1, crn, crm, op2)                              \
+	(((u64)(op0) << 20) | ((u64)(op2) << 17) | ((u64)(op1) << 14) | \
 	 ((u64)(crn) << 10) | ((u64)(crm) << 1))
 #define SYS_ICC_SGI1R SYS64_ISS(3, 0, 12, 11, 5)
 #define SYS_ICC_ASGI1R SYS64_ISS(3, 0, 12, 11, 6)
@@ -119,10 +119,23 @@ void vgic_reset(u32 vmid, u32 vcpuid)
 	g->hcr = ICH_HCR_EN;
 }
 
+/*
+ * Bits set in @v. Not __builtin_popcount: at EL2 that is libgcc's
+ * __popcountdi2, which uses the FP/SIMD registers (the host's, there).
+ */
+static u32 bits_set(u32 v)
+{
+	u32 n = 0;
+
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
 /* One host request (vcpu_abi.h, struct cv_vcpu_irq): CV_IRQ_*. */
 static u8 take_request(struct cv_vgic *g, const struct cv_vcpu_irq *r)
 {
-	u32 host_used = (u32)__builtin_popcount(g->host_lrs);
+	u32 host_used = bits_set(g->host_lrs);
 	int lr;
 
 	if (!(r->flags & CV_IRQ_REQ_VALID))
@@ -360,8 +373,7 @@ void vgic_fill_exit(u32 vmid, u32 vcpuid, struct cv_vcpu_run *out)
 				(u32)(c->vgic.lr[i] & LR_INTID_MASK);
 	}
 	out->irq_pending_count = n;
-	if (s->in.timer_ppi[VGIC_VTIMER].enabled &&
-	    timer_armed(c->cntv_ctl) &&
+	if (s->in.timer_ppi[VGIC_VTIMER].enabled && timer_armed(c->cntv_ctl) &&
 	    find_lr(&c->vgic, VGIC_VTIMER_PPI) < 0)
 		deadline = c->cntv_cval + arch_vm_cntvoff();
 	if (s->in.timer_ppi[VGIC_PTIMER].enabled &&

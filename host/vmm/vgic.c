@@ -129,8 +129,8 @@ static bool bank_read(const struct bank *b, u32 first, u32 nirqs, u64 off,
 	}
 }
 
-static bool bank_write(struct bank *b, u32 first, u32 nirqs, u64 off,
-		       u32 len, u64 val, bool sgi_frame)
+static bool bank_write(struct bank *b, u32 first, u32 nirqs, u64 off, u32 len,
+		       u64 val, bool sgi_frame)
 {
 	u32 irq, w;
 

@@ -109,9 +109,12 @@ static void fill_fp(u64 seed)
 static void check_fp(u64 seed, const char *what, u32 vmid)
 {
 #if HOST_FP_CHECK
-	if (host_fp_changed(seed))
-		host_fail("vm%u: host FP/SIMD registers changed across %s",
-			  vmid, what);
+	u32 n = host_fp_changed(seed);
+
+	if (n)
+		host_fail("vm%u: host FP/SIMD registers changed across %s "
+			  "(%u of them)",
+			  vmid, what, n);
 #endif
 }
 
@@ -351,7 +354,8 @@ enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 	vmm_vgic_flush(v);
 	fill_fp(seed);
 	exit = hvc(HVC_VCPU_RUN, v->vm->vmid, v->id, 0, 0, 0);
-	check_fp(seed, "VCPU_RUN", v->vm->vmid);
+	check_fp(seed, v->id ? "a secondary's VCPU_RUN" : "VCPU_RUN",
+		 v->vm->vmid);
 	v->mmio_read_pending = false;
 	vmm_vgic_sync(v);
 	if (exit <= CV_EXIT_SGI)
