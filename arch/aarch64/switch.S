@@ -11,7 +11,7 @@
  *  save_host	the host's ERET state (ELR/SPSR_EL2), SP_EL0, EL1 system
  *		registers and virtual timer into this CPU's el2_percpu
  *  restore_vm	VTTBR_EL2 = @vttbr and the VM's HCR, MDCR, CPTR (TFP set:
- *		its FP/SIMD registers are loaded lazily), CNTHCTL, CNTVOFF;
+ *		its FP/SIMD registers are loaded lazily), CNTHCTL, the VM's CNTVOFF;
  *		tlbi vmalle1 if another vCPU of the same VM ran here last;
  *		@ctxt's EL1 state, timer, PC and PSTATE; the guest vectors;
  *		@ctxt's X0..X30; eret
@@ -177,7 +177,7 @@ el2_world_switch:
 	ldp	x4, x5, [x19, #PC_VM_CPTR]
 	msr	cptr_el2, x4
 	msr	cnthctl_el2, x5
-	ldr	x4, [x19, #PC_CNTVOFF]
+	ldr	x4, [x20, #CTXT_CNTVOFF]	/* the VM's, not the CPU's */
 	msr	cntvoff_el2, x4
 	/* KVM's last_vcpu_ran: another vCPU of the same VM ran here last. */
 	ldp	w4, w5, [x19, #PC_LAST]

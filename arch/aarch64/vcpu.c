@@ -94,6 +94,7 @@ CHECK_OFFSET(struct cv_ctxt, regs[ESR_EL2], CTXT_ESR_EL2);
 CHECK_OFFSET(struct cv_ctxt, vregs, CTXT_VREGS);
 CHECK_OFFSET(struct cv_ctxt, cntv_ctl, CTXT_TIMER);
 CHECK_OFFSET(struct cv_ctxt, cntv_cval, CTXT_TIMER + 8);
+CHECK_OFFSET(struct cv_ctxt, vgic.cntvoff, CTXT_CNTVOFF);
 _Static_assert(sizeof(struct cv_ctxt) == CTXT_SIZE, "switch.h CTXT_SIZE");
 CHECK_OFFSET(struct el2_percpu, host, PC_HOST);
 CHECK_OFFSET(struct el2_percpu, vm_hcr, PC_VM_HCR);
@@ -134,11 +135,6 @@ void el2_vcpu_cpu_init(void)
 void arch_timer_set_cntvoff(u64 cntvoff)
 {
 	el2_percpu[read_sysreg(tpidr_el2)].cntvoff = cntvoff;
-}
-
-u64 arch_vm_cntvoff(void)
-{
-	return el2_percpu[read_sysreg(tpidr_el2)].cntvoff;
 }
 
 u64 arch_read_actlr_el1(void)

@@ -41,11 +41,6 @@ u64 arch_counter_read(void)
 	return __atomic_load_n(&counter, __ATOMIC_RELAXED);
 }
 
-u64 arch_vm_cntvoff(void)
-{
-	return cntvoff[arch_cpu_id()];
-}
-
 /* The simulated GIC's virtual CPU interface: 4 list registers (QEMU's). */
 u32 arch_vgic_nr_lrs(void)
 {
@@ -363,6 +358,7 @@ static void load_guest(struct cv_hosted_guest *g, const struct cv_ctxt *c)
 	g->cntv_ctl = c->cntv_ctl;
 	g->cntv_cval = c->cntv_cval;
 	g->ptimer_doorbell = c->vgic.ptimer_doorbell;
+	g->cntvoff = c->vgic.cntvoff;
 }
 
 static void save_guest(const struct cv_hosted_guest *g, struct cv_ctxt *c,

@@ -388,6 +388,8 @@ void verify_and_load_images(u32 vmid)
 			info->vcpu_context[0] = 0;
 		}
 	}
+	/* corevisor: the VM's virtual counter starts at 0 now (vgic.c). */
+	info->cntvoff = arch_counter_read();
 	info->state = VERIFIED;
 	release_lock_vm(vmid);
 }

@@ -117,6 +117,9 @@ void vgic_reset(u32 vmid, u32 vcpuid)
 	g = vgic_of(vmid, vcpuid);
 	*g = (struct cv_vgic){0};
 	g->hcr = ICH_HCR_EN;
+	acquire_lock_vm(vmid);
+	g->cntvoff = vm_info(vmid)->cntvoff;
+	release_lock_vm(vmid);
 }
 
 /*
@@ -199,10 +202,10 @@ void vgic_take_requests(u32 vmid, u32 vcpuid)
 	}
 }
 
-/* The guest's virtual count now, on this CPU. */
-static u64 virtual_count(void)
+/* The guest's virtual count now. */
+static u64 virtual_count(const struct cv_ctxt *c)
 {
-	return arch_counter_read() - arch_vm_cntvoff();
+	return arch_counter_read() - c->vgic.cntvoff;
 }
 
 static bool timer_armed(u64 ctl)
@@ -215,7 +218,7 @@ static bool timer_level(const struct cv_ctxt *c, u32 which)
 {
 	if (which == VGIC_VTIMER)
 		return timer_armed(c->cntv_ctl) &&
-		       virtual_count() >= c->cntv_cval;
+		       virtual_count(c) >= c->cntv_cval;
 	return timer_armed(c->vgic.cntp_ctl) &&
 	       arch_counter_read() >= c->vgic.cntp_cval;
 }
@@ -375,7 +378,7 @@ void vgic_fill_exit(u32 vmid, u32 vcpuid, struct cv_vcpu_run *out)
 	out->irq_pending_count = n;
 	if (s->in.timer_ppi[VGIC_VTIMER].enabled && timer_armed(c->cntv_ctl) &&
 	    find_lr(&c->vgic, VGIC_VTIMER_PPI) < 0)
-		deadline = c->cntv_cval + arch_vm_cntvoff();
+		deadline = c->cntv_cval + c->vgic.cntvoff;
 	if (s->in.timer_ppi[VGIC_PTIMER].enabled &&
 	    timer_armed(c->vgic.cntp_ctl) &&
 	    find_lr(&c->vgic, VGIC_PTIMER_PPI) < 0 &&

@@ -187,6 +187,7 @@ struct cv_hosted_guest {
 	uint64_t ich_hcr, ich_vmcr;
 	uint64_t cntv_ctl, cntv_cval;
 	uint64_t ptimer_doorbell;
+	uint64_t cntvoff; /* CNTVOFF_EL2 (read-only) */
 	/* The trap, set by the helpers (read-only for the program). */
 	uint32_t exited; /* an ARM_EXCEPTION_* + 1, 0 while running */
 	uint64_t esr, far, hpfar;

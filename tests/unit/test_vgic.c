@@ -421,20 +421,38 @@ Test(vgic, the_virtual_timer_fires_after_the_vcpu_was_descheduled)
 	vs_inv();
 }
 
-Test(vgic, the_virtual_timer_counts_with_cntvoff)
+/*
+ * A VM's virtual counter starts at 0 when it is verified, the same for
+ * all its vCPUs on every CPU: the host's per-CPU TIMER_SET_CNTVOFF does
+ * not move it.
+ */
+Test(vgic, the_virtual_counter_is_the_vms_own)
 {
 	struct cv_vcpu_run run;
+	uint32_t vm2;
 
+	cv_hosted_set_counter(900);
+	vm2 = vs_new_vm(2, 1);
+	vs_set_script(vm2, &script);
 	enable_timers(0);
 	cv_hosted_set_counter(1000);
-	bs_hvc(HVC_TIMER_SET_CNTVOFF, 900, 0, 0, 0, 0);
-	script.ops[0] = cntv(1, 150); /* virtual 150 = physical 1050 */
-	script.ops[1] = op(OP_WFI, 0);
-	script.ops[2] = op(OP_WFE, 0);
-	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
-	vs_get_run(vm, 0, &run);
+	bs_hvc(HVC_TIMER_SET_CNTVOFF, 5, 0, 0, 0, 0);
+	script.ops[0] = op(OP_SNAP, 0);
+	script.ops[1] = cntv(1, 150); /* virtual 150 = physical 1050 */
+	script.ops[2] = op(OP_WFI, 0);
+	script.ops[3] = op(OP_WFE, 0);
+	vs_get_run(vm2, 0, &run);
+	for (int i = 0; i < 2; i++)
+		run.timer_ppi[i] = (struct cv_vcpu_timer_ppi){1, 0xa0, 1, 0};
+	vs_put_run(vm2, 0, &run);
+	cr_assert_eq(vs_run(vm2, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].cntvoff, 900, "CNTVOFF_EL2 loaded");
+	vs_get_run(vm2, 0, &run);
 	cr_assert_eq(run.timer_deadline, 1050);
-	cr_assert_eq(lrs_holding(0, 27), 0);
+	cr_assert_eq(cv.shadow_ctxts[ctxt_id(vm2, 0)].vgic.cntvoff, 900);
+	/* The first VM, verified at 0, keeps its own. */
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(script.snaps[0].cntvoff, 0);
 	vs_inv();
 }
 

@@ -165,6 +165,8 @@ struct vm_info {
 	u32 lineage;	   /* cv.lineages index; 0: none yet */
 	u32 seal_pending;  /* a blob of the lineage's epoch may exist */
 	u32 vcpu_restored; /* bit v: vCPU v came from a sealed blob */
+	/* corevisor: CNTVOFF_EL2 of all its vCPUs, set at verification. */
+	u64 cntvoff;
 };
 
 /*
@@ -273,6 +275,8 @@ struct cv_vgic {
 	 * emulated physical timer must make the vCPU exit (0: none).
 	 */
 	u64 ptimer_doorbell;
+	/* CNTVOFF_EL2 the vCPU runs with: its VM's (vm_info.cntvoff). */
+	u64 cntvoff;
 };
 
 struct cv_ctxt {
