@@ -104,6 +104,12 @@ struct vmm_vcpu {
 	u32 irq_sent[CV_VCPU_IRQ_REQS];
 	u32 irq_nsent;
 	u64 irqs_injected, irqs_refused;
+	/*
+	 * The platform may leave a vCPU that waits in WFI descheduled until
+	 * this physical counter value (its run->timer_deadline), or until
+	 * host_vcpu_wake; 0: runnable now.
+	 */
+	u64 wake_at;
 };
 
 struct vmm_vm {
