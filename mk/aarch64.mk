@@ -494,10 +494,25 @@ test-qemu-irqs: $(A_VM_DEPS) $(AB)/guest/irqs.img
 		--expect 'host: all VMs powered off' \
 		--forbid panic --forbid FAIL --forbid 'unemulated'
 
+# The same with a host that fills every free injection request slot of
+# every run with a request corevisor must refuse (each class in turn):
+# every one refused for its reason, the guest's results unchanged.
+test-qemu-irqs-bad-injections: $(A_VM_DEPS) $(AB)/guest/irqs.img
+	$(QEMU_RUN) $(A_TRUST) $(A_IRQS) $(call HOST_MODE,50) \
+		--name irqs-bad-injections --smp 2 --exit 0 \
+		--expect 'host: a bad injection request in every free slot of every run' \
+		--expect '[vm1] irqs: virtual timer, vCPU running: 8 interrupts' \
+		--expect '[vm1] irqs: physical timer, vCPU waiting in WFI: 8 interrupts' \
+		--expect '[vm1] irqs: 30 IPI round trips between vcpu 0 and vcpus 1-3' \
+		--expect '[vm1] irqs: done' \
+		--expect-re 'host: [1-9][0-9]* bad injection requests: [1-9][0-9]* refused as a bad INTID, [1-9][0-9]* as reserved, [1-9][0-9]* as a bad group, [0-9]+ for a vCPU that is off, 0 answered otherwise' \
+		--expect 'host: all VMs powered off' \
+		--forbid panic --forbid FAIL
+
 QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \
 	test-qemu-host-write-pool test-qemu-dtb-scrub test-qemu-bad-hvc \
 	test-qemu-cpu-reon test-qemu-host-touch-3g test-qemu-smccc \
-	test-qemu-host-sgi test-qemu-irqs \
+	test-qemu-host-sgi test-qemu-irqs test-qemu-irqs-bad-injections \
 	test-qemu-no-aead-key test-qemu-no-host $(A_VM_TESTS)
 test-qemu: $(QEMU_TESTS)
 TESTS += $(QEMU_TESTS)

@@ -393,12 +393,14 @@ void guest_secondary_main(u64 ctx)
 	gic_cpu_init(cpu);
 	up[cpu] = 1;
 	sev();
-	while (taken[cpu][SGI_SPIN] == 0) {
-		u32 seen = taken[cpu][SGI_PING];
-
-		wfi();
-		if (taken[cpu][SGI_PING] != seen)
+	/* One pong per ping taken, however the pings and the WFIs interleave.
+	 */
+	for (u32 answered = 0; taken[cpu][SGI_SPIN] == 0;) {
+		while (answered < taken[cpu][SGI_PING]) {
 			send_sgi(SGI_PONG, 1);
+			answered++;
+		}
+		wfi();
 	}
 	while (!spin_stop)
 		progress[cpu]++;

@@ -352,6 +352,8 @@ enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 	/* The world switch keeps the VM's FP/SIMD state and the host's apart.
 	 */
 	vmm_vgic_flush(v);
+	if (vmm_hooks.before_run)
+		vmm_hooks.before_run(v);
 	fill_fp(seed);
 	exit = hvc(HVC_VCPU_RUN, v->vm->vmid, v->id, 0, 0, 0);
 	check_fp(seed, v->id ? "a secondary's VCPU_RUN" : "VCPU_RUN",
@@ -375,7 +377,8 @@ enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 		return VMM_IDLE;
 	case CV_EXIT_SYSTEM_OFF:
 	case CV_EXIT_POWERED_OFF:
-		/* Its SYSTEM_OFF, or another vCPU's, or an SError (vcpu_abi.h). */
+		/* Its SYSTEM_OFF, or another vCPU's, or an SError (vcpu_abi.h).
+		 */
 		__atomic_store_n(&v->vm->off_exit, (u32)exit, __ATOMIC_RELAXED);
 		__atomic_store_n(&v->vm->off, 1, __ATOMIC_RELEASE);
 		return VMM_VM_OFF;

@@ -145,11 +145,13 @@ struct vmm_image {
 
 /*
  * What a host test mode may change (bare-metal host/platform/main.c): the
- * page offered for a fault (0 = a fresh page of the host's). NULL: the
- * default.
+ * page offered for a fault (0 = a fresh page of the host's), the run
+ * structure before each run. NULL: the default.
  */
 struct vmm_hooks {
 	u64 (*offer_page)(struct vmm_vm *vm, u64 ipa);
+	/* Just before VCPU_RUN, the injection requests written (vgic.c). */
+	void (*before_run)(struct vmm_vcpu *v);
 };
 extern struct vmm_hooks vmm_hooks;
 
