@@ -117,9 +117,6 @@ void vgic_reset(u32 vmid, u32 vcpuid)
 	g = vgic_of(vmid, vcpuid);
 	*g = (struct cv_vgic){0};
 	g->hcr = ICH_HCR_EN;
-	acquire_lock_vm(vmid);
-	g->cntvoff = vm_info(vmid)->cntvoff;
-	release_lock_vm(vmid);
 }
 
 /*
@@ -277,6 +274,12 @@ bool vgic_before_entry(u32 vmid, u32 vcpuid)
 		return false;
 	}
 	c = shadow_ctxt(vmid, vcpuid);
+	/*
+	 * The VM's clock, also for a vCPU restored from sealed state: set at
+	 * verification and never changed after, so read without the lock
+	 * (set_vcpu_active took it after the VM was verified).
+	 */
+	c->vgic.cntvoff = vm_info(vmid)->cntvoff;
 	raised = raise_timer(vmid, vcpuid, VGIC_VTIMER);
 	raised |= raise_timer(vmid, vcpuid, VGIC_PTIMER);
 	c->vgic.ptimer_doorbell = 0;

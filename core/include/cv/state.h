@@ -275,7 +275,8 @@ struct cv_vgic {
 	 * emulated physical timer must make the vCPU exit (0: none).
 	 */
 	u64 ptimer_doorbell;
-	/* CNTVOFF_EL2 the vCPU runs with: its VM's (vm_info.cntvoff). */
+	/* CNTVOFF_EL2 the vCPU runs with: its VM's (vm_info.cntvoff), set
+	 * before every entry. */
 	u64 cntvoff;
 };
 
