@@ -103,9 +103,14 @@ static int free_lr(const struct cv_vgic *g)
 	return -1;
 }
 
-/* A vCPU starts (or restarts after CPU_OFF) with nothing pending. */
+/*
+ * A vCPU starts (or restarts after CPU_OFF) with nothing pending. The
+ * host's injections it asked to hear about are over: they go to this
+ * run's EOI list, so a level-sensitive line is sampled again.
+ */
 void vgic_reset(u32 vmid, u32 vcpuid)
 {
+	struct int_state *s;
 	struct cv_vgic *g;
 
 	if (halted())
@@ -115,6 +120,14 @@ void vgic_reset(u32 vmid, u32 vcpuid)
 		return;
 	}
 	g = vgic_of(vmid, vcpuid);
+	s = this_int_state();
+	for (u32 bits = g->notify_lrs & g->host_lrs; bits; bits &= bits - 1) {
+		u32 i = (u32)__builtin_ctz(bits);
+
+		if (s->out.irq_eoi_count < CV_VCPU_IRQ_REPORT)
+			s->out.irq_eoi[s->out.irq_eoi_count++] =
+				(u32)(g->lr[i] & LR_INTID_MASK);
+	}
 	*g = (struct cv_vgic){0};
 	g->hcr = ICH_HCR_EN;
 }

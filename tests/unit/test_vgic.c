@@ -319,6 +319,48 @@ Test(vgic, a_restarted_vcpu_starts_with_empty_list_registers)
 	vs_inv();
 }
 
+Test(vgic, a_restart_reports_the_level_interrupts_it_dropped)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = op(OP_WFE, 0);
+	script.ops[1] = mov(0, 0x84000002); /* PSCI CPU_OFF */
+	script.ops[2] = op(OP_HVC, 0);
+	vs_get_run(vm, 0, &run);
+	request(&run, 0, 50, 1, 0, CV_IRQ_REQ_NOTIFY_EOI);
+	request(&run, 1, 51, 1, 0, 0);
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_HVC);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.irq_pending_count, 2, "still in its LRs");
+	vs_set_entry(vm, 0, VS_PC(0), VS_PSTATE, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.irq_eoi_count, 1);
+	cr_assert_eq(run.irq_eoi[0], 50);
+	cr_assert_eq(run.irq_pending_count, 0);
+	vs_inv();
+}
+
+Test(vgic, the_timer_ppi_takes_the_guests_group_and_priority)
+{
+	struct cv_vcpu_run run;
+
+	vs_get_run(vm, 0, &run);
+	run.timer_ppi[CV_TIMER_VIRT] =
+		(struct cv_vcpu_timer_ppi){1, 0x30, 0, 0};
+	vs_put_run(vm, 0, &run);
+	cv_hosted_set_counter(500);
+	script.ops[0] = cntv(1, 100);
+	script.ops[1] = op(OP_YIELD, 0);
+	script.ops[2] = op(OP_WFE, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(lr_of(0, 27) & (LR_GROUP1 | 0xffULL << 48), 0x30ULL << 48,
+		     "group 0, priority 0x30");
+	vs_inv();
+}
+
 /* ---- SGIs ------------------------------------------------------------ */
 
 Test(vgic, a_guest_sgi_reaches_the_host_with_existing_targets_only)
