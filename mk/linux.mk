@@ -146,6 +146,22 @@ test-linux-vms-smp4: $(LX_DEPS)
 	$(call LX_RUN,) --name linux-vms-smp4 --smp 4 --tcg single --exit 0 \
 		$(LX_VMS_EXPECT)
 
+# The interrupt guest under Linux (the bare-metal run: test-qemu-irqs).
+test-linux-irqs: $(LX_DEPS)
+	$(call LX_RUN,cvtest=irqs) --name linux-irqs --smp 2 --exit 0 \
+		--expect "cvrun: vm1 'irqs': 4 vCPU(s)" \
+		--expect-anywhere '[vm1] irqs: virtual timer, vCPU running: 8 interrupts' \
+		--expect-anywhere '[vm1] irqs: virtual timer, vCPU waiting in WFI: 8 interrupts' \
+		--expect-anywhere '[vm1] irqs: physical timer, vCPU running: 8 interrupts' \
+		--expect-anywhere '[vm1] irqs: physical timer, vCPU waiting in WFI: 8 interrupts' \
+		--expect-anywhere '[vm1] irqs: 30 IPI round trips between vcpu 0 and vcpus 1-3' \
+		--expect-anywhere '[vm1] irqs: SGIs to vcpus that do not exist dropped' \
+		--expect-anywhere '[vm1] irqs: 4 vcpus spinning on the host' \
+		--expect-anywhere '[vm1] irqs: done' \
+		--expect 'irqs: cvrun exited 0' \
+		--expect 'corevisor: host powered the system off' \
+		--forbid panic --forbid Oops --forbid 'BUG:' --forbid FAIL
+
 # The DTB corevisor hands Linux: its image and pool (from 0x40200000) and
 # the shared area are reserved no-map memory, the area found by its
 # compatible string and claimed by the module.
@@ -301,7 +317,7 @@ LX_TESTS := test-linux-vms test-linux-vms-smp1 test-linux-vms-smp4 \
 	test-linux-psci test-linux-read-secret test-linux-write-secret \
 	test-linux-read-core test-linux-hostile-ioctls test-linux-vm-tampered \
 	test-linux-vm-untrusted test-linux-kill9 test-linux-vmid-limit \
-	test-linux-dtb-reserved test-linux-dtb-bad-cells
+	test-linux-dtb-reserved test-linux-dtb-bad-cells test-linux-irqs
 test-linux: $(LX_TESTS)
 TESTS += $(LX_TESTS)
 

@@ -5,7 +5,9 @@
  * vCPU's list registers, active priorities, ICH_VMCR_EL2 and ICH_HCR_EL2
  * (core/vcpu/vgic.c fills them), keeps the hardware-linked virtual timer
  * interrupt's physical PPI 27 active while the vCPU runs, arms the EL2
- * physical timer (PPI 26) as the emulated EL1 physical timer's doorbell,
+ * physical timer (PPI 26) as a doorbell for the emulated EL1 physical
+ * timer and for the host's own virtual timer (whose registers the vCPU's
+ * replace while it runs: a host kernel's tick must still preempt it),
  * runs the switch proper (switch.S, el2_world_switch), and puts the
  * host's interface back: its ICH_VMCR_EL2 / ICH_HCR_EL2, no guest list
  * register or active priority left loaded.
@@ -21,6 +23,7 @@
 #define GICR_SGI 0x10000
 #define GICR_IGROUPR0 0x0080
 #define GICR_ISENABLER0 0x0100
+#define GICR_ICENABLER0 0x0180
 #define GICR_ISACTIVER0 0x0300
 #define GICR_ICACTIVER0 0x0380
 #define GICR_IPRIORITYR 0x0400
@@ -87,8 +90,9 @@ void el2_vgic_cpu_init(void)
 		wr32(sgi + GICR_IGRPMODR0,
 		     rd32(sgi + GICR_IGRPMODR0) & ~(1U << ppi));
 		*(volatile u8 *)(sgi + GICR_IPRIORITYR + ppi) = PPI_PRIORITY;
-		wr32(sgi + GICR_ISENABLER0, 1U << ppi);
 	}
+	/* PPI 26 is enabled only while a vCPU runs with a doorbell. */
+	wr32(sgi + GICR_ISENABLER0, 1U << VTIMER_PPI);
 	dsb(sy);
 	gicr_sgi[cpu] = sgi;
 }
@@ -167,10 +171,30 @@ static bool hw_lr_live(const struct cv_vgic *g)
 	return false;
 }
 
+/*
+ * When the vCPU must exit for a timer that is not its virtual one: the
+ * emulated physical timer's expiry (the core's @guest_doorbell) or the
+ * host's own virtual timer (CNTVOFF_EL2 is 0 for the host, so its CVAL is
+ * a physical count). 0: none.
+ */
+static u64 doorbell(u64 guest_doorbell)
+{
+	u64 ctl = read_sysreg(cntv_ctl_el0), at = guest_doorbell;
+
+	if ((ctl & 3) == 1) { /* the host's timer: enabled, not masked */
+		u64 cval = read_sysreg(cntv_cval_el0);
+
+		if (!at || cval < at)
+			at = cval ? cval : 1;
+	}
+	return at;
+}
+
 u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
 {
 	struct cv_vgic *g = &ctxt->vgic;
 	u64 sgi = gicr_sgi[read_sysreg(tpidr_el2)], host_vmcr, host_hcr, ret;
+	u64 bell = doorbell(g->ptimer_doorbell);
 	bool gic = plat.gic_version == 3 && nr_lrs, hw = false;
 
 	if (gic) {
@@ -187,13 +211,19 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
 			dsb(sy);
 		}
 	}
-	if (g->ptimer_doorbell) {
-		write_sysreg(cnthp_cval_el2, g->ptimer_doorbell);
+	if (bell) {
+		/* A host kernel disables PPIs it does not use: ours for now. */
+		if (sgi)
+			wr32(sgi + GICR_ISENABLER0, 1U << HYP_TIMER_PPI);
+		write_sysreg(cnthp_cval_el2, bell);
 		write_sysreg(cnthp_ctl_el2, 1);
 	}
 	ret = el2_world_switch(vmid, vcpuid, vttbr, ctxt);
-	if (g->ptimer_doorbell)
+	if (bell) {
 		write_sysreg(cnthp_ctl_el2, 0);
+		if (sgi)
+			wr32(sgi + GICR_ICENABLER0, 1U << HYP_TIMER_PPI);
+	}
 	if (gic) {
 		write_sysreg(ich_hcr_el2, host_hcr);
 		g->vmcr = read_sysreg(ich_vmcr_el2);
