@@ -37,6 +37,7 @@
 #define ICC_SGI1R_EL1 "S3_0_C12_C11_5"
 
 static u64 tick_interval;
+bool vms_no_tick;
 static volatile u64 ticks[HOST_MAX_CPUS], kicks[HOST_MAX_CPUS];
 
 static inline u32 rd32(u64 pa)
@@ -54,6 +55,8 @@ static inline void wr32(u64 pa, u32 v)
 
 static void arm_tick(void)
 {
+	if (vms_no_tick)
+		return;
 	MSR("cntp_tval_el0", tick_interval);
 	MSR("cntp_ctl_el0", 1);
 	__asm__ volatile("isb");

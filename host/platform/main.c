@@ -803,6 +803,13 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 	ncpus = start_cpus();
 	vms_assign_cpus(ncpus);
 	if (mode == MODE_HALT_STOPS_VMS) {
+		/*
+		 * No preemption tick: the vault's waits after its secret is
+		 * stored last as long as the hostile guest's runs between
+		 * them, which gives CPU 0 the time to make corevisor panic
+		 * while CPU 1 is in a guest.
+		 */
+		vms_no_tick = true;
 		vms_hooks.event = note_stored;
 		for (u32 i = 0; i < vms_count(); i++)
 			for (u32 j = 0; j < vms_get(i)->nvcpus; j++)

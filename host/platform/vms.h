@@ -35,6 +35,8 @@ u32 vms_off(void);
  * interrupts it took); vms_kick makes host CPU @cpu's running vCPU exit.
  */
 #define VMS_TICK_US 2000U
+/* Set before the vCPU loops start: run them without the tick. */
+extern bool vms_no_tick;
 void vms_irq_cpu_init(u32 cpu);
 u32 vms_irq_poll(u32 cpu);
 void vms_kick(u32 cpu);
