@@ -132,7 +132,7 @@ $(HOST_ELF): $(A_HOST_OBJS) host/platform/link.ld
 # raw payload and signed image. Keys are made once per build tree:
 # image.sk/pk is what corevisor trusts (the runner puts image.pk in the
 # DTB), untrusted.sk signs the wrong-key test's image.
-A_GUESTS := primes vault
+A_GUESTS := primes vault irqs
 A_KEYS := $(AB)/keys
 A_GUEST_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc \
 	-isystem $(A_GCC_INC) -march=armv8-a -mstrict-align -fno-pie \
@@ -490,10 +490,45 @@ A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
 	test-qemu-vm-start-secondary test-qemu-vm-offer-vm-page \
 	test-qemu-vm-offer-core-page test-qemu-vm-lifecycle
 
+# Interrupts and timers (guest/irqs, 4 vCPUs on the host's 2 CPUs): the
+# virtual and physical timers' interrupts while the vCPU runs and while
+# it waits in WFI (latency in counter ticks, printed), IPIs between
+# vCPUs, SGIs to vCPUs that do not exist, every vCPU spinning at once.
+A_IRQS = --guest irqs:4=$(AB)/guest/irqs.img@0x4c400000
+test-qemu-irqs: $(A_VM_DEPS) $(AB)/guest/irqs.img
+	$(QEMU_RUN) $(A_TRUST) $(A_IRQS) --name irqs --smp 2 --exit 0 \
+		--expect '[vm1] irqs: hello from vcpu 0, GICv3 arch rev 3, 96 interrupt lines' \
+		--expect '[vm1] irqs: virtual timer, vCPU running: 8 interrupts, latency' \
+		--expect '[vm1] irqs: virtual timer, vCPU waiting in WFI: 8 interrupts, latency' \
+		--expect '[vm1] irqs: physical timer, vCPU running: 8 interrupts, latency' \
+		--expect '[vm1] irqs: physical timer, vCPU waiting in WFI: 8 interrupts, latency' \
+		--expect '[vm1] irqs: 30 IPI round trips between vcpu 0 and vcpus 1-3' \
+		--expect '[vm1] irqs: SGIs to vcpus that do not exist dropped' \
+		--expect '[vm1] irqs: 4 vcpus spinning on the host' \
+		--expect '[vm1] irqs: done' \
+		--expect "host: vm1 'irqs' powered off (PSCI SYSTEM_OFF)" \
+		--expect 'host: all VMs powered off' \
+		--forbid panic --forbid FAIL --forbid 'unemulated'
+
+# The same with a host that fills every free injection request slot of
+# every run with a request corevisor must refuse (each class in turn):
+# every one refused for its reason, the guest's results unchanged.
+test-qemu-irqs-bad-injections: $(A_VM_DEPS) $(AB)/guest/irqs.img
+	$(QEMU_RUN) $(A_TRUST) $(A_IRQS) $(call HOST_MODE,50) \
+		--name irqs-bad-injections --smp 2 --exit 0 \
+		--expect 'host: a bad injection request in every free slot of every run' \
+		--expect '[vm1] irqs: virtual timer, vCPU running: 8 interrupts' \
+		--expect '[vm1] irqs: physical timer, vCPU waiting in WFI: 8 interrupts' \
+		--expect '[vm1] irqs: 30 IPI round trips between vcpu 0 and vcpus 1-3' \
+		--expect '[vm1] irqs: done' \
+		--expect-re 'host: [1-9][0-9]* bad injection requests: [1-9][0-9]* refused as a bad INTID, [1-9][0-9]* as reserved, [1-9][0-9]* as a bad group, [0-9]+ for a vCPU that is off, 0 answered otherwise' \
+		--expect 'host: all VMs powered off' \
+		--forbid panic --forbid FAIL
+
 QEMU_TESTS := test-qemu-boot test-qemu-host-read-core \
 	test-qemu-host-write-pool test-qemu-dtb-scrub test-qemu-bad-hvc \
 	test-qemu-cpu-reon test-qemu-host-touch-3g test-qemu-smccc \
-	test-qemu-host-sgi \
+	test-qemu-host-sgi test-qemu-irqs test-qemu-irqs-bad-injections \
 	test-qemu-no-aead-key test-qemu-no-host $(A_VM_TESTS)
 test-qemu: $(QEMU_TESTS)
 TESTS += $(QEMU_TESTS)

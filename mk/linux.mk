@@ -29,7 +29,7 @@ LX_MOD_DIR := $(LX)/module
 LX_MOD := $(LX_MOD_DIR)/corevisor.ko
 LX_PEEK := $(LX_MOD_DIR)/cvpeek.ko
 LX_DMA := $(LX_MOD_DIR)/cvdma.ko
-LX_MOD_SRCS := host/linux/kserv.c host/linux/Kbuild host/vmm/vmm.c \
+LX_MOD_SRCS := host/linux/kserv.c host/linux/Kbuild host/vmm/vmm.c host/vmm/vgic.c \
 	tests/qemu/linux/cvpeek.c tests/qemu/linux/cvdma.c \
 	$(wildcard host/linux/*.h host/linux/compat/*.h host/include/host/*.h \
 	include/corevisor/*.h)
@@ -37,7 +37,8 @@ $(LX_MOD): $(LX_MOD_SRCS) $(LX_FETCHED)
 	@echo "  KBUILD  $@"
 	@mkdir -p $(LX_MOD_DIR)
 	$(LX_Q)ln -sf $(CURDIR)/host/linux/kserv.c $(CURDIR)/host/linux/Kbuild \
-		$(CURDIR)/host/vmm/vmm.c $(CURDIR)/tests/qemu/linux/cvpeek.c \
+		$(CURDIR)/host/vmm/vmm.c $(CURDIR)/host/vmm/vgic.c \
+		$(CURDIR)/tests/qemu/linux/cvpeek.c \
 		$(CURDIR)/tests/qemu/linux/cvdma.c $(LX_MOD_DIR)/
 	$(LX_Q)$(MAKE) -C $(LX_HEADERS) M=$(CURDIR)/$(LX_MOD_DIR) ARCH=arm64 \
 		CROSS_COMPILE=$(A_CROSS) CV_ROOT=$(CURDIR) CV_TEST_MODULES=m \
@@ -153,6 +154,22 @@ test-linux-vms-smp1: $(LX_DEPS)
 test-linux-vms-smp4: $(LX_DEPS)
 	$(call LX_RUN,) --name linux-vms-smp4 --smp 4 --tcg single --exit 0 \
 		$(LX_VMS_EXPECT)
+
+# The interrupt guest under Linux (the bare-metal run: test-qemu-irqs).
+test-linux-irqs: $(LX_DEPS)
+	$(call LX_RUN,cvtest=irqs) --name linux-irqs --smp 2 --exit 0 \
+		--expect "cvrun: vm1 'irqs': 4 vCPU(s)" \
+		--expect-anywhere '[vm1] irqs: virtual timer, vCPU running: 8 interrupts' \
+		--expect-anywhere '[vm1] irqs: virtual timer, vCPU waiting in WFI: 8 interrupts' \
+		--expect-anywhere '[vm1] irqs: physical timer, vCPU running: 8 interrupts' \
+		--expect-anywhere '[vm1] irqs: physical timer, vCPU waiting in WFI: 8 interrupts' \
+		--expect-anywhere '[vm1] irqs: 30 IPI round trips between vcpu 0 and vcpus 1-3' \
+		--expect-anywhere '[vm1] irqs: SGIs to vcpus that do not exist dropped' \
+		--expect-anywhere '[vm1] irqs: 4 vcpus spinning on the host' \
+		--expect-anywhere '[vm1] irqs: done' \
+		--expect 'irqs: cvrun exited 0' \
+		--expect 'corevisor: host powered the system off' \
+		--forbid panic --forbid Oops --forbid 'BUG:' --forbid FAIL
 
 # The DTB corevisor hands Linux: its image and pool (from 0x40200000) and
 # the shared area are reserved no-map memory, the area found by its
@@ -374,7 +391,8 @@ LX_TESTS := test-linux-vms test-linux-vms-smp1 test-linux-vms-smp4 \
 	test-linux-read-core test-linux-hostile-ioctls test-linux-vm-tampered \
 	test-linux-vm-untrusted test-linux-kill9 test-linux-vmid-limit \
 	test-linux-dtb-reserved test-linux-dtb-bad-cells \
-	test-linux-smmuv3-devices test-linux-dma-secret test-linux-smmuv3-regs
+	test-linux-smmuv3-devices test-linux-dma-secret test-linux-smmuv3-regs \
+	test-linux-irqs
 test-linux: $(LX_TESTS)
 TESTS += $(LX_TESTS)
 

@@ -161,6 +161,8 @@ u32 cpu_index_of_mpidr(u64 mpidr);
  * VMPIDR_EL2) for the world switch; host_enter calls it once they are set.
  */
 void el2_vcpu_cpu_init(void);
+/* vgic.c: this CPU's redistributor and the virtual interface's size. */
+void el2_vgic_cpu_init(void);
 
 /* host.c: the per-CPU switch to the host at EL1. */
 void host_enter(u32 cpu, u64 entry, u64 x0) __attribute__((noreturn));

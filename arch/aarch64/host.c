@@ -37,6 +37,7 @@ void host_enter(u32 cpu, u64 entry, u64 x0)
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
 	host_gic_setup();
 	el2_gic_cpu_init();
+	el2_vgic_cpu_init();
 	write_sysreg(vtcr_el2, mmu_vtcr());
 	write_sysreg(vttbr_el2, get_pt_vttbr(HOSTVISOR));
 	write_sysreg(hcr_el2, HCR_HOST_FLAGS);

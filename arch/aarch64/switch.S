@@ -5,11 +5,13 @@
  * the HVC trap frame (x0..x18, x30) and in callee-saved registers
  * (x19..x29, pushed here).
  *
- * u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
+ * u64 el2_world_switch(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
+ * (called by arch_vcpu_run, vgic.c, around which the GIC's virtual CPU
+ * interface and the timer doorbell are switched)
  *  save_host	the host's ERET state (ELR/SPSR_EL2), SP_EL0, EL1 system
  *		registers and virtual timer into this CPU's el2_percpu
  *  restore_vm	VTTBR_EL2 = @vttbr and the VM's HCR, MDCR, CPTR (TFP set:
- *		its FP/SIMD registers are loaded lazily), CNTHCTL, CNTVOFF;
+ *		its FP/SIMD registers are loaded lazily), CNTHCTL, the VM's CNTVOFF;
  *		tlbi vmalle1 if another vCPU of the same VM ran here last;
  *		@ctxt's EL1 state, timer, PC and PSTATE; the guest vectors;
  *		@ctxt's X0..X30; eret
@@ -148,8 +150,8 @@
 	.endm
 
 	.section .text
-	.globl	arch_vcpu_run
-arch_vcpu_run:
+	.globl	el2_world_switch
+el2_world_switch:
 	stp	x3, x30, [sp, #-RUN_FRAME]!	/* [sp] = ctxt: see el2_guest_exit */
 	stp	x19, x20, [sp, #16]
 	stp	x21, x22, [sp, #32]
@@ -175,7 +177,7 @@ arch_vcpu_run:
 	ldp	x4, x5, [x19, #PC_VM_CPTR]
 	msr	cptr_el2, x4
 	msr	cnthctl_el2, x5
-	ldr	x4, [x19, #PC_CNTVOFF]
+	ldr	x4, [x20, #CTXT_CNTVOFF]	/* the VM's, not the CPU's */
 	msr	cntvoff_el2, x4
 	/* KVM's last_vcpu_ran: another vCPU of the same VM ran here last. */
 	ldp	w4, w5, [x19, #PC_LAST]

@@ -16,7 +16,8 @@
 #define CTXT_ESR_EL2 (72 * 8)
 #define CTXT_VREGS 584	/* vregs[64], fpsr, fpcr */
 #define CTXT_TIMER 1112 /* cntv_ctl, cntv_cval */
-#define CTXT_SIZE 1136
+#define CTXT_CNTVOFF 1376 /* vgic.cntvoff */
+#define CTXT_SIZE 1384
 
 /* struct el2_percpu (vcpu.c): small fields first, for ldp/stp offsets */
 #define PC_VM_HCR 0   /* vm_hcr, vm_mdcr */
@@ -27,8 +28,8 @@
 #define PC_HOST_CNTHCTL 72
 #define PC_LAST 80	/* last_vmid, last_vcpuid (u32) */
 #define PC_HOST 96	/* struct cv_ctxt */
-#define PC_HOST_FP 1232 /* struct el2_fpsimd */
-#define PC_SIZE 1760
+#define PC_HOST_FP 1488 /* struct el2_fpsimd */
+#define PC_SIZE 2016
 
 /* arch_vcpu_run's frame on the EL2 stack: the guest vectors find @ctxt at
  * its bottom. */

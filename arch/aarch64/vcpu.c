@@ -94,6 +94,7 @@ CHECK_OFFSET(struct cv_ctxt, regs[ESR_EL2], CTXT_ESR_EL2);
 CHECK_OFFSET(struct cv_ctxt, vregs, CTXT_VREGS);
 CHECK_OFFSET(struct cv_ctxt, cntv_ctl, CTXT_TIMER);
 CHECK_OFFSET(struct cv_ctxt, cntv_cval, CTXT_TIMER + 8);
+CHECK_OFFSET(struct cv_ctxt, vgic.cntvoff, CTXT_CNTVOFF);
 _Static_assert(sizeof(struct cv_ctxt) == CTXT_SIZE, "switch.h CTXT_SIZE");
 CHECK_OFFSET(struct el2_percpu, host, PC_HOST);
 CHECK_OFFSET(struct el2_percpu, vm_hcr, PC_VM_HCR);

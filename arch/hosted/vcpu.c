@@ -29,11 +29,29 @@ static struct {
 static u64 vcpu_runs[CTXT_POOL_SIZE];
 static u64 total_runs;
 static u64 cntvoff[TOTAL_CPU];
+static u64 counter; /* the simulated CNTPCT_EL0 */
+
+void cv_hosted_set_counter(uint64_t value)
+{
+	__atomic_store_n(&counter, value, __ATOMIC_RELAXED);
+}
+
+u64 arch_counter_read(void)
+{
+	return __atomic_load_n(&counter, __ATOMIC_RELAXED);
+}
+
+/* The simulated GIC's virtual CPU interface: 4 list registers (QEMU's). */
+u32 arch_vgic_nr_lrs(void)
+{
+	return CV_HOSTED_NR_LRS;
+}
 
 void hosted_vcpu_reset(void)
 {
 	memset(vcpu_runs, 0, sizeof(vcpu_runs));
 	memset(cntvoff, 0, sizeof(cntvoff));
+	counter = 0;
 	__atomic_store_n(&total_runs, 0, __ATOMIC_RELAXED);
 }
 
@@ -321,6 +339,20 @@ bool cv_guest_sysreg(struct cv_hosted_guest *g, uint32_t rt, bool read)
 	return trap(g, EC(ESR_ELx_EC_SYS64) | ESR_ELx_IL | iss, 0, 0);
 }
 
+bool cv_guest_msr(struct cv_hosted_guest *g, uint32_t op0, uint32_t op1,
+		  uint32_t crn, uint32_t crm, uint32_t op2, uint32_t rt,
+		  bool read)
+{
+	u64 iss = ((u64)(op0 & 3) << 20) | ((u64)(op2 & 7) << 17) |
+		  ((u64)(op1 & 7) << 14) | ((u64)(crn & 15) << 10) |
+		  ((u64)(rt & 31) << 5) | ((u64)(crm & 15) << 1) |
+		  (read ? 1 : 0);
+
+	if (!running(g))
+		return false;
+	return trap(g, EC(ESR_ELx_EC_SYS64) | ESR_ELx_IL | iss, 0, 0);
+}
+
 bool cv_guest_trap(struct cv_hosted_guest *g, uint64_t esr)
 {
 	if (!running(g))
@@ -351,6 +383,13 @@ static void load_guest(struct cv_hosted_guest *g, const struct cv_ctxt *c)
 	g->esr_el1 = c->regs[ESR_EL1];
 	g->sp_el1 = c->regs[SP_EL1];
 	g->far_el1 = c->regs[FAR_EL1];
+	memcpy(g->ich_lr, c->vgic.lr, sizeof(g->ich_lr));
+	g->ich_hcr = c->vgic.hcr;
+	g->ich_vmcr = c->vgic.vmcr;
+	g->cntv_ctl = c->cntv_ctl;
+	g->cntv_cval = c->cntv_cval;
+	g->ptimer_doorbell = c->vgic.ptimer_doorbell;
+	g->cntvoff = c->vgic.cntvoff;
 }
 
 static void save_guest(const struct cv_hosted_guest *g, struct cv_ctxt *c,
@@ -366,6 +405,11 @@ static void save_guest(const struct cv_hosted_guest *g, struct cv_ctxt *c,
 	c->regs[ESR_EL1] = g->esr_el1;
 	c->regs[SP_EL1] = g->sp_el1;
 	c->regs[FAR_EL1] = g->far_el1;
+	/* Only the list registers the simulated CPU has. */
+	memcpy(c->vgic.lr, g->ich_lr, CV_HOSTED_NR_LRS * sizeof(g->ich_lr[0]));
+	c->vgic.vmcr = g->ich_vmcr;
+	c->cntv_ctl = g->cntv_ctl;
+	c->cntv_cval = g->cntv_cval;
 	c->regs[ESR_EL2] = ec == ARM_EXCEPTION_TRAP ? g->esr : 0;
 	c->regs[FAR_EL2] = ec == ARM_EXCEPTION_TRAP ? g->far : 0;
 	c->regs[HPFAR_EL2] = ec == ARM_EXCEPTION_TRAP ? g->hpfar : 0;

@@ -430,6 +430,8 @@ void verify_and_load_images(u32 vmid)
 				arg < n ? info->load_addr[arg] : 0;
 		}
 	}
+	/* corevisor: the VM's virtual counter starts at 0 now (vgic.c). */
+	info->cntvoff = arch_counter_read();
 	info->state = VERIFIED;
 	release_lock_vm(vmid);
 }

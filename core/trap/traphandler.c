@@ -19,6 +19,7 @@
 #include <cv/state.h>
 #include <cv/trap.h>
 #include <cv/vcpu.h>
+#include <cv/vgic.h>
 
 #define ULL(x) ((unsigned long long)(x))
 
@@ -28,18 +29,34 @@
  * corevisor also makes a read return 0 (RAZ/WI), so the guest's
  * destination register does not keep a stale value.
  */
-static void core_handle_sys64(u32 vmid, u32 vcpuid, u64 esr)
+static u32 core_handle_sys64(u32 vmid, u32 vcpuid, u64 esr)
 {
 	u32 rt = (esr >> ESR_ELx_SYS64_ISS_RT_SHIFT) & 31;
 
 	/* corevisor: ID registers and the PMU (idregs.c). */
 	if (guest_sysreg_feature(vmid, vcpuid, esr))
-		return;
+		return 0;
+	/* corevisor: the emulated physical timer and the guest's SGIs. */
+	switch (vgic_sys64(vmid, vcpuid, esr)) {
+	case VGIC_SYS_SGI:
+		return 1; /* CV_EXIT_SGI: the PC steps at the next run */
+	case VGIC_SYS_UNDEF:
+		update_exception_gp_regs(vmid, vcpuid);
+		return 0;
+	case VGIC_SYS_DONE:
+		set_shadow_ctxt(vmid, vcpuid, PC,
+				get_shadow_ctxt(vmid, vcpuid, PC) +
+					trapped_instr_len(esr));
+		return 0;
+	default:
+		break;
+	}
 	if ((esr & ESR_ELx_SYS64_ISS_DIR_READ) && rt != 31)
 		set_shadow_ctxt(vmid, vcpuid, rt, 0);
 	set_shadow_ctxt(vmid, vcpuid, PC,
 			get_shadow_ctxt(vmid, vcpuid, PC) +
 				trapped_instr_len(esr));
+	return 0;
 }
 
 /*
@@ -87,8 +104,7 @@ u32 vm_exit_dispatcher(u32 vmid, u32 vcpuid)
 	esr = shadow_ctxt(vmid, vcpuid)->regs[ESR_EL2];
 	switch (ESR_ELx_EC(esr)) {
 	case ESR_ELx_EC_SYS64:
-		core_handle_sys64(vmid, vcpuid, esr);
-		return check(0);
+		return check(core_handle_sys64(vmid, vcpuid, esr));
 	case ESR_ELx_EC_HVC64:
 		return check(core_handle_pvops());
 	case ESR_ELx_EC_IABT_LOW:
@@ -99,6 +115,14 @@ u32 vm_exit_dispatcher(u32 vmid, u32 vcpuid)
 		}
 		return check(1);
 	case ESR_ELx_EC_WFx:
+		/* corevisor: a WFI with an interrupt pending completes. */
+		if (!(esr & 1) && vgic_wfi_wakes(vmid, vcpuid)) {
+			set_shadow_ctxt(vmid, vcpuid, PC,
+					get_shadow_ctxt(vmid, vcpuid, PC) +
+						trapped_instr_len(esr));
+			return check(0);
+		}
+		return check(1);
 	case ESR_ELx_EC_HVC32:
 	case ESR_ELx_EC_SMC64:
 		return check(1);
@@ -115,7 +139,8 @@ static u32 exit_kind(u32 vmid, u32 vcpuid, u64 ec)
 	case ARM_EXCEPTION_TRAP:
 		return vm_exit_dispatcher(vmid, vcpuid);
 	case ARM_EXCEPTION_IRQ:
-		return check(1);
+		/* corevisor: the vCPU's own timer is served here (vgic.c). */
+		return check(vgic_timer_exit(vmid, vcpuid) ? 0 : 1);
 	case ARM_EXCEPTION_EL1_SERROR:
 		/* Nothing to deliver it with: the VM stops (save_vm says so).
 		 */
@@ -185,7 +210,9 @@ u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
 	/* corevisor: a vCPU its guest has not started does not run. */
 	if (!vcpu_off_this_run()) {
 		do {
+			vgic_before_entry(vmid, vcpuid);
 			arch_vcpu_run(vmid, vcpuid, vttbr, ctxt);
+			vgic_after_exit(vmid, vcpuid);
 		} while (!halted() && vm_exit_handler(vmid, vcpuid) == 0 &&
 			 !halted());
 	}

@@ -22,6 +22,7 @@
 #include <cv/panic.h>
 #include <cv/state.h>
 #include <cv/vcpu.h>
+#include <cv/vgic.h>
 
 #include "vcpu_internal.h"
 
@@ -141,10 +142,19 @@ void load_int_state(u32 vmid, u32 vcpuid)
 		s->in.fault_level = run->fault_level;
 		s->in.abort = dirty & DIRTY_ABORT_FLAG ? run->abort : 0;
 	}
+	/* corevisor: the injection requests and the timer PPIs' settings. */
+	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++)
+		s->in.irq_req[i] = run->irq_req[i];
+	s->in.timer_ppi[0] = run->timer_ppi[0];
+	s->in.timer_ppi[1] = run->timer_ppi[1];
 	release_lock_s2page();
 	s->out.esr = 0;
 	s->out.fault_ipa = 0;
 	s->out.mmio = (struct cv_vcpu_mmio){0};
+	s->out.irq_eoi_count = 0;
+	s->out.sgi = (struct cv_vcpu_sgi){0};
+	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++)
+		s->out.irq_result[i] = CV_IRQ_NONE;
 	s->shown = 0;
 }
 
@@ -173,6 +183,7 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 	s = this_int_state();
 	slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
 	count = ++exit_counts[ctxt_id(vmid, vcpuid)];
+	vgic_fill_exit(vmid, vcpuid, &s->out);
 	acquire_lock_s2page();
 	run = run_page(__func__, vmid, vcpuid);
 	if (!run)
@@ -197,6 +208,22 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 	run->fault_pte = 0;
 	run->fault_level = 0;
 	run->abort = 0;
+	/* corevisor: the interrupt part (vcpu_abi.h, version 3). */
+	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++) {
+		run->irq_req[i] = (struct cv_vcpu_irq){0};
+		run->irq_result[i] = s->out.irq_result[i];
+	}
+	run->irq_eoi_count = s->out.irq_eoi_count;
+	for (u32 i = 0; i < CV_VCPU_IRQ_REPORT; i++)
+		run->irq_eoi[i] =
+			i < s->out.irq_eoi_count ? s->out.irq_eoi[i] : 0;
+	run->irq_pending_count = s->out.irq_pending_count;
+	for (u32 i = 0; i < CV_VCPU_IRQ_REPORT; i++)
+		run->irq_pending[i] = i < s->out.irq_pending_count
+					      ? s->out.irq_pending[i]
+					      : 0;
+	run->sgi = s->out.sgi;
+	run->timer_deadline = s->out.timer_deadline;
 	release_lock_s2page();
 	slot->shown = s->shown;
 }

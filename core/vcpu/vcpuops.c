@@ -9,6 +9,7 @@
 #include <cv/panic.h>
 #include <cv/state.h>
 #include <cv/vcpu.h>
+#include <cv/vgic.h>
 
 #include "vcpu_internal.h"
 
@@ -69,6 +70,11 @@ static u32 save_exit(u32 vmid, u32 vcpuid)
 		return (u32)c->regs[X0] == PSCI_0_2_FN_SYSTEM_OFF
 			       ? CV_EXIT_SYSTEM_OFF
 			       : CV_EXIT_HVC;
+	case ESR_ELx_EC_SYS64:
+		/* corevisor: the only SYS64 exit is a guest's SGI (vgic.c). */
+		out->esr = esr;
+		set_shadow_dirty_bit(vmid, vcpuid, DIRTY_PC_FLAG);
+		return CV_EXIT_SGI;
 	case ESR_ELx_EC_IABT_LOW:
 	case ESR_ELx_EC_DABT_LOW:
 		prep_abort(vmid, vcpuid);
@@ -124,6 +130,7 @@ void restore_shadow_kvm_regs(void)
 			return;
 		reset_gp_regs(vmid, vcpuid);
 		reset_sys_regs(vmid, vcpuid);
+		vgic_reset(vmid, vcpuid);
 		set_shadow_dirty_bit(vmid, vcpuid, 0);
 		return;
 	}
@@ -228,4 +235,5 @@ void restore_vm(u32 vmid, u32 vcpuid)
 	set_per_cpu(vmid, vcpuid);
 	load_int_state(vmid, vcpuid);
 	restore_shadow_kvm_regs();
+	vgic_take_requests(vmid, vcpuid); /* corevisor: the host's injections */
 }

@@ -54,7 +54,9 @@ enum host_mode {
 	MODE_HALT_STOPS_VMS = 36,  /* cpu 1 runs the VMs while cpu 0 panics */
 	MODE_START_SECONDARY = 37, /* run vCPU 1 at a PC of the host's */
 	/* VM lifecycle: 40..49. */
-	MODE_LIFECYCLE = 40 /* 50 VMs booted, run and destroyed in turn */
+	MODE_LIFECYCLE = 40, /* 50 VMs booted, run and destroyed in turn */
+	/* Interrupts (vgic): 50..59. */
+	MODE_BAD_INJECTIONS = 50 /* every free request slot a bad one */
 };
 #define LIFECYCLE_ROUNDS 50
 #define LIFECYCLE_BLOCK 0x200000ULL /* host_vm_block alignment */
@@ -87,6 +89,7 @@ static volatile u32 vms_go;
 static u32 cpus_running;
 
 static void vm_cpu_loop(u32 cpu) __attribute__((noreturn));
+static void report_bad_injections(void);
 static void tick_forever(u32 cpu) __attribute__((noreturn));
 
 void host_secondary_start(u64 ctx);
@@ -410,6 +413,8 @@ static void vm_cpu_loop(u32 cpu)
 	vms_run_cpu(cpu);
 	if (__atomic_sub_fetch(&cpus_running, 1, __ATOMIC_ACQ_REL) != 0)
 		psci_cpu_off();
+	if (*(volatile u32 *)HOST_MODE_ADDR == MODE_BAD_INJECTIONS)
+		report_bad_injections();
 	if (vms_off() == vms_count())
 		host_printf("host: all VMs powered off, powering off\n");
 	else
@@ -734,6 +739,95 @@ static void lifecycle(const struct host_guest_image *imgs)
 	psci_system_off();
 }
 
+/*
+ * MODE_BAD_INJECTIONS: before every run, each request slot the vGIC left
+ * free gets a request corevisor must refuse, one class per slot; after
+ * the run, each must have been refused for that reason (or because the
+ * vCPU is off). The guest must not notice.
+ */
+static const struct {
+	struct cv_vcpu_irq req;
+	u8 expect;
+} bad_reqs[] = {
+	{{1020, 1, 0xa0, CV_IRQ_REQ_VALID, 0}, CV_IRQ_BAD_INTID},
+	{{0xffffffffU, 1, 0, CV_IRQ_REQ_VALID, 0}, CV_IRQ_BAD_INTID},
+	{{8192, 1, 0, CV_IRQ_REQ_VALID, 0}, CV_IRQ_BAD_INTID},
+	{{27, 1, 0, CV_IRQ_REQ_VALID, 0}, CV_IRQ_RESERVED},
+	{{30, 0, 0, CV_IRQ_REQ_VALID | CV_IRQ_REQ_NOTIFY_EOI, 0},
+	 CV_IRQ_RESERVED},
+	{{40, 2, 0, CV_IRQ_REQ_VALID, 0}, CV_IRQ_BAD_GROUP},
+	{{41, 1, 0, CV_IRQ_REQ_VALID | 0x40, 0}, CV_IRQ_BAD_GROUP},
+	{{42, 1, 0, CV_IRQ_REQ_VALID, 0x5a}, CV_IRQ_BAD_GROUP},
+};
+static u32 bad_next;
+static u64 bad_sent, bad_refused[CV_IRQ_VCPU_OFF + 1], bad_wrong;
+static u8 bad_slot_expect[VMS_MAX * VMM_MAX_VCPUS][CV_VCPU_IRQ_REQS];
+
+static u8 *slot_expect(struct vmm_vcpu *v)
+{
+	for (u32 i = 0; i < vms_count(); i++)
+		if (vms_get(i) == v->vm)
+			return bad_slot_expect[i * VMM_MAX_VCPUS + v->id];
+	return bad_slot_expect[0];
+}
+
+static void bad_injections(struct vmm_vcpu *v)
+{
+	volatile struct cv_vcpu_run *run = v->run;
+	u8 *expect = slot_expect(v);
+	u32 n = __atomic_fetch_add(&bad_next, 1, __ATOMIC_RELAXED) %
+		(sizeof(bad_reqs) / sizeof(bad_reqs[0]));
+
+	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++) {
+		expect[i] = CV_IRQ_NONE;
+		if (i < v->irq_nsent)
+			continue;
+		run->irq_req[i].intid = bad_reqs[n].req.intid;
+		run->irq_req[i].group = bad_reqs[n].req.group;
+		run->irq_req[i].priority = bad_reqs[n].req.priority;
+		run->irq_req[i].flags = bad_reqs[n].req.flags;
+		run->irq_req[i].reserved = bad_reqs[n].req.reserved;
+		expect[i] = bad_reqs[n].expect;
+		__atomic_add_fetch(&bad_sent, 1, __ATOMIC_RELAXED);
+		n = (n + 1) % (sizeof(bad_reqs) / sizeof(bad_reqs[0]));
+	}
+}
+
+static void bad_injections_checked(struct vmm_vcpu *v)
+{
+	volatile struct cv_vcpu_run *run = v->run;
+	u8 *expect = slot_expect(v);
+
+	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++) {
+		u8 got = run->irq_result[i];
+
+		if (expect[i] == CV_IRQ_NONE)
+			continue;
+		/* Nothing ran for a VM that went off: nothing answered. */
+		if (run->exit_reason == CV_EXIT_POWERED_OFF && got == 0)
+			continue;
+		if (got == expect[i] || got == CV_IRQ_VCPU_OFF)
+			__atomic_add_fetch(&bad_refused[got], 1,
+					   __ATOMIC_RELAXED);
+		else
+			__atomic_add_fetch(&bad_wrong, 1, __ATOMIC_RELAXED);
+		expect[i] = CV_IRQ_NONE;
+	}
+}
+
+static void report_bad_injections(void)
+{
+	host_printf("host: %llu bad injection requests: %llu refused as a "
+		    "bad INTID, %llu as reserved, %llu as a bad group, %llu "
+		    "for a vCPU that is off, %llu answered otherwise\n",
+		    (unsigned long long)bad_sent,
+		    (unsigned long long)bad_refused[CV_IRQ_BAD_INTID],
+		    (unsigned long long)bad_refused[CV_IRQ_RESERVED],
+		    (unsigned long long)bad_refused[CV_IRQ_BAD_GROUP],
+		    (unsigned long long)bad_refused[CV_IRQ_VCPU_OFF],
+		    (unsigned long long)bad_wrong);
+}
+
 static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 {
 	u32 ncpus;
@@ -754,6 +848,12 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 		host_printf("host: snooping on every exit\n");
 		vms_hooks.answered = snoop;
 	}
+	if (mode == MODE_BAD_INJECTIONS) {
+		host_printf("host: a bad injection request in every free slot "
+			    "of every run\n");
+		vmm_hooks.before_run = bad_injections;
+		vms_hooks.answered = bad_injections_checked;
+	}
 	if (mode == MODE_HOSTILE_REGS) {
 		host_printf("host: writing garbage to every register corevisor "
 			    "did not offer\n");
@@ -766,6 +866,13 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 	ncpus = start_cpus();
 	vms_assign_cpus(ncpus);
 	if (mode == MODE_HALT_STOPS_VMS) {
+		/*
+		 * No preemption tick: the vault's waits after its secret is
+		 * stored last as long as the hostile guest's runs between
+		 * them, which gives CPU 0 the time to make corevisor panic
+		 * while CPU 1 is in a guest.
+		 */
+		vms_no_tick = true;
 		vms_hooks.event = note_stored;
 		for (u32 i = 0; i < vms_count(); i++)
 			for (u32 j = 0; j < vms_get(i)->nvcpus; j++)

@@ -174,7 +174,7 @@ static void emulate_mmio(struct vmm_vcpu *v)
 static void power_off(struct vmm_vm *vm)
 {
 	struct vm_slot *s = slot_of(vm);
-	u64 n[CV_EXIT_VCPU_OFF + 1] = {0}, total = 0;
+	u64 n[CV_EXIT_SGI + 1] = {0}, total = 0;
 	const char *how = vm->off_exit == CV_EXIT_SYSTEM_OFF
 				  ? "PSCI SYSTEM_OFF"
 				  : "corevisor: powered off";
@@ -182,7 +182,7 @@ static void power_off(struct vmm_vm *vm)
 	if (__atomic_exchange_n(&s->off_reported, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (u32 i = 0; i < vm->nvcpus; i++)
-		for (u32 e = 0; e <= CV_EXIT_VCPU_OFF; e++)
+		for (u32 e = 0; e <= CV_EXIT_SGI; e++)
 			n[e] += vm->vcpu[i].exits[e];
 	lock(&s->line_lock);
 	if (s->line_len)
@@ -190,20 +190,44 @@ static void power_off(struct vmm_vm *vm)
 	unlock(&s->line_lock);
 	host_printf("host: vm%u '%s' powered off (%s); exits: "
 		    "%llu MMIO, %llu RAM fault (%u page(s) given), %llu "
-		    "HVC/SMC, %llu WFI/WFE, %llu IRQ\n",
+		    "HVC/SMC, %llu WFI/WFE, %llu IRQ, %llu SGI\n",
 		    vm->vmid, vm->name, how,
 		    (unsigned long long)n[CV_EXIT_MMIO],
 		    (unsigned long long)n[CV_EXIT_MEM_FAULT], vm->npages_total,
 		    (unsigned long long)n[CV_EXIT_HVC],
 		    (unsigned long long)n[CV_EXIT_WFX],
-		    (unsigned long long)n[CV_EXIT_IRQ]);
+		    (unsigned long long)n[CV_EXIT_IRQ],
+		    (unsigned long long)n[CV_EXIT_SGI]);
 	/* vmm_vcpu_run failed the run otherwise. */
-	for (u32 e = 0; e <= CV_EXIT_VCPU_OFF; e++)
+	for (u32 e = 0; e <= CV_EXIT_SGI; e++)
 		total += n[e];
 	host_printf("host: vm%u: host FP/SIMD registers kept across all %llu "
 		    "VCPU_RUNs\n",
 		    vm->vmid, (unsigned long long)total);
 	__asm__ volatile("dsb ish; sev" ::: "memory");
+}
+
+static u64 counter(void)
+{
+	u64 v;
+
+	__asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(v));
+	return v;
+}
+
+/*
+ * A vCPU waiting in WFI (its interrupts pending are corevisor's to see:
+ * a WFI with one pending does not exit) with a timer armed sleeps until
+ * that timer's deadline, or until host_vcpu_wake.
+ */
+static void idle(struct vmm_vcpu *v)
+{
+	volatile struct cv_vcpu_run *run = v->run;
+	u64 deadline = run->timer_deadline;
+
+	if (run->exit_reason == CV_EXIT_WFX && !(run->esr & 1) && deadline &&
+	    deadline > counter())
+		__atomic_store_n(&v->wake_at, deadline, __ATOMIC_RELEASE);
 }
 
 static void run_once(struct vmm_vcpu *v)
@@ -215,8 +239,10 @@ static void run_once(struct vmm_vcpu *v)
 	case VMM_VM_OFF:
 		power_off(v->vm);
 		break;
-	case VMM_AGAIN:
 	case VMM_IDLE:
+		idle(v);
+		break;
+	case VMM_AGAIN:
 	case VMM_CPU_OFF:
 		break;
 	case VMM_ERR_NOMEM:
@@ -253,14 +279,16 @@ static bool finished(const struct vmm_vcpu *v)
 
 void vms_run_cpu(u32 cpu)
 {
+	vms_irq_cpu_init(cpu);
 	for (;;) {
-		bool ran = false, left = false;
+		bool ran = false, left = false, sleeping = false;
 
 		for (u32 i = 0; i < nvms; i++) {
 			struct vmm_vm *vm = &slots[i].vm;
 
 			for (u32 j = 0; j < vm->nvcpus; j++) {
 				struct vmm_vcpu *v = &vm->vcpu[j];
+				u64 wake;
 
 				if (v->cpu != cpu || finished(v))
 					continue;
@@ -269,15 +297,25 @@ void vms_run_cpu(u32 cpu)
 						    __ATOMIC_ACQUIRE) !=
 				    VMM_VCPU_RUNNABLE)
 					continue;
+				wake = __atomic_load_n(&v->wake_at,
+						       __ATOMIC_ACQUIRE);
+				if (wake && counter() < wake) {
+					sleeping = true;
+					continue;
+				}
+				v->wake_at = 0;
 				run_once(v);
+				vms_irq_poll(cpu);
 				ran = true;
 			}
 		}
 		if (!left)
 			return;
 		/* Only vCPUs that are off: wait for a CPU_ON (sev). */
-		if (!ran)
+		if (!ran && !sleeping)
 			__asm__ volatile("wfe" ::: "memory");
+		if (!ran)
+			vms_irq_poll(cpu);
 	}
 }
 
@@ -306,7 +344,11 @@ void *host_shared_map(u64 pa, u64 size)
 	return host_phys_ptr(pa);
 }
 
+/* A new interrupt for @v (its guest's SGI): its CPU runs it again. */
 void host_vcpu_wake(struct vmm_vcpu *v)
 {
+	__atomic_store_n(&v->wake_at, 0, __ATOMIC_RELEASE);
 	__asm__ volatile("dsb ish; sev" ::: "memory");
+	if (v->cpu != host_cpu())
+		vms_kick(v->cpu);
 }

@@ -31,6 +31,18 @@ void vms_run_cpu(u32 cpu);
 u32 vms_off(void);
 /* Forget every booted VM (they are destroyed): the table is empty again. */
 void vms_forget(void);
+/*
+ * irq.c: this CPU's GIC interface and preemption tick (every VMS_TICK_US
+ * of the EL1 physical timer), polled after each VCPU_RUN (returns how many
+ * interrupts it took); vms_kick makes host CPU @cpu's running vCPU exit.
+ */
+#define VMS_TICK_US 2000U
+/* Set before the vCPU loops start: run them without the tick. */
+extern bool vms_no_tick;
+void vms_irq_cpu_init(u32 cpu);
+u32 vms_irq_poll(u32 cpu);
+void vms_kick(u32 cpu);
+u64 vms_ticks(void);
 u32 vms_count(void);
 struct vmm_vm *vms_get(u32 index);
 

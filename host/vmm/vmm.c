@@ -109,9 +109,12 @@ static void fill_fp(u64 seed)
 static void check_fp(u64 seed, const char *what, u32 vmid)
 {
 #if HOST_FP_CHECK
-	if (host_fp_changed(seed))
-		host_fail("vm%u: host FP/SIMD registers changed across %s",
-			  vmid, what);
+	u32 n = host_fp_changed(seed);
+
+	if (n)
+		host_fail("vm%u: host FP/SIMD registers changed across %s "
+			  "(%u of them)",
+			  vmid, what, n);
 #endif
 }
 
@@ -229,6 +232,8 @@ static enum vmm_action exit_mmio(struct vmm_vcpu *v)
 	if (v->mmio.is_write)
 		v->mmio.data = reg < 31 ? run->regs[reg] & mask : 0;
 	v->mmio_read_pending = !v->mmio.is_write;
+	if (vmm_vgic_mmio(v))
+		return VMM_AGAIN;
 	return VMM_MMIO;
 }
 
@@ -364,11 +369,16 @@ enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 
 	/* The world switch keeps the VM's FP/SIMD state and the host's apart.
 	 */
+	vmm_vgic_flush(v);
+	if (vmm_hooks.before_run)
+		vmm_hooks.before_run(v);
 	fill_fp(seed);
 	exit = hvc(HVC_VCPU_RUN, v->vm->vmid, v->id, 0, 0, 0);
-	check_fp(seed, "VCPU_RUN", v->vm->vmid);
+	check_fp(seed, v->id ? "a secondary's VCPU_RUN" : "VCPU_RUN",
+		 v->vm->vmid);
 	v->mmio_read_pending = false;
-	if (exit <= CV_EXIT_VCPU_OFF)
+	vmm_vgic_sync(v);
+	if (exit <= CV_EXIT_SGI)
 		v->exits[exit]++;
 	switch (exit) {
 	case CV_EXIT_MMIO:
@@ -377,6 +387,9 @@ enum vmm_action vmm_vcpu_run(struct vmm_vcpu *v)
 		return exit_mem_fault(v);
 	case CV_EXIT_HVC:
 		return exit_hvc(v);
+	case CV_EXIT_SGI:
+		vmm_vgic_sgi(v);
+		return VMM_AGAIN;
 	case CV_EXIT_WFX:
 	case CV_EXIT_IRQ:
 		return VMM_IDLE;

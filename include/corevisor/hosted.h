@@ -196,6 +196,19 @@ struct cv_hosted_guest {
 	uint64_t mpidr;	 /* VMPIDR_EL2 (read-only) */
 	uint64_t vbar_el1, elr_el1, spsr_el1, esr_el1, sp_el1, far_el1;
 	uint64_t run; /* 0 on the vCPU's first run, +1 each run */
+	/*
+	 * The GIC virtual CPU interface and the virtual timer as the world
+	 * switch loaded them: the program acts as the guest's GIC would
+	 * (acknowledge: a list register's state pending -> active;
+	 * deactivate: -> 0). ich_lr[0 .. CV_HOSTED_NR_LRS - 1] and ich_vmcr,
+	 * cntv_ctl, cntv_cval are saved back; ich_hcr and ptimer_doorbell
+	 * are read-only.
+	 */
+	uint64_t ich_lr[16];
+	uint64_t ich_hcr, ich_vmcr;
+	uint64_t cntv_ctl, cntv_cval;
+	uint64_t ptimer_doorbell;
+	uint64_t cntvoff; /* CNTVOFF_EL2 (read-only) */
 	/* The trap, set by the helpers (read-only for the program). */
 	uint32_t exited; /* an ARM_EXCEPTION_* + 1, 0 while running */
 	uint64_t esr, far, hpfar;
@@ -232,6 +245,16 @@ bool cv_guest_wfi(struct cv_hosted_guest *g);
 bool cv_guest_wfe(struct cv_hosted_guest *g);
 /* MRS (read) / MSR of ACTLR_EL1 with Rt = @rt, trapped (EC 0x18). */
 bool cv_guest_sysreg(struct cv_hosted_guest *g, uint32_t rt, bool read);
+/* MRS (read) / MSR of the system register op0, op1, CRn, CRm, op2, trapped
+ * (EC 0x18) as HCR_EL2 / CNTHCTL_EL2 trap it for a VM (ICC_SGI1R_EL1,
+ * CNTP_*). */
+bool cv_guest_msr(struct cv_hosted_guest *g, uint32_t op0, uint32_t op1,
+		  uint32_t crn, uint32_t crm, uint32_t op2, uint32_t rt,
+		  bool read);
+/* The list registers the simulated GIC has (QEMU's Cortex-A57: 4). */
+#define CV_HOSTED_NR_LRS 4
+/* Set the simulated physical counter, CNTPCT_EL0 (0 at reset). */
+void cv_hosted_set_counter(uint64_t value);
 /* Any other trap with syndrome @esr (PC at the instruction). */
 bool cv_guest_trap(struct cv_hosted_guest *g, uint64_t esr);
 /* End the run with ARM_EXCEPTION_@code (0 IRQ, 1 SError, 3 IL). */

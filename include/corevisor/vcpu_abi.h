@@ -54,6 +54,16 @@
  * with success) or off (the others; a vCPU whose CPU_OFF it saw, or whose
  * VCPU_RUN returned CV_EXIT_VCPU_OFF).
  *
+ * Interrupts (ABI version 3): each vCPU has a GICv3 virtual CPU
+ * interface the core owns (its list registers, ICH_VMCR_EL2, active
+ * priorities and ICH_HCR_EL2 live in the core and are switched with the
+ * vCPU). The host emulates the guest's distributor and redistributors
+ * (docs/guest-platform.md, "Interrupts and timers") and asks for an
+ * interrupt to be made pending in the guest through run->irq_req; the
+ * core checks each request and answers it in run->irq_result at the
+ * exit. The core itself raises the virtual timer's PPI 27 and the
+ * emulated EL1 physical timer's PPI 30; the host never injects those.
+ *
  * Field ownership: [core] the core writes it at every exit, the host
  * reads it; [host] the host writes it, the core reads it at the next
  * VCPU_RUN (and checks it as said); [both] as said at the field.
@@ -144,6 +154,16 @@
  */
 #define CV_EXIT_VCPU_OFF 8U
 
+/*
+ * The guest wrote ICC_SGI1R_EL1, ICC_ASGI1R_EL1 (group 1) or
+ * ICC_SGI0R_EL1 (group 0): see run->sgi. The targets are the VM's
+ * registered vCPUs the write named (vCPU n has MPIDR Aff0 = n); bits for
+ * vCPUs that do not exist are dropped, and a write that names none does
+ * not exit. Make SGI sgi.intid pending for each target (irq_req at its
+ * next run). The guest's PC is past the write. Nothing to answer.
+ */
+#define CV_EXIT_SGI 9U
+
 /* Bits of run->dirty besides register bits 0..30 (the spec's values). */
 #define CV_DIRTY_PC_FLAG 0x100000000ULL	    /* PC advances by 4 next run */
 #define CV_DIRTY_EXCEPT_FLAG 0xe00000000ULL /* PENDING_EXCEPT_INJECT_FLAG */
@@ -166,6 +186,49 @@ struct cv_vcpu_mmio {
 	uint32_t reg;	      /* register: 0..30, 31 = zero register */
 	uint32_t sign_extend; /* load: sign-extend to the register */
 	uint32_t sixty_four;  /* load: the register is 64-bit (else 32) */
+};
+
+/*
+ * One injection request (run->irq_req[i], [host]): make INTID @intid
+ * pending in the guest's virtual CPU interface, in @group (0 or 1) at
+ * @priority (the low bits the CPU does not implement are ignored).
+ * flags: CV_IRQ_REQ_VALID marks the slot as a request;
+ * CV_IRQ_REQ_NOTIFY_EOI asks to be told (run->irq_eoi) when the guest has
+ * deactivated it (a level-sensitive interrupt whose line the host must
+ * sample again). The core reads the slots once at VCPU_RUN and zeroes
+ * them at the exit.
+ */
+struct cv_vcpu_irq {
+	uint32_t intid;
+	uint8_t group;
+	uint8_t priority;
+	uint8_t flags;
+	uint8_t reserved; /* 0 */
+};
+#define CV_IRQ_REQ_VALID 0x01U
+#define CV_IRQ_REQ_NOTIFY_EOI 0x02U
+#define CV_VCPU_IRQ_REQS 8U   /* request slots per run */
+#define CV_VCPU_IRQ_REPORT 16U /* >= the list registers a CPU has */
+/*
+ * run->irq_result[i] for request slot i. A refused request changed
+ * nothing: the host keeps the interrupt pending in its own model and asks
+ * again at a later run (CV_IRQ_FULL: once run->irq_pending shrinks).
+ */
+#define CV_IRQ_NONE 0U	    /* no valid request in the slot */
+#define CV_IRQ_INJECTED 1U  /* pending in a list register */
+#define CV_IRQ_COALESCED 2U /* it was pending already: nothing changed */
+#define CV_IRQ_FULL 3U	    /* refused: every list register is in use */
+#define CV_IRQ_BAD_INTID 4U /* refused: not an SGI, PPI or SPI (>= 1020) */
+#define CV_IRQ_RESERVED 5U  /* refused: PPI 27 / 30, the core's timers */
+#define CV_IRQ_BAD_GROUP 6U /* refused: group not 0 or 1, or reserved != 0
+			     */
+#define CV_IRQ_VCPU_OFF 7U  /* refused: the vCPU is off (not started) */
+
+/* CV_EXIT_SGI: the guest's SGI. */
+struct cv_vcpu_sgi {
+	uint32_t intid;	  /* 0..15 */
+	uint32_t group;	  /* 0: ICC_SGI0R_EL1, 1: ICC_(A)SGI1R_EL1 */
+	uint64_t targets; /* bit n: vCPU n of the VM */
 };
 
 struct cv_vcpu_run {
@@ -239,7 +302,53 @@ struct cv_vcpu_run {
 	 * core zeroes it at every exit.
 	 */
 	uint64_t abort;
+	/* ---- ABI version 3 too: interrupts and timers ---- */
+	/* [host] Injection requests, read at VCPU_RUN, zeroed at the exit. */
+	struct cv_vcpu_irq irq_req[CV_VCPU_IRQ_REQS];
+	/* [core] CV_IRQ_* for each slot of irq_req at the last run. */
+	uint8_t irq_result[CV_VCPU_IRQ_REQS];
+	/*
+	 * [core] INTIDs the host injected with CV_IRQ_REQ_NOTIFY_EOI that
+	 * the guest deactivated during the last run: irq_eoi[0 ..
+	 * irq_eoi_count - 1].
+	 */
+	uint32_t irq_eoi_count;
+	uint32_t irq_pending_count;
+	uint32_t irq_eoi[CV_VCPU_IRQ_REPORT];
+	/*
+	 * [core] INTIDs the host injected that are still in the vCPU's list
+	 * registers (pending, active, or both): irq_pending[0 ..
+	 * irq_pending_count - 1]. Only these occupy list registers for the
+	 * host; the core's timer interrupts use one more at most.
+	 */
+	uint32_t irq_pending[CV_VCPU_IRQ_REPORT];
+	/* [core] CV_EXIT_SGI only (zero otherwise). */
+	struct cv_vcpu_sgi sgi;
+	/*
+	 * [core] The physical counter value (CNTPCT_EL0) at which the
+	 * vCPU's earliest armed timer (virtual or EL1 physical, enabled and
+	 * not masked, its interrupt not pending in the guest yet) fires; 0
+	 * when none is armed. A host that deschedules the vCPU (CV_EXIT_WFX)
+	 * wakes it and runs it by then: the core raises the timer's PPI at
+	 * that run. Nothing else of the timers is shown.
+	 */
+	uint64_t timer_deadline;
+	/*
+	 * [host] The guest's redistributor settings for the timer PPIs, as
+	 * the host's model of it holds them, read at every VCPU_RUN:
+	 * timer_ppi[CV_TIMER_VIRT] for PPI 27, [CV_TIMER_PHYS] for PPI 30.
+	 * The core raises a timer's PPI only while enabled = 1, with that
+	 * priority and group (0 or 1; any other value counts as 1).
+	 */
+	struct cv_vcpu_timer_ppi {
+		uint8_t enabled;
+		uint8_t priority;
+		uint8_t group;
+		uint8_t reserved;
+	} timer_ppi[2];
 };
+#define CV_TIMER_VIRT 0U
+#define CV_TIMER_PHYS 1U
 
 #define CV_VCPU_ABI_VERSION 3U
 
@@ -251,7 +360,14 @@ _Static_assert(__builtin_offsetof(struct cv_vcpu_run, regs) == 64,
 _Static_assert(__builtin_offsetof(struct cv_vcpu_run, pc) == 312, "run layout");
 _Static_assert(__builtin_offsetof(struct cv_vcpu_run, abort) == 352,
 	       "run layout");
-_Static_assert(sizeof(struct cv_vcpu_run) == 360, "run layout");
+_Static_assert(sizeof(struct cv_vcpu_irq) == 8, "irq layout");
+_Static_assert(__builtin_offsetof(struct cv_vcpu_run, irq_req) == 360,
+	       "run layout");
+_Static_assert(__builtin_offsetof(struct cv_vcpu_run, irq_eoi) == 440,
+	       "run layout");
+_Static_assert(__builtin_offsetof(struct cv_vcpu_run, sgi) == 568,
+	       "run layout");
+_Static_assert(sizeof(struct cv_vcpu_run) == 600, "run layout");
 _Static_assert(CV_VCPU_RUN_OFFSET + sizeof(struct cv_vcpu_run) <= 4096,
 	       "run structure fits the vCPU's shared page");
 

@@ -107,6 +107,40 @@ uint64_t vs_shadow(uint32_t vmid, uint32_t vcpuid, uint32_t index)
 	return cv.shadow_ctxts[ctxt_id(vmid, vcpuid)].regs[index];
 }
 
+/* ICH_LR<n>_EL2 state bits (what a GIC's CPU interface changes). */
+#define VS_LR_PENDING (1ULL << 62)
+#define VS_LR_ACTIVE (1ULL << 63)
+
+/* The guest acknowledges its best pending interrupt (1023: none). */
+static uint64_t guest_ack(struct cv_hosted_guest *g)
+{
+	int best = -1;
+
+	for (int i = 0; i < CV_HOSTED_NR_LRS; i++) {
+		if (!(g->ich_lr[i] & VS_LR_PENDING) ||
+		    (g->ich_lr[i] & VS_LR_ACTIVE))
+			continue;
+		if (best < 0 || ((g->ich_lr[i] >> 48) & 0xff) <
+					((g->ich_lr[best] >> 48) & 0xff))
+			best = i;
+	}
+	if (best < 0)
+		return 1023;
+	g->ich_lr[best] = (g->ich_lr[best] & ~VS_LR_PENDING) | VS_LR_ACTIVE;
+	return (uint32_t)g->ich_lr[best];
+}
+
+/* The guest deactivates @intid (its active list register). */
+static void guest_eoi(struct cv_hosted_guest *g, uint32_t intid)
+{
+	for (int i = 0; i < CV_HOSTED_NR_LRS; i++)
+		if ((g->ich_lr[i] & VS_LR_ACTIVE) &&
+		    (uint32_t)g->ich_lr[i] == intid) {
+			g->ich_lr[i] &= ~VS_LR_ACTIVE;
+			return;
+		}
+}
+
 static bool play(struct cv_hosted_guest *g, struct vs_script *s,
 		 const struct vs_op *o)
 {
@@ -157,6 +191,23 @@ static bool play(struct cv_hosted_guest *g, struct vs_script *s,
 		return false;
 	case OP_PSTATE:
 		g->pstate = o->a;
+		g->pc += 4;
+		return true;
+	case OP_MSR:
+		return cv_guest_msr(g, (o->a >> 16) & 3, (o->a >> 12) & 7,
+				    (o->a >> 8) & 15, (o->a >> 4) & 15,
+				    o->a & 7, o->rt, o->len != 0);
+	case OP_ACK:
+		g->x[o->rt] = guest_ack(g);
+		g->pc += 4;
+		return true;
+	case OP_EOI:
+		guest_eoi(g, (uint32_t)g->x[o->rt]);
+		g->pc += 4;
+		return true;
+	case OP_CNTV:
+		g->cntv_ctl = o->len;
+		g->cntv_cval = o->a;
 		g->pc += 4;
 		return true;
 	}

@@ -89,7 +89,13 @@ enum vs_op_kind {
 	OP_VBAR,   /* VBAR_EL1 = a */
 	OP_YIELD,  /* step, then be preempted (interrupt) */
 	OP_PSTATE, /* PSTATE = a (as an ERET to that mode would make it) */
+	OP_MSR,	   /* MRS (len = 1) / MSR (len = 0) of VS_SYSREG(...) a, x[rt] */
+	OP_ACK,	   /* x[rt] = ICC_IAR1_EL1: the best pending LR -> active */
+	OP_EOI,	   /* ICC_EOIR1_EL1 x[rt]: its active LR deactivated */
+	OP_CNTV,   /* CNTV_CTL_EL0 = len, CNTV_CVAL_EL0 = a */
 };
+#define VS_SYSREG(op0, op1, crn, crm, op2) \
+	((uint64_t)(op0) << 16 | (op1) << 12 | (crn) << 8 | (crm) << 4 | (op2))
 struct vs_op {
 	enum vs_op_kind k;
 	uint64_t a;

@@ -150,8 +150,8 @@ struct cv_ctxt;
  *     traps of class WFx, HVC, SMC64, SYS64, IABT_LOW and DABT_LOW: the
  *     arch must not enable others, except traps it serves itself without
  *     returning, e.g. CPTR_EL2.TFP to load the VM's FP/SIMD registers on
- *     first use), CNTHCTL_EL2 (EL1PCTEN = 1, EL1PCEN = 0), CNTVOFF_EL2 as
- *     last set by arch_timer_set_cntvoff on this CPU;
+ *     first use), CNTHCTL_EL2 (EL1PCTEN = 1, EL1PCEN = 0), CNTVOFF_EL2 =
+ *     ctxt->vgic.cntvoff (the VM's; corevisor);
  *  3. load @ctxt as listed above and ERET to the guest;
  *  4. on the guest's next exception to EL2, save the guest into @ctxt as
  *     listed above, restore the host's EL1 state and HCR_EL2 / VTTBR_EL2
@@ -166,10 +166,36 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt);
 
 /*
  * HVC_TIMER_SET_CNTVOFF (AbstractMachine timer_set_cntvoff): the virtual
- * counter offset this CPU uses for VMs from its next arch_vcpu_run on.
- * The host's own runs keep CNTVOFF_EL2 = 0.
+ * counter offset the host asks this CPU to use. Recorded per CPU as the
+ * spec says; corevisor runs each vCPU with its VM's own offset instead
+ * (ctxt->vgic.cntvoff, see above). The host's own runs keep
+ * CNTVOFF_EL2 = 0.
  */
 void arch_timer_set_cntvoff(u64 cntvoff);
+
+/*
+ * ---- Virtual interrupts and timers (corevisor, core/vcpu/vgic.c) -----
+ *
+ * arch_vcpu_run also loads ctxt->vgic (lr[0 .. arch_vgic_nr_lrs() - 1],
+ * hcr, vmcr, ap0r/ap1r[0 .. as many as the CPU has]) into the GIC's
+ * virtual CPU interface and saves them back at the exit, keeping the
+ * host's own ICH_VMCR_EL2 / ICH_HCR_EL2 and leaving no guest list
+ * register or active priority loaded while the host runs. A list register
+ * with HW = 1 (the virtual timer's, pINTID 27) has its physical interrupt
+ * active while the vCPU runs (so the timer's line does not exit the
+ * vCPU again until the guest deactivates it) and inactive for the host.
+ * A nonzero ctxt->vgic.ptimer_doorbell makes the vCPU exit with
+ * ARM_EXCEPTION_IRQ once the physical counter reaches it. The vCPU runs
+ * with CNTVOFF_EL2 = ctxt->vgic.cntvoff (its VM's), whatever
+ * arch_timer_set_cntvoff last set on this CPU.
+ */
+
+/* How many list registers the virtual CPU interface has (1..16). */
+u32 arch_vgic_nr_lrs(void);
+
+/* The physical counter, CNTPCT_EL0. */
+u64 arch_counter_read(void);
+
 
 /* read_actlr_el1: the CPU's ACTLR_EL1 reset value for a new vCPU. */
 u64 arch_read_actlr_el1(void);

@@ -213,6 +213,8 @@ struct vm_info {
 	u32 region_kind[CV_MAX_VM_REGIONS];
 	u64 region_base[CV_MAX_VM_REGIONS];
 	u64 region_size[CV_MAX_VM_REGIONS];
+	/* corevisor: CNTVOFF_EL2 of all its vCPUs, set at verification. */
+	u64 cntvoff;
 };
 
 /*
@@ -299,6 +301,33 @@ enum ctxt_reg {
 };
 #define SHADOW_SYS_REGS_SIZE 24
 
+/*
+ * A vCPU's GICv3 virtual CPU interface and its emulated EL1 physical
+ * timer (corevisor, core/vcpu/vgic.c). The world switch loads lr[0 ..
+ * arch_vgic_nr_lrs() - 1], hcr, vmcr and the active-priority registers
+ * into ICH_*_EL2 and saves them back; the rest is the core's bookkeeping.
+ */
+#define CV_VGIC_MAX_LRS 16U
+struct cv_vgic {
+	u64 lr[CV_VGIC_MAX_LRS]; /* ICH_LR<n>_EL2 */
+	u64 hcr;		 /* ICH_HCR_EL2 */
+	u64 vmcr;		 /* ICH_VMCR_EL2 */
+	u64 ap0r[4];		 /* ICH_AP0R<n>_EL2 */
+	u64 ap1r[4];		 /* ICH_AP1R<n>_EL2 */
+	u32 host_lrs;		 /* bit n: LR n holds a host injection */
+	u32 notify_lrs;		 /* bit n: ... whose EOI the host wants */
+	u64 cntp_ctl;		 /* the guest's CNTP_CTL_EL0 (ENABLE, IMASK) */
+	u64 cntp_cval;		 /* the guest's CNTP_CVAL_EL0 */
+	/*
+	 * For the world switch: the physical counter value at which the
+	 * emulated physical timer must make the vCPU exit (0: none).
+	 */
+	u64 ptimer_doorbell;
+	/* CNTVOFF_EL2 the vCPU runs with: its VM's (vm_info.cntvoff), set
+	 * before every entry. */
+	u64 cntvoff;
+};
+
 struct cv_ctxt {
 	u64 regs[CTXT_REG_NUM];
 	u64 vregs[64]; /* V0..V31, two u64 each */
@@ -308,6 +337,7 @@ struct cv_ctxt {
 	u64 cntv_ctl;
 	u64 cntv_cval;
 	u64 cntkctl;
+	struct cv_vgic vgic;
 };
 
 /* Per physical CPU (the spec's curid, cur_vmid, cur_vcpuid). */

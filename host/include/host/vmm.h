@@ -30,6 +30,16 @@
 #define VMM_TESTDEV_IPA 0x09010000ULL
 #define VMM_TESTDEV_ID 0x43565444ULL
 
+/*
+ * Interrupts (host/vmm/vgic.c): the guest's GICv3 distributor and one
+ * redistributor per vCPU at QEMU virt's addresses, emulated here; 64 SPIs.
+ */
+#define VMM_GICD_IPA 0x08000000ULL
+#define VMM_GICD_SIZE 0x10000ULL
+#define VMM_GICR_IPA 0x080a0000ULL
+#define VMM_GICR_STRIDE 0x20000ULL
+#define VMM_VGIC_NR_IRQS 96U
+
 /* Guest RAM the host backs on a fault: [1 GiB, 4 GiB) of IPA. */
 #define VMM_RAM_START CV_MMIO_LIMIT
 #define VMM_RAM_END 0x100000000ULL
@@ -60,7 +70,8 @@ enum vmm_vcpu_state {
 /* What vmm_vcpu_run tells its caller. */
 enum vmm_action {
 	VMM_AGAIN,     /* answered (RAM fault, PSCI): run it again */
-	VMM_IDLE,      /* WFI/WFE or an interrupt: run it again, later */
+	VMM_IDLE,      /* WFI/WFE or an interrupt: run it again, later
+			* (by run->timer_deadline when that is not 0) */
 	VMM_MMIO,      /* v->mmio is for the device model */
 	VMM_CPU_OFF,   /* the vCPU is off: PSCI CPU_OFF, or not started */
 	VMM_VM_OFF,    /* the VM is off (vm->off_exit says how) */
@@ -78,6 +89,26 @@ struct vmm_mmio {
 
 struct vmm_vm;
 
+/* A redistributor's SGIs and PPIs (bit n: INTID n). */
+struct vmm_vgic_cpu {
+	u32 group, enabled, pending;
+	u32 waker;
+	u8 priority[32];
+	u32 cfg[2];
+};
+
+/* The distributor: its SPIs 32 .. VMM_VGIC_NR_IRQS - 1. */
+struct vmm_vgic {
+	u32 ctlr;
+	u32 spi_group[(VMM_VGIC_NR_IRQS - 32) / 32];
+	u32 spi_enabled[(VMM_VGIC_NR_IRQS - 32) / 32];
+	u32 spi_pending[(VMM_VGIC_NR_IRQS - 32) / 32];
+	u8 spi_priority[VMM_VGIC_NR_IRQS - 32];
+	u32 spi_cfg[(VMM_VGIC_NR_IRQS - 32) / 16];
+	u64 spi_route[VMM_VGIC_NR_IRQS - 32];
+	struct vmm_vgic_cpu cpu[VMM_MAX_VCPUS];
+};
+
 struct vmm_vcpu {
 	struct vmm_vm *vm;
 	u32 id;
@@ -86,7 +117,17 @@ struct vmm_vcpu {
 	bool mmio_read_pending; /* VMM_MMIO load not answered yet */
 	volatile struct cv_vcpu_run *run;
 	struct vmm_mmio mmio;
-	u64 exits[CV_EXIT_VCPU_OFF + 1]; /* by CV_EXIT_* */
+	u64 exits[CV_EXIT_SGI + 1]; /* by CV_EXIT_* */
+	/* The injection requests of the run under way (vgic.c). */
+	u32 irq_sent[CV_VCPU_IRQ_REQS];
+	u32 irq_nsent;
+	u64 irqs_injected, irqs_refused;
+	/*
+	 * The platform may leave a vCPU that waits in WFI descheduled until
+	 * this physical counter value (its run->timer_deadline), or until
+	 * host_vcpu_wake; 0: runnable now.
+	 */
+	u64 wake_at;
 };
 
 struct vmm_vm {
@@ -99,6 +140,7 @@ struct vmm_vm {
 	u64 block_size;
 	u32 off;      /* powered off (PSCI SYSTEM_OFF, or by corevisor) */
 	u32 off_exit; /* CV_EXIT_SYSTEM_OFF or CV_EXIT_POWERED_OFF */
+	struct vmm_vgic vgic;
 	struct vmm_vcpu vcpu[VMM_MAX_VCPUS];
 	/* Host pages given to the VM for its RAM faults (the first ones). */
 	u32 npages_total;
@@ -121,11 +163,13 @@ struct vmm_image {
 
 /*
  * What a host test mode may change (bare-metal host/platform/main.c): the
- * page offered for a fault (0 = a fresh page of the host's). NULL: the
- * default.
+ * page offered for a fault (0 = a fresh page of the host's), the run
+ * structure before each run. NULL: the default.
  */
 struct vmm_hooks {
 	u64 (*offer_page)(struct vmm_vm *vm, u64 ipa);
+	/* Just before VCPU_RUN, the injection requests written (vgic.c). */
+	void (*before_run)(struct vmm_vcpu *v);
 };
 extern struct vmm_hooks vmm_hooks;
 
@@ -179,6 +223,18 @@ void vmm_vm_reclaim(struct vmm_vm *vm, u64 start, u64 size);
  * its vCPUs runs (call again once they stopped).
  */
 u64 vmm_vm_destroy(struct vmm_vm *vm, u64 flags);
+
+/*
+ * The vGIC (vgic.c), called by vmm_vcpu_run: the guest's GICD/GICR access
+ * in v->mmio emulated (false: not the GIC's); before a run, the pending
+ * deliverable interrupts as injection requests and the timer PPIs'
+ * settings; after it, the requests' results taken in; a CV_EXIT_SGI made
+ * pending at each target (woken with host_vcpu_wake).
+ */
+bool vmm_vgic_mmio(struct vmm_vcpu *v);
+void vmm_vgic_flush(struct vmm_vcpu *v);
+void vmm_vgic_sync(struct vmm_vcpu *v);
+void vmm_vgic_sgi(struct vmm_vcpu *v);
 
 /* The host page given to @vm for the page at IPA @ipa, or 0. */
 u64 vmm_page_of(const struct vmm_vm *vm, u64 ipa);
