@@ -671,8 +671,10 @@ static void op_boot_vm(void)
  */
 static bool no_guest(uint64_t vmid)
 {
-	return vmid > HOSTVISOR && vmid < COREVISOR &&
-	       cv_hosted_vm_state((uint32_t)vmid) == UNUSED;
+	uint32_t v = (uint32_t)vmid; /* what the calls below are given */
+
+	return v > HOSTVISOR && v < COREVISOR &&
+	       cv_hosted_vm_state(v) == UNUSED;
 }
 
 static void op_vm_fault(void)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <corevisor/abi.h>
+#include <cv/boot.h>
 #include <cv/inv.h>
 #include <cv/lock.h>
 #include <cv/mem.h>
@@ -32,6 +33,9 @@ static void boot_smmuv3(void)
 	cv_hosted_console_mode(CV_CONSOLE_CAPTURE);
 	cr_assert_eq(cv_hosted_boot(&cfg), 0);
 	cv_hosted_set_cpu(0);
+	/* VM is a registered VM (a free vmid may own nothing: vm_free). */
+	for (u32 v = 1; v <= VM; v++)
+		cr_assert_eq(register_kvm(), v);
 }
 
 TestSuite(stream, .init = boot_smmuv3);
