@@ -261,45 +261,28 @@ void remap_vm_image(u32 vmid, u64 pfn, u32 load_idx)
 	release_lock_vm(vmid);
 }
 
-/* The one image of @n flagged CV_IMAGE_FLAG_BOOT, or n (none, or panic). */
-static u32 boot_image(u32 vmid, const struct image_facts *facts, u32 n)
-{
-	u32 boot = n;
-
-	for (u32 i = 0; i < n; i++) {
-		if (!(facts[i].flags & CV_IMAGE_FLAG_BOOT))
-			continue;
-		if (boot != n) {
-			panic("verify_and_load_images: vm %u images %u and %u "
-			      "both name a boot entry",
-			      vmid, boot, i);
-			return n;
-		}
-		boot = i;
-	}
-	return boot;
-}
-
 /*
- * corevisor: the one image of @n flagged CV_IMAGE_FLAG_BOOT_ARG, or n
- * (none, or panic).
+ * The one image of @n flagged @flag (CV_IMAGE_FLAG_BOOT, or corevisor's
+ * CV_IMAGE_FLAG_BOOT_ARG), or n: none, or a second one (panic, naming
+ * what both would be).
  */
-static u32 boot_arg_image(u32 vmid, const struct image_facts *facts, u32 n)
+static u32 flagged_image(u32 vmid, const struct image_facts *facts, u32 n,
+			 u32 flag, const char *what)
 {
-	u32 arg = n;
+	u32 found = n;
 
 	for (u32 i = 0; i < n; i++) {
-		if (!(facts[i].flags & CV_IMAGE_FLAG_BOOT_ARG))
+		if (!(facts[i].flags & flag))
 			continue;
-		if (arg != n) {
+		if (found != n) {
 			panic("verify_and_load_images: vm %u images %u and %u "
-			      "both are the boot argument",
-			      vmid, arg, i);
+			      "both %s",
+			      vmid, found, i, what);
 			return n;
 		}
-		arg = i;
+		found = i;
 	}
-	return arg;
+	return found;
 }
 
 /* @pc lies in the payload of one of the VM's @n verified images. */
@@ -407,10 +390,12 @@ void verify_and_load_images(u32 vmid)
 			return;
 		}
 	}
-	boot = boot_image(vmid, facts, n);
+	boot = flagged_image(vmid, facts, n, CV_IMAGE_FLAG_BOOT,
+			     "name a boot entry");
 	if (halted())
 		return;
-	arg = boot_arg_image(vmid, facts, n);
+	arg = flagged_image(vmid, facts, n, CV_IMAGE_FLAG_BOOT_ARG,
+			    "are the boot argument");
 	if (halted())
 		return;
 	zero_image_blocks(vmid);
