@@ -12,9 +12,10 @@ counters filtered to EL2 around each HVC (VCPU_RUN included) and prints
 DTB and guest table are tests/qemu/run.py's (imported, not changed), plus
 -icount.
 
-The bare paths have known lengths (BARE_STATIC, WS_STATIC, el2_bare.S):
-the measured counts must equal them, or the method is wrong and this
-fails.
+The floors (bench/qemu/el2_bare.S) are straight-line code between
+labels: their lengths are read from the ELF (FLOOR_PATHS) and the
+measured counts must equal them, or the method (or a floor) is wrong and
+this fails.
 """
 import argparse
 import bisect
@@ -29,11 +30,30 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
                                 "qemu"))
 import run as qemu_run  # noqa: E402  (tests/qemu/run.py)
 
-BARE_STATIC = 38
-WS_STATIC = 175
+# Each floor's executed path: (start label, end label) spans of
+# el2_bare.S, each straight-line code; the path's length is their sum.
+_WS_IN = [("floor_ws_in_s0", "floor_ws_in_e0"),
+          ("floor_ws_in_s1", "floor_ws_in_e1"),
+          ("floor_ws_in_s2", "floor_ws_in_e2")]
+_WS_OUT = [("floor_ws_out_s0", "floor_ws_out_e0"),
+           ("floor_ws_out_s1", "floor_ws_out_e1"),
+           ("floor_ws_out_s3", "floor_ws_out_e3")]
+_WS_OUT_FP = _WS_OUT + [("floor_ws_out_e1", "floor_ws_out_e2")]
+_WS_FP_TRAP = [("floor_ws_out_s0", "floor_ws_fp_e0"),
+               ("floor_ws_fp_s1", "floor_ws_fp_e1")]
+FLOOR_PATHS = {
+    "bare_trap": [("floor_trap_s0", "floor_trap_e0"),
+                  ("floor_trap_s1", "floor_trap_e1")],
+    "bare_ws": _WS_IN + _WS_OUT,
+    "bare_ws_fp": _WS_IN + _WS_FP_TRAP + _WS_OUT_FP,
+}
+FLOOR_PARTS = {"ws_in": _WS_IN, "ws_out": _WS_OUT, "ws_fp_trap": _WS_FP_TRAP,
+               "ws_out_fp_moves": [("floor_ws_out_e1", "floor_ws_out_e2")]}
 GUEST_ADDR = 0x4c000000            # where the runner leaves the image
 GUEST_IPA = (0x48000000, 0x48200000)  # guest_bench.ld: the VM's block
-GUEST_SERIES = ("guest_hvc", "guest_mmio_write", "guest_mmio_read")
+GUEST_SERIES = ("guest_hvc", "guest_mmio_write", "guest_mmio_read",
+                "guest_hvc_fp", "guest_mmio_write_fp", "guest_mmio_read_fp")
+FLOORS = ("bare_trap", "bare_ws", "bare_ws_fp")
 NM = "aarch64-linux-gnu-nm"
 
 
@@ -58,6 +78,22 @@ def machine(args, corevisor, name):
     return cmd
 
 
+def floor_lengths(elf):
+    """{floor: instructions of its path} from @elf's symbols."""
+    addr = dict((n, a) for a, n in symbols(elf))
+
+    def length(spans):
+        n = 0
+        for s, e in spans:
+            if s not in addr or e not in addr or addr[e] < addr[s]:
+                sys.exit(f"qemu_bench: floor label {s}/{e} missing")
+            n += (addr[e] - addr[s]) // 4
+        return n
+    res = {k: length(v) for k, v in FLOOR_PATHS.items()}
+    res["parts"] = {k: length(v) for k, v in FLOOR_PARTS.items()}
+    return res
+
+
 def boot(args, corevisor, name):
     """One boot of @corevisor with the bench host: {series: EL2 inst}."""
     cmd = machine(args, corevisor, name)
@@ -78,13 +114,15 @@ def boot(args, corevisor, name):
         res[name_ + "_detail"] = {"calls": int(m.group(2)),
                                   "inst_min": imin, "inst_max": imax,
                                   "cycles_min": cmin, "cycles_max": cmax}
-    need = ["bare_trap", "bare_ws"] + (list(GUEST_SERIES) if args.guest
-                                       else [])
+    need = list(FLOORS) + (list(GUEST_SERIES) if args.guest else [])
     if r.returncode != 0 or "bench: done" not in log or \
             any(k not in res for k in need):
         sys.stdout.write(log)
         sys.exit(f"qemu_bench: {name} run failed (exit {r.returncode})")
-    for key, static in (("bare_trap", BARE_STATIC), ("bare_ws", WS_STATIC)):
+    static_len = floor_lengths(corevisor)
+    res["floor_static"] = static_len
+    for key in FLOORS:
+        static = static_len[key]
         if res[key] != static:
             sys.stdout.write(log)
             sys.exit(f"qemu_bench: {key} measured {res[key]} EL2 "
@@ -207,7 +245,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
 
-    series = ["hvc_noop", "hvc_is_inc_exe", "bare_trap", "bare_ws"]
+    series = ["hvc_noop", "hvc_is_inc_exe"] + list(FLOORS)
     if args.guest:
         series += GUEST_SERIES
     res = boot(args, args.corevisor, "bench")
@@ -235,11 +273,15 @@ def main():
         "Minimum over 64 round trips per series"
         + (" (every round trip of a series the same count)" if steady else
            " (counts varied within a series: max in the JSON)") +
-        f". The floors are bench/qemu/el2_bare.S, installed in the same "
-        f"boot through the bench image's host_smc wrapper (corevisor's "
-        f"HVC path is not wrapped): the bare trap ({BARE_STATIC} "
-        f"instructions) and the bare world switch ({WS_STATIC}); each "
-        "measured count equals its code's length, which checks the method. "
+        ". The floors are bench/qemu/el2_bare.S, installed in the same "
+        "boot through the bench image's host_smc wrapper (corevisor's "
+        "HVC path is not wrapped): the trap floor "
+        f"({res['floor_static']['bare_trap']} instructions), two "
+        "like-for-like world switches "
+        f"({res['floor_static']['bare_ws']}) and the same with the "
+        f"guest's FP/SIMD loaded lazily ({res['floor_static']['bare_ws_fp']}"
+        "); each measured count equals its code's length (read from the "
+        "ELF), which checks the method. "
         "Corevisor's count is its EL2 image as built by mk/aarch64.mk "
         "(-O2, CV_DEBUG on) and, first column, the same without CV_DEBUG.")
     with open(args.out, "w") as fh:

@@ -69,7 +69,7 @@ $(BA)/el2_bench.o: bench/qemu/el2_bench.c $(A_SYSINC)/.stamp
 	$(A_CC) $(A_EXT_CFLAGS) -Iarch/aarch64 -MMD -MP -c $< -o $@
 $(BA)/el2_bare.o: bench/qemu/el2_bare.S | $(A_DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(A_CC) $(A_MACHINE) $(A_BM_INC) -MMD -MP -c $< -o $@
+	$(A_CC) $(A_MACHINE) $(A_BM_INC) -Iarch/aarch64 -MMD -MP -c $< -o $@
 
 BA_ND := $(BA)/nd
 $(BA_ND)/core/%.o: core/%.c | $(A_DEPS_STAMP)

@@ -23,12 +23,16 @@
 
 #include "../../host/platform/vms.h"
 
-#define BENCH_SMC_BARE_ON 0x86000b01ULL /* el2_bench.c */
+#define BENCH_SMC_OFF 0x86000b00ULL /* el2_bench.c */
+#define BENCH_SMC_TRAP_ON 0x86000b01ULL
 #define BENCH_SMC_WS_ON 0x86000b02ULL
-#define BENCH_BARE_OFF 0x7eULL /* el2_bare.S */
+#define BENCH_VMID 1ULL /* el2_bench.c: the floor's last vCPU */
+#define BENCH_VCPUID 0ULL
+#define FP_SERIES_MARK 0x10ULL /* guest_bench.S: the FP series' offset */
 #define ROUNDS 64
 #define PSCI_RET_NOT_SUPPORTED ((u64)-1LL)
 #define TESTDEV_ID 0x43565444ULL /* what the bench guest's loads read */
+#define SMCCC_UNKNOWN 0x86000000ULL /* guest_bench.S */
 
 #define PMCR_E (1ULL << 0)
 #define PMCR_P (1ULL << 1)
@@ -146,15 +150,66 @@ static void series(const char *name, u64 x0, u64 x1, u64 expect)
 	stats_print(name, &s);
 }
 
-enum { G_HVC, G_MMIO_WRITE, G_MMIO_READ, G_KINDS };
+/* FMOV D0, XZR: an FP/SIMD access (encoded: the host is general-regs-only). */
+#define TOUCH_FP() __asm__ volatile(".inst 0x9e6703e0" ::: "memory")
 
-/* The kind of the exit @run shows (@exit = VCPU_RUN's result). */
+/*
+ * One round trip through the world-switch floor: HVC to "the guest" (the
+ * host itself, under the floor's guest vectors), optionally its first
+ * FP/SIMD access (which traps: lazy FP), HVC back; the EL2 instructions
+ * of both switches (and the FP trap) between the two PMU reads.
+ */
+static void ws_series(const char *name, bool fp)
+{
+	struct stats s = {0};
+
+	for (int i = 0; i < ROUNDS; i++) {
+		u64 i0, c0, i1, c1, r0, r1;
+
+		__asm__ volatile("isb");
+		i0 = mrs(pmevcntr0_el0);
+		c0 = mrs(pmccntr_el0);
+		r0 = hvc6(0x1234, BENCH_VMID, BENCH_VCPUID);
+		if (fp)
+			TOUCH_FP();
+		r1 = hvc6(0x5678, BENCH_VMID, BENCH_VCPUID);
+		i1 = mrs(pmevcntr0_el0);
+		c1 = mrs(pmccntr_el0);
+		if (r0 != 0x1234 || r1 != 0x5678)
+			host_fail("bench: %s returned 0x%llx 0x%llx", name,
+				  (unsigned long long)r0,
+				  (unsigned long long)r1);
+		stats_add(&s, (i1 - i0) & 0xffffffffULL, c1 - c0);
+	}
+	stats_print(name, &s);
+}
+
+enum {
+	G_HVC,
+	G_MMIO_WRITE,
+	G_MMIO_READ,
+	G_HVC_FP,
+	G_MMIO_WRITE_FP,
+	G_MMIO_READ_FP,
+	G_KINDS
+};
+
+/*
+ * The kind of the exit @run shows (@exit = VCPU_RUN's result); the FP
+ * series (the guest touched FP/SIMD that run) call SMCCC id + 1 and use
+ * the device's registers at +FP_SERIES_MARK.
+ */
 static int exit_kind(u64 exit, volatile struct cv_vcpu_run *run)
 {
 	if (exit == CV_EXIT_HVC)
-		return G_HVC;
-	if (exit == CV_EXIT_MMIO && run->mmio.valid)
-		return run->mmio.is_write ? G_MMIO_WRITE : G_MMIO_READ;
+		return run->regs[0] == SMCCC_UNKNOWN ? G_HVC
+		       : run->regs[0] == SMCCC_UNKNOWN + 1 ? G_HVC_FP
+							   : -1;
+	if (exit == CV_EXIT_MMIO && run->mmio.valid) {
+		int fp = run->fault_ipa & FP_SERIES_MARK ? 3 : 0;
+
+		return fp + (run->mmio.is_write ? G_MMIO_WRITE : G_MMIO_READ);
+	}
 	return -1;
 }
 
@@ -166,7 +221,8 @@ static int exit_kind(u64 exit, volatile struct cv_vcpu_run *run)
 static void guest_series(const struct host_guest_image *img)
 {
 	static const char *const names[G_KINDS] = {
-		"guest_hvc", "guest_mmio_write", "guest_mmio_read"};
+		"guest_hvc",	"guest_mmio_write",    "guest_mmio_read",
+		"guest_hvc_fp", "guest_mmio_write_fp", "guest_mmio_read_fp"};
 	struct stats s[G_KINDS] = {0};
 	struct vmm_vm *vm;
 	volatile struct cv_vcpu_run *run;
@@ -183,15 +239,16 @@ static void guest_series(const struct host_guest_image *img)
 
 		if (exit == CV_EXIT_SYSTEM_OFF)
 			break;
-		if (kind < 0 || n > 4 * ROUNDS)
+		if (kind < 0 || n > 8 * ROUNDS)
 			host_fail("bench: guest exit %llu (run %u) unexpected",
 				  (unsigned long long)exit, n);
 		if (kind == prev)
 			stats_add(&s[kind], inst, cycles);
 		prev = kind;
-		if (kind == G_HVC)
+		if (kind == G_HVC || kind == G_HVC_FP)
 			run->regs[0] = PSCI_RET_NOT_SUPPORTED;
-		else if (kind == G_MMIO_READ && run->mmio.reg < 31)
+		else if ((kind == G_MMIO_READ || kind == G_MMIO_READ_FP) &&
+			 run->mmio.reg < 31)
 			run->regs[run->mmio.reg] = TESTDEV_ID;
 	}
 	for (int k = 0; k < G_KINDS; k++) {
@@ -219,16 +276,20 @@ void host_main(u64 dtb)
 	series("hvc_noop", HVC_NOOP, 0, 0);
 	vmid = hvc6(HVC_REGISTER_KVM, 0, 0);
 	series("hvc_is_inc_exe", HVC_IS_INC_EXE, vmid, 0);
-	if (smc1(BENCH_SMC_BARE_ON) != 0)
-		host_fail("bench: bare vectors refused");
-	/* The bare trap hands x0 back unchanged. */
+	if (smc1(BENCH_SMC_TRAP_ON) != 0)
+		host_fail("bench: trap floor refused");
+	/* The trap floor hands x0 back unchanged. */
 	series("bare_trap", 0x1234, 0, 0x1234);
-	hvc6(BENCH_BARE_OFF, 0, 0);
+	if (smc1(BENCH_SMC_OFF) != 0)
+		host_fail("bench: corevisor's vectors refused");
 	series("hvc_noop_again", HVC_NOOP, 0, 0);
 	if (smc1(BENCH_SMC_WS_ON) != 0)
-		host_fail("bench: bare world switch refused");
-	series("bare_ws", 0x1234, 0, 0x1234);
-	hvc6(BENCH_BARE_OFF, 0, 0);
+		host_fail("bench: world-switch floor refused (GIC?)");
+	ws_series("bare_ws", false);
+	ws_series("bare_ws_fp", true);
+	if (smc1(BENCH_SMC_OFF) != 0)
+		host_fail("bench: corevisor's vectors refused");
+	series("hvc_noop_after", HVC_NOOP, 0, 0);
 	imgs = host_guest_images(&nimgs);
 	if (imgs)
 		guest_series(&imgs[0]);
