@@ -55,6 +55,7 @@ GUEST_SERIES = ("guest_hvc", "guest_mmio_write", "guest_mmio_read",
                 "guest_hvc_fp", "guest_mmio_write_fp", "guest_mmio_read_fp")
 FLOORS = ("bare_trap", "bare_ws", "bare_ws_fp")
 NM = "aarch64-linux-gnu-nm"
+ADDR2LINE = "aarch64-linux-gnu-addr2line"
 
 
 def machine(args, corevisor, name):
@@ -175,6 +176,25 @@ def trace_breakdown(args, corevisor, want, guest_want):
             by[nm] = by.get(nm, 0) + 1
         return by
 
+    def by_inlined(trip):
+        """Per innermost source function (addr2line -i: LTO inlines most
+        of the core into host_hvc_dispatch)."""
+        pcs = sorted({a for a, _ in trip})
+        p = subprocess.run([ADDR2LINE, "-a", "-f", "-i", "-e", corevisor]
+                           + [hex(a) for a in pcs], check=True, text=True,
+                           capture_output=True)
+        inner, cur = {}, None
+        for line in p.stdout.splitlines():
+            if line.startswith("0x"):
+                cur = int(line, 16)
+            elif cur is not None:
+                inner[cur], cur = line, None
+        by = {}
+        for a, _ in trip:
+            nm = inner.get(a, "?")
+            by[nm] = by.get(nm, 0) + 1
+        return dict(sorted(by.items(), key=lambda kv: -kv[1]))
+
     def patterns(trip):
         """halted() checks (a load-acquire then cbz/cbnz on it) and lock
         acquisitions (ldxr: the ticket's atomic add) in @trip."""
@@ -214,6 +234,7 @@ def trace_breakdown(args, corevisor, want, guest_want):
                             if len(both) == n and key not in found:
                                 found[key] = by_function(both)
                                 found[key + "_patterns"] = patterns(both)
+                                found[key + "_inlined"] = by_inlined(both)
                     elif any(sym(a) == "host_hvc_dispatch" for a, _ in ended):
                         for key, n in want.items():
                             if len(ended) == n and key not in found:
@@ -254,10 +275,12 @@ def main():
         for k in series:
             res[k + "_nodebug"] = nd[k]
             res[k + "_nodebug_detail"] = nd[k + "_detail"]
-        res["trace"] = trace_breakdown(
-            args, args.corevisor_nodebug,
-            {k: nd[k] for k in ("hvc_noop", "hvc_is_inc_exe")},
-            {k: nd[k] for k in series if k.startswith("guest_")})
+    # The breakdown is of the build `make run` ships (CV_DEBUG on).
+    res["trace"] = trace_breakdown(
+        args, args.corevisor,
+        {k: res[k] for k in ("hvc_noop", "hvc_is_inc_exe")},
+        {k: res[k] for k in series if k.startswith("guest_")
+         and not k.endswith("_fp")})
     steady = all(res[k + "_detail"]["inst_min"] ==
                  res[k + "_detail"]["inst_max"] for k in series)
     res["steady"] = steady

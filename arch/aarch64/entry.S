@@ -146,6 +146,7 @@ el2_park_if_halted:
 
 #define ESR_EC_SHIFT 26
 #define ESR_EC_HVC64 0x16
+#define HVC_NOOP 34		/* include/corevisor/abi.h */
 
 	.section .text.vectors, "ax"
 	.balign	0x800
@@ -158,9 +159,9 @@ el2_vectors:
 	.balign	0x80
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #0]
-	mrs	x0, esr_el2
-	ubfx	x0, x0, #ESR_EC_SHIFT, #6
-	cmp	x0, #ESR_EC_HVC64
+	mrs	x1, esr_el2
+	ubfx	x1, x1, #ESR_EC_SHIFT, #6
+	cmp	x1, #ESR_EC_HVC64
 	b.eq	el2_host_hvc
 	mov	x1, #8
 	b	el2_trap_common
@@ -194,6 +195,8 @@ el2_guest_vectors:
  * reads x0..x5 there), x18 and x30 after them.
  */
 el2_host_hvc:
+	cmp	x0, #HVC_NOOP
+	b.eq	el2_host_noop
 	xregs	stp, sp, 17
 	stp	x18, x30, [sp, #144]
 	mov	x0, sp
@@ -205,6 +208,22 @@ el2_host_hvc:
 	add	sp, sp, #FRAME_SIZE
 	eret
 	dsb	nsh			/* no speculation past the eret */
+	isb
+
+/*
+ * HVC_NOOP (abi.h: returns 0, the bare round trip) runs no C, so it
+ * needs none of the registers saved: the halted check every entry point
+ * makes (a halted core parks this CPU), x0 = 0, x1 back, eret.
+ */
+el2_host_noop:
+	adr_l	x1, cv
+	ldr	w1, [x1]		/* cv.halted, at cv + 0 (halt.c) */
+	cbnz	w1, el2_park
+	mov	x0, #0
+	ldr	x1, [sp, #8]
+	add	sp, sp, #FRAME_SIZE
+	eret
+	dsb	nsh
 	isb
 
 el2_trap_common:

@@ -10,12 +10,15 @@
  * corevisor itself, is fatal. Once the core has halted, a CPU that gets
  * here parks (halt.c): the halt's FIQ brings each CPU at EL1 here.
  */
+#include <corevisor/abi.h>
 #include <cv/lib.h>
 #include <cv/panic.h>
 #include <cv/trap.h>
 #include <arch/sysreg.h>
 
 #include "el2.h"
+
+_Static_assert(HVC_NOOP == 34, "entry.S el2_host_noop: HVC_NOOP");
 
 enum trap_kind {
 	CUR_SP0_SYNC = 0,

@@ -108,67 +108,112 @@ u64 arch_counter_read(void)
 	return read_sysreg(cntpct_el0);
 }
 
-#define LR_CASE(n)                                               \
-	case n:                                                  \
-		if (save)                                        \
-			lr[n] = read_sysreg(ich_lr##n##_el2);    \
-		write_sysreg(ich_lr##n##_el2, save ? 0 : lr[n]); \
-		break;
+/*
+ * The list and active-priority registers, straight-line: a switch on the
+ * count enters a fall-through ladder (no loop, no per-register dispatch),
+ * which is most of what the GIC costs a world switch.
+ */
+#define LR_LOAD(n)                                    \
+	case (n) + 1:                                 \
+		write_sysreg(ich_lr##n##_el2, lr[n]); \
+		__attribute__((fallthrough));
+#define LR_SAVE(n)                                    \
+	case (n) + 1:                                 \
+		lr[n] = read_sysreg(ich_lr##n##_el2); \
+		write_sysreg(ich_lr##n##_el2, 0);     \
+		__attribute__((fallthrough));
 
-/* Load (save = false) or save and clear (save = true) the list registers. */
-static void move_lrs(u64 *lr, bool save)
+/*
+ * Load the list registers (nr_lrs <= CV_VGIC_MAX_LRS = 16). True if one
+ * holds the vCPU's hardware-linked timer interrupt live (HW and a state).
+ */
+static bool load_lrs(const u64 *lr)
 {
-	for (u32 n = 0; n < nr_lrs && n < CV_VGIC_MAX_LRS; n++) {
-		switch (n) {
-			LR_CASE(0)
-			LR_CASE(1)
-			LR_CASE(2)
-			LR_CASE(3)
-			LR_CASE(4)
-			LR_CASE(5)
-			LR_CASE(6)
-			LR_CASE(7)
-			LR_CASE(8)
-			LR_CASE(9)
-			LR_CASE(10)
-			LR_CASE(11)
-			LR_CASE(12)
-			LR_CASE(13)
-			LR_CASE(14)
-			LR_CASE(15)
-		}
+	bool hw = false;
+
+	switch (nr_lrs) {
+		LR_LOAD(15)
+		LR_LOAD(14)
+		LR_LOAD(13)
+		LR_LOAD(12)
+		LR_LOAD(11)
+		LR_LOAD(10)
+		LR_LOAD(9)
+		LR_LOAD(8)
+		LR_LOAD(7)
+		LR_LOAD(6)
+		LR_LOAD(5)
+		LR_LOAD(4)
+		LR_LOAD(3)
+		LR_LOAD(2)
+		LR_LOAD(1)
+		LR_LOAD(0)
+	default:
+		break;
+	}
+	return hw;
+}
+
+/* Save and clear the list registers. */
+static void save_lrs(u64 *lr)
+{
+	switch (nr_lrs) {
+		LR_SAVE(15)
+		LR_SAVE(14)
+		LR_SAVE(13)
+		LR_SAVE(12)
+		LR_SAVE(11)
+		LR_SAVE(10)
+		LR_SAVE(9)
+		LR_SAVE(8)
+		LR_SAVE(7)
+		LR_SAVE(6)
+		LR_SAVE(5)
+		LR_SAVE(4)
+		LR_SAVE(3)
+		LR_SAVE(2)
+		LR_SAVE(1)
+		LR_SAVE(0)
+	default:
+		break;
 	}
 }
 
-#define APR_CASE(n)                                                  \
-	case n:                                                      \
-		if (save) {                                          \
-			ap0r[n] = read_sysreg(ich_ap0r##n##_el2);    \
-			ap1r[n] = read_sysreg(ich_ap1r##n##_el2);    \
-		}                                                    \
-		write_sysreg(ich_ap0r##n##_el2, save ? 0 : ap0r[n]); \
-		write_sysreg(ich_ap1r##n##_el2, save ? 0 : ap1r[n]); \
-		break;
+#define APR_LOAD(n)                                       \
+	case (n) + 1:                                     \
+		write_sysreg(ich_ap0r##n##_el2, ap0r[n]); \
+		write_sysreg(ich_ap1r##n##_el2, ap1r[n]); \
+		__attribute__((fallthrough));
+#define APR_SAVE(n)                                       \
+	case (n) + 1:                                     \
+		ap0r[n] = read_sysreg(ich_ap0r##n##_el2); \
+		ap1r[n] = read_sysreg(ich_ap1r##n##_el2); \
+		write_sysreg(ich_ap0r##n##_el2, 0);       \
+		write_sysreg(ich_ap1r##n##_el2, 0);       \
+		__attribute__((fallthrough));
 
-static void move_aprs(u64 *ap0r, u64 *ap1r, bool save)
+static void load_aprs(const u64 *ap0r, const u64 *ap1r)
 {
-	for (u32 n = 0; n < nr_aprs; n++) {
-		switch (n) {
-			APR_CASE(0)
-			APR_CASE(1)
-			APR_CASE(2)
-			APR_CASE(3)
-		}
+	switch (nr_aprs) {
+		APR_LOAD(3)
+		APR_LOAD(2)
+		APR_LOAD(1)
+		APR_LOAD(0)
+	default:
+		break;
 	}
 }
 
-/* Is the vCPU's hardware-linked timer interrupt in a list register? */
-static bool hw_lr_live(const struct cv_vgic *g)
+static void save_aprs(u64 *ap0r, u64 *ap1r)
 {
-	for (u32 n = 0; n < nr_lrs && n < CV_VGIC_MAX_LRS; n++)
-		if ((g->lr[n] & LR_HW) && (g->lr[n] & LR_STATE))
-			return true;
-	return false;
+	switch (nr_aprs) {
+		APR_SAVE(3)
+		APR_SAVE(2)
+		APR_SAVE(1)
+		APR_SAVE(0)
+	default:
+		break;
+	}
 }
 
 /*
@@ -200,12 +245,11 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
 	if (gic) {
 		host_vmcr = read_sysreg(ich_vmcr_el2);
 		host_hcr = read_sysreg(ich_hcr_el2);
-		move_lrs(g->lr, false);
-		move_aprs(g->ap0r, g->ap1r, false);
+		hw = load_lrs(g->lr) && sgi;
+		load_aprs(g->ap0r, g->ap1r);
 		write_sysreg(ich_vmcr_el2, g->vmcr);
 		write_sysreg(ich_hcr_el2, g->hcr);
 		/* The timer's line stays quiet until the guest deactivates. */
-		hw = sgi && hw_lr_live(g);
 		if (hw) {
 			wr32(sgi + GICR_ISACTIVER0, 1U << VTIMER_PPI);
 			dsb(sy);
@@ -228,8 +272,8 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
 		write_sysreg(ich_hcr_el2, host_hcr);
 		g->vmcr = read_sysreg(ich_vmcr_el2);
 		write_sysreg(ich_vmcr_el2, host_vmcr);
-		move_lrs(g->lr, true);
-		move_aprs(g->ap0r, g->ap1r, true);
+		save_lrs(g->lr);
+		save_aprs(g->ap0r, g->ap1r);
 		if (hw && (rd32(sgi + GICR_ISACTIVER0) & (1U << VTIMER_PPI)))
 			wr32(sgi + GICR_ICACTIVER0, 1U << VTIMER_PPI);
 		isb();

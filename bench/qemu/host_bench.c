@@ -31,7 +31,7 @@
 #define FP_SERIES_MARK 0x10ULL /* guest_bench.S: the FP series' offset */
 #define ROUNDS 64
 #define PSCI_RET_NOT_SUPPORTED ((u64)-1LL)
-#define TESTDEV_ID 0x43565444ULL /* what the bench guest's loads read */
+#define TESTDEV_ID 0x43565444ULL    /* what the bench guest's loads read */
 #define SMCCC_UNKNOWN 0x86000000ULL /* guest_bench.S */
 
 #define PMCR_E (1ULL << 0)
@@ -202,7 +202,7 @@ enum {
 static int exit_kind(u64 exit, volatile struct cv_vcpu_run *run)
 {
 	if (exit == CV_EXIT_HVC)
-		return run->regs[0] == SMCCC_UNKNOWN ? G_HVC
+		return run->regs[0] == SMCCC_UNKNOWN	   ? G_HVC
 		       : run->regs[0] == SMCCC_UNKNOWN + 1 ? G_HVC_FP
 							   : -1;
 	if (exit == CV_EXIT_MMIO && run->mmio.valid) {

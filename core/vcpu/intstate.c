@@ -35,6 +35,14 @@ _Static_assert(CV_DIRTY_PC_FLAG == DIRTY_PC_FLAG &&
 		       CV_MMIO_LIMIT == MAX_MMIO_ADDR,
 	       "vcpu_abi.h and the core agree");
 
+_Static_assert(sizeof(struct cv_vcpu_irq) == 8 &&
+		       __builtin_offsetof(struct cv_vcpu_run, irq_req) % 8 ==
+			       0 &&
+		       CV_VCPU_RUN_OFFSET % 8 == 0,
+	       "publish_int_state clears irq_req[] a u64 per slot");
+/* A word of the run structure, which may alias any of its fields. */
+typedef u64 __attribute__((may_alias)) run_word;
+
 struct int_state int_states[TOTAL_CPU];
 
 /* Exits to the host per vCPU slot; only the vCPU's CPU touches its own. */
@@ -61,6 +69,8 @@ find_run_page(const char *who, u32 vmid, u32 vcpuid, struct cv_run_slot *slot)
 	}
 	slot->page = &cv.s2page[index];
 	slot->run = (struct cv_vcpu_run *)(p + CV_VCPU_RUN_OFFSET);
+	slot->eoi_shown = CV_VCPU_IRQ_REPORT;
+	slot->pending_shown = CV_VCPU_IRQ_REPORT;
 	return true;
 }
 
@@ -143,8 +153,12 @@ void load_int_state(u32 vmid, u32 vcpuid)
 		s->in.abort = dirty & DIRTY_ABORT_FLAG ? run->abort : 0;
 	}
 	/* corevisor: the injection requests and the timer PPIs' settings. */
-	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++)
+	s->irq_valid = 0;
+	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++) {
 		s->in.irq_req[i] = run->irq_req[i];
+		if (s->in.irq_req[i].flags & CV_IRQ_REQ_VALID)
+			s->irq_valid |= 1U << i;
+	}
 	s->in.timer_ppi[0] = run->timer_ppi[0];
 	s->in.timer_ppi[1] = run->timer_ppi[1];
 	release_lock_s2page();
@@ -156,6 +170,22 @@ void load_int_state(u32 vmid, u32 vcpuid)
 	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++)
 		s->out.irq_result[i] = CV_IRQ_NONE;
 	s->shown = 0;
+}
+
+/*
+ * A report list of the run structure: @n entries of @src, then zeros up
+ * to what the last exit left there (*@shown), so that the list reads as
+ * @n entries and zeros without storing all CV_VCPU_IRQ_REPORT each exit.
+ */
+static void publish_list(u32 *dst, const u32 *src, u32 n, u32 *shown)
+{
+	if (n > CV_VCPU_IRQ_REPORT)
+		n = CV_VCPU_IRQ_REPORT;
+	for (u32 i = 0; i < n; i++)
+		dst[i] = src[i];
+	for (u32 i = n; i < *shown; i++)
+		dst[i] = 0;
+	*shown = n;
 }
 
 /*
@@ -209,19 +239,16 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 	run->fault_level = 0;
 	run->abort = 0;
 	/* corevisor: the interrupt part (vcpu_abi.h, version 3). */
-	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++) {
-		run->irq_req[i] = (struct cv_vcpu_irq){0};
+	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++) /* 8 bytes, 8-aligned */
+		((run_word *)run->irq_req)[i] = 0;
+	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++)
 		run->irq_result[i] = s->out.irq_result[i];
-	}
 	run->irq_eoi_count = s->out.irq_eoi_count;
-	for (u32 i = 0; i < CV_VCPU_IRQ_REPORT; i++)
-		run->irq_eoi[i] =
-			i < s->out.irq_eoi_count ? s->out.irq_eoi[i] : 0;
+	publish_list(run->irq_eoi, s->out.irq_eoi, s->out.irq_eoi_count,
+		     &slot->eoi_shown);
 	run->irq_pending_count = s->out.irq_pending_count;
-	for (u32 i = 0; i < CV_VCPU_IRQ_REPORT; i++)
-		run->irq_pending[i] = i < s->out.irq_pending_count
-					      ? s->out.irq_pending[i]
-					      : 0;
+	publish_list(run->irq_pending, s->out.irq_pending,
+		     s->out.irq_pending_count, &slot->pending_shown);
 	run->sgi = s->out.sgi;
 	run->timer_deadline = s->out.timer_deadline;
 	release_lock_s2page();

@@ -19,6 +19,7 @@ struct int_state {
 	struct cv_vcpu_run in;
 	struct cv_vcpu_run out;
 	u64 shown;
+	u32 irq_valid; /* in.irq_req slots with CV_IRQ_REQ_VALID set */
 	bool vcpu_off; /* this run found the vCPU off: nothing runs */
 };
 extern struct int_state int_states[TOTAL_CPU];

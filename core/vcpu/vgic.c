@@ -148,7 +148,7 @@ static u32 bits_set(u32 v)
 /* One host request (vcpu_abi.h, struct cv_vcpu_irq): CV_IRQ_*. */
 static u8 take_request(struct cv_vgic *g, const struct cv_vcpu_irq *r)
 {
-	u32 host_used = bits_set(g->host_lrs);
+	u32 host_used;
 	int lr;
 
 	if (!(r->flags & CV_IRQ_REQ_VALID))
@@ -169,6 +169,7 @@ static u8 take_request(struct cv_vgic *g, const struct cv_vcpu_irq *r)
 		return CV_IRQ_INJECTED;
 	}
 	lr = free_lr(g);
+	host_used = bits_set(g->host_lrs);
 	if (lr < 0 || host_used >= host_lr_limit())
 		return CV_IRQ_FULL;
 	g->lr[lr] = r->intid | (u64)r->priority << LR_PRIORITY_SHIFT |
@@ -200,15 +201,13 @@ void vgic_take_requests(u32 vmid, u32 vcpuid)
 	}
 	s = this_int_state();
 	g = vgic_of(vmid, vcpuid);
-	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++) {
-		const struct cv_vcpu_irq *r = &s->in.irq_req[i];
+	/* Only the valid slots (load_int_state): the rest stay CV_IRQ_NONE. */
+	for (u32 m = s->irq_valid; m; m &= m - 1) {
+		u32 i = (u32)__builtin_ctz(m);
 
-		if (s->vcpu_off)
-			s->out.irq_result[i] = (r->flags & CV_IRQ_REQ_VALID)
-						       ? CV_IRQ_VCPU_OFF
-						       : CV_IRQ_NONE;
-		else
-			s->out.irq_result[i] = take_request(g, r);
+		s->out.irq_result[i] =
+			s->vcpu_off ? CV_IRQ_VCPU_OFF
+				    : take_request(g, &s->in.irq_req[i]);
 	}
 }
 

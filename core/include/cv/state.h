@@ -485,6 +485,9 @@ struct cv_state {
 		struct cv_vcpu_run *run;
 		struct s2page *page;
 		u64 shown;
+		/* irq_eoi / irq_pending entries the last exit may have left
+		 * non-zero (all of them until the first exit). */
+		u32 eoi_shown, pending_shown;
 	} run_slots[CTXT_POOL_SIZE];
 
 	struct cv_cpu cpus[TOTAL_CPU];
