@@ -39,7 +39,13 @@ _Static_assert(sizeof(struct cv_vcpu_irq) == 8 &&
 		       __builtin_offsetof(struct cv_vcpu_run, irq_req) % 8 ==
 			       0 &&
 		       CV_VCPU_RUN_OFFSET % 8 == 0,
-	       "publish_int_state clears irq_req[] a u64 per slot");
+	       "load/publish_int_state move irq_req[] a u64 per slot");
+/* The flags byte of a request slot read as a little-endian u64. */
+#define IRQ_REQ_FLAGS_SHIFT 48
+_Static_assert(__builtin_offsetof(struct cv_vcpu_irq, flags) * 8 ==
+			       IRQ_REQ_FLAGS_SHIFT &&
+		       __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "IRQ_REQ_FLAGS_SHIFT");
 /* A word of the run structure, which may alias any of its fields. */
 typedef u64 __attribute__((may_alias)) run_word;
 
@@ -155,8 +161,11 @@ void load_int_state(u32 vmid, u32 vcpuid)
 	/* corevisor: the injection requests and the timer PPIs' settings. */
 	s->irq_valid = 0;
 	for (u32 i = 0; i < CV_VCPU_IRQ_REQS; i++) {
-		s->in.irq_req[i] = run->irq_req[i];
-		if (s->in.irq_req[i].flags & CV_IRQ_REQ_VALID)
+		/* One 8-byte read of each slot (read once: host memory). */
+		u64 w = ((const run_word *)run->irq_req)[i];
+
+		((run_word *)s->in.irq_req)[i] = w;
+		if ((w >> IRQ_REQ_FLAGS_SHIFT) & CV_IRQ_REQ_VALID)
 			s->irq_valid |= 1U << i;
 	}
 	s->in.timer_ppi[0] = run->timer_ppi[0];
