@@ -12,6 +12,7 @@
 #include <cv/pt.h>
 #include <cv/pte.h>
 #include <cv/spt.h>
+#include <cv/vcpu.h>
 #include <corevisor/image.h>
 #include <corevisor/sealed.h>
 
@@ -141,6 +142,9 @@ void register_vcpu(u32 vmid, u32 vcpuid)
 		return;
 	}
 	info->vcpu[vcpuid] = get_shared_vcpu(vmid, vcpuid);
+	pin_run_page(vmid, vcpuid); /* corevisor: the exit path's page */
+	if (halted())
+		return;
 	info->vcpu_state[vcpuid] = READY;
 	shadow_ctxt(vmid, vcpuid)->regs[DIRTY] = INVALID64;
 	release_lock_vm(vmid);

@@ -78,6 +78,10 @@
  *                  its device by the host since, never mapped by a VM). So
  *                  a page of a destroyed VM is the host's (zeroed by
  *                  destroy_vm) or a new owner's.
+ *  run_pin*        every registered vCPU's run page (its run slot's s2page
+ *                  entry) is pinned, and a pinned page is the run page of
+ *                  exactly one registered vCPU and HOSTVISOR's: the exit
+ *                  path reads and writes it without the s2page lock.
  *  remap_cons*     the remap allocator: a remap page is in use iff it lies
  *                  in a load info of a registered VM, in exactly one;
  *                  next_vmid and next_remap_ptr are the lowest free vmid
@@ -795,6 +799,43 @@ static bool remap_used(u64 i)
 	return (cv.core.remap_used[i / 64] >> (i % 64)) & 1;
 }
 
+static int check_run_pin(struct inv *iv)
+{
+	u64 pinned = 0, registered = 0;
+
+	for (u64 i = 0; i < cv.s2page_num; i++) {
+		if (!cv.s2page[i].pinned)
+			continue;
+		pinned++;
+		if (cv.s2page[i].owner != HOSTVISOR)
+			return fail(iv, "run_pin",
+				    "pinned s2page %llu owned by %u", ULL(i),
+				    (u32)cv.s2page[i].owner);
+	}
+	for (u32 vmid = HOSTVISOR + 1; vmid < COREVISOR; vmid++) {
+		if (cv.vminfos[vmid].state == UNUSED)
+			continue;
+		for (u32 v = 0; v < VCPU_PER_VM; v++) {
+			const struct cv_run_slot *slot =
+				&cv.run_slots[ctxt_id(vmid, v)];
+
+			if (cv.vminfos[vmid].vcpu_state[v] == UNUSED)
+				continue;
+			registered++;
+			if (!slot->run || !slot->page || !slot->page->pinned)
+				return fail(iv, "run_pin",
+					    "vm %u vcpu %u registered, its run "
+					    "page not pinned",
+					    vmid, v);
+		}
+	}
+	if (pinned != registered)
+		return fail(iv, "run_pin",
+			    "%llu pinned pages for %llu registered vCPUs",
+			    ULL(pinned), ULL(registered));
+	return 0;
+}
+
 static int check_remap_cons(struct inv *iv)
 {
 	static u8 users[REMAP_PAGES];
@@ -865,6 +906,7 @@ static const struct clause {
 	{"stream_iso", check_stream_iso},
 	{"cpu_range", check_cpu_range},
 	{"vm_free", check_vm_free},
+	{"run_pin", check_run_pin},
 	{"remap_cons", check_remap_cons},
 };
 

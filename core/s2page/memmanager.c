@@ -346,6 +346,13 @@ void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 		return;
 	owner = pg ? pg->owner : INVALID;
 	count = pg ? s2page_count(pg) : INVALID;
+	if (owner == HOSTVISOR && pg->pinned) {
+		/* corevisor: a registered vCPU's run page stays the host's. */
+		panic("assign_pfn_to_vm: vm %u host pfn 0x%llx is a vCPU's run "
+		      "page",
+		      vmid, (unsigned long long)pfn);
+		return;
+	}
 	if (owner == HOSTVISOR) {
 		if (count == 0) {
 			clear_pfn_host(pfn);
@@ -614,6 +621,13 @@ void assign_pfn_to_smmu(u32 vmid, u64 gfn, u64 pfn)
 	acquire_lock_s2page();
 	owner = get_pfn_owner(pfn);
 	count = get_pfn_count(pfn);
+	if (owner == HOSTVISOR && pfn_pinned(pfn)) {
+		/* corevisor: a registered vCPU's run page stays the host's. */
+		panic("assign_pfn_to_smmu: vm %u host pfn 0x%llx is a vCPU's "
+		      "run page",
+		      vmid, (unsigned long long)pfn);
+		return;
+	}
 	if (owner == HOSTVISOR) {
 		if (count == 0) {
 			clear_pfn_host(pfn);

@@ -154,6 +154,16 @@ u32 get_pfn_count(u64 pfn)
 	return check(s2page_count(pg));
 }
 
+bool pfn_pinned(u64 pfn)
+{
+	struct s2page *pg;
+
+	if (halted())
+		return false;
+	pg = page_of(__func__, pfn);
+	return pg && pg->pinned;
+}
+
 void set_pfn_count(u64 pfn, u32 count)
 {
 	struct s2page *pg;

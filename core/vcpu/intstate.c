@@ -8,10 +8,14 @@
  * core reads each field it uses once per VCPU_RUN (load_int_state: into
  * core memory, which the get_int_* then read) and writes the structure
  * once per exit (publish_int_state: the record set_int_gpr and the prep_*
- * functions filled), touching only what the run and the exit need. Both
- * check, under the s2page lock, that the page is still the host's: a host
- * that gave it to a VM or to the core would otherwise make the core read
- * or write that principal's memory.
+ * functions filled), touching only what the run and the exit need.
+ *
+ * corevisor: the page must be the host's whenever the core touches it (a
+ * host that gave it to a VM would otherwise make the core read or write
+ * that VM's memory). REGISTER_VCPU pins it (pin_run_page: the host's, and
+ * no call gives a pinned page away, the s2page `pinned` bit) until
+ * destroy_vm (vcpu_wipe), so the exit path needs neither the s2page lock
+ * nor an owner check: it checks only the pin, a plain load.
  */
 #include <corevisor/sealed.h>
 #include <cv/arch.h>
@@ -55,11 +59,10 @@ struct int_state int_states[TOTAL_CPU];
 static u64 exit_counts[CTXT_POOL_SIZE];
 
 /*
- * Find where vCPU slot @slot's run structure is: on its first run (the
- * shared area never moves). False after a panic.
+ * Find where vCPU slot @slot's run structure is. False after a panic.
  */
-static __attribute__((noinline)) bool
-find_run_page(const char *who, u32 vmid, u32 vcpuid, struct cv_run_slot *slot)
+static bool find_run_page(const char *who, u32 vmid, u32 vcpuid,
+			  struct cv_run_slot *slot)
 {
 	u64 pa = get_shared_vcpu(vmid, vcpuid), index;
 	u8 *p;
@@ -80,28 +83,58 @@ find_run_page(const char *who, u32 vmid, u32 vcpuid, struct cv_run_slot *slot)
 	return true;
 }
 
-static __attribute__((noinline)) void not_host_page(const char *who, u32 vmid,
-						    u32 vcpuid, u32 owner)
+/*
+ * corevisor (register_vcpu): pin vCPU (@vmid, @vcpuid)'s run page, which
+ * must be the host's memory and not pinned yet (one page per vCPU slot).
+ * The caller holds the VM's info lock.
+ */
+void pin_run_page(u32 vmid, u32 vcpuid)
 {
-	panic("%s: vm %u vcpu %u shared page 0x%llx owned by %u, not the host",
-	      who, vmid, vcpuid, ULL(get_shared_vcpu(vmid, vcpuid)), owner);
+	struct cv_run_slot *slot;
+	struct s2page *pg;
+
+	if (halted())
+		return;
+	if (!is_vm(vmid) || !is_vcpu(vcpuid)) {
+		panic("pin_run_page: vm %u vcpu %u out of range", vmid, vcpuid);
+		return;
+	}
+	assert_locked(INFO_ID + vmid);
+	slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
+	acquire_lock_s2page();
+	if (!find_run_page("register_vcpu", vmid, vcpuid, slot))
+		return;
+	pg = slot->page;
+	if (pg->owner != HOSTVISOR || pg->pinned) {
+		panic("register_vcpu: vm %u vcpu %u shared page 0x%llx owned "
+		      "by %u (pinned %u), not the host",
+		      vmid, vcpuid, ULL(get_shared_vcpu(vmid, vcpuid)),
+		      (u32)pg->owner, (u32)pg->pinned);
+		return;
+	}
+	pg->pinned = 1;
+	release_lock_s2page();
+}
+
+static __attribute__((noinline)) void not_pinned(const char *who, u32 vmid,
+						 u32 vcpuid)
+{
+	panic("%s: vm %u vcpu %u run page not pinned", who, vmid, vcpuid);
 }
 
 /*
- * The vCPU's run structure in the core's map, or NULL after a panic. The
- * caller holds the s2page lock and releases it after the access: the page
- * must be the host's now (get_pfn_owner, on the slot's s2page entry).
+ * The vCPU's run structure in the core's map, or NULL after a panic. Its
+ * page is pinned (pin_run_page) while the vCPU is registered: the host's.
  */
 static inline struct cv_vcpu_run *run_page(const char *who, u32 vmid,
 					   u32 vcpuid)
 {
 	struct cv_run_slot *slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
 
-	assert_locked(S2PAGE_ID);
-	if (halted() || (!slot->run && !find_run_page(who, vmid, vcpuid, slot)))
+	if (halted())
 		return NULL;
-	if (slot->page->owner != HOSTVISOR) {
-		not_host_page(who, vmid, vcpuid, slot->page->owner);
+	if (!slot->run || !slot->page->pinned) {
+		not_pinned(who, vmid, vcpuid);
 		return NULL;
 	}
 	return slot->run;
@@ -142,7 +175,6 @@ void load_int_state(u32 vmid, u32 vcpuid)
 		if (halted())
 			return;
 	}
-	acquire_lock_s2page();
 	run = run_page(__func__, vmid, vcpuid);
 	if (!run)
 		return;
@@ -170,7 +202,6 @@ void load_int_state(u32 vmid, u32 vcpuid)
 	}
 	s->in.timer_ppi[0] = run->timer_ppi[0];
 	s->in.timer_ppi[1] = run->timer_ppi[1];
-	release_lock_s2page();
 	s->out.esr = 0;
 	s->out.fault_ipa = 0;
 	s->out.mmio = (struct cv_vcpu_mmio){0};
@@ -223,7 +254,6 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 	slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
 	count = ++exit_counts[ctxt_id(vmid, vcpuid)];
 	vgic_fill_exit(vmid, vcpuid, &s->out);
-	acquire_lock_s2page();
 	run = run_page(__func__, vmid, vcpuid);
 	if (!run)
 		return;
@@ -260,7 +290,6 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 		     s->out.irq_pending_count, &slot->pending_shown);
 	run->sgi = s->out.sgi;
 	run->timer_deadline = s->out.timer_deadline;
-	release_lock_s2page();
 	slot->shown = s->shown;
 }
 
@@ -357,7 +386,8 @@ bool vcpu_off_this_run(void)
  * corevisor (destroy_vm): vCPU slot (@vmid, @vcpuid) as boot left it: its
  * shadow context zeroed, the registers its last exit showed cleared from
  * its run structure (if it has been found, and its page is the host's),
- * the core's pointer to the run structure and its exit count dropped. The
+ * its run page's pin released, the core's pointer to the run structure
+ * and its exit count dropped. The
  * caller holds the VM's info lock and no vCPU of the VM runs.
  */
 void vcpu_wipe(u32 vmid, u32 vcpuid)
@@ -374,6 +404,7 @@ void vcpu_wipe(u32 vmid, u32 vcpuid)
 	slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
 	if (slot->run) {
 		acquire_lock_s2page();
+		/* Pinned since register_vcpu: the host's; the pin ends here. */
 		if (slot->page->owner == HOSTVISOR) {
 			struct cv_vcpu_run *run = slot->run;
 
@@ -384,6 +415,7 @@ void vcpu_wipe(u32 vmid, u32 vcpuid)
 			run->dirty = 0;
 			memset(&run->mmio, 0, sizeof(run->mmio));
 		}
+		slot->page->pinned = 0;
 		release_lock_s2page();
 	}
 	memset(slot, 0, sizeof(*slot));

@@ -551,6 +551,8 @@ class Gen:
     def pfn(self, owner=None, strict=False):
         """A pfn; with @owner, mostly (strict: only) one that @owner owns."""
         r = self.r
+        if self.bad and self.m.pinned and r.random() < 0.1:
+            return r.choice(sorted(self.m.pinned))  # P1: a vCPU's run page
         x = r.random()
         if strict and not self.bad:
             if owner == HOSTVISOR:

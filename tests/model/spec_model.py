@@ -34,7 +34,7 @@ Conventions
    (set_shadow_ctxt), the rest zero.
 
 The spec README's corrections (S1..S5, always applied) and the deltas
-(C1..C16) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
+(C1..C16, P1) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
 text is in docs/spec-deviations.md. corevisor's extensions for the VM
 lifecycle (L1..L4, EXTENSIONS below) are always applied: the spec has no
 destroy, so the spec as written cannot differ there. So are the guest
@@ -131,6 +131,8 @@ DELTAS = [
     ("C15", "host_hvc_dispatcher: x0 = 0 after a call without a result, INVALID64 "
      "for a number it does not serve"),
     ("C16", "verify_and_load_images: vCPU 0 set to start at the boot image's signed entry"),
+    ("P1", "register_vcpu pins the vCPU's shared page (the host's memory); "
+     "assign_pfn_to_vm / assign_pfn_to_smmu refuse a pinned page; destroy_vm unpins"),
 ]
 DELTA_NAMES = [d for d, _ in DELTAS]
 STRENGTHENINGS = SPEC_CORRECTIONS + EXTENSIONS + ["%s %s" % d for d in DELTAS]
@@ -526,6 +528,7 @@ class Model:
         self.regions = []  # (base, size) of the boot memory regions
         self.contents = {}  # pfn -> its 4096 bytes, for pages not all zero
         self.content_dirty = set()  # pfns whose contents changed since the runner looked
+        self.pinned = set()  # P1: pfns of registered vCPUs' shared pages
 
     def clone(self, deltas):
         """A copy of this state that applies @deltas (the runner's spec as
@@ -543,6 +546,7 @@ class Model:
         m.remap_used = set(self.remap_used)
         m.contents = dict(self.contents)
         m.content_dirty = set(self.content_dirty)
+        m.pinned = set(self.pinned)
         return m
 
     # -- page contents (the spec's data oracles, made concrete) --------------
@@ -1053,6 +1057,8 @@ class Model:
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
         count = self.get_pfn_count(pfn)
+        if owner == HOSTVISOR and self.refuse_pinned("assign_pfn_to_vm", pfn):
+            return
         if owner == HOSTVISOR:
             if count == 0:
                 self.clear_pfn_host(pfn)
@@ -1182,6 +1188,8 @@ class Model:
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
         count = self.get_pfn_count(pfn)
+        if owner == HOSTVISOR and self.refuse_pinned("assign_pfn_to_smmu", pfn):
+            return
         if owner == HOSTVISOR:
             if count == 0:
                 self.clear_pfn_host(pfn)
@@ -1509,6 +1517,9 @@ class Model:
         if info.state != POWEROFF and not flags & 1:
             return 2
         info.state = POWEROFF
+        for v in range(VCPU_PER_VM):  # P1: the vCPUs' run pages unpinned
+            if info.vcpu_state[v] != UNUSED:
+                self.pinned.discard(self.shared_vcpu(vmid, v) // PAGE_SIZE)
         owned = [p for p, v in self.s2page.items() if v[0] == vmid]
         for p in sorted(owned):
             self.clear_vm_page(vmid, p)
@@ -1718,6 +1729,34 @@ class Model:
         self.release_lock_vm(vmid)
         return 0
 
+    def pin_run_page(self, vmid, vcpuid, pfn):
+        """P1: the vCPU's shared page must be the host's memory, not pinned
+        (one page per vCPU); it stays pinned until destroy_vm. False after
+        a panic. The spec as written takes any address."""
+        ok = (self.in_region(pfn) and self.page(pfn)[0] == HOSTVISOR and
+              pfn not in self.pinned)
+        if not ok:
+            self.fire("P1")
+            if self.on("P1"):
+                self.panic("register_vcpu: vm %d vcpu %d shared page %#x not "
+                           "the host's" % (vmid, vcpuid, pfn * PAGE_SIZE))
+                return False
+            return True
+        if self.on("P1"):
+            self.pinned.add(pfn)
+        return True
+
+    def refuse_pinned(self, who, pfn):
+        """P1: a pinned page (a registered vCPU's shared page) is never
+        given away. True after the panic."""
+        if pfn not in self.pinned:
+            return False
+        self.fire("P1")
+        if not self.on("P1"):
+            return False
+        self.panic("%s: pfn %#x is a vCPU's run page" % (who, pfn))
+        return True
+
     def register_vcpu(self, vmid, vcpuid):
         if self.halt or not self._vm_vcpu_args("register_vcpu", vmid, vcpuid):
             return 0
@@ -1726,6 +1765,8 @@ class Model:
         vcpu_state = self.get_vcpu_state(vmid, vcpuid)
         if vm_state == READY and vcpu_state == UNUSED:  # S1
             vcpu = self.get_shared_vcpu(vmid, vcpuid)
+            if not self.pin_run_page(vmid, vcpuid, vcpu // PAGE_SIZE):
+                return 0
             self.set_vm_vcpu(vmid, vcpuid, vcpu)
             self.set_vcpu_state(vmid, vcpuid, READY)
             self.set_shadow_ctxt(vmid, vcpuid, DIRTY, INVALID64)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <corevisor/abi.h>
+#include <corevisor/hosted.h>
 #include <corevisor/sealed.h>
 #include <cv/boot.h>
 #include <cv/lock.h>
@@ -708,16 +709,18 @@ Test(boot_seal, save_vcpu_of_an_unverified_vm_panics)
 	cr_assert_eq(vcpu_hdr(vmid, 0).version, 0);
 }
 
-Test(boot_seal, save_vcpu_into_vm_page_panics)
+/*
+ * corevisor: a registered vCPU's shared page is pinned (pin_run_page): it
+ * cannot be given to a VM, so the sealing calls never meet one that was.
+ */
+Test(boot_seal, save_vcpu_page_cannot_be_given_to_a_vm)
 {
-	/* The vCPU's shared page was given to a VM: never write it. */
 	uint32_t vmid = image_vm(1, IMAGE_A, 0, true), other = bs_new_vm(0);
 	uint64_t page = vcpu_page(vmid, 0);
 
 	assign_smmu(other, page / PAGE_SIZE, 0x10);
-	bs_expect_running();
-	save_encrypted_vcpu(vmid, 0);
-	bs_expect_halt("save_encrypted_vcpu", "not host memory");
+	bs_expect_halt("assign_pfn_to_smmu", "run page");
+	cr_assert_eq(cv_hosted_page_owner(page / PAGE_SIZE), HOSTVISOR);
 	cr_assert_eq(vcpu_hdr(vmid, 0).version, 0);
 }
 
@@ -754,7 +757,19 @@ Test(boot_seal, load_vcpu_not_ready_panics)
 	bs_expect_halt("load_encrypted_vcpu", "vcpu 3 state 0");
 }
 
-Test(boot_seal, load_vcpu_from_vm_page_panics)
+/* The defensive check behind the pin: only corruption reaches it. */
+Test(boot_seal, save_vcpu_into_a_page_that_is_not_the_hosts_panics)
+{
+	uint32_t vmid = image_vm(1, IMAGE_A, 0, true), other = bs_new_vm(0);
+	uint64_t page = vcpu_page(vmid, 0);
+
+	cv.s2page[get_s2_page_index(page)].owner = other;
+	save_encrypted_vcpu(vmid, 0);
+	bs_expect_halt("save_encrypted_vcpu", "not host memory");
+	cr_assert_eq(vcpu_hdr(vmid, 0).version, 0);
+}
+
+Test(boot_seal, load_vcpu_page_cannot_be_given_to_a_vm)
 {
 	uint32_t a = image_vm(1, IMAGE_A, 0, true), b, other;
 
@@ -763,8 +778,9 @@ Test(boot_seal, load_vcpu_from_vm_page_panics)
 	copy_blob(a, 0, b, 0);
 	other = bs_new_vm(0);
 	assign_smmu(other, vcpu_page(b, 0) / PAGE_SIZE, 0x10);
-	load_encrypted_vcpu(b, 0);
-	bs_expect_halt("load_encrypted_vcpu", "not host memory");
+	bs_expect_halt("assign_pfn_to_smmu", "run page");
+	cr_assert_eq(cv_hosted_page_owner(vcpu_page(b, 0) / PAGE_SIZE),
+		     HOSTVISOR);
 }
 
 Test(boot_seal, load_vcpu_bad_args_panic)

@@ -18,6 +18,7 @@
 #include <criterion/parameterized.h>
 #include <cv/trap.h>
 #include <cv/arch.h>
+#include <cv/mem.h>
 #include <cv/state.h>
 #include <cv/vcpu.h>
 
@@ -1152,7 +1153,11 @@ Test(vcpu, trapped_sysreg_read_into_xzr_keeps_sp)
 
 /* ---- The shared page ------------------------------------------------- */
 
-Test(vcpu, run_structure_given_to_the_vm_panics_at_the_exit)
+/*
+ * corevisor: a registered vCPU's run page is pinned (pin_run_page): the
+ * host cannot give it away, so the exit path needs no owner check.
+ */
+Test(vcpu, run_page_given_to_the_vm_is_refused)
 {
 	uint64_t run_page = vs_run_pa(vm, 0) & ~(PAGE_SIZE - 1);
 
@@ -1160,34 +1165,100 @@ Test(vcpu, run_structure_given_to_the_vm_panics_at_the_exit)
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
 	vs_answer_fault(vm, 0, VS_RAM_IPA, run_page, 3);
 	vs_run(vm, 0);
-	bs_expect_halt("publish_int_state", "not the host");
-	cr_assert_eq(cv_hosted_page_owner(run_page / PAGE_SIZE), vm);
+	bs_expect_halt("assign_pfn_to_vm", "run page");
+	cr_assert_eq(cv_hosted_page_owner(run_page / PAGE_SIZE), HOSTVISOR,
+		     "the run page stays the host's");
 }
 
-Test(vcpu, run_structure_given_away_panics_at_the_next_run)
+Test(vcpu, another_vcpus_run_page_is_refused_too)
 {
 	uint64_t run_page = vs_run_pa(vm, 1) & ~(PAGE_SIZE - 1);
 
-	/* vCPU 1's page, given to the VM while vCPU 0 runs. */
+	/* vCPU 1's page, offered for vCPU 0's fault. */
 	ram_fault_script();
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
 	vs_answer_fault(vm, 0, VS_RAM_IPA, run_page, 3);
-	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
-	cr_assert_eq(cv_hosted_page_owner(run_page / PAGE_SIZE), vm);
-	vs_run(vm, 1);
-	bs_expect_halt("load_int_state", "not the host");
+	vs_run(vm, 0);
+	bs_expect_halt("assign_pfn_to_vm", "run page");
+	cr_assert_eq(cv_hosted_page_owner(run_page / PAGE_SIZE), HOSTVISOR);
 }
 
-Test(vcpu, run_structure_outside_memory_panics_at_the_first_run)
+Test(vcpu, run_page_cannot_go_to_a_device_or_a_sealed_page)
+{
+	uint64_t pfn = (vs_run_pa(vm, 0) & ~(PAGE_SIZE - 1)) / PAGE_SIZE;
+
+	cr_assert(cv.s2page[get_s2_page_index(pfn * PAGE_SIZE)].pinned);
+	assign_pfn_to_smmu(vm, 0x123, pfn);
+	bs_expect_halt("assign_pfn_to_smmu", "run page");
+	cr_assert_eq(cv_hosted_page_owner(pfn), HOSTVISOR);
+}
+
+Test(vcpu, destroy_releases_the_run_pages_and_a_new_vm_pins_them_again)
+{
+	uint64_t pa0 = vs_run_pa(vm, 0) & ~(PAGE_SIZE - 1);
+	uint64_t pa1 = vs_run_pa(vm, 1) & ~(PAGE_SIZE - 1);
+	uint32_t vmid;
+
+	cr_assert(cv.s2page[get_s2_page_index(pa0)].pinned);
+	cr_assert(cv.s2page[get_s2_page_index(pa1)].pinned);
+	cr_assert_eq(bs_hvc(HVC_DESTROY_VM, vm, CV_DESTROY_FORCE, 0, 0, 0),
+		     CV_DESTROY_OK);
+	bs_expect_running();
+	cr_assert_not(cv.s2page[get_s2_page_index(pa0)].pinned);
+	cr_assert_not(cv.s2page[get_s2_page_index(pa1)].pinned);
+	vs_inv();
+	/* The vmid again: vCPU 0 registered, its page pinned, not 1's. */
+	vmid = (uint32_t)bs_hvc(HVC_REGISTER_KVM, 0, 0, 0, 0, 0);
+	cr_assert_eq(vmid, vm);
+	bs_hvc(HVC_REGISTER_VCPU, vmid, 0, 0, 0, 0);
+	bs_expect_running();
+	cr_assert(cv.s2page[get_s2_page_index(pa0)].pinned);
+	cr_assert_not(cv.s2page[get_s2_page_index(pa1)].pinned);
+	vs_inv();
+}
+
+/* The exit path checks the pin (a plain load): corruption stops it. */
+Test(vcpu, a_run_page_without_its_pin_stops_the_run)
+{
+	uint64_t pa = vs_run_pa(vm, 0) & ~(PAGE_SIZE - 1);
+
+	script.ops[0] = op(OP_WFI, 0);
+	cv.s2page[get_s2_page_index(pa)].pinned = 0;
+	vs_run(vm, 0);
+	bs_expect_halt("load_int_state", "not pinned");
+	cr_assert_eq(cv_hosted_vcpu_runs(), 0, "the vCPU never ran");
+}
+
+Test(vcpu, run_page_outside_memory_panics_at_register_vcpu)
 {
 	const struct memblock *last = &cv.regions[cv.region_cnt - 1];
+	uint32_t vmid;
 
 	/* A broken layout: the shared area past the end of RAM. */
-	script.ops[0] = op(OP_WFI, 0);
 	cv.shared_base = last->base + last->size;
+	vmid = (uint32_t)bs_hvc(HVC_REGISTER_KVM, 0, 0, 0, 0, 0);
+	bs_expect_running();
+	bs_hvc(HVC_REGISTER_VCPU, vmid, 0, 0, 0, 0);
+	bs_expect_halt("register_vcpu", "is not memory");
+	cr_assert_eq(cv_hosted_vcpu_state(vmid, 0), UNUSED);
+}
+
+Test(vcpu, run_page_owned_by_a_vm_panics_at_register_vcpu)
+{
+	uint32_t vmid = (uint32_t)bs_hvc(HVC_REGISTER_KVM, 0, 0, 0, 0, 0);
+	uint64_t run_page = vs_run_pa(vmid, 0) & ~(PAGE_SIZE - 1);
+
+	bs_expect_running();
+	/* The host gives the page to the first VM before registering. */
+	ram_fault_script();
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_MEM_FAULT);
+	vs_answer_fault(vm, 0, VS_RAM_IPA, run_page, 3);
 	vs_run(vm, 0);
-	bs_expect_halt("load_int_state", "is not memory");
-	cr_assert_eq(cv_hosted_vcpu_runs(), 0, "the vCPU never ran");
+	bs_expect_running();
+	cr_assert_eq(cv_hosted_page_owner(run_page / PAGE_SIZE), vm);
+	bs_hvc(HVC_REGISTER_VCPU, vmid, 0, 0, 0, 0);
+	bs_expect_halt("register_vcpu", "not the host");
+	cr_assert_eq(cv_hosted_vcpu_state(vmid, 0), UNUSED);
 }
 
 Test(vcpu, run_structure_read_and_written_in_place)

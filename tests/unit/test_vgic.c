@@ -188,6 +188,48 @@ Test(vgic, the_host_learns_only_the_eois_it_asked_for)
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
 	vs_get_run(vm, 0, &run);
 	cr_assert_eq(run.irq_eoi_count, 0);
+	cr_assert_eq(run.irq_eoi[0], 0, "a reported EOI does not linger");
+	vs_inv();
+}
+
+Test(vgic, the_report_lists_hold_their_entries_and_zeros)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = op(OP_WFE, 0);
+	script.ops[1] = ack(1);
+	script.ops[2] = op(OP_WFE, 0);
+	script.ops[3] = eoi(1);
+	script.ops[4] = op(OP_WFE, 0);
+	/* What the host left in the core's lists before the first exit. */
+	vs_get_run(vm, 0, &run);
+	for (uint32_t i = 0; i < CV_VCPU_IRQ_REPORT; i++) {
+		run.irq_eoi[i] = 0xdead0000 + i;
+		run.irq_pending[i] = 0xbeef0000 + i;
+	}
+	request(&run, 0, 40, 1, 0x80, CV_IRQ_REQ_NOTIFY_EOI);
+	request(&run, 1, 41, 1, 0x90, 0);
+	vs_put_run(vm, 0, &run);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.irq_pending_count, 2);
+	for (uint32_t i = 2; i < CV_VCPU_IRQ_REPORT; i++)
+		cr_assert_eq(run.irq_pending[i], 0, "pending[%u] cleared", i);
+	for (uint32_t i = 0; i < CV_VCPU_IRQ_REPORT; i++)
+		cr_assert_eq(run.irq_eoi[i], 0, "eoi[%u] cleared", i);
+	/* The guest took 40 (active) and left 41 pending: still two. */
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.irq_pending_count, 2);
+	/* 40 deactivated: one EOI, one pending left, the second cleared. */
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.irq_eoi_count, 1);
+	cr_assert_eq(run.irq_eoi[0], 40);
+	cr_assert_eq(run.irq_eoi[1], 0);
+	cr_assert_eq(run.irq_pending_count, 1);
+	cr_assert_eq(run.irq_pending[0], 41);
+	cr_assert_eq(run.irq_pending[1], 0, "the list shrank: its tail is 0");
 	vs_inv();
 }
 

@@ -71,7 +71,10 @@ struct s2page {
 	u64 gfn : 40;
 	u64 count : 8;
 	u64 owner : 8;
-	u64 : 8;
+	/* corevisor: a registered vCPU's run page (pin_run_page): the
+	 * host's, and no call gives it to anyone else until destroy. */
+	u64 pinned : 1;
+	u64 : 7;
 };
 #define S2PAGE_GFN_NONE ((1ULL << 40) - 1)
 /* count INVALID: a VM page assigned to an SMMU, not yet mapped by its VM. */

@@ -134,6 +134,8 @@ void load_int_state(u32 vmid, u32 vcpuid);
 void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason);
 /* corevisor (destroy_vm): the vCPU slot's context and run state wiped. */
 void vcpu_wipe(u32 vmid, u32 vcpuid);
+/* corevisor (register_vcpu): pin the vCPU's run page, the host's. */
+void pin_run_page(u32 vmid, u32 vcpuid);
 /*
  * corevisor: true when this CPU's VCPU_RUN found its vCPU off (no start
  * from its guest or image): nothing runs, the host gets CV_EXIT_VCPU_OFF.
