@@ -113,9 +113,10 @@ u64 arch_counter_read(void)
  * count enters a fall-through ladder (no loop, no per-register dispatch),
  * which is most of what the GIC costs a world switch.
  */
-#define LR_LOAD(n)                                    \
-	case (n) + 1:                                 \
-		write_sysreg(ich_lr##n##_el2, lr[n]); \
+#define LR_LOAD(n)                                           \
+	case (n) + 1:                                        \
+		write_sysreg(ich_lr##n##_el2, lr[n]);        \
+		hw |= (lr[n] & LR_HW) && (lr[n] & LR_STATE); \
 		__attribute__((fallthrough));
 #define LR_SAVE(n)                                    \
 	case (n) + 1:                                 \
