@@ -110,6 +110,8 @@ def halt_class(reason):
         return "resource"
     if re.search(r"inside a .*block", r):
         return "block"
+    if "run page" in r:  # P1: a pinned page offered
+        return "page"
     if "image page" in r:
         return "image"
     if (re.search(r"out of range|bad args|beyond|is not a vm|not memory|unaligned|"
@@ -551,7 +553,8 @@ class Gen:
     def pfn(self, owner=None, strict=False):
         """A pfn; with @owner, mostly (strict: only) one that @owner owns."""
         r = self.r
-        if self.bad and self.m.pinned and r.random() < 0.1:
+        if self.m.pinned and (self.bad or owner == HOSTVISOR) and \
+                r.random() < (0.1 if self.bad else 0.005):
             return r.choice(sorted(self.m.pinned))  # P1: a vCPU's run page
         x = r.random()
         if strict and not self.bad:

@@ -1738,8 +1738,10 @@ class Model:
         if not ok:
             self.fire("P1")
             if self.on("P1"):
-                self.panic("register_vcpu: vm %d vcpu %d shared page %#x not "
-                           "the host's" % (vmid, vcpuid, pfn * PAGE_SIZE))
+                what = ("is not memory" if not self.in_region(pfn) else
+                        "owned by %d, not the host" % self.page(pfn)[0])
+                self.panic("register_vcpu: vm %d vcpu %d shared page %#x %s"
+                           % (vmid, vcpuid, pfn * PAGE_SIZE, what))
                 return False
             return True
         if self.on("P1"):
