@@ -11,6 +11,8 @@
  *                                    this CPU holds
  *   scaling_bench hold-calib LOCK OPS  the same around empty critical
  *                                    sections (the hook's own cost)
+ *   scaling_bench memory             the core's reserved memory by part,
+ *                                    for 1 to 16 GiB of RAM
  *
  * OP: hvc (HVC_IS_INC_EXE on the CPU's own VM), exit (HVC_VCPU_RUN: the
  * CPU's own one-vCPU VM enters its guest, which makes an HVC that exits
@@ -43,7 +45,9 @@
 #include <cv/boot.h>
 #include <cv/lock.h>
 #include <cv/mem.h>
+#include <cv/pt.h>
 #include <cv/state.h>
+#include <cv/stream.h>
 
 #include "harness.h"
 
@@ -107,13 +111,13 @@ static u32 new_vm(u64 pa, u32 seed)
 
 	cv_hosted_hvc(HVC_REGISTER_VCPU, vmid, 0, 0, 0, 0);
 	hx_make_image_boot(&img, hx_sk, GUEST_IPA, PG, seed, true);
-	idx = cv_hosted_hvc(HVC_SET_BOOT_INFO, vmid, img.load_addr, img.size,
-			    0, 0);
+	idx = cv_hosted_hvc(HVC_SET_BOOT_INFO, vmid, img.load_addr, img.size, 0,
+			    0);
 	if (!cv_hosted_host_write(pa, img.bytes, img.size))
 		fail("image write");
 	for (u64 off = 0; off < img.size; off += PG)
-		cv_hosted_hvc(HVC_REMAP_VM_IMAGE, vmid, (pa + off) / PG, idx,
-			      0, 0);
+		cv_hosted_hvc(HVC_REMAP_VM_IMAGE, vmid, (pa + off) / PG, idx, 0,
+			      0);
 	cv_hosted_hvc(HVC_VERIFY_VM_IMAGES, vmid, 0, 0, 0, 0);
 	free(img.bytes);
 	if (cv_hosted_halted() || cv_hosted_vm_state(vmid) != VERIFIED)
@@ -144,12 +148,13 @@ static void setup(void)
 		holder = (u32)cv_hosted_hvc(HVC_REGISTER_KVM, 0, 0, 0, 0, 0);
 		for (u32 k = 0; k < ncpus; k++)
 			for (u64 r = 0; r * 510 < nops; r++) {
-				u64 pfn = (fault_addr(k, r * 510) & ~(PMD_SIZE - 1)) /
+				u64 pfn = (fault_addr(k, r * 510) &
+					   ~(PMD_SIZE - 1)) /
 						  PG +
 					  511;
 
-				assign_pfn_to_vm(holder, 0x90000 + pfn % 0x10000,
-						 pfn);
+				assign_pfn_to_vm(holder,
+						 0x90000 + pfn % 0x10000, pfn);
 			}
 	}
 	if (cv_hosted_halted())
@@ -198,8 +203,7 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static __attribute__((unused)) void lock_name(u32 lk, char *buf,
-					   size_t len)
+static __attribute__((unused)) void lock_name(u32 lk, char *buf, size_t len)
 {
 	static const char *const fixed[] = {"", "CORE", "S2PAGE", "SPT",
 					    "SMMU"};
@@ -327,6 +331,45 @@ static void hold(const char *lock, bool calib)
 }
 #endif
 
+/*
+ * The core's reserved memory for a machine of @gib GiB of RAM in one
+ * region (with an SMMUv3, as `make run`'s board), part by part
+ * (cv_reserved_bytes), and what a VM costs: its table pool (reserved
+ * whatever the VM count) and its state in `cv` (info, contexts, run
+ * slots).
+ */
+static void memory(void)
+{
+	static const u32 gibs[] = {1, 2, 4, 8, 16};
+
+	for (u32 i = 0; i < sizeof(gibs) / sizeof(gibs[0]); i++) {
+		struct cv_boot_params p;
+		struct pt_geometry g;
+		u64 s2 = ((u64)gibs[i] << 30) / PG * sizeof(struct s2page);
+
+		memset(&p, 0, sizeof(p));
+		p.nregions = 1;
+		p.regions[0].base = 0x40000000ULL;
+		p.regions[0].size = (u64)gibs[i] << 30;
+		p.smmuv3_base = 0x09050000ULL;
+		p.smmuv3_size = 0x20000ULL;
+		host_pool_geometry(p.regions, 1, &g);
+		printf("memory ram %" PRIu64 " total %" PRIu64
+		       " host_pool %" PRIu64 " vm_pools %" PRIu64
+		       " smmu_pool %" PRIu64 " stream_pool %" PRIu64
+		       " s2page %" PRIu64 "\n",
+		       p.regions[0].size, cv_reserved_bytes(&p), g.pool_bytes,
+		       (u64)(NUM_PRINCIPALS - 1) * PT_POOL_PER_VM,
+		       (u64)SMMU_POOL_BYTES, stream_pool_bytes(&p),
+		       (s2 + PG - 1) / PG * PG);
+	}
+	printf("pervm pool %" PRIu64 " pmd_area %" PRIu64 " info %zu ctxt %zu "
+	       "slots %zu cv %zu\n",
+	       (u64)PT_POOL_PER_VM, (u64)(PT_POOL_PER_VM - PMD_OFFSET),
+	       sizeof(struct vm_info), VCPU_PER_VM * sizeof(struct cv_ctxt),
+	       VCPU_PER_VM * sizeof(cv.run_slots[0]), sizeof(cv));
+}
+
 static enum op parse_op(const char *s)
 {
 	for (u32 i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
@@ -348,6 +391,10 @@ int main(int argc, char **argv)
 		    (op == OP_BLOCK && nops > CPU_BYTES / PMD_SIZE))
 			fail("more faults than the CPU's pages");
 		run();
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "memory")) {
+		memory();
 		return 0;
 	}
 #ifdef CV_LOCK_STATS

@@ -198,6 +198,79 @@ def model(d):
     return {n: mva(think, demands, n) / (n * x1) for n in CPUS}
 
 
+def mib(b):
+    return f"{b / (1 << 20):,.2f}"
+
+
+def memory(opt, el2_pool):
+    """The reserved-memory section; @el2_pool: mk/aarch64.mk's pool."""
+    rows, per = [], {}
+    for line in run([opt, "memory"]).stdout.splitlines():
+        f = line.split()
+        if f and f[0] == "memory":
+            rows.append({f[i]: int(f[i + 1]) for i in range(1, len(f), 2)})
+        elif f and f[0] == "pervm":
+            per = {f[i]: int(f[i + 1]) for i in range(1, len(f), 2)}
+    L = ["## Memory the core reserves (hosted, exact)\n",
+         "cv_reserved_bytes() for one RAM region of each size with an "
+         "SMMUv3 (the `make run` board has 1 GiB), by part: the host's "
+         "stage-2 pool (sized from the memory map: one table per 512 GiB, "
+         "1 GiB and 2 MiB of RAM plus an MMIO budget), the pools of the "
+         "15 VMs and the core (16 x PT_POOL_PER_VM, fixed whatever the "
+         "RAM and however many VMs run), the SMMUv2 table pool, the "
+         "SMMUv3 host stream table, and the ownership array (8 bytes per "
+         "4 KiB page). The hosted and bench builds have the spec's "
+         f"PT_POOL_PER_VM ({mib(per['pool'])} MiB); the EL2 build "
+         f"(mk/aarch64.mk) {mib(el2_pool)} MiB, shown in the last "
+         "columns.\n",
+         "| RAM | host pool | VM + core pools | SMMU pool | stream table | "
+         "s2page | total (MiB) | % of RAM | EL2 build: total (MiB) | "
+         "% of RAM |",
+         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        el2 = r["total"] - r["vm_pools"] + 16 * el2_pool
+        L.append(f"| {r['ram'] >> 30} GiB | {mib(r['host_pool'])} | "
+                 f"{mib(r['vm_pools'])} | {mib(r['smmu_pool'])} | "
+                 f"{mib(r['stream_pool'])} | {mib(r['s2page'])} | "
+                 f"{mib(r['total'])} | {100 * r['total'] / r['ram']:.1f}% | "
+                 f"{mib(el2)} | {100 * el2 / r['ram']:.1f}% |")
+    # Table pages a VM needs per GiB of guest RAM (4-level, 4 KiB granule).
+    pages_4k = 512 + 1 + 1 + 1  # level-3 tables, one level-2, level-1, root
+    pages_2m = 1 + 1 + 1
+    state = per["info"] + per["ctxt"] + per["slots"]
+    l3_gib = (per["pmd_area"] // 4096) * (2 << 20) / (1 << 30)
+    L.append("")
+    L.append(
+        f"Per VM: its table pool, reserved at boot for each of the 15 VMs "
+        f"whether it exists or not ({mib(per['pool'])} MiB here, "
+        f"{mib(el2_pool)} MiB at EL2), plus {state:,} bytes of state in "
+        f"`cv` ({per['info']:,} vm_info, {per['ctxt']:,} for 8 vCPU "
+        f"contexts, {per['slots']:,} run slots; `cv` is {per['cv']:,} "
+        f"bytes in all). Per GiB of guest RAM: {pages_4k} table pages "
+        f"({mib(pages_4k * 4096)} MiB) when the VM maps it in 4 KiB pages, "
+        f"{pages_2m} pages when in 2 MiB blocks, taken from the VM's own "
+        f"pool; its level-3 area ({mib(per['pmd_area'])} MiB here) maps "
+        f"{l3_gib:,.0f} GiB of guest RAM in 4 KiB pages. The host's "
+        f"pool and the s2page array grow with the machine's RAM "
+        f"(together about "
+        f"{mib((rows[-1]['host_pool'] + rows[-1]['s2page'] - rows[0]['host_pool'] - rows[0]['s2page']) / ((rows[-1]['ram'] - rows[0]['ram']) >> 30))}"
+        f" MiB per GiB); the VM pools do not.\n")
+    summary = (f"{mib(rows[0]['total'])} MiB on 1 GiB (hosted, spec pools), "
+               f"{mib(rows[0]['total'] - rows[0]['vm_pools'] + 16 * el2_pool)}"
+               f" MiB at EL2; per VM {mib(el2_pool)} MiB pool + "
+               f"{state:,} B; per GiB of 4 KiB-mapped guest RAM "
+               f"{mib(pages_4k * 4096)} MiB of tables")
+    return {"text": "\n".join(L) + "\n", "summary": summary, "rows": rows,
+            "per_vm": per}
+
+
+def el2_pool_bytes():
+    with open(os.path.join(os.path.dirname(__file__), "..", "mk",
+                           "aarch64.mk")) as fh:
+        m = re.search(r"-DPT_POOL_PER_VM=(\d+)", fh.read())
+    return int(m.group(1))
+
+
 def fmt(x, nd=0):
     return f"{x:,.{nd}f}"
 
@@ -345,8 +418,8 @@ def main():
     ap.add_argument("--qemu", help="bench/qemu_bench.py's JSON (EL2 boot)")
     a = ap.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
+    mem = memory(a.opt, el2_pool_bytes())
     data, calib = measure(a.opt, a.stats, a.workdir)
-    mem = None
     el2 = None
     git = run(["git", "describe", "--always", "--dirty"]).stdout.strip()
     if a.json:
