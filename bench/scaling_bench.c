@@ -354,18 +354,22 @@ static void memory(void)
 		p.smmuv3_base = 0x09050000ULL;
 		p.smmuv3_size = 0x20000ULL;
 		host_pool_geometry(p.regions, 1, &g);
-		printf("memory ram %" PRIu64 " total %" PRIu64
-		       " host_pool %" PRIu64 " vm_pools %" PRIu64
-		       " smmu_pool %" PRIu64 " stream_pool %" PRIu64
-		       " s2page %" PRIu64 "\n",
-		       p.regions[0].size, cv_reserved_bytes(&p), g.pool_bytes,
-		       (u64)(NUM_PRINCIPALS - 1) * PT_POOL_PER_VM,
-		       (u64)SMMU_POOL_BYTES, stream_pool_bytes(&p),
-		       (s2 + PG - 1) / PG * PG);
+		printf("memory ram %llu total %llu host_pool %llu vm_pools "
+		       "%llu "
+		       "smmu_pool %llu stream_pool %llu s2page %llu\n",
+		       (unsigned long long)p.regions[0].size,
+		       (unsigned long long)cv_reserved_bytes(&p),
+		       (unsigned long long)g.pool_bytes,
+		       (unsigned long long)(NUM_PRINCIPALS - 1) *
+			       PT_POOL_PER_VM,
+		       (unsigned long long)SMMU_POOL_BYTES,
+		       (unsigned long long)stream_pool_bytes(&p),
+		       (unsigned long long)((s2 + PG - 1) / PG * PG));
 	}
-	printf("pervm pool %" PRIu64 " pmd_area %" PRIu64 " info %zu ctxt %zu "
-	       "slots %zu cv %zu\n",
-	       (u64)PT_POOL_PER_VM, (u64)(PT_POOL_PER_VM - PMD_OFFSET),
+	printf("pervm pool %llu pmd_area %llu info %zu ctxt %zu slots %zu "
+	       "cv %zu\n",
+	       (unsigned long long)PT_POOL_PER_VM,
+	       (unsigned long long)(PT_POOL_PER_VM - PMD_OFFSET),
 	       sizeof(struct vm_info), VCPU_PER_VM * sizeof(struct cv_ctxt),
 	       VCPU_PER_VM * sizeof(cv.run_slots[0]), sizeof(cv));
 }

@@ -453,7 +453,7 @@ static int hostfault_round(u32 round)
 	char want[96];
 	pthread_t th;
 	u64 v;
-	u32 a;
+	u32 a, owner;
 
 	if (hx_boot(RAM_BYTES, NCPUS, true)) {
 		fprintf(stderr, "race: boot failed\n");
@@ -478,10 +478,11 @@ static int hostfault_round(u32 round)
 	while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
 		sched_yield();
 	hx_prot_and_map_vm_s2pt(a, R, HF_P | PAGE_S2_RAM, 3);
+	owner = cv_hosted_page_owner(HF_P / PAGE_SIZE);
 	__atomic_store_n(&hold_release, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	__atomic_store_n(&hold_cpu, -1, __ATOMIC_RELEASE);
-	if (cv_hosted_page_owner(HF_P / PAGE_SIZE) != a) {
+	if (owner != a) {
 		fprintf(stderr, "race: round %u: P not given to vm %u: %s\n",
 			round, a, cv_hosted_halt_reason());
 		return 2;
