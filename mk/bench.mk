@@ -6,6 +6,10 @@
 #                       and guest exits under QEMU -icount; writes
 #                       bench/results.md and bench/verify.png
 #   make bench-hosted   the hosted part only (no QEMU)
+#   make bench-scaling  bench/scaling.md, bench/scaling.png: hypercalls,
+#                       guest exits and host faults on 1-8 hosted CPUs
+#                       (instructions, lock acquisitions, spins, global
+#                       lock hold times), reserved memory by part
 #
 # The core is built again for benchmarks, optimised like a release:
 # build/bench/opt (-O2, no sanitizers, no CV_DEBUG) and, for comparison,
@@ -150,10 +154,11 @@ bench-qemu: $(BA)/corevisor-bench.elf $(BA)/corevisor-bench-nd.elf \
 
 # A failed QEMU part (e.g. the EL2 port mid-change) is reported in
 # results.md as not measured; the hosted part still runs.
-bench: $(BENCH_DEPS_STAMP) $(BENCH_HOSTED)
+bench: $(BENCH_DEPS_STAMP) $(BENCH_HOSTED) $(BENCH_SCALING)
 	@rm -f $(BENCH_QEMU_JSON)
 	@$(MAKE) --no-print-directory bench-qemu || \
 		echo "bench: the QEMU part failed; results.md says so"
 	$(BENCH_RUN) --qemu $(BENCH_QEMU_JSON)
+	$(BENCH_SCALING_RUN)
 
 .PHONY: bench-qemu
