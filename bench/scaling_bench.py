@@ -445,7 +445,8 @@ def main():
     if a.render:
         with open(a.json) as fh:
             j = json.load(fh)
-        data, calib, git = j["data"], j["calib"], j["git"]
+        data, calib = j["data"], j["calib"]
+        git = j.get("git") or run(["git", "describe", "--always"]).stdout.strip()
         for d in data.values():
             d["cpus"] = {int(n): v for n, v in d["cpus"].items()}
     else:
