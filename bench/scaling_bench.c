@@ -9,8 +9,9 @@
  *   scaling_bench hold OP LOCK OPS   1 CPU; callgrind collects only while
  *                                    LOCK is the outermost global lock
  *                                    this CPU holds
- *   scaling_bench hold-calib LOCK OPS  the same around empty critical
- *                                    sections (the hook's own cost)
+ *   scaling_bench hold-calib LOCK OPS [NESTED]  the same around empty
+ *                                    critical sections (the hook's own
+ *                                    cost), or around one pair of NESTED
  *   scaling_bench memory             the core's reserved memory by part,
  *                                    for 1 to 16 GiB of RAM
  *
@@ -277,20 +278,79 @@ static bool global_lock(u32 lk)
 
 static u32 hold_target;
 static __thread u32 global_depth, outer;
+/* Locks taken inside a counted hold: their hook's cost is taken out. */
+static bool collecting;
+static u64 nested_global, nested_local;
 
 static void hold_hook(u32 lk, bool taken)
 {
-	if (!global_lock(lk))
+	bool global = global_lock(lk);
+
+	if (collecting && taken) {
+		if (!global)
+			nested_local++;
+		else if (global_depth)
+			nested_global++;
+	}
+	if (!global)
 		return;
 	if (taken) {
 		if (global_depth++ == 0) {
 			outer = lk;
-			if (lk == hold_target)
+			if (lk == hold_target) {
+				collecting = true;
 				CALLGRIND_TOGGLE_COLLECT;
+			}
 		}
 	} else if (--global_depth == 0 && outer == hold_target) {
 		CALLGRIND_TOGGLE_COLLECT;
+		collecting = false;
 	}
+}
+
+/*
+ * The counters' self-test: two CPUs take CORE_ID in turn with a long
+ * critical section; some acquisitions must find it held (else the
+ * counters, or this machine's threads, show nothing).
+ */
+static volatile u64 sink;
+
+static void *selftest_cpu(void *arg)
+{
+	cv_hosted_set_cpu((u32)(uintptr_t)arg);
+	pthread_barrier_wait(&go);
+	for (u32 i = 0; i < 1000; i++) {
+		wait_lock(CORE_ID);
+		for (u32 j = 0; j < 2000; j++)
+			sink += j;
+		pass_lock(CORE_ID);
+	}
+	return NULL;
+}
+
+static void selftest(void)
+{
+	pthread_t th[2];
+	u64 acq = 0, cont = 0, spins = 0;
+
+	ncpus = 1;
+	op = OP_HVC;
+	setup();
+	memset(cv.lock_stats, 0, sizeof(cv.lock_stats));
+	pthread_barrier_init(&go, NULL, 2);
+	for (u32 k = 0; k < 2; k++)
+		pthread_create(&th[k], NULL, selftest_cpu,
+			       (void *)(uintptr_t)k);
+	for (u32 k = 0; k < 2; k++)
+		pthread_join(th[k], NULL);
+	for (u32 c = 0; c < TOTAL_CPU; c++) {
+		acq += cv.lock_stats[c][CORE_ID].acquired;
+		cont += cv.lock_stats[c][CORE_ID].contended;
+		spins += cv.lock_stats[c][CORE_ID].spins;
+	}
+	printf("selftest CORE acquired %llu contended %llu spins %llu\n",
+	       (unsigned long long)acq, (unsigned long long)cont,
+	       (unsigned long long)spins);
 }
 
 static u32 parse_lock(const char *s)
@@ -306,16 +366,24 @@ static u32 parse_lock(const char *s)
 	return 0;
 }
 
-static void hold(const char *lock, bool calib)
+static void hold(const char *lock, bool calib, u32 nested)
 {
 	ncpus = 1;
 	setup();
 	hold_target = parse_lock(lock);
 	cv.lock_stat_hook = hold_hook;
 	if (calib) {
-		/* An empty critical section: what the hook itself adds. */
+		/*
+		 * An empty critical section: what the hook itself adds; with
+		 * @nested, around one pair of the lock @nested (what a lock
+		 * taken inside a hold adds).
+		 */
 		for (u64 i = 0; i < nops; i++) {
 			wait_lock(hold_target);
+			if (nested) {
+				wait_lock(nested);
+				pass_lock(nested);
+			}
 			pass_lock(hold_target);
 		}
 	} else {
@@ -326,8 +394,10 @@ static void hold(const char *lock, bool calib)
 	CALLGRIND_DUMP_STATS_AT("hold");
 	if (cv_hosted_halted())
 		fail("hold");
-	printf("hold %s %s ops %" PRIu64 "\n", calib ? "calib" : op_names[op],
-	       lock, nops);
+	printf("hold %s %s ops %" PRIu64 " nested_global %" PRIu64
+	       " nested_local %" PRIu64 "\n",
+	       calib ? "calib" : op_names[op], lock, nops, nested_global,
+	       nested_local);
 }
 #endif
 
@@ -405,13 +475,17 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "hold")) {
 		op = parse_op(argv[2]);
 		nops = strtoull(argv[4], NULL, 0);
-		hold(argv[3], false);
+		hold(argv[3], false, 0);
 		return 0;
 	}
-	if (argc == 4 && !strcmp(argv[1], "hold-calib")) {
+	if (argc == 2 && !strcmp(argv[1], "selftest")) {
+		selftest();
+		return 0;
+	}
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "hold-calib")) {
 		op = OP_HVC;
 		nops = strtoull(argv[3], NULL, 0);
-		hold(argv[2], true);
+		hold(argv[2], true, argc == 5 ? parse_lock(argv[4]) : 0);
 		return 0;
 	}
 #endif
