@@ -293,11 +293,14 @@ def plot(data, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(1, 2, figsize=(11, 4.2))
+    style = dict(zip(OPS, (("o", "-"), ("s", "--"), ("^", ":"),
+                           ("d", "-."))))
     for op, d in data.items():
         m = model(d)
-        ax[0].plot(CPUS, [m[n] for n in CPUS], marker="o", label=op)
+        mk, ls = style[op]
+        ax[0].plot(CPUS, [m[n] for n in CPUS], marker=mk, ls=ls, label=op)
         ax[1].plot(CPUS, [d["cpus"][1]["ir"] / d["cpus"][n]["ir"]
-                          for n in CPUS], marker="o", label=op)
+                          for n in CPUS], marker=mk, ls=ls, label=op)
     for a in ax:
         a.axhline(TARGET, color="grey", ls="--", lw=0.8)
         a.set_xscale("log", base=2)
