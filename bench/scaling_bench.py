@@ -317,6 +317,20 @@ def plot(data, path):
     fig.savefig(path, dpi=90)
 
 
+def selftest_text(f):
+    acq, cont, spins = int(f[3]), int(f[5]), int(f[7])
+    head = (f"the counters' self-test, two CPUs taking CORE_ID in turn "
+            f"around 2,000-iteration critical sections, counted {cont:,} "
+            f"contended of {acq:,} acquisitions and {spins:,} spin turns")
+    if cont:
+        return head + (", so zeros below mean the threads seldom ran at "
+                       "once, not that the counters miss")
+    return head + (": in this run the threads never ran at once, so the "
+                   "native contention columns below say nothing about "
+                   "contention; the prediction further down does not "
+                   "depend on them")
+
+
 def write(path, data, calib, mem, el2, git, selftest):
     L = []
     L.append("# corevisor scaling, memory and boot cost\n")
@@ -352,12 +366,8 @@ def write(path, data, calib, mem, el2, git, selftest):
              "counts are per operation, natively, summed over the CPUs "
              "(a CPU's contended acquisitions and spin-loop turns depend on "
              "how the host schedules the threads: this machine has "
-             f"{os.cpu_count()} cores, shared; the counters' self-test, two "
-             f"CPUs taking CORE_ID in turn around 2,000-iteration critical "
-             f"sections, counted {int(selftest[5]):,} contended of "
-             f"{int(selftest[3]):,} acquisitions and {int(selftest[7]):,} "
-             f"spin turns, so zeros below mean the threads seldom ran at "
-             f"once, not that the counters miss).\n")
+             f"{os.cpu_count()} cores, shared; " + selftest_text(selftest)
+             + ").\n")
     L.append("| operation | CPUs | instructions/op (core) | (all) | "
              "global-lock acquisitions/op | per-VM lock acquisitions/op | "
              "contended/op | spins/op | wall ns/op per CPU |")
