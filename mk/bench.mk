@@ -6,6 +6,10 @@
 #                       and guest exits under QEMU -icount; writes
 #                       bench/results.md and bench/verify.png
 #   make bench-hosted   the hosted part only (no QEMU)
+#   make bench-scaling  bench/scaling.md, bench/scaling.png: hypercalls,
+#                       guest exits and host faults on 1-8 hosted CPUs
+#                       (instructions, lock acquisitions, spins, global
+#                       lock hold times), reserved memory by part
 #
 # The core is built again for benchmarks, optimised like a release:
 # build/bench/opt (-O2, no sanitizers, no CV_DEBUG) and, for comparison,
@@ -29,8 +33,8 @@ $(1)/core/%.o: core/%.c | $(DEPS_STAMP)
 	$$(CC) $$(CORE_FREESTANDING) $$(BENCH_OPT) $(2) -MMD -MP -c $$< -o $$@
 $(1)/ext/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(CC) -std=gnu11 $$(CORE_INC) -Iarch/hosted $$(CORE_WARN) \
-		-Wno-missing-prototypes $$(BENCH_OPT) $(2) -pthread \
+	$$(CC) -std=gnu11 $$(CORE_INC) -Iarch/hosted -Itests/harness \
+		$$(CORE_WARN) -Wno-missing-prototypes $$(BENCH_OPT) $(2) -pthread \
 		-MMD -MP -c $$< -o $$@
 $(1)/libcorevisor.a: $$(patsubst %.c,$(1)/%.o,$$(CORE_SRCS)) \
 		$$(patsubst %.c,$(1)/ext/%.o,$$(BENCH_EXT_SRCS))
@@ -38,10 +42,15 @@ $(1)/libcorevisor.a: $$(patsubst %.c,$(1)/%.o,$$(CORE_SRCS)) \
 	ar rcs $$@ $$^
 $(1)/hosted_bench: $(1)/ext/bench/hosted_bench.o $(1)/libcorevisor.a
 	$$(CC) -o $$@ $$^ -lsodium -pthread -ldl
+$(1)/scaling_bench: $(1)/ext/bench/scaling_bench.o \
+		$(1)/ext/tests/harness/harness.o $(1)/libcorevisor.a
+	$$(CC) -o $$@ $$^ -lsodium -pthread -ldl
 endef
 
 $(eval $(call bench_lib,$(BENCH_DIR)/opt,))
 $(eval $(call bench_lib,$(BENCH_DIR)/debug,-DCV_DEBUG))
+# The scaling benchmark's lock counters (cv/lock.h): never in a shipped build.
+$(eval $(call bench_lib,$(BENCH_DIR)/stats,-DCV_LOCK_STATS))
 
 # Debian's python3: python3-matplotlib is installed for it (a python3
 # earlier in PATH, e.g. pyenv's, would not see it).
@@ -55,7 +64,18 @@ BENCH_RUN := $(BENCH_PYTHON) bench/run_bench.py --opt $(BENCH_DIR)/opt/hosted_be
 bench-hosted: $(BENCH_DEPS_STAMP) $(BENCH_HOSTED)
 	$(BENCH_RUN)
 
-.PHONY: bench bench-hosted
+# Scaling across CPUs, memory and boot cost (bench/scaling_bench.py):
+# bench/scaling.md and bench/scaling.png.
+BENCH_SCALING := $(BENCH_DIR)/opt/scaling_bench $(BENCH_DIR)/stats/scaling_bench
+BENCH_SCALING_RUN = $(BENCH_PYTHON) bench/scaling_bench.py \
+	--opt $(BENCH_DIR)/opt/scaling_bench \
+	--stats $(BENCH_DIR)/stats/scaling_bench \
+	--workdir $(BENCH_DIR)/runs/scaling --out bench/scaling.md \
+	--png bench/scaling.png --json $(BENCH_DIR)/scaling.json
+bench-scaling: $(BENCH_DEPS_STAMP) $(BENCH_SCALING)
+	$(BENCH_SCALING_RUN)
+
+.PHONY: bench bench-hosted bench-scaling
 
 # --- EL2 under QEMU -icount: bench copies of corevisor's image (the same
 # objects as build/aarch64/corevisor.elf plus bench/qemu/el2_*.{c,S},
@@ -134,10 +154,11 @@ bench-qemu: $(BA)/corevisor-bench.elf $(BA)/corevisor-bench-nd.elf \
 
 # A failed QEMU part (e.g. the EL2 port mid-change) is reported in
 # results.md as not measured; the hosted part still runs.
-bench: $(BENCH_DEPS_STAMP) $(BENCH_HOSTED)
+bench: $(BENCH_DEPS_STAMP) $(BENCH_HOSTED) $(BENCH_SCALING)
 	@rm -f $(BENCH_QEMU_JSON)
 	@$(MAKE) --no-print-directory bench-qemu || \
 		echo "bench: the QEMU part failed; results.md says so"
 	$(BENCH_RUN) --qemu $(BENCH_QEMU_JSON)
+	$(BENCH_SCALING_RUN)
 
 .PHONY: bench-qemu

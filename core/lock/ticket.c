@@ -21,12 +21,35 @@ static struct cv_lock *lock_of(u32 lk)
  */
 void cv_lock_spin_(struct cv_lock *l, u32 ticket)
 {
+#ifdef CV_LOCK_STATS
+	struct cv_lock_stat *st = &cv.lock_stats[arch_cpu_id()][l - cv.locks];
+
+	st->contended++;
+#endif
 	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
 		if (halted())
 			arch_cpu_stop();
 		arch_cpu_relax();
+#ifdef CV_LOCK_STATS
+		st->spins++;
+#endif
 	}
 }
+
+#ifdef CV_LOCK_STATS
+void cv_lock_stat_taken(u32 lk)
+{
+	cv.lock_stats[arch_cpu_id()][lk].acquired++;
+	if (cv.lock_stat_hook)
+		cv.lock_stat_hook(lk, true);
+}
+
+void cv_lock_stat_passing(u32 lk)
+{
+	if (cv.lock_stat_hook)
+		cv.lock_stat_hook(lk, false);
+}
+#endif
 
 bool lock_held_by_me(u32 lk)
 {

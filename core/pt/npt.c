@@ -663,6 +663,67 @@ u32 map_s2pt_in_table(u32 vmid, u64 addr, u64 pte)
 	return check(type);
 }
 
+/* A link of the host's table, loaded lock-free (host_pte_slot). */
+static inline u64 *host_link(u64 *p, u64 lo, u64 hi)
+{
+	const struct npt *n = &cv.npts[HOSTVISOR];
+	/* Acquire: a table is filled before it is linked (entry_store). */
+	u64 e = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+
+	if (!is_table_desc(e))
+		return NULL;
+	return pt_table_in(n->pool, n->pool_va, e, lo, hi);
+}
+
+/*
+ * host_pte_slot (corevisor, cv/pt.h): the walk of map_s2pt(HOSTVISOR,
+ * @addr, 3, ...) without the NPT lock, so that a host fault finds its
+ * leaf's slot before it takes S2PAGE_ID and the spec's check-and-map
+ * under S2PAGE_ID is only the owner check and the store (map_page_host).
+ * Safe without the lock because the host's tables never move once
+ * linked: nothing resets the host's table (reset_npt is destroy_vm's), a
+ * level-2 entry that links a table keeps it for good (map_host_ram maps
+ * into it, never a block over it; clear_pfn_host only turns blocks into
+ * tables), and table pages are never freed. A link not there yet, or in
+ * the middle of a block's split (break-before-make), gives NULL: the
+ * caller takes the locked walk.
+ */
+u64 *host_pte_slot(u64 addr)
+{
+	const struct npt *n = &cv.npts[HOSTVISOR];
+	u64 *t;
+
+	if (halted() || !n->pool_va || !is_addr(addr))
+		return NULL;
+	t = host_link(&((u64 *)n->pool_va)[pgd_index(addr)], PGD_OFFSET,
+		      n->geom.pud_offset);
+	if (t)
+		t = host_link(&t[pud_index(addr)], n->geom.pud_offset,
+			      n->geom.pmd_offset);
+	if (t)
+		t = host_link(&t[pmd_index(addr)], n->geom.pmd_offset,
+			      n->geom.pool_bytes);
+	return t ? &t[pte_index(addr)] : NULL;
+}
+
+/*
+ * map_host_slot (corevisor, cv/pt.h): map_s2pt(HOSTVISOR, @addr, 3, @pte)
+ * through @slot = host_pte_slot(@addr): the same leaf store (set_pte:
+ * break-before-make over a different valid page) under the host's NPT
+ * lock, without the walk.
+ */
+void map_host_slot(u64 addr, u64 *slot, u64 pte)
+{
+	if (halted())
+		return;
+	/* Its one caller, map_page_host, passes the page it computed. */
+	CV_ASSERT(is_table_desc(pte));
+	acquire_lock_pt(HOSTVISOR);
+	pt_store_leaf(HOSTVISOR, slot, entry_load(slot), pte,
+		      ALIGN_DOWN(addr, PAGE_SIZE), false);
+	release_lock_pt(HOSTVISOR);
+}
+
 /*
  * corevisor: split the host's 2 MiB block @old, at level-2 slot @p, so
  * that page @addr can leave: a new level-3 table (PTAlloc) maps the same

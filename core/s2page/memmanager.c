@@ -135,7 +135,7 @@ static void map_host_ram(u64 addr, u64 pfn)
  */
 void map_page_host(u64 addr)
 {
-	u64 pfn = addr / PAGE_SIZE;
+	u64 pfn = addr / PAGE_SIZE, pte, *slot;
 	struct s2page *pg;
 	u32 owner, count;
 
@@ -162,28 +162,46 @@ void map_page_host(u64 addr)
 		      (unsigned long long)addr);
 		return;
 	}
+	/*
+	 * corevisor: the page's s2page entry and, where a level-3 table
+	 * already covers @addr, its leaf's slot, found before S2PAGE_ID is
+	 * taken (both stay where they are: s2page_slot, host_pte_slot), so
+	 * that the check-and-map the lock keeps atomic is just the owner
+	 * check and the store: host faults on other CPUs wait that long.
+	 */
+	pg = s2page_slot(pfn);
+	slot = host_pte_slot(addr);
+	if (halted())
+		return;
 	acquire_lock_s2page();
 	if (halted())
 		return;
 	/* get_pfn_owner, get_pfn_count: one entry lookup. */
-	pg = s2page_entry(pfn);
-	if (halted())
-		return;
 	owner = pg ? pg->owner : INVALID;
 	count = pg ? s2page_count(pg) : INVALID;
-	if (owner == INVALID)
-		map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_DEVICE);
-	else if (owner == HOSTVISOR)
-		map_host_ram(addr, pfn);
+	if (owner == INVALID) {
+		pte = pfn * PAGE_SIZE | PAGE_S2_DEVICE;
+	} else if (owner == HOSTVISOR) {
+		pte = pfn * PAGE_SIZE | PAGE_S2_RAM;
+		if (!slot) {
+			map_host_ram(addr, pfn);
+			pte = 0;
+		}
 #ifdef CV_MUTANT_SKIP_OWNER_CHECK /* tests/model: must be caught */
-	else if (true)
+	} else if (true) {
 #else
-	else if (shared(count))
+	} else if (shared(count)) {
 #endif
-		map_s2pt(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | PAGE_S2_RAM);
-	else
+		pte = pfn * PAGE_SIZE | PAGE_S2_RAM;
+	} else {
 		panic("map_page_host: pfn 0x%llx owned by %u count %u",
 		      (unsigned long long)pfn, owner, count);
+		pte = 0;
+	}
+	if (pte && slot)
+		map_host_slot(addr, slot, pte);
+	else if (pte)
+		map_s2pt(HOSTVISOR, addr, 3, pte);
 	release_lock_s2page();
 }
 

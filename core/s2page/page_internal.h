@@ -24,14 +24,13 @@ void s2page_panic_index(u64 addr, u64 index) __attribute__((cold, noinline));
  * (mem_region_search: the last one; searching from the end, the first
  * one found), its entry index, checked against the array. NULL for a
  * page in no region (or in a region without entries), or after the
- * panic. S2PAGE_ID held.
+ * panic.
  */
-static inline struct s2page *s2page_entry(u64 pfn)
+static inline struct s2page *s2page_slot(u64 pfn)
 {
 	u64 addr = pfn * PAGE_SIZE, index;
 	u32 i = cv.region_cnt;
 
-	assert_locked(S2PAGE_ID);
 	if (i > MAX_MEMBLOCK_NUM)
 		i = MAX_MEMBLOCK_NUM;
 	while (i-- > 0) {
@@ -51,6 +50,17 @@ static inline struct s2page *s2page_entry(u64 pfn)
 		return &cv.s2page[index];
 	}
 	return NULL;
+}
+
+/*
+ * s2page_slot with S2PAGE_ID held. (The memory map is read-only after
+ * boot, so s2page_slot may find an entry before the lock is taken, as
+ * map_page_host does; the entry itself is read under the lock.)
+ */
+static inline struct s2page *s2page_entry(u64 pfn)
+{
+	assert_locked(S2PAGE_ID);
+	return s2page_slot(pfn);
 }
 
 /* PageManager's decodings of an entry's count and gfn (state.h). */

@@ -27,8 +27,15 @@
  *         must still be B's (the reclaim holds the VM's lock from its power
  *         check to its end, so it sees B, not powered off, and does
  *         nothing).
+ *  hostfault  The host's stage-2 fault finds its leaf's slot before it takes
+ *         S2PAGE_ID (map_page_host, host_pte_slot), but must check the
+ *         page's owner under it: CPU 1's host access to page P, in a
+ *         2 MiB whose level-3 table exists, is held just before it waits
+ *         for S2PAGE_ID while CPU 0 gives P to a VM. When CPU 1 goes on
+ *         it must panic naming P's new owner and leave P unmapped in the
+ *         host's stage 2, never map the VM's page for the host.
  *
- *   race [fault|halt|reuse|all] [-r rounds]
+ *   race [fault|halt|reuse|hostfault|all] [-r rounds]
  * Exit status 0 when every round ended as required.
  */
 #include <pthread.h>
@@ -424,6 +431,99 @@ static int race_reuse(u32 rounds)
 	return taken || other;
 }
 
+/* ---- hostfault: a host fault against the page's assignment ----------- */
+
+#define HF_RANGE (0x40000000ULL + (64ULL << 20)) /* a 2 MiB of host RAM */
+#define HF_P (HF_RANGE + 0x3000)		 /* the contested page */
+
+static void *host_touch_on_cpu1(void *arg)
+{
+	u64 v;
+
+	(void)arg;
+	cv_hosted_set_cpu(1);
+	cv_hosted_host_read(HF_P, &v, sizeof(v));
+	return NULL;
+}
+
+/* 0: the late fault panicked, P unmapped; 1: P mapped for the host; 2. */
+static int hostfault_round(u32 round)
+{
+	struct cv_translation t;
+	char want[96];
+	pthread_t th;
+	u64 v;
+	u32 a, owner;
+
+	if (hx_boot(RAM_BYTES, NCPUS, true)) {
+		fprintf(stderr, "race: boot failed\n");
+		return 2;
+	}
+	a = new_vm(1);
+	/* Page 511 of the range is the VM's: the host maps page by page. */
+	hx_prot_and_map_vm_s2pt(a, R_OTHER,
+				(HF_RANGE + 511 * PAGE_SIZE) | PAGE_S2_RAM, 3);
+	cv_hosted_host_read(HF_RANGE, &v, sizeof(v)); /* the level-3 table */
+	if (cv_hosted_halted() || !cv_hosted_translate(0, HF_RANGE, &t) ||
+	    !t.valid || t.level != 3) {
+		fprintf(stderr, "race: round %u: set-up: %s\n", round,
+			cv_hosted_halt_reason());
+		return 2;
+	}
+	__atomic_store_n(&held, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hold_release, 0, __ATOMIC_RELAXED);
+	hold_lock = (int)S2PAGE_ID;
+	__atomic_store_n(&hold_cpu, 1, __ATOMIC_RELEASE);
+	pthread_create(&th, NULL, host_touch_on_cpu1, NULL);
+	while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
+		sched_yield();
+	hx_prot_and_map_vm_s2pt(a, R, HF_P | PAGE_S2_RAM, 3);
+	owner = cv_hosted_page_owner(HF_P / PAGE_SIZE);
+	__atomic_store_n(&hold_release, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	__atomic_store_n(&hold_cpu, -1, __ATOMIC_RELEASE);
+	if (owner != a) {
+		fprintf(stderr, "race: round %u: P not given to vm %u: %s\n",
+			round, a, cv_hosted_halt_reason());
+		return 2;
+	}
+	if (cv_hosted_translate(0, HF_P, &t) && t.valid) {
+		fprintf(stderr,
+			"race: round %u: the host's stage 2 maps vm %u's page "
+			"0x%llx (pte 0x%llx)\n",
+			round, a, (unsigned long long)HF_P,
+			(unsigned long long)t.pte);
+		return 1;
+	}
+	snprintf(want, sizeof(want), "map_page_host: pfn 0x%llx owned by %u",
+		 (unsigned long long)(HF_P / PAGE_SIZE), a);
+	if (!cv_hosted_halted() || !strstr(cv_hosted_halt_reason(), want)) {
+		fprintf(stderr,
+			"race: round %u: expected a halt \"%s\", got "
+			"\"%s\"\n",
+			round, want, cv_hosted_halt_reason());
+		return 2;
+	}
+	return 0;
+}
+
+static int race_hostfault(u32 rounds)
+{
+	u32 mapped = 0, other = 0;
+
+	for (u32 r = 0; r < rounds; r++) {
+		int res = hostfault_round(r);
+
+		mapped += res == 1;
+		other += res == 2;
+	}
+	printf("race hostfault: %u rounds of a host fault against its page's "
+	       "assignment: %u panicked, %u mapped the VM's page, %u other "
+	       "failures\n",
+	       rounds, rounds - mapped - other, mapped, other);
+	return mapped || other;
+}
+
 int main(int argc, char **argv)
 {
 	const char *which = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
@@ -440,5 +540,7 @@ int main(int argc, char **argv)
 		bad |= race_halt(rounds < 20 ? rounds : 20);
 	if (!strcmp(which, "reuse") || !strcmp(which, "all"))
 		bad |= race_reuse(rounds < 20 ? rounds : 20);
+	if (!strcmp(which, "hostfault") || !strcmp(which, "all"))
+		bad |= race_hostfault(rounds < 20 ? rounds : 20);
 	return bad;
 }

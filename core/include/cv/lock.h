@@ -30,6 +30,19 @@ void cv_stress_lock_passing(u32 lk);
 /* ticket.c: wait_lock's slow path, while another CPU holds the lock. */
 void cv_lock_spin_(struct cv_lock *l, u32 ticket);
 
+#ifdef CV_LOCK_STATS
+/*
+ * Benchmark builds only (mk/bench.mk, bench/scaling_bench.c; never the
+ * shipped core): each CPU counts, per lock, its acquisitions, those that
+ * found the lock held, and the turns of the spin loop (cv.lock_stats).
+ * cv_lock_stat_hook, when set, is told when this CPU has taken a lock and
+ * when it passes it on, so a benchmark can count the instructions of each
+ * critical section.
+ */
+void cv_lock_stat_taken(u32 lk);
+void cv_lock_stat_passing(u32 lk);
+#endif
+
 /* wait_lock once halted: every CPU but the one that halted stops. */
 static inline void wait_lock_halted(void)
 {
@@ -66,6 +79,9 @@ static inline void wait_lock(u32 lk)
 	ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
 		cv_lock_spin_(l, ticket);
+#ifdef CV_LOCK_STATS
+	cv_lock_stat_taken(lk);
+#endif
 #ifdef CV_DEBUG
 	/* Only assert_locked() reads the holder: release builds skip it. */
 	__atomic_store_n(&l->holder, arch_cpu_id() + 1, __ATOMIC_RELAXED);
@@ -85,6 +101,9 @@ static inline void pass_lock(u32 lk)
 		return;
 #ifdef CV_STRESS_TRACE
 	cv_stress_lock_passing(lk);
+#endif
+#ifdef CV_LOCK_STATS
+	cv_lock_stat_passing(lk);
 #endif
 #ifdef CV_DEBUG
 	__atomic_store_n(&l->holder, 0, __ATOMIC_RELAXED);

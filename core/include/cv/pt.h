@@ -83,6 +83,13 @@ u32 s2pt_pmd_type(u32 vmid, u64 addr);
  * answer of before (PMD_TABLE: mapped; otherwise nothing changed).
  */
 u32 map_s2pt_in_table(u32 vmid, u64 addr, u64 pte);
+/*
+ * corevisor (map_page_host): the slot of @addr's level-3 entry in the
+ * host's table when a level-3 table already covers @addr, else NULL,
+ * found without any lock; map_host_slot stores a page there (NPT lock).
+ */
+u64 *host_pte_slot(u64 addr);
+void map_host_slot(u64 addr, u64 *slot, u64 pte);
 
 /* The root-table register value of principal @vmid: VTTBR_EL2 / TTBR0_EL2. */
 u64 get_pt_vttbr(u32 vmid);

@@ -496,6 +496,19 @@ struct cv_state {
 	struct cv_cpu cpus[TOTAL_CPU];
 
 	u64 nonce_counter; /* atomic */
+
+#ifdef CV_LOCK_STATS
+	/*
+	 * Benchmark builds only (cv/lock.h): per CPU and lock, written by
+	 * that CPU alone; the hook is set by the benchmark.
+	 */
+	struct cv_lock_stat {
+		u64 acquired;  /* wait_lock calls that took it */
+		u64 contended; /* ... that found it held */
+		u64 spins;     /* turns of cv_lock_spin_'s loop */
+	} lock_stats[TOTAL_CPU][NUM_LOCKS];
+	void (*lock_stat_hook)(u32 lk, bool taken);
+#endif
 };
 
 extern struct cv_state cv;
