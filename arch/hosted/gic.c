@@ -52,7 +52,8 @@ void hosted_gic_reset(bool on, u32 ncpus)
 	g.ncommands = 0;
 	g.on = on;
 	g.nr_rdists = ncpus;
-	g.gicd[GICD_TYPER / 8] = GICD_TYPER_LPIS | (15ULL << 19);
+	/* GICD_TYPER is the upper half of the first cell. */
+	g.gicd[GICD_TYPER / 8] = (GICD_TYPER_LPIS | (15ULL << 19)) << 32;
 	g.its[GITS_TYPER / 8] = (7ULL << 4) | (15ULL << 13);
 	g.its[GITS_CTLR / 8] = GITS_CTLR_QUIESCENT;
 	g.its[GITS_BASER(0) / 8] = (1ULL << 56) | (7ULL << 48); /* devices */

@@ -22,21 +22,6 @@
 /* How long the core waits for the ITS to consume its queue (polls). */
 #define GIC_ITS_WAIT_POLLS 100000000ULL
 
-__attribute__((weak)) u64 arch_gic_read(u64 pa, u32 len)
-{
-	panic("arch_gic_read: this machine has no GIC access (pa 0x%llx len "
-	      "%u)",
-	      ULL(pa), len);
-	return 0;
-}
-
-__attribute__((weak)) void arch_gic_write(u64 pa, u32 len, u64 val)
-{
-	panic("arch_gic_write: this machine has no GIC access (pa 0x%llx len "
-	      "%u val 0x%llx)",
-	      ULL(pa), len, ULL(val));
-}
-
 /* ---- Boot -------------------------------------------------------------- */
 
 u64 gic_reserved_bytes(const struct cv_boot_params *params)
@@ -198,12 +183,17 @@ static struct gic_table prop_table(u64 prop)
 	return t;
 }
 
-/* GICR_PENDBASER: one bit per INTID, the ID space PROPBASER sets. */
+/*
+ * GICR_PENDBASER: one bit per INTID, the ID space PROPBASER sets, and at
+ * least the page holding the IMPLEMENTATION DEFINED first 1 KiB. Address
+ * 0 names no table (the register's reset value).
+ */
 static struct gic_table pend_table(u64 pend, u64 prop)
 {
 	struct gic_table t = {pend & GIC_PA_51_16, 0};
 
-	t.pages = pages_of((1ULL << lpi_bits(prop)) / 8);
+	if (t.base)
+		t.pages = pages_of((1ULL << lpi_bits(prop)) / 8) ?: 1;
 	return t;
 }
 
@@ -578,8 +568,9 @@ static void rd_write_table(u32 rd, u64 reg, u64 v)
 	    !repin("rd_write_propbaser", "GICR_PROPBASER", &cv.gic.prop[rd],
 		   new_prop))
 		return;
-	/* A PENDBASER never written (no pins yet) is pinned when it is. */
-	if ((reg == GICR_PENDBASER || cv.gic.pend[rd].pages) &&
+	/* PROPBASER's ID bits size the pending table: checked again. */
+	if ((reg == GICR_PENDBASER || new_pend.pages ||
+	     cv.gic.pend[rd].pages) &&
 	    !repin("rd_write_pendbaser", "GICR_PENDBASER", &cv.gic.pend[rd],
 		   new_pend))
 		return;
