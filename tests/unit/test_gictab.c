@@ -333,9 +333,10 @@ Test(gictab, pending_table_grows_with_propbaser)
 {
 	/* Pending bits for 14 ID bits: 2 KiB; then 16 bits reach a VM page. */
 	cr_assert(w64(RD(1) + GICR_PROPBASER, ram(64) | 13));
-	cr_assert(w64(RD(1) + GICR_PENDBASER, ram(97)));
+	cr_assert(w64(RD(1) + GICR_PENDBASER, ram(96)));
 	pts_expect_running();
-	vm_page(98);
+	cr_assert_eq(get_pfn_gic_pins(ram(96) / PAGE_SIZE), 1);
+	vm_page(97);
 	w64(RD(1) + GICR_PROPBASER, ram(64) | 15);
 	pts_expect_halt("rd_write_pendbaser", "not the host's");
 }
