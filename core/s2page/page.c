@@ -343,7 +343,7 @@ u32 get_pfn_gic_pins(u64 pfn)
 		if (addr < r->base || addr - r->base >= r->size ||
 		    r->index == INVALID64)
 			continue;
-		index = r->index + (addr - r->base) / PAGE_SIZE;
+		index = (addr - r->base) / PAGE_SIZE + r->index;
 		return index < cv.s2page_num ? cv.s2page[index].gic_pins : 0;
 	}
 	return 0;
