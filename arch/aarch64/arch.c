@@ -105,6 +105,32 @@ void arch_smmu_tlb_flush(u32 index, u32 cbndx)
 }
 
 /*
+ * The GIC's registers (cv/gictab.h): device memory in the core's table
+ * (mmu.c map_gic). A write is ordered after the core's earlier stores
+ * (its ITS command queue) by the caller's arch_pt_sync.
+ */
+u64 arch_gic_read(u64 pa, u32 len)
+{
+	u64 v;
+
+	if (len == 8)
+		v = *(volatile u64 *)pa;
+	else
+		v = *(volatile u32 *)pa;
+	dsb(ld);
+	return v;
+}
+
+void arch_gic_write(u64 pa, u32 len, u64 val)
+{
+	dsb(st);
+	if (len == 8)
+		*(volatile u64 *)pa = val;
+	else
+		*(volatile u32 *)pa = (u32)val;
+}
+
+/*
  * One line at a time on the shared UART; a panic does not wait long
  * (el2_console_acquire with a bound: halt.c).
  */

@@ -6,6 +6,7 @@
  * kernel at EL1 under its stage 2.
  */
 #include <cv/arch.h>
+#include <cv/gictab.h>
 #include <cv/lib.h>
 #include <cv/lock.h>
 #include <cv/mem.h>
@@ -53,6 +54,15 @@ static void fill_boot_params(struct cv_boot_params *p)
 	/* MSIs: the ITS's GITS_TRANSLATER frame, 64 KiB above its base. */
 	if (plat.smmuv3_base && plat.its_base)
 		p->smmuv3_msi_page = plat.its_base + 0x10000;
+	/* The GICv3 whose table registers the core takes (cv/gictab.h). */
+	if (plat.gic_version == 3 && plat.gicd_base && plat.gicr_base) {
+		p->gicd_base = plat.gicd_base;
+		p->its_base = plat.its_base;
+		p->rdist_base = plat.gicr_base;
+		p->nr_rdists = plat.ncpus;
+		if (p->nr_rdists > plat.gicr_size / GIC_RD_STRIDE)
+			p->nr_rdists = plat.gicr_size / GIC_RD_STRIDE;
+	}
 	p->nregions = plat.nregions;
 	memcpy(p->regions, plat.regions, sizeof(p->regions));
 	for (u32 i = 0; i < plat.nregions; i++)

@@ -141,6 +141,10 @@ static void map_gic(void)
 		rd_end = plat.gicr_base + plat.gicr_size;
 	map_identity(plat.gicd_base, plat.gicd_base + 0x10000, S1_PAGE_DEVICE);
 	map_identity(plat.gicr_base, rd_end, S1_PAGE_DEVICE);
+	/* The ITS's control frame: the core drives its tables (gictab.h). */
+	if (plat.its_base)
+		map_identity(plat.its_base, plat.its_base + 0x10000,
+			     S1_PAGE_DEVICE);
 }
 
 /*

@@ -13,6 +13,8 @@
 #include <corevisor/abi.h>
 #include <cv/lib.h>
 #include <cv/panic.h>
+#include <cv/arch.h>
+#include <cv/state.h>
 #include <cv/trap.h>
 #include <arch/sysreg.h>
 
@@ -35,17 +37,28 @@ static bool is_translation_fault(u64 esr)
 	return (esr & 0x3c) == 0x04;
 }
 
-static void host_stage2_fault(u64 esr)
+static void host_stage2_fault(struct el2_frame *f, u64 esr)
 {
 	u64 hpfar = read_sysreg(hpfar_el2), far = read_sysreg(far_el2);
+	struct cv_ctxt *h = shadow_ctxt(HOSTVISOR, arch_cpu_id());
 
 	if (!is_translation_fault(esr))
 		el2_fatal("host stage-2 fault: esr 0x%llx ipa 0x%llx",
 			  (unsigned long long)esr,
 			  (unsigned long long)(hpfar_to_ipa(hpfar) |
 					       (far & (PAGE_SIZE - 1))));
-	/* TrapHandler: map the page if it is the host's, else panic. */
+	/*
+	 * TrapHandler: map the page if it is the host's, else panic; or
+	 * emulate the access (the GIC's table registers, cv/gictab.h) on
+	 * the host's registers, as cv/smmu.h's host_ctxt() says.
+	 */
+	for (u32 i = 0; i < 31; i++)
+		h->regs[X0 + i] = f->x[i];
+	h->regs[PC] = f->elr;
 	host_npt_handler(hpfar, far, esr);
+	for (u32 i = 0; i < 31; i++)
+		f->x[i] = h->regs[X0 + i];
+	f->elr = h->regs[PC];
 }
 
 /* ISS of a trapped MSR/MRS (EC 0x18): Op0, Op2, Op1, CRn, CRm, direction. */
@@ -107,7 +120,7 @@ static void host_sync(struct el2_frame *f)
 		break;
 	case ESR_EC_DABT_LOW:
 	case ESR_EC_IABT_LOW:
-		host_stage2_fault(esr);
+		host_stage2_fault(f, esr);
 		break;
 	default:
 		el2_fatal("host trap: esr 0x%llx (EC 0x%x) at 0x%llx",

@@ -18,6 +18,12 @@ void hosted_smmu_params(struct cv_boot_params *p);
 #define CV_HOSTED_SMMUV3_SIZE 0x20000ULL
 #define CV_HOSTED_MSI_PAGE 0x08090000ULL /* an ITS's GITS_TRANSLATER */
 void hosted_smmuv3_reset(bool on, u64 base);
+/* gic.c: the GICv3's table registers (on or off), one RD per CPU. */
+#define CV_HOSTED_GICD_BASE 0x08000000ULL
+#define CV_HOSTED_ITS_BASE 0x08080000ULL
+#define CV_HOSTED_RDIST_BASE 0x080a0000ULL
+void hosted_gic_reset(bool on, u32 ncpus);
+void hosted_gic_params(struct cv_boot_params *p);
 void hosted_smmuv3_params(struct cv_boot_params *p);
 /*
  * Where a device behind SMMU @index's context bank @cbndx goes (smmu.c):

@@ -455,6 +455,8 @@ int cv_hosted_boot(const struct cv_hosted_config *cfg)
 	/* The SMMUv3 first: its stream pool counts in the reserve. */
 	hosted_smmuv3_reset(cfg->smmuv3, CV_HOSTED_SMMUV3_BASE);
 	hosted_smmuv3_params(&p);
+	hosted_gic_reset(cfg->gic, cfg->ncpus);
+	hosted_gic_params(&p);
 	place_reserved(&p, cfg->ram_base + cfg->ram_size);
 	p.shared_base = cfg->ram_base + cfg->ram_size - CV_HOSTED_SHARED_SIZE;
 	p.pa_bits = CV_HOSTED_PA_BITS;

@@ -218,6 +218,12 @@ void load_decrypt_buf(u32 vmid, u64 inbuf)
 		      vmid, ULL(pfn));
 		return;
 	}
+	if (get_pfn_gic_pins(pfn)) {
+		/* corevisor: a GIC table's page stays the host's. */
+		panic("load_decrypt_buf: vm %u pfn 0x%llx holds a GIC table",
+		      vmid, ULL(pfn));
+		return;
+	}
 	page = arch_phys_to_virt(pfn * PAGE_SIZE);
 	hdr_src = arch_phys_to_virt((pfn + 1) * PAGE_SIZE);
 	if (!page || !hdr_src) {

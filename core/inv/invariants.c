@@ -67,6 +67,13 @@
  *  stream_iso*     smmu_iso for the SMMUv3's streams: the host's stream
  *                  table (cv/stream.h) maps each iova to its own page,
  *                  which HOSTVISOR owns.
+ *  gic_pins*       the GIC's tables (cv/gictab.h): a page pinned by
+ *                  them is the host's and held by exactly as many of the
+ *                  tables the core records; every page of those tables
+ *                  is pinned. So no VM's or core's page is a table the
+ *                  ITS or a redistributor reads or writes.
+ *  gic_trap*       the host's stage 2 maps none of the GIC pages the core
+ *                  emulates (the ITS's control page, each RD_base page).
  *  cpu_range*      state_inv's ranges: each CPU's cur_vmid <= COREVISOR and
  *                  cur_vcpuid < VCPU_PER_VM.
  *  vm_free*        a free vmid (state UNUSED: never registered, or
@@ -91,8 +98,10 @@
  * No locks: the caller guarantees a quiescent machine (inv.h).
  */
 #include <cv/arch.h>
+#include <cv/gictab.h>
 #include <cv/inv.h>
 #include <cv/lib.h>
+#include <cv/mem.h>
 #include <cv/pte.h>
 #include <cv/state.h>
 #include <cv/stream.h>
@@ -714,6 +723,35 @@ static int check_stream_iso(struct inv *iv)
 	return 0;
 }
 
+static int check_gic_pins(struct inv *iv)
+{
+	u64 pfn = gic_pins_check();
+
+	if (pfn != INVALID64)
+		return fail(iv, "gic_pins",
+			    "pfn 0x%llx: %u GIC pins, owner not the host or "
+			    "not the tables' count",
+			    ULL(pfn), get_pfn_gic_pins(pfn));
+	return 0;
+}
+
+static int gic_trap_leaf(struct inv *iv, u32 vmid, u64 addr, u32 level, u64 pte)
+{
+	(void)vmid;
+	if (level == 3 && leaf_pfn(pte) && is_gic_trapped_page(addr))
+		return fail(iv, "gic_trap",
+			    "host maps the GIC's emulated page 0x%llx",
+			    ULL(addr));
+	return 0;
+}
+
+static int check_gic_trap(struct inv *iv)
+{
+	if (!cv.gic.its_base && !cv.gic.nr_rdists)
+		return 0;
+	return npt_leaves(iv, HOSTVISOR, gic_trap_leaf);
+}
+
 static int check_cpu_range(struct inv *iv)
 {
 	for (u32 cpu = 0; cpu < TOTAL_CPU; cpu++) {
@@ -904,6 +942,8 @@ static const struct clause {
 	{"smmu_iso", check_smmu_iso},
 	{"smmu_count", check_smmu_count},
 	{"stream_iso", check_stream_iso},
+	{"gic_pins", check_gic_pins},
+	{"gic_trap", check_gic_trap},
 	{"cpu_range", check_cpu_range},
 	{"vm_free", check_vm_free},
 	{"run_pin", check_run_pin},

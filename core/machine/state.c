@@ -16,6 +16,7 @@
 #include <cv/smmu.h>
 #include <cv/spt.h>
 #include <cv/state.h>
+#include <cv/gictab.h>
 #include <cv/stream.h>
 
 struct cv_state cv;
@@ -46,7 +47,7 @@ u64 cv_reserved_bytes(const struct cv_boot_params *params)
 
 	return host_pool_bytes(params) + (NUM_PRINCIPALS - 1) * PT_POOL_PER_VM +
 	       SMMU_POOL_BYTES + ALIGN_UP(s2page_bytes, PAGE_SIZE) +
-	       stream_pool_bytes(params);
+	       stream_pool_bytes(params) + gic_reserved_bytes(params);
 }
 
 /* The PA size the host's stage 2 allows (cv_boot_params.pa_bits). */
@@ -102,7 +103,7 @@ static bool reserved_valid(const struct cv_boot_params *p)
 
 int cv_boot(const struct cv_boot_params *p)
 {
-	u64 index = 0, pt_base, smmu_base, s2page_base;
+	u64 index = 0, pt_base, smmu_base, s2page_base, stream_base;
 
 	memset(&cv, 0, sizeof(cv));
 	if (boot_pa_bits(p) < 32 || boot_pa_bits(p) > 48)
@@ -149,12 +150,14 @@ int cv_boot(const struct cv_boot_params *p)
 	init_spt_pool(smmu_base);
 	smmu_boot_registers();
 	init_s2page(s2page_base);
-	init_host_stream(
-		p->smmuv3_base
-			? s2page_base + ALIGN_UP(region_pages(p) *
-							 sizeof(struct s2page),
-						 PAGE_SIZE)
-			: 0);
+	stream_base = s2page_base +
+		      ALIGN_UP(region_pages(p) * sizeof(struct s2page), PAGE_SIZE);
+	init_host_stream(p->smmuv3_base ? stream_base : 0);
+	/* corevisor: the GIC's table registers (cv/gictab.h). */
+	if (!gic_boot(p, gic_reserved_bytes(p)
+				 ? stream_base + stream_pool_bytes(p)
+				 : 0))
+		return -1;
 
 	for (u32 i = 0; i < CTXT_POOL_SIZE; i++)
 		cv.shadow_ctxts[i].regs[DIRTY] = 0;

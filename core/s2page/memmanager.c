@@ -14,6 +14,7 @@
  * Arguments that the host or a VM controls are range checked first; a bad
  * one panics with the call's name and the value.
  */
+#include <cv/gictab.h>
 #include <cv/lib.h>
 #include <cv/lock.h>
 #include <cv/mem.h>
@@ -159,6 +160,13 @@ void map_page_host(u64 addr)
 	/* corevisor: nor the SMMUv3's: corevisor drives it (cv/stream.h). */
 	if (is_smmuv3_range(addr)) {
 		panic("map_page_host: addr 0x%llx holds the SMMUv3's registers",
+		      (unsigned long long)addr);
+		return;
+	}
+	/* corevisor: nor the GIC's table registers (cv/gictab.h). */
+	if (is_gic_trapped_page(addr)) {
+		panic("map_page_host: addr 0x%llx holds the GIC's table "
+		      "registers",
 		      (unsigned long long)addr);
 		return;
 	}
@@ -368,6 +376,13 @@ void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 		/* corevisor: a registered vCPU's run page stays the host's. */
 		panic("assign_pfn_to_vm: vm %u host pfn 0x%llx is a vCPU's run "
 		      "page",
+		      vmid, (unsigned long long)pfn);
+		return;
+	}
+	if (owner == HOSTVISOR && pg->gic_pins) {
+		/* corevisor: a GIC table's page stays the host's. */
+		panic("assign_pfn_to_vm: vm %u host pfn 0x%llx holds a GIC "
+		      "table",
 		      vmid, (unsigned long long)pfn);
 		return;
 	}
@@ -643,6 +658,13 @@ void assign_pfn_to_smmu(u32 vmid, u64 gfn, u64 pfn)
 		/* corevisor: a registered vCPU's run page stays the host's. */
 		panic("assign_pfn_to_smmu: vm %u host pfn 0x%llx is a vCPU's "
 		      "run page",
+		      vmid, (unsigned long long)pfn);
+		return;
+	}
+	if (owner == HOSTVISOR && get_pfn_gic_pins(pfn)) {
+		/* corevisor: a GIC table's page stays the host's. */
+		panic("assign_pfn_to_smmu: vm %u host pfn 0x%llx holds a GIC "
+		      "table",
 		      vmid, (unsigned long long)pfn);
 		return;
 	}

@@ -137,6 +137,12 @@ void set_pfn_owner(u64 pfn, u32 vmid)
 	 * coming back is mapped by the caller once it is scrubbed
 	 * (clear_vm_page).
 	 */
+	/* corevisor: the GIC's tables stay the host's (cv/gictab.h). */
+	if (pg->gic_pins && vmid != HOSTVISOR) {
+		panic("set_pfn_owner: pfn 0x%llx holds a GIC table",
+		      (unsigned long long)pfn);
+		return;
+	}
 	if (pg->owner == HOSTVISOR && vmid != HOSTVISOR)
 		host_stream_unmap(pfn);
 	pg->owner = vmid;
@@ -273,4 +279,82 @@ void init_s2page(u64 array_pa)
 		}
 		arr[i].owner = COREVISOR;
 	}
+}
+
+/* ---- corevisor: the GIC's pins (cv/gictab.h, cv/mem.h) ---------------- */
+
+bool pin_host_pages(const char *who, const char *what, u64 base, u64 pages)
+{
+	u64 pfn = base / PAGE_SIZE;
+	struct s2page *pg;
+
+	if (halted())
+		return false;
+	if (!pages)
+		return true;
+	if (base % PAGE_SIZE || pages > cv.s2page_num ||
+	    base + pages * PAGE_SIZE < base) {
+		panic("%s: %s at 0x%llx, %llu pages: not host memory", who,
+		      what, (unsigned long long)base,
+		      (unsigned long long)pages);
+		return false;
+	}
+	acquire_lock_s2page();
+	for (u64 i = 0; i < pages; i++) {
+		pg = s2page_entry(pfn + i);
+		if (halted())
+			return false;
+		if (!pg || pg->owner != HOSTVISOR ||
+		    pg->gic_pins == S2PAGE_GIC_PINS_MAX) {
+			panic("%s: %s at 0x%llx: pfn 0x%llx owned by %u, not "
+			      "the host's",
+			      who, what, (unsigned long long)base,
+			      (unsigned long long)(pfn + i),
+			      pg ? (u32)pg->owner : INVALID);
+			return false;
+		}
+	}
+	for (u64 i = 0; i < pages; i++)
+		s2page_entry(pfn + i)->gic_pins++;
+	release_lock_s2page();
+	return true;
+}
+
+void unpin_host_pages(u64 base, u64 pages)
+{
+	struct s2page *pg;
+
+	if (halted() || !pages)
+		return;
+	acquire_lock_s2page();
+	for (u64 i = 0; i < pages; i++) {
+		pg = s2page_entry(base / PAGE_SIZE + i);
+		if (halted())
+			return;
+		if (!pg || pg->gic_pins == 0) {
+			panic("unpin_host_pages: pfn 0x%llx is not pinned",
+			      (unsigned long long)(base / PAGE_SIZE + i));
+			return;
+		}
+		pg->gic_pins--;
+	}
+	release_lock_s2page();
+}
+
+u32 get_pfn_gic_pins(u64 pfn)
+{
+	u64 addr = pfn * PAGE_SIZE, index;
+
+	if (pfn >> (64 - PAGE_SHIFT))
+		return 0;
+	for (u32 i = 0; i < cv.region_cnt && i < MAX_MEMBLOCK_NUM; i++) {
+		const struct memblock *r = &cv.regions[i];
+
+		if (addr < r->base || addr - r->base >= r->size ||
+		    r->index == INVALID64)
+			continue;
+		index = (addr - r->base) / PAGE_SIZE + r->index;
+		return index < cv.s2page_num ? cv.s2page[index].gic_pins : 0;
+	}
+	return 0;
 }

@@ -5,6 +5,7 @@
  */
 #include <corevisor/abi.h>
 #include <cv/arch.h>
+#include <cv/gictab.h>
 #include <cv/mem.h>
 #include <cv/panic.h>
 #include <cv/smmu.h>
@@ -28,6 +29,9 @@ void handle_host_stage2_fault(u64 hpfar_el2, u64 esr_el2)
 	u32 ret;
 
 	if (halted())
+		return;
+	/* corevisor: the GIC's table registers (cv/gictab.h). */
+	if (gic_emulate(addr, (u32)esr_el2) || halted())
 		return;
 	ret = emulate_mmio(addr, (u32)esr_el2);
 	if (halted() || ret != INVALID)

@@ -9,6 +9,7 @@
 #include <corevisor/image.h>
 #include <host/vmm.h>
 
+#include "gictab.h"
 #include "vms.h"
 
 /* Host RAM the boot check touches: [0x50400000, 0x80000000), 2 MiB apart. */
@@ -57,6 +58,7 @@ enum host_mode {
 	MODE_LIFECYCLE = 40, /* 50 VMs booted, run and destroyed in turn */
 	/* Interrupts (vgic): 50..59. */
 	MODE_BAD_INJECTIONS = 50 /* every free request slot a bad one */
+				 /* GIC tables: 70..79 (gictab.h). */
 };
 #define LIFECYCLE_ROUNDS 50
 #define LIFECYCLE_BLOCK 0x200000ULL /* host_vm_block alignment */
@@ -466,6 +468,19 @@ static void attack_secret(struct vmm_vm *vm, u64 event)
 	}
 }
 
+/* MODE_GIC_*: the vault stored its secret; a GIC table points at it. */
+static void gic_attack_secret(struct vmm_vm *vm, u64 event)
+{
+	u64 pa = vmm_page_of(vm, VAULT_SECRET_IPA);
+
+	if (event != VAULT_EVENT_SECRET_STORED)
+		return;
+	if (!pa)
+		host_fail("no page of vm%u at IPA 0x%llx", vm->vmid,
+			  VAULT_SECRET_IPA);
+	gictab_attack(*(volatile u32 *)HOST_MODE_ADDR, pa);
+}
+
 /*
  * MODE_OFFER_*: the second VM's first RAM fault is answered with a page
  * that is not the host's to give.
@@ -844,6 +859,10 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 		vms_hooks.event = attack_secret;
 	if (mode == MODE_OFFER_VM_PAGE || mode == MODE_OFFER_CORE_PAGE)
 		vmm_hooks.offer_page = offer_bad_page;
+	if (mode >= MODE_GIC_BASER_VM && mode <= MODE_GIC_PENDBASER_CORE)
+		vms_hooks.event = gic_attack_secret;
+	if (mode == MODE_GIC_TABLES)
+		gictab_legitimate();
 	if (mode == MODE_SNOOP_REGS) {
 		host_printf("host: snooping on every exit\n");
 		vms_hooks.answered = snoop;

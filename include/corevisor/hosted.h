@@ -51,6 +51,13 @@ struct cv_hosted_config {
 	 * (cv_hosted_smmuv3_base).
 	 */
 	bool smmuv3;
+	/*
+	 * A GICv3 with an ITS (default off; arch/hosted/gic.c): the
+	 * distributor at 0x08000000, the ITS at 0x08080000, one
+	 * redistributor per CPU from 0x080a0000 (128 KiB each). The core
+	 * takes their table registers from the host (cv/gictab.h).
+	 */
+	bool gic;
 };
 
 /* Defaults (TLBs on), with a random AEAD key and no trusted key. */
@@ -167,6 +174,13 @@ bool cv_hosted_stream_dma_write(uint64_t iova, const void *buf, uint64_t len,
 				uint64_t *fault);
 /* The SMMUv3's register base (0: none); invalidations since boot. */
 uint64_t cv_hosted_smmuv3_base(void);
+/* The GIC's register at @pa as the hardware holds it (cfg.gic). */
+uint64_t cv_hosted_gic_reg(uint64_t pa);
+/*
+ * How many commands the ITS has consumed; the last min(n, 256) of them,
+ * newest first, into last[].
+ */
+uint64_t cv_hosted_its_commands(uint64_t (*last)[4], uint32_t n);
 uint64_t cv_hosted_smmuv3_invalidations(void);
 
 /*

@@ -69,6 +69,17 @@ u64 arch_smmu_read(u64 pa, u32 len);
 void arch_smmu_write(u64 pa, u32 len, u64 val);
 
 /*
+ * corevisor: a 4- or 8-byte access (@len) to a GICv3 register at
+ * physical @pa, in the distributor's, the ITS's control frame or a
+ * redistributor's RD_base frame as cv_boot_params named them
+ * (cv/gictab.h: the core's emulation of the host's access, and its own
+ * command queue). A read returns the value zero-extended. An arch that
+ * names no GICv3 never receives these calls.
+ */
+u64 arch_gic_read(u64 pa, u32 len);
+void arch_gic_write(u64 pa, u32 len, u64 val);
+
+/*
  * The fail-stop: called once, with the global halt flag already set and
  * @reason formatted. At EL2 it prints the reason and stops the machine (it
  * does not return); the hosted machine records it and returns, after which

@@ -53,6 +53,19 @@ void revoke_stage2_sg_gpa(u32 vmid, u64 addr, u64 size);
 /* The relies of grant/revoke_stage2_sg_gpa on [addr, addr + size). */
 bool is_sg_range(u64 addr, u64 size);
 
+/*
+ * corevisor: the GIC's tables (cv/gictab.h). pin_host_pages pins the
+ * @pages pages from @base to the host, or panics ("<who>: <what> ...")
+ * unless every one is a region page HOSTVISOR owns (none pinned then);
+ * a pinned page never leaves the host (assign_pfn_to_vm,
+ * assign_pfn_to_smmu, load_decrypt_buf refuse it). unpin_host_pages
+ * undoes one pin_host_pages. Both take S2PAGE_ID.
+ */
+bool pin_host_pages(const char *who, const char *what, u64 base, u64 pages);
+void unpin_host_pages(u64 base, u64 pages);
+/* The page's pin count (0 outside every region); S2PAGE_ID not needed. */
+u32 get_pfn_gic_pins(u64 pfn);
+
 /* Boot: lay the s2page array over the regions, owners as cv_boot says. */
 void init_s2page(u64 array_pa);
 

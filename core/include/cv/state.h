@@ -28,6 +28,8 @@
  *   SMMU (SMMU_ID) -> vm info (INFO_ID + vmid) -> core (CORE_ID)
  *   -> s2page (S2PAGE_ID) -> SMMU tables (SPT_ID) -> stage-2 table
  *   (NPT_ID + vmid)
+ * and, for the host's GIC table registers (cv/gictab.h), which hold no
+ * other lock first: GIC (GIC_ID) -> s2page (S2PAGE_ID) -> ...
  * No operation holds two vm-info locks or two stage-2 table locks at once.
  * SMMU_ID comes first because the MmioOps calls (el2_free_smmu_pgd,
  * smmu_map_page, ...) hold it across the BootOps call they make, as the
@@ -47,7 +49,8 @@
 #define SMMU_ID 4U
 #define NPT_ID 5U   /* + principal, 0..16 */
 #define INFO_ID 22U /* + principal, 0..16 */
-#define NUM_LOCKS (INFO_ID + NUM_PRINCIPALS)
+#define GIC_ID (INFO_ID + NUM_PRINCIPALS) /* corevisor: cv/gictab.h */
+#define NUM_LOCKS (GIC_ID + 1)
 
 struct cv_lock {
 	u32 next;    /* next ticket to hand out (atomic) */
@@ -74,8 +77,13 @@ struct s2page {
 	/* corevisor: a registered vCPU's run page (pin_run_page): the
 	 * host's, and no call gives it to anyone else until destroy. */
 	u64 pinned : 1;
-	u64 : 7;
+	/*
+	 * corevisor: how many of the GIC's memory tables (cv/gictab.h) hold
+	 * this host page; while nonzero the page stays the host's.
+	 */
+	u64 gic_pins : 7;
 };
+#define S2PAGE_GIC_PINS_MAX 0x7fU
 #define S2PAGE_GFN_NONE ((1ULL << 40) - 1)
 /* count INVALID: a VM page assigned to an SMMU, not yet mapped by its VM. */
 #define S2PAGE_COUNT_INVALID 0xffU
@@ -182,6 +190,47 @@ struct cv_lineage {
 	 */
 	u32 retired;
 	u64 retired_seq; /* destroy order: the oldest retired slot goes first */
+};
+
+/*
+ * corevisor: the host's GIC table registers, emulated (cv/gictab.h).
+ * A table is [base, base + pages * PAGE_SIZE), every page pinned
+ * (s2page.gic_pins) while the GIC may use it; pages 0: none.
+ */
+struct gic_table {
+	u64 base;
+	u64 pages;
+};
+
+#define GIC_ITS_BASER_NR 8U
+#define GIC_ITS_MAX_DEVICES 64U
+
+/* An ITS device the host mapped (MAPD V=1) and the ITT it names. */
+struct gic_its_device {
+	u32 used;
+	u32 devid;
+	struct gic_table itt;
+};
+
+struct cv_gic {
+	/* Read-only after boot (cv_boot_params, and the GIC's ID registers). */
+	u64 gicd_base, its_base, rdist_base;
+	u32 nr_rdists;
+	u32 lpi_id_bits;     /* GICD_TYPER.IDbits + 1 */
+	u32 itt_entry_bytes; /* GITS_TYPER.ITT_entry_size + 1 */
+	u32 its_dev_bits;    /* GITS_TYPER.Devbits + 1 */
+	u32 its_pta;	     /* GITS_TYPER.PTA: MAPC names RD frames by address */
+	u64 cmdq_pa;	     /* the core's ITS command queue (GIC_CMDQ_BYTES) */
+
+	/* GIC_ID */
+	u64 host_cbaser;	/* what the host wrote (and reads back) */
+	u64 host_cwriter;	/* offset the host wrote */
+	u64 host_creadr;	/* offset the host reads: every command done */
+	u64 core_cwriter;	/* offset in the core's queue */
+	struct gic_table host_cmdq; /* the host's queue (the core reads it) */
+	struct gic_table baser[GIC_ITS_BASER_NR];
+	struct gic_its_device devices[GIC_ITS_MAX_DEVICES];
+	struct gic_table prop[TOTAL_CPU], pend[TOTAL_CPU];
 };
 
 /* VMInfo = StateInfo + BootInfo. Guarded by INFO_ID + vmid. */
@@ -412,6 +461,16 @@ struct cv_boot_params {
 	 * MSIs: mapped in the host's streams as device memory. 0: none.
 	 */
 	u64 smmuv3_msi_page;
+	/*
+	 * corevisor: the GICv3 whose table registers the core takes from the
+	 * host (cv/gictab.h). gicd_base 0: no GICv3, nothing is trapped.
+	 * its_base 0: no ITS. The redistributors are nr_rdists frames of
+	 * GIC_RD_STRIDE from rdist_base (at most TOTAL_CPU).
+	 */
+	u64 gicd_base;
+	u64 its_base;
+	u64 rdist_base;
+	u32 nr_rdists;
 };
 
 struct cv_vcpu_run; /* include/corevisor/vcpu_abi.h */
@@ -441,6 +500,9 @@ struct cv_state {
 	struct smmu_conf smmu_conf[SMMU_NUM];
 	u64 smmuv3_base, smmuv3_size; /* cv_boot_params; 0: none */
 	u64 smmuv3_msi_page;	      /* cv_boot_params; 0: none */
+
+	/* GIC_ID (configuration read-only after boot): cv/gictab.h. */
+	struct cv_gic gic;
 
 	/* S2PAGE_ID */
 	struct s2page *s2page; /* in reserved memory */
