@@ -65,6 +65,11 @@ CALLS = {
     "clear_vm_stage2_range": (["u32", "u64", "u64"], None),
     "kvm_phys_addr_ioremap": (["u32", "u64", "u64", "u64"], None),
     "host_hvc_dispatcher": (["u64"] * 6, "u64"),
+    # BootOps: the sealing calls
+    "save_encrypted_vcpu": (["u32", "u32"], None),
+    "load_encrypted_vcpu": (["u32", "u32"], None),
+    "save_encrypt_buf": (["u32", "u64", "u64"], None),
+    "load_decrypt_buf": (["u32", "u64"], None),
 }
 # Calls whose C symbol is not the spec's name.
 SYMBOLS = {"host_hvc_dispatcher": "cv_hosted_hvc"}
@@ -132,6 +137,11 @@ class CoreLib:
         self._vcpu_power = self._arr(3 * MAX_VM_NUM * VCPU_PER_VM)
         L.cv_dump_page_hashes.argtypes = [u64, u64, C.POINTER(u64)]
         L.cv_dump_page_hashes.restype = None
+        L.cv_dump_seal_boot.argtypes = [C.c_char_p, C.POINTER(u64)]
+        L.cv_dump_seal_boot.restype = None
+        L.cv_dump_seal.argtypes = [C.POINTER(u64)]
+        L.cv_dump_seal.restype = u32
+        self._seal = self._arr(512)
         self.geom_raw = self._arr(8)
         L.cv_dump_geometry(self.geom_raw)
         self.vminfo_words = self.geom_raw[7]
@@ -193,6 +203,19 @@ class CoreLib:
         buf = self._arr(1024)
         n = self.lib.cv_dump_ctxt(vmid, vcpu, buf, 1024)
         return {i: buf[i] for i in range(n) if buf[i]}
+
+    def seal_boot(self):
+        """(nonce salt, sizeof(struct cv_ctxt), nonce counter) at boot."""
+        salt = C.create_string_buffer(16)
+        out = self._arr(2)
+        self.lib.cv_dump_seal_boot(salt, out)
+        return salt.raw[:16], out[0], out[1]
+
+    def seal_state(self):
+        """cv_dump_seal: nonce counter, instances, retirements, per VM and
+        per lineage slot (spec_model.Model.seal_state's order)."""
+        n = self.lib.cv_dump_seal(self._seal)
+        return list(self._seal[:n])
 
     def vminfos(self):
         self.lib.cv_dump_vminfos(self._vminfos)
@@ -286,6 +309,23 @@ class Sodium:
         sk = (C.c_uint8 * 64)()
         self.s.crypto_sign_ed25519_seed_keypair(pk, sk, bytes(seed32))
         return bytes(pk), bytes(sk)
+
+    def aead_seal(self, msg, ad, nonce, key):
+        """XChaCha20-Poly1305-IETF, detached: (ciphertext, tag)."""
+        c = C.create_string_buffer(len(msg) or 1)
+        tag = C.create_string_buffer(16)
+        self.s.crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
+            c, tag, None, msg, C.c_ulonglong(len(msg)), ad, C.c_ulonglong(len(ad)),
+            None, nonce, key)
+        return c.raw[:len(msg)], tag.raw
+
+    def aead_open(self, ct, tag, ad, nonce, key):
+        """The plaintext, or None when the blob does not open."""
+        m = C.create_string_buffer(len(ct) or 1)
+        ok = self.s.crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+            m, None, ct, C.c_ulonglong(len(ct)), tag, ad, C.c_ulonglong(len(ad)),
+            nonce, key) == 0
+        return m.raw[:len(ct)] if ok else None
 
     def _state(self, msg):
         st = C.create_string_buffer(self.state_bytes + 64)

@@ -43,6 +43,7 @@ from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
 import constants as K  # noqa: E402
 from spec_model import DELTA_NAMES, ZERO_HASH, Geometry, Model, NPT, page_hash  # noqa: E402
+from spec_model import Sealer  # noqa: E402
 
 RAM_BASE = 0x40000000
 RAM_SIZE = 64 << 20
@@ -57,7 +58,9 @@ HVC_MODELLED = [HVC_TIMER_SET_CNTVOFF, HVC_CLEAR_VM_S2_RANGE, HVC_SET_BOOT_INFO,
                 HVC_REMAP_VM_IMAGE, HVC_VERIFY_VM_IMAGE, HVC_REGISTER_KVM,
                 HVC_REGISTER_VCPU, HVC_PHYS_ADDR_IOREMAP, HVC_IS_INC_EXE, HVC_MAP_IO,
                 HVC_ASSIGN_SMMU, HVC_ENABLE_S2_TRANS, HVC_BOOT_FROM_SAVED_VM,
-                HVC_VCPU_ACTIVE, 5, 15, 40]
+                HVC_VCPU_ACTIVE, 5, 15, 40, HVC_ENCRYPT_BUF, HVC_DECRYPT_BUF,
+                HVC_SAVE_CRYPT_VCPU, HVC_LOAD_CRYPT_VCPU]
+AEAD_KEY = bytes([7]) * 32  # clib.CoreLib.boot's aead_key
 HOSTED_PA_BITS = 44  # the hosted machine's ID_AA64MMFR0_EL1.PARange (C7)
 MODEL_MK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                         "mk", "model.mk")
@@ -203,6 +206,10 @@ class Harness:
                   host_geom=host_geom, pa_bits=HOSTED_PA_BITS)
         m.regions = regions
         m.sodium = self.sodium
+        salt, ctxt_bytes, nonce0 = c.seal_boot()  # E1: the boot's randomness
+        m.sealer = Sealer(self.sodium, AEAD_KEY, salt)
+        m.ctxt_words = ctxt_bytes // 8
+        m.nonce_counter = nonce0
         self.m = m
         self.ms = None
         self.c_pages = {}  # the C's s2page view: pfn -> (owner, count, gfn)
@@ -249,6 +256,14 @@ class Harness:
             for model in (self.m, self.ms):
                 if model is not None:
                     model.host_store(pfn * PAGE_SIZE + off, data)
+            return None
+        if kind == "copy":  # the host copies pages of its own (a sealed blob)
+            _, src, dst, n = action
+            self.c.phys_write(dst * PAGE_SIZE, self.c.phys_read(src * PAGE_SIZE, n * PAGE_SIZE))
+            for model in (self.m, self.ms):
+                if model is not None:
+                    model.host_store(dst * PAGE_SIZE,
+                                     b"".join(model.content(src + i) for i in range(n)))
             return None
         if kind == "write":
             _, pfn0, load_addr, size, variant, seed, boot = action
@@ -323,6 +338,7 @@ class Harness:
             snap["spt"] = c.spt_summary()
             snap["ctxt"] = c.ctxt_hashes()
             snap["power"] = c.vcpu_power()
+            snap["seal"] = c.seal_state()
         self.compare_model(self.m, snap, where)
         return snap
 
@@ -392,6 +408,9 @@ class Harness:
                 raise Mismatch("%s: principal %d stage 2: C=(leaves %d, hash %#x, "
                                "pool %d/%d/%d) model=(leaves %d, hash %#x, pool %d/%d/%d)%s"
                                % ((where, v) + got + want + (self.npt_diff(m, v),)))
+        want = m.seal_state()
+        if snap["seal"] != want:
+            raise Mismatch("%s: sealing state: %s" % (where, seal_diff(snap["seal"], want)))
         s = snap["spt"]
         k = 0
         for index in range(SMMU_NUM):
@@ -447,6 +466,20 @@ class Harness:
                 raise Mismatch("after halt: %s%s changed the state" % (name, args))
 
 
+SEAL_FIELDS = (["nonce_counter", "next_instance", "lineages_retired"] +
+               ["vm%d.%s" % (v, f) for v in range(1, COREVISOR)
+                for f in ("lineage", "seal_pending", "vcpu_restored", "meas0", "meas1",
+                          "meas2", "meas3")] +
+               ["slot%d.%s" % (i, f) for i in range(1, COREVISOR)
+                for f in ("holder", "open", "retired", "retired_seq", "epoch", "inst0",
+                          "inst1", "meas0", "meas1", "meas2", "meas3")])
+
+
+def seal_diff(got, want):
+    return ", ".join("%s C=%#x model=%#x" % (f, a, b)
+                     for f, a, b in zip(SEAL_FIELDS, got, want) if a != b)
+
+
 def fmt_ctxt(regs):
     return "{%s}" % ", ".join("%d: %#x" % (i, regs[i]) for i in sorted(regs))
 
@@ -461,6 +494,7 @@ def fmt_leaves(lst, n=6):
 # ---------------------------------------------------------------------------
 
 U32_ODD = [COREVISOR + 1, 0xFFFFFFFF, 255, 0x80000000]
+SEALED_TAMPER = 400  # bytes of a sealed vCPU's page a tamper may hit
 
 
 class Gen:
@@ -478,7 +512,7 @@ class Gen:
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
         ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
-        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("hog", 0),
+        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("seal", 12), ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -492,6 +526,11 @@ class Gen:
         self.bad_rate = 0.001 if self.deep else self.BAD_RATE
         self.plans = {}  # (vmid, idx) -> pfn0 of the image written for it
         self.used_blocks = set()
+        # E2: blobs sealed so far, what each restored VM mirrors
+        self.vcpu_blobs = []  # (vmid, vcpu) saved into its shared page
+        self.page_blobs = []  # (vmid, pfn of ciphertext; header at pfn + 1)
+        self.written = {}  # (vmid, idx) -> (variant, seed, boot) of its image
+        self.mirror = {}  # restored vmid -> the sealed VM's loads, images, regions
         # Some sequences hog a table pool until it runs out.
         self.hog = rng.random() < 0.15
         self.hog_next = 0
@@ -618,7 +657,7 @@ class Gen:
                 continue
             self.bad = move == "adversarial" or self.r.random() < self.bad_rate
             a = getattr(self, "mv_" + move)()
-            if a is not None and (a[0] in ("write", "junk") or a[1] in self.h.c.fns):
+            if a is not None and (a[0] in ("write", "junk", "copy") or a[1] in self.h.c.fns):
                 return self.as_hypercall(a)
         return self.call("get_vm_poweron", 0)
 
@@ -635,6 +674,10 @@ class Gen:
         "assign_smmu": (HVC_ASSIGN_SMMU, lambda a: a),
         "clear_vm_stage2_range": (HVC_CLEAR_VM_S2_RANGE, lambda a: a),
         "kvm_phys_addr_ioremap": (HVC_PHYS_ADDR_IOREMAP, lambda a: a),
+        "save_encrypt_buf": (HVC_ENCRYPT_BUF, lambda a: a),
+        "load_decrypt_buf": (HVC_DECRYPT_BUF, lambda a: a),
+        "save_encrypted_vcpu": (HVC_SAVE_CRYPT_VCPU, lambda a: a),
+        "load_encrypted_vcpu": (HVC_LOAD_CRYPT_VCPU, lambda a: a),
     }
 
     def as_hypercall(self, a):
@@ -714,6 +757,9 @@ class Gen:
         base = r.choice([0x80000000, 0x40000000, 0x100000000]) + r.randrange(16) * PMD_SIZE
         off = r.choice([0, 0, 1, 511, 510, r.randrange(512)])
         info = self.m.vminfos[vmid]
+        mirror = self.mirror.get(vmid)
+        if mirror and info.next_load_info < len(mirror["loads"]) and r.random() < 0.9:
+            return self.call("set_boot_info", vmid, *mirror["loads"][info.next_load_info])
         if info.next_load_info and r.random() < 0.15:
             # C9: the next image in the guest block of one already there
             # (loaded from another host block, it would replace its pages).
@@ -736,6 +782,9 @@ class Gen:
                              r.choice([0, 0x1000, 0x1800, 1 << 44, (1 << 64) - 0x1000]),
                              r.choice([0, 1, 2, 3, 0xFFFFFFFF]))
         info = self.m.vminfos[vmid]
+        mirror = self.mirror.get(vmid)
+        if mirror and info.nregions < len(mirror["regions"]) and r.random() < 0.9:
+            return self.call("set_vm_region", vmid, *mirror["regions"][info.nregions])
         end = (info.region_base[info.nregions - 1] + info.region_size[info.nregions - 1]
                if info.nregions else 0)
         base = max(end, r.choice([0, 0x9000000, 0x40000000, 0x80000000, 0x100000000,
@@ -799,12 +848,124 @@ class Gen:
                 variant = "boot_arg"  # G2: a device tree; two of them panic
             # Mostly one boot image per VM (its first); sometimes two.
             boot = idx == 0 or r.random() < 0.15
-            return ("write", pfn0, info.load_addr[idx], size, variant,
-                    r.randrange(1 << 30), boot)
+            seed = r.randrange(1 << 30)
+            mirror = self.mirror.get(vmid)
+            if mirror and idx in mirror["writes"] and r.random() < 0.95:
+                variant, seed, boot = mirror["writes"][idx]  # E2: the same image again
+            self.written[(vmid, idx)] = (variant, seed, boot)
+            return ("write", pfn0, info.load_addr[idx], size, variant, seed, boot)
         pfn = self.plans[(vmid, idx)] + info.mapped_pages[idx]
         if r.random() < 0.02:
             pfn = self.ram_pfn()  # breaks contiguity (C1)
         return self.call("remap_vm_image", vmid, min(pfn, RAM_PFN0 + RAM_PAGES - 1), idx)
+
+    # -- sealing (E1, E2, C17..C22) --
+
+    def shared_pfn(self, vmid, vcpu):
+        return self.m.shared_vcpu(vmid, vcpu) // PAGE_SIZE
+
+    def host_pair(self):
+        """Two consecutive host pages no image plans to use (a sealed
+        page's ciphertext, then its header)."""
+        for _ in range(8):
+            p = self.ram_pfn()
+            if (p + 1) // PTRS_PER_PMD >= SHARED_BLOCK or p // PTRS_PER_PMD in self.used_blocks:
+                continue
+            if (self.m.page(p)[0] == HOSTVISOR and self.m.page(p + 1)[0] == HOSTVISOR and
+                    self.h.content_page(p) and self.h.content_page(p + 1)):
+                return p
+        return None
+
+    def remember_mirror(self, target, source):
+        """@target takes @source's sealed state: build it from the same
+        load infos, images and memory map, so that it measures the same."""
+        if target in self.mirror or not 0 < source < COREVISOR:
+            return
+        si = self.m.vminfos[source]
+        n = min(si.next_load_info, MAX_LOAD_INFO_NUM)
+        self.mirror[target] = {
+            "loads": [(si.load_addr[i], si.load_size[i]) for i in range(n)],
+            "writes": {i: self.written[(source, i)] for i in range(n)
+                       if (source, i) in self.written},
+            "regions": [(si.region_base[k], si.region_size[k], si.region_kind[k])
+                        for k in range(si.nregions)]}
+
+    def mv_seal(self):
+        """Seal a verified (or powered-off) VM's vCPUs and pages, power it
+        off, restore its blobs into a new READY VM (copied to its vCPU's
+        shared page, or to other host pages), now and then tampered with;
+        the new VM is then built from the same images (mirror)."""
+        r, m = self.r, self.m
+        if self.bad:
+            name = r.choice(["save_encrypted_vcpu", "load_encrypted_vcpu",
+                             "save_encrypt_buf", "load_decrypt_buf"])
+            vmid = self.vm()
+            if name in ("save_encrypted_vcpu", "load_encrypted_vcpu"):
+                return self.call(name, vmid, r.choice([0, 1, 7, 8, 0xFFFFFFFF]))
+            if name == "save_encrypt_buf":
+                return self.call(name, vmid, self.pfn(vmid) * PAGE_SIZE,
+                                 self.pfn(HOSTVISOR) * PAGE_SIZE)
+            return self.call(name, vmid, self.pfn(HOSTVISOR) * PAGE_SIZE)
+        x = r.random()
+        sealable = [v for v in self.vms([VERIFIED, POWEROFF]) if m.vminfos[v].lineage]
+        if x < 0.2 and sealable:
+            v = r.choice(sealable)
+            regs = [i for i in range(VCPU_PER_VM) if m.vminfos[v].vcpu_state[i] == READY]
+            if not regs:
+                return None
+            i = r.choice(regs)
+            self.vcpu_blobs.append((v, i))
+            return self.call("save_encrypted_vcpu", v, i)
+        if x < 0.35 and sealable:
+            v = r.choice(sealable)
+            own = self.owned_pfns(v)
+            out = self.host_pair()
+            if not own or out is None:
+                return None
+            self.page_blobs.append((v, out))
+            return self.call("save_encrypt_buf", v, r.choice(own) * PAGE_SIZE + r.choice([0, 8]),
+                             out * PAGE_SIZE + r.choice([0, 0, 123]))
+        if x < 0.45 and sealable:  # its state may move on once it is off
+            v = r.choice(sealable)
+            if ACTIVE not in m.vminfos[v].vcpu_state or r.random() < 0.1:
+                return self.call("set_vm_poweroff", v)
+            return None
+        ready = self.vms([READY])
+        if not ready:
+            return self.call("register_kvm") if m.next_vmid < COREVISOR else None
+
+        def movable(src):  # mostly restore what may move (its VM off or gone)
+            return m.vminfos[src].state in (POWEROFF, UNUSED) or r.random() < 0.03
+
+        b = r.choice([v for v in ready if v in self.mirror] or ready)
+        if x < 0.75 and self.vcpu_blobs:
+            a, i = r.choice(self.vcpu_blobs)
+            if not movable(a):
+                return None
+            if m.vminfos[b].vcpu_state[i] == UNUSED:
+                return self.call("register_vcpu", b, i)
+            src, dst = self.shared_pfn(a, i), self.shared_pfn(b, i)
+            if a != b and m.content(dst) != m.content(src) and r.random() < 0.9:
+                return ("copy", src, dst, 1)
+            if r.random() < 0.06:  # tampered: the blob must be refused (C19)
+                return ("junk", dst, r.randrange(SEALED_TAMPER), 1, r.randrange(1 << 30))
+            self.remember_mirror(b, a)
+            return self.call("load_encrypted_vcpu", b, i)
+        if self.page_blobs:
+            a, out = r.choice(self.page_blobs)
+            if not movable(a) or m.page(out)[0] != HOSTVISOR or m.page(out + 1)[0] != HOSTVISOR:
+                return None
+            y = r.random()
+            if y < 0.2:
+                dst = self.host_pair()
+                if dst is not None:
+                    self.page_blobs.append((a, dst))
+                    return ("copy", out, dst, 2)
+            elif y < 0.26:  # tampered ciphertext or header
+                return ("junk", out + r.randrange(2), r.randrange(120), 1, r.randrange(1 << 30))
+            self.remember_mirror(b, a)
+            return self.call("load_decrypt_buf", b, out * PAGE_SIZE + r.choice([0, 0, 77]))
+        return None
 
     def mv_junk(self):
         """The host writes into a page it owns: mostly one in the 2 MiB of

@@ -84,6 +84,7 @@ runner's hypercalls never use those numbers.
 
 import copy
 import hashlib
+import struct
 
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
 import constants as K
@@ -107,6 +108,9 @@ EXTENSIONS = [
     "L4 init_spt: the bank's SMMU tables go back to the pool",
     "G1 set_vm_region: a checked per-VM memory map; images in its RAM",
     "G2 verify_and_load_images: image flag BOOT_ARG, at most one, never on the boot image",
+    "E1 the sealing oracles are XChaCha20-Poly1305 under the boot key (encrypt_mem_buf, "
+    "decrypt_*: the model seals and opens the blobs itself)",
+    "E2 the binding's bookkeeping: each VM's measurement, lineage slots, instances, epochs",
 ]
 
 # corevisor's strengthenings of the spec (docs/spec-deviations.md), each
@@ -131,6 +135,18 @@ DELTAS = [
     ("C15", "host_hvc_dispatcher: x0 = 0 after a call without a result, INVALID64 "
      "for a number it does not serve"),
     ("C16", "verify_and_load_images: vCPU 0 set to start at the boot image's signed entry"),
+    ("C17", "save_encrypted_vcpu seals the vCPU into its shared page (the spec's "
+     "encrypt_gp/sys_regs change nothing): vCPU READY, the page the host's memory "
+     "(load_encrypted_vcpu too)"),
+    ("C18", "sealed state is bound to the VM's lineage (measurement, instance, epoch): "
+     "refused otherwise when sealed, restored and verified"),
+    ("C19", "sealed blobs are authenticated: a header that is not one, or a blob "
+     "that does not open, panics (the spec's decrypt takes any bytes)"),
+    ("C20", "save_encrypt_buf writes the blob's header to outbuf + 4 KiB, the host's "
+     "page; load_decrypt_buf: inbuf + 4 KiB the host's, the page's count 0"),
+    ("C21", "load_decrypt_buf: the page's gfn is the sealed one (the spec's INVALID64)"),
+    ("C22", "load_encrypted_vcpu sets inc_exe (the spec's set_vm_inc_exe writes "
+     "vm_next_load_info)"),
 ]
 DELTA_NAMES = [d for d, _ in DELTAS]
 STRENGTHENINGS = SPEC_CORRECTIONS + EXTENSIONS + ["%s %s" % d for d in DELTAS]
@@ -157,6 +173,62 @@ def mix64(x):
 
 def leaf_hash(gfn, level, pte):
     return mix64(mix64(gfn) ^ (level << 60) ^ mix64(pte ^ 0x5bd1e995))
+
+
+# E1, E2: sealed blobs (include/corevisor/sealed.h) and the binding
+# (core/boot/lineage.c, docs/image-format.md "Binding").
+SEALED_VERSION = 2
+SEALED_AD = 80  # the header's bytes bound as associated data
+SEALED_HDR = 120
+PAGE_MAGIC = b"CVSEALPG"
+VCPU_MAGIC = b"CVSEALVC"
+MEASURE_DOMAIN = "corevisor VM measurement v1"
+INSTANCE_DOMAIN = "corevisor VM instance v1"
+
+
+def domain32(s):
+    return s.encode().ljust(32, b"\0")
+
+
+def bind_bytes(bind):
+    meas, inst, epoch = bind
+    return meas + inst + struct.pack("<Q", epoch)
+
+
+def parse_bind(b):
+    return (b[:32], b[32:48], struct.unpack("<Q", b[48:56])[0])
+
+
+def words_le(b):
+    return list(struct.unpack("<%dQ" % (len(b) // 8), b))
+
+
+def measure(info, facts):
+    """E2 measure_vm: SHA-256 over a domain, one record per image (its
+    SHA-512 digest of signed header and payload) sorted by load address
+    then digest, then one per region of the VM's memory map in order."""
+    order = sorted(range(len(facts)), key=lambda i: (info.load_addr[i], facts[i][0]))
+    h = hashlib.sha256(domain32(MEASURE_DOMAIN))
+    for i in order:
+        h.update(struct.pack("<II", 1, 64) + facts[i][0])
+    for k in range(min(info.nregions, CV_MAX_VM_REGIONS)):
+        h.update(struct.pack("<II", 2, 24) + struct.pack(
+            "<QQQ", info.region_base[k], info.region_size[k], info.region_kind[k]))
+    return h.digest()
+
+
+class Sealer:
+    """E1: the AEAD the core seals with (XChaCha20-Poly1305-IETF,
+    detached tag) under the boot key, with the boot's nonce salt."""
+
+    def __init__(self, sodium, key, salt):
+        self.sodium, self.key, self.salt = sodium, key, salt
+
+    def seal(self, msg, ad, nonce):
+        return self.sodium.aead_seal(msg, ad, nonce, self.key)
+
+    def open(self, ct, tag, ad, nonce):
+        return self.sodium.aead_open(ct, tag, ad, nonce, self.key)
 
 
 def phys_page(pte):
@@ -389,7 +461,8 @@ class VMInfo:
                  "next_load_info", "inc_exe", "load_addr", "load_size",
                  "remap_addr", "mapped_pages", "ctxt", "vcpu_power", "vcpu_entry",
                  "vcpu_context", "nregions", "region_kind", "region_base",
-                 "region_size")
+                 "region_size", "measurement", "lineage", "seal_pending",
+                 "vcpu_restored")
 
     def __init__(self):
         self.kvm = 0
@@ -413,6 +486,11 @@ class VMInfo:
         self.region_kind = [0] * CV_MAX_VM_REGIONS
         self.region_base = [0] * CV_MAX_VM_REGIONS
         self.region_size = [0] * CV_MAX_VM_REGIONS
+        # E2: what sealed state is bound to (not in flat(): seal_state)
+        self.measurement = bytes(32)
+        self.lineage = 0
+        self.seal_pending = 0
+        self.vcpu_restored = 0
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
@@ -449,6 +527,26 @@ VMINFO_FIELDS = (["kvm"] + ["vcpu%d" % i for i in range(VCPU_PER_VM)] +
                  ["%s%d" % (f, i) for f in ("region_kind", "region_base",
                                             "region_size")
                   for i in range(CV_MAX_VM_REGIONS)])
+
+
+class Lineage:
+    """E2: one lineage slot of sealed state (core/boot/lineage.c's
+    struct cv_lineage): an instance's id, measurement and epoch, the VM
+    holding it, whether that VM may still run (open), and retirement."""
+
+    __slots__ = ("instance", "measurement", "epoch", "holder", "open",
+                 "retired", "retired_seq")
+
+    def __init__(self):
+        self.instance = bytes(16)
+        self.measurement = bytes(32)
+        self.epoch = self.holder = self.open = self.retired = self.retired_seq = 0
+
+    def copy(self):
+        n = Lineage()
+        for f in self.__slots__:
+            setattr(n, f, getattr(self, f))
+        return n
 
 
 class Geometry:
@@ -526,6 +624,14 @@ class Model:
         self.regions = []  # (base, size) of the boot memory regions
         self.contents = {}  # pfn -> its 4096 bytes, for pages not all zero
         self.content_dirty = set()  # pfns whose contents changed since the runner looked
+        # E1, E2: sealing. The runner sets sealer (key, salt, AEAD) and
+        # ctxt_words (sizeof(struct cv_ctxt) / 8) after boot.
+        self.sealer = None
+        self.ctxt_words = 0
+        self.nonce_counter = 0
+        self.next_instance = 0
+        self.lineages_retired = 0
+        self.lineages = [Lineage() for _ in range(COREVISOR)]  # slot 0 unused
 
     def clone(self, deltas):
         """A copy of this state that applies @deltas (the runner's spec as
@@ -543,6 +649,7 @@ class Model:
         m.remap_used = set(self.remap_used)
         m.contents = dict(self.contents)
         m.content_dirty = set(self.content_dirty)
+        m.lineages = [l.copy() for l in self.lineages]
         return m
 
     # -- page contents (the spec's data oracles, made concrete) --------------
@@ -1392,6 +1499,31 @@ class Model:
                 x0 = None
             else:
                 bad("PHYS_ADDR_IOREMAP")
+        elif arg in (HVC_ENCRYPT_BUF, HVC_DECRYPT_BUF, HVC_SAVE_CRYPT_VCPU,
+                     HVC_LOAD_CRYPT_VCPU):
+            # C14: the sealing calls (TrapHandler's checks); the spec's
+            # dispatcher ignores them.
+            self.fire("C14")
+            x0 = None
+            if not self.on("C14"):
+                served = False
+            elif arg == HVC_ENCRYPT_BUF:
+                if is_vm(a1) and a2 < KVM_PHYS_SIZE and a3 < KVM_PHYS_SIZE:
+                    self.save_encrypt_buf(a1, a2, a3)
+                else:
+                    bad("ENCRYPT_BUF")
+            elif arg == HVC_DECRYPT_BUF:
+                if is_vm(a1) and a2 < KVM_PHYS_SIZE:
+                    self.load_decrypt_buf(a1, a2)
+                else:
+                    bad("DECRYPT_BUF")
+            elif is_vm(a1) and a2 < VCPU_PER_VM:
+                if arg == HVC_SAVE_CRYPT_VCPU:
+                    self.save_encrypted_vcpu(a1, a2)
+                else:
+                    self.load_encrypted_vcpu(a1, a2)
+            else:
+                bad("SAVE_CRYPT_VCPU" if arg == HVC_SAVE_CRYPT_VCPU else "LOAD_CRYPT_VCPU")
         elif arg in (HVC_IS_INC_EXE, HVC_MAP_IO, HVC_ASSIGN_SMMU):
             # C14: corevisor's calls; the spec's dispatcher ignores them.
             self.fire("C14")
@@ -1434,6 +1566,8 @@ class Model:
             return 0
         self.acquire_lock_vm(vmid)
         self.set_vm_state(vmid, POWEROFF)
+        if is_vm(vmid):  # E2: its sealed state may move to another VM
+            self.lineage_power_off(vmid)
         self.release_lock_vm(vmid)
         return 0
 
@@ -1526,6 +1660,7 @@ class Model:
                     core.fp = (core.fp - leaf_hash(gfn, 3, old)) & MASK64
             self.remap_used.difference_update(range(first, first + pages))
         self.next_remap_ptr = REMAP_START + self.lowest_free_remap() * PAGE_SIZE
+        self.lineage_destroy(vmid)  # E2: retired, still known
         self.vminfos[vmid] = VMInfo()
         self.vmid_used.discard(vmid)
         self.next_vmid = self.lowest_free_vmid()
@@ -1697,6 +1832,8 @@ class Model:
         vcpu_state = self.get_vcpu_state(vmid, vcpuid)
         if vm_state == VERIFIED and vcpu_state == READY:
             self.set_vcpu_state(vmid, vcpuid, ACTIVE)
+            if self.info(vmid).seal_pending:  # E2: blobs so far are older now
+                self.lineage_resume(vmid)
         else:
             self.panic("set_vcpu_active: vm %d state %d vcpu %d state %d"
                        % (vmid, vm_state, vcpuid, vcpu_state))
@@ -1876,6 +2013,7 @@ class Model:
         entry = None
         args = 0
         arg_addr = 0
+        facts = []  # E2: (digest, payload length) of each image
         for idx in range(cnt):  # verify_and_load_loop
             load_addr = self.get_vm_load_addr(vmid, idx)
             remap_addr = self.get_vm_remap_addr(vmid, idx)
@@ -1886,6 +2024,7 @@ class Model:
                 self.panic("verify_and_load_images: vm %d image %d bad signature"
                            % (vmid, idx))
                 return 0
+            facts.append((self.last_img_digest, self.last_img_plen))
             # C11: the oracle's trailer flags + 1 (FLAG_BOOT = 1).
             if (self.last_img - 1) & 1:
                 boots += 1
@@ -1903,6 +2042,16 @@ class Model:
             return 0
         self.zero_image_blocks(vmid)  # C12
         info = self.info(vmid)
+        info.measurement = measure(info, facts)  # E2
+        if info.lineage:  # state was restored into it (C18)
+            if (not self.lineage_check_measurement(vmid) or
+                    not self.restored_vcpus_in_code(vmid, facts)):
+                return 0
+            entry = None  # it resumes where it was sealed
+        else:
+            self.lineage_new(vmid)
+            if self.halt:
+                return 0
         if entry is not None and info.vcpu_state[0] == READY:
             self.fire("C16")  # the spec's vCPU starts where the host says
             if self.on("C16"):
@@ -1999,6 +2148,391 @@ class Model:
         inc_exe = self.get_vm_inc_exe(vmid)
         self.release_lock_vm(vmid)
         return self.check(inc_exe)
+
+    # -- BootOps: the sealing calls (E1, E2; deltas C17..C22) ------------------
+    # save/load_encrypted_vcpu, save_encrypt_buf, load_decrypt_buf, and
+    # corevisor's binding (core/boot/lineage.c) as the model sees it:
+    # lineage slots, each VM's measurement, instance and epoch. The AEAD is
+    # redone by the model itself (E1: libsodium's XChaCha20-Poly1305
+    # through ctypes, over the model's own page bytes).
+
+    def refuse(self, delta, reason):
+        """A corevisor refusal (@delta): True after its panic; False when
+        the delta is off (the spec goes on)."""
+        self.fire(delta)
+        if self.on(delta):
+            self.panic(reason)
+            return True
+        return False
+
+    def next_nonce(self):
+        """seal.c next_nonce: the boot's salt || a 64-bit counter."""
+        n = self.nonce_counter
+        self.nonce_counter = (n + 1) & MASK64
+        return self.sealer.salt + struct.pack("<Q", n)
+
+    def host_owns(self, pa, length):
+        return all(self.get_pfn_owner(p) == HOSTVISOR
+                   for p in range(pa // PAGE_SIZE, (pa + length - 1) // PAGE_SIZE + 1))
+
+    def lineage_of(self, info):
+        return self.lineages[info.lineage] if info.lineage else None
+
+    def alloc_lineage_slot(self, vmid):
+        """E2: the VM's own slot when free, else a free one, else the one
+        retired longest ago (emptied); None when every slot is held."""
+        ls = self.lineages
+        if not ls[vmid].holder and not ls[vmid].retired:
+            return vmid
+        oldest = None
+        for i in range(1, COREVISOR):
+            if ls[i].holder:
+                continue
+            if not ls[i].retired:
+                return i
+            if oldest is None or ls[i].retired_seq < ls[oldest].retired_seq:
+                oldest = i
+        if oldest is not None:
+            ls[oldest] = Lineage()
+        return oldest
+
+    def lineage_new(self, vmid):
+        """E2: a VM verified from images alone starts a lineage: a fresh
+        instance (SHA-256 of the boot's salt and a counter), epoch 1."""
+        info = self.info(vmid)
+        n = self.next_instance
+        self.next_instance += 1
+        slot = self.alloc_lineage_slot(vmid)
+        if slot is None:
+            self.panic("lineage_new: vm %d: no free lineage slot" % vmid)
+            return
+        lin = self.lineages[slot]
+        lin.instance = hashlib.sha256(domain32(INSTANCE_DOMAIN) + self.sealer.salt +
+                                      struct.pack("<Q", n)).digest()[:16]
+        lin.measurement = info.measurement
+        lin.epoch, lin.holder, lin.open = 1, vmid, 1
+        info.lineage = slot
+        info.seal_pending = 0
+
+    def find_lineage(self, meas, inst):
+        for i in range(1, COREVISOR):
+            lin = self.lineages[i]
+            if (lin.holder or lin.retired) and lin.instance == inst and lin.measurement == meas:
+                return i
+        return 0
+
+    def lineage_seal(self, vmid, who):
+        """E2 + C18: the binding a blob of @vmid carries, or None after a
+        panic: a VERIFIED or POWEROFF VM holding its lineage, no vCPU
+        ACTIVE (the spec seals any VM)."""
+        info = self.info(vmid)
+        if info.state not in (VERIFIED, POWEROFF) or not info.lineage:
+            if self.refuse("C18", "%s: vm %d state %d: only a verified VM is sealed"
+                           % (who, vmid, info.state)):
+                return None
+        for v in range(VCPU_PER_VM):
+            if info.vcpu_state[v] == ACTIVE:
+                if self.refuse("C18", "%s: vm %d vcpu %d is running" % (who, vmid, v)):
+                    return None
+                break
+        lin = self.lineage_of(info)
+        if lin is None:  # only with C18 off: bound to nothing
+            return (bytes(32), bytes(16), 0)
+        if lin.holder != vmid:
+            if self.refuse("C18", "%s: vm %d: its state moved on to vm %d"
+                           % (who, vmid, lin.holder)):
+                return None
+        info.seal_pending = 1
+        return (lin.measurement, lin.instance, lin.epoch)
+
+    def lineage_restore(self, vmid, bind, who):
+        """E2 + C18: a blob bound to @bind restored into READY VM @vmid:
+        the VM carries that instance on, at its current epoch; one VM
+        holds an instance at a time. False after a panic."""
+        info = self.info(vmid)
+        meas, inst, epoch = bind
+        slot = info.lineage
+        lin = self.lineage_of(info)
+        if lin is not None:
+            if not (lin.instance == inst and lin.measurement == meas):
+                if self.refuse("C18", "%s: vm %d: blob of another instance than the "
+                               "state restored before" % (who, vmid)):
+                    return False
+        else:
+            slot = self.find_lineage(meas, inst)
+            if slot:
+                lin = self.lineages[slot]
+                if lin.open:
+                    if self.refuse("C18", "%s: vm %d: the blob's instance lives on in vm %d"
+                                   % (who, vmid, lin.holder)):
+                        return False
+            else:  # unknown here (before a reboot, or evicted): starts again
+                slot = self.alloc_lineage_slot(vmid)
+                if slot is None:
+                    self.panic("%s: vm %d: no free lineage slot" % (who, vmid))
+                    return False
+                lin = self.lineages[slot]
+                lin.instance, lin.measurement, lin.epoch = inst, meas, epoch
+        if epoch != lin.epoch:
+            if self.refuse("C18", "%s: vm %d: blob of version %d, the instance is at "
+                           "version %d" % (who, vmid, epoch, lin.epoch)):
+                return False
+        if not info.lineage:
+            info.lineage = slot
+            lin.holder, lin.open, lin.retired = vmid, 1, 0
+        info.seal_pending = 1
+        return True
+
+    def lineage_check_measurement(self, vmid):
+        """C18: a VM state was restored into measures what it was sealed for."""
+        info = self.info(vmid)
+        lin = self.lineage_of(info)
+        if lin is None or lin.measurement != info.measurement:
+            return not self.refuse("C18", "verify_and_load_images: vm %d: its images do not "
+                                   "measure what its restored state was sealed for" % vmid)
+        return True
+
+    def restored_vcpus_in_code(self, vmid, facts):
+        """C18: each restored vCPU resumes (or starts) in a verified payload."""
+        info = self.info(vmid)
+        for v in range(VCPU_PER_VM):
+            if not info.vcpu_restored & (1 << v) or info.vcpu_power[v] == VCPU_OFF:
+                continue
+            pc = (info.vcpu_entry[v] if info.vcpu_power[v] == VCPU_ON_PENDING
+                  else info.ctxt[v].get(PC, 0))
+            if not any(info.load_addr[i] <= pc < info.load_addr[i] + plen
+                       for i, (_d, plen) in enumerate(facts)):
+                if self.refuse("C18", "verify_and_load_images: vm %d restored vcpu %d pc %#x "
+                               "is outside verified code" % (vmid, v, pc)):
+                    return False
+        return True
+
+    def lineage_resume(self, vmid):
+        """E2: a vCPU of a VM that sealed (or was restored into) runs: the
+        lineage's epoch moves on."""
+        info = self.info(vmid)
+        lin = self.lineage_of(info)
+        if lin is not None and lin.holder == vmid:
+            lin.epoch += 1
+        info.seal_pending = 0
+
+    def lineage_power_off(self, vmid):
+        lin = self.lineage_of(self.info(vmid))
+        if lin is not None and lin.holder == vmid:
+            lin.open = 0
+
+    def lineage_destroy(self, vmid):
+        lin = self.lineage_of(self.info(vmid))
+        if lin is not None and lin.holder == vmid:
+            lin.holder = lin.open = 0
+            lin.retired = 1
+            self.lineages_retired += 1
+            lin.retired_seq = self.lineages_retired
+
+    def vcpu_plain(self, vmid, vcpuid):
+        """The sealed vCPU's plaintext: its shadow context (every word),
+        then its power state, entry and context id (u64 each)."""
+        info = self.info(vmid)
+        c = info.ctxt[vcpuid]
+        return (b"".join(struct.pack("<Q", c.get(i, 0)) for i in range(self.ctxt_words)) +
+                struct.pack("<QQQ", info.vcpu_power[vcpuid], info.vcpu_entry[vcpuid],
+                            info.vcpu_context[vcpuid]))
+
+    def save_encrypted_vcpu(self, vmid, vcpuid):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and is_vcpu(vcpuid),
+                             "save_encrypted_vcpu: vm %d vcpu %d out of range" % (vmid, vcpuid)):
+            return 0
+        # C17: the spec's encrypt_gp_regs / encrypt_sys_regs change nothing.
+        if not self.on("C17"):
+            self.fire("C17")
+            return 0
+        self.acquire_lock_vm(vmid)
+        info = self.info(vmid)
+        if info.vcpu_state[vcpuid] != READY:
+            self.fire("C17")
+            self.panic("save_encrypted_vcpu: vm %d vcpu %d state %d not READY"
+                       % (vmid, vcpuid, info.vcpu_state[vcpuid]))
+            return 0
+        bind = self.lineage_seal(vmid, "save_encrypted_vcpu")
+        if bind is None:
+            return 0
+        pa = self.shared_vcpu(vmid, vcpuid)
+        self.acquire_lock_s2page()
+        if not self.host_owns(pa, PAGE_SIZE):
+            self.fire("C17")
+            self.panic("save_encrypted_vcpu: vm %d vcpu %d shared page %#x not host memory"
+                       % (vmid, vcpuid, pa))
+            return 0
+        self.fire("C17")  # the blob is written
+        plain = self.vcpu_plain(vmid, vcpuid)
+        ad = VCPU_MAGIC + struct.pack("<IIII", SEALED_VERSION, vcpuid, len(plain), 0) + \
+            bind_bytes(bind)
+        nonce = self.next_nonce()
+        ct, tag = self.sealer.seal(plain, ad, nonce)
+        self.host_store(pa, ad + nonce + tag + ct)
+        self.release_lock_s2page()
+        self.release_lock_vm(vmid)
+        return 0
+
+    def load_encrypted_vcpu(self, vmid, vcpuid):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and is_vcpu(vcpuid),
+                             "load_encrypted_vcpu: vm %d vcpu %d out of range" % (vmid, vcpuid)):
+            return 0
+        self.acquire_lock_vm(vmid)
+        info = self.info(vmid)
+        if not (info.state == READY and info.vcpu_state[vcpuid] == READY):  # S2
+            self.panic("load_encrypted_vcpu: vm %d state %d vcpu %d state %d"
+                       % (vmid, info.state, vcpuid, info.vcpu_state[vcpuid]))
+            return 0
+        pa = self.shared_vcpu(vmid, vcpuid)
+        self.acquire_lock_s2page()
+        if not self.host_owns(pa, PAGE_SIZE):
+            if self.refuse("C17", "load_encrypted_vcpu: vm %d vcpu %d shared page %#x "
+                           "not host memory" % (vmid, vcpuid, pa)):
+                return 0
+        sb = self.ctxt_words * 8 + 24
+        page = self.content(pa // PAGE_SIZE)
+        hdr = page[:SEALED_HDR]
+        plain = None
+        if hdr[:24] != VCPU_MAGIC + struct.pack("<IIII", SEALED_VERSION, vcpuid, sb, 0):
+            if self.refuse("C19", "load_encrypted_vcpu: vm %d vcpu %d: header is not a "
+                           "sealed vcpu %d" % (vmid, vcpuid, vcpuid)):
+                return 0
+        else:
+            plain = self.sealer.open(page[SEALED_HDR:SEALED_HDR + sb], hdr[104:120],
+                                     hdr[:SEALED_AD], hdr[80:104])
+            if plain is None:
+                if self.refuse("C19", "load_encrypted_vcpu: vm %d vcpu %d: sealed context "
+                               "refused" % (vmid, vcpuid)):
+                    return 0
+        self.release_lock_s2page()
+        if not self.lineage_restore(vmid, parse_bind(hdr[24:80]), "load_encrypted_vcpu"):
+            return 0
+        if plain is not None:  # decrypt_gp_regs / decrypt_sys_regs: the blob's
+            words = struct.unpack("<%dQ" % (sb // 8), plain)
+            info.ctxt[vcpuid] = {i: w for i, w in enumerate(words[:self.ctxt_words]) if w}
+            info.vcpu_power[vcpuid] = words[-3] & 0xFFFFFFFF
+            info.vcpu_entry[vcpuid] = words[-2]
+            info.vcpu_context[vcpuid] = words[-1]
+            info.vcpu_restored |= 1 << vcpuid
+        self.fire("C22")  # the spec's set_vm_inc_exe writes vm_next_load_info
+        if self.on("C22"):
+            self.set_vm_inc_exe(vmid, 1)
+        else:
+            self.set_vm_next_load_idx(vmid, 1)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def save_encrypt_buf(self, vmid, inbuf, outbuf):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and is_paddr(inbuf) and is_paddr(outbuf),
+                             "save_encrypt_buf: bad args vm %d in %#x out %#x"
+                             % (vmid, inbuf, outbuf)):
+            return 0
+        inpfn, outpfn = inbuf // PAGE_SIZE, outbuf // PAGE_SIZE
+        self.acquire_lock_vm(vmid)  # corevisor (C18): the spec takes no VM lock
+        bind = self.lineage_seal(vmid, "save_encrypt_buf")
+        if bind is None:
+            return 0
+        self.acquire_lock_s2page()
+        inowner = self.get_pfn_owner(inpfn)
+        outowner = self.get_pfn_owner(outpfn)
+        hdrowner = self.get_pfn_owner(outpfn + 1)
+        if inowner != vmid:
+            self.panic("save_encrypt_buf: vm %d in pfn %#x owner %d" % (vmid, inpfn, inowner))
+            return 0
+        if outowner != HOSTVISOR:
+            self.panic("save_encrypt_buf: vm %d out pfn %#x owners %d/%d not host"
+                       % (vmid, outpfn, outowner, hdrowner))
+            return 0
+        if hdrowner != HOSTVISOR:
+            if self.refuse("C20", "save_encrypt_buf: vm %d out pfn %#x owners %d/%d not host"
+                           % (vmid, outpfn, outowner, hdrowner)):
+                return 0
+        # encrypt_mem_buf: the ciphertext to outpfn; C20: its header to outpfn + 1
+        ad = PAGE_MAGIC + struct.pack("<IIQ", SEALED_VERSION, 0, self.get_pfn_map(inpfn)) + \
+            bind_bytes(bind)
+        nonce = self.next_nonce()
+        ct, tag = self.sealer.seal(self.content(inpfn), ad, nonce)
+        self.set_content(outpfn, ct)
+        self.fire("C20")
+        if self.on("C20"):
+            self.host_store((outpfn + 1) * PAGE_SIZE, ad + nonce + tag)
+        self.release_lock_s2page()
+        self.release_lock_vm(vmid)
+        return 0
+
+    def load_decrypt_buf(self, vmid, inbuf):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and is_paddr(inbuf),
+                             "load_decrypt_buf: bad args vm %d in %#x" % (vmid, inbuf)):
+            return 0
+        pfn = inbuf // PAGE_SIZE
+        self.acquire_lock_vm(vmid)
+        state = self.get_vm_state(vmid)
+        if state != READY:
+            self.panic("load_decrypt_buf: vm %d state %d not READY" % (vmid, state))
+            return 0
+        self.acquire_lock_s2page()
+        owner = self.get_pfn_owner(pfn)
+        count = self.get_pfn_count(pfn)
+        hdrowner = self.get_pfn_owner(pfn + 1)
+        why = "load_decrypt_buf: vm %d pfn %#x owners %d/%d not host" % (vmid, pfn, owner, hdrowner)
+        if owner != HOSTVISOR:
+            self.panic(why)
+            return 0
+        if hdrowner != HOSTVISOR and self.refuse("C20", why):
+            return 0
+        if count != 0 and self.refuse("C20", "load_decrypt_buf: vm %d pfn %#x share count %d"
+                                      % (vmid, pfn, count)):
+            return 0
+        hdr = self.content(pfn + 1)[:SEALED_HDR]
+        version, flags, gfn = struct.unpack("<IIQ", hdr[8:24])
+        if (hdr[:8] != PAGE_MAGIC or version != SEALED_VERSION or flags != 0) and \
+                self.refuse("C19", "load_decrypt_buf: vm %d pfn %#x: not a sealed page"
+                            % (vmid, pfn)):
+            return 0
+        self.set_pfn_owner(pfn, vmid)
+        self.set_pfn_count(pfn, 0)
+        self.set_pfn_map(pfn, INVALID64)
+        self.clear_pfn_host(pfn)
+        if self.halt:
+            return 0
+        plain = self.sealer.open(self.content(pfn), hdr[104:120], hdr[:SEALED_AD], hdr[80:104])
+        if plain is None:  # the spec's decrypt_mem_buf takes any bytes
+            if self.refuse("C19", "load_decrypt_buf: vm %d pfn %#x: sealed page refused"
+                           % (vmid, pfn)):
+                return 0
+        else:
+            self.set_content(pfn, plain)
+        if gfn != INVALID64:
+            self.fire("C21")  # the spec leaves INVALID64
+            if self.on("C21"):
+                self.set_pfn_map(pfn, gfn)
+        self.release_lock_s2page()
+        if not self.lineage_restore(vmid, parse_bind(hdr[24:80]), "load_decrypt_buf"):
+            return 0
+        self.release_lock_vm(vmid)
+        return 0
+
+    def seal_state(self):
+        """cv_dump_seal's words: the nonce counter, instances made,
+        lineages retired; per VM, per lineage slot."""
+        out = [self.nonce_counter, self.next_instance, self.lineages_retired]
+        for v in range(1, COREVISOR):
+            i = self.vminfos[v]
+            out += [i.lineage, i.seal_pending, i.vcpu_restored] + words_le(i.measurement)
+        for s in range(1, COREVISOR):
+            lin = self.lineages[s]
+            out += [lin.holder, lin.open, lin.retired, lin.retired_seq, lin.epoch]
+            out += words_le(lin.instance) + words_le(lin.measurement)
+        return out
 
     # -- copying (for the runner's shrinking) --------------------------------
 
