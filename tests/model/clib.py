@@ -70,6 +70,15 @@ CALLS = {
     "load_encrypted_vcpu": (["u32", "u32"], None),
     "save_encrypt_buf": (["u32", "u64", "u64"], None),
     "load_decrypt_buf": (["u32", "u64"], None),
+    # MmioOps, MmioRaw, MemHandler's el2_arm_lpae_map (context bank owners)
+    "el2_free_smmu_pgd": (["u32", "u32"], None),
+    "el2_alloc_smmu_pgd": (["u32", "u32", "u32"], None),
+    "smmu_assign_page": (["u32", "u32", "u64", "u64"], None),
+    "smmu_map_page": (["u32", "u32", "u64", "u64"], None),
+    "el2_arm_lpae_iova_to_phys": (["u64", "u32", "u32"], "u64"),
+    "el2_arm_lpae_clear": (["u64", "u32", "u32"], None),
+    "el2_arm_lpae_map": (["u64", "u64", "u64", "u32", "u32"], None),
+    "smmu_init_pte": (["u64", "u64"], "u64"),
 }
 # Calls whose C symbol is not the spec's name.
 SYMBOLS = {"host_hvc_dispatcher": "cv_hosted_hvc"}
@@ -142,6 +151,9 @@ class CoreLib:
         L.cv_dump_seal.argtypes = [C.POINTER(u64)]
         L.cv_dump_seal.restype = u32
         self._seal = self._arr(512)
+        L.cv_dump_smmu_owners.argtypes = [C.POINTER(u64)]
+        L.cv_dump_smmu_owners.restype = None
+        self._owners = self._arr(SMMU_NUM * SMMU_NUM_CTXT_BANKS)
         self.geom_raw = self._arr(8)
         L.cv_dump_geometry(self.geom_raw)
         self.vminfo_words = self.geom_raw[7]
@@ -163,6 +175,7 @@ class CoreLib:
         cfg.ntrusted_keys = 1
         C.memmove(cfg.trusted_keys[0], pk, 32)
         C.memset(cfg.aead_key, 7, 32)
+        self.smmu_config = (cfg.nsmmu, cfg.smmu_context_banks)
         if self.lib.cv_hosted_boot(C.byref(cfg)) != 0:
             raise RuntimeError("cv_hosted_boot failed")
         self.lib.cv_hosted_set_cpu(0)
@@ -210,6 +223,11 @@ class CoreLib:
         out = self._arr(2)
         self.lib.cv_dump_seal_boot(salt, out)
         return salt.raw[:16], out[0], out[1]
+
+    def smmu_owners(self):
+        """Each context bank's owner, (index, cbndx) in order."""
+        self.lib.cv_dump_smmu_owners(self._owners)
+        return list(self._owners)
 
     def seal_state(self):
         """cv_dump_seal: nonce counter, instances, retirements, per VM and

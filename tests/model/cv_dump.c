@@ -452,3 +452,15 @@ u32 cv_dump_seal(u64 *out)
 	}
 	return k;
 }
+
+/* ---- SMMU context bank owners (MmioOps, cv.smmu_vmid) -------------------- */
+
+/* Each bank's owner, (index, cbndx) in order: INVALID for none. */
+void cv_dump_smmu_owners(u64 out[SMMU_NUM * SMMU_NUM_CTXT_BANKS])
+{
+	u32 k = 0;
+
+	for (u32 index = 0; index < SMMU_NUM; index++)
+		for (u32 cb = 0; cb < SMMU_NUM_CTXT_BANKS; cb++)
+			out[k++] = cv.smmu_vmid[smmu_id(index, cb)];
+}

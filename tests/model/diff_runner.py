@@ -59,7 +59,9 @@ HVC_MODELLED = [HVC_TIMER_SET_CNTVOFF, HVC_CLEAR_VM_S2_RANGE, HVC_SET_BOOT_INFO,
                 HVC_REGISTER_VCPU, HVC_PHYS_ADDR_IOREMAP, HVC_IS_INC_EXE, HVC_MAP_IO,
                 HVC_ASSIGN_SMMU, HVC_ENABLE_S2_TRANS, HVC_BOOT_FROM_SAVED_VM,
                 HVC_VCPU_ACTIVE, 5, 15, 40, HVC_ENCRYPT_BUF, HVC_DECRYPT_BUF,
-                HVC_SAVE_CRYPT_VCPU, HVC_LOAD_CRYPT_VCPU]
+                HVC_SAVE_CRYPT_VCPU, HVC_LOAD_CRYPT_VCPU, HVC_SMMU_FREE_PGD,
+                HVC_SMMU_ALLOC_PGD, HVC_SMMU_LPAE_MAP, HVC_SMMU_LPAE_IOVA_TO_PHYS,
+                HVC_SMMU_CLEAR]
 AEAD_KEY = bytes([7]) * 32  # clib.CoreLib.boot's aead_key
 HOSTED_PA_BITS = 44  # the hosted machine's ID_AA64MMFR0_EL1.PARange (C7)
 MODEL_MK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
@@ -210,6 +212,7 @@ class Harness:
         m.sealer = Sealer(self.sodium, AEAD_KEY, salt)
         m.ctxt_words = ctxt_bytes // 8
         m.nonce_counter = nonce0
+        m.smmu_num, m.smmu_banks = c.smmu_config  # the machine's SMMUs
         self.m = m
         self.ms = None
         self.c_pages = {}  # the C's s2page view: pfn -> (owner, count, gfn)
@@ -339,6 +342,7 @@ class Harness:
             snap["ctxt"] = c.ctxt_hashes()
             snap["power"] = c.vcpu_power()
             snap["seal"] = c.seal_state()
+            snap["owners"] = c.smmu_owners()
         self.compare_model(self.m, snap, where)
         return snap
 
@@ -408,6 +412,11 @@ class Harness:
                 raise Mismatch("%s: principal %d stage 2: C=(leaves %d, hash %#x, "
                                "pool %d/%d/%d) model=(leaves %d, hash %#x, pool %d/%d/%d)%s"
                                % ((where, v) + got + want + (self.npt_diff(m, v),)))
+        want = [m.smmu_owner[(i, cb)] for i in range(SMMU_NUM)
+                for cb in range(SMMU_NUM_CTXT_BANKS)]
+        if snap["owners"] != want:
+            raise Mismatch("%s: SMMU context bank owners C=%s model=%s"
+                           % (where, snap["owners"], want))
         want = m.seal_state()
         if snap["seal"] != want:
             raise Mismatch("%s: sealing state: %s" % (where, seal_diff(snap["seal"], want)))
@@ -512,7 +521,8 @@ class Gen:
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
         ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
-        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("seal", 12), ("hog", 0),
+        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("seal", 12), ("smmu_ops", 8),
+        ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -678,6 +688,11 @@ class Gen:
         "load_decrypt_buf": (HVC_DECRYPT_BUF, lambda a: a),
         "save_encrypted_vcpu": (HVC_SAVE_CRYPT_VCPU, lambda a: a),
         "load_encrypted_vcpu": (HVC_LOAD_CRYPT_VCPU, lambda a: a),
+        "el2_free_smmu_pgd": (HVC_SMMU_FREE_PGD, lambda a: a),
+        "el2_alloc_smmu_pgd": (HVC_SMMU_ALLOC_PGD, lambda a: a),
+        "el2_arm_lpae_map": (HVC_SMMU_LPAE_MAP, lambda a: a),
+        "el2_arm_lpae_iova_to_phys": (HVC_SMMU_LPAE_IOVA_TO_PHYS, lambda a: a),
+        "el2_arm_lpae_clear": (HVC_SMMU_CLEAR, lambda a: a),
     }
 
     def as_hypercall(self, a):
@@ -701,7 +716,7 @@ class Gen:
         if x < 0.4:
             running = [v for v in self.vms([VERIFIED, POWEROFF])
                        if ACTIVE in self.m.vminfos[v].vcpu_state]
-            if running and r.random() < 0.2:
+            if running and r.random() < 0.4:
                 vmid = r.choice(running)  # a VM off with a vCPU still ACTIVE (C13)
                 if self.m.vminfos[vmid].state == VERIFIED:
                     return self.call("set_vm_poweroff", vmid)
@@ -847,7 +862,7 @@ class Gen:
             if idx > 0 and variant == "good" and r.random() < 0.2:
                 variant = "boot_arg"  # G2: a device tree; two of them panic
             # Mostly one boot image per VM (its first); sometimes two.
-            boot = idx == 0 or r.random() < 0.15
+            boot = idx == 0 or r.random() < 0.2
             seed = r.randrange(1 << 30)
             mirror = self.mirror.get(vmid)
             if mirror and idx in mirror["writes"] and r.random() < 0.95:
@@ -858,6 +873,69 @@ class Gen:
         if r.random() < 0.02:
             pfn = self.ram_pfn()  # breaks contiguity (C1)
         return self.call("remap_vm_image", vmid, min(pfn, RAM_PFN0 + RAM_PAGES - 1), idx)
+
+    # -- MmioOps: context banks owned by a principal (C23..C25) --
+
+    def mv_smmu_ops(self):
+        """The host's SMMU calls: own a bank for a READY VM (or the host),
+        map host pages into it (they become the VM's, at gfn iova / 4 KiB),
+        clear, translate, free a powered-off VM's bank."""
+        r, m = self.r, self.m
+        if self.bad:
+            name = r.choice(["el2_free_smmu_pgd", "el2_alloc_smmu_pgd", "el2_arm_lpae_map",
+                             "el2_arm_lpae_clear", "el2_arm_lpae_iova_to_phys",
+                             "smmu_assign_page", "smmu_map_page", "smmu_init_pte"])
+            i, cb = self.smmu()
+            iova = self.iova()
+            if name == "el2_free_smmu_pgd":
+                return self.call(name, cb, i)
+            if name == "el2_alloc_smmu_pgd":
+                return self.call(name, cb, r.choice([0, 1, 15, 16, 17, 0xFFFFFFFF]), i)
+            if name == "el2_arm_lpae_map":
+                return self.call(name, iova, self.pfn() * PAGE_SIZE,
+                                 r.choice([0, 0x443, 1 << 52, 0x1000, 1 << 63]), cb, i)
+            if name == "smmu_assign_page":
+                return self.call(name, cb, i, self.pfn(), r.choice([0, 1 << 36, 5]))
+            if name == "smmu_map_page":
+                return self.call(name, cb, i, iova, self.pfn() * PAGE_SIZE | 3)
+            if name == "smmu_init_pte":
+                return self.call(name, r.choice([0, 1 << 52, (1 << 63) - 1]), self.pfn() * PAGE_SIZE)
+            return self.call(name, iova, cb, i)
+        owned = [(k, v) for k, v in m.smmu_owner.items() if v != INVALID]
+        x = r.random()
+        if x < 0.2 or not owned:
+            vmid = self.vm([READY]) if r.random() < 0.97 else HOSTVISOR
+            if vmid is None:
+                return None
+            i = 0 if r.random() < 0.98 else r.randrange(SMMU_NUM)  # the machine has one
+            free = [cb for cb in range(SMMU_NUM_CTXT_BANKS)
+                    if m.smmu_owner[(i, cb)] == INVALID]
+            cb = r.choice(free) if free and r.random() < 0.9 else r.randrange(SMMU_NUM_CTXT_BANKS)
+            return self.call("el2_alloc_smmu_pgd", cb, vmid, i)
+        (i, cb), vmid = r.choice(owned)
+        pt = m.spts.pt[(i, cb)]
+        if x < 0.6:
+            pfn = self.pfn(HOSTVISOR, strict=True)
+            if pfn is None or m.page(pfn)[1] != 0:
+                return None
+            prot = r.choice([0x40 | 0x3, 0x443, 0xC3, 0x3]) | (1 << 52 if r.random() < 0.1 else 0)
+            gfn = r.randrange(1 << 20)
+            if vmid != HOSTVISOR and r.random() < 0.1:
+                mine = [g for p_, (o, _c, g) in m.s2page.items() if o == vmid and g < (1 << 28)]
+                if mine:
+                    gfn = r.choice(mine)  # a page it has there already: panics
+            return self.call("el2_arm_lpae_map", gfn * PAGE_SIZE, pfn * PAGE_SIZE + r.choice([0, 8]),
+                             prot, cb, i)
+        iova = r.choice(list(pt)) * PAGE_SIZE if pt and r.random() < 0.8 else self.iova()
+        if x < 0.75:
+            return self.call("el2_arm_lpae_clear", iova, cb, i)
+        if x < 0.85:
+            return self.call("el2_arm_lpae_iova_to_phys", iova + r.randrange(PAGE_SIZE), cb, i)
+        if vmid == HOSTVISOR or m.vminfos[vmid].state == POWEROFF or r.random() < 0.03:
+            return self.call("el2_free_smmu_pgd", cb, i)
+        if r.random() < 0.3:
+            return self.call("set_vm_poweroff", vmid)  # then its bank may be freed
+        return None
 
     # -- sealing (E1, E2, C17..C22) --
 

@@ -34,7 +34,7 @@ Conventions
    (set_shadow_ctxt), the rest zero.
 
 The spec README's corrections (S1..S5, always applied) and the deltas
-(C1..C16) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
+(C1..C22) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
 text is in docs/spec-deviations.md. corevisor's extensions for the VM
 lifecycle (L1..L4, EXTENSIONS below) are always applied: the spec has no
 destroy, so the spec as written cannot differ there. So are the guest
@@ -70,10 +70,16 @@ platform's extensions (G1, G2: calls and image flags the spec lacks).
     together with CV_IMAGE_FLAG_BOOT; at most one per VM, else panic
     (after the boot-image check). Where vCPU 0 starts is not modelled.
 
-Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
-save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c) with their
-binding (measurement, instance, epoch) and the vCPU power states (but
-vCPU 0's start at its signed entry, C16); the SMMU
+The sealing calls save/load_encrypted_vcpu, save_encrypt_buf,
+load_decrypt_buf (BootOps, core/boot/seal.c) are modelled with their
+binding (core/boot/lineage.c): their strengthenings are deltas C17..C22;
+the model's own extensions E1 (the spec's encrypt/decrypt oracles are
+XChaCha20-Poly1305 blobs the model seals and opens itself, through
+libsodium) and E2 (the binding's bookkeeping: measurement, lineage slots,
+instances, epochs) always apply.
+
+Not modelled (yet): the vCPU power states (but vCPU 0's start at its
+signed entry, C16, and a restored vCPU's); the SMMU
 group (MmioCore, MmioCoreAux, MmioOps: the register emulation, bank
 owners, el2_alloc/free_smmu_pgd, el2_arm_lpae_map/clear/iova_to_phys,
 smmu_map_page); the vCPU and trap layers (VCPUOps, VCPUOpsAux,
@@ -147,6 +153,9 @@ DELTAS = [
     ("C21", "load_decrypt_buf: the page's gfn is the sealed one (the spec's INVALID64)"),
     ("C22", "load_encrypted_vcpu sets inc_exe (the spec's set_vm_inc_exe writes "
      "vm_next_load_info)"),
+    ("C23", "el2_free_smmu_pgd empties the bank's table (the spec leaves it mapping)"),
+    ("C24", "smmu_init_pte drops the contiguous hint (bit 52)"),
+    ("C25", "clear_vm_page takes the page out of the VM's SMMU banks first"),
 ]
 DELTA_NAMES = [d for d, _ in DELTAS]
 STRENGTHENINGS = SPEC_CORRECTIONS + EXTENSIONS + ["%s %s" % d for d in DELTAS]
@@ -632,6 +641,12 @@ class Model:
         self.next_instance = 0
         self.lineages_retired = 0
         self.lineages = [Lineage() for _ in range(COREVISOR)]  # slot 0 unused
+        # MmioOps: each context bank's owner (INVALID: none); the machine's
+        # SMMUs and their banks (the runner sets them from its config).
+        self.smmu_owner = {(i, c): INVALID for i in range(SMMU_NUM)
+                           for c in range(SMMU_NUM_CTXT_BANKS)}
+        self.smmu_num = 0
+        self.smmu_banks = 0
 
     def clone(self, deltas):
         """A copy of this state that applies @deltas (the runner's spec as
@@ -650,6 +665,7 @@ class Model:
         m.contents = dict(self.contents)
         m.content_dirty = set(self.content_dirty)
         m.lineages = [l.copy() for l in self.lineages]
+        m.smmu_owner = dict(self.smmu_owner)
         return m
 
     # -- page contents (the spec's data oracles, made concrete) --------------
@@ -1143,6 +1159,9 @@ class Model:
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
         if owner == vmid:
+            self.unmap_vm_page_smmu(vmid, pfn, self.get_pfn_map(pfn))  # C25
+            if self.halt:
+                return
             self.clear_pfn_host(pfn)
             self.set_pfn_owner(pfn, HOSTVISOR)
             self.set_pfn_count(pfn, 0)
@@ -1485,6 +1504,34 @@ class Model:
                 x0 = None
             else:
                 bad("VERIFY_VM_IMAGES")
+        elif arg == HVC_SMMU_FREE_PGD:
+            if a1 < SMMU_NUM_CTXT_BANKS and a2 < SMMU_NUM:
+                self.el2_free_smmu_pgd(a1, a2)
+                x0 = None
+            else:
+                bad("SMMU_FREE_PGD")
+        elif arg == HVC_SMMU_ALLOC_PGD:
+            if a1 < SMMU_NUM_CTXT_BANKS and a2 < COREVISOR and a3 < SMMU_NUM:
+                self.el2_alloc_smmu_pgd(a1, a2, a3)
+                x0 = None
+            else:
+                bad("SMMU_ALLOC_PGD")
+        elif arg == HVC_SMMU_LPAE_MAP:
+            if (a1 < KVM_PHYS_SIZE and a2 < KVM_PHYS_SIZE and a3 < 0x7FFFFFFFFFFFFFFF and
+                    phys_page(a3) == 0 and a4 < SMMU_NUM_CTXT_BANKS and a5 < SMMU_NUM):
+                self.el2_arm_lpae_map(a1, a2, a3, a4, a5)
+                x0 = None
+            else:
+                bad("SMMU_LPAE_MAP")
+        elif arg in (HVC_SMMU_LPAE_IOVA_TO_PHYS, HVC_SMMU_CLEAR):
+            if a1 < KVM_PHYS_SIZE and a2 < SMMU_NUM_CTXT_BANKS and a3 < SMMU_NUM:
+                if arg == HVC_SMMU_CLEAR:
+                    self.el2_arm_lpae_clear(a1, a2, a3)
+                    x0 = None
+                else:  # the spec sets the caller's X0
+                    x0 = self.el2_arm_lpae_iova_to_phys(a1, a2, a3)
+            else:
+                bad("SMMU_CLEAR" if arg == HVC_SMMU_CLEAR else "SMMU_LPAE_IOVA_TO_PHYS")
         elif arg == HVC_REGISTER_KVM:
             x0 = self.register_kvm()
         elif arg == HVC_REGISTER_VCPU:
@@ -1643,6 +1690,9 @@ class Model:
         if info.state != POWEROFF and not flags & 1:
             return 2
         info.state = POWEROFF
+        self.free_vm_banks(vmid)
+        if self.halt:
+            return 0
         owned = [p for p, v in self.s2page.items() if v[0] == vmid]
         for p in sorted(owned):
             self.clear_vm_page(vmid, p)
@@ -2533,6 +2583,165 @@ class Model:
             out += [lin.holder, lin.open, lin.retired, lin.retired_seq, lin.epoch]
             out += words_le(lin.instance) + words_le(lin.measurement)
         return out
+
+    # -- MmioOps (the HVC_SMMU_* calls), MmioRaw's smmu_init_pte, and
+    # MemHandler's el2_arm_lpae_map: context bank owners (SMMU_ID) --------
+
+    def get_smmu_cfg_vmid(self, cbndx, index):
+        return self.smmu_owner[(index, cbndx)]
+
+    def set_smmu_cfg_vmid(self, cbndx, index, vmid):
+        if not self.halt:
+            self.smmu_owner[(index, cbndx)] = vmid
+
+    def get_smmu_num_context_banks(self, index):
+        return self.smmu_banks if index < self.smmu_num else 0
+
+    def bank_args(self, who, cbndx, index, iova=0):
+        """C2: the relies on (index, cbndx) and the iova, as panics."""
+        return (self.rely_arg(is_smmu(index) and is_smmu_cfg(cbndx),
+                              "%s: smmu %d context bank %d out of range" % (who, index, cbndx)) and
+                self.rely_arg(is_smmu_addr(iova), "%s: iova %#x beyond 40 bits" % (who, iova)))
+
+    def el2_free_smmu_pgd(self, cbndx, index):
+        if self.halt or not self.bank_args("el2_free_smmu_pgd", cbndx, index):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        vmid = self.get_smmu_cfg_vmid(cbndx, index)
+        if vmid != INVALID:
+            power = self.get_vm_poweron(vmid)
+            if self.halt:
+                return 0
+            if power:
+                self.panic("el2_free_smmu_pgd: smmu %d context bank %d of vm %d is not "
+                           "powered off" % (index, cbndx, vmid))
+                return 0
+            self.set_smmu_cfg_vmid(cbndx, index, INVALID)
+            key = (index, cbndx)
+            if self.spts.pt[key] or self.spts.pgd_t[key]:
+                self.fire("C23")  # the spec leaves the dead VM's table
+            if self.on("C23"):
+                self.init_spt(cbndx, index)
+                if self.halt:
+                    return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def el2_alloc_smmu_pgd(self, cbndx, vmid, index):
+        if self.halt or not self.bank_args("el2_alloc_smmu_pgd", cbndx, index):
+            return 0
+        if not self.rely_arg(vmid < COREVISOR, "el2_alloc_smmu_pgd: vmid %d is not the host "
+                             "or a VM" % vmid, spec_defined=is_vmid(vmid)):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        num = self.get_smmu_num_context_banks(index)
+        if cbndx < num:
+            if self.get_smmu_cfg_vmid(cbndx, index) == INVALID:
+                self.set_smmu_cfg_vmid(cbndx, index, vmid)
+                self.alloc_smmu(vmid, cbndx, index)
+                if self.halt:
+                    return 0
+        else:
+            self.panic("el2_alloc_smmu_pgd: smmu %d has %d context banks, no bank %d"
+                       % (index, num, cbndx))
+            return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def smmu_assign_page(self, cbndx, index, pfn, gfn):
+        if self.halt or not self.bank_args("smmu_assign_page", cbndx, index):
+            return 0
+        if not self.rely_arg(is_pfn(pfn) and is_gfn(gfn), "smmu_assign_page: bad args pfn "
+                             "%#x gfn %#x" % (pfn, gfn)):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        vmid = self.get_smmu_cfg_vmid(cbndx, index)
+        if vmid != INVALID:
+            self.assign_smmu(vmid, pfn, gfn)
+            if self.halt:
+                return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def smmu_map_page(self, cbndx, index, iova, pte):
+        if self.halt or not self.bank_args("smmu_map_page", cbndx, index, iova):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        vmid = self.get_smmu_cfg_vmid(cbndx, index)
+        if vmid != INVALID:
+            self.map_smmu(vmid, cbndx, index, iova, pte)
+            if self.halt:
+                return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def el2_arm_lpae_iova_to_phys(self, iova, cbndx, index):
+        if self.halt or not self.bank_args("el2_arm_lpae_iova_to_phys", cbndx, index, iova):
+            return 0
+        pte = self.walk_spt(cbndx, index, iova)
+        return self.check(phys_page(pte) + (iova & (PAGE_SIZE - 1)))
+
+    def el2_arm_lpae_clear(self, iova, cbndx, index):
+        if self.halt or not self.bank_args("el2_arm_lpae_clear", cbndx, index, iova):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        vmid = self.get_smmu_cfg_vmid(cbndx, index)
+        if vmid != INVALID:
+            self.clear_smmu(vmid, cbndx, index, iova)
+            if self.halt:
+                return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def smmu_init_pte(self, prot, addr):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_addr(addr) and prot < 0x7FFFFFFFFFFFFFFF,
+                             "smmu_init_pte: bad args prot %#x addr %#x" % (prot, addr)):
+            return 0
+        pte = addr | prot | PTE_AF | PTE_SH_INNER
+        if pte & SMMU_PTE_CONT:
+            self.fire("C24")  # the spec keeps the contiguous hint
+            if self.on("C24"):
+                pte &= ~SMMU_PTE_CONT
+        return self.check(pte)
+
+    def el2_arm_lpae_map(self, iova, paddr, prot, cbndx, index):
+        if self.halt or not self.bank_args("el2_arm_lpae_map", cbndx, index, iova):
+            return 0
+        if not self.rely_arg(is_paddr(paddr) and prot < 0x7FFFFFFFFFFFFFFF and
+                             phys_page(prot) == 0,
+                             "el2_arm_lpae_map: bad args paddr %#x prot %#x" % (paddr, prot)):
+            return 0
+        pte = self.smmu_init_pte(prot, paddr)
+        self.smmu_assign_page(cbndx, index, paddr // PAGE_SIZE, iova // PAGE_SIZE)
+        self.smmu_map_page(cbndx, index, iova, pte)
+        return 0
+
+    def unmap_vm_page_smmu(self, vmid, pfn, gfn):
+        """C25: a VM page leaves every SMMU bank of the VM (at iova gfn *
+        4 KiB) before clear_vm_page gives it to the host."""
+        if gfn == INVALID64 or not is_smmu_addr(gfn * PAGE_SIZE):
+            return
+        for (index, cbndx), owner in sorted(self.smmu_owner.items()):
+            if owner != vmid:
+                continue
+            pte = self.spts.pt[(index, cbndx)].get(gfn, 0)
+            if pte and phys_page(pte) // PAGE_SIZE == pfn:
+                self.fire("C25")
+                if self.on("C25"):
+                    self.unmap_spt(cbndx, index, gfn * PAGE_SIZE)
+                    if self.halt:
+                        return
+
+    def free_vm_banks(self, vmid):
+        """L3: destroy_vm empties and unowns every bank of the VM."""
+        for (index, cbndx), owner in sorted(self.smmu_owner.items()):
+            if owner == vmid:
+                self.init_spt(cbndx, index)
+                if self.halt:
+                    return
+                self.smmu_owner[(index, cbndx)] = INVALID
 
     # -- copying (for the runner's shrinking) --------------------------------
 
