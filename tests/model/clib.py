@@ -224,6 +224,16 @@ class CoreLib:
         self.lib.cv_dump_seal_boot(salt, out)
         return salt.raw[:16], out[0], out[1]
 
+    def dma(self, index, cbndx, iova, data, length, write):
+        """A device's DMA through SMMU (index, cbndx) at @iova (the hosted
+        machine's SMMU, its TLB and the core's tables): (ok, bytes read)."""
+        buf = C.create_string_buffer(data if write else length, length)
+        f = self.lib.cv_hosted_dma_write if write else self.lib.cv_hosted_dma_read
+        f.argtypes = [u32, u32, u64, C.c_char_p, u64, C.POINTER(u64)]
+        f.restype = C.c_bool
+        ok = f(index, cbndx, iova, buf, length, None)
+        return ok, buf.raw[:length]
+
     def smmu_owners(self):
         """Each context bank's owner, (index, cbndx) in order."""
         self.lib.cv_dump_smmu_owners(self._owners)

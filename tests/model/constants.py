@@ -88,6 +88,7 @@ SMMU_PTE_CONT = 1 << 52  # cv/smmu.h: an SMMU leaf's contiguous hint
 S2_MEMATTR_NORMAL_WB = 0xF << 2
 S2_MEMATTR_DEVICE_nGnRE = 0x1 << 2
 S2AP_RW = 3 << 6
+S2AP_R, S2AP_W = 1 << 6, 2 << 6
 S2_XN = 1 << 54
 PTE_SW_GUEST = 1 << 57
 S2_ATTR_RAM = S2_MEMATTR_NORMAL_WB | S2AP_RW | PTE_SH_INNER | PTE_AF

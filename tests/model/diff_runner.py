@@ -260,6 +260,21 @@ class Harness:
                 if model is not None:
                     model.host_store(pfn * PAGE_SIZE + off, data)
             return None
+        if kind == "dma":  # a device reads or writes through an SMMU bank
+            _, index, cbndx, iova, length, seed, write = action
+            data = random.Random(seed).randbytes(length) if write else b""
+            cok, cdata = self.c.dma(index, cbndx, iova, data, length, write)
+            for model in (self.m, self.ms):
+                if model is None or model.halt:
+                    continue
+                mok, mdata = model.dma(index, cbndx, iova, data, length, write)
+                if cok != mok or (not write and cok and cdata != mdata):
+                    raise Mismatch("DMA %s smmu %d cb %d iova %#x +%#x: C %s, model %s" % (
+                        "write" if write else "read", index, cbndx, iova, length,
+                        "done" if cok else "faulted", "done" if mok else "faulted") +
+                        ("" if cok != mok else " (other bytes read)"))
+            self.compare("dma")
+            return None
         if kind == "copy":  # the host copies pages of its own (a sealed blob)
             _, src, dst, n = action
             self.c.phys_write(dst * PAGE_SIZE, self.c.phys_read(src * PAGE_SIZE, n * PAGE_SIZE))
@@ -521,7 +536,7 @@ class Gen:
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
         ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
-        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("seal", 12), ("smmu_ops", 8),
+        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("seal", 12), ("smmu_ops", 8), ("dma", 5),
         ("hog", 0),
     ]
 
@@ -667,7 +682,8 @@ class Gen:
                 continue
             self.bad = move == "adversarial" or self.r.random() < self.bad_rate
             a = getattr(self, "mv_" + move)()
-            if a is not None and (a[0] in ("write", "junk", "copy") or a[1] in self.h.c.fns):
+            if a is not None and (a[0] in ("write", "junk", "copy", "dma") or
+                                  a[1] in self.h.c.fns):
                 return self.as_hypercall(a)
         return self.call("get_vm_poweron", 0)
 
@@ -874,6 +890,21 @@ class Gen:
             pfn = self.ram_pfn()  # breaks contiguity (C1)
         return self.call("remap_vm_image", vmid, min(pfn, RAM_PFN0 + RAM_PAGES - 1), idx)
 
+    def mv_dma(self):
+        """A device's DMA through a bank that maps pages (mostly at one
+        of its iovas): what it reads and writes, or where it faults."""
+        r = self.r
+        banks = [k for k, pt in self.m.spts.pt.items() if pt]
+        if not banks or r.random() < 0.1:
+            i, cb = self.smmu()
+            iova = self.iova()
+        else:
+            i, cb = r.choice(banks)
+            iova = r.choice(list(self.m.spts.pt[(i, cb)])) * PAGE_SIZE
+        length = r.choice([8, 100, 100, PAGE_SIZE - 8, PAGE_SIZE, PAGE_SIZE + 300])
+        iova += r.choice([0, 0, 0, 8, 4000, r.randrange(PAGE_SIZE)])
+        return ("dma", i, cb, iova, length, r.randrange(1 << 30), r.random() < 0.6)
+
     # -- MmioOps: context banks owned by a principal (C23..C25) --
 
     def mv_smmu_ops(self):
@@ -918,7 +949,7 @@ class Gen:
             pfn = self.pfn(HOSTVISOR, strict=True)
             if pfn is None or m.page(pfn)[1] != 0:
                 return None
-            prot = r.choice([0x40 | 0x3, 0x443, 0xC3, 0x3]) | (1 << 52 if r.random() < 0.1 else 0)
+            prot = r.choice([0xC3, 0xC3, 0x4C3, 0x43, 0x443, 0x3]) | (1 << 52 if r.random() < 0.1 else 0)
             gfn = r.randrange(1 << 20)
             if vmid != HOSTVISOR and r.random() < 0.1:
                 mine = [g for p_, (o, _c, g) in m.s2page.items() if o == vmid and g < (1 << 28)]
@@ -927,6 +958,12 @@ class Gen:
             return self.call("el2_arm_lpae_map", gfn * PAGE_SIZE, pfn * PAGE_SIZE + r.choice([0, 8]),
                              prot, cb, i)
         iova = r.choice(list(pt)) * PAGE_SIZE if pt and r.random() < 0.8 else self.iova()
+        if x < 0.68:  # a device's DMA through the bank (its pages, or not)
+            length = r.choice([8, 100, PAGE_SIZE, PAGE_SIZE + 300, 3 * PAGE_SIZE])
+            if r.random() < 0.2:
+                i, cb = self.smmu()
+            return ("dma", i, cb, iova + r.choice([0, 0, 4000, r.randrange(PAGE_SIZE)]),
+                    length, r.randrange(1 << 30), r.random() < 0.6)
         if x < 0.75:
             return self.call("el2_arm_lpae_clear", iova, cb, i)
         if x < 0.85:
@@ -1566,6 +1603,11 @@ def shrink(h, actions, deadline):
 def fmt_action(a):
     if a[0] == "junk":
         return "host writes %d random bytes (seed %d) at pfn %#x + %#x" % (a[3], a[4], a[1], a[2])
+    if a[0] == "dma":
+        return "DMA %s smmu %d cb %d iova %#x + %#x (seed %d)" % (
+            "write" if a[6] else "read", a[1], a[2], a[3], a[4], a[5])
+    if a[0] == "copy":
+        return "host copies %d pages from pfn %#x to pfn %#x" % (a[3], a[1], a[2])
     if a[0] == "write":
         return "write image: pfn %#x load_addr %#x size %#x %s seed %d boot %d" % a[1:]
     return "%s(%s)" % (a[1], ", ".join("%#x" % x if x > 9 else str(x) for x in a[2]))

@@ -2718,6 +2718,32 @@ class Model:
         self.smmu_map_page(cbndx, index, iova, pte)
         return 0
 
+    def dma(self, index, cbndx, iova, data, length, write):
+        """A device's DMA through bank (index, cbndx), page piece by page
+        piece as the SMMU translates it: each piece through the bank's
+        table (a level-3 page descriptor with the access flag and S2AP's
+        read or write permission, to memory), else the access stops there
+        (the pieces before it are done). Returns (ok, bytes read)."""
+        out = b""
+        while length:
+            chunk = min(length, PAGE_SIZE - iova % PAGE_SIZE)
+            pte = self.spts.pt[(index, cbndx)].get(iova // PAGE_SIZE, 0) \
+                if (index, cbndx) in self.spts.pt else 0
+            pa = phys_page(pte) + iova % PAGE_SIZE
+            if (pte & 3 != 3 or not pte & PTE_AF or
+                    not pte & (S2AP_W if write else S2AP_R) or
+                    not self.in_region(pa // PAGE_SIZE)):
+                return False, out
+            if write:
+                self.host_store(pa, data[:chunk])  # the device's store
+                data = data[chunk:]
+            else:
+                page = self.content(pa // PAGE_SIZE)
+                out += page[pa % PAGE_SIZE:pa % PAGE_SIZE + chunk]
+            iova += chunk
+            length -= chunk
+        return True, out
+
     def unmap_vm_page_smmu(self, vmid, pfn, gfn):
         """C25: a VM page leaves every SMMU bank of the VM (at iova gfn *
         4 KiB) before clear_vm_page gives it to the host."""
