@@ -234,6 +234,26 @@ class CoreLib:
         ok = f(index, cbndx, iova, buf, length, None)
         return ok, buf.raw[:length]
 
+    def smmu_reg(self, index, off, length=4):
+        """A simulated SMMU's register, as the hardware holds it."""
+        f = self.lib.cv_hosted_smmu_reg
+        f.argtypes, f.restype = [u32, u64, u32], u64
+        return f(index, off, length)
+
+    def smmu_base(self, index):
+        f = self.lib.cv_hosted_smmu_base
+        f.argtypes, f.restype = [u32], u64
+        return f(index)
+
+    def host_access(self, pa, data, length, write):
+        """The host's load or store of @length bytes at @pa through its
+        stage 2 (a fault goes to the core): (ok, bytes read)."""
+        buf = C.create_string_buffer(data if write else length, length)
+        f = self.lib.cv_hosted_host_write if write else self.lib.cv_hosted_host_read
+        f.argtypes, f.restype = [u64, C.c_char_p, u64], C.c_bool
+        ok = f(pa, buf, length)
+        return ok, buf.raw[:length]
+
     def smmu_owners(self):
         """Each context bank's owner, (index, cbndx) in order."""
         self.lib.cv_dump_smmu_owners(self._owners)

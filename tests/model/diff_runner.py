@@ -213,6 +213,11 @@ class Harness:
         m.ctxt_words = ctxt_bytes // 8
         m.nonce_counter = nonce0
         m.smmu_num, m.smmu_banks = c.smmu_config  # the machine's SMMUs
+        for i in range(m.smmu_num):  # their registers after the core's boot
+            m.smmu_base[i] = c.smmu_base(i)
+            m.smmu_regs[i] = {o: c.smmu_reg(i, o) for o in smmu_regs_followed(m.smmu_banks)}
+            for cb in range(m.smmu_banks):  # each bank's table (smmu_ttbr)
+                m.smmu_ttbr[(i, cb)] = c.smmu_reg(i, SMMU_GLOBAL_BASE + cb * 0x1000 + CB_TTBR0, 8)
         self.m = m
         self.ms = None
         self.c_pages = {}  # the C's s2page view: pfn -> (owner, count, gfn)
@@ -259,6 +264,42 @@ class Harness:
             for model in (self.m, self.ms):
                 if model is not None:
                     model.host_store(pfn * PAGE_SIZE + off, data)
+            return None
+        if kind == "mmio":  # the host loads or stores an SMMU register
+            _, index, off, length, value, write = action
+            pa = self.c.smmu_base(index) + off
+            data = value.to_bytes(8, "little")[:length]
+            cok, cdata = self.c.host_access(pa, data, length, write)
+            mok, mval = self.m.host_smmu_access(index, off, length, value, write)
+            if self.ms is not None:
+                self.ms.fired = {}
+                self.ms.host_smmu_access(index, off, length, value, write)
+                fired = set(self.m.fired) | set(self.ms.fired)
+            if not self.m.halt and (cok != mok or (not write and mok and
+                                                   int.from_bytes(cdata, "little") != mval)):
+                raise Mismatch("SMMU %d register %#x %d-byte %s: C %s %#x, model %s %#x" % (
+                    index, off, length, "write" if write else "read", "ok" if cok else "failed",
+                    int.from_bytes(cdata, "little"), "ok" if mok else "failed", mval))
+            snap = self.compare("mmio")
+            self.compare_smmu_regs(self.m, "mmio")
+            if self.ms is not None:
+                self.spec_calls += 1
+                diff = None
+                try:
+                    self.compare_model(self.ms, snap, "mmio")
+                    if not self.ms.halt:
+                        self.compare_smmu_regs(self.ms, "mmio")
+                except Mismatch as e:
+                    diff = str(e)
+                for d in fired:
+                    self.fired[d] = self.fired.get(d, 0) + 1
+                if diff is not None:
+                    if not fired:
+                        raise Mismatch("spec as written (no delta fires): " + diff)
+                    for d in fired:
+                        self.explained[d] = self.explained.get(d, 0) + 1
+                if fired or diff is not None:
+                    self.ms = self.m.clone(())
             return None
         if kind == "dma":  # a device reads or writes through an SMMU bank
             _, index, cbndx, iova, length, seed, write = action
@@ -450,6 +491,17 @@ class Harness:
             raise Mismatch("%s: SMMU pool use C=%d/%d model=%d/%d" % (
                 where, s[k], s[k + 1], m.spts.pgd_used, m.spts.pmd_used))
 
+    def compare_smmu_regs(self, m, where):
+        """The SMMU registers the model follows, C (the hardware's) against @m."""
+        if m.halt:
+            return
+        for i, regs in m.smmu_regs.items():
+            for off, want in regs.items():
+                got = self.c.smmu_reg(i, off)
+                if got != want:
+                    raise Mismatch("%s: SMMU %d register %#x: C %#x, model %#x"
+                                   % (where, i, off, got, want))
+
     def c_page_hash(self, snap, pfn):
         cache = snap.setdefault("page_hash", {})
         if pfn not in cache:
@@ -536,7 +588,7 @@ class Gen:
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
         ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
-        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("seal", 12), ("smmu_ops", 8), ("dma", 5),
+        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("seal", 12), ("smmu_ops", 8), ("dma", 5), ("mmio", 6),
         ("hog", 0),
     ]
 
@@ -682,7 +734,7 @@ class Gen:
                 continue
             self.bad = move == "adversarial" or self.r.random() < self.bad_rate
             a = getattr(self, "mv_" + move)()
-            if a is not None and (a[0] in ("write", "junk", "copy", "dma") or
+            if a is not None and (a[0] in ("write", "junk", "copy", "dma", "mmio") or
                                   a[1] in self.h.c.fns):
                 return self.as_hypercall(a)
         return self.call("get_vm_poweron", 0)
@@ -889,6 +941,50 @@ class Gen:
         if r.random() < 0.02:
             pfn = self.ram_pfn()  # breaks contiguity (C1)
         return self.call("remap_vm_image", vmid, min(pfn, RAM_PFN0 + RAM_PAGES - 1), idx)
+
+    def mv_mmio(self):
+        """The host loads and stores an SMMU's registers (the core emulates
+        each access): mostly values its rules allow, now and then not."""
+        r, m = self.r, self.m
+        if not m.smmu_regs:
+            return None
+        offs = smmu_regs_followed(m.smmu_banks)
+        off = r.choice(offs)
+        length = 4 if r.random() < 0.75 else 8
+        if off % 8 and length == 8:
+            off -= 4
+        if self.bad or r.random() < 0.03:
+            length = r.choice([1, 2, 4, 8, 3])
+            off = r.choice([off, off + 2, 0x20, 0x7FFC, r.randrange(0x10000 - 8)])
+        write = r.random() < 0.8
+        value = r.randrange(1 << 64)
+        if write and r.random() < 0.8:  # a value its rule allows (both words)
+            value = self.smmu_good(off) | self.smmu_good(off + 4) << 32
+        return ("mmio", 0, off, length, value & ((1 << (8 * length)) - 1), write)
+
+    def smmu_good(self, off):
+        r, m = self.r, self.m
+        x = r.randrange(1 << 32)
+        if off == GR0_SCR0:
+            return (x | SCR0_SMCFCFG | SCR0_USFCFG) & ~(SCR0_CLIENTPD | SCR0_VMID16EN) & 0xFFFFFFFF
+        if off == GR0_SCR2:
+            return x & ~0xFF
+        if GR0_S2CR0 <= off < GR0_S2CR_END:
+            return r.choice([2 << 16, r.randrange(m.smmu_banks or 1)])
+        if GR1_BASE <= off < GR1_END:
+            vmid = m.smmu_owner.get((0, (off - GR1_BASE) // 4), INVALID)
+            return vmid & 0xFF if vmid != INVALID else x
+        if GR1_CBA2R0 <= off < GR1_CBA2R0 + 32:
+            return x | 1
+        if off >= SMMU_GLOBAL_BASE:
+            cb = (off - SMMU_GLOBAL_BASE) & 0xFFF
+            if cb == CB_SCTLR:
+                return x | 1
+            if cb == CB_TCR:
+                return (x & ~TCR_GEOMETRY) | TCR_CORE
+            if cb == CB_CONTEXTIDR and r.random() < 0.9:
+                return None or 0  # refused whatever it is: write it rarely
+        return x
 
     def mv_dma(self):
         """A device's DMA through a bank that maps pages (mostly at one
@@ -1603,6 +1699,9 @@ def shrink(h, actions, deadline):
 def fmt_action(a):
     if a[0] == "junk":
         return "host writes %d random bytes (seed %d) at pfn %#x + %#x" % (a[3], a[4], a[1], a[2])
+    if a[0] == "mmio":
+        return "host %s SMMU %d register %#x (%d bytes) %#x" % (
+            "stores" if a[5] else "loads", a[1], a[2], a[3], a[4])
     if a[0] == "dma":
         return "DMA %s smmu %d cb %d iova %#x + %#x (seed %d)" % (
             "write" if a[6] else "read", a[1], a[2], a[3], a[4], a[5])

@@ -156,6 +156,14 @@ DELTAS = [
     ("C23", "el2_free_smmu_pgd empties the bank's table (the spec leaves it mapping)"),
     ("C24", "smmu_init_pte drops the contiguous hint (bit 52)"),
     ("C25", "clear_vm_page takes the page out of the VM's SMMU banks first"),
+    ("C26", "SMMU global registers: every 32-bit word checked, CBAR(0) too; sCR0 "
+     "without CLIENTPD or VMID16EN and with USFCFG; S2CR never bypass; a host bank's "
+     "CBAR stage 2 with VMID 0; CBA2R VA64"),
+    ("C27", "a 4-byte SMMU register write stores the host's data (the spec's stores 0)"),
+    ("C28", "SMMU context bank registers: every word checked, TTBR0's high half and "
+     "TTBR1 replaced, SCTLR keeps M, TCR the core's geometry"),
+    ("C29", "SMMU accesses: no syndrome or unaligned panics; TTBR0 reads hide the "
+     "core's table address"),
 ]
 DELTA_NAMES = [d for d, _ in DELTAS]
 STRENGTHENINGS = SPEC_CORRECTIONS + EXTENSIONS + ["%s %s" % d for d in DELTAS]
@@ -647,6 +655,9 @@ class Model:
                            for c in range(SMMU_NUM_CTXT_BANKS)}
         self.smmu_num = 0
         self.smmu_banks = 0
+        self.smmu_regs = {}  # index -> {offset: 32-bit value} (SMMU_REGS)
+        self.smmu_base = {}  # index -> its register page's physical address
+        self.smmu_ttbr = {}  # (index, cbndx) -> the bank's table (smmu_ttbr)
 
     def clone(self, deltas):
         """A copy of this state that applies @deltas (the runner's spec as
@@ -666,6 +677,7 @@ class Model:
         m.content_dirty = set(self.content_dirty)
         m.lineages = [l.copy() for l in self.lineages]
         m.smmu_owner = dict(self.smmu_owner)
+        m.smmu_regs = {i: dict(r) for i, r in self.smmu_regs.items()}
         return m
 
     # -- page contents (the spec's data oracles, made concrete) --------------
@@ -2768,6 +2780,173 @@ class Model:
                 if self.halt:
                     return
                 self.smmu_owner[(index, cbndx)] = INVALID
+
+    # -- MmioCore, MmioCoreAux, MmioOps' emulate_mmio: the host's trapped
+    # accesses to an SMMU's registers (FaultHandler's
+    # handle_host_stage2_fault on an SMMU page) -------------------------------
+    # smmu_regs[index]: the 32-bit registers the model follows (SMMU_REGS),
+    # offset -> value, taken from the machine at boot; smmu_ttbr[(index,
+    # cbndx)]: each bank's table (the core's SMMU pool, a boot input).
+
+    def smmu_cb_rule(self, off):
+        """handle_smmu_cb_access for the 32-bit word at @off: 2 (the core
+        writes its own value), 0 (refused) or 1 (the host's value)."""
+        cb_off = (off - SMMU_GLOBAL_BASE) & 0xFFF
+        if cb_off in (CB_TTBR0, CB_TTBR0 + 4, CB_TTBR1, CB_TTBR1 + 4):
+            return 2
+        return 0 if cb_off == CB_CONTEXTIDR else 1
+
+    def smmu_global_word_ok(self, off, word, index):
+        """corevisor's rule for one 32-bit global register (C26)."""
+        if off == GR0_SCR0:
+            return bool(word & SCR0_SMCFCFG and word & SCR0_USFCFG and
+                        not word & (SCR0_CLIENTPD | SCR0_VMID16EN))
+        if off == GR0_SCR2:
+            return word & 0xFF == 0
+        if GR0_S2CR0 <= off < GR0_S2CR_END:
+            t = (word >> 16) & 3
+            return t == 2 or (t == 0 and word & 0xFF < self.get_smmu_num_context_banks(index))
+        if GR1_BASE <= off < GR1_END:
+            n = (off - GR1_BASE) // 4
+            vmid = self.smmu_owner.get((index, n), INVALID) if n < SMMU_NUM_CTXT_BANKS else INVALID
+            if not is_vmid(vmid):
+                return None  # unassigned bank: panic (the spec's rely)
+            return (word >> 16) & 3 == 0 and word & 0xFF == vmid
+        if GR1_CBA2R0 <= off < GR1_CBA2R0 + 4 * SMMU_NUM_CTXT_BANKS:
+            return bool(word & 1)
+        return True
+
+    def smmu_global_spec(self, off, data, index):
+        """handle_smmu_global_access_spec0 as written (first word only,
+        CBAR(0) at GR1_BASE through the first branch)."""
+        if 0 <= off <= GR1_BASE:
+            if off == GR0_SCR0:
+                return (data >> 21) & 1
+            if off == GR0_SCR2:
+                return 1 if data & 255 == 0 else 0
+            return 1
+        if GR1_BASE <= off < GR1_END:
+            vmid = self.smmu_owner.get((index, (off - GR1_BASE) // 4), INVALID)
+            if not is_vmid(vmid):
+                return None
+            if vmid == 0:
+                return 1
+            return 1 if data >> 16 == 0 and data & 0xFF == vmid else 0
+        return 1
+
+    def smmu_reg_store(self, index, off, length, val):
+        regs = self.smmu_regs[index]
+        for w in range(0, length, 4):
+            if not 0x20 <= off + w < 0x40:  # the ID registers ignore writes
+                regs[off + w] = (val >> (8 * w)) & 0xFFFFFFFF
+
+    def smmu_reg_load(self, index, off, length):
+        regs = self.smmu_regs[index]
+        return sum(regs.get(off + w, 0) << (8 * w) for w in range(0, length, 4))
+
+    def host_smmu_access(self, index, off, length, data, write):
+        """handle_host_stage2_fault of the host's @length-byte access at
+        SMMU @index's register @off (emulate_mmio, handle_host_mmio,
+        handle_smmu_write / handle_smmu_read): (emulated, the value read)."""
+        if self.halt:
+            return False, 0
+        fault_ipa = self.smmu_base[index] + off
+        syndrome = length in (1, 2, 4, 8) and fault_ipa % length == 0
+        if not syndrome:  # C29: no ISV, or not naturally aligned
+            if self.refuse("C29", "handle_host_mmio: smmu %d access at %#x without a "
+                           "syndrome" % (index, fault_ipa)):
+                return False, 0
+        offset = fault_ipa & 0xFFFF
+        if not write:
+            if length not in (4, 8):
+                self.panic("__handle_smmu_read: %d-byte read at %#x" % (length, fault_ipa))
+                return False, 0
+            val = self.smmu_reg_load(index, offset, length)
+            hide = 0
+            if offset >= SMMU_GLOBAL_BASE:
+                cb_off = (offset - SMMU_GLOBAL_BASE) & 0xFFF
+                if cb_off == CB_TTBR0:
+                    hide = PTE_ADDR_MASK if length == 8 else PTE_ADDR_MASK & 0xFFFFFFFF
+                elif cb_off == CB_TTBR0 + 4:
+                    hide = PTE_ADDR_MASK >> 32
+            if val & hide:
+                self.fire("C29")  # the core's table address is not shown
+                if self.on("C29"):
+                    val &= ~hide
+            return True, val
+        if length not in (4, 8):
+            self.panic("__handle_smmu_write: %d-byte write at %#x" % (length, fault_ipa))
+            return False, 0
+        if offset < SMMU_GLOBAL_BASE:
+            ok = True  # corevisor (C26): word by word, up to the first refusal
+            for w in range(0, length, 4):
+                word_ok = self.smmu_global_word_ok(offset + w, (data >> (8 * w)) & 0xFFFFFFFF,
+                                                   index)
+                if word_ok is None:  # an unassigned bank's CBAR (the spec: a rely)
+                    if w:
+                        self.fire("C26")
+                    self.panic("handle_smmu_global_access: smmu %d CBAR %d of an unassigned "
+                               "context bank" % (index, (offset + w - GR1_BASE) // 4))
+                    return False, 0
+                if not word_ok:
+                    ok = False
+                    break
+            spec = self.smmu_global_spec(offset, data, index)
+            if spec is None:
+                self.fire("C26")
+                spec = 0
+            if ok != bool(spec):
+                self.fire("C26")
+            if not (ok if self.on("C26") else spec):
+                self.panic("handle_smmu_write: smmu %d global register %#x refuses %#x"
+                           % (index, offset, data))
+                return False, 0
+            if length == 4 and data != 0:
+                self.fire("C27")  # the spec's 4-byte write stores val, 0
+            self.smmu_reg_store(index, offset, length,
+                                data if length == 8 or self.on("C27") else 0)
+            return True, 0
+        # A context bank's registers. corevisor (C28): every 32-bit word
+        # the access touches is checked, TTBR0 (both halves) and TTBR1
+        # replaced, SCTLR keeps M, TCR the core's geometry.
+        mask = (1 << (8 * length)) - 1
+        c_val, refused = 0, None
+        for w in range(0, length, 4):
+            off = offset + w
+            word = (data >> (8 * w)) & 0xFFFFFFFF
+            rule = self.smmu_cb_rule(off)
+            cb_off = (off - SMMU_GLOBAL_BASE) & 0xFFF
+            if rule == 2:
+                ttbr = self.smmu_ttbr.get((index, ((off - SMMU_GLOBAL_BASE) >> 12) & 7), 0)
+                word = (0 if cb_off in (CB_TTBR1, CB_TTBR1 + 4) else
+                        (ttbr >> 32 if cb_off == CB_TTBR0 + 4 else ttbr) & 0xFFFFFFFF)
+            elif rule == 1 and ((cb_off == CB_SCTLR and not word & 1) or
+                                (cb_off == CB_TCR and word & TCR_GEOMETRY != TCR_CORE)):
+                rule = 0
+            if rule == 0 and refused is None:
+                refused = off
+            c_val |= word << (8 * w)
+        # The spec: the first word's rule for the whole access; TTBR0: the
+        # bank's table; else the host's data (8 bytes) or val, 0 (4 bytes).
+        srule = 2 if (offset - SMMU_GLOBAL_BASE) & 0xFFF == CB_TTBR0 else \
+            (0 if (offset - SMMU_GLOBAL_BASE) & 0xFFF == CB_CONTEXTIDR else 1)
+        s_val = self.smmu_ttbr.get((index, ((offset - SMMU_GLOBAL_BASE) >> 12) & 7), 0) \
+            if srule == 2 else data
+        if length == 4 and srule == 1 and data != 0:
+            self.fire("C27")  # the spec's 4-byte write stores val, 0
+            if not self.on("C27"):
+                s_val = 0
+                if self.on("C28"):
+                    c_val = 0
+        if (srule == 0) != (refused is not None) or (
+                refused is None and (s_val & mask) != (c_val & mask)):
+            self.fire("C28")
+        if (refused is not None) if self.on("C28") else srule == 0:
+            self.panic("handle_smmu_write: smmu %d context bank register %#x refuses %#x"
+                       % (index, refused if refused is not None else offset, data))
+            return False, 0
+        self.smmu_reg_store(index, offset, length, (c_val if self.on("C28") else s_val) & mask)
+        return True, 0
 
     # -- copying (for the runner's shrinking) --------------------------------
 
