@@ -275,7 +275,8 @@ class Harness:
                 self.ms.fired = {}
                 self.ms.host_smmu_access(index, off, length, value, write)
                 fired = set(self.m.fired) | set(self.ms.fired)
-            if not self.m.halt and (cok != mok or (not write and mok and
+            known = all(off + w in self.m.smmu_regs.get(index, {}) for w in range(0, length, 4))
+            if not self.m.halt and (cok != mok or (not write and mok and known and
                                                    int.from_bytes(cdata, "little") != mval)):
                 raise Mismatch("SMMU %d register %#x %d-byte %s: C %s %#x, model %s %#x" % (
                     index, off, length, "write" if write else "read", "ok" if cok else "failed",
@@ -957,6 +958,14 @@ class Gen:
             length = r.choice([1, 2, 4, 8, 3])
             off = r.choice([off, off + 2, 0x20, 0x7FFC, r.randrange(0x10000 - 8)])
         write = r.random() < 0.8
+        if write and not self.bad and r.random() < 0.9:  # mostly not what always panics
+            cb = (off - SMMU_GLOBAL_BASE) & 0xFFF if off >= SMMU_GLOBAL_BASE else None
+            if cb in (CB_CONTEXTIDR, CB_CONTEXTIDR - 4) or (
+                    GR1_BASE <= off < GR1_END and
+                    INVALID in (m.smmu_owner.get((0, (off - GR1_BASE) // 4), INVALID),
+                                m.smmu_owner.get((0, (off - GR1_BASE) // 4 + length // 8),
+                                                 INVALID))):
+                write = False
         value = r.randrange(1 << 64)
         if write and r.random() < 0.8:  # a value its rule allows (both words)
             value = self.smmu_good(off) | self.smmu_good(off + 4) << 32
