@@ -78,14 +78,21 @@ XChaCha20-Poly1305 blobs the model seals and opens itself, through
 libsodium) and E2 (the binding's bookkeeping: measurement, lineage slots,
 instances, epochs) always apply.
 
+The SMMU group is modelled: MmioOps (el2_alloc/free_smmu_pgd,
+smmu_assign_page, smmu_map_page, el2_arm_lpae_clear/iova_to_phys, with
+each context bank's owner), MmioRaw's smmu_init_pte, MemHandler's
+el2_arm_lpae_map, and the host's SMMU register accesses
+(handle_host_stage2_fault on an SMMU page: emulate_mmio,
+handle_host_mmio, handle_smmu_write/read, handle_smmu_global_access,
+handle_smmu_cb_access; host_smmu_access) with the registers the host may
+write; and a device's DMA through a bank (dma). Deltas C23..C29.
+
 Not modelled (yet): the vCPU power states (but vCPU 0's start at its
-signed entry, C16, and a restored vCPU's); the SMMU
-group (MmioCore, MmioCoreAux, MmioOps: the register emulation, bank
-owners, el2_alloc/free_smmu_pgd, el2_arm_lpae_map/clear/iova_to_phys,
-smmu_map_page); the vCPU and trap layers (VCPUOps, VCPUOpsAux,
-CtxtSwitch, TrapHandler, FaultHandler: VCPU_RUN, vm_exit_dispatcher,
-prep_abort/hvc/wfx, sync_dirty_to_shadow, handle_host_stage2_fault). The
-runner's hypercalls never use those numbers.
+signed entry, C16, and a restored vCPU's); the vCPU and trap layers
+(VCPUOps, VCPUOpsAux, CtxtSwitch, TrapHandler, FaultHandler: VCPU_RUN,
+vm_exit_dispatcher, prep_abort/hvc/wfx, sync_dirty_to_shadow,
+core_handle_pvops; handle_host_stage2_fault only on SMMU pages). The
+runner's hypercalls never use VCPU_RUN.
 """
 
 import copy
