@@ -34,7 +34,7 @@ Conventions
    (set_shadow_ctxt), the rest zero.
 
 The spec README's corrections (S1..S5, always applied) and the deltas
-(C1..C22) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
+(C1..C29) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
 text is in docs/spec-deviations.md. corevisor's extensions for the VM
 lifecycle (L1..L4, EXTENSIONS below) are always applied: the spec has no
 destroy, so the spec as written cannot differ there. So are the guest
