@@ -2852,9 +2852,26 @@ class Model:
         return sum(regs.get(off + w, 0) << (8 * w) for w in range(0, length, 4))
 
     def host_smmu_access(self, index, off, length, data, write):
+        """The host's @length-byte access at SMMU @index's register @off, as
+        the machine makes it: one access per 4 KiB page it touches, each a
+        stage-2 fault the core emulates (host_smmu_piece). (done, the value
+        read); it stops at the first piece that fails."""
+        val, done = 0, 0
+        while done < length:
+            n = min(length - done, PAGE_SIZE - (off + done) % PAGE_SIZE)
+            ok, v = self.host_smmu_piece(index, off + done, n,
+                                         (data >> (8 * done)) & ((1 << (8 * n)) - 1), write)
+            if not ok:
+                return False, val
+            val |= v << (8 * done)
+            done += n
+        return True, val
+
+    def host_smmu_piece(self, index, off, length, data, write):
         """handle_host_stage2_fault of the host's @length-byte access at
-        SMMU @index's register @off (emulate_mmio, handle_host_mmio,
-        handle_smmu_write / handle_smmu_read): (emulated, the value read)."""
+        SMMU @index's register @off, within one page (emulate_mmio,
+        handle_host_mmio, handle_smmu_write / handle_smmu_read):
+        (emulated, the value read)."""
         if self.halt:
             return False, 0
         fault_ipa = self.smmu_base[index] + off
