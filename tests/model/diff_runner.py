@@ -616,6 +616,11 @@ class Gen:
         names, weights = zip(*self.MOVES)
         if self.hog:
             weights = weights[:-1] + (60,)
+        # Some sequences seal and restore VMs (E2: verified VMs first).
+        self.sealing = rng.random() < 0.25
+        if self.sealing:
+            weights = tuple(w * (5 if n in ("seal", "verify", "remap", "register_vcpu")
+                                 else 1) for n, w in zip(names, weights))
         self.names, self.cum = names, []
         t = 0
         for w in weights:
@@ -1145,10 +1150,30 @@ class Gen:
             self.page_blobs.append((v, out))
             return self.call("save_encrypt_buf", v, r.choice(own) * PAGE_SIZE + r.choice([0, 8]),
                              out * PAGE_SIZE + r.choice([0, 0, 123]))
-        if x < 0.45 and sealable:  # its state may move on once it is off
+        if x < 0.41 and sealable:  # its state may move on once it is off
             v = r.choice(sealable)
             if ACTIVE not in m.vminfos[v].vcpu_state or r.random() < 0.1:
                 return self.call("set_vm_poweroff", v)
+            return None
+        if x < 0.47 and sealable:  # it runs again: a new epoch, older blobs stale
+            v = r.choice(sealable)
+            info = m.vminfos[v]
+            active = [i for i in range(VCPU_PER_VM) if info.vcpu_state[i] == ACTIVE]
+            if active:
+                return self.call("set_vcpu_inactive", v, r.choice(active))
+            regs = [i for i in range(VCPU_PER_VM) if info.vcpu_state[i] == READY]
+            if regs and info.state == VERIFIED:
+                return self.call("set_vcpu_active", v, r.choice(regs))
+            return None
+        if x < 0.48:  # a vCPU's shared page given to a VM: sealing must refuse it
+            vms = self.vms([READY])
+            if vms and self.vcpu_blobs:
+                a, i = r.choice(self.vcpu_blobs)
+                pfn = self.shared_pfn(a, i)
+                if m.page(pfn)[0] == HOSTVISOR and m.page(pfn)[1] == 0:
+                    return self.call("prot_and_map_vm_s2pt", r.choice(vms),
+                                     0x90000000 + r.randrange(512) * PAGE_SIZE,
+                                     pfn * PAGE_SIZE | PAGE_S2_RAM, 3)
             return None
         ready = self.vms([READY])
         if not ready:

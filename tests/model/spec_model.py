@@ -2744,10 +2744,15 @@ class Model:
         read or write permission, to memory), else the access stops there
         (the pieces before it are done). Returns (ok, bytes read)."""
         out = b""
+        way, table = self.smmu_route(index, cbndx)
         while length:
             chunk = min(length, PAGE_SIZE - iova % PAGE_SIZE)
-            pte = self.spts.pt[(index, cbndx)].get(iova // PAGE_SIZE, 0) \
-                if (index, cbndx) in self.spts.pt else 0
+            if way == "bypass":
+                pte = iova & PTE_ADDR_MASK | 3 | PTE_AF | S2AP_R | S2AP_W
+            elif way == "table":
+                pte = self.spts.pt[table].get(iova // PAGE_SIZE, 0)
+            else:
+                return False, out
             pa = phys_page(pte) + iova % PAGE_SIZE
             if (pte & 3 != 3 or not pte & PTE_AF or
                     not pte & (S2AP_W if write else S2AP_R) or
@@ -2762,6 +2767,37 @@ class Model:
             iova += chunk
             length -= chunk
         return True, out
+
+    def smmu_route(self, index, cbndx):
+        """Where a device of bank (index, cbndx) goes, by the SMMU's
+        registers (SMMUv2): ("bypass", None), ("fault", None) or ("table",
+        the bank whose table TTBR0 names). An SMMU the machine does not
+        have: the core's table of the bank."""
+        if index >= self.smmu_num:
+            return ("table", (index, cbndx)) if (index, cbndx) in self.spts.pt else ("fault", None)
+        regs = self.smmu_regs[index]
+        scr0 = regs.get(GR0_SCR0, 0)
+        if scr0 & SCR0_CLIENTPD:
+            return ("bypass", None)
+        if cbndx >= self.smmu_banks:
+            return ("fault" if scr0 & SCR0_USFCFG else "bypass", None)
+        s2cr_type = (regs.get(GR0_S2CR0 + 4 * cbndx, 0) >> 16) & 3
+        if s2cr_type == 1:
+            return ("bypass", None)
+        if s2cr_type != 0:
+            return ("fault", None)
+        cb = SMMU_GLOBAL_BASE + cbndx * PAGE_SIZE
+        if not regs.get(cb + CB_SCTLR, 0) & 1:
+            return ("bypass", None)
+        cbar_type = (regs.get(GR1_BASE + 4 * cbndx, 0) >> 16) & 3
+        if cbar_type not in (0, 1) or regs.get(cb + CB_TCR, 0) & TCR_GEOMETRY != TCR_CORE:
+            return ("fault", None)  # (another geometry: the core never lets it)
+        t = cb + (CB_TTBR1 if cbar_type == 1 else CB_TTBR0)
+        root = (regs.get(t, 0) | regs.get(t + 4, 0) << 32) & PTE_ADDR_MASK
+        for key, ttbr in self.smmu_ttbr.items():
+            if root and ttbr & PTE_ADDR_MASK == root:
+                return ("table", key)
+        return ("fault", None)
 
     def unmap_vm_page_smmu(self, vmid, pfn, gfn):
         """C25: a VM page leaves every SMMU bank of the VM (at iova gfn *
