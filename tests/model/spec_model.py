@@ -2934,9 +2934,12 @@ class Model:
                 if self.on("C29"):
                     val &= ~hide
             return True, val
-        if length not in (4, 8):
+        def bad_length():  # __handle_smmu_write, after the checks
+            if length in (4, 8):
+                return False
             self.panic("__handle_smmu_write: %d-byte write at %#x" % (length, fault_ipa))
-            return False, 0
+            return True
+
         if offset < SMMU_GLOBAL_BASE:
             ok = True  # corevisor (C26): word by word, up to the first refusal
             for w in range(0, length, 4):
@@ -2960,6 +2963,8 @@ class Model:
             if not (ok if self.on("C26") else spec):
                 self.panic("handle_smmu_write: smmu %d global register %#x refuses %#x"
                            % (index, offset, data))
+                return False, 0
+            if bad_length():
                 return False, 0
             if length == 4 and data != 0:
                 self.fire("C27")  # the spec's 4-byte write stores val, 0
@@ -3004,6 +3009,8 @@ class Model:
         if (refused is not None) if self.on("C28") else srule == 0:
             self.panic("handle_smmu_write: smmu %d context bank register %#x refuses %#x"
                        % (index, refused if refused is not None else offset, data))
+            return False, 0
+        if bad_length():
             return False, 0
         self.smmu_reg_store(index, offset, length, (c_val if self.on("C28") else s_val) & mask)
         return True, 0
