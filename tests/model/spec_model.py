@@ -2880,7 +2880,9 @@ class Model:
     def smmu_reg_store(self, index, off, length, val):
         regs = self.smmu_regs[index]
         for w in range(0, length, 4):
-            if not 0x20 <= off + w < 0x40:  # the ID registers ignore writes
+            # Only the registers it follows (others, such as the TLB
+            # maintenance ones the core writes too, are not compared).
+            if off + w in regs and not 0x20 <= off + w < 0x40:  # ID: read-only
                 regs[off + w] = (val >> (8 * w)) & 0xFFFFFFFF
 
     def smmu_reg_load(self, index, off, length):
