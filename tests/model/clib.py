@@ -65,6 +65,20 @@ CALLS = {
     "clear_vm_stage2_range": (["u32", "u64", "u64"], None),
     "kvm_phys_addr_ioremap": (["u32", "u64", "u64", "u64"], None),
     "host_hvc_dispatcher": (["u64"] * 6, "u64"),
+    # BootOps: the sealing calls
+    "save_encrypted_vcpu": (["u32", "u32"], None),
+    "load_encrypted_vcpu": (["u32", "u32"], None),
+    "save_encrypt_buf": (["u32", "u64", "u64"], None),
+    "load_decrypt_buf": (["u32", "u64"], None),
+    # MmioOps, MmioRaw, MemHandler's el2_arm_lpae_map (context bank owners)
+    "el2_free_smmu_pgd": (["u32", "u32"], None),
+    "el2_alloc_smmu_pgd": (["u32", "u32", "u32"], None),
+    "smmu_assign_page": (["u32", "u32", "u64", "u64"], None),
+    "smmu_map_page": (["u32", "u32", "u64", "u64"], None),
+    "el2_arm_lpae_iova_to_phys": (["u64", "u32", "u32"], "u64"),
+    "el2_arm_lpae_clear": (["u64", "u32", "u32"], None),
+    "el2_arm_lpae_map": (["u64", "u64", "u64", "u32", "u32"], None),
+    "smmu_init_pte": (["u64", "u64"], "u64"),
 }
 # Calls whose C symbol is not the spec's name.
 SYMBOLS = {"host_hvc_dispatcher": "cv_hosted_hvc"}
@@ -132,6 +146,14 @@ class CoreLib:
         self._vcpu_power = self._arr(3 * MAX_VM_NUM * VCPU_PER_VM)
         L.cv_dump_page_hashes.argtypes = [u64, u64, C.POINTER(u64)]
         L.cv_dump_page_hashes.restype = None
+        L.cv_dump_seal_boot.argtypes = [C.c_char_p, C.POINTER(u64)]
+        L.cv_dump_seal_boot.restype = None
+        L.cv_dump_seal.argtypes = [C.POINTER(u64)]
+        L.cv_dump_seal.restype = u32
+        self._seal = self._arr(512)
+        L.cv_dump_smmu_owners.argtypes = [C.POINTER(u64)]
+        L.cv_dump_smmu_owners.restype = None
+        self._owners = self._arr(SMMU_NUM * SMMU_NUM_CTXT_BANKS)
         self.geom_raw = self._arr(8)
         L.cv_dump_geometry(self.geom_raw)
         self.vminfo_words = self.geom_raw[7]
@@ -153,6 +175,7 @@ class CoreLib:
         cfg.ntrusted_keys = 1
         C.memmove(cfg.trusted_keys[0], pk, 32)
         C.memset(cfg.aead_key, 7, 32)
+        self.smmu_config = (cfg.nsmmu, cfg.smmu_context_banks)
         if self.lib.cv_hosted_boot(C.byref(cfg)) != 0:
             raise RuntimeError("cv_hosted_boot failed")
         self.lib.cv_hosted_set_cpu(0)
@@ -193,6 +216,54 @@ class CoreLib:
         buf = self._arr(1024)
         n = self.lib.cv_dump_ctxt(vmid, vcpu, buf, 1024)
         return {i: buf[i] for i in range(n) if buf[i]}
+
+    def seal_boot(self):
+        """(nonce salt, sizeof(struct cv_ctxt), nonce counter) at boot."""
+        salt = C.create_string_buffer(16)
+        out = self._arr(2)
+        self.lib.cv_dump_seal_boot(salt, out)
+        return salt.raw[:16], out[0], out[1]
+
+    def dma(self, index, cbndx, iova, data, length, write):
+        """A device's DMA through SMMU (index, cbndx) at @iova (the hosted
+        machine's SMMU, its TLB and the core's tables): (ok, bytes read)."""
+        buf = C.create_string_buffer(data if write else length, length)
+        f = self.lib.cv_hosted_dma_write if write else self.lib.cv_hosted_dma_read
+        f.argtypes = [u32, u32, u64, C.c_char_p, u64, C.POINTER(u64)]
+        f.restype = C.c_bool
+        ok = f(index, cbndx, iova, buf, length, None)
+        return ok, buf.raw[:length]
+
+    def smmu_reg(self, index, off, length=4):
+        """A simulated SMMU's register, as the hardware holds it."""
+        f = self.lib.cv_hosted_smmu_reg
+        f.argtypes, f.restype = [u32, u64, u32], u64
+        return f(index, off, length)
+
+    def smmu_base(self, index):
+        f = self.lib.cv_hosted_smmu_base
+        f.argtypes, f.restype = [u32], u64
+        return f(index)
+
+    def host_access(self, pa, data, length, write):
+        """The host's load or store of @length bytes at @pa through its
+        stage 2 (a fault goes to the core): (ok, bytes read)."""
+        buf = C.create_string_buffer(data if write else length, length)
+        f = self.lib.cv_hosted_host_write if write else self.lib.cv_hosted_host_read
+        f.argtypes, f.restype = [u64, C.c_char_p, u64], C.c_bool
+        ok = f(pa, buf, length)
+        return ok, buf.raw[:length]
+
+    def smmu_owners(self):
+        """Each context bank's owner, (index, cbndx) in order."""
+        self.lib.cv_dump_smmu_owners(self._owners)
+        return list(self._owners)
+
+    def seal_state(self):
+        """cv_dump_seal: nonce counter, instances, retirements, per VM and
+        per lineage slot (spec_model.Model.seal_state's order)."""
+        n = self.lib.cv_dump_seal(self._seal)
+        return list(self._seal[:n])
 
     def vminfos(self):
         self.lib.cv_dump_vminfos(self._vminfos)
@@ -286,6 +357,23 @@ class Sodium:
         sk = (C.c_uint8 * 64)()
         self.s.crypto_sign_ed25519_seed_keypair(pk, sk, bytes(seed32))
         return bytes(pk), bytes(sk)
+
+    def aead_seal(self, msg, ad, nonce, key):
+        """XChaCha20-Poly1305-IETF, detached: (ciphertext, tag)."""
+        c = C.create_string_buffer(len(msg) or 1)
+        tag = C.create_string_buffer(16)
+        self.s.crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
+            c, tag, None, msg, C.c_ulonglong(len(msg)), ad, C.c_ulonglong(len(ad)),
+            None, nonce, key)
+        return c.raw[:len(msg)], tag.raw
+
+    def aead_open(self, ct, tag, ad, nonce, key):
+        """The plaintext, or None when the blob does not open."""
+        m = C.create_string_buffer(len(ct) or 1)
+        ok = self.s.crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+            m, None, ct, C.c_ulonglong(len(ct)), tag, ad, C.c_ulonglong(len(ad)),
+            nonce, key) == 0
+        return m.raw[:len(ct)] if ok else None
 
     def _state(self, msg):
         st = C.create_string_buffer(self.state_bytes + 64)

@@ -84,9 +84,11 @@ PTE_ADDR_MASK = 0x0000FFFFFFFFF000
 PMD_ADDR_MASK = 0x0000FFFFFFE00000
 PTE_AF = 1 << 10
 PTE_SH_INNER = 3 << 8
+SMMU_PTE_CONT = 1 << 52  # cv/smmu.h: an SMMU leaf's contiguous hint
 S2_MEMATTR_NORMAL_WB = 0xF << 2
 S2_MEMATTR_DEVICE_nGnRE = 0x1 << 2
 S2AP_RW = 3 << 6
+S2AP_R, S2AP_W = 1 << 6, 2 << 6
 S2_XN = 1 << 54
 PTE_SW_GUEST = 1 << 57
 S2_ATTR_RAM = S2_MEMATTR_NORMAL_WB | S2AP_RW | PTE_SH_INNER | PTE_AF
@@ -146,3 +148,27 @@ def is_smmu_addr(a):
 CV_REGION_RAM = 1
 CV_REGION_MMIO = 2
 CV_MAX_VM_REGIONS = 8
+
+# SMMUv2 registers (core/include/cv/smmu.h) the model follows.
+SMMU_GLOBAL_BASE = 0x8000
+GR0_SCR0, GR0_SCR2 = 0x0, 0x8
+SCR0_CLIENTPD, SCR0_USFCFG, SCR0_SMCFCFG, SCR0_VMID16EN = 1, 1 << 10, 1 << 21, 1 << 31
+GR0_SMR0, GR0_S2CR0, GR0_S2CR_END = 0x800, 0xC00, 0x1000
+GR1_BASE, GR1_END, GR1_CBA2R0 = 0x1000, 0x1800, 0x1800
+CB_SCTLR, CB_TTBR0, CB_TTBR1, CB_TCR, CB_CONTEXTIDR, CB_MAIR0 = 0x0, 0x20, 0x28, 0x30, 0x34, 0x38
+TCR_GEOMETRY = 0x3F | (3 << 6) | (3 << 14)  # T0SZ, SL0, TG0
+TCR_CORE = 24 | (1 << 6)  # T0SZ 24 (40 bits), SL0 1 (level 1), TG0 4 KiB
+
+
+def smmu_regs_followed(banks):
+    """The 32-bit registers the runner writes and compares: sCR0, sCR2,
+    SMR/S2CR/CBAR/CBA2R(0..7), and per bank SCTLR, TTBR0, TTBR1, TCR,
+    CONTEXTIDR, MAIR0 (both words of the 64-bit ones)."""
+    offs = [GR0_SCR0, GR0_SCR2]
+    for n in range(SMMU_NUM_CTXT_BANKS):
+        offs += [GR0_SMR0 + 4 * n, GR0_S2CR0 + 4 * n, GR1_BASE + 4 * n, GR1_CBA2R0 + 4 * n]
+    for n in range(banks):
+        cb = SMMU_GLOBAL_BASE + n * 0x1000
+        offs += [cb + o for o in (CB_SCTLR, CB_TTBR0, CB_TTBR0 + 4, CB_TTBR1, CB_TTBR1 + 4,
+                                  CB_TCR, CB_CONTEXTIDR, CB_MAIR0)]
+    return offs

@@ -391,3 +391,76 @@ void cv_dump_vcpu_power(u64 *out)
 			out[k++] = vi->vcpu_context[vcpu];
 		}
 }
+
+/* ---- sealing (BootOps' sealing calls, core/boot/seal.c, lineage.c) ---- */
+
+/*
+ * What the model needs to redo the sealing itself: the boot's nonce salt
+ * (the machine's randomness, an input like the key the runner chose) and
+ * the size of a sealed vCPU's shadow context.
+ */
+void cv_dump_seal_boot(u8 salt[16], u64 out[2])
+{
+	memcpy(salt, cv.nonce_salt, sizeof(cv.nonce_salt));
+	out[0] = sizeof(struct cv_ctxt);
+	out[1] = cv.nonce_counter;
+}
+
+static void dump_bytes(u64 *out, const u8 *p, u32 n)
+{
+	for (u32 i = 0; i < n / 8; i++)
+		memcpy(&out[i], p + 8 * i, 8);
+}
+
+#define DUMP_SEAL_WORDS (3 + 15 * 7 + 15 * 11)
+
+/*
+ * The sealing state in spec_model.Model.seal_state()'s order: the nonce
+ * counter, instances made, lineages retired; per VM 1..15: lineage slot,
+ * seal_pending, vcpu_restored, measurement (4 words); per lineage slot
+ * 1..15: holder, open, retired, retired_seq, epoch, instance (2 words),
+ * measurement (4 words).
+ */
+u32 cv_dump_seal(u64 *out)
+{
+	u32 k = 0;
+
+	out[k++] = cv.nonce_counter;
+	out[k++] = cv.core.next_instance;
+	out[k++] = cv.core.lineages_retired;
+	for (u32 v = 1; v < COREVISOR; v++) {
+		const struct vm_info *vi = &cv.vminfos[v];
+
+		out[k++] = vi->lineage;
+		out[k++] = vi->seal_pending;
+		out[k++] = vi->vcpu_restored;
+		dump_bytes(out + k, vi->measurement, CV_MEASUREMENT_BYTES);
+		k += 4;
+	}
+	for (u32 i = 1; i < COREVISOR; i++) {
+		const struct cv_lineage *l = &cv.lineages[i];
+
+		out[k++] = l->holder;
+		out[k++] = l->open;
+		out[k++] = l->retired;
+		out[k++] = l->retired_seq;
+		out[k++] = l->epoch;
+		dump_bytes(out + k, l->instance, CV_INSTANCE_BYTES);
+		k += 2;
+		dump_bytes(out + k, l->measurement, CV_MEASUREMENT_BYTES);
+		k += 4;
+	}
+	return k;
+}
+
+/* ---- SMMU context bank owners (MmioOps, cv.smmu_vmid) -------------------- */
+
+/* Each bank's owner, (index, cbndx) in order: INVALID for none. */
+void cv_dump_smmu_owners(u64 out[SMMU_NUM * SMMU_NUM_CTXT_BANKS])
+{
+	u32 k = 0;
+
+	for (u32 index = 0; index < SMMU_NUM; index++)
+		for (u32 cb = 0; cb < SMMU_NUM_CTXT_BANKS; cb++)
+			out[k++] = cv.smmu_vmid[smmu_id(index, cb)];
+}

@@ -43,6 +43,7 @@ from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
 import constants as K  # noqa: E402
 from spec_model import DELTA_NAMES, ZERO_HASH, Geometry, Model, NPT, page_hash  # noqa: E402
+from spec_model import Sealer  # noqa: E402
 
 RAM_BASE = 0x40000000
 RAM_SIZE = 64 << 20
@@ -57,7 +58,11 @@ HVC_MODELLED = [HVC_TIMER_SET_CNTVOFF, HVC_CLEAR_VM_S2_RANGE, HVC_SET_BOOT_INFO,
                 HVC_REMAP_VM_IMAGE, HVC_VERIFY_VM_IMAGE, HVC_REGISTER_KVM,
                 HVC_REGISTER_VCPU, HVC_PHYS_ADDR_IOREMAP, HVC_IS_INC_EXE, HVC_MAP_IO,
                 HVC_ASSIGN_SMMU, HVC_ENABLE_S2_TRANS, HVC_BOOT_FROM_SAVED_VM,
-                HVC_VCPU_ACTIVE, 5, 15, 40]
+                HVC_VCPU_ACTIVE, 5, 15, 40, HVC_ENCRYPT_BUF, HVC_DECRYPT_BUF,
+                HVC_SAVE_CRYPT_VCPU, HVC_LOAD_CRYPT_VCPU, HVC_SMMU_FREE_PGD,
+                HVC_SMMU_ALLOC_PGD, HVC_SMMU_LPAE_MAP, HVC_SMMU_LPAE_IOVA_TO_PHYS,
+                HVC_SMMU_CLEAR]
+AEAD_KEY = bytes([7]) * 32  # clib.CoreLib.boot's aead_key
 HOSTED_PA_BITS = 44  # the hosted machine's ID_AA64MMFR0_EL1.PARange (C7)
 MODEL_MK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                         "mk", "model.mk")
@@ -205,6 +210,16 @@ class Harness:
                   host_geom=host_geom, pa_bits=HOSTED_PA_BITS)
         m.regions = regions
         m.sodium = self.sodium
+        salt, ctxt_bytes, nonce0 = c.seal_boot()  # E1: the boot's randomness
+        m.sealer = Sealer(self.sodium, AEAD_KEY, salt)
+        m.ctxt_words = ctxt_bytes // 8
+        m.nonce_counter = nonce0
+        m.smmu_num, m.smmu_banks = c.smmu_config  # the machine's SMMUs
+        for i in range(m.smmu_num):  # their registers after the core's boot
+            m.smmu_base[i] = c.smmu_base(i)
+            m.smmu_regs[i] = {o: c.smmu_reg(i, o) for o in smmu_regs_followed(m.smmu_banks)}
+            for cb in range(m.smmu_banks):  # each bank's table (smmu_ttbr)
+                m.smmu_ttbr[(i, cb)] = c.smmu_reg(i, SMMU_GLOBAL_BASE + cb * 0x1000 + CB_TTBR0, 8)
         self.m = m
         self.ms = None
         self.c_pages = {}  # the C's s2page view: pfn -> (owner, count, gfn)
@@ -251,6 +266,66 @@ class Harness:
             for model in (self.m, self.ms):
                 if model is not None:
                     model.host_store(pfn * PAGE_SIZE + off, data)
+            return None
+        if kind == "mmio":  # the host loads or stores an SMMU register
+            _, index, off, length, value, write = action
+            pa = self.c.smmu_base(index) + off
+            data = value.to_bytes(8, "little")[:length]
+            cok, cdata = self.c.host_access(pa, data, length, write)
+            mok, mval = self.m.host_smmu_access(index, off, length, value, write)
+            if self.ms is not None:
+                self.ms.fired = {}
+                self.ms.host_smmu_access(index, off, length, value, write)
+                fired = set(self.m.fired) | set(self.ms.fired)
+            known = all(off + w in self.m.smmu_regs.get(index, {}) for w in range(0, length, 4))
+            if not self.m.halt and (cok != mok or (not write and mok and known and
+                                                   int.from_bytes(cdata, "little") != mval)):
+                raise Mismatch("SMMU %d register %#x %d-byte %s: C %s %#x, model %s %#x" % (
+                    index, off, length, "write" if write else "read", "ok" if cok else "failed",
+                    int.from_bytes(cdata, "little"), "ok" if mok else "failed", mval))
+            snap = self.compare("mmio")
+            self.compare_smmu_regs(self.m, "mmio")
+            if self.ms is not None:
+                self.spec_calls += 1
+                diff = None
+                try:
+                    self.compare_model(self.ms, snap, "mmio")
+                    if not self.ms.halt:
+                        self.compare_smmu_regs(self.ms, "mmio")
+                except Mismatch as e:
+                    diff = str(e)
+                for d in fired:
+                    self.fired[d] = self.fired.get(d, 0) + 1
+                if diff is not None:
+                    if not fired:
+                        raise Mismatch("spec as written (no delta fires): " + diff)
+                    for d in fired:
+                        self.explained[d] = self.explained.get(d, 0) + 1
+                if fired or diff is not None:
+                    self.ms = self.m.clone(())
+            return None
+        if kind == "dma":  # a device reads or writes through an SMMU bank
+            _, index, cbndx, iova, length, seed, write = action
+            data = random.Random(seed).randbytes(length) if write else b""
+            cok, cdata = self.c.dma(index, cbndx, iova, data, length, write)
+            for model in (self.m, self.ms):
+                if model is None or model.halt:
+                    continue
+                mok, mdata = model.dma(index, cbndx, iova, data, length, write)
+                if cok != mok or (not write and cok and cdata != mdata):
+                    raise Mismatch("DMA %s smmu %d cb %d iova %#x +%#x: C %s, model %s" % (
+                        "write" if write else "read", index, cbndx, iova, length,
+                        "done" if cok else "faulted", "done" if mok else "faulted") +
+                        ("" if cok != mok else " (other bytes read)"))
+            self.compare("dma")
+            return None
+        if kind == "copy":  # the host copies pages of its own (a sealed blob)
+            _, src, dst, n = action
+            self.c.phys_write(dst * PAGE_SIZE, self.c.phys_read(src * PAGE_SIZE, n * PAGE_SIZE))
+            for model in (self.m, self.ms):
+                if model is not None:
+                    model.host_store(dst * PAGE_SIZE,
+                                     b"".join(model.content(src + i) for i in range(n)))
             return None
         if kind == "write":
             _, pfn0, load_addr, size, variant, seed, boot = action
@@ -325,6 +400,8 @@ class Harness:
             snap["spt"] = c.spt_summary()
             snap["ctxt"] = c.ctxt_hashes()
             snap["power"] = c.vcpu_power()
+            snap["seal"] = c.seal_state()
+            snap["owners"] = c.smmu_owners()
         self.compare_model(self.m, snap, where)
         return snap
 
@@ -394,6 +471,14 @@ class Harness:
                 raise Mismatch("%s: principal %d stage 2: C=(leaves %d, hash %#x, "
                                "pool %d/%d/%d) model=(leaves %d, hash %#x, pool %d/%d/%d)%s"
                                % ((where, v) + got + want + (self.npt_diff(m, v),)))
+        want = [m.smmu_owner[(i, cb)] for i in range(SMMU_NUM)
+                for cb in range(SMMU_NUM_CTXT_BANKS)]
+        if snap["owners"] != want:
+            raise Mismatch("%s: SMMU context bank owners C=%s model=%s"
+                           % (where, snap["owners"], want))
+        want = m.seal_state()
+        if snap["seal"] != want:
+            raise Mismatch("%s: sealing state: %s" % (where, seal_diff(snap["seal"], want)))
         s = snap["spt"]
         k = 0
         for index in range(SMMU_NUM):
@@ -408,6 +493,17 @@ class Harness:
         if (s[k], s[k + 1]) != (m.spts.pgd_used, m.spts.pmd_used):
             raise Mismatch("%s: SMMU pool use C=%d/%d model=%d/%d" % (
                 where, s[k], s[k + 1], m.spts.pgd_used, m.spts.pmd_used))
+
+    def compare_smmu_regs(self, m, where):
+        """The SMMU registers the model follows, C (the hardware's) against @m."""
+        if m.halt:
+            return
+        for i, regs in m.smmu_regs.items():
+            for off, want in regs.items():
+                got = self.c.smmu_reg(i, off)
+                if got != want:
+                    raise Mismatch("%s: SMMU %d register %#x: C %#x, model %#x"
+                                   % (where, i, off, got, want))
 
     def c_page_hash(self, snap, pfn):
         cache = snap.setdefault("page_hash", {})
@@ -449,6 +545,20 @@ class Harness:
                 raise Mismatch("after halt: %s%s changed the state" % (name, args))
 
 
+SEAL_FIELDS = (["nonce_counter", "next_instance", "lineages_retired"] +
+               ["vm%d.%s" % (v, f) for v in range(1, COREVISOR)
+                for f in ("lineage", "seal_pending", "vcpu_restored", "meas0", "meas1",
+                          "meas2", "meas3")] +
+               ["slot%d.%s" % (i, f) for i in range(1, COREVISOR)
+                for f in ("holder", "open", "retired", "retired_seq", "epoch", "inst0",
+                          "inst1", "meas0", "meas1", "meas2", "meas3")])
+
+
+def seal_diff(got, want):
+    return ", ".join("%s C=%#x model=%#x" % (f, a, b)
+                     for f, a, b in zip(SEAL_FIELDS, got, want) if a != b)
+
+
 def fmt_ctxt(regs):
     return "{%s}" % ", ".join("%d: %#x" % (i, regs[i]) for i in sorted(regs))
 
@@ -463,6 +573,7 @@ def fmt_leaves(lst, n=6):
 # ---------------------------------------------------------------------------
 
 U32_ODD = [COREVISOR + 1, 0xFFFFFFFF, 255, 0x80000000]
+SEALED_TAMPER = 400  # bytes of a sealed vCPU's page a tamper may hit
 
 
 class Gen:
@@ -480,7 +591,8 @@ class Gen:
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
         ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
-        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("hog", 0),
+        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("seal", 12), ("smmu_ops", 8), ("dma", 5), ("mmio", 6),
+        ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -494,6 +606,11 @@ class Gen:
         self.bad_rate = 0.001 if self.deep else self.BAD_RATE
         self.plans = {}  # (vmid, idx) -> pfn0 of the image written for it
         self.used_blocks = set()
+        # E2: blobs sealed so far, what each restored VM mirrors
+        self.vcpu_blobs = []  # (vmid, vcpu) saved into its shared page
+        self.page_blobs = []  # (vmid, pfn of ciphertext; header at pfn + 1)
+        self.written = {}  # (vmid, idx) -> (variant, seed, boot) of its image
+        self.mirror = {}  # restored vmid -> the sealed VM's loads, images, regions
         # Some sequences hog a table pool until it runs out.
         self.hog = rng.random() < 0.15
         self.hog_next = 0
@@ -501,6 +618,11 @@ class Gen:
         names, weights = zip(*self.MOVES)
         if self.hog:
             weights = weights[:-1] + (60,)
+        # Some sequences seal and restore VMs (E2: verified VMs first).
+        self.sealing = rng.random() < 0.25
+        if self.sealing:
+            weights = tuple(w * (5 if n in ("seal", "verify", "remap", "register_vcpu")
+                                 else 1) for n, w in zip(names, weights))
         self.names, self.cum = names, []
         t = 0
         for w in weights:
@@ -623,7 +745,8 @@ class Gen:
                 continue
             self.bad = move == "adversarial" or self.r.random() < self.bad_rate
             a = getattr(self, "mv_" + move)()
-            if a is not None and (a[0] in ("write", "junk") or a[1] in self.h.c.fns):
+            if a is not None and (a[0] in ("write", "junk", "copy", "dma", "mmio") or
+                                  a[1] in self.h.c.fns):
                 return self.as_hypercall(a)
         return self.call("get_vm_poweron", 0)
 
@@ -640,6 +763,15 @@ class Gen:
         "assign_smmu": (HVC_ASSIGN_SMMU, lambda a: a),
         "clear_vm_stage2_range": (HVC_CLEAR_VM_S2_RANGE, lambda a: a),
         "kvm_phys_addr_ioremap": (HVC_PHYS_ADDR_IOREMAP, lambda a: a),
+        "save_encrypt_buf": (HVC_ENCRYPT_BUF, lambda a: a),
+        "load_decrypt_buf": (HVC_DECRYPT_BUF, lambda a: a),
+        "save_encrypted_vcpu": (HVC_SAVE_CRYPT_VCPU, lambda a: a),
+        "load_encrypted_vcpu": (HVC_LOAD_CRYPT_VCPU, lambda a: a),
+        "el2_free_smmu_pgd": (HVC_SMMU_FREE_PGD, lambda a: a),
+        "el2_alloc_smmu_pgd": (HVC_SMMU_ALLOC_PGD, lambda a: a),
+        "el2_arm_lpae_map": (HVC_SMMU_LPAE_MAP, lambda a: a),
+        "el2_arm_lpae_iova_to_phys": (HVC_SMMU_LPAE_IOVA_TO_PHYS, lambda a: a),
+        "el2_arm_lpae_clear": (HVC_SMMU_CLEAR, lambda a: a),
     }
 
     def as_hypercall(self, a):
@@ -663,7 +795,7 @@ class Gen:
         if x < 0.4:
             running = [v for v in self.vms([VERIFIED, POWEROFF])
                        if ACTIVE in self.m.vminfos[v].vcpu_state]
-            if running and r.random() < 0.2:
+            if running and r.random() < 0.4:
                 vmid = r.choice(running)  # a VM off with a vCPU still ACTIVE (C13)
                 if self.m.vminfos[vmid].state == VERIFIED:
                     return self.call("set_vm_poweroff", vmid)
@@ -719,6 +851,9 @@ class Gen:
         base = r.choice([0x80000000, 0x40000000, 0x100000000]) + r.randrange(16) * PMD_SIZE
         off = r.choice([0, 0, 1, 511, 510, r.randrange(512)])
         info = self.m.vminfos[vmid]
+        mirror = self.mirror.get(vmid)
+        if mirror and info.next_load_info < len(mirror["loads"]) and r.random() < 0.9:
+            return self.call("set_boot_info", vmid, *mirror["loads"][info.next_load_info])
         if info.next_load_info and r.random() < 0.15:
             # C9: the next image in the guest block of one already there
             # (loaded from another host block, it would replace its pages).
@@ -741,6 +876,9 @@ class Gen:
                              r.choice([0, 0x1000, 0x1800, 1 << 44, (1 << 64) - 0x1000]),
                              r.choice([0, 1, 2, 3, 0xFFFFFFFF]))
         info = self.m.vminfos[vmid]
+        mirror = self.mirror.get(vmid)
+        if mirror and info.nregions < len(mirror["regions"]) and r.random() < 0.9:
+            return self.call("set_vm_region", vmid, *mirror["regions"][info.nregions])
         end = (info.region_base[info.nregions - 1] + info.region_size[info.nregions - 1]
                if info.nregions else 0)
         base = max(end, r.choice([0, 0x9000000, 0x40000000, 0x80000000, 0x100000000,
@@ -803,13 +941,281 @@ class Gen:
             if idx > 0 and variant == "good" and r.random() < 0.2:
                 variant = "boot_arg"  # G2: a device tree; two of them panic
             # Mostly one boot image per VM (its first); sometimes two.
-            boot = idx == 0 or r.random() < 0.15
-            return ("write", pfn0, info.load_addr[idx], size, variant,
-                    r.randrange(1 << 30), boot)
+            boot = idx == 0 or r.random() < 0.2
+            seed = r.randrange(1 << 30)
+            mirror = self.mirror.get(vmid)
+            if mirror and idx in mirror["writes"] and r.random() < 0.95:
+                variant, seed, boot = mirror["writes"][idx]  # E2: the same image again
+            self.written[(vmid, idx)] = (variant, seed, boot)
+            return ("write", pfn0, info.load_addr[idx], size, variant, seed, boot)
         pfn = self.plans[(vmid, idx)] + info.mapped_pages[idx]
         if r.random() < 0.02:
             pfn = self.ram_pfn()  # breaks contiguity (C1)
         return self.call("remap_vm_image", vmid, min(pfn, RAM_PFN0 + RAM_PAGES - 1), idx)
+
+    def mv_mmio(self):
+        """The host loads and stores an SMMU's registers (the core emulates
+        each access): mostly values its rules allow, now and then not."""
+        r, m = self.r, self.m
+        if not m.smmu_regs:
+            return None
+        offs = smmu_regs_followed(m.smmu_banks)
+        off = r.choice(offs)
+        length = 4 if r.random() < 0.75 else 8
+        if off % 8 and length == 8:
+            off -= 4
+        if self.bad or r.random() < 0.03:
+            length = r.choice([1, 2, 4, 8, 3])
+            off = r.choice([off, off + 2, 0x20, 0x7FFC, r.randrange(0x10000 - 8)])
+        write = r.random() < 0.8
+        if write and not self.bad and r.random() < 0.9:  # mostly not what always panics
+            cb = (off - SMMU_GLOBAL_BASE) & 0xFFF if off >= SMMU_GLOBAL_BASE else None
+            if cb in (CB_CONTEXTIDR, CB_CONTEXTIDR - 4) or (
+                    GR1_BASE <= off < GR1_END and
+                    INVALID in (m.smmu_owner.get((0, (off - GR1_BASE) // 4), INVALID),
+                                m.smmu_owner.get((0, (off - GR1_BASE) // 4 + length // 8),
+                                                 INVALID))):
+                write = False
+        value = r.randrange(1 << 64)
+        if write and r.random() < 0.8:  # a value its rule allows (both words)
+            value = self.smmu_good(off) | self.smmu_good(off + 4) << 32
+        return ("mmio", 0, off, length, value & ((1 << (8 * length)) - 1), write)
+
+    def smmu_good(self, off):
+        r, m = self.r, self.m
+        x = r.randrange(1 << 32)
+        if off == GR0_SCR0:
+            return (x | SCR0_SMCFCFG | SCR0_USFCFG) & ~(SCR0_CLIENTPD | SCR0_VMID16EN) & 0xFFFFFFFF
+        if off == GR0_SCR2:
+            return x & ~0xFF
+        if GR0_S2CR0 <= off < GR0_S2CR_END:
+            return r.choice([2 << 16, r.randrange(m.smmu_banks or 1)])
+        if GR1_BASE <= off < GR1_END:
+            vmid = m.smmu_owner.get((0, (off - GR1_BASE) // 4), INVALID)
+            return vmid & 0xFF if vmid != INVALID else x
+        if GR1_CBA2R0 <= off < GR1_CBA2R0 + 32:
+            return x | 1
+        if off >= SMMU_GLOBAL_BASE:
+            cb = (off - SMMU_GLOBAL_BASE) & 0xFFF
+            if cb == CB_SCTLR:
+                return x | 1
+            if cb == CB_TCR:
+                return (x & ~TCR_GEOMETRY) | TCR_CORE
+            if cb == CB_CONTEXTIDR and r.random() < 0.9:
+                return None or 0  # refused whatever it is: write it rarely
+        return x
+
+    def mv_dma(self):
+        """A device's DMA through a bank that maps pages (mostly at one
+        of its iovas): what it reads and writes, or where it faults."""
+        r = self.r
+        banks = [k for k, pt in self.m.spts.pt.items() if pt]
+        if not banks or r.random() < 0.1:
+            i, cb = self.smmu()
+            iova = self.iova()
+        else:
+            i, cb = r.choice(banks)
+            iova = r.choice(list(self.m.spts.pt[(i, cb)])) * PAGE_SIZE
+        length = r.choice([8, 100, 100, PAGE_SIZE - 8, PAGE_SIZE, PAGE_SIZE + 300])
+        iova += r.choice([0, 0, 0, 8, 4000, r.randrange(PAGE_SIZE)])
+        return ("dma", i, cb, iova, length, r.randrange(1 << 30), r.random() < 0.6)
+
+    # -- MmioOps: context banks owned by a principal (C23..C25) --
+
+    def mv_smmu_ops(self):
+        """The host's SMMU calls: own a bank for a READY VM (or the host),
+        map host pages into it (they become the VM's, at gfn iova / 4 KiB),
+        clear, translate, free a powered-off VM's bank."""
+        r, m = self.r, self.m
+        if self.bad:
+            name = r.choice(["el2_free_smmu_pgd", "el2_alloc_smmu_pgd", "el2_arm_lpae_map",
+                             "el2_arm_lpae_clear", "el2_arm_lpae_iova_to_phys",
+                             "smmu_assign_page", "smmu_map_page", "smmu_init_pte"])
+            i, cb = self.smmu()
+            iova = self.iova()
+            if name == "el2_free_smmu_pgd":
+                return self.call(name, cb, i)
+            if name == "el2_alloc_smmu_pgd":
+                return self.call(name, cb, r.choice([0, 1, 15, 16, 17, 0xFFFFFFFF]), i)
+            if name == "el2_arm_lpae_map":
+                return self.call(name, iova, self.pfn() * PAGE_SIZE,
+                                 r.choice([0, 0x443, 1 << 52, 0x1000, 1 << 63]), cb, i)
+            if name == "smmu_assign_page":
+                return self.call(name, cb, i, self.pfn(), r.choice([0, 1 << 36, 5]))
+            if name == "smmu_map_page":
+                return self.call(name, cb, i, iova, self.pfn() * PAGE_SIZE | 3)
+            if name == "smmu_init_pte":
+                return self.call(name, r.choice([0, 1 << 52, (1 << 63) - 1]), self.pfn() * PAGE_SIZE)
+            return self.call(name, iova, cb, i)
+        owned = [(k, v) for k, v in m.smmu_owner.items() if v != INVALID]
+        x = r.random()
+        if x < 0.2 or not owned:
+            vmid = self.vm([READY]) if r.random() < 0.97 else HOSTVISOR
+            if vmid is None:
+                return None
+            i = 0 if r.random() < 0.98 else r.randrange(SMMU_NUM)  # the machine has one
+            free = [cb for cb in range(SMMU_NUM_CTXT_BANKS)
+                    if m.smmu_owner[(i, cb)] == INVALID]
+            cb = r.choice(free) if free and r.random() < 0.9 else r.randrange(SMMU_NUM_CTXT_BANKS)
+            return self.call("el2_alloc_smmu_pgd", cb, vmid, i)
+        (i, cb), vmid = r.choice(owned)
+        pt = m.spts.pt[(i, cb)]
+        if x < 0.6:
+            pfn = self.pfn(HOSTVISOR, strict=True)
+            if pfn is None or m.page(pfn)[1] != 0:
+                return None
+            prot = r.choice([0xC3, 0xC3, 0x4C3, 0x43, 0x443, 0x3]) | (1 << 52 if r.random() < 0.1 else 0)
+            gfn = r.randrange(1 << 20)
+            if vmid != HOSTVISOR and r.random() < 0.1:
+                mine = [g for p_, (o, _c, g) in m.s2page.items() if o == vmid and g < (1 << 28)]
+                if mine:
+                    gfn = r.choice(mine)  # a page it has there already: panics
+            return self.call("el2_arm_lpae_map", gfn * PAGE_SIZE, pfn * PAGE_SIZE + r.choice([0, 8]),
+                             prot, cb, i)
+        iova = r.choice(list(pt)) * PAGE_SIZE if pt and r.random() < 0.8 else self.iova()
+        if x < 0.68:  # a device's DMA through the bank (its pages, or not)
+            length = r.choice([8, 100, PAGE_SIZE, PAGE_SIZE + 300, 3 * PAGE_SIZE])
+            if r.random() < 0.2:
+                i, cb = self.smmu()
+            return ("dma", i, cb, iova + r.choice([0, 0, 4000, r.randrange(PAGE_SIZE)]),
+                    length, r.randrange(1 << 30), r.random() < 0.6)
+        if x < 0.75:
+            return self.call("el2_arm_lpae_clear", iova, cb, i)
+        if x < 0.85:
+            return self.call("el2_arm_lpae_iova_to_phys", iova + r.randrange(PAGE_SIZE), cb, i)
+        if vmid == HOSTVISOR or m.vminfos[vmid].state == POWEROFF or r.random() < 0.03:
+            return self.call("el2_free_smmu_pgd", cb, i)
+        if r.random() < 0.3:
+            return self.call("set_vm_poweroff", vmid)  # then its bank may be freed
+        return None
+
+    # -- sealing (E1, E2, C17..C22) --
+
+    def shared_pfn(self, vmid, vcpu):
+        return self.m.shared_vcpu(vmid, vcpu) // PAGE_SIZE
+
+    def host_pair(self):
+        """Two consecutive host pages no image plans to use (a sealed
+        page's ciphertext, then its header)."""
+        for _ in range(8):
+            p = self.ram_pfn()
+            if (p + 1) // PTRS_PER_PMD >= SHARED_BLOCK or p // PTRS_PER_PMD in self.used_blocks:
+                continue
+            if (self.m.page(p)[0] == HOSTVISOR and self.m.page(p + 1)[0] == HOSTVISOR and
+                    self.h.content_page(p) and self.h.content_page(p + 1)):
+                return p
+        return None
+
+    def remember_mirror(self, target, source):
+        """@target takes @source's sealed state: build it from the same
+        load infos, images and memory map, so that it measures the same."""
+        if target in self.mirror or not 0 < source < COREVISOR:
+            return
+        si = self.m.vminfos[source]
+        n = min(si.next_load_info, MAX_LOAD_INFO_NUM)
+        self.mirror[target] = {
+            "loads": [(si.load_addr[i], si.load_size[i]) for i in range(n)],
+            "writes": {i: self.written[(source, i)] for i in range(n)
+                       if (source, i) in self.written},
+            "regions": [(si.region_base[k], si.region_size[k], si.region_kind[k])
+                        for k in range(si.nregions)]}
+
+    def mv_seal(self):
+        """Seal a verified (or powered-off) VM's vCPUs and pages, power it
+        off, restore its blobs into a new READY VM (copied to its vCPU's
+        shared page, or to other host pages), now and then tampered with;
+        the new VM is then built from the same images (mirror)."""
+        r, m = self.r, self.m
+        if self.bad:
+            name = r.choice(["save_encrypted_vcpu", "load_encrypted_vcpu",
+                             "save_encrypt_buf", "load_decrypt_buf"])
+            vmid = self.vm()
+            if name in ("save_encrypted_vcpu", "load_encrypted_vcpu"):
+                return self.call(name, vmid, r.choice([0, 1, 7, 8, 0xFFFFFFFF]))
+            if name == "save_encrypt_buf":
+                return self.call(name, vmid, self.pfn(vmid) * PAGE_SIZE,
+                                 self.pfn(HOSTVISOR) * PAGE_SIZE)
+            return self.call(name, vmid, self.pfn(HOSTVISOR) * PAGE_SIZE)
+        x = r.random()
+        sealable = [v for v in self.vms([VERIFIED, POWEROFF]) if m.vminfos[v].lineage]
+        if x < 0.2 and sealable:
+            v = r.choice(sealable)
+            regs = [i for i in range(VCPU_PER_VM) if m.vminfos[v].vcpu_state[i] == READY]
+            if not regs:
+                return None
+            i = r.choice(regs)
+            self.vcpu_blobs.append((v, i))
+            return self.call("save_encrypted_vcpu", v, i)
+        if x < 0.35 and sealable:
+            v = r.choice(sealable)
+            own = self.owned_pfns(v)
+            out = self.host_pair()
+            if not own or out is None:
+                return None
+            self.page_blobs.append((v, out))
+            return self.call("save_encrypt_buf", v, r.choice(own) * PAGE_SIZE + r.choice([0, 8]),
+                             out * PAGE_SIZE + r.choice([0, 0, 123]))
+        if x < 0.41 and sealable:  # its state may move on once it is off
+            v = r.choice(sealable)
+            if ACTIVE not in m.vminfos[v].vcpu_state or r.random() < 0.1:
+                return self.call("set_vm_poweroff", v)
+            return None
+        if x < 0.47 and sealable:  # it runs again: a new epoch, older blobs stale
+            v = r.choice(sealable)
+            info = m.vminfos[v]
+            active = [i for i in range(VCPU_PER_VM) if info.vcpu_state[i] == ACTIVE]
+            if active:
+                return self.call("set_vcpu_inactive", v, r.choice(active))
+            regs = [i for i in range(VCPU_PER_VM) if info.vcpu_state[i] == READY]
+            if regs and info.state == VERIFIED:
+                return self.call("set_vcpu_active", v, r.choice(regs))
+            return None
+        if x < 0.48:  # a vCPU's shared page given to a VM: sealing must refuse it
+            vms = self.vms([READY])
+            if vms and self.vcpu_blobs:
+                a, i = r.choice(self.vcpu_blobs)
+                pfn = self.shared_pfn(a, i)
+                if m.page(pfn)[0] == HOSTVISOR and m.page(pfn)[1] == 0:
+                    return self.call("prot_and_map_vm_s2pt", r.choice(vms),
+                                     0x90000000 + r.randrange(512) * PAGE_SIZE,
+                                     pfn * PAGE_SIZE | PAGE_S2_RAM, 3)
+            return None
+        ready = self.vms([READY])
+        if not ready:
+            return self.call("register_kvm") if m.next_vmid < COREVISOR else None
+
+        def movable(src):  # mostly restore what may move (its VM off or gone)
+            return m.vminfos[src].state in (POWEROFF, UNUSED) or r.random() < 0.03
+
+        b = r.choice([v for v in ready if v in self.mirror] or ready)
+        if x < 0.75 and self.vcpu_blobs:
+            a, i = r.choice(self.vcpu_blobs)
+            if not movable(a):
+                return None
+            if m.vminfos[b].vcpu_state[i] == UNUSED:
+                return self.call("register_vcpu", b, i)
+            src, dst = self.shared_pfn(a, i), self.shared_pfn(b, i)
+            if a != b and m.content(dst) != m.content(src) and r.random() < 0.9:
+                return ("copy", src, dst, 1)
+            if r.random() < 0.06:  # tampered: the blob must be refused (C19)
+                return ("junk", dst, r.randrange(SEALED_TAMPER), 1, r.randrange(1 << 30))
+            self.remember_mirror(b, a)
+            return self.call("load_encrypted_vcpu", b, i)
+        if self.page_blobs:
+            a, out = r.choice(self.page_blobs)
+            if not movable(a) or m.page(out)[0] != HOSTVISOR or m.page(out + 1)[0] != HOSTVISOR:
+                return None
+            y = r.random()
+            if y < 0.2:
+                dst = self.host_pair()
+                if dst is not None:
+                    self.page_blobs.append((a, dst))
+                    return ("copy", out, dst, 2)
+            elif y < 0.26:  # tampered ciphertext or header
+                return ("junk", out + r.randrange(2), r.randrange(120), 1, r.randrange(1 << 30))
+            self.remember_mirror(b, a)
+            return self.call("load_decrypt_buf", b, out * PAGE_SIZE + r.choice([0, 0, 77]))
+        return None
 
     def mv_junk(self):
         """The host writes into a page it owns: mostly one in the 2 MiB of
@@ -1332,6 +1738,14 @@ def shrink(h, actions, deadline):
 def fmt_action(a):
     if a[0] == "junk":
         return "host writes %d random bytes (seed %d) at pfn %#x + %#x" % (a[3], a[4], a[1], a[2])
+    if a[0] == "mmio":
+        return "host %s SMMU %d register %#x (%d bytes) %#x" % (
+            "stores" if a[5] else "loads", a[1], a[2], a[3], a[4])
+    if a[0] == "dma":
+        return "DMA %s smmu %d cb %d iova %#x + %#x (seed %d)" % (
+            "write" if a[6] else "read", a[1], a[2], a[3], a[4], a[5])
+    if a[0] == "copy":
+        return "host copies %d pages from pfn %#x to pfn %#x" % (a[3], a[1], a[2])
     if a[0] == "write":
         return "write image: pfn %#x load_addr %#x size %#x %s seed %d boot %d" % a[1:]
     return "%s(%s)" % (a[1], ", ".join("%#x" % x if x > 9 else str(x) for x in a[2]))

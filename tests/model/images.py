@@ -5,6 +5,7 @@ good and tampered images; the model's verify_img oracle checks what sits
 in the remap area."""
 
 import random
+import hashlib
 import struct
 
 from constants import PAGE_SIZE, PTE_VALID, COREVISOR
@@ -106,4 +107,6 @@ def verify_img(model, read_page, pks, vmid, remap_addr):
     if not any(model.sodium.verify_ph(msg, sig, pk) for pk in pks):
         return False
     model.last_img_entry = entry  # C16: where a boot image starts vCPU 0
+    model.last_img_digest = hashlib.sha512(msg).digest()  # E2: the measurement's record
+    model.last_img_plen = plen
     return flags + 1

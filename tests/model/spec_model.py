@@ -34,7 +34,7 @@ Conventions
    (set_shadow_ctxt), the rest zero.
 
 The spec README's corrections (S1..S5, always applied) and the deltas
-(C1..C16, P1) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
+(C1..C29, P1) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
 text is in docs/spec-deviations.md. corevisor's extensions for the VM
 lifecycle (L1..L4, EXTENSIONS below) are always applied: the spec has no
 destroy, so the spec as written cannot differ there. So are the guest
@@ -70,20 +70,34 @@ platform's extensions (G1, G2: calls and image flags the spec lacks).
     together with CV_IMAGE_FLAG_BOOT; at most one per VM, else panic
     (after the boot-image check). Where vCPU 0 starts is not modelled.
 
-Not modelled (yet): the sealing calls save/load_encrypted_vcpu,
-save_encrypt_buf, load_decrypt_buf (BootOps, core/boot/seal.c) with their
-binding (measurement, instance, epoch) and the vCPU power states (but
-vCPU 0's start at its signed entry, C16); the SMMU
-group (MmioCore, MmioCoreAux, MmioOps: the register emulation, bank
-owners, el2_alloc/free_smmu_pgd, el2_arm_lpae_map/clear/iova_to_phys,
-smmu_map_page); the vCPU and trap layers (VCPUOps, VCPUOpsAux,
-CtxtSwitch, TrapHandler, FaultHandler: VCPU_RUN, vm_exit_dispatcher,
-prep_abort/hvc/wfx, sync_dirty_to_shadow, handle_host_stage2_fault). The
-runner's hypercalls never use those numbers.
+The sealing calls save/load_encrypted_vcpu, save_encrypt_buf,
+load_decrypt_buf (BootOps, core/boot/seal.c) are modelled with their
+binding (core/boot/lineage.c): their strengthenings are deltas C17..C22;
+the model's own extensions E1 (the spec's encrypt/decrypt oracles are
+XChaCha20-Poly1305 blobs the model seals and opens itself, through
+libsodium) and E2 (the binding's bookkeeping: measurement, lineage slots,
+instances, epochs) always apply.
+
+The SMMU group is modelled: MmioOps (el2_alloc/free_smmu_pgd,
+smmu_assign_page, smmu_map_page, el2_arm_lpae_clear/iova_to_phys, with
+each context bank's owner), MmioRaw's smmu_init_pte, MemHandler's
+el2_arm_lpae_map, and the host's SMMU register accesses
+(handle_host_stage2_fault on an SMMU page: emulate_mmio,
+handle_host_mmio, handle_smmu_write/read, handle_smmu_global_access,
+handle_smmu_cb_access; host_smmu_access) with the registers the host may
+write; and a device's DMA through a bank (dma). Deltas C23..C29.
+
+Not modelled (yet): the vCPU power states (but vCPU 0's start at its
+signed entry, C16, and a restored vCPU's); the vCPU and trap layers
+(VCPUOps, VCPUOpsAux, CtxtSwitch, TrapHandler, FaultHandler: VCPU_RUN,
+vm_exit_dispatcher, prep_abort/hvc/wfx, sync_dirty_to_shadow,
+core_handle_pvops; handle_host_stage2_fault only on SMMU pages). The
+runner's hypercalls never use VCPU_RUN.
 """
 
 import copy
 import hashlib
+import struct
 
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
 import constants as K
@@ -107,6 +121,9 @@ EXTENSIONS = [
     "L4 init_spt: the bank's SMMU tables go back to the pool",
     "G1 set_vm_region: a checked per-VM memory map; images in its RAM",
     "G2 verify_and_load_images: image flag BOOT_ARG, at most one, never on the boot image",
+    "E1 the sealing oracles are XChaCha20-Poly1305 under the boot key (encrypt_mem_buf, "
+    "decrypt_*: the model seals and opens the blobs itself)",
+    "E2 the binding's bookkeeping: each VM's measurement, lineage slots, instances, epochs",
 ]
 
 # corevisor's strengthenings of the spec (docs/spec-deviations.md), each
@@ -131,6 +148,29 @@ DELTAS = [
     ("C15", "host_hvc_dispatcher: x0 = 0 after a call without a result, INVALID64 "
      "for a number it does not serve"),
     ("C16", "verify_and_load_images: vCPU 0 set to start at the boot image's signed entry"),
+    ("C17", "save_encrypted_vcpu seals the vCPU into its shared page (the spec's "
+     "encrypt_gp/sys_regs change nothing): vCPU READY, the page the host's memory "
+     "(load_encrypted_vcpu too)"),
+    ("C18", "sealed state is bound to the VM's lineage (measurement, instance, epoch): "
+     "refused otherwise when sealed, restored and verified"),
+    ("C19", "sealed blobs are authenticated: a header that is not one, or a blob "
+     "that does not open, panics (the spec's decrypt takes any bytes)"),
+    ("C20", "save_encrypt_buf writes the blob's header to outbuf + 4 KiB, the host's "
+     "page; load_decrypt_buf: inbuf + 4 KiB the host's, the page's count 0"),
+    ("C21", "load_decrypt_buf: the page's gfn is the sealed one (the spec's INVALID64)"),
+    ("C22", "load_encrypted_vcpu sets inc_exe (the spec's set_vm_inc_exe writes "
+     "vm_next_load_info)"),
+    ("C23", "el2_free_smmu_pgd empties the bank's table (the spec leaves it mapping)"),
+    ("C24", "smmu_init_pte drops the contiguous hint (bit 52)"),
+    ("C25", "clear_vm_page takes the page out of the VM's SMMU banks first"),
+    ("C26", "SMMU global registers: every 32-bit word checked, CBAR(0) too; sCR0 "
+     "without CLIENTPD or VMID16EN and with USFCFG; S2CR never bypass; a host bank's "
+     "CBAR stage 2 with VMID 0; CBA2R VA64"),
+    ("C27", "a 4-byte SMMU register write stores the host's data (the spec's stores 0)"),
+    ("C28", "SMMU context bank registers: every word checked, TTBR0's high half and "
+     "TTBR1 replaced, SCTLR keeps M, TCR the core's geometry"),
+    ("C29", "SMMU accesses: no syndrome or unaligned panics; TTBR0 reads hide the "
+     "core's table address"),
     ("P1", "register_vcpu pins the vCPU's shared page (the host's memory); "
      "assign_pfn_to_vm / assign_pfn_to_smmu refuse a pinned page; destroy_vm unpins"),
 ]
@@ -159,6 +199,62 @@ def mix64(x):
 
 def leaf_hash(gfn, level, pte):
     return mix64(mix64(gfn) ^ (level << 60) ^ mix64(pte ^ 0x5bd1e995))
+
+
+# E1, E2: sealed blobs (include/corevisor/sealed.h) and the binding
+# (core/boot/lineage.c, docs/image-format.md "Binding").
+SEALED_VERSION = 2
+SEALED_AD = 80  # the header's bytes bound as associated data
+SEALED_HDR = 120
+PAGE_MAGIC = b"CVSEALPG"
+VCPU_MAGIC = b"CVSEALVC"
+MEASURE_DOMAIN = "corevisor VM measurement v1"
+INSTANCE_DOMAIN = "corevisor VM instance v1"
+
+
+def domain32(s):
+    return s.encode().ljust(32, b"\0")
+
+
+def bind_bytes(bind):
+    meas, inst, epoch = bind
+    return meas + inst + struct.pack("<Q", epoch)
+
+
+def parse_bind(b):
+    return (b[:32], b[32:48], struct.unpack("<Q", b[48:56])[0])
+
+
+def words_le(b):
+    return list(struct.unpack("<%dQ" % (len(b) // 8), b))
+
+
+def measure(info, facts):
+    """E2 measure_vm: SHA-256 over a domain, one record per image (its
+    SHA-512 digest of signed header and payload) sorted by load address
+    then digest, then one per region of the VM's memory map in order."""
+    order = sorted(range(len(facts)), key=lambda i: (info.load_addr[i], facts[i][0]))
+    h = hashlib.sha256(domain32(MEASURE_DOMAIN))
+    for i in order:
+        h.update(struct.pack("<II", 1, 64) + facts[i][0])
+    for k in range(min(info.nregions, CV_MAX_VM_REGIONS)):
+        h.update(struct.pack("<II", 2, 24) + struct.pack(
+            "<QQQ", info.region_base[k], info.region_size[k], info.region_kind[k]))
+    return h.digest()
+
+
+class Sealer:
+    """E1: the AEAD the core seals with (XChaCha20-Poly1305-IETF,
+    detached tag) under the boot key, with the boot's nonce salt."""
+
+    def __init__(self, sodium, key, salt):
+        self.sodium, self.key, self.salt = sodium, key, salt
+
+    def seal(self, msg, ad, nonce):
+        return self.sodium.aead_seal(msg, ad, nonce, self.key)
+
+    def open(self, ct, tag, ad, nonce):
+        return self.sodium.aead_open(ct, tag, ad, nonce, self.key)
 
 
 def phys_page(pte):
@@ -391,7 +487,8 @@ class VMInfo:
                  "next_load_info", "inc_exe", "load_addr", "load_size",
                  "remap_addr", "mapped_pages", "ctxt", "vcpu_power", "vcpu_entry",
                  "vcpu_context", "nregions", "region_kind", "region_base",
-                 "region_size")
+                 "region_size", "measurement", "lineage", "seal_pending",
+                 "vcpu_restored")
 
     def __init__(self):
         self.kvm = 0
@@ -415,6 +512,11 @@ class VMInfo:
         self.region_kind = [0] * CV_MAX_VM_REGIONS
         self.region_base = [0] * CV_MAX_VM_REGIONS
         self.region_size = [0] * CV_MAX_VM_REGIONS
+        # E2: what sealed state is bound to (not in flat(): seal_state)
+        self.measurement = bytes(32)
+        self.lineage = 0
+        self.seal_pending = 0
+        self.vcpu_restored = 0
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
@@ -451,6 +553,26 @@ VMINFO_FIELDS = (["kvm"] + ["vcpu%d" % i for i in range(VCPU_PER_VM)] +
                  ["%s%d" % (f, i) for f in ("region_kind", "region_base",
                                             "region_size")
                   for i in range(CV_MAX_VM_REGIONS)])
+
+
+class Lineage:
+    """E2: one lineage slot of sealed state (core/boot/lineage.c's
+    struct cv_lineage): an instance's id, measurement and epoch, the VM
+    holding it, whether that VM may still run (open), and retirement."""
+
+    __slots__ = ("instance", "measurement", "epoch", "holder", "open",
+                 "retired", "retired_seq")
+
+    def __init__(self):
+        self.instance = bytes(16)
+        self.measurement = bytes(32)
+        self.epoch = self.holder = self.open = self.retired = self.retired_seq = 0
+
+    def copy(self):
+        n = Lineage()
+        for f in self.__slots__:
+            setattr(n, f, getattr(self, f))
+        return n
 
 
 class Geometry:
@@ -529,6 +651,23 @@ class Model:
         self.contents = {}  # pfn -> its 4096 bytes, for pages not all zero
         self.content_dirty = set()  # pfns whose contents changed since the runner looked
         self.pinned = set()  # P1: pfns of registered vCPUs' shared pages
+        # E1, E2: sealing. The runner sets sealer (key, salt, AEAD) and
+        # ctxt_words (sizeof(struct cv_ctxt) / 8) after boot.
+        self.sealer = None
+        self.ctxt_words = 0
+        self.nonce_counter = 0
+        self.next_instance = 0
+        self.lineages_retired = 0
+        self.lineages = [Lineage() for _ in range(COREVISOR)]  # slot 0 unused
+        # MmioOps: each context bank's owner (INVALID: none); the machine's
+        # SMMUs and their banks (the runner sets them from its config).
+        self.smmu_owner = {(i, c): INVALID for i in range(SMMU_NUM)
+                           for c in range(SMMU_NUM_CTXT_BANKS)}
+        self.smmu_num = 0
+        self.smmu_banks = 0
+        self.smmu_regs = {}  # index -> {offset: 32-bit value} (SMMU_REGS)
+        self.smmu_base = {}  # index -> its register page's physical address
+        self.smmu_ttbr = {}  # (index, cbndx) -> the bank's table (smmu_ttbr)
 
     def clone(self, deltas):
         """A copy of this state that applies @deltas (the runner's spec as
@@ -547,6 +686,9 @@ class Model:
         m.contents = dict(self.contents)
         m.content_dirty = set(self.content_dirty)
         m.pinned = set(self.pinned)
+        m.lineages = [l.copy() for l in self.lineages]
+        m.smmu_owner = dict(self.smmu_owner)
+        m.smmu_regs = {i: dict(r) for i, r in self.smmu_regs.items()}
         return m
 
     # -- page contents (the spec's data oracles, made concrete) --------------
@@ -1040,6 +1182,9 @@ class Model:
         self.acquire_lock_s2page()
         owner = self.get_pfn_owner(pfn)
         if owner == vmid:
+            self.unmap_vm_page_smmu(vmid, pfn, self.get_pfn_map(pfn))  # C25
+            if self.halt:
+                return
             self.clear_pfn_host(pfn)
             self.set_pfn_owner(pfn, HOSTVISOR)
             self.set_pfn_count(pfn, 0)
@@ -1386,6 +1531,34 @@ class Model:
                 x0 = None
             else:
                 bad("VERIFY_VM_IMAGES")
+        elif arg == HVC_SMMU_FREE_PGD:
+            if a1 < SMMU_NUM_CTXT_BANKS and a2 < SMMU_NUM:
+                self.el2_free_smmu_pgd(a1, a2)
+                x0 = None
+            else:
+                bad("SMMU_FREE_PGD")
+        elif arg == HVC_SMMU_ALLOC_PGD:
+            if a1 < SMMU_NUM_CTXT_BANKS and a2 < COREVISOR and a3 < SMMU_NUM:
+                self.el2_alloc_smmu_pgd(a1, a2, a3)
+                x0 = None
+            else:
+                bad("SMMU_ALLOC_PGD")
+        elif arg == HVC_SMMU_LPAE_MAP:
+            if (a1 < KVM_PHYS_SIZE and a2 < KVM_PHYS_SIZE and a3 < 0x7FFFFFFFFFFFFFFF and
+                    phys_page(a3) == 0 and a4 < SMMU_NUM_CTXT_BANKS and a5 < SMMU_NUM):
+                self.el2_arm_lpae_map(a1, a2, a3, a4, a5)
+                x0 = None
+            else:
+                bad("SMMU_LPAE_MAP")
+        elif arg in (HVC_SMMU_LPAE_IOVA_TO_PHYS, HVC_SMMU_CLEAR):
+            if a1 < KVM_PHYS_SIZE and a2 < SMMU_NUM_CTXT_BANKS and a3 < SMMU_NUM:
+                if arg == HVC_SMMU_CLEAR:
+                    self.el2_arm_lpae_clear(a1, a2, a3)
+                    x0 = None
+                else:  # the spec sets the caller's X0
+                    x0 = self.el2_arm_lpae_iova_to_phys(a1, a2, a3)
+            else:
+                bad("SMMU_CLEAR" if arg == HVC_SMMU_CLEAR else "SMMU_LPAE_IOVA_TO_PHYS")
         elif arg == HVC_REGISTER_KVM:
             x0 = self.register_kvm()
         elif arg == HVC_REGISTER_VCPU:
@@ -1400,6 +1573,31 @@ class Model:
                 x0 = None
             else:
                 bad("PHYS_ADDR_IOREMAP")
+        elif arg in (HVC_ENCRYPT_BUF, HVC_DECRYPT_BUF, HVC_SAVE_CRYPT_VCPU,
+                     HVC_LOAD_CRYPT_VCPU):
+            # C14: the sealing calls (TrapHandler's checks); the spec's
+            # dispatcher ignores them.
+            self.fire("C14")
+            x0 = None
+            if not self.on("C14"):
+                served = False
+            elif arg == HVC_ENCRYPT_BUF:
+                if is_vm(a1) and a2 < KVM_PHYS_SIZE and a3 < KVM_PHYS_SIZE:
+                    self.save_encrypt_buf(a1, a2, a3)
+                else:
+                    bad("ENCRYPT_BUF")
+            elif arg == HVC_DECRYPT_BUF:
+                if is_vm(a1) and a2 < KVM_PHYS_SIZE:
+                    self.load_decrypt_buf(a1, a2)
+                else:
+                    bad("DECRYPT_BUF")
+            elif is_vm(a1) and a2 < VCPU_PER_VM:
+                if arg == HVC_SAVE_CRYPT_VCPU:
+                    self.save_encrypted_vcpu(a1, a2)
+                else:
+                    self.load_encrypted_vcpu(a1, a2)
+            else:
+                bad("SAVE_CRYPT_VCPU" if arg == HVC_SAVE_CRYPT_VCPU else "LOAD_CRYPT_VCPU")
         elif arg in (HVC_IS_INC_EXE, HVC_MAP_IO, HVC_ASSIGN_SMMU):
             # C14: corevisor's calls; the spec's dispatcher ignores them.
             self.fire("C14")
@@ -1442,6 +1640,8 @@ class Model:
             return 0
         self.acquire_lock_vm(vmid)
         self.set_vm_state(vmid, POWEROFF)
+        if is_vm(vmid):  # E2: its sealed state may move to another VM
+            self.lineage_power_off(vmid)
         self.release_lock_vm(vmid)
         return 0
 
@@ -1520,6 +1720,9 @@ class Model:
         for v in range(VCPU_PER_VM):  # P1: the vCPUs' run pages unpinned
             if info.vcpu_state[v] != UNUSED:
                 self.pinned.discard(self.shared_vcpu(vmid, v) // PAGE_SIZE)
+        self.free_vm_banks(vmid)
+        if self.halt:
+            return 0
         owned = [p for p, v in self.s2page.items() if v[0] == vmid]
         for p in sorted(owned):
             self.clear_vm_page(vmid, p)
@@ -1537,6 +1740,7 @@ class Model:
                     core.fp = (core.fp - leaf_hash(gfn, 3, old)) & MASK64
             self.remap_used.difference_update(range(first, first + pages))
         self.next_remap_ptr = REMAP_START + self.lowest_free_remap() * PAGE_SIZE
+        self.lineage_destroy(vmid)  # E2: retired, still known
         self.vminfos[vmid] = VMInfo()
         self.vmid_used.discard(vmid)
         self.next_vmid = self.lowest_free_vmid()
@@ -1708,6 +1912,8 @@ class Model:
         vcpu_state = self.get_vcpu_state(vmid, vcpuid)
         if vm_state == VERIFIED and vcpu_state == READY:
             self.set_vcpu_state(vmid, vcpuid, ACTIVE)
+            if self.info(vmid).seal_pending:  # E2: blobs so far are older now
+                self.lineage_resume(vmid)
         else:
             self.panic("set_vcpu_active: vm %d state %d vcpu %d state %d"
                        % (vmid, vm_state, vcpuid, vcpu_state))
@@ -1919,6 +2125,7 @@ class Model:
         entry = None
         args = 0
         arg_addr = 0
+        facts = []  # E2: (digest, payload length) of each image
         for idx in range(cnt):  # verify_and_load_loop
             load_addr = self.get_vm_load_addr(vmid, idx)
             remap_addr = self.get_vm_remap_addr(vmid, idx)
@@ -1929,6 +2136,7 @@ class Model:
                 self.panic("verify_and_load_images: vm %d image %d bad signature"
                            % (vmid, idx))
                 return 0
+            facts.append((self.last_img_digest, self.last_img_plen))
             # C11: the oracle's trailer flags + 1 (FLAG_BOOT = 1).
             if (self.last_img - 1) & 1:
                 boots += 1
@@ -1946,6 +2154,16 @@ class Model:
             return 0
         self.zero_image_blocks(vmid)  # C12
         info = self.info(vmid)
+        info.measurement = measure(info, facts)  # E2
+        if info.lineage:  # state was restored into it (C18)
+            if (not self.lineage_check_measurement(vmid) or
+                    not self.restored_vcpus_in_code(vmid, facts)):
+                return 0
+            entry = None  # it resumes where it was sealed
+        else:
+            self.lineage_new(vmid)
+            if self.halt:
+                return 0
         if entry is not None and info.vcpu_state[0] == READY:
             self.fire("C16")  # the spec's vCPU starts where the host says
             if self.on("C16"):
@@ -2042,6 +2260,805 @@ class Model:
         inc_exe = self.get_vm_inc_exe(vmid)
         self.release_lock_vm(vmid)
         return self.check(inc_exe)
+
+    # -- BootOps: the sealing calls (E1, E2; deltas C17..C22) ------------------
+    # save/load_encrypted_vcpu, save_encrypt_buf, load_decrypt_buf, and
+    # corevisor's binding (core/boot/lineage.c) as the model sees it:
+    # lineage slots, each VM's measurement, instance and epoch. The AEAD is
+    # redone by the model itself (E1: libsodium's XChaCha20-Poly1305
+    # through ctypes, over the model's own page bytes).
+
+    def refuse(self, delta, reason):
+        """A corevisor refusal (@delta): True after its panic; False when
+        the delta is off (the spec goes on)."""
+        self.fire(delta)
+        if self.on(delta):
+            self.panic(reason)
+            return True
+        return False
+
+    def next_nonce(self):
+        """seal.c next_nonce: the boot's salt || a 64-bit counter."""
+        n = self.nonce_counter
+        self.nonce_counter = (n + 1) & MASK64
+        return self.sealer.salt + struct.pack("<Q", n)
+
+    def host_owns(self, pa, length):
+        return all(self.get_pfn_owner(p) == HOSTVISOR
+                   for p in range(pa // PAGE_SIZE, (pa + length - 1) // PAGE_SIZE + 1))
+
+    def lineage_of(self, info):
+        return self.lineages[info.lineage] if info.lineage else None
+
+    def alloc_lineage_slot(self, vmid):
+        """E2: the VM's own slot when free, else a free one, else the one
+        retired longest ago (emptied); None when every slot is held."""
+        ls = self.lineages
+        if not ls[vmid].holder and not ls[vmid].retired:
+            return vmid
+        oldest = None
+        for i in range(1, COREVISOR):
+            if ls[i].holder:
+                continue
+            if not ls[i].retired:
+                return i
+            if oldest is None or ls[i].retired_seq < ls[oldest].retired_seq:
+                oldest = i
+        if oldest is not None:
+            ls[oldest] = Lineage()
+        return oldest
+
+    def lineage_new(self, vmid):
+        """E2: a VM verified from images alone starts a lineage: a fresh
+        instance (SHA-256 of the boot's salt and a counter), epoch 1."""
+        info = self.info(vmid)
+        n = self.next_instance
+        self.next_instance += 1
+        slot = self.alloc_lineage_slot(vmid)
+        if slot is None:
+            self.panic("lineage_new: vm %d: no free lineage slot" % vmid)
+            return
+        lin = self.lineages[slot]
+        lin.instance = hashlib.sha256(domain32(INSTANCE_DOMAIN) + self.sealer.salt +
+                                      struct.pack("<Q", n)).digest()[:16]
+        lin.measurement = info.measurement
+        lin.epoch, lin.holder, lin.open = 1, vmid, 1
+        info.lineage = slot
+        info.seal_pending = 0
+
+    def find_lineage(self, meas, inst):
+        for i in range(1, COREVISOR):
+            lin = self.lineages[i]
+            if (lin.holder or lin.retired) and lin.instance == inst and lin.measurement == meas:
+                return i
+        return 0
+
+    def lineage_seal(self, vmid, who):
+        """E2 + C18: the binding a blob of @vmid carries, or None after a
+        panic: a VERIFIED or POWEROFF VM holding its lineage, no vCPU
+        ACTIVE (the spec seals any VM)."""
+        info = self.info(vmid)
+        if info.state not in (VERIFIED, POWEROFF) or not info.lineage:
+            if self.refuse("C18", "%s: vm %d state %d: only a verified VM is sealed"
+                           % (who, vmid, info.state)):
+                return None
+        for v in range(VCPU_PER_VM):
+            if info.vcpu_state[v] == ACTIVE:
+                if self.refuse("C18", "%s: vm %d vcpu %d is running" % (who, vmid, v)):
+                    return None
+                break
+        lin = self.lineage_of(info)
+        if lin is None:  # only with C18 off: bound to nothing
+            return (bytes(32), bytes(16), 0)
+        if lin.holder != vmid:
+            if self.refuse("C18", "%s: vm %d: its state moved on to vm %d"
+                           % (who, vmid, lin.holder)):
+                return None
+        info.seal_pending = 1
+        return (lin.measurement, lin.instance, lin.epoch)
+
+    def lineage_restore(self, vmid, bind, who):
+        """E2 + C18: a blob bound to @bind restored into READY VM @vmid:
+        the VM carries that instance on, at its current epoch; one VM
+        holds an instance at a time. False after a panic."""
+        info = self.info(vmid)
+        meas, inst, epoch = bind
+        slot = info.lineage
+        lin = self.lineage_of(info)
+        if lin is not None:
+            if not (lin.instance == inst and lin.measurement == meas):
+                if self.refuse("C18", "%s: vm %d: blob of another instance than the "
+                               "state restored before" % (who, vmid)):
+                    return False
+        else:
+            slot = self.find_lineage(meas, inst)
+            if slot:
+                lin = self.lineages[slot]
+                if lin.open:
+                    if self.refuse("C18", "%s: vm %d: the blob's instance lives on in vm %d"
+                                   % (who, vmid, lin.holder)):
+                        return False
+            else:  # unknown here (before a reboot, or evicted): starts again
+                slot = self.alloc_lineage_slot(vmid)
+                if slot is None:
+                    self.panic("%s: vm %d: no free lineage slot" % (who, vmid))
+                    return False
+                lin = self.lineages[slot]
+                lin.instance, lin.measurement, lin.epoch = inst, meas, epoch
+        if epoch != lin.epoch:
+            if self.refuse("C18", "%s: vm %d: blob of version %d, the instance is at "
+                           "version %d" % (who, vmid, epoch, lin.epoch)):
+                return False
+        if not info.lineage:
+            info.lineage = slot
+            lin.holder, lin.open, lin.retired = vmid, 1, 0
+        info.seal_pending = 1
+        return True
+
+    def lineage_check_measurement(self, vmid):
+        """C18: a VM state was restored into measures what it was sealed for."""
+        info = self.info(vmid)
+        lin = self.lineage_of(info)
+        if lin is None or lin.measurement != info.measurement:
+            return not self.refuse("C18", "verify_and_load_images: vm %d: its images do not "
+                                   "measure what its restored state was sealed for" % vmid)
+        return True
+
+    def restored_vcpus_in_code(self, vmid, facts):
+        """C18: each restored vCPU resumes (or starts) in a verified payload."""
+        info = self.info(vmid)
+        for v in range(VCPU_PER_VM):
+            if not info.vcpu_restored & (1 << v) or info.vcpu_power[v] == VCPU_OFF:
+                continue
+            pc = (info.vcpu_entry[v] if info.vcpu_power[v] == VCPU_ON_PENDING
+                  else info.ctxt[v].get(PC, 0))
+            if not any(info.load_addr[i] <= pc < info.load_addr[i] + plen
+                       for i, (_d, plen) in enumerate(facts)):
+                if self.refuse("C18", "verify_and_load_images: vm %d restored vcpu %d pc %#x "
+                               "is outside verified code" % (vmid, v, pc)):
+                    return False
+        return True
+
+    def lineage_resume(self, vmid):
+        """E2: a vCPU of a VM that sealed (or was restored into) runs: the
+        lineage's epoch moves on."""
+        info = self.info(vmid)
+        lin = self.lineage_of(info)
+        if lin is not None and lin.holder == vmid:
+            lin.epoch += 1
+        info.seal_pending = 0
+
+    def lineage_power_off(self, vmid):
+        lin = self.lineage_of(self.info(vmid))
+        if lin is not None and lin.holder == vmid:
+            lin.open = 0
+
+    def lineage_destroy(self, vmid):
+        lin = self.lineage_of(self.info(vmid))
+        if lin is not None and lin.holder == vmid:
+            lin.holder = lin.open = 0
+            lin.retired = 1
+            self.lineages_retired += 1
+            lin.retired_seq = self.lineages_retired
+
+    def vcpu_plain(self, vmid, vcpuid):
+        """The sealed vCPU's plaintext: its shadow context (every word),
+        then its power state, entry and context id (u64 each)."""
+        info = self.info(vmid)
+        c = info.ctxt[vcpuid]
+        return (b"".join(struct.pack("<Q", c.get(i, 0)) for i in range(self.ctxt_words)) +
+                struct.pack("<QQQ", info.vcpu_power[vcpuid], info.vcpu_entry[vcpuid],
+                            info.vcpu_context[vcpuid]))
+
+    def save_encrypted_vcpu(self, vmid, vcpuid):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and is_vcpu(vcpuid),
+                             "save_encrypted_vcpu: vm %d vcpu %d out of range" % (vmid, vcpuid)):
+            return 0
+        # C17: the spec's encrypt_gp_regs / encrypt_sys_regs change nothing.
+        if not self.on("C17"):
+            self.fire("C17")
+            return 0
+        self.acquire_lock_vm(vmid)
+        info = self.info(vmid)
+        if info.vcpu_state[vcpuid] != READY:
+            self.fire("C17")
+            self.panic("save_encrypted_vcpu: vm %d vcpu %d state %d not READY"
+                       % (vmid, vcpuid, info.vcpu_state[vcpuid]))
+            return 0
+        bind = self.lineage_seal(vmid, "save_encrypted_vcpu")
+        if bind is None:
+            return 0
+        pa = self.shared_vcpu(vmid, vcpuid)
+        self.acquire_lock_s2page()
+        if not self.host_owns(pa, PAGE_SIZE):
+            self.fire("C17")
+            self.panic("save_encrypted_vcpu: vm %d vcpu %d shared page %#x not host memory"
+                       % (vmid, vcpuid, pa))
+            return 0
+        self.fire("C17")  # the blob is written
+        plain = self.vcpu_plain(vmid, vcpuid)
+        ad = VCPU_MAGIC + struct.pack("<IIII", SEALED_VERSION, vcpuid, len(plain), 0) + \
+            bind_bytes(bind)
+        nonce = self.next_nonce()
+        ct, tag = self.sealer.seal(plain, ad, nonce)
+        self.host_store(pa, ad + nonce + tag + ct)
+        self.release_lock_s2page()
+        self.release_lock_vm(vmid)
+        return 0
+
+    def load_encrypted_vcpu(self, vmid, vcpuid):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and is_vcpu(vcpuid),
+                             "load_encrypted_vcpu: vm %d vcpu %d out of range" % (vmid, vcpuid)):
+            return 0
+        self.acquire_lock_vm(vmid)
+        info = self.info(vmid)
+        if not (info.state == READY and info.vcpu_state[vcpuid] == READY):  # S2
+            self.panic("load_encrypted_vcpu: vm %d state %d vcpu %d state %d"
+                       % (vmid, info.state, vcpuid, info.vcpu_state[vcpuid]))
+            return 0
+        pa = self.shared_vcpu(vmid, vcpuid)
+        self.acquire_lock_s2page()
+        if not self.host_owns(pa, PAGE_SIZE):
+            if self.refuse("C17", "load_encrypted_vcpu: vm %d vcpu %d shared page %#x "
+                           "not host memory" % (vmid, vcpuid, pa)):
+                return 0
+        sb = self.ctxt_words * 8 + 24
+        page = self.content(pa // PAGE_SIZE)
+        hdr = page[:SEALED_HDR]
+        plain = None
+        if hdr[:24] != VCPU_MAGIC + struct.pack("<IIII", SEALED_VERSION, vcpuid, sb, 0):
+            if self.refuse("C19", "load_encrypted_vcpu: vm %d vcpu %d: header is not a "
+                           "sealed vcpu %d" % (vmid, vcpuid, vcpuid)):
+                return 0
+        else:
+            plain = self.sealer.open(page[SEALED_HDR:SEALED_HDR + sb], hdr[104:120],
+                                     hdr[:SEALED_AD], hdr[80:104])
+            if plain is None:
+                if self.refuse("C19", "load_encrypted_vcpu: vm %d vcpu %d: sealed context "
+                               "refused" % (vmid, vcpuid)):
+                    return 0
+        self.release_lock_s2page()
+        if not self.lineage_restore(vmid, parse_bind(hdr[24:80]), "load_encrypted_vcpu"):
+            return 0
+        if plain is not None:  # decrypt_gp_regs / decrypt_sys_regs: the blob's
+            words = struct.unpack("<%dQ" % (sb // 8), plain)
+            info.ctxt[vcpuid] = {i: w for i, w in enumerate(words[:self.ctxt_words]) if w}
+            info.vcpu_power[vcpuid] = words[-3] & 0xFFFFFFFF
+            info.vcpu_entry[vcpuid] = words[-2]
+            info.vcpu_context[vcpuid] = words[-1]
+            info.vcpu_restored |= 1 << vcpuid
+        self.fire("C22")  # the spec's set_vm_inc_exe writes vm_next_load_info
+        if self.on("C22"):
+            self.set_vm_inc_exe(vmid, 1)
+        else:
+            self.set_vm_next_load_idx(vmid, 1)
+        self.release_lock_vm(vmid)
+        return 0
+
+    def save_encrypt_buf(self, vmid, inbuf, outbuf):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and is_paddr(inbuf) and is_paddr(outbuf),
+                             "save_encrypt_buf: bad args vm %d in %#x out %#x"
+                             % (vmid, inbuf, outbuf)):
+            return 0
+        inpfn, outpfn = inbuf // PAGE_SIZE, outbuf // PAGE_SIZE
+        self.acquire_lock_vm(vmid)  # corevisor (C18): the spec takes no VM lock
+        bind = self.lineage_seal(vmid, "save_encrypt_buf")
+        if bind is None:
+            return 0
+        self.acquire_lock_s2page()
+        inowner = self.get_pfn_owner(inpfn)
+        outowner = self.get_pfn_owner(outpfn)
+        hdrowner = self.get_pfn_owner(outpfn + 1)
+        if inowner != vmid:
+            self.panic("save_encrypt_buf: vm %d in pfn %#x owner %d" % (vmid, inpfn, inowner))
+            return 0
+        if outowner != HOSTVISOR:
+            self.panic("save_encrypt_buf: vm %d out pfn %#x owners %d/%d not host"
+                       % (vmid, outpfn, outowner, hdrowner))
+            return 0
+        if hdrowner != HOSTVISOR:
+            if self.refuse("C20", "save_encrypt_buf: vm %d out pfn %#x owners %d/%d not host"
+                           % (vmid, outpfn, outowner, hdrowner)):
+                return 0
+        # encrypt_mem_buf: the ciphertext to outpfn; C20: its header to outpfn + 1
+        ad = PAGE_MAGIC + struct.pack("<IIQ", SEALED_VERSION, 0, self.get_pfn_map(inpfn)) + \
+            bind_bytes(bind)
+        nonce = self.next_nonce()
+        ct, tag = self.sealer.seal(self.content(inpfn), ad, nonce)
+        self.set_content(outpfn, ct)
+        self.fire("C20")
+        if self.on("C20"):
+            self.host_store((outpfn + 1) * PAGE_SIZE, ad + nonce + tag)
+        self.release_lock_s2page()
+        self.release_lock_vm(vmid)
+        return 0
+
+    def load_decrypt_buf(self, vmid, inbuf):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_vm(vmid) and is_paddr(inbuf),
+                             "load_decrypt_buf: bad args vm %d in %#x" % (vmid, inbuf)):
+            return 0
+        pfn = inbuf // PAGE_SIZE
+        self.acquire_lock_vm(vmid)
+        state = self.get_vm_state(vmid)
+        if state != READY:
+            self.panic("load_decrypt_buf: vm %d state %d not READY" % (vmid, state))
+            return 0
+        self.acquire_lock_s2page()
+        owner = self.get_pfn_owner(pfn)
+        count = self.get_pfn_count(pfn)
+        hdrowner = self.get_pfn_owner(pfn + 1)
+        why = "load_decrypt_buf: vm %d pfn %#x owners %d/%d not host" % (vmid, pfn, owner, hdrowner)
+        if owner != HOSTVISOR:
+            self.panic(why)
+            return 0
+        if hdrowner != HOSTVISOR and self.refuse("C20", why):
+            return 0
+        if count != 0 and self.refuse("C20", "load_decrypt_buf: vm %d pfn %#x share count %d"
+                                      % (vmid, pfn, count)):
+            return 0
+        hdr = self.content(pfn + 1)[:SEALED_HDR]
+        version, flags, gfn = struct.unpack("<IIQ", hdr[8:24])
+        if (hdr[:8] != PAGE_MAGIC or version != SEALED_VERSION or flags != 0) and \
+                self.refuse("C19", "load_decrypt_buf: vm %d pfn %#x: not a sealed page"
+                            % (vmid, pfn)):
+            return 0
+        self.set_pfn_owner(pfn, vmid)
+        self.set_pfn_count(pfn, 0)
+        self.set_pfn_map(pfn, INVALID64)
+        self.clear_pfn_host(pfn)
+        if self.halt:
+            return 0
+        plain = self.sealer.open(self.content(pfn), hdr[104:120], hdr[:SEALED_AD], hdr[80:104])
+        if plain is None:  # the spec's decrypt_mem_buf takes any bytes
+            if self.refuse("C19", "load_decrypt_buf: vm %d pfn %#x: sealed page refused"
+                           % (vmid, pfn)):
+                return 0
+        else:
+            self.set_content(pfn, plain)
+        if gfn != INVALID64:
+            self.fire("C21")  # the spec leaves INVALID64
+            if self.on("C21"):
+                self.set_pfn_map(pfn, gfn)
+        self.release_lock_s2page()
+        if not self.lineage_restore(vmid, parse_bind(hdr[24:80]), "load_decrypt_buf"):
+            return 0
+        self.release_lock_vm(vmid)
+        return 0
+
+    def seal_state(self):
+        """cv_dump_seal's words: the nonce counter, instances made,
+        lineages retired; per VM, per lineage slot."""
+        out = [self.nonce_counter, self.next_instance, self.lineages_retired]
+        for v in range(1, COREVISOR):
+            i = self.vminfos[v]
+            out += [i.lineage, i.seal_pending, i.vcpu_restored] + words_le(i.measurement)
+        for s in range(1, COREVISOR):
+            lin = self.lineages[s]
+            out += [lin.holder, lin.open, lin.retired, lin.retired_seq, lin.epoch]
+            out += words_le(lin.instance) + words_le(lin.measurement)
+        return out
+
+    # -- MmioOps (the HVC_SMMU_* calls), MmioRaw's smmu_init_pte, and
+    # MemHandler's el2_arm_lpae_map: context bank owners (SMMU_ID) --------
+
+    def get_smmu_cfg_vmid(self, cbndx, index):
+        return self.smmu_owner[(index, cbndx)]
+
+    def set_smmu_cfg_vmid(self, cbndx, index, vmid):
+        if not self.halt:
+            self.smmu_owner[(index, cbndx)] = vmid
+
+    def get_smmu_num_context_banks(self, index):
+        return self.smmu_banks if index < self.smmu_num else 0
+
+    def bank_args(self, who, cbndx, index, iova=0):
+        """C2: the relies on (index, cbndx) and the iova, as panics."""
+        return (self.rely_arg(is_smmu(index) and is_smmu_cfg(cbndx),
+                              "%s: smmu %d context bank %d out of range" % (who, index, cbndx)) and
+                self.rely_arg(is_smmu_addr(iova), "%s: iova %#x beyond 40 bits" % (who, iova)))
+
+    def el2_free_smmu_pgd(self, cbndx, index):
+        if self.halt or not self.bank_args("el2_free_smmu_pgd", cbndx, index):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        vmid = self.get_smmu_cfg_vmid(cbndx, index)
+        if vmid != INVALID:
+            power = self.get_vm_poweron(vmid)
+            if self.halt:
+                return 0
+            if power:
+                self.panic("el2_free_smmu_pgd: smmu %d context bank %d of vm %d is not "
+                           "powered off" % (index, cbndx, vmid))
+                return 0
+            self.set_smmu_cfg_vmid(cbndx, index, INVALID)
+            key = (index, cbndx)
+            if self.spts.pt[key] or self.spts.pgd_t[key]:
+                self.fire("C23")  # the spec leaves the dead VM's table
+            if self.on("C23"):
+                self.init_spt(cbndx, index)
+                if self.halt:
+                    return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def el2_alloc_smmu_pgd(self, cbndx, vmid, index):
+        if self.halt or not self.bank_args("el2_alloc_smmu_pgd", cbndx, index):
+            return 0
+        if not self.rely_arg(vmid < COREVISOR, "el2_alloc_smmu_pgd: vmid %d is not the host "
+                             "or a VM" % vmid, spec_defined=is_vmid(vmid)):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        num = self.get_smmu_num_context_banks(index)
+        if cbndx < num:
+            if self.get_smmu_cfg_vmid(cbndx, index) == INVALID:
+                self.set_smmu_cfg_vmid(cbndx, index, vmid)
+                self.alloc_smmu(vmid, cbndx, index)
+                if self.halt:
+                    return 0
+        else:
+            self.panic("el2_alloc_smmu_pgd: smmu %d has %d context banks, no bank %d"
+                       % (index, num, cbndx))
+            return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def smmu_assign_page(self, cbndx, index, pfn, gfn):
+        if self.halt or not self.bank_args("smmu_assign_page", cbndx, index):
+            return 0
+        if not self.rely_arg(is_pfn(pfn) and is_gfn(gfn), "smmu_assign_page: bad args pfn "
+                             "%#x gfn %#x" % (pfn, gfn)):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        vmid = self.get_smmu_cfg_vmid(cbndx, index)
+        if vmid != INVALID:
+            self.assign_smmu(vmid, pfn, gfn)
+            if self.halt:
+                return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def smmu_map_page(self, cbndx, index, iova, pte):
+        if self.halt or not self.bank_args("smmu_map_page", cbndx, index, iova):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        vmid = self.get_smmu_cfg_vmid(cbndx, index)
+        if vmid != INVALID:
+            self.map_smmu(vmid, cbndx, index, iova, pte)
+            if self.halt:
+                return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def el2_arm_lpae_iova_to_phys(self, iova, cbndx, index):
+        if self.halt or not self.bank_args("el2_arm_lpae_iova_to_phys", cbndx, index, iova):
+            return 0
+        pte = self.walk_spt(cbndx, index, iova)
+        return self.check(phys_page(pte) + (iova & (PAGE_SIZE - 1)))
+
+    def el2_arm_lpae_clear(self, iova, cbndx, index):
+        if self.halt or not self.bank_args("el2_arm_lpae_clear", cbndx, index, iova):
+            return 0
+        self.acquire_lock(SMMU_ID)
+        vmid = self.get_smmu_cfg_vmid(cbndx, index)
+        if vmid != INVALID:
+            self.clear_smmu(vmid, cbndx, index, iova)
+            if self.halt:
+                return 0
+        self.release_lock(SMMU_ID)
+        return 0
+
+    def smmu_init_pte(self, prot, addr):
+        if self.halt:
+            return 0
+        if not self.rely_arg(is_addr(addr) and prot < 0x7FFFFFFFFFFFFFFF,
+                             "smmu_init_pte: bad args prot %#x addr %#x" % (prot, addr)):
+            return 0
+        pte = addr | prot | PTE_AF | PTE_SH_INNER
+        if pte & SMMU_PTE_CONT:
+            self.fire("C24")  # the spec keeps the contiguous hint
+            if self.on("C24"):
+                pte &= ~SMMU_PTE_CONT
+        return self.check(pte)
+
+    def el2_arm_lpae_map(self, iova, paddr, prot, cbndx, index):
+        if self.halt or not self.bank_args("el2_arm_lpae_map", cbndx, index, iova):
+            return 0
+        if not self.rely_arg(is_paddr(paddr) and prot < 0x7FFFFFFFFFFFFFFF and
+                             phys_page(prot) == 0,
+                             "el2_arm_lpae_map: bad args paddr %#x prot %#x" % (paddr, prot)):
+            return 0
+        pte = self.smmu_init_pte(prot, paddr)
+        self.smmu_assign_page(cbndx, index, paddr // PAGE_SIZE, iova // PAGE_SIZE)
+        self.smmu_map_page(cbndx, index, iova, pte)
+        return 0
+
+    def dma(self, index, cbndx, iova, data, length, write):
+        """A device's DMA through bank (index, cbndx), page piece by page
+        piece as the SMMU translates it: each piece through the bank's
+        table (a level-3 page descriptor with the access flag and S2AP's
+        read or write permission, to memory), else the access stops there
+        (the pieces before it are done). Returns (ok, bytes read)."""
+        out = b""
+        way, table = self.smmu_route(index, cbndx)
+        while length:
+            chunk = min(length, PAGE_SIZE - iova % PAGE_SIZE)
+            if way == "bypass":
+                pte = iova & PTE_ADDR_MASK | 3 | PTE_AF | S2AP_R | S2AP_W
+            elif way == "table":
+                pte = self.spts.pt[table].get(iova // PAGE_SIZE, 0)
+            else:
+                return False, out
+            pa = phys_page(pte) + iova % PAGE_SIZE
+            if (pte & 3 != 3 or not pte & PTE_AF or
+                    not pte & (S2AP_W if write else S2AP_R) or
+                    not self.in_region(pa // PAGE_SIZE)):
+                return False, out
+            if write:
+                self.host_store(pa, data[:chunk])  # the device's store
+                data = data[chunk:]
+            else:
+                page = self.content(pa // PAGE_SIZE)
+                out += page[pa % PAGE_SIZE:pa % PAGE_SIZE + chunk]
+            iova += chunk
+            length -= chunk
+        return True, out
+
+    def smmu_route(self, index, cbndx):
+        """Where a device of bank (index, cbndx) goes, by the SMMU's
+        registers (SMMUv2): ("bypass", None), ("fault", None) or ("table",
+        the bank whose table TTBR0 names). An SMMU the machine does not
+        have: the core's table of the bank."""
+        if index >= self.smmu_num:
+            return ("table", (index, cbndx)) if (index, cbndx) in self.spts.pt else ("fault", None)
+        regs = self.smmu_regs[index]
+        scr0 = regs.get(GR0_SCR0, 0)
+        if scr0 & SCR0_CLIENTPD:
+            return ("bypass", None)
+        if cbndx >= self.smmu_banks:
+            return ("fault" if scr0 & SCR0_USFCFG else "bypass", None)
+        s2cr_type = (regs.get(GR0_S2CR0 + 4 * cbndx, 0) >> 16) & 3
+        if s2cr_type == 1:
+            return ("bypass", None)
+        if s2cr_type != 0:
+            return ("fault", None)
+        cb = SMMU_GLOBAL_BASE + cbndx * PAGE_SIZE
+        if not regs.get(cb + CB_SCTLR, 0) & 1:
+            return ("bypass", None)
+        cbar_type = (regs.get(GR1_BASE + 4 * cbndx, 0) >> 16) & 3
+        if cbar_type not in (0, 1) or regs.get(cb + CB_TCR, 0) & TCR_GEOMETRY != TCR_CORE:
+            return ("fault", None)  # (another geometry: the core never lets it)
+        t = cb + (CB_TTBR1 if cbar_type == 1 else CB_TTBR0)
+        root = (regs.get(t, 0) | regs.get(t + 4, 0) << 32) & PTE_ADDR_MASK
+        for key, ttbr in self.smmu_ttbr.items():
+            if root and ttbr & PTE_ADDR_MASK == root:
+                return ("table", key)
+        return ("fault", None)
+
+    def unmap_vm_page_smmu(self, vmid, pfn, gfn):
+        """C25: a VM page leaves every SMMU bank of the VM (at iova gfn *
+        4 KiB) before clear_vm_page gives it to the host."""
+        if gfn == INVALID64 or not is_smmu_addr(gfn * PAGE_SIZE):
+            return
+        for (index, cbndx), owner in sorted(self.smmu_owner.items()):
+            if owner != vmid:
+                continue
+            pte = self.spts.pt[(index, cbndx)].get(gfn, 0)
+            if pte and phys_page(pte) // PAGE_SIZE == pfn:
+                self.fire("C25")
+                if self.on("C25"):
+                    self.unmap_spt(cbndx, index, gfn * PAGE_SIZE)
+                    if self.halt:
+                        return
+
+    def free_vm_banks(self, vmid):
+        """L3: destroy_vm empties and unowns every bank of the VM."""
+        for (index, cbndx), owner in sorted(self.smmu_owner.items()):
+            if owner == vmid:
+                self.init_spt(cbndx, index)
+                if self.halt:
+                    return
+                self.smmu_owner[(index, cbndx)] = INVALID
+
+    # -- MmioCore, MmioCoreAux, MmioOps' emulate_mmio: the host's trapped
+    # accesses to an SMMU's registers (FaultHandler's
+    # handle_host_stage2_fault on an SMMU page) -------------------------------
+    # smmu_regs[index]: the 32-bit registers the model follows (SMMU_REGS),
+    # offset -> value, taken from the machine at boot; smmu_ttbr[(index,
+    # cbndx)]: each bank's table (the core's SMMU pool, a boot input).
+
+    def smmu_cb_rule(self, off):
+        """handle_smmu_cb_access for the 32-bit word at @off: 2 (the core
+        writes its own value), 0 (refused) or 1 (the host's value)."""
+        cb_off = (off - SMMU_GLOBAL_BASE) & 0xFFF
+        if cb_off in (CB_TTBR0, CB_TTBR0 + 4, CB_TTBR1, CB_TTBR1 + 4):
+            return 2
+        return 0 if cb_off == CB_CONTEXTIDR else 1
+
+    def smmu_global_word_ok(self, off, word, index):
+        """corevisor's rule for one 32-bit global register (C26)."""
+        if off == GR0_SCR0:
+            return bool(word & SCR0_SMCFCFG and word & SCR0_USFCFG and
+                        not word & (SCR0_CLIENTPD | SCR0_VMID16EN))
+        if off == GR0_SCR2:
+            return word & 0xFF == 0
+        if GR0_S2CR0 <= off < GR0_S2CR_END:
+            t = (word >> 16) & 3
+            return t == 2 or (t == 0 and word & 0xFF < self.get_smmu_num_context_banks(index))
+        if GR1_BASE <= off < GR1_END:
+            n = (off - GR1_BASE) // 4
+            vmid = self.smmu_owner.get((index, n), INVALID) if n < SMMU_NUM_CTXT_BANKS else INVALID
+            if not is_vmid(vmid):
+                return None  # unassigned bank: panic (the spec's rely)
+            return (word >> 16) & 3 == 0 and word & 0xFF == vmid
+        if GR1_CBA2R0 <= off < GR1_CBA2R0 + 4 * SMMU_NUM_CTXT_BANKS:
+            return bool(word & 1)
+        return True
+
+    def smmu_global_spec(self, off, data, index):
+        """handle_smmu_global_access_spec0 as written (first word only,
+        CBAR(0) at GR1_BASE through the first branch)."""
+        if 0 <= off <= GR1_BASE:
+            if off == GR0_SCR0:
+                return (data >> 21) & 1
+            if off == GR0_SCR2:
+                return 1 if data & 255 == 0 else 0
+            return 1
+        if GR1_BASE <= off < GR1_END:
+            vmid = self.smmu_owner.get((index, (off - GR1_BASE) // 4), INVALID)
+            if not is_vmid(vmid):
+                return None
+            if vmid == 0:
+                return 1
+            return 1 if data >> 16 == 0 and data & 0xFF == vmid else 0
+        return 1
+
+    def smmu_reg_store(self, index, off, length, val):
+        regs = self.smmu_regs[index]
+        for w in range(0, length, 4):
+            # Only the registers it follows (others, such as the TLB
+            # maintenance ones the core writes too, are not compared).
+            if off + w in regs and not 0x20 <= off + w < 0x40:  # ID: read-only
+                regs[off + w] = (val >> (8 * w)) & 0xFFFFFFFF
+
+    def smmu_reg_load(self, index, off, length):
+        regs = self.smmu_regs[index]
+        return sum(regs.get(off + w, 0) << (8 * w) for w in range(0, length, 4))
+
+    def host_smmu_access(self, index, off, length, data, write):
+        """The host's @length-byte access at SMMU @index's register @off, as
+        the machine makes it: one access per 4 KiB page it touches, each a
+        stage-2 fault the core emulates (host_smmu_piece). (done, the value
+        read); it stops at the first piece that fails."""
+        val, done = 0, 0
+        while done < length:
+            n = min(length - done, PAGE_SIZE - (off + done) % PAGE_SIZE)
+            ok, v = self.host_smmu_piece(index, off + done, n,
+                                         (data >> (8 * done)) & ((1 << (8 * n)) - 1), write)
+            if not ok:
+                return False, val
+            val |= v << (8 * done)
+            done += n
+        return True, val
+
+    def host_smmu_piece(self, index, off, length, data, write):
+        """handle_host_stage2_fault of the host's @length-byte access at
+        SMMU @index's register @off, within one page (emulate_mmio,
+        handle_host_mmio, handle_smmu_write / handle_smmu_read):
+        (emulated, the value read)."""
+        if self.halt:
+            return False, 0
+        fault_ipa = self.smmu_base[index] + off
+        syndrome = length in (1, 2, 4, 8) and fault_ipa % length == 0
+        if not syndrome:  # C29: no ISV, or not naturally aligned
+            if self.refuse("C29", "handle_host_mmio: smmu %d access at %#x without a "
+                           "syndrome" % (index, fault_ipa)):
+                return False, 0
+        offset = fault_ipa & 0xFFFF
+        if not write:
+            if length not in (4, 8):
+                self.panic("__handle_smmu_read: %d-byte read at %#x" % (length, fault_ipa))
+                return False, 0
+            val = self.smmu_reg_load(index, offset, length)
+            hide = 0
+            if offset >= SMMU_GLOBAL_BASE:
+                cb_off = (offset - SMMU_GLOBAL_BASE) & 0xFFF
+                if cb_off == CB_TTBR0:
+                    hide = PTE_ADDR_MASK if length == 8 else PTE_ADDR_MASK & 0xFFFFFFFF
+                elif cb_off == CB_TTBR0 + 4:
+                    hide = PTE_ADDR_MASK >> 32
+            if val & hide:
+                self.fire("C29")  # the core's table address is not shown
+                if self.on("C29"):
+                    val &= ~hide
+            return True, val
+        def bad_length():  # __handle_smmu_write, after the checks
+            if length in (4, 8):
+                return False
+            self.panic("__handle_smmu_write: %d-byte write at %#x" % (length, fault_ipa))
+            return True
+
+        if offset < SMMU_GLOBAL_BASE:
+            ok = True  # corevisor (C26): word by word, up to the first refusal
+            for w in range(0, length, 4):
+                word_ok = self.smmu_global_word_ok(offset + w, (data >> (8 * w)) & 0xFFFFFFFF,
+                                                   index)
+                if word_ok is None:  # an unassigned bank's CBAR (the spec: a rely)
+                    if w:
+                        self.fire("C26")
+                    self.panic("handle_smmu_global_access: smmu %d CBAR %d of an unassigned "
+                               "context bank" % (index, (offset + w - GR1_BASE) // 4))
+                    return False, 0
+                if not word_ok:
+                    ok = False
+                    break
+            spec = self.smmu_global_spec(offset, data, index)
+            if spec is None:
+                self.fire("C26")
+                spec = 0
+            if ok != bool(spec):
+                self.fire("C26")
+            if not (ok if self.on("C26") else spec):
+                self.panic("handle_smmu_write: smmu %d global register %#x refuses %#x"
+                           % (index, offset, data))
+                return False, 0
+            if bad_length():
+                return False, 0
+            if length == 4 and data != 0:
+                self.fire("C27")  # the spec's 4-byte write stores val, 0
+            self.smmu_reg_store(index, offset, length,
+                                data if length == 8 or self.on("C27") else 0)
+            return True, 0
+        # A context bank's registers. corevisor (C28): every 32-bit word
+        # the access touches is checked, TTBR0 (both halves) and TTBR1
+        # replaced, SCTLR keeps M, TCR the core's geometry.
+        mask = (1 << (8 * length)) - 1
+        c_val, refused = 0, None
+        for w in range(0, length, 4):
+            off = offset + w
+            word = (data >> (8 * w)) & 0xFFFFFFFF
+            rule = self.smmu_cb_rule(off)
+            cb_off = (off - SMMU_GLOBAL_BASE) & 0xFFF
+            if rule == 2:
+                ttbr = self.smmu_ttbr.get((index, ((off - SMMU_GLOBAL_BASE) >> 12) & 7), 0)
+                word = (0 if cb_off in (CB_TTBR1, CB_TTBR1 + 4) else
+                        (ttbr >> 32 if cb_off == CB_TTBR0 + 4 else ttbr) & 0xFFFFFFFF)
+            elif rule == 1 and ((cb_off == CB_SCTLR and not word & 1) or
+                                (cb_off == CB_TCR and word & TCR_GEOMETRY != TCR_CORE)):
+                rule = 0
+            if rule == 0 and refused is None:
+                refused = off
+            c_val |= word << (8 * w)
+        # The spec: the first word's rule for the whole access; TTBR0: the
+        # bank's table; else the host's data (8 bytes) or val, 0 (4 bytes).
+        srule = 2 if (offset - SMMU_GLOBAL_BASE) & 0xFFF == CB_TTBR0 else \
+            (0 if (offset - SMMU_GLOBAL_BASE) & 0xFFF == CB_CONTEXTIDR else 1)
+        s_val = self.smmu_ttbr.get((index, ((offset - SMMU_GLOBAL_BASE) >> 12) & 7), 0) \
+            if srule == 2 else data
+        if length == 4 and srule == 1 and data != 0:
+            self.fire("C27")  # the spec's 4-byte write stores val, 0
+            if not self.on("C27"):
+                s_val = 0
+                if self.on("C28"):
+                    c_val = 0
+        if (srule == 0) != (refused is not None) or (
+                refused is None and (s_val & mask) != (c_val & mask)):
+            self.fire("C28")
+        if (refused is not None) if self.on("C28") else srule == 0:
+            self.panic("handle_smmu_write: smmu %d context bank register %#x refuses %#x"
+                       % (index, refused if refused is not None else offset, data))
+            return False, 0
+        if bad_length():
+            return False, 0
+        self.smmu_reg_store(index, offset, length, (c_val if self.on("C28") else s_val) & mask)
+        return True, 0
 
     # -- copying (for the runner's shrinking) --------------------------------
 
