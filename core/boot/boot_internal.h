@@ -64,5 +64,4 @@ u8 *seal_scratch_page(void); /* this CPU's page for ciphertext */
 void seal_next_nonce(u8 nonce[24]);
 bool seal_host_owns(u64 pa, u64 len); /* caller holds S2PAGE_ID */
 
-
 #endif

@@ -319,9 +319,9 @@ u64 snapshot_vcpu(u32 vmid, u32 vcpuid, u64 out)
 	acquire_lock_vm(vmid);
 	info = locked_info(vmid);
 	r = saving_check(vmid);
-	if (r == CV_SNAP_OK &&
-	    (!info->snap.pages_done ||
-	     vcpuid != next_vcpu(registered_vcpus(info), info->snap.vcpus_done)))
+	if (r == CV_SNAP_OK && (!info->snap.pages_done ||
+				vcpuid != next_vcpu(registered_vcpus(info),
+						    info->snap.vcpus_done)))
 		r = CV_SNAP_REFUSED_ORDER;
 	if (r != CV_SNAP_OK) {
 		release_lock_vm(vmid);
@@ -369,7 +369,8 @@ u64 snapshot_end(u32 vmid, u64 out)
 	if (halted())
 		return 0;
 	if (!is_vm(vmid) || !is_paddr(out)) {
-		panic("snapshot_end: bad args vm %u out 0x%llx", vmid, ULL(out));
+		panic("snapshot_end: bad args vm %u out 0x%llx", vmid,
+		      ULL(out));
 		return 0;
 	}
 	acquire_lock_vm(vmid);
@@ -487,8 +488,8 @@ u64 restore_begin(u32 vmid, u64 pa)
 		 body->vcpu_mask != registered_vcpus(info) ||
 		 body->nregions != info->nregions)
 		r = CV_SNAP_REFUSED_OTHER_VM;
-	for (u32 i = 0; r == CV_SNAP_OK && i < info->nregions &&
-			i < CV_MAX_VM_REGIONS;
+	for (u32 i = 0;
+	     r == CV_SNAP_OK && i < info->nregions && i < CV_MAX_VM_REGIONS;
 	     i++)
 		if (body->region_base[i] != info->region_base[i] ||
 		    body->region_size[i] != info->region_size[i] ||

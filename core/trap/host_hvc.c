@@ -9,8 +9,9 @@
  * VCPU_RUN is dispatched first (vcpu_run_call: the hot path), then NOOP;
  * every other call is one case of checked_call. ENABLE_S2_TRANS (the EL2
  * boot path) is not served here: it returns INVALID64. BOOT_FROM_SAVED_VM
- * (no spec function) ends a snapshot restore (core/boot/snapshot.c). Nor is corevisor's retired VCPU_ACTIVE
- * (abi.h): a vCPU is ACTIVE only for a VCPU_RUN, which sets it so itself.
+ * (no spec function) ends a snapshot restore (core/boot/snapshot.c). Nor is
+ * corevisor's retired VCPU_ACTIVE (abi.h): a vCPU is ACTIVE only for a
+ * VCPU_RUN, which sets it so itself.
  */
 #include <corevisor/abi.h>
 #include <corevisor/constants.h>

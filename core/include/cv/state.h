@@ -191,16 +191,16 @@ struct cv_lineage {
 #define SNAP_RESTORING 2U
 struct cv_snap_session {
 	u32 mode;
-	u32 vcpus_done;	 /* bit v: vCPU v's blob written / restored */
-	u32 vcpu_mask;	 /* restoring: the manifest's vCPUs */
-	u32 pages_done;	 /* saving: every page sealed */
-	u8 id[16];	 /* the snapshot id */
-	u8 bind[56];	 /* its struct cv_sealed_binding */
-	u64 cursor;	 /* saving: the next pfn to look at */
-	u64 pages;	 /* page blobs written / restored */
-	u64 npages;	 /* restoring: the manifest's page count */
-	u64 vcount;	 /* restoring: the manifest's virtual counter */
-	u8 digest[32];	 /* restoring: the manifest's digest */
+	u32 vcpus_done; /* bit v: vCPU v's blob written / restored */
+	u32 vcpu_mask;	/* restoring: the manifest's vCPUs */
+	u32 pages_done; /* saving: every page sealed */
+	u8 id[16];	/* the snapshot id */
+	u8 bind[56];	/* its struct cv_sealed_binding */
+	u64 cursor;	/* saving: the next pfn to look at */
+	u64 pages;	/* page blobs written / restored */
+	u64 npages;	/* restoring: the manifest's page count */
+	u64 vcount;	/* restoring: the manifest's virtual counter */
+	u8 digest[32];	/* restoring: the manifest's digest */
 	struct {
 		_Alignas(16) u8 opaque[128];
 	} hash; /* struct cv_hash_state over the blob headers so far */
