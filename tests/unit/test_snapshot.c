@@ -111,7 +111,8 @@ static uint32_t running_vm(uint32_t nvcpus, uint32_t n, uint64_t ram_pa)
 	vs_answer_fault(vm, 0, VS_RAM_IPA, ram_pa, 3);
 	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
 	bs_expect_running();
-	cr_assert_eq(vs_shadow(vm, 0, PC), VS_PC(2)); /* stepped at its next run */
+	cr_assert_eq(vs_shadow(vm, 0, PC),
+		     VS_PC(2)); /* stepped at its next run */
 	return vm;
 }
 
