@@ -146,3 +146,19 @@ def is_smmu_addr(a):
 CV_REGION_RAM = 1
 CV_REGION_MMIO = 2
 CV_MAX_VM_REGIONS = 8
+
+# corevisor's snapshot and restore calls (abi.h, model extension L5).
+HVC_SNAPSHOT_BEGIN, HVC_SNAPSHOT_PAGE, HVC_SNAPSHOT_VCPU = 37, 38, 39
+HVC_SNAPSHOT_END, HVC_RESTORE_BEGIN, HVC_RESTORE_PAGE = 40, 41, 42
+HVC_RESTORE_VCPU = 43
+# number -> (the dispatcher's name for it, takes a vcpuid in x2)
+L5_CALLS = {
+    HVC_SNAPSHOT_BEGIN: ("SNAPSHOT_BEGIN", False),
+    HVC_SNAPSHOT_PAGE: ("SNAPSHOT_PAGE", False),
+    HVC_SNAPSHOT_VCPU: ("SNAPSHOT_VCPU", True),
+    HVC_SNAPSHOT_END: ("SNAPSHOT_END", False),
+    HVC_RESTORE_BEGIN: ("RESTORE_BEGIN", False),
+    HVC_RESTORE_PAGE: ("RESTORE_PAGE", False),
+    HVC_RESTORE_VCPU: ("RESTORE_VCPU", True),
+    19: ("BOOT_FROM_SAVED_VM", False),
+}

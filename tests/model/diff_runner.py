@@ -42,7 +42,8 @@ import images  # noqa: E402
 from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
 import constants as K  # noqa: E402
-from spec_model import DELTA_NAMES, ZERO_HASH, Geometry, Model, NPT, page_hash  # noqa: E402
+from spec_model import (DELTA_NAMES, SNAP_RESTORING, SNAP_SAVING, ZERO_HASH,  # noqa: E402
+                        Geometry, Model, NPT, page_hash)
 
 RAM_BASE = 0x40000000
 RAM_SIZE = 64 << 20
@@ -477,7 +478,7 @@ class Gen:
         ("alloc_smmu", 2), ("assign_smmu", 5), ("map_smmu", 6), ("clear_smmu", 4),
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
-        ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
+        ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("snapshot", 5), ("adversarial", 2),
         ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("hog", 0),
     ]
 
@@ -681,7 +682,7 @@ class Gen:
                 size = r.choice([size, 1 << 40, 1 << 48])
             return self.call("kvm_phys_addr_ioremap", vmid, gpa, pa, size)
         num = r.choice([HVC_TIMER_SET_CNTVOFF, HVC_ENABLE_S2_TRANS, HVC_BOOT_FROM_SAVED_VM,
-                        HVC_VCPU_ACTIVE, 5, 15, 40, 1 << 32])
+                        HVC_VCPU_ACTIVE, 5, 15, 46, 1 << 32])
         return self.call("host_hvc_dispatcher", num, r.randrange(1 << 20), r.randrange(16),
                          0, 0, 0)
 
@@ -873,6 +874,40 @@ class Gen:
             for key in [k for k in self.plans if k[0] == vmid]:
                 del self.plans[key]
         return self.call("destroy_vm", vmid, flags)
+
+    def mv_snapshot(self):  # L5
+        """A snapshot or restore call through the hypercall: every one
+        the model follows (SNAPSHOT_PAGE only where it is refused)."""
+        r = self.r
+        num = r.choice(sorted(L5_CALLS))
+        live = self.vms()
+        vmid = r.choice(live) if live and r.random() < 0.9 else r.randrange(1, COREVISOR)
+        saving = [v for v in live if self.m.vminfos[v].snap == SNAP_SAVING]
+        verified = [v for v in live if self.m.vminfos[v].state == VERIFIED]
+        if saving and r.random() < 0.8:  # follow a snapshot under way
+            vmid = r.choice(saving)
+            num = r.choice([HVC_SNAPSHOT_PAGE, HVC_SNAPSHOT_VCPU, HVC_SNAPSHOT_END,
+                            HVC_SNAPSHOT_BEGIN])
+        elif verified and r.random() < 0.5:  # start one, or a restore
+            vmid = r.choice(verified)
+            num = r.choice([HVC_SNAPSHOT_BEGIN, HVC_RESTORE_BEGIN])
+        if self.bad:
+            vmid = r.choice([0, COREVISOR, 17, 0xFFFFFFFF, vmid])
+        info = self.m.vminfos[vmid] if vmid < NUM_PRINCIPALS else None
+        if (num == HVC_SNAPSHOT_PAGE and info is not None and
+                info.snap == SNAP_SAVING and not info.snap_stale and
+                ACTIVE not in info.vcpu_state):
+            return None  # it would seal a page: not modelled
+        if (num in (HVC_RESTORE_PAGE, HVC_RESTORE_VCPU, HVC_BOOT_FROM_SAVED_VM) and
+                info is not None and info.snap == SNAP_RESTORING):
+            return None  # never reached: no manifest opens in the model
+        vcpuid = r.randrange(VCPU_PER_VM + (1 if self.bad else 0))
+        pa = self.ram_pfn() * PAGE_SIZE + r.choice([0, 0, 8])
+        if self.bad and r.random() < 0.5:
+            pa = r.choice([KVM_PHYS_SIZE, MASKS["u64"], self.mmio_pfn() * PAGE_SIZE])
+        if L5_CALLS[num][1]:
+            return self.call("host_hvc_dispatcher", num, vmid, vcpuid, pa, 0, 0)
+        return self.call("host_hvc_dispatcher", num, vmid, pa, 0, 0, 0)
 
     def mv_poweron(self):
         return self.call("get_vm_poweron", self.any_vmid())
