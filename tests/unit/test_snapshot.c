@@ -20,6 +20,7 @@
 #include <corevisor/abi.h>
 #include <corevisor/sealed.h>
 #include <cv/boot.h>
+#include <cv/inv.h>
 #include <cv/mem.h>
 #include <cv/panic.h>
 #include <cv/state.h>
@@ -746,6 +747,76 @@ Test(snapshot, restore_blob_not_the_hosts_panics)
 	bs_expect_halt("restore_page", "not host memory");
 }
 
+/* Direct calls (other paths than the dispatcher) check their arguments. */
+Test(snapshot, bad_vmid_panics)
+{
+	snapshot_begin(0);
+	bs_expect_halt("snapshot_begin", "vmid 0 is not a VM");
+}
+
+Test(snapshot, bad_page_address_panics)
+{
+	snapshot_page(1, KVM_PHYS_SIZE);
+	bs_expect_halt("snapshot_page", "bad args");
+}
+
+Test(snapshot, bad_vcpuid_panics)
+{
+	snapshot_vcpu(1, VCPU_PER_VM, bs_ram(0x400));
+	bs_expect_halt("snapshot_vcpu", "bad args");
+}
+
+Test(snapshot, bad_manifest_address_panics)
+{
+	snapshot_end(COREVISOR, bs_ram(0x400));
+	bs_expect_halt("snapshot_end", "bad args");
+}
+
+Test(snapshot, bad_restore_args_panic)
+{
+	restore_begin(1, KVM_PHYS_SIZE);
+	bs_expect_halt("restore_begin", "bad args");
+}
+
+Test(snapshot, bad_restore_page_args_panic)
+{
+	restore_page(16, bs_ram(0x400));
+	bs_expect_halt("restore_page", "bad args");
+}
+
+Test(snapshot, bad_restore_vcpu_args_panic)
+{
+	restore_vcpu(1, VCPU_PER_VM, bs_ram(0x400));
+	bs_expect_halt("restore_vcpu", "bad args");
+}
+
+Test(snapshot, bad_boot_from_saved_vm_vmid_panics)
+{
+	boot_from_saved_vm(COREVISOR);
+	bs_expect_halt("boot_from_saved_vm", "is not a VM");
+}
+
+Test(snapshot, vcpu_and_manifest_pages_not_the_hosts_panic)
+{
+	uint32_t a = running_vm(1, 0, bs_ram(0x100));
+
+	cr_assert_eq(hvc(HVC_SNAPSHOT_BEGIN, a, 0, 0), CV_SNAP_OK);
+	while (hvc(HVC_SNAPSHOT_PAGE, a, bs_ram(0x400), 0) != CV_SNAP_DONE)
+		;
+	hvc(HVC_SNAPSHOT_VCPU, a, 0, bs_ram(0x100));
+	bs_expect_halt("snapshot_vcpu", "not host memory");
+}
+
+Test(snapshot, manifest_page_not_the_hosts_panics)
+{
+	uint32_t a = running_vm(1, 0, bs_ram(0x100));
+	uint32_t b = image_vm(1, 1);
+
+	hvc(HVC_RESTORE_BEGIN, b, bs_ram(0x100), 0);
+	bs_expect_halt("restore_begin", "not host memory");
+	(void)a;
+}
+
 Test(snapshot, halted_calls_do_nothing)
 {
 	uint32_t a = running_vm(1, 0, bs_ram(0x100));
@@ -760,4 +831,35 @@ Test(snapshot, halted_calls_do_nothing)
 	cr_assert_eq(restore_vcpu(a, 0, bs_ram(0x400)), 0);
 	cr_assert_eq(boot_from_saved_vm(a), 0);
 	cr_assert_eq(cv.vminfos[a].snap.mode, SNAP_NONE);
+}
+
+/* ---- the invariant -----------------------------------------------------
+ */
+
+Test(snapshot, snap_cons_catches_a_session_no_vm_can_have)
+{
+	struct snap s;
+	char why[256];
+	uint32_t a = running_vm(1, 0, bs_ram(0x100));
+	uint32_t b = image_vm(1, 1);
+
+	take(a, &s, 0x400);
+	cr_assert_eq(destroy(a), CV_DESTROY_OK);
+	cr_assert_eq(hvc(HVC_RESTORE_BEGIN, b, s.manifest, 0), CV_SNAP_OK);
+	cr_assert_eq(check_invariant("snap_cons", why, sizeof(why)), 0, "%s",
+		     why);
+	/* A vCPU running while the VM is being restored. */
+	cv.vminfos[b].vcpu_state[0] = ACTIVE;
+	cr_assert_eq(check_invariant("snap_cons", why, sizeof(why)), 1);
+	cr_assert(strstr(why, "runs while it is restored"), "%s", why);
+	cv.vminfos[b].vcpu_state[0] = READY;
+	/* More pages restored than the manifest counts. */
+	cv.vminfos[b].snap.pages = cv.vminfos[b].snap.npages + 1;
+	cr_assert_eq(check_invariant("snap_cons", why, sizeof(why)), 1);
+	cv.vminfos[b].snap.pages = 0;
+	/* A snapshot under way of a VM that was never verified. */
+	cv.vminfos[b].snap.mode = SNAP_SAVING;
+	cv.vminfos[b].state = READY;
+	cr_assert_eq(check_invariant("snap_cons", why, sizeof(why)), 1);
+	cr_assert(strstr(why, "snapshot mode 1"), "%s", why);
 }
