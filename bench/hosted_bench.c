@@ -18,6 +18,7 @@
  *   hosted_bench verify     boot protocol + verification per image size
  *   hosted_bench wall R     the verification, natively, R repetitions
  *   hosted_bench destroy    DESTROY_VM of VMs of several sizes (callgrind)
+ *   hosted_bench snapshot   a whole-VM snapshot and its restore (callgrind)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -33,6 +34,7 @@
 #include <corevisor/constants.h>
 #include <corevisor/hosted.h>
 #include <corevisor/image.h>
+#include <corevisor/sealed.h>
 #include <cv/boot.h>
 #include <cv/mem.h>
 #include <cv/pt.h>
@@ -1118,6 +1120,88 @@ static void run_destroy(void)
 	}
 }
 
+/* ---- VM snapshot and restore ------------------------------------------ */
+
+/*
+ * A powered-off VM owning SNAP_MIB MiB of RAM (2 MiB blocks) sealed by
+ * SNAPSHOT_BEGIN / _PAGE (until DONE) / _VCPU / _END into host pages,
+ * dumped as "snapshot"; then destroyed and restored into a fresh VM of
+ * the same (empty) measurement by RESTORE_BEGIN / _PAGE / _VCPU and
+ * BOOT_FROM_SAVED_VM, dumped as "restore". Each page's restore takes the
+ * ciphertext page for the VM (no copy): the VM had no page at its gfn.
+ */
+#define SNAP_MIB 16U
+#define SNAP_VM_PA 0x50000000ULL
+#define SNAP_OUT_PA 0x54000000ULL /* 2 pages per VM page, then the rest */
+#define SNAP_IPA 0x80000000ULL
+
+static void run_snapshot(void)
+{
+	u64 pages = SNAP_MIB * MIB / PG, blocks = SNAP_MIB * MIB / PMD_SIZE;
+	u64 vcpu_blob = SNAP_OUT_PA + 2 * pages * PG, manifest = vcpu_blob + PG;
+	u64 r = 0, n = 0, calls = 0;
+	u32 a, b;
+
+	boot();
+	series_calib();
+	boot();
+	a = register_kvm();
+	register_vcpu(a, 0);
+	verify_and_load_images(a);
+	for (u64 k = 0; k < blocks; k++)
+		prot_and_map_vm_s2pt(
+			a, SNAP_IPA + k * PMD_SIZE,
+			(SNAP_VM_PA + k * PMD_SIZE) | PAGE_S2_RAM_BLOCK, 2);
+	set_vm_poweroff(a);
+	b = register_kvm();
+	register_vcpu(b, 0);
+	verify_and_load_images(b);
+	expect_running("snapshot set-up");
+
+	series_begin();
+	MEASURED(r = snapshot_begin(a));
+	for (;;) {
+		MEASURED(r = snapshot_page(a, SNAP_OUT_PA + 2 * n * PG));
+		calls++;
+		if (r == CV_SNAP_DONE)
+			break;
+		if (r == CV_SNAP_OK)
+			n++;
+		else if (r != CV_SNAP_AGAIN)
+			fail("snapshot_page");
+	}
+	MEASURED(r = snapshot_vcpu(a, 0, vcpu_blob));
+	MEASURED(r |= snapshot_end(a, manifest));
+	series_calls = n;
+	series_end("snapshot", "snapshot");
+	if (r != CV_SNAP_OK || n != pages || cv_hosted_halted())
+		fail("snapshot");
+	if (destroy_vm(a, 0) != CV_DESTROY_OK)
+		fail("snapshot: destroy");
+
+	series_begin();
+	MEASURED(r = restore_begin(b, manifest));
+	for (u64 k = 0; k < n; k++)
+		MEASURED(r |= restore_page(b, SNAP_OUT_PA + 2 * k * PG));
+	MEASURED(r |= restore_vcpu(b, 0, vcpu_blob));
+	MEASURED(r |= boot_from_saved_vm(b));
+	series_calls = n;
+	series_end("restore", "restore");
+	if (r != CV_SNAP_OK || cv_hosted_halted() ||
+	    cv_hosted_page_owner(SNAP_OUT_PA / PG) != b)
+		fail("restore");
+	printf("snapshot pages %llu page_calls %llu page_blob_bytes %zu "
+	       "vcpu_blob_bytes %llu manifest_bytes %zu\n",
+	       (unsigned long long)n, (unsigned long long)calls,
+	       (size_t)PG + sizeof(struct cv_snap_page_hdr),
+	       (unsigned long long)((struct cv_snap_vcpu_hdr *)cv_hosted_phys(
+					    vcpu_blob))
+			       ->state_bytes +
+		       sizeof(struct cv_snap_vcpu_hdr),
+	       sizeof(struct cv_snap_manifest_hdr) +
+		       sizeof(struct cv_snap_manifest));
+}
+
 int main(int argc, char **argv)
 {
 	u8 seed[crypto_sign_SEEDBYTES];
@@ -1138,9 +1222,12 @@ int main(int argc, char **argv)
 		run_wall(argc >= 3 ? atoi(argv[2]) : 3);
 	else if (argc >= 2 && !strcmp(argv[1], "destroy"))
 		run_destroy();
+	else if (argc >= 2 && !strcmp(argv[1], "snapshot"))
+		run_snapshot();
 	else {
 		fprintf(stderr,
-			"usage: %s ops | verify | wall [reps] | destroy\n",
+			"usage: %s ops | verify | wall [reps] | destroy | "
+			"snapshot\n",
 			argv[0]);
 		return 2;
 	}

@@ -306,6 +306,53 @@ def parse_destroy(binary, workdir):
     return out
 
 
+def parse_snapshot(binary, workdir):
+    """Snapshot and restore of one VM: {series: (instructions, pages)} and
+    the blob sizes (bytes) hosted_bench prints."""
+    ir_raw, lines = callgrind(binary, "snapshot", workdir, "snapshot")
+    ser = series(lines)
+    calib = ir_raw["calib"] / ser[("calib", "calib")][0]
+    out = {}
+    for kind in ("snapshot", "restore"):
+        calls = ser[(kind, kind)][0]
+        out[kind] = (ir_raw[kind] - calib * calls - HOOK_IR.get(kind, 0), calls)
+    for line in lines:
+        f = line.split()
+        if f and f[0] == "snapshot" and f[1] == "pages":
+            out["sizes"] = {f[i]: int(f[i + 1]) for i in range(1, len(f) - 1, 2)}
+    return out
+
+
+def snapshot_section(L, snap):
+    """The snapshot and restore section of results.md."""
+    sizes = snap["sizes"]
+    L.append("## VM snapshot and restore (hosted)")
+    L.append("")
+    L.append("`hosted_bench snapshot`: a powered-off VM owning "
+             f"{sizes['pages']} pages (2 MiB blocks) sealed by "
+             "SNAPSHOT_BEGIN, SNAPSHOT_PAGE until DONE "
+             f"({sizes['page_calls']} calls: the core looks at no more "
+             "than CV_SNAP_SCAN_PAGES page entries per call), "
+             "SNAPSHOT_VCPU and SNAPSHOT_END; then restored into a fresh "
+             "VM (RESTORE_BEGIN, RESTORE_PAGE per page, RESTORE_VCPU, "
+             "BOOT_FROM_SAVED_VM). XChaCha20-Poly1305 over each 4 KiB "
+             "page is most of either.")
+    L.append("")
+    L.append("| | instructions | per page |")
+    L.append("|---|---:|---:|")
+    for kind in ("snapshot", "restore"):
+        ir, pages = snap[kind]
+        L.append(f"| {kind} | {fmt(ir)} | {fmt(ir / pages)} |")
+    L.append("")
+    L.append(f"Bytes per page: a page blob is {sizes['page_blob_bytes']} "
+             "(4096 of ciphertext and a "
+             f"{sizes['page_blob_bytes'] - 4096}-byte header, which "
+             "the core writes into a second host page); each vCPU adds "
+             f"{sizes['vcpu_blob_bytes']} and the manifest "
+             f"{sizes['manifest_bytes']}.")
+    L.append("")
+
+
 def destroy_section(L, destroy):
     """The VM destroy section of results.md."""
     L.append("## VM destroy (hosted)")
@@ -678,7 +725,7 @@ def write_qemu(L, q, png_dir):
 
 
 def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu,
-                  destroy=None):
+                  destroy=None, snap=None):
     ops = opt["ops"]
     L = []
     L.append("# corevisor benchmarks")
@@ -867,6 +914,8 @@ def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu,
         L.append("")
     if destroy:
         destroy_section(L, destroy)
+    if snap:
+        snapshot_section(L, snap)
 
     L.append("## EL2 under QEMU (-icount)")
     L.append("")
@@ -907,6 +956,7 @@ def main():
         prof[name] = profile(args.opt, args.workdir, name)
     verify, vheap = parse_verify(args.opt, args.workdir)
     destroy = parse_destroy(args.opt, args.workdir)
+    snap = parse_snapshot(args.opt, args.workdir)
     wall = parse_wall(args.opt, args.wall_reps)
     ok = sorted(s for s, d in verify.items() if d["ok"])
     fit = linfit(ok, [boot_cost(verify[s]) for s in ok])
@@ -915,13 +965,14 @@ def main():
         with open(args.qemu) as fh:
             qemu = json.load(fh)
     write_results(args.out, opt, dbg, prof, verify, vheap, wall, fit, qemu,
-                  destroy)
+                  destroy, snap)
     plot(verify, wall, fit, args.png)
     with open(os.path.join(args.workdir, "results.json"), "w") as fh:
         json.dump({"opt": opt, "debug": dbg,
                    "verify": {str(k): v for k, v in verify.items()},
                    "wall": {str(k): v for k, v in wall.items()},
                    "destroy": {str(k): v for k, v in destroy.items()},
+                   "snapshot": snap,
                    "fit": fit, "qemu": qemu}, fh, indent=1)
     print(f"bench: wrote {args.out} and {args.png}")
 

@@ -480,7 +480,28 @@ test-qemu-vm-lifecycle: $(A_VM_DEPS)
 		--expect 'host: 50 VMs booted, run and destroyed, one after another' \
 		--forbid panic --forbid FAIL --forbid 25079fe4a376c9b7
 
-A_VM_TESTS := test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
+# Snapshot and restore (issue 11, item 4): primes (2 vCPUs) paused after
+# 150 RAM faults, mid-computation, sealed page by page with its vCPUs and
+# a manifest, destroyed; a fresh VM of the same image (vmid 2) restored
+# from the snapshot finishes with the same answers.
+test-qemu-vm-snapshot: $(A_VM_DEPS)
+	$(QEMU_RUN) --name vm-snapshot $(A_TRUST) $(call A_PRIMES,primes) \
+		$(call HOST_MODE,41) --smp 1 --exit 0 \
+		--expect 'host: vm1 paused after' \
+		--expect-re 'host: vm1 sealed: [0-9]+ page blobs \([0-9]+ SNAPSHOT_PAGE calls\), 2 vCPU blobs, the manifest' \
+		--expect "host: vm2: verified by corevisor" \
+		--expect 'host: vm1 destroyed; restoring its snapshot into vm2' \
+		--expect "host: vm2 restored from vm1's snapshot; running it" \
+		--expect-anywhere 'primes: sqrt(6 * sum 1/k^2, k <= 100000) = 3141583104 e-9' \
+		--expect '[vm2] primes: 78498 primes below 1000000, sum 37550402023' \
+		--expect '[vm2] primes: vcpu 1 checksum 0x4a31d6b216c3f156' \
+		--expect '[vm2] primes: vcpu 1 started again after CPU_OFF' \
+		--expect '[vm2] primes: done, powering off' \
+		--expect "host: vm2 'primes' powered off (PSCI SYSTEM_OFF)" \
+		--expect 'host: the restored VM finished' \
+		--forbid '[vm1] primes: 78498' --forbid panic --forbid FAIL
+
+A_VM_TESTS := test-qemu-vm-snapshot test-qemu-vms test-qemu-vms-smp1 test-qemu-vms-smp4 \
 	test-qemu-vms-hostile-regs test-qemu-vms-snoop \
 	test-qemu-vm-tampered test-qemu-vm-untrusted test-qemu-vm-read-secret \
 	test-qemu-vm-write-secret test-qemu-vm-remap-after-verify \

@@ -45,5 +45,23 @@ bool lineage_seal(u32 vmid, struct cv_sealed_binding *b, const char *who);
 void lineage_resume(u32 vmid);
 void lineage_power_off(u32 vmid);
 void lineage_destroy(u32 vmid);
+bool lineage_current(u32 vmid, const struct cv_sealed_binding *b);
+u64 lineage_adopt(u32 vmid, const struct cv_sealed_binding *b);
+
+/*
+ * What a sealed vCPU holds (seal.c, snapshot.c): its shadow context and
+ * its PSCI power state (vm_info.vcpu_power / vcpu_entry / vcpu_context).
+ */
+struct sealed_vcpu {
+	struct cv_ctxt ctxt;
+	u64 power;
+	u64 entry;
+	u64 context;
+};
+
+/* seal.c's helpers, shared with snapshot.c. */
+u8 *seal_scratch_page(void); /* this CPU's page for ciphertext */
+void seal_next_nonce(u8 nonce[24]);
+bool seal_host_owns(u64 pa, u64 len); /* caller holds S2PAGE_ID */
 
 #endif

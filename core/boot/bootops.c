@@ -89,6 +89,8 @@ void set_vcpu_active(u32 vmid, u32 vcpuid)
 		      info->state, vcpuid, info->vcpu_state[vcpuid]);
 		return;
 	}
+	if (!snapshot_allows_run(vmid, "set_vcpu_active"))
+		return;
 	info->vcpu_state[vcpuid] = ACTIVE;
 	/* corevisor: blobs sealed so far become an older version. */
 	if (info->seal_pending)
@@ -289,6 +291,8 @@ static u32 flagged_image(u32 vmid, const struct image_facts *facts, u32 n,
 	return found;
 }
 
+#define SCTLR_EL1_M 1ULL /* stage-1 translation on */
+
 /* @pc lies in the payload of one of the VM's @n verified images. */
 static bool in_verified_code(const struct vm_info *info,
 			     const struct image_facts *facts, u32 n, u64 pc)
@@ -313,8 +317,14 @@ static bool restored_vcpus_in_code(u32 vmid, const struct image_facts *facts,
 	for (u32 v = 0; v < VCPU_PER_VM; v++) {
 		u64 pc;
 
+		/*
+		 * A vCPU that runs with its MMU on (SCTLR_EL1.M) resumes at
+		 * a virtual address, not an IPA: the seal vouches for it.
+		 */
 		if (!(info->vcpu_restored & (1U << v)) ||
-		    info->vcpu_power[v] == VCPU_OFF)
+		    info->vcpu_power[v] == VCPU_OFF ||
+		    (info->vcpu_power[v] == VCPU_ON &&
+		     (shadow_ctxt(vmid, v)->regs[SCTLR_EL1] & SCTLR_EL1_M)))
 			continue;
 		pc = info->vcpu_power[v] == VCPU_ON_PENDING
 			     ? info->vcpu_entry[v]
@@ -478,6 +488,7 @@ void assign_smmu(u32 vmid, u64 pfn, u64 gfn)
 	if (is_vm(vmid)) {
 		if (smmu_locked_out("assign_smmu", vmid))
 			return;
+		snapshot_cancel(vmid); /* corevisor: its pages change */
 		assign_pfn_to_smmu(vmid, gfn, pfn);
 		if (halted())
 			return;

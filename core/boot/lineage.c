@@ -34,6 +34,7 @@
  * function runs with the VM's info lock held and takes CORE_ID (lock
  * order: vm info -> core).
  */
+#include <corevisor/abi.h>
 #include <cv/boot.h>
 #include <cv/crypto.h>
 #include <cv/lib.h>
@@ -378,4 +379,74 @@ void lineage_destroy(u32 vmid)
 		l->retired_seq = ++cv.core.lineages_retired;
 	}
 	release_lock_core();
+}
+
+/*
+ * snapshot.c: VM @vmid still holds the lineage of binding @b at @b's
+ * epoch (nothing of the instance ran since @b was taken).
+ */
+bool lineage_current(u32 vmid, const struct cv_sealed_binding *b)
+{
+	const struct vm_info *info = locked_info(vmid);
+	const struct cv_lineage *l;
+	bool same;
+
+	acquire_lock_core();
+	l = lineage_of(info);
+	same = l && l->holder == vmid && same_lineage(l, b) &&
+	       l->epoch == b->epoch;
+	release_lock_core();
+	return same;
+}
+
+/*
+ * RESTORE_BEGIN (snapshot.c): VERIFIED VM @vmid, which never ran, takes
+ * on the instance of a snapshot with binding @b (authenticated), under
+ * lineage_restore's rules: refused while a VM that may still run holds
+ * it (CV_SNAP_REFUSED_LIVE: no fork) and at any epoch but the instance's
+ * current one (CV_SNAP_REFUSED_STALE: no rollback). The VM's own new
+ * lineage, which never ran, is given up. Nothing changes on a refusal.
+ */
+u64 lineage_adopt(u32 vmid, const struct cv_sealed_binding *b)
+{
+	struct vm_info *info = locked_info(vmid);
+	struct cv_lineage *own, *l = NULL;
+	u32 slot;
+
+	acquire_lock_core();
+	own = lineage_of(info);
+	slot = find_lineage(b);
+	if (slot) {
+		l = &cv.lineages[slot];
+		if (l == own || (l->holder && l->open)) {
+			release_lock_core();
+			return CV_SNAP_REFUSED_LIVE;
+		}
+		if (b->epoch != l->epoch) {
+			release_lock_core();
+			return CV_SNAP_REFUSED_STALE;
+		}
+	}
+	if (own)
+		memset(own, 0, sizeof(*own));
+	if (!l) {
+		/* Unknown here (before a reboot, or evicted): starts again. */
+		l = alloc_lineage_slot(vmid);
+		if (!l) {
+			panic("lineage_adopt: vm %u: no free lineage slot",
+			      vmid);
+			return 0;
+		}
+		memcpy(l->instance, b->instance, CV_INSTANCE_BYTES);
+		memcpy(l->measurement, b->measurement, CV_MEASUREMENT_BYTES);
+		l->epoch = b->epoch;
+	}
+	l->holder = vmid;
+	l->open = 1;
+	l->retired = 0;
+	release_lock_core();
+	info->lineage = (u32)(l - cv.lineages);
+	/* The snapshot's epoch: running moves it on (an older version). */
+	info->seal_pending = 1;
+	return CV_SNAP_OK;
 }

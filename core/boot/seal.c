@@ -35,17 +35,6 @@
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "sealed headers are little-endian and written in place");
-/*
- * What a sealed vCPU holds: its shadow context and its PSCI power state
- * (vm_info.vcpu_power / vcpu_entry / vcpu_context).
- */
-struct sealed_vcpu {
-	struct cv_ctxt ctxt;
-	u64 power;
-	u64 entry;
-	u64 context;
-};
-
 _Static_assert(sizeof(struct sealed_vcpu) + sizeof(struct cv_sealed_vcpu_hdr) <=
 		       CV_SHARED_PAGE_BYTES,
 	       "a sealed vCPU must fit its shared page");
@@ -56,13 +45,13 @@ _Static_assert(CV_AEAD_KEY_BYTES == CV_KEY_BYTES, "AEAD key size");
 /* Where each CPU builds ciphertext before it leaves the core. */
 static _Alignas(16) u8 seal_scratch[TOTAL_CPU][PAGE_SIZE];
 
-static u8 *scratch_page(void)
+u8 *seal_scratch_page(void)
 {
 	return seal_scratch[arch_cpu_id() % TOTAL_CPU];
 }
 
 /* salt (16 random bytes per boot) || 64-bit counter: never repeats. */
-static void next_nonce(u8 nonce[CV_AEAD_NONCE_BYTES])
+void seal_next_nonce(u8 nonce[CV_AEAD_NONCE_BYTES])
 {
 	u64 n = __atomic_fetch_add(&cv.nonce_counter, 1, __ATOMIC_RELAXED);
 
@@ -74,7 +63,7 @@ static void next_nonce(u8 nonce[CV_AEAD_NONCE_BYTES])
  * True when every page of [pa, pa + len) belongs to the host; the caller
  * holds S2PAGE_ID so that stays true while it reads or writes them.
  */
-static bool host_owns(u64 pa, u64 len)
+bool seal_host_owns(u64 pa, u64 len)
 {
 	assert_locked(S2PAGE_ID);
 	for (u64 pfn = pa / PAGE_SIZE; pfn <= (pa + len - 1) / PAGE_SIZE; pfn++)
@@ -96,7 +85,7 @@ static void encrypt_mem_buf(u32 vmid, u64 inpfn, u64 gfn, u64 outpfn,
 	const u8 *in = arch_phys_to_virt(inpfn * PAGE_SIZE);
 	u8 *out = arch_phys_to_virt(outpfn * PAGE_SIZE);
 	u8 *out_hdr = arch_phys_to_virt((outpfn + 1) * PAGE_SIZE);
-	u8 *tmp = scratch_page();
+	u8 *tmp = seal_scratch_page();
 
 	/* Owned pages are region pages, so memory; keep the check anyway. */
 	if (!in || !out || !out_hdr) {
@@ -109,7 +98,7 @@ static void encrypt_mem_buf(u32 vmid, u64 inpfn, u64 gfn, u64 outpfn,
 	hdr.version = CV_SEALED_VERSION;
 	hdr.gfn = gfn;
 	hdr.bind = *b;
-	next_nonce(hdr.nonce);
+	seal_next_nonce(hdr.nonce);
 	cv_aead_seal(tmp, in, PAGE_SIZE, &hdr, CV_SEALED_AD_BYTES, hdr.nonce,
 		     cv.aead_key, hdr.tag);
 	memcpy(out, tmp, PAGE_SIZE);
@@ -286,7 +275,7 @@ static void vcpu_hdr_init(struct cv_sealed_vcpu_hdr *hdr, u32 vcpuid)
 void save_encrypted_vcpu(u32 vmid, u32 vcpuid)
 {
 	struct cv_sealed_vcpu_hdr hdr;
-	struct sealed_vcpu *plain = (struct sealed_vcpu *)scratch_page();
+	struct sealed_vcpu *plain = (struct sealed_vcpu *)seal_scratch_page();
 	struct vm_info *info;
 	u64 pa;
 	u8 *dst;
@@ -313,7 +302,7 @@ void save_encrypted_vcpu(u32 vmid, u32 vcpuid)
 	pa = get_shared_vcpu(vmid, vcpuid);
 	acquire_lock_s2page();
 	dst = arch_phys_to_virt(pa);
-	if (!host_owns(pa, CV_SHARED_PAGE_BYTES) || !dst) {
+	if (!seal_host_owns(pa, CV_SHARED_PAGE_BYTES) || !dst) {
 		panic("save_encrypted_vcpu: vm %u vcpu %u shared page 0x%llx "
 		      "not host memory",
 		      vmid, vcpuid, ULL(pa));
@@ -323,7 +312,7 @@ void save_encrypted_vcpu(u32 vmid, u32 vcpuid)
 	plain->power = info->vcpu_power[vcpuid];
 	plain->entry = info->vcpu_entry[vcpuid];
 	plain->context = info->vcpu_context[vcpuid];
-	next_nonce(hdr.nonce);
+	seal_next_nonce(hdr.nonce);
 	cv_aead_seal(plain, plain, sizeof(*plain), &hdr, CV_SEALED_AD_BYTES,
 		     hdr.nonce, cv.aead_key, hdr.tag);
 	memcpy(dst, &hdr, sizeof(hdr));
@@ -345,7 +334,7 @@ void save_encrypted_vcpu(u32 vmid, u32 vcpuid)
 void load_encrypted_vcpu(u32 vmid, u32 vcpuid)
 {
 	struct cv_sealed_vcpu_hdr hdr, want;
-	struct sealed_vcpu *plain = (struct sealed_vcpu *)scratch_page();
+	struct sealed_vcpu *plain = (struct sealed_vcpu *)seal_scratch_page();
 	struct vm_info *info;
 	const u8 *src;
 	u64 pa;
@@ -367,7 +356,7 @@ void load_encrypted_vcpu(u32 vmid, u32 vcpuid)
 	pa = get_shared_vcpu(vmid, vcpuid);
 	acquire_lock_s2page();
 	src = arch_phys_to_virt(pa);
-	if (!host_owns(pa, CV_SHARED_PAGE_BYTES) || !src) {
+	if (!seal_host_owns(pa, CV_SHARED_PAGE_BYTES) || !src) {
 		panic("load_encrypted_vcpu: vm %u vcpu %u shared page 0x%llx "
 		      "not host memory",
 		      vmid, vcpuid, ULL(pa));

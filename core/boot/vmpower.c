@@ -75,6 +75,8 @@ u32 set_vcpu_active_unless_off(u32 vmid, u32 vcpuid)
 		      info->state, vcpuid, info->vcpu_state[vcpuid]);
 		return 0;
 	}
+	if (!snapshot_allows_run(vmid, "set_vcpu_active"))
+		return 0;
 	info->vcpu_state[vcpuid] = ACTIVE;
 	/* As set_vcpu_active: blobs sealed so far become an older version. */
 	if (info->seal_pending)

@@ -93,6 +93,11 @@
  *                  in a load info of a registered VM, in exactly one;
  *                  next_vmid and next_remap_ptr are the lowest free vmid
  *                  and remap page.
+ *  snap_cons*      a snapshot in progress (core/boot/snapshot.c) is of a
+ *                  VM that can be one: saving, a VERIFIED or POWEROFF VM
+ *                  that was verified (it holds a lineage); restoring, a
+ *                  VERIFIED VM that never ran, with no vCPU ACTIVE, whose
+ *                  blob counts stay within the manifest's.
  * (* corevisor additions.)
  *
  * No locks: the caller guarantees a quiescent machine (inv.h).
@@ -924,6 +929,38 @@ static int check_remap_cons(struct inv *iv)
 	return 0;
 }
 
+static int check_snap_cons(struct inv *iv)
+{
+	for (u32 vmid = 1; vmid < COREVISOR; vmid++) {
+		const struct vm_info *info = &cv.vminfos[vmid];
+		const struct cv_snap_session *s = &info->snap;
+
+		if (s->mode == SNAP_NONE)
+			continue;
+		if (s->mode == SNAP_SAVING &&
+		    (info->state == VERIFIED || info->state == POWEROFF) &&
+		    info->lineage)
+			continue;
+		if (s->mode == SNAP_RESTORING && info->state == VERIFIED &&
+		    !info->has_run && info->lineage && s->pages <= s->npages &&
+		    !(s->vcpus_done & ~s->vcpu_mask)) {
+			for (u32 v = 0; v < VCPU_PER_VM; v++)
+				if (info->vcpu_state[v] == ACTIVE)
+					return fail(iv, "snap_cons",
+						    "vm %u vcpu %u runs while "
+						    "it is restored",
+						    vmid, v);
+			continue;
+		}
+		return fail(iv, "snap_cons",
+			    "vm %u state %u has_run %u: snapshot mode %u "
+			    "(pages %llu of %llu)",
+			    vmid, info->state, info->has_run, s->mode,
+			    ULL(s->pages), ULL(s->npages));
+	}
+	return 0;
+}
+
 static const struct clause {
 	const char *name;
 	int (*check)(struct inv *iv);
@@ -948,6 +985,7 @@ static const struct clause {
 	{"vm_free", check_vm_free},
 	{"run_pin", check_run_pin},
 	{"remap_cons", check_remap_cons},
+	{"snap_cons", check_snap_cons},
 };
 
 static void clear_why(char *why, size_t len)

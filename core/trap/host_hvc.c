@@ -8,9 +8,10 @@
  *
  * VCPU_RUN is dispatched first (vcpu_run_call: the hot path), then NOOP;
  * every other call is one case of checked_call. ENABLE_S2_TRANS (the EL2
- * boot path) and BOOT_FROM_SAVED_VM (no spec function) are not served
- * here: they return INVALID64. Nor is corevisor's retired VCPU_ACTIVE
- * (abi.h): a vCPU is ACTIVE only for a VCPU_RUN, which sets it so itself.
+ * boot path) is not served here: it returns INVALID64. BOOT_FROM_SAVED_VM
+ * (no spec function) ends a snapshot restore (core/boot/snapshot.c). Nor is
+ * corevisor's retired VCPU_ACTIVE (abi.h): a vCPU is ACTIVE only for a
+ * VCPU_RUN, which sets it so itself.
  */
 #include <corevisor/abi.h>
 #include <corevisor/constants.h>
@@ -177,6 +178,55 @@ static bool checked_call(const u64 a[6], u64 *ret)
 		else
 			*ret = destroy_vm((u32)a[1], a[2]);
 		break;
+	/* corevisor: snapshot and restore (core/boot/snapshot.c). */
+	case HVC_SNAPSHOT_BEGIN:
+		if (!vm_arg(a[1]))
+			bad = "SNAPSHOT_BEGIN";
+		else
+			*ret = snapshot_begin((u32)a[1]);
+		break;
+	case HVC_SNAPSHOT_PAGE:
+		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE)
+			bad = "SNAPSHOT_PAGE";
+		else
+			*ret = snapshot_page((u32)a[1], a[2]);
+		break;
+	case HVC_SNAPSHOT_VCPU:
+		if (!vm_vcpu_args(a) || a[3] >= KVM_PHYS_SIZE)
+			bad = "SNAPSHOT_VCPU";
+		else
+			*ret = snapshot_vcpu((u32)a[1], (u32)a[2], a[3]);
+		break;
+	case HVC_SNAPSHOT_END:
+		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE)
+			bad = "SNAPSHOT_END";
+		else
+			*ret = snapshot_end((u32)a[1], a[2]);
+		break;
+	case HVC_RESTORE_BEGIN:
+		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE)
+			bad = "RESTORE_BEGIN";
+		else
+			*ret = restore_begin((u32)a[1], a[2]);
+		break;
+	case HVC_RESTORE_PAGE:
+		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE)
+			bad = "RESTORE_PAGE";
+		else
+			*ret = restore_page((u32)a[1], a[2]);
+		break;
+	case HVC_RESTORE_VCPU:
+		if (!vm_vcpu_args(a) || a[3] >= KVM_PHYS_SIZE)
+			bad = "RESTORE_VCPU";
+		else
+			*ret = restore_vcpu((u32)a[1], (u32)a[2], a[3]);
+		break;
+	case HVC_BOOT_FROM_SAVED_VM:
+		if (!vm_arg(a[1]))
+			bad = "BOOT_FROM_SAVED_VM";
+		else
+			*ret = boot_from_saved_vm((u32)a[1]);
+		break;
 	case HVC_SMMUV3_EVENTS: /* corevisor: cv/stream.h */
 		*ret = cv.smmuv3_base ? arch_smmuv3_events() : 0;
 		break;
@@ -219,8 +269,7 @@ static bool checked_call(const u64 a[6], u64 *ret)
 		break;
 
 	/* Not served here: INVALID64 */
-	case HVC_ENABLE_S2_TRANS:    /* the EL2 boot path */
-	case HVC_BOOT_FROM_SAVED_VM: /* no spec function */
+	case HVC_ENABLE_S2_TRANS: /* the EL2 boot path */
 		*ret = INVALID64;
 		break;
 	default:

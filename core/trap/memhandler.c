@@ -69,6 +69,7 @@ void clear_vm_stage2_range(u32 vmid, u64 start, u64 size)
 		      vmid, vcpuid);
 		return;
 	}
+	snapshot_cancel(vmid); /* corevisor: its pages change */
 	clear_vm_range_smmu_held(vmid, start / PAGE_SIZE, size / PAGE_SIZE);
 	if (halted())
 		return;

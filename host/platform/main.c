@@ -56,11 +56,16 @@ enum host_mode {
 	MODE_START_SECONDARY = 37, /* run vCPU 1 at a PC of the host's */
 	/* VM lifecycle: 40..49. */
 	MODE_LIFECYCLE = 40, /* 50 VMs booted, run and destroyed in turn */
+	/* Snapshot and restore: 41..49 (HVC_SNAPSHOT_*, HVC_RESTORE_*). */
+	MODE_SNAPSHOT = 41, /* primes paused, sealed, destroyed, restored */
 	/* Interrupts (vgic): 50..59. */
 	MODE_BAD_INJECTIONS = 50 /* every free request slot a bad one */
 				 /* GIC tables: 70..79 (gictab.h). */
 };
 #define LIFECYCLE_ROUNDS 50
+/* MODE_SNAPSHOT: pause once the VM took this many RAM faults. */
+#define SNAPSHOT_AFTER_FAULTS 150U
+#define SNAPSHOT_MAX_PAGES 2048U
 #define LIFECYCLE_BLOCK 0x200000ULL /* host_vm_block alignment */
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
 #define COREVISOR_IMAGE 0x40200000ULL
@@ -755,6 +760,139 @@ static void lifecycle(const struct host_guest_image *imgs)
 }
 
 /*
+ * MODE_SNAPSHOT: the first guest (primes, 2 vCPUs) runs on this CPU until
+ * it took SNAPSHOT_AFTER_FAULTS RAM faults, mid-computation; then each of
+ * its vCPUs is held at its next exit that leaves nothing for the host to
+ * answer (an interrupt or a WFI; the host's answers live in the run
+ * structure of the old vmid), or is off. The host snapshots it
+ * (HVC_SNAPSHOT_*), boots a fresh VM of the same image (the next vmid),
+ * destroys the first, restores the snapshot into the second
+ * (HVC_RESTORE_*, BOOT_FROM_SAVED_VM) and runs it to its power-off: it
+ * must give the same answers.
+ */
+static struct vmm_vm *snap_vm;
+static u32 snap_held;
+
+static u64 vm_faults(const struct vmm_vm *vm)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		n += vm->vcpu[i].exits[CV_EXIT_MEM_FAULT];
+	return n;
+}
+
+static void snapshot_hold(struct vmm_vcpu *v)
+{
+	u32 why = v->run->exit_reason, all = (1U << v->vm->nvcpus) - 1;
+
+	if (v->vm != snap_vm || vm_faults(v->vm) < SNAPSHOT_AFTER_FAULTS)
+		return;
+	if (why == CV_EXIT_IRQ || why == CV_EXIT_WFX ||
+	    __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VMM_VCPU_OFF)
+		snap_held |= 1U << v->id;
+	for (u32 i = 0; i < v->vm->nvcpus; i++)
+		if (__atomic_load_n(&v->vm->vcpu[i].state, __ATOMIC_ACQUIRE) ==
+		    VMM_VCPU_OFF)
+			snap_held |= 1U << i;
+	if (snap_held == all)
+		vms_stop = true;
+}
+
+static bool snapshot_may_run(struct vmm_vcpu *v)
+{
+	return v->vm != snap_vm || !(snap_held & (1U << v->id));
+}
+
+static void snap_call(const char *what, u64 r)
+{
+	if (r != CV_SNAP_OK)
+		host_fail("%s returned %llu", what, (unsigned long long)r);
+}
+
+static void snapshot_restore(const struct host_guest_image *imgs)
+{
+	u64 base, page, r, npages = 0, calls = 0, vcpu_blob, manifest;
+	struct vmm_vm *a, *b;
+
+	a = snap_vm = vms_boot(&imgs[0]);
+	vms_assign_cpus(1);
+	vms_hooks.answered = snapshot_hold;
+	vms_hooks.may_run = snapshot_may_run;
+	vms_run_cpu(0);
+	if (a->off)
+		host_fail("vm%u powered off before its snapshot", a->vmid);
+	host_printf("host: vm%u paused after %llu RAM faults\n", a->vmid,
+		    (unsigned long long)vm_faults(a));
+
+	/* Page pairs, then a page per vCPU, then the manifest. */
+	base = host_phys_alloc((2 * SNAPSHOT_MAX_PAGES + VMM_MAX_VCPUS + 1) *
+				       HOST_PAGE_SIZE,
+			       HOST_PAGE_SIZE);
+	if (!base)
+		host_fail("no memory for the snapshot");
+	snap_call("SNAPSHOT_BEGIN",
+		  hvc(HVC_SNAPSHOT_BEGIN, a->vmid, 0, 0, 0, 0));
+	for (;;) {
+		page = base + 2 * npages * HOST_PAGE_SIZE;
+		r = hvc(HVC_SNAPSHOT_PAGE, a->vmid, page, 0, 0, 0);
+		calls++;
+		if (r == CV_SNAP_DONE)
+			break;
+		if (r == CV_SNAP_AGAIN)
+			continue;
+		snap_call("SNAPSHOT_PAGE", r);
+		if (++npages == SNAPSHOT_MAX_PAGES)
+			host_fail("more than %u pages", SNAPSHOT_MAX_PAGES);
+	}
+	vcpu_blob = base + 2 * SNAPSHOT_MAX_PAGES * HOST_PAGE_SIZE;
+	for (u32 i = 0; i < a->nvcpus; i++)
+		snap_call("SNAPSHOT_VCPU",
+			  hvc(HVC_SNAPSHOT_VCPU, a->vmid, i,
+			      vcpu_blob + i * HOST_PAGE_SIZE, 0, 0));
+	manifest = vcpu_blob + VMM_MAX_VCPUS * HOST_PAGE_SIZE;
+	snap_call("SNAPSHOT_END",
+		  hvc(HVC_SNAPSHOT_END, a->vmid, manifest, 0, 0, 0));
+	host_printf("host: vm%u sealed: %llu page blobs (%llu SNAPSHOT_PAGE "
+		    "calls), %u vCPU blobs, the manifest\n",
+		    a->vmid, (unsigned long long)npages,
+		    (unsigned long long)calls, a->nvcpus);
+
+	b = vms_boot(&imgs[0]);
+	if (b->vmid == a->vmid)
+		host_fail("the fresh VM took vmid %u", b->vmid);
+	r = vmm_vm_destroy(a, CV_DESTROY_FORCE);
+	if (r != CV_DESTROY_OK)
+		host_fail("DESTROY_VM(%u) returned %llu", a->vmid,
+			  (unsigned long long)r);
+	host_printf("host: vm%u destroyed; restoring its snapshot into vm%u\n",
+		    a->vmid, b->vmid);
+	snap_call("RESTORE_BEGIN",
+		  hvc(HVC_RESTORE_BEGIN, b->vmid, manifest, 0, 0, 0));
+	for (u64 i = 0; i < npages; i++)
+		snap_call("RESTORE_PAGE",
+			  hvc(HVC_RESTORE_PAGE, b->vmid,
+			      base + 2 * i * HOST_PAGE_SIZE, 0, 0, 0));
+	for (u32 i = 0; i < b->nvcpus; i++)
+		snap_call("RESTORE_VCPU",
+			  hvc(HVC_RESTORE_VCPU, b->vmid, i,
+			      vcpu_blob + i * HOST_PAGE_SIZE, 0, 0));
+	snap_call("BOOT_FROM_SAVED_VM",
+		  hvc(HVC_BOOT_FROM_SAVED_VM, b->vmid, 0, 0, 0, 0));
+	host_printf("host: vm%u restored from vm%u's snapshot; running it\n",
+		    b->vmid, a->vmid);
+	vms_move(a, b);
+	vms_hooks.answered = NULL;
+	vms_hooks.may_run = NULL;
+	vms_stop = false;
+	vms_run_cpu(0);
+	if (!b->off)
+		host_fail("vm%u did not power off", b->vmid);
+	host_printf("host: the restored VM finished\n");
+	psci_system_off();
+}
+
+/*
  * MODE_BAD_INJECTIONS: before every run, each request slot the vGIC left
  * free gets a request corevisor must refuse, one class per slot; after
  * the run, each must have been refused for that reason (or because the
@@ -855,6 +993,8 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 	}
 	if (mode == MODE_LIFECYCLE)
 		lifecycle(imgs);
+	if (mode == MODE_SNAPSHOT)
+		snapshot_restore(imgs);
 	if (mode == MODE_READ_VM_PAGE || mode == MODE_WRITE_VM_PAGE)
 		vms_hooks.event = attack_secret;
 	if (mode == MODE_OFFER_VM_PAGE || mode == MODE_OFFER_CORE_PAGE)

@@ -14,6 +14,7 @@
 #define UART_PERIPH_ID 0xfe0
 
 struct vms_hooks vms_hooks;
+volatile bool vms_stop;
 
 static struct vm_slot {
 	struct vmm_vm vm;
@@ -254,6 +255,25 @@ static void run_once(struct vmm_vcpu *v)
 		vms_hooks.answered(v);
 }
 
+void vms_move(struct vmm_vm *from, struct vmm_vm *to)
+{
+	struct vm_slot *a = slot_of(from), *b = slot_of(to);
+
+	memcpy(b->line, a->line, sizeof(b->line));
+	b->line_len = a->line_len;
+	to->vgic = from->vgic;
+	to->npages_total = from->npages_total;
+	for (u32 i = 0; i < to->nvcpus && i < from->nvcpus; i++) {
+		struct vmm_vcpu *v = &to->vcpu[i], *w = &from->vcpu[i];
+
+		v->state = w->state;
+		v->cpu = w->cpu;
+		memcpy(v->exits, w->exits, sizeof(v->exits));
+	}
+	__atomic_store_n(&from->off, 1, __ATOMIC_RELEASE);
+	a->off_reported = 1; /* destroyed, not powered off: no report */
+}
+
 void vms_forget(void)
 {
 	nvms = 0;
@@ -295,7 +315,9 @@ void vms_run_cpu(u32 cpu)
 				left = true;
 				if (__atomic_load_n(&v->state,
 						    __ATOMIC_ACQUIRE) !=
-				    VMM_VCPU_RUNNABLE)
+					    VMM_VCPU_RUNNABLE ||
+				    (vms_hooks.may_run &&
+				     !vms_hooks.may_run(v)))
 					continue;
 				wake = __atomic_load_n(&v->wake_at,
 						       __ATOMIC_ACQUIRE);
@@ -309,7 +331,7 @@ void vms_run_cpu(u32 cpu)
 				ran = true;
 			}
 		}
-		if (!left)
+		if (!left || vms_stop)
 			return;
 		/* Only vCPUs that are off: wait for a CPU_ON (sev). */
 		if (!ran && !sleeping)

@@ -15,6 +15,8 @@
 struct vms_hooks {
 	void (*event)(struct vmm_vm *vm, u64 event);
 	void (*answered)(struct vmm_vcpu *v);
+	/* The loop runs @v only when this says so (NULL: always). */
+	bool (*may_run)(struct vmm_vcpu *v);
 };
 extern struct vms_hooks vms_hooks;
 
@@ -27,6 +29,14 @@ void vms_assign_cpus(u32 ncpus);
  * it can run again (its VM powered off).
  */
 void vms_run_cpu(u32 cpu);
+/* Set: every vCPU loop returns at its next turn (a pause). */
+extern volatile bool vms_stop;
+/*
+ * The host's side of VM @from (its vCPUs' states and exit counts, the
+ * vGIC distributor, the UART's unfinished line) moves to @to, which was
+ * restored from a snapshot of @from; @from is gone (never run again).
+ */
+void vms_move(struct vmm_vm *from, struct vmm_vm *to);
 /* How many booted VMs powered off; how many were booted; the @index-th. */
 u32 vms_off(void);
 /* Forget every booted VM (they are destroyed): the table is empty again. */

@@ -16,7 +16,7 @@
 #define HVC_VERIFY_VM_IMAGES 12
 #define HVC_REGISTER_KVM 13
 #define HVC_REGISTER_VCPU 14
-#define HVC_BOOT_FROM_SAVED_VM 19
+#define HVC_BOOT_FROM_SAVED_VM 19 /* corevisor: snapshot restore, below */
 #define HVC_ENCRYPT_BUF 20
 #define HVC_DECRYPT_BUF 21
 #define HVC_SAVE_CRYPT_VCPU 22
@@ -67,6 +67,64 @@
 #define CV_DESTROY_RUNNING 1ULL
 #define CV_DESTROY_NOT_OFF 2ULL
 #define CV_DESTROY_NO_VM 3ULL
+
+/*
+ * Snapshot and restore of a whole VM: numbers 37..45 (37..43 used), and
+ * BOOT_FROM_SAVED_VM (19). docs/image-format.md, "Snapshots", has the
+ * formats and the protocol; include/corevisor/sealed.h the structures.
+ *
+ * SNAPSHOT_BEGIN x1 = vmid: a VERIFIED or POWEROFF VM with no vCPU
+ *   running starts a snapshot (a fresh snapshot id, bound to the VM's
+ *   measurement, instance and current epoch). CV_SNAP_OK.
+ * SNAPSHOT_PAGE x1 = vmid, x2 = host page pair (ciphertext at x2, header
+ *   at x2 + 4 KiB): the core seals the VM's next page (in physical order,
+ *   scanning at most CV_SNAP_SCAN_PAGES page entries per call) there.
+ *   CV_SNAP_OK (a blob was written), CV_SNAP_AGAIN (none yet: call again
+ *   with the same pages) or CV_SNAP_DONE (every page sealed; no blob).
+ * SNAPSHOT_VCPU x1 = vmid, x2 = vcpuid, x3 = one host page: after
+ *   CV_SNAP_DONE, each registered vCPU in ascending order. CV_SNAP_OK.
+ * SNAPSHOT_END x1 = vmid, x2 = one host page: the sealed manifest (page
+ *   count, vCPUs, memory map, virtual counter, digest over every blob's
+ *   header). CV_SNAP_OK.
+ * RESTORE_BEGIN x1 = vmid, x2 = the manifest's host page: a VERIFIED VM
+ *   that never ran, with the same measurement and vCPUs, takes the
+ *   snapshot's instance on (policy: docs/image-format.md). CV_SNAP_OK.
+ * RESTORE_PAGE x1 = vmid, x2 = host page pair of the next page blob, in
+ *   the snapshot's order: the page is restored at its gfn (into the page
+ *   the VM maps there, else the ciphertext page becomes the VM's).
+ * RESTORE_VCPU x1 = vmid, x2 = vcpuid, x3 = host page of the vCPU blob,
+ *   after every page, in ascending vcpuid order.
+ * BOOT_FROM_SAVED_VM x1 = vmid: every blob restored and the digest the
+ *   manifest's: the VM may run, from the restored state. CV_SNAP_OK.
+ *
+ * Any other result is a refusal (CV_SNAP_REFUSED_*): for a snapshot, it
+ * ends the snapshot and leaves the VM as it was; for a restore after
+ * RESTORE_BEGIN, the VM is powered off (its state is partial: it never
+ * runs; the host destroys it). A bad vmid or vcpuid, a host page that is
+ * not the host's, or a VM running a vCPU meanwhile panics, as for the
+ * per-page sealing calls.
+ */
+#define HVC_SNAPSHOT_BEGIN 37
+#define HVC_SNAPSHOT_PAGE 38
+#define HVC_SNAPSHOT_VCPU 39
+#define HVC_SNAPSHOT_END 40
+#define HVC_RESTORE_BEGIN 41
+#define HVC_RESTORE_PAGE 42
+#define HVC_RESTORE_VCPU 43
+#define CV_SNAP_SCAN_PAGES 16384ULL
+#define CV_SNAP_OK 0ULL
+#define CV_SNAP_AGAIN 1ULL
+#define CV_SNAP_DONE 2ULL
+/* Refusals. */
+#define CV_SNAP_REFUSED_STATE 16ULL    /* wrong VM state or call order */
+#define CV_SNAP_REFUSED_STALE 17ULL    /* the instance ran since: old */
+#define CV_SNAP_REFUSED_LIVE 18ULL     /* the instance lives in a VM */
+#define CV_SNAP_REFUSED_OTHER_VM 19ULL /* measurement / vCPUs differ */
+#define CV_SNAP_REFUSED_FORGED 20ULL   /* does not open, or not a blob */
+#define CV_SNAP_REFUSED_MIXED 21ULL    /* of another snapshot */
+#define CV_SNAP_REFUSED_ORDER 22ULL    /* out of order, or missing */
+#define CV_SNAP_REFUSED_DIGEST 23ULL   /* blobs differ from the manifest's */
+#define CV_SNAP_REFUSED_GFN 24ULL      /* page outside the VM's RAM */
 
 /*
  * SMMUv3 block: 66-75. HVC_SMMUV3_EVENTS drains the SMMUv3's event queue

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include <corevisor/abi.h>
 #include <corevisor/constants.h>
 
 #define CV_SEALED_VERSION 2U   /* 1 was bound to the vmid only (refused) */
@@ -85,6 +86,93 @@ _Static_assert(__builtin_offsetof(struct cv_sealed_page_hdr, nonce) ==
 			       CV_SEALED_AD_BYTES &&
 		       __builtin_offsetof(struct cv_sealed_vcpu_hdr, nonce) ==
 			       CV_SEALED_AD_BYTES,
+	       "the associated data is everything before the nonce");
+
+/*
+ * A whole-VM snapshot (abi.h HVC_SNAPSHOT_*, docs/image-format.md,
+ * "Snapshots"): page blobs, vCPU blobs and one manifest, all sealed as
+ * above under the boot key, each bound to the VM's binding and to the
+ * snapshot's id; a blob's position (index, gfn, vcpuid) is in its
+ * associated data.
+ *
+ * A page blob: two host pages, the 4096-byte ciphertext then a page
+ * starting with this header (as a sealed page).
+ */
+#define CV_SNAP_VERSION 1U
+#define CV_SNAP_PAGE_MAGIC "CVSNAPPG"
+struct cv_snap_page_hdr {
+	uint8_t magic[8]; /* CV_SNAP_PAGE_MAGIC */
+	uint32_t version; /* CV_SNAP_VERSION */
+	uint32_t flags;	  /* 0 */
+	uint8_t snap_id[16];
+	uint64_t index; /* 0, 1, ...: the page's place in the snapshot */
+	uint64_t gfn;	/* where the VM maps it */
+	struct cv_sealed_binding bind;
+	uint8_t nonce[24];
+	uint8_t tag[16];
+};
+#define CV_SNAP_PAGE_AD_BYTES 104U
+
+/*
+ * A vCPU blob: one host page, this header then state_bytes of ciphertext
+ * (the core's record of the vCPU, as for a sealed vCPU).
+ */
+#define CV_SNAP_VCPU_MAGIC "CVSNAPVC"
+struct cv_snap_vcpu_hdr {
+	uint8_t magic[8]; /* CV_SNAP_VCPU_MAGIC */
+	uint32_t version; /* CV_SNAP_VERSION */
+	uint32_t vcpuid;
+	uint8_t snap_id[16];
+	uint32_t state_bytes;
+	uint32_t flags; /* 0 */
+	struct cv_sealed_binding bind;
+	uint8_t nonce[24];
+	uint8_t tag[16];
+};
+#define CV_SNAP_VCPU_AD_BYTES 96U
+
+/*
+ * The manifest: one host page, this header then body_bytes of ciphertext
+ * (struct cv_snap_manifest). Its binding is the snapshot's.
+ */
+#define CV_SNAP_MANIFEST_MAGIC "CVSNAPMF"
+struct cv_snap_manifest_hdr {
+	uint8_t magic[8]; /* CV_SNAP_MANIFEST_MAGIC */
+	uint32_t version; /* CV_SNAP_VERSION */
+	uint32_t body_bytes;
+	uint8_t snap_id[16];
+	struct cv_sealed_binding bind;
+	uint8_t nonce[24];
+	uint8_t tag[16];
+};
+#define CV_SNAP_MANIFEST_AD_BYTES 88U
+
+/* The manifest's sealed body (opaque to the host). */
+struct cv_snap_manifest {
+	uint64_t npages;    /* page blobs, indexes 0 .. npages - 1 */
+	uint32_t vcpu_mask; /* bit v: vCPU v has a blob */
+	uint32_t nregions;  /* the VM's memory map (as measured) */
+	uint64_t region_base[CV_MAX_VM_REGIONS];
+	uint64_t region_size[CV_MAX_VM_REGIONS];
+	uint32_t region_kind[CV_MAX_VM_REGIONS];
+	uint64_t vcount; /* the VM's virtual counter when it was sealed */
+	/*
+	 * SHA-256 of a domain string, then every page blob's header in index
+	 * order, then every vCPU blob's header in vcpuid order (tags
+	 * included, so every ciphertext too).
+	 */
+	uint8_t digest[32];
+};
+
+_Static_assert(sizeof(struct cv_snap_page_hdr) == 144, "snap page header");
+_Static_assert(sizeof(struct cv_snap_vcpu_hdr) == 136, "snap vcpu header");
+_Static_assert(sizeof(struct cv_snap_manifest_hdr) == 128, "manifest header");
+_Static_assert(__builtin_offsetof(struct cv_snap_page_hdr, nonce) ==
+			       CV_SNAP_PAGE_AD_BYTES &&
+		       __builtin_offsetof(struct cv_snap_vcpu_hdr, nonce) ==
+			       CV_SNAP_VCPU_AD_BYTES &&
+		       __builtin_offsetof(struct cv_snap_manifest_hdr, nonce) ==
+			       CV_SNAP_MANIFEST_AD_BYTES,
 	       "the associated data is everything before the nonce");
 
 /*

@@ -402,6 +402,13 @@ static const struct hvc_desc hvcs[] = {
 	{0, 5, {K_RAW, K_RAW, K_RAW, K_RAW, K_RAW}},
 	{HVC_GET_SHARED_BASE, 0, {K_RAW}},
 	{HVC_DESTROY_VM, 2, {K_VMID, K_FLAGS}},
+	{HVC_SNAPSHOT_BEGIN, 1, {K_VMID}},
+	{HVC_SNAPSHOT_PAGE, 2, {K_VMID, K_PA}},
+	{HVC_SNAPSHOT_VCPU, 3, {K_VMID, K_VCPU, K_PA}},
+	{HVC_SNAPSHOT_END, 2, {K_VMID, K_PA}},
+	{HVC_RESTORE_BEGIN, 2, {K_VMID, K_PA}},
+	{HVC_RESTORE_PAGE, 2, {K_VMID, K_PA}},
+	{HVC_RESTORE_VCPU, 3, {K_VMID, K_VCPU, K_PA}},
 };
 
 /* ---- the op log

@@ -34,9 +34,11 @@ H = {name: i for i, name in enumerate([
     "SAVE_CRYPT_VCPU", "SMMU_FREE_PGD", "SMMU_ALLOC_PGD", "SMMU_LPAE_MAP",
     "SMMU_LPAE_IOVA_TO_PHYS", "SMMU_CLEAR", "PHYS_ADDR_IOREMAP",
     "LOAD_CRYPT_VCPU", "IS_INC_EXE", "MAP_IO", "ASSIGN_SMMU", "VCPU_ACTIVE",
-    "NOOP", "RAW", "GET_SHARED_BASE"])}
+    "NOOP", "RAW", "GET_SHARED_BASE", "DESTROY_VM", "SNAPSHOT_BEGIN",
+    "SNAPSHOT_PAGE", "SNAPSHOT_VCPU", "SNAPSHOT_END", "RESTORE_BEGIN",
+    "RESTORE_PAGE", "RESTORE_VCPU"])}
 NARGS = [1, 2, 2, 3, 3, 3, 1, 0, 2, 1, 3, 2, 2, 2, 3, 5, 3, 3, 4, 2, 1, 3,
-         3, 2, 0, 6, 0]
+         3, 2, 0, 6, 0, 2, 1, 2, 3, 2, 2, 2, 3]
 
 # images of fuzz_hvc.c make_images(): (load address, pages)
 IMG_GOOD, IMG_STRADDLE, IMG_TINY, IMG_UNTRUSTED, IMG_BIG = range(5)
@@ -522,6 +524,18 @@ def seeds():
                             hvc("REGISTER_VCPU", vm(2), vcpu(0)) +
                             seal_vcpu(vm(1), vcpu(0), vm2=vm(2)))
 
+    # A whole-VM snapshot: begun on a booted VM, a few pages sealed into
+    # host pages (some of them the VM's own: refused), its end refused
+    # before every page; a restore into a second VM from host bytes.
+    snap = (config() + boot_vm(block=1) + boot_vm(block=2, activate=False) +
+            hvc("SNAPSHOT_BEGIN", vm(1)))
+    for k in range(4):
+        snap += hvc("SNAPSHOT_PAGE", vm(1), ram(200 + 2 * k))
+    s["snapshot-pages"] = snap + hvc("SNAPSHOT_END", vm(1), ram(220))
+    s["snapshot-restore-forged"] = (snap + hvc("RESTORE_BEGIN", vm(2), ram(202)) +
+                                    hvc("RESTORE_PAGE", vm(2), ram(200)) +
+                                    hvc("BOOT_FROM_SAVED_VM", vm(2)))
+
     # Device memory for a VM.
     s["map-io"] = (config() + hvc("REGISTER_KVM") +
                    hvc("MAP_IO", vm(1), gpa_lin(0x9000), mmio(2)) +
@@ -628,6 +642,13 @@ def seeds():
         "NOOP": [],
         "RAW": [u8(0) + u8(63), raw64(1), raw64(2), raw64(3), raw64(4), raw64(5)],
         "GET_SHARED_BASE": [],
+        "SNAPSHOT_BEGIN": [hostile(B_COREVISOR)],
+        "SNAPSHOT_PAGE": [vm(1), hostile(B_PHYS_SIZE)],
+        "SNAPSHOT_VCPU": [vm(1), hostile(B_VCPU_PER_VM), ram(40)],
+        "SNAPSHOT_END": [vm(1), hostile(B_PHYS_SIZE)],
+        "RESTORE_BEGIN": [vm(1), hostile(B_INVALID64)],
+        "RESTORE_PAGE": [hostile(B_COREVISOR), ram(40)],
+        "RESTORE_VCPU": [vm(1), vcpu(0), hostile(B_PHYS_SIZE)],
     }
     for name, args in hostile_args.items():
         s["hvc-%02d-%s" % (H[name], name.lower().replace("_", "-"))] = (

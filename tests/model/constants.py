@@ -172,3 +172,19 @@ def smmu_regs_followed(banks):
         offs += [cb + o for o in (CB_SCTLR, CB_TTBR0, CB_TTBR0 + 4, CB_TTBR1, CB_TTBR1 + 4,
                                   CB_TCR, CB_CONTEXTIDR, CB_MAIR0)]
     return offs
+
+# corevisor's snapshot and restore calls (abi.h, model extension L5).
+HVC_SNAPSHOT_BEGIN, HVC_SNAPSHOT_PAGE, HVC_SNAPSHOT_VCPU = 37, 38, 39
+HVC_SNAPSHOT_END, HVC_RESTORE_BEGIN, HVC_RESTORE_PAGE = 40, 41, 42
+HVC_RESTORE_VCPU = 43
+# number -> (the dispatcher's name for it, takes a vcpuid in x2)
+L5_CALLS = {
+    HVC_SNAPSHOT_BEGIN: ("SNAPSHOT_BEGIN", False),
+    HVC_SNAPSHOT_PAGE: ("SNAPSHOT_PAGE", False),
+    HVC_SNAPSHOT_VCPU: ("SNAPSHOT_VCPU", True),
+    HVC_SNAPSHOT_END: ("SNAPSHOT_END", False),
+    HVC_RESTORE_BEGIN: ("RESTORE_BEGIN", False),
+    HVC_RESTORE_PAGE: ("RESTORE_PAGE", False),
+    HVC_RESTORE_VCPU: ("RESTORE_VCPU", True),
+    19: ("BOOT_FROM_SAVED_VM", False),
+}

@@ -42,7 +42,8 @@ import images  # noqa: E402
 from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
 import constants as K  # noqa: E402
-from spec_model import DELTA_NAMES, ZERO_HASH, Geometry, Model, NPT, page_hash  # noqa: E402
+from spec_model import (DELTA_NAMES, SNAP_RESTORING, SNAP_SAVING, ZERO_HASH,  # noqa: E402
+                        Geometry, Model, NPT, page_hash)
 from spec_model import Sealer  # noqa: E402
 
 RAM_BASE = 0x40000000
@@ -602,6 +603,8 @@ class Gen:
         # Deep sequences (most) make valid calls only, then end with one
         # adversarial call in whatever state they reached; noisy ones mix
         # in bad calls all along.
+        # L5's own stream, seeded from the sequence's without drawing.
+        self.rs = random.Random(hash(rng.getstate()))
         self.deep = rng.random() < 0.6
         self.bad_rate = 0.001 if self.deep else self.BAD_RATE
         self.plans = {}  # (vmid, idx) -> pfn0 of the image written for it
@@ -738,7 +741,16 @@ class Gen:
 
     # -- moves --
 
+    # L5's calls come from their own random stream, between the moves
+    # above, and never halt: the moves and their stream are the same as
+    # without them (bad arguments of these calls: tests/unit).
+    SNAPSHOT_RATE = 0.03
+
     def next(self, force_bad=False):
+        if not force_bad and self.rs.random() < self.SNAPSHOT_RATE:
+            a = self.snapshot_call()
+            if a is not None:
+                return a
         for _ in range(50):
             move = "adversarial" if force_bad else self.pick_move()
             if move == "adversarial" and self.deep and not force_bad:
@@ -817,8 +829,8 @@ class Gen:
             if self.bad:
                 size = r.choice([size, 1 << 40, 1 << 48])
             return self.call("kvm_phys_addr_ioremap", vmid, gpa, pa, size)
-        num = r.choice([HVC_TIMER_SET_CNTVOFF, HVC_ENABLE_S2_TRANS, HVC_BOOT_FROM_SAVED_VM,
-                        HVC_VCPU_ACTIVE, 5, 15, 40, 1 << 32])
+        num = r.choice([HVC_TIMER_SET_CNTVOFF, HVC_ENABLE_S2_TRANS, 47,
+                        HVC_VCPU_ACTIVE, 5, 15, 46, 1 << 32])
         return self.call("host_hvc_dispatcher", num, r.randrange(1 << 20), r.randrange(16),
                          0, 0, 0)
 
@@ -1284,6 +1296,40 @@ class Gen:
             for key in [k for k in self.plans if k[0] == vmid]:
                 del self.plans[key]
         return self.call("destroy_vm", vmid, flags)
+
+    def snapshot_call(self):  # L5
+        """A snapshot or restore call through the hypercall, with valid
+        arguments: every one the model follows (SNAPSHOT_PAGE only where
+        it is refused, RESTORE_BEGIN with a host page)."""
+        r = self.rs
+        num = r.choice(sorted(L5_CALLS))
+        live = self.vms()
+        vmid = r.choice(live) if live and r.random() < 0.9 else r.randrange(1, COREVISOR)
+        saving = [v for v in live if self.m.vminfos[v].snap == SNAP_SAVING]
+        verified = [v for v in live if self.m.vminfos[v].state == VERIFIED]
+        if saving and r.random() < 0.8:  # follow a snapshot under way
+            vmid = r.choice(saving)
+            num = r.choice([HVC_SNAPSHOT_PAGE, HVC_SNAPSHOT_VCPU, HVC_SNAPSHOT_END,
+                            HVC_SNAPSHOT_BEGIN])
+        elif verified and r.random() < 0.5:  # start one, or a restore
+            vmid = r.choice(verified)
+            num = r.choice([HVC_SNAPSHOT_BEGIN, HVC_RESTORE_BEGIN])
+        info = self.m.vminfos[vmid]
+        if (num == HVC_SNAPSHOT_PAGE and info is not None and
+                info.snap == SNAP_SAVING and not info.snap_stale and
+                ACTIVE not in info.vcpu_state):
+            return None  # it would seal a page: not modelled
+        if (num in (HVC_RESTORE_PAGE, HVC_RESTORE_VCPU, HVC_BOOT_FROM_SAVED_VM) and
+                info is not None and info.snap == SNAP_RESTORING):
+            return None  # never reached: no manifest opens in the model
+        vcpuid = r.randrange(VCPU_PER_VM)
+        pfn = RAM_PFN0 + r.randrange(RAM_PAGES)
+        if num == HVC_RESTORE_BEGIN and self.m.page(pfn)[0] != HOSTVISOR:
+            return None  # (a panic: tests/unit)
+        pa = pfn * PAGE_SIZE + r.choice([0, 0, 8])
+        if L5_CALLS[num][1]:
+            return self.call("host_hvc_dispatcher", num, vmid, vcpuid, pa, 0, 0)
+        return self.call("host_hvc_dispatcher", num, vmid, pa, 0, 0, 0)
 
     def mv_poweron(self):
         return self.call("get_vm_poweron", self.any_vmid())

@@ -58,6 +58,18 @@ platform's extensions (G1, G2: calls and image flags the spec lacks).
  L4 init_spt (clear_smmu_pt): the bank's level-2 and level-3 tables go
     back to the SMMU pool (free lists, used again first): the pool's use
     drops by the bank's tables.
+ L5 Snapshot and restore (HVC 37..43 and BOOT_FROM_SAVED_VM 19, through
+    host_hvc_dispatcher): the dispatcher's argument checks (panic); a
+    VERIFIED or POWEROFF VM that was verified and runs no vCPU starts a
+    snapshot (else 16), which a vCPU's run makes stale (the next call
+    answers 17 and ends it) and a reclaim (clear_vm_stage2_range) or
+    assign_smmu ends; its vCPUs and its end before every page is sealed
+    answer 22; RESTORE_BEGIN into a VERIFIED VM that never ran reads the
+    manifest's page (not the host's: panic) and refuses bytes that are no
+    manifest (20); the other calls without their session answer 16. The
+    sealing itself (SNAPSHOT_PAGE writing a blob, a manifest that opens)
+    is not modelled: the runner calls SNAPSHOT_PAGE only where it is
+    refused; tests/unit/test_snapshot.c covers the rest.
  G1 set_vm_region (HVC_SET_VM_REGION, corevisor's own call): a READY
     VM's memory map, region by region: kind RAM or MMIO, base and size
     page aligned, size > 0, below 2^pa_bits, each above the last, at most
@@ -124,6 +136,7 @@ EXTENSIONS = [
     "E1 the sealing oracles are XChaCha20-Poly1305 under the boot key (encrypt_mem_buf, "
     "decrypt_*: the model seals and opens the blobs itself)",
     "E2 the binding's bookkeeping: each VM's measurement, lineage slots, instances, epochs",
+    "L5 snapshot and restore calls: their checks, sessions and refusals",
 ]
 
 # corevisor's strengthenings of the spec (docs/spec-deviations.md), each
@@ -179,6 +192,12 @@ STRENGTHENINGS = SPEC_CORRECTIONS + EXTENSIONS + ["%s %s" % d for d in DELTAS]
 
 MASK64 = (1 << 64) - 1
 ZERO_PAGE = bytes(4096)
+
+# L5: snapshot sessions and the calls' answers (include/corevisor/abi.h).
+SNAP_NONE, SNAP_SAVING, SNAP_RESTORING = 0, 1, 2
+CV_SNAP_OK, CV_SNAP_DONE = 0, 2
+CV_SNAP_REFUSED_STATE, CV_SNAP_REFUSED_STALE = 16, 17
+CV_SNAP_REFUSED_FORGED, CV_SNAP_REFUSED_ORDER = 20, 22
 
 
 def page_hash(data):
@@ -488,7 +507,7 @@ class VMInfo:
                  "remap_addr", "mapped_pages", "ctxt", "vcpu_power", "vcpu_entry",
                  "vcpu_context", "nregions", "region_kind", "region_base",
                  "region_size", "measurement", "lineage", "seal_pending",
-                 "vcpu_restored")
+                 "vcpu_restored", "has_run", "snap", "snap_stale")
 
     def __init__(self):
         self.kvm = 0
@@ -517,6 +536,10 @@ class VMInfo:
         self.lineage = 0
         self.seal_pending = 0
         self.vcpu_restored = 0
+        # L5: a vCPU of it ran, a snapshot in progress (SNAP_*) and whether a run made it stale.
+        self.has_run = False
+        self.snap = SNAP_NONE
+        self.snap_stale = False
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
@@ -1474,6 +1497,7 @@ class Model:
                 self.panic("clear_vm_stage2_range: vm %d vcpu %d is still running"
                            % (vmid, active[-1]))
                 return
+        self.snapshot_cancel(vmid)  # L5
         self.clear_vm_range(vmid, start // PAGE_SIZE, size // PAGE_SIZE)
 
     def kvm_phys_addr_ioremap(self, vmid, gpa, pa, size):
@@ -1620,6 +1644,16 @@ class Model:
                     x0 = None
                 else:
                     bad("ASSIGN_SMMU")
+        elif arg in L5_CALLS:
+            name, vcpu_arg = L5_CALLS[arg]
+            ok = is_vm(a1) and (not vcpu_arg or a2 < VCPU_PER_VM)
+            addr = a3 if vcpu_arg else a2
+            if arg not in (HVC_SNAPSHOT_BEGIN, HVC_BOOT_FROM_SAVED_VM):
+                ok = ok and addr < KVM_PHYS_SIZE
+            if not ok:
+                bad(name)
+            else:
+                x0 = self.snapshot_call(arg, a1, a2 if vcpu_arg else 0, addr)
         else:
             served = False  # the spec's dispatcher: nothing happens
         if self.halt:
@@ -1630,6 +1664,49 @@ class Model:
         if c_x0 != spec_x0:
             self.fire("C15")
         return c_x0 if self.on("C15") else spec_x0
+
+    # -- L5: snapshot and restore (core/boot/snapshot.c) ---------------------
+
+    def snapshot_cancel(self, vmid):
+        info = self.info(vmid)
+        if info.snap == SNAP_SAVING:
+            info.snap, info.snap_stale = SNAP_NONE, False
+
+    def _host_page(self, who, vmid, pa):
+        if self.page(pa // PAGE_SIZE)[0] != HOSTVISOR:
+            self.panic("%s: vm %d pages at %#x not host memory" % (who, vmid, pa))
+            return False
+        return True
+
+    def snapshot_call(self, num, vmid, vcpuid, addr):
+        """One of the L5 calls, its arguments checked; returns x0."""
+        info = self.info(vmid)
+        if num == HVC_SNAPSHOT_BEGIN:
+            if (info.state not in (VERIFIED, POWEROFF) or not info.lineage or
+                    info.snap == SNAP_RESTORING or ACTIVE in info.vcpu_state):
+                return CV_SNAP_REFUSED_STATE
+            info.snap, info.snap_stale = SNAP_SAVING, False
+            return CV_SNAP_OK
+        if num in (HVC_SNAPSHOT_PAGE, HVC_SNAPSHOT_VCPU, HVC_SNAPSHOT_END):
+            if info.snap != SNAP_SAVING:
+                return CV_SNAP_REFUSED_STATE
+            if info.snap_stale or ACTIVE in info.vcpu_state:
+                info.snap, info.snap_stale = SNAP_NONE, False
+                return CV_SNAP_REFUSED_STALE
+            if num != HVC_SNAPSHOT_PAGE:
+                return CV_SNAP_REFUSED_ORDER  # no page sealed yet
+            raise NotImplementedError("L5: sealing a page is not modelled")
+        if num == HVC_RESTORE_BEGIN:
+            if (info.state != VERIFIED or info.has_run or info.snap != SNAP_NONE or
+                    not info.lineage):
+                return CV_SNAP_REFUSED_STATE
+            if not self._host_page("restore_begin", vmid, addr & ~(PAGE_SIZE - 1)):
+                return 0
+            return CV_SNAP_REFUSED_FORGED  # no manifest the core sealed
+        # RESTORE_PAGE, RESTORE_VCPU, BOOT_FROM_SAVED_VM
+        if info.snap != SNAP_RESTORING:
+            return CV_SNAP_REFUSED_STATE
+        raise NotImplementedError("L5: a restore session is not modelled")
 
     # -- VMPower ------------------------------------------------------------
 
@@ -1912,7 +1989,11 @@ class Model:
         vcpu_state = self.get_vcpu_state(vmid, vcpuid)
         if vm_state == VERIFIED and vcpu_state == READY:
             self.set_vcpu_state(vmid, vcpuid, ACTIVE)
-            if self.info(vmid).seal_pending:  # E2: blobs so far are older now
+            info = self.info(vmid)
+            info.has_run = True  # L5
+            if info.snap == SNAP_SAVING:
+                info.snap_stale = True  # its epoch moved on
+            if info.seal_pending:  # E2: blobs so far are older now
                 self.lineage_resume(vmid)
         else:
             self.panic("set_vcpu_active: vm %d state %d vcpu %d state %d"
@@ -2205,6 +2286,7 @@ class Model:
             if self.get_vm_state(vmid) == VERIFIED:
                 self.panic("assign_smmu: vm %d is VERIFIED" % vmid)
                 return 0
+            self.snapshot_cancel(vmid)  # L5
             self.assign_pfn_to_smmu(vmid, gfn, pfn)
         self.release_lock_vm(vmid)
         return 0

@@ -87,6 +87,23 @@ ParameterizedTestParameters(boot_hvc, bad_args_panic)
 		{"SMMU_CLEAR", {HVC_SMMU_CLEAR, PHYS}},
 		{"SMMU_CLEAR", {HVC_SMMU_CLEAR, 0, 8}},
 		{"SMMU_CLEAR", {HVC_SMMU_CLEAR, 0, 0, 2}},
+		{"SNAPSHOT_BEGIN", {HVC_SNAPSHOT_BEGIN, 0}},
+		{"SNAPSHOT_BEGIN", {HVC_SNAPSHOT_BEGIN, 16}},
+		{"SNAPSHOT_PAGE", {HVC_SNAPSHOT_PAGE, 0, 0x40000000}},
+		{"SNAPSHOT_PAGE", {HVC_SNAPSHOT_PAGE, 1, PHYS}},
+		{"SNAPSHOT_VCPU", {HVC_SNAPSHOT_VCPU, 1, 8, 0x40000000}},
+		{"SNAPSHOT_VCPU", {HVC_SNAPSHOT_VCPU, 1, 0, PHYS}},
+		{"SNAPSHOT_END", {HVC_SNAPSHOT_END, 16, 0x40000000}},
+		{"SNAPSHOT_END", {HVC_SNAPSHOT_END, 1, PHYS}},
+		{"RESTORE_BEGIN", {HVC_RESTORE_BEGIN, 0, 0x40000000}},
+		{"RESTORE_BEGIN", {HVC_RESTORE_BEGIN, 1, PHYS}},
+		{"RESTORE_PAGE", {HVC_RESTORE_PAGE, 16, 0x40000000}},
+		{"RESTORE_PAGE", {HVC_RESTORE_PAGE, 1, PHYS}},
+		{"RESTORE_VCPU", {HVC_RESTORE_VCPU, 0, 0, 0x40000000}},
+		{"RESTORE_VCPU", {HVC_RESTORE_VCPU, 1, 8, 0x40000000}},
+		{"RESTORE_VCPU", {HVC_RESTORE_VCPU, 1, 0, PHYS}},
+		{"BOOT_FROM_SAVED_VM", {HVC_BOOT_FROM_SAVED_VM, 0}},
+		{"BOOT_FROM_SAVED_VM", {HVC_BOOT_FROM_SAVED_VM, 16}},
 	};
 
 	return cr_make_param_array(struct bs_bad_hvc, cases,
@@ -110,7 +127,6 @@ ParameterizedTestParameters(boot_hvc, pending_calls_answer_invalid)
 	static struct pending_case cases[] = {
 		/* The SMMU calls are served: tests/unit/test_smmu.c. */
 		{{HVC_ENABLE_S2_TRANS}},
-		{{HVC_BOOT_FROM_SAVED_VM, 1}},
 	};
 
 	return cr_make_param_array(struct pending_case, cases,

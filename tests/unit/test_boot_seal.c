@@ -1113,6 +1113,31 @@ Test(boot_seal, restored_pc_in_the_trailer_is_not_code)
 	bs_expect_halt("verify_and_load_images", "outside verified code");
 }
 
+Test(boot_seal, restored_pc_at_a_high_va_with_the_mmu_on_restores)
+{
+	/*
+	 * A guest kernel runs at a virtual address (SCTLR_EL1.M set): its
+	 * PC is no IPA, and the seal vouches for it (issue 11, item 4).
+	 */
+	uint32_t a = image_vm(1, IMAGE_A, 0, true), b;
+
+	memset(&script, 0, sizeof(script));
+	vs_set_script(a, &script);
+	vs_run(a, 0);
+	shadow_ctxt(a, 0)->regs[PC] = 0xffff800010081234ULL;
+	shadow_ctxt(a, 0)->regs[SCTLR_EL1] |= 1; /* M: stage 1 on */
+	save_encrypted_vcpu(a, 0);
+	power_off(a);
+	b = image_vm(1, IMAGE_A, 1, false);
+	copy_blob(a, 0, b, 0);
+	load_encrypted_vcpu(b, 0);
+	verify(b);
+	bs_expect_running();
+	cr_assert_eq(cv_hosted_vm_state(b), VERIFIED);
+	cr_assert_eq(shadow_ctxt(b, 0)->regs[PC], 0xffff800010081234ULL);
+	vs_inv();
+}
+
 Test(boot_seal, save_from_a_vm_powered_off_before_verify_panics)
 {
 	uint32_t vmid = image_vm(1, IMAGE_A, 0, false);

@@ -38,6 +38,24 @@ void free_remap_addr(u64 remap, u64 pgnum);
  */
 u64 destroy_vm(u32 vmid, u64 flags);
 
+/*
+ * corevisor: whole-VM snapshot and restore (snapshot.c; abi.h
+ * HVC_SNAPSHOT_*, HVC_RESTORE_*, HVC_BOOT_FROM_SAVED_VM). Each returns
+ * CV_SNAP_*.
+ */
+u64 snapshot_begin(u32 vmid);
+u64 snapshot_page(u32 vmid, u64 out);
+u64 snapshot_vcpu(u32 vmid, u32 vcpuid, u64 out);
+u64 snapshot_end(u32 vmid, u64 out);
+u64 restore_begin(u32 vmid, u64 manifest);
+u64 restore_page(u32 vmid, u64 blob);
+u64 restore_vcpu(u32 vmid, u32 vcpuid, u64 blob);
+u64 boot_from_saved_vm(u32 vmid);
+/* The caller holds the VM's info lock: its pages change (ends a snapshot). */
+void snapshot_cancel(u32 vmid);
+/* The caller holds the VM's info lock: false (panic) while it restores. */
+bool snapshot_allows_run(u32 vmid, const char *who);
+
 /* BootAux */
 void unmap_and_load_vm_image(u32 vmid, u64 target_addr, u64 remap_addr,
 			     u64 num);

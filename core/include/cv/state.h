@@ -233,6 +233,31 @@ struct cv_gic {
 	struct gic_table prop[TOTAL_CPU], pend[TOTAL_CPU];
 };
 
+/*
+ * A whole-VM snapshot or restore in progress (corevisor,
+ * core/boot/snapshot.c), part of the VM's info (its lock). mode SNAP_NONE
+ * when none.
+ */
+#define SNAP_NONE 0U
+#define SNAP_SAVING 1U
+#define SNAP_RESTORING 2U
+struct cv_snap_session {
+	u32 mode;
+	u32 vcpus_done; /* bit v: vCPU v's blob written / restored */
+	u32 vcpu_mask;	/* restoring: the manifest's vCPUs */
+	u32 pages_done; /* saving: every page sealed */
+	u8 id[16];	/* the snapshot id */
+	u8 bind[56];	/* its struct cv_sealed_binding */
+	u64 cursor;	/* saving: the next pfn to look at */
+	u64 pages;	/* page blobs written / restored */
+	u64 npages;	/* restoring: the manifest's page count */
+	u64 vcount;	/* restoring: the manifest's virtual counter */
+	u8 digest[32];	/* restoring: the manifest's digest */
+	struct {
+		_Alignas(16) u8 opaque[128];
+	} hash; /* struct cv_hash_state over the blob headers so far */
+};
+
 /* VMInfo = StateInfo + BootInfo. Guarded by INFO_ID + vmid. */
 struct vm_info {
 	/* StateInfo */
@@ -267,6 +292,10 @@ struct vm_info {
 	u64 region_size[CV_MAX_VM_REGIONS];
 	/* corevisor: CNTVOFF_EL2 of all its vCPUs, set at verification. */
 	u64 cntvoff;
+	/* corevisor: a vCPU of it ran since it was verified. */
+	u32 has_run;
+	/* corevisor: a snapshot or restore in progress (snapshot.c). */
+	struct cv_snap_session snap;
 };
 
 /*
