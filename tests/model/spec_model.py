@@ -1685,6 +1685,10 @@ class Model:
             if (info.state not in (VERIFIED, POWEROFF) or not info.lineage or
                     info.snap == SNAP_RESTORING or ACTIVE in info.vcpu_state):
                 return CV_SNAP_REFUSED_STATE
+            # E2: bound like any blob (seal_pending), its id from a nonce
+            if self.lineage_seal(vmid, "snapshot_begin") is None:
+                return 0
+            self.next_nonce()
             info.snap, info.snap_stale = SNAP_SAVING, False
             return CV_SNAP_OK
         if num in (HVC_SNAPSHOT_PAGE, HVC_SNAPSHOT_VCPU, HVC_SNAPSHOT_END):
