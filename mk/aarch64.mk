@@ -268,7 +268,7 @@ test-qemu-cpu-reon: $(A_IMAGES)
 # host's stage 2 maps its RAM in 2 MiB blocks from a pool sized from the
 # memory map (a fixed 4 MiB pool of 4 KiB mappings ran out after ~1.9 GiB).
 test-qemu-host-touch-3g: $(A_IMAGES)
-	$(QEMU_RUN) --name host-touch-3g --mem 3G $(call HOST_MODE,6) \
+	$(QEMU_RUN) --name host-touch-3g --mem 3G --timeout 180 $(call HOST_MODE,6) \
 		--word 0x4fff0004=3072 --exit 0 \
 		--expect 'corevisor:   RAM 0x40000000-0xffffffff' \
 		--expect 'host: touching every page of RAM 0x40000000-0xffffffff' \
