@@ -859,8 +859,8 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 			    "did not offer\n");
 		vms_hooks.answered = scribble;
 	}
-	for (u32 i = 0; i < n; i++)
-		vms_boot(&imgs[i]);
+	for (u32 i = 0; i < n;)
+		i += vms_boot_images(&imgs[i], n - i);
 	if (mode == MODE_START_SECONDARY)
 		start_secondary_at_will(vms_get(0));
 	ncpus = start_cpus();

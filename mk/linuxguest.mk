@@ -1,0 +1,68 @@
+# Debian's unmodified arm64 kernel as a protected VM (docs/guest-platform.md,
+# "A Linux guest"): the kernel mk/linux.mk downloads, a busybox initramfs
+# whose /init (guest/linux/init) runs a few commands and powers off, and a
+# device tree for the VM's platform, packed by tools/cv-linux-guest.py as
+# three signed images (the kernel the boot image, the initramfs and the
+# device tree data, the device tree the boot argument in x0).
+#
+#   make run-linux-guest        the VM (2 vCPUs) under the bare-metal host,
+#                               its console shown as [vm1] ...
+#   make test-linux-guest       the same, checked (part of make test)
+#   make test-linux-guest-peek  the host reads the booted guest's memory:
+#                               corevisor stops the machine
+
+LG := $(BUILD)/linux-guest
+LG_INITRD := $(LG)/initramfs.cpio.gz
+LG_IMGS := $(LG)/kernel.img $(LG)/initrd.img $(LG)/dtb.img
+LG_BOOTARGS := console=ttyAMA0 earlycon=pl011,0x9000000 nokaslr rdinit=/init
+$(LG_INITRD): guest/linux/init scripts/mkinitramfs.py $(LX_FETCHED)
+	@echo "  INITRD  $@"
+	@mkdir -p $(dir $@)
+	$(LX_Q)$(PYTHON) scripts/mkinitramfs.py $@ \
+		file:bin/busybox=$(LX)/busybox:755 link:bin/sh=busybox \
+		file:init=guest/linux/init:755 dir:proc dir:sys dir:dev \
+		dir:tmp char:dev/console=5,1
+# One rule makes all three (grouped target).
+$(LG_IMGS) &: tools/cv-linux-guest.py $(LG_INITRD) $(LX_FETCHED) \
+		$(BUILD)/tools/cv-sign $(A_KEYS)/image.sk mk/linuxguest.mk
+	@echo "  PACK    $(LG)/{kernel,initrd,dtb}.img"
+	$(LX_Q)$(PYTHON) tools/cv-linux-guest.py --cv-sign $(BUILD)/tools/cv-sign \
+		--key $(A_KEYS)/image.sk --image $(LX_IMAGE) \
+		--initrd $(LG_INITRD) --out-dir $(LG) --vcpus 2 --mem-mib 256 \
+		--bootargs '$(LG_BOOTARGS)'
+linux-guest: $(LG_IMGS)
+EXTRA_ALL += linux-guest
+
+# Where the runner leaves the three images in host memory (below the
+# bare-metal host's allocation pool at 0x62000000; the kernel is ~32 MiB).
+LG_GUEST := --guest linux:2=$(LG)/kernel.img@0x52000000 \
+	--guest +$(LG)/initrd.img@0x5a000000 \
+	--guest +$(LG)/dtb.img@0x5c000000
+LG_RUN = $(QEMU_RUN) $(A_TRUST) $(LG_GUEST) --smp 2 --timeout 240
+LG_DEPS := $(A_IMAGES) $(LG_IMGS)
+LG_EXPECT := --expect 'host: vm1: data image 2, ' \
+	--expect "host: vm1: verified by corevisor" \
+	--expect '[vm1] Booting Linux on physical CPU 0x0000000000 [0x411fd070]' \
+	--expect-re '\[vm1\] Machine model: corevisor protected VM' \
+	--expect-anywhere '[vm1] psci: PSCIv1.0 detected in firmware.' \
+	--expect-anywhere '[vm1] GICv3: CPU0: found redistributor 0 region 0:0x00000000080a0000' \
+	--expect-anywhere '[vm1] arch_timer: cp15 timer(s) running at' \
+	--expect-anywhere '[vm1] smp: Brought up 1 node, 2 CPUs' \
+	--expect-anywhere '[vm1] Run /init as init process'
+
+run-linux-guest: $(LG_DEPS)
+	@$(LG_RUN) --name linux-guest --show --exit 0 $(LG_EXPECT)
+
+test-linux-guest: $(LG_DEPS)
+	$(LG_RUN) --name linux-guest --exit 0 $(LG_EXPECT) \
+		--expect '[vm1] init: hello from Linux' \
+		--expect '[vm1] init: 2 CPUs online: 0-1' \
+		--expect-re '\[vm1\] init: the timer ticks: [0-9]+ -> [0-9]+ interrupts across sleep 1' \
+		--expect '[vm1] init: done, powering off' \
+		--expect "host: vm1 'linux' powered off (PSCI SYSTEM_OFF)" \
+		--expect 'host: all VMs powered off' \
+		--forbid panic --forbid 'Kernel panic' --forbid Oops \
+		--forbid 'BUG:' --forbid 'timer is stuck' --forbid 'host: FAIL'
+
+.PHONY: linux-guest run-linux-guest test-linux-guest
+TESTS += test-linux-guest
