@@ -56,8 +56,12 @@ enum host_mode {
 	/* VM lifecycle: 40..49. */
 	MODE_LIFECYCLE = 40, /* 50 VMs booted, run and destroyed in turn */
 	/* Interrupts (vgic): 50..59. */
-	MODE_BAD_INJECTIONS = 50 /* every free request slot a bad one */
+	MODE_BAD_INJECTIONS = 50, /* every free request slot a bad one */
+	/* The Linux guest (mk/linuxguest.mk): 60..69. */
+	MODE_LINUX_PEEK = 60 /* read the booted Linux guest's memory */
 };
+/* MODE_LINUX_PEEK: what the guest's /init prints once it runs. */
+#define LINUX_INIT_LINE "init: hello from Linux"
 #define LIFECYCLE_ROUNDS 50
 #define LIFECYCLE_BLOCK 0x200000ULL /* host_vm_block alignment */
 /* corevisor's image and reserved memory on QEMU virt (arch/aarch64). */
@@ -466,6 +470,44 @@ static void attack_secret(struct vmm_vm *vm, u64 event)
 	}
 }
 
+/* @line contains @text (after the kernel's "[ time] ", say). */
+static bool line_says(const char *line, const char *text)
+{
+	size_t n = strlen(text);
+
+	for (size_t left = strlen(line); left >= n; left--, line++)
+		if (!memcmp(line, text, n))
+			return true;
+	return false;
+}
+
+/*
+ * MODE_LINUX_PEEK: once the Linux guest runs its /init, the host reads
+ * the last page it gave the VM (kernel memory by now) and one of the
+ * kernel image's: corevisor must stop the machine at the first.
+ */
+static void peek_linux(struct vmm_vm *vm, const char *line)
+{
+	u32 n = __atomic_load_n(&vm->npages, __ATOMIC_ACQUIRE);
+	volatile u64 *p;
+	u64 pa;
+
+	if (!line_says(line, LINUX_INIT_LINE) || !n)
+		return;
+	pa = vm->page_pa[n - 1];
+	host_printf("host: reading vm%u's page at IPA 0x%llx, pfn 0x%llx "
+		    "(%u page(s) given)\n",
+		    vm->vmid, (unsigned long long)vm->page_ipa[n - 1],
+		    (unsigned long long)(pa / HOST_PAGE_SIZE),
+		    vm->npages_total);
+	p = host_phys_ptr(pa);
+	host_printf("host: read 0x%llx\n", (unsigned long long)p[0]);
+	pa = vm->block_pa + 0x10000;
+	p = host_phys_ptr(pa);
+	host_printf("host: kernel image page 0x%llx: 0x%llx\n",
+		    (unsigned long long)pa, (unsigned long long)p[0]);
+}
+
 /*
  * MODE_OFFER_*: the second VM's first RAM fault is answered with a page
  * that is not the host's to give.
@@ -844,6 +886,8 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 		vms_hooks.event = attack_secret;
 	if (mode == MODE_OFFER_VM_PAGE || mode == MODE_OFFER_CORE_PAGE)
 		vmm_hooks.offer_page = offer_bad_page;
+	if (mode == MODE_LINUX_PEEK)
+		vms_hooks.line = peek_linux;
 	if (mode == MODE_SNOOP_REGS) {
 		host_printf("host: snooping on every exit\n");
 		vms_hooks.answered = snoop;

@@ -20,7 +20,7 @@ static struct vm_slot {
 	/* The UART's current line, printed with a [vmN] prefix. */
 	u32 line_lock;
 	u32 line_len;
-	char line[120];
+	char line[200];	  /* host_printf's line holds 256 */
 	u32 off_reported; /* two vCPUs may both see the VM go off */
 } slots[VMS_MAX];
 static u32 nvms;
