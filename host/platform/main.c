@@ -58,7 +58,8 @@ enum host_mode {
 	/* Interrupts (vgic): 50..59. */
 	MODE_BAD_INJECTIONS = 50, /* every free request slot a bad one */
 	/* The Linux guest (mk/linuxguest.mk): 60..69. */
-	MODE_LINUX_PEEK = 60 /* read the booted Linux guest's memory */
+	MODE_LINUX_PEEK = 60,	  /* read the booted Linux guest's memory */
+	MODE_LINUX_BOOTARGS = 61, /* change its signed DTB's command line */
 };
 /* MODE_LINUX_PEEK: what the guest's /init prints once it runs. */
 #define LINUX_INIT_LINE "init: hello from Linux"
@@ -870,6 +871,30 @@ static void report_bad_injections(void)
 		    (unsigned long long)bad_wrong);
 }
 
+/*
+ * MODE_LINUX_BOOTARGS: before the VM is booted, the host rewrites the
+ * guest's command line in its device tree (the last image the runner
+ * left): the init it runs would be the host's choice.
+ */
+static void tamper_bootargs(const struct host_guest_image *imgs, u32 n)
+{
+	static const char from[] = "rdinit=/init", to[] = "rdinit=/evil";
+	const struct host_guest_image *dtb = &imgs[n - 1];
+	char *p = host_phys_ptr(dtb->addr), name[sizeof(imgs[0].name) + 1];
+
+	memcpy(name, imgs[0].name, sizeof(imgs[0].name));
+	name[sizeof(imgs[0].name)] = '\0';
+	for (u64 i = 0; i + sizeof(from) - 1 <= dtb->size; i++)
+		if (!memcmp(p + i, from, sizeof(from) - 1)) {
+			memcpy(p + i, to, sizeof(to) - 1);
+			host_printf("host: '%s' in the device tree of '%s' "
+				    "rewritten to '%s'\n",
+				    from, name, to);
+			return;
+		}
+	host_fail("no '%s' in the last image", from);
+}
+
 static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 {
 	u32 ncpus;
@@ -888,6 +913,8 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 		vmm_hooks.offer_page = offer_bad_page;
 	if (mode == MODE_LINUX_PEEK)
 		vms_hooks.line = peek_linux;
+	if (mode == MODE_LINUX_BOOTARGS)
+		tamper_bootargs(imgs, n);
 	if (mode == MODE_SNOOP_REGS) {
 		host_printf("host: snooping on every exit\n");
 		vms_hooks.answered = snoop;
