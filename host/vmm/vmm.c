@@ -20,6 +20,10 @@
 #define PSCI_CPU_ON 0xc4000003U
 #define PSCI_AFFINITY_INFO_32 0x84000004U
 #define PSCI_AFFINITY_INFO 0xc4000004U
+#define PSCI_MIGRATE_INFO_TYPE 0x84000006U
+#define PSCI_SYSTEM_OFF 0x84000008U
+#define PSCI_FEATURES 0x8400000aU
+#define PSCI_TOS_NOT_PRESENT 2 /* MIGRATE_INFO_TYPE: no Trusted OS */
 #define PSCI_RET_NOT_SUPPORTED ((u64)-1LL)
 #define PSCI_RET_INVALID_PARAMS ((u64)-2LL)
 #define PSCI_RET_ALREADY_ON ((u64)-4LL)
@@ -92,9 +96,6 @@ static u64 trailer_load_addr(const void *data, u64 size)
  * host's pages to be physically contiguous, at the load address's offset
  * within a 2 MiB block (docs/image-format.md): the whole block goes to
  * the VM, so the host gives it nothing else.
- *
- * The Linux module gives each VM one such block: it boots VMs of one
- * image (no data images).
  */
 static int load_image(struct vmm_vm *vm, const void *data, u64 size,
 		      u64 load_addr, u64 *block_pa, u64 *block_size)
@@ -178,6 +179,7 @@ int vmm_vm_boot(struct vmm_vm *vm, const struct vmm_image *img)
 		err = load_image(vm, img->extra[i].data, img->extra[i].size,
 				 data_addr[i], &vm->data_block_pa[i],
 				 &vm->data_block_size[i]);
+		vm->data_load_addr[i] = data_addr[i];
 		if (!err)
 			vm->ndata = i + 1;
 	}
@@ -370,6 +372,28 @@ static u64 guest_cpu_on(struct vmm_vcpu *v)
 	return 0;
 }
 
+/*
+ * PSCI_FEATURES (PSCI 1.0, mandatory): 0 for the calls a guest has, else
+ * NOT_SUPPORTED (SMCCC_VERSION among them: the guest assumes SMCCC 1.0).
+ */
+static u64 psci_features(u32 fn)
+{
+	switch (fn) {
+	case PSCI_VERSION:
+	case PSCI_CPU_OFF:
+	case PSCI_CPU_ON:
+	case PSCI_CPU_ON_32:
+	case PSCI_AFFINITY_INFO:
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_MIGRATE_INFO_TYPE:
+	case PSCI_SYSTEM_OFF:
+	case PSCI_FEATURES:
+		return 0;
+	default:
+		return PSCI_RET_NOT_SUPPORTED;
+	}
+}
+
 /* CV_EXIT_HVC: a PSCI call (anything else is not supported). */
 static enum vmm_action exit_hvc(struct vmm_vcpu *v)
 {
@@ -381,6 +405,13 @@ static enum vmm_action exit_hvc(struct vmm_vcpu *v)
 	switch (fn) {
 	case PSCI_VERSION:
 		ret = 0x10000; /* 1.0 */
+		break;
+	case PSCI_FEATURES:
+		ret = psci_features((u32)run->regs[1]);
+		break;
+	case PSCI_MIGRATE_INFO_TYPE:
+		/* Mandatory since PSCI 0.2: nothing to migrate. */
+		ret = PSCI_TOS_NOT_PRESENT;
 		break;
 	case PSCI_CPU_ON:
 	case PSCI_CPU_ON_32:

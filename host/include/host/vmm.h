@@ -142,6 +142,7 @@ struct vmm_vm {
 	u64 block_size;
 	/* Its data images (an initrd, a device tree), each in its own block. */
 	u32 ndata;
+	u64 data_load_addr[VMM_MAX_DATA_IMAGES];
 	u64 data_block_pa[VMM_MAX_DATA_IMAGES];
 	u64 data_block_size[VMM_MAX_DATA_IMAGES];
 	u32 off;      /* powered off (PSCI SYSTEM_OFF, or by corevisor) */
