@@ -258,6 +258,11 @@ test-linux-hostile-ioctls: $(LX_DEPS)
 		--expect 'cvattack: CREATE_VM with a 0-byte image: refused' \
 		--expect 'cvattack: CREATE_VM with 9 vCPUs: refused' \
 		--expect 'cvattack: CREATE_VM from an unmapped address: refused (Bad address)' \
+		--expect 'cvattack: CREATE_VM with 5 data images: refused' \
+		--expect 'cvattack: CREATE_VM with a nonzero pad: refused' \
+		--expect 'cvattack: CREATE_VM with a 0-byte data image: refused' \
+		--expect 'cvattack: CREATE_VM with 65 MiB of images in all: refused' \
+		--expect 'cvattack: CREATE_VM with a data image at an unmapped address: refused (Bad address)' \
 		--expect 'cvattack: mmap of /dev/corevisor: refused' \
 		--expect 'cvattack: mmap of the shared vCPU area through /dev/mem: refused (Operation not permitted)' \
 		--expect 'cvattack: a second CREATE_VM on the same file: refused (File exists)' \

@@ -3,11 +3,13 @@
  * cvrun: run signed images as corevisor VMs from the Linux host (think
  * `lkvm run`), through /dev/corevisor (include/corevisor/dev.h).
  *
- *   cvrun [options] IMAGE[:VCPUS] ...
+ *   cvrun [options] IMAGE[+DATA...][:VCPUS] ...
  *
- * Each image becomes a VM with one thread per vCPU, each thread bound to
- * a host CPU (round-robin over the online CPUs). The guests' devices are
- * emulated here: the PL011 at 0x09000000 (each line printed on stdout as
+ * Each image becomes a VM (with its data images after a '+': an
+ * initrd, a device tree; tools/cv-linux-guest.py) with one thread per vCPU,
+ * each thread bound to a host CPU (round-robin over the online CPUs). The
+ * guests' devices are emulated here: the PL011 at 0x09000000 (each line printed
+ * on stdout as
  * `[vmN] ...`, N the vmid) and the test device at 0x09010000 (an event is
  * printed, and --on-event runs a command while the vCPU waits). Once
  * every VM is done, the powered-off ones give their pages back to Linux.
@@ -58,7 +60,7 @@ struct vm {
 	unsigned nvcpus;
 	char name[16];
 	pthread_mutex_t lock; /* line */
-	char line[160];
+	char line[200];
 	size_t line_len;
 	bool off; /* SYSTEM_OFF seen */
 	bool failed;
@@ -108,7 +110,7 @@ static void uart_putc(struct vm *vm, char c)
 	pthread_mutex_lock(&vm->lock);
 	if (c == '\n' || vm->line_len == sizeof(vm->line) - 1)
 		flush_line(vm);
-	if (c != '\n' && c != '\r')
+	if (c != '\n' && c != '\r' && c != '\0')
 		vm->line[vm->line_len++] = c;
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -233,12 +235,21 @@ static void *read_file(const char *path, size_t *size)
 }
 
 /* IMAGE[:VCPUS]: a VM, or -1 with the reason printed. */
+/* Free @img and the @n data images. */
+static void free_images(void *img, void **data, unsigned n)
+{
+	free(img);
+	for (unsigned i = 0; i < n; i++)
+		free(data[i]);
+}
+
 static int create(const char *spec)
 {
-	char path[256], *colon;
+	char path[1024], *colon, *plus;
 	const char *base;
 	struct cv_create_vm c = {0};
 	struct vm *vm = &vms[nvms];
+	void *data[CV_MAX_DATA_IMAGES];
 	size_t size;
 	void *img;
 	char *dot;
@@ -250,6 +261,37 @@ static int create(const char *spec)
 		*colon = '\0';
 		c.nvcpus = (unsigned)strtoul(colon + 1, NULL, 0);
 	}
+	/* IMAGE+DATA+DATA: the data images, from the last. */
+	while ((plus = strrchr(path, '+'))) {
+		size_t n;
+
+		*plus = '\0';
+		if (c.ndata == CV_MAX_DATA_IMAGES) {
+			fprintf(stderr, "cvrun: %s: more than %u data images\n",
+				spec, CV_MAX_DATA_IMAGES);
+			free_images(NULL, data, c.ndata);
+			return -1;
+		}
+		data[c.ndata] = read_file(plus + 1, &n);
+		if (!data[c.ndata]) {
+			fprintf(stderr, "cvrun: %s: cannot read\n", plus + 1);
+			free_images(NULL, data, c.ndata);
+			return -1;
+		}
+		c.data_size[c.ndata++] = n;
+	}
+	/* Read last to first: the VM's order is the command line's. */
+	for (unsigned i = 0; i < c.ndata / 2; i++) {
+		void *d = data[i];
+		uint64_t n = c.data_size[i];
+
+		data[i] = data[c.ndata - 1 - i];
+		c.data_size[i] = c.data_size[c.ndata - 1 - i];
+		data[c.ndata - 1 - i] = d;
+		c.data_size[c.ndata - 1 - i] = n;
+	}
+	for (unsigned i = 0; i < c.ndata; i++)
+		c.data[i] = (uint64_t)(uintptr_t)data[i];
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	snprintf(c.name, sizeof(c.name), "%.15s", base);
 	dot = strchr(c.name, '.');
@@ -258,13 +300,14 @@ static int create(const char *spec)
 	img = read_file(path, &size);
 	if (!img) {
 		fprintf(stderr, "cvrun: %s: cannot read\n", path);
+		free_images(NULL, data, c.ndata);
 		return -1;
 	}
 	vm->fd = open(CV_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (vm->fd < 0) {
 		fprintf(stderr, "cvrun: %s: %s\n", CV_DEV_PATH,
 			strerror(errno));
-		free(img);
+		free_images(img, data, c.ndata);
 		return -1;
 	}
 	c.image = (uint64_t)(uintptr_t)img;
@@ -273,16 +316,17 @@ static int create(const char *spec)
 		fprintf(stderr, "cvrun: %s: create VM: %s\n", path,
 			strerror(errno));
 		close(vm->fd);
-		free(img);
+		free_images(img, data, c.ndata);
 		return -1;
 	}
-	free(img);
+	free_images(img, data, c.ndata);
 	vm->vmid = c.vmid;
 	vm->nvcpus = c.nvcpus;
 	memcpy(vm->name, c.name, sizeof(vm->name));
 	pthread_mutex_init(&vm->lock, NULL);
-	say("cvrun: vm%u '%s': %u vCPU(s), %zu-byte image verified\n", vm->vmid,
-	    vm->name, vm->nvcpus, size);
+	say("cvrun: vm%u '%s': %u vCPU(s), %zu-byte image%s verified\n",
+	    vm->vmid, vm->name, vm->nvcpus, size,
+	    c.ndata ? " and its data images" : "");
 	nvms++;
 	return 0;
 }
@@ -317,7 +361,7 @@ static int print_counter(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: cvrun [-q] [--on-event CMD] [--pa-of IPA] "
-			"IMAGE[:VCPUS]...\n"
+			"IMAGE[+DATA...][:VCPUS]...\n"
 			"       cvrun --bench-noop N | --counter\n");
 	exit(2);
 }

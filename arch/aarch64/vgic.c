@@ -218,6 +218,20 @@ static void save_aprs(u64 *ap0r, u64 *ap1r)
 }
 
 /*
+ * The guest's virtual timer line is high (enabled, not masked, expired)
+ * at entry. When the core could not raise its PPI (the guest has not
+ * enabled PPI 27 in its redistributor yet: Linux arms its timer before
+ * it enables the interrupt), the physical PPI 27 must stay quiet all the
+ * same while the vCPU runs, or it would make the vCPU exit before every
+ * instruction and the guest never get to enable it.
+ */
+static bool vtimer_line_high(const struct cv_ctxt *ctxt)
+{
+	return (ctxt->cntv_ctl & 3) == 1 &&
+	       read_sysreg(cntpct_el0) - ctxt->vgic.cntvoff >= ctxt->cntv_cval;
+}
+
+/*
  * When the vCPU must exit for a timer that is not its virtual one: the
  * emulated physical timer's expiry (the core's @guest_doorbell) or the
  * host's own virtual timer (CNTVOFF_EL2 is 0 for the host, so its CVAL is
@@ -250,7 +264,11 @@ u64 arch_vcpu_run(u32 vmid, u32 vcpuid, u64 vttbr, struct cv_ctxt *ctxt)
 		load_aprs(g->ap0r, g->ap1r);
 		write_sysreg(ich_vmcr_el2, g->vmcr);
 		write_sysreg(ich_hcr_el2, g->hcr);
-		/* The timer's line stays quiet until the guest deactivates. */
+		/*
+		 * The timer's line stays quiet until the guest deactivates,
+		 * or while it is high and cannot be raised (vtimer_line_high).
+		 */
+		hw = sgi && (hw || vtimer_line_high(ctxt));
 		if (hw) {
 			wr32(sgi + GICR_ISACTIVER0, 1U << VTIMER_PPI);
 			dsb(sy);

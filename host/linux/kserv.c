@@ -5,7 +5,7 @@
  * VM management shared with the bare-metal host (host/vmm, behind
  * host/include/host/platform.h, whose calls this file implements).
  *
- * Memory: an image goes into a CMA block (dma_alloc_pages on the
+ * Memory: each image goes into a CMA block (dma_alloc_pages on the
  * module's platform device: Debian's kernel has CONFIG_DMA_CMA with a
  * 64 MiB default area and CONFIG_CMA_ALIGNMENT=8, 1 MiB, so the block is
  * asked 2 MiB larger and its 2 MiB-aligned part used). A RAM fault gets a
@@ -61,9 +61,13 @@ struct cv_vm {
 	spinlock_t lock;      /* slots, pages, spare */
 	struct cv_vcpu_slot slot[VMM_MAX_VCPUS];
 	wait_queue_head_t wq;
-	struct page *block;
-	u64 block_bytes;
-	dma_addr_t block_dma;
+	/* One CMA block per image: the boot image's first. */
+	struct cv_block {
+		struct page *page;
+		u64 bytes;
+		dma_addr_t dma;
+	} block[1 + CV_MAX_DATA_IMAGES];
+	u32 nblocks;
 	struct list_head pages; /* given to the VM (page->lru) */
 	u64 npages;
 	struct list_head spare; /* zeroed, ready for the next fault */
@@ -135,17 +139,40 @@ static void note_span(struct cv_vm *cvm, u64 pa, u64 bytes)
 u64 host_vm_block(struct vmm_vm *vm, u64 size)
 {
 	struct cv_vm *cvm = cv_vm_of(vm);
+	struct cv_block *b;
 	u64 pa;
 
-	cvm->block_bytes = size + BLOCK_ALIGN - PAGE_SIZE;
-	cvm->block =
-		dma_alloc_pages(&cv_pdev->dev, cvm->block_bytes,
-				&cvm->block_dma, DMA_BIDIRECTIONAL, GFP_KERNEL);
-	if (!cvm->block)
+	if (cvm->nblocks == ARRAY_SIZE(cvm->block))
 		return 0;
-	pa = ALIGN(page_to_phys(cvm->block), BLOCK_ALIGN);
+	b = &cvm->block[cvm->nblocks];
+	b->bytes = size + BLOCK_ALIGN - PAGE_SIZE;
+	b->page = dma_alloc_pages(&cv_pdev->dev, b->bytes, &b->dma,
+				  DMA_BIDIRECTIONAL, GFP_KERNEL);
+	if (!b->page)
+		return 0;
+	cvm->nblocks++;
+	pa = ALIGN(page_to_phys(b->page), BLOCK_ALIGN);
 	note_span(cvm, pa, size);
 	return pa;
+}
+
+static void free_blocks(struct cv_vm *cvm)
+{
+	for (u32 i = 0; i < cvm->nblocks; i++)
+		dma_free_pages(&cv_pdev->dev, cvm->block[i].bytes,
+			       cvm->block[i].page, cvm->block[i].dma,
+			       DMA_BIDIRECTIONAL);
+	cvm->nblocks = 0;
+}
+
+/* The pages of the VM's image blocks (given to it at VERIFY). */
+static u64 image_pages(const struct cv_vm *cvm)
+{
+	u64 bytes = cvm->vmm.block_size;
+
+	for (u32 i = 0; i < cvm->vmm.ndata; i++)
+		bytes += cvm->vmm.data_block_size[i];
+	return bytes / PAGE_SIZE;
 }
 
 /*
@@ -199,40 +226,82 @@ static void free_page_list(struct list_head *l)
 	}
 }
 
+static void free_image_copies(struct vmm_image *img,
+			      struct vmm_data_image *extra)
+{
+	kvfree(img->data);
+	for (u32 i = 0; i < img->ndata; i++)
+		kvfree(extra[i].data);
+}
+
+/* A copy of @size bytes of user memory at @uaddr, or an ERR_PTR. */
+static void *copy_image(u64 uaddr, u64 size)
+{
+	void *data = kvmalloc(size, GFP_KERNEL);
+
+	if (!data)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(data, u64_to_user_ptr(uaddr), size)) {
+		kvfree(data);
+		return ERR_PTR(-EFAULT);
+	}
+	return data;
+}
+
 static int create_vm(struct cv_file *f, struct cv_create_vm __user *uarg)
 {
 	struct cv_create_vm a;
-	struct vmm_image img;
+	struct vmm_data_image extra[CV_MAX_DATA_IMAGES];
+	struct vmm_image img = {0};
 	struct cv_vm *cvm;
 	char name[sizeof(a.name) + 1];
+	u64 total;
 	void *data;
 	int err;
 
+	BUILD_BUG_ON(CV_MAX_DATA_IMAGES > VMM_MAX_DATA_IMAGES);
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
 	if (f->vm)
 		return -EEXIST; /* one VM per open file */
 	if (!a.size || a.size > CV_MAX_IMAGE_BYTES || a.nvcpus < 1 ||
-	    a.nvcpus > VMM_MAX_VCPUS)
+	    a.nvcpus > VMM_MAX_VCPUS || a.ndata > CV_MAX_DATA_IMAGES || a.pad)
+		return -EINVAL;
+	total = a.size;
+	for (u32 i = 0; i < a.ndata; i++) {
+		if (!a.data_size[i] || a.data_size[i] > CV_MAX_IMAGE_BYTES)
+			return -EINVAL;
+		total += a.data_size[i];
+	}
+	if (total > CV_MAX_IMAGE_BYTES)
 		return -EINVAL;
 	memcpy(name, a.name, sizeof(a.name));
 	name[sizeof(a.name)] = '\0';
-	data = kvmalloc(a.size, GFP_KERNEL);
-	if (!data)
-		return -ENOMEM;
-	if (copy_from_user(data, u64_to_user_ptr(a.image), a.size)) {
-		kvfree(data);
-		return -EFAULT;
+	img = (struct vmm_image){.size = a.size,
+				 .nvcpus = a.nvcpus,
+				 .name = name,
+				 .extra = extra};
+	data = copy_image(a.image, a.size);
+	if (IS_ERR(data))
+		return PTR_ERR(data);
+	img.data = data;
+	for (u32 i = 0; i < a.ndata; i++) {
+		data = copy_image(a.data[i], a.data_size[i]);
+		if (IS_ERR(data)) {
+			free_image_copies(&img, extra);
+			return PTR_ERR(data);
+		}
+		extra[i] = (struct vmm_data_image){.data = data,
+						   .size = a.data_size[i]};
+		img.ndata = i + 1;
 	}
-	img = (struct vmm_image){
-		.data = data, .size = a.size, .nvcpus = a.nvcpus, .name = name};
 	if (!vmm_image_load_addr(&img)) {
-		kvfree(data);
+		free_image_copies(&img, extra);
 		return -EINVAL;
 	}
 	cvm = kvzalloc(sizeof(*cvm), GFP_KERNEL);
 	if (!cvm) {
-		kvfree(data);
+		free_image_copies(&img, extra);
 		return -ENOMEM;
 	}
 	spin_lock_init(&cvm->lock);
@@ -251,7 +320,7 @@ static int create_vm(struct cv_file *f, struct cv_create_vm __user *uarg)
 	if (vms_live >= MAX_VM_NUM) {
 		mutex_unlock(&boot_lock);
 		pr_warn("corevisor: all %u vmids in use\n", MAX_VM_NUM);
-		kvfree(data);
+		free_image_copies(&img, extra);
 		kvfree(cvm);
 		return -ENOSPC;
 	}
@@ -259,12 +328,9 @@ static int create_vm(struct cv_file *f, struct cv_create_vm __user *uarg)
 	if (!err)
 		vms_live++;
 	mutex_unlock(&boot_lock);
-	kvfree(data);
+	free_image_copies(&img, extra);
 	if (err) {
-		if (cvm->block)
-			dma_free_pages(&cv_pdev->dev, cvm->block_bytes,
-				       cvm->block, cvm->block_dma,
-				       DMA_BIDIRECTIONAL);
+		free_blocks(cvm);
 		kvfree(cvm);
 		return err == VMM_ENOMEM ? -ENOMEM : -EINVAL;
 	}
@@ -318,16 +384,15 @@ static long destroy(struct cv_vm *cvm, u64 flags)
 	mutex_lock(&boot_lock);
 	vms_live--;
 	mutex_unlock(&boot_lock);
-	pages = cvm->npages + cvm->vmm.block_size / PAGE_SIZE;
+	pages = cvm->npages + image_pages(cvm);
 	free_page_list(&cvm->pages);
 	free_page_list(&cvm->spare);
-	dma_free_pages(&cv_pdev->dev, cvm->block_bytes, cvm->block,
-		       cvm->block_dma, DMA_BIDIRECTIONAL);
-	cvm->block = NULL;
+	free_blocks(cvm);
 	pages_returned += pages;
 	pr_info("host: vm%u '%s': %llu page(s) back to Linux (DESTROY_VM%s)\n",
 		cvm->vmm.vmid, cvm->vmm.name, pages,
-		flags & CV_DESTROY_FORCE ? ", forced: its file was closed" : "");
+		flags & CV_DESTROY_FORCE ? ", forced: its file was closed"
+					 : "");
 	return (long)pages;
 }
 
@@ -378,7 +443,8 @@ static long run_loop(struct cv_vm *cvm, struct vmm_vcpu *v, int cpu,
 			return 0;
 		}
 		if (smp_load_acquire(&v->state) != VMM_VCPU_RUNNABLE) {
-			/* Off (not started, or CPU_OFF): its guest's CPU_ON wakes us. */
+			/* Off (not started, or CPU_OFF): its guest's CPU_ON
+			 * wakes us. */
 			if (wait_event_interruptible(cvm->wq,
 						     runnable_or_off(v)))
 				return -EINTR;
@@ -488,9 +554,15 @@ static long gpa_to_pa(struct cv_vm *cvm, struct cv_gpa __user *uarg)
 
 	if (copy_from_user(&g, uarg, sizeof(g)))
 		return -EFAULT;
+	g.pa = 0;
 	if (g.ipa >= base && g.ipa - base < cvm->vmm.block_size)
 		g.pa = cvm->vmm.block_pa + (g.ipa - base);
-	else if ((g.pa = vmm_page_of(&cvm->vmm, g.ipa)))
+	for (u32 i = 0; !g.pa && i < cvm->vmm.ndata; i++) {
+		base = cvm->vmm.data_load_addr[i] & ~(BLOCK_ALIGN - 1);
+		if (g.ipa >= base && g.ipa - base < cvm->vmm.data_block_size[i])
+			g.pa = cvm->vmm.data_block_pa[i] + (g.ipa - base);
+	}
+	if (!g.pa && (g.pa = vmm_page_of(&cvm->vmm, g.ipa)))
 		g.pa += g.ipa & (PAGE_SIZE - 1);
 	if (!g.pa)
 		return -ENOENT;
@@ -559,7 +631,7 @@ static int cv_release(struct inode *inode, struct file *file)
 			pr_warn("host: vm%u '%s': its %llu page(s) stay the "
 				"VM's\n",
 				cvm->vmm.vmid, cvm->vmm.name,
-				cvm->npages + cvm->vmm.block_size / PAGE_SIZE);
+				cvm->npages + image_pages(cvm));
 			mmdrop(cvm->mm);
 			cvm->mm = NULL;
 			/* Pages put aside for faults were never given. */

@@ -59,9 +59,14 @@ enum host_mode {
 	/* Snapshot and restore: 41..49 (HVC_SNAPSHOT_*, HVC_RESTORE_*). */
 	MODE_SNAPSHOT = 41, /* primes paused, sealed, destroyed, restored */
 	/* Interrupts (vgic): 50..59. */
-	MODE_BAD_INJECTIONS = 50 /* every free request slot a bad one */
-				 /* GIC tables: 70..79 (gictab.h). */
+	MODE_BAD_INJECTIONS = 50, /* every free request slot a bad one */
+	/* The Linux guest (mk/linuxguest.mk): 60..69. */
+	MODE_LINUX_PEEK = 60,	  /* read the booted Linux guest's memory */
+	MODE_LINUX_BOOTARGS = 61, /* change its signed DTB's command line */
+	/* GIC tables: 70..79 (gictab.h). */
 };
+/* MODE_LINUX_PEEK: what the guest's /init prints once it runs. */
+#define LINUX_INIT_LINE "init: hello from Linux"
 #define LIFECYCLE_ROUNDS 50
 /* MODE_SNAPSHOT: pause once the VM took this many RAM faults. */
 #define SNAPSHOT_AFTER_FAULTS 150U
@@ -484,6 +489,44 @@ static void gic_attack_secret(struct vmm_vm *vm, u64 event)
 		host_fail("no page of vm%u at IPA 0x%llx", vm->vmid,
 			  VAULT_SECRET_IPA);
 	gictab_attack(*(volatile u32 *)HOST_MODE_ADDR, pa);
+}
+
+/* @line contains @text (after the kernel's "[ time] ", say). */
+static bool line_says(const char *line, const char *text)
+{
+	size_t n = strlen(text);
+
+	for (size_t left = strlen(line); left >= n; left--, line++)
+		if (!memcmp(line, text, n))
+			return true;
+	return false;
+}
+
+/*
+ * MODE_LINUX_PEEK: once the Linux guest runs its /init, the host reads
+ * the last page it gave the VM (kernel memory by now) and one of the
+ * kernel image's: corevisor must stop the machine at the first.
+ */
+static void peek_linux(struct vmm_vm *vm, const char *line)
+{
+	u32 n = __atomic_load_n(&vm->npages, __ATOMIC_ACQUIRE);
+	volatile u64 *p;
+	u64 pa;
+
+	if (!line_says(line, LINUX_INIT_LINE) || !n)
+		return;
+	pa = vm->page_pa[n - 1];
+	host_printf("host: reading vm%u's page at IPA 0x%llx, pfn 0x%llx "
+		    "(%u page(s) given)\n",
+		    vm->vmid, (unsigned long long)vm->page_ipa[n - 1],
+		    (unsigned long long)(pa / HOST_PAGE_SIZE),
+		    vm->npages_total);
+	p = host_phys_ptr(pa);
+	host_printf("host: read 0x%llx\n", (unsigned long long)p[0]);
+	pa = vm->block_pa + 0x10000;
+	p = host_phys_ptr(pa);
+	host_printf("host: kernel image page 0x%llx: 0x%llx\n",
+		    (unsigned long long)pa, (unsigned long long)p[0]);
 }
 
 /*
@@ -981,6 +1024,30 @@ static void report_bad_injections(void)
 		    (unsigned long long)bad_wrong);
 }
 
+/*
+ * MODE_LINUX_BOOTARGS: before the VM is booted, the host rewrites the
+ * guest's command line in its device tree (the last image the runner
+ * left): the init it runs would be the host's choice.
+ */
+static void tamper_bootargs(const struct host_guest_image *imgs, u32 n)
+{
+	static const char from[] = "rdinit=/init", to[] = "rdinit=/evil";
+	const struct host_guest_image *dtb = &imgs[n - 1];
+	char *p = host_phys_ptr(dtb->addr), name[sizeof(imgs[0].name) + 1];
+
+	memcpy(name, imgs[0].name, sizeof(imgs[0].name));
+	name[sizeof(imgs[0].name)] = '\0';
+	for (u64 i = 0; i + sizeof(from) - 1 <= dtb->size; i++)
+		if (!memcmp(p + i, from, sizeof(from) - 1)) {
+			memcpy(p + i, to, sizeof(to) - 1);
+			host_printf("host: '%s' in the device tree of '%s' "
+				    "rewritten to '%s'\n",
+				    from, name, to);
+			return;
+		}
+	host_fail("no '%s' in the last image", from);
+}
+
 static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 {
 	u32 ncpus;
@@ -1003,6 +1070,12 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 		vms_hooks.event = gic_attack_secret;
 	if (mode == MODE_GIC_TABLES)
 		gictab_legitimate();
+}
+
+	if (mode == MODE_LINUX_PEEK)
+		vms_hooks.line = peek_linux;
+	if (mode == MODE_LINUX_BOOTARGS)
+		tamper_bootargs(imgs, n);
 	if (mode == MODE_SNOOP_REGS) {
 		host_printf("host: snooping on every exit\n");
 		vms_hooks.answered = snoop;
@@ -1018,8 +1091,8 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 			    "did not offer\n");
 		vms_hooks.answered = scribble;
 	}
-	for (u32 i = 0; i < n; i++)
-		vms_boot(&imgs[i]);
+	for (u32 i = 0; i < n;)
+		i += vms_boot_images(&imgs[i], n - i);
 	if (mode == MODE_START_SECONDARY)
 		start_secondary_at_will(vms_get(0));
 	ncpus = start_cpus();

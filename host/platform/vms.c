@@ -21,7 +21,7 @@ static struct vm_slot {
 	/* The UART's current line, printed with a [vmN] prefix. */
 	u32 line_lock;
 	u32 line_len;
-	char line[120];
+	char line[200];	  /* host_printf's line holds 256 */
 	u32 off_reported; /* two vCPUs may both see the VM go off */
 } slots[VMS_MAX];
 static u32 nvms;
@@ -53,13 +53,16 @@ struct vmm_vm *vms_get(u32 index)
 	return index < nvms ? &slots[index].vm : NULL;
 }
 
-struct vmm_vm *vms_boot(const struct host_guest_image *img)
+u32 vms_boot_images(const struct host_guest_image *imgs, u32 n)
 {
+	struct vmm_data_image extra[VMM_MAX_DATA_IMAGES];
+	const struct host_guest_image *img = &imgs[0];
 	struct vmm_image im = {
 		.data = host_phys_ptr(img->addr),
 		.size = img->size,
 		.nvcpus = img->nvcpus ? img->nvcpus : 1,
 		.name = img->name,
+		.extra = extra,
 	};
 	struct vmm_vm *vm;
 	char name[sizeof(img->name) + 1];
@@ -72,6 +75,16 @@ struct vmm_vm *vms_boot(const struct host_guest_image *img)
 	im.name = name;
 	if (im.nvcpus > VMM_MAX_VCPUS)
 		im.nvcpus = VMM_MAX_VCPUS;
+	/* The images after it flagged HOST_GUEST_DATA are its data images. */
+	while (1 + im.ndata < n &&
+	       (imgs[1 + im.ndata].flags & HOST_GUEST_DATA)) {
+		if (im.ndata == VMM_MAX_DATA_IMAGES)
+			host_fail("guest %s: more than %u data images", name,
+				  VMM_MAX_DATA_IMAGES);
+		extra[im.ndata].data = host_phys_ptr(imgs[1 + im.ndata].addr);
+		extra[im.ndata].size = imgs[1 + im.ndata].size;
+		im.ndata++;
+	}
 	vm = &slots[nvms].vm;
 	memset(&slots[nvms], 0, sizeof(slots[nvms]));
 	err = vmm_vm_boot(vm, &im);
@@ -81,7 +94,13 @@ struct vmm_vm *vms_boot(const struct host_guest_image *img)
 	if (err)
 		host_fail("no memory for guest %s", name);
 	nvms++;
-	return vm;
+	return 1 + im.ndata;
+}
+
+struct vmm_vm *vms_boot(const struct host_guest_image *img)
+{
+	vms_boot_images(img, 1);
+	return &slots[nvms - 1].vm;
 }
 
 void vms_assign_cpus(u32 ncpus)
@@ -100,6 +119,8 @@ static void flush_line(struct vm_slot *s)
 	s->line[s->line_len] = '\0';
 	host_printf("[vm%u] %s\n", s->vm.vmid, s->line);
 	s->line_len = 0;
+	if (vms_hooks.line)
+		vms_hooks.line(&s->vm, s->line);
 }
 
 static void uart_putc(struct vm_slot *s, char c)
@@ -107,7 +128,7 @@ static void uart_putc(struct vm_slot *s, char c)
 	lock(&s->line_lock);
 	if (c == '\n' || s->line_len == sizeof(s->line) - 1)
 		flush_line(s);
-	if (c != '\n' && c != '\r')
+	if (c != '\n' && c != '\r' && c != '\0')
 		s->line[s->line_len++] = c;
 	unlock(&s->line_lock);
 }

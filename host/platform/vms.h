@@ -11,17 +11,26 @@
 
 #define VMS_MAX 8
 
-/* Test-mode hooks (main.c): a test-device event; after each answer. */
+/*
+ * Test-mode hooks (main.c): a test-device event; after each answer; a
+ * line of the guest's UART, once printed.
+ */
 struct vms_hooks {
 	void (*event)(struct vmm_vm *vm, u64 event);
 	void (*answered)(struct vmm_vcpu *v);
 	/* The loop runs @v only when this says so (NULL: always). */
 	bool (*may_run)(struct vmm_vcpu *v);
+	void (*line)(struct vmm_vm *vm, const char *line);
 };
 extern struct vms_hooks vms_hooks;
 
 /* Boot @img as the next VM (host_fail on a bad image or no room). */
 struct vmm_vm *vms_boot(const struct host_guest_image *img);
+/*
+ * Boot @imgs[0] and the images after it flagged HOST_GUEST_DATA (of the
+ * @n left) as the next VM; returns how many images it took.
+ */
+u32 vms_boot_images(const struct host_guest_image *imgs, u32 n);
 /* Pin the vCPUs of every booted VM to the host's @ncpus CPUs. */
 void vms_assign_cpus(u32 ncpus);
 /*

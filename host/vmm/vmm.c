@@ -20,6 +20,10 @@
 #define PSCI_CPU_ON 0xc4000003U
 #define PSCI_AFFINITY_INFO_32 0x84000004U
 #define PSCI_AFFINITY_INFO 0xc4000004U
+#define PSCI_MIGRATE_INFO_TYPE 0x84000006U
+#define PSCI_SYSTEM_OFF 0x84000008U
+#define PSCI_FEATURES 0x8400000aU
+#define PSCI_TOS_NOT_PRESENT 2 /* MIGRATE_INFO_TYPE: no Trusted OS */
 #define PSCI_RET_NOT_SUPPORTED ((u64)-1LL)
 #define PSCI_RET_INVALID_PARAMS ((u64)-2LL)
 #define PSCI_RET_ALREADY_ON ((u64)-4LL)
@@ -80,22 +84,44 @@ u64 vmm_image_load_addr(const struct vmm_image *img)
 	return tr.load_addr;
 }
 
+static u64 trailer_load_addr(const void *data, u64 size)
+{
+	struct vmm_image im = {.data = data, .size = size};
+
+	return vmm_image_load_addr(&im);
+}
+
 /*
  * corevisor maps an image into its VM by 2 MiB blocks and requires the
  * host's pages to be physically contiguous, at the load address's offset
  * within a 2 MiB block (docs/image-format.md): the whole block goes to
  * the VM, so the host gives it nothing else.
  */
-static int load_image(struct vmm_vm *vm, const struct vmm_image *img)
+static int load_image(struct vmm_vm *vm, const void *data, u64 size,
+		      u64 load_addr, u64 *block_pa, u64 *block_size)
 {
-	u64 off = vm->load_addr & (PMD_BYTES - 1);
+	u64 off = load_addr & (PMD_BYTES - 1);
 
-	vm->block_size = VMM_ALIGN_UP(off + img->size, PMD_BYTES);
-	vm->block_pa = host_vm_block(vm, vm->block_size);
-	if (!vm->block_pa)
+	*block_size = VMM_ALIGN_UP(off + size, PMD_BYTES);
+	*block_pa = host_vm_block(vm, *block_size);
+	if (!*block_pa)
 		return VMM_ENOMEM;
-	memcpy(host_phys_ptr(vm->block_pa + off), img->data, img->size);
+	memcpy(host_phys_ptr(*block_pa + off), data, size);
 	return 0;
+}
+
+/* SET_BOOT_INFO and REMAP_VM_IMAGE of each page: one image declared. */
+static u64 declare_image(struct vmm_vm *vm, u64 load_addr, u64 size,
+			 u64 block_pa)
+{
+	u64 idx, first_pfn, pages;
+
+	idx = hvc(HVC_SET_BOOT_INFO, vm->vmid, load_addr, size, 0, 0);
+	first_pfn = (block_pa + (load_addr & (PMD_BYTES - 1))) / HOST_PAGE_SIZE;
+	pages = (size + HOST_PAGE_SIZE - 1) / HOST_PAGE_SIZE;
+	for (u64 i = 0; i < pages; i++)
+		hvc(HVC_REMAP_VM_IMAGE, vm->vmid, first_pfn + i, idx, 0, 0);
+	return pages;
 }
 
 /* Around a hypercall: the host's FP/SIMD registers must stay its own. */
@@ -126,20 +152,37 @@ const struct vmm_region vmm_regions[VMM_NREGIONS] = {
 
 int vmm_vm_boot(struct vmm_vm *vm, const struct vmm_image *img)
 {
-	u64 first_pfn, pages, idx, seed;
+	u64 pages, seed;
+	u64 data_addr[VMM_MAX_DATA_IMAGES];
 	int err;
 
-	if (img->nvcpus < 1 || img->nvcpus > VMM_MAX_VCPUS)
+	if (img->nvcpus < 1 || img->nvcpus > VMM_MAX_VCPUS ||
+	    img->ndata > VMM_MAX_DATA_IMAGES)
 		return VMM_EINVAL;
 	vm->load_addr = vmm_image_load_addr(img);
 	if (!vm->load_addr)
 		return VMM_EINVAL;
+	for (u32 i = 0; i < img->ndata; i++) {
+		data_addr[i] = trailer_load_addr(img->extra[i].data,
+						 img->extra[i].size);
+		if (!data_addr[i])
+			return VMM_EINVAL;
+	}
 	for (u32 i = 0; img->name && img->name[i] && i < sizeof(vm->name) - 1;
 	     i++)
 		vm->name[i] = img->name[i];
 	vm->nvcpus = img->nvcpus;
 	vm->image_size = img->size;
-	err = load_image(vm, img);
+	err = load_image(vm, img->data, img->size, vm->load_addr, &vm->block_pa,
+			 &vm->block_size);
+	for (u32 i = 0; !err && i < img->ndata; i++) {
+		err = load_image(vm, img->extra[i].data, img->extra[i].size,
+				 data_addr[i], &vm->data_block_pa[i],
+				 &vm->data_block_size[i]);
+		vm->data_load_addr[i] = data_addr[i];
+		if (!err)
+			vm->ndata = i + 1;
+	}
 	if (err)
 		return err;
 
@@ -164,16 +207,22 @@ int vmm_vm_boot(struct vmm_vm *vm, const struct vmm_image *img)
 	for (u32 i = 0; i < VMM_NREGIONS; i++)
 		hvc(HVC_SET_VM_REGION, vm->vmid, vmm_regions[i].base,
 		    vmm_regions[i].size, vmm_regions[i].kind, 0);
-	idx = hvc(HVC_SET_BOOT_INFO, vm->vmid, vm->load_addr, img->size, 0, 0);
-	first_pfn = (vm->block_pa + (vm->load_addr & (PMD_BYTES - 1))) /
-		    HOST_PAGE_SIZE;
-	pages = (img->size + HOST_PAGE_SIZE - 1) / HOST_PAGE_SIZE;
-	for (u64 i = 0; i < pages; i++)
-		hvc(HVC_REMAP_VM_IMAGE, vm->vmid, first_pfn + i, idx, 0, 0);
-	host_printf("host: vm%u: SET_BOOT_INFO -> load index %llu, %llu "
+	/* The boot image is load index 0, its data images follow. */
+	pages = declare_image(vm, vm->load_addr, img->size, vm->block_pa);
+	for (u32 i = 0; i < vm->ndata; i++) {
+		host_printf(
+			"host: vm%u: data image %u, %llu bytes for IPA "
+			"0x%llx at pa 0x%llx\n",
+			vm->vmid, i + 1, (unsigned long long)img->extra[i].size,
+			(unsigned long long)data_addr[i],
+			(unsigned long long)(vm->data_block_pa[i] +
+					     (data_addr[i] & (PMD_BYTES - 1))));
+		pages += declare_image(vm, data_addr[i], img->extra[i].size,
+				       vm->data_block_pa[i]);
+	}
+	host_printf("host: vm%u: SET_BOOT_INFO -> %u image(s), %llu "
 		    "page(s) remapped, VERIFY_VM_IMAGES\n",
-		    vm->vmid, (unsigned long long)idx,
-		    (unsigned long long)pages);
+		    vm->vmid, 1 + vm->ndata, (unsigned long long)pages);
 	/* corevisor verifies with libsodium: the host's FP/SIMD must stay. */
 	seed = 0x5eed000000000000ULL | (u64)vm->vmid << 8;
 	fill_fp(seed);
@@ -323,6 +372,28 @@ static u64 guest_cpu_on(struct vmm_vcpu *v)
 	return 0;
 }
 
+/*
+ * PSCI_FEATURES (PSCI 1.0, mandatory): 0 for the calls a guest has, else
+ * NOT_SUPPORTED (SMCCC_VERSION among them: the guest assumes SMCCC 1.0).
+ */
+static u64 psci_features(u32 fn)
+{
+	switch (fn) {
+	case PSCI_VERSION:
+	case PSCI_CPU_OFF:
+	case PSCI_CPU_ON:
+	case PSCI_CPU_ON_32:
+	case PSCI_AFFINITY_INFO:
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_MIGRATE_INFO_TYPE:
+	case PSCI_SYSTEM_OFF:
+	case PSCI_FEATURES:
+		return 0;
+	default:
+		return PSCI_RET_NOT_SUPPORTED;
+	}
+}
+
 /* CV_EXIT_HVC: a PSCI call (anything else is not supported). */
 static enum vmm_action exit_hvc(struct vmm_vcpu *v)
 {
@@ -334,6 +405,13 @@ static enum vmm_action exit_hvc(struct vmm_vcpu *v)
 	switch (fn) {
 	case PSCI_VERSION:
 		ret = 0x10000; /* 1.0 */
+		break;
+	case PSCI_FEATURES:
+		ret = psci_features((u32)run->regs[1]);
+		break;
+	case PSCI_MIGRATE_INFO_TYPE:
+		/* Mandatory since PSCI 0.2: nothing to migrate. */
+		ret = PSCI_TOS_NOT_PRESENT;
 		break;
 	case PSCI_CPU_ON:
 	case PSCI_CPU_ON_32:

@@ -7,9 +7,11 @@
  * Each open file is at most one VM, owned by the process that created it
  * (another process holding the file gets EPERM):
  *   CV_IOC_CREATE_VM   a signed image (bytes in user memory) and a vCPU
- *                      count; the module loads it into pinned, physically
- *                      contiguous, 2 MiB-aligned memory and runs the boot
- *                      protocol (corevisor verifies the signature: a bad
+ *                      count, and up to CV_MAX_DATA_IMAGES signed data
+ *                      images (an initrd, a device tree); the module loads
+ *                      each into pinned, physically contiguous, 2 MiB-
+ *                      aligned memory of its own and runs the boot
+ *                      protocol (corevisor verifies the signatures: a bad
  *                      image stops the machine, as the spec says).
  *   CV_IOC_RUN_VCPU    run one vCPU in the calling thread (one thread per
  *                      vCPU, bound to one host CPU for the VM's life) until
@@ -32,7 +34,8 @@
 #include <linux/types.h>
 
 #define CV_DEV_PATH "/dev/corevisor"
-#define CV_MAX_IMAGE_BYTES (64ULL << 20)
+#define CV_MAX_IMAGE_BYTES (64ULL << 20) /* all images of a VM together */
+#define CV_MAX_DATA_IMAGES 4
 
 struct cv_create_vm {
 	__u64 image;  /* user address of the signed image */
@@ -40,6 +43,10 @@ struct cv_create_vm {
 	__u32 nvcpus; /* 1..8 */
 	__u32 vmid;   /* out: corevisor's vmid */
 	char name[16];
+	__u32 ndata;			/* data images, 0..CV_MAX_DATA_IMAGES */
+	__u32 pad;			/* 0 */
+	__u64 data[CV_MAX_DATA_IMAGES]; /* user addresses */
+	__u64 data_size[CV_MAX_DATA_IMAGES]; /* their bytes */
 };
 
 #define CV_CPU_ANY 0xffffffffU

@@ -135,24 +135,34 @@ def linux_loads(a):
     return args
 
 
-# The guest-image table the host reads (host/platform/guests.c): magic,
-# count, then per image its address, size, vCPU count, flags (0) and name
-# (16 bytes, 0-padded).
+# The guest-image table the host reads (host/platform/lib.c): magic,
+# count, then per image its address, size, vCPU count, flags and name
+# (16 bytes, 0-padded). Flag 1: a data image of the VM of the image before
+# it (an initrd, a device tree).
 GUEST_TABLE_ADDR = 0x4ffe0000
 GUEST_TABLE_MAGIC = 0x54475643  # "CVGT"
 GUEST_MAX = 8
+GUEST_DATA = 1
 
 
 def guest_table(a, path):
     """Write the table for the --guest images; their loader arguments."""
     entries, args = [], []
+    name = None
     for spec in a.guest:
-        name, rest = spec.split("=", 1)
-        name, _, vcpus = name.partition(":")
-        f, addr = rest.rsplit("@", 1)
+        if spec.startswith("+"):
+            if name is None:
+                sys.exit(f"run.py: data image {spec} before any guest")
+            f, addr = spec[1:].rsplit("@", 1)
+            vcpus, flags = 1, GUEST_DATA
+        else:
+            name, rest = spec.split("=", 1)
+            name, _, vcpus = name.partition(":")
+            f, addr = rest.rsplit("@", 1)
+            flags = 0
         entries.append(struct.pack("<QQII16s", int(addr, 0),
-                                   os.path.getsize(f), int(vcpus or 1), 0,
-                                   name.encode()[:15]))
+                                   os.path.getsize(f), int(vcpus or 1),
+                                   flags, name.encode()[:15]))
         args += ["-device", f"loader,file={f},addr={addr},force-raw=on"]
     if len(entries) > GUEST_MAX:
         sys.exit(f"run.py: at most {GUEST_MAX} guests")
@@ -241,7 +251,8 @@ def main():
                    help="Python regular expression (re.S) the log matches")
     p.add_argument("--guest", action="append", default=[],
                    help="NAME[:VCPUS]=FILE@ADDR: a signed guest image for the host "
-                   f"(listed in the table at {GUEST_TABLE_ADDR:#x})")
+                   f"(listed in the table at {GUEST_TABLE_ADDR:#x}); "
+                   "+FILE@ADDR: a data image of the guest before it")
     p.add_argument("--image-key", action="append", default=[],
                    help="trusted Ed25519 public key (hex or file); repeatable")
     p.add_argument("--aead-key", help="AEAD key (hex or file); default random")

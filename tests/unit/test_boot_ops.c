@@ -345,6 +345,32 @@ Test(boot_ops, set_boot_info_remap_overflow_panics)
 	cr_assert_eq(cv.core.next_remap_ptr, REMAP_START);
 }
 
+/*
+ * A Linux VM's images (docs/guest-platform.md, "A Linux guest"): Debian's
+ * arm64 kernel Image (33 MB), its initramfs and its device tree are
+ * declared to one VM and all fit in the remap area (64 MiB: the spec's 32
+ * MiB overflowed at the initramfs).
+ */
+Test(boot_ops, set_boot_info_linux_images_fit)
+{
+	u32 vmid = register_kvm();
+	const u64 kernel = 32956456, initrd = 989794, dtb = 1665;
+	const u64 kernel_pages = (kernel + PAGE_SIZE - 1) / PAGE_SIZE;
+	const u64 initrd_pages = (initrd + PAGE_SIZE - 1) / PAGE_SIZE;
+
+	cr_assert_eq(set_boot_info(vmid, 0x40000000, kernel), 0);
+	cr_assert_eq(set_boot_info(vmid, 0x42200000, initrd), 1);
+	cr_assert_eq(set_boot_info(vmid, 0x42400000, dtb), 2);
+	bs_expect_running();
+	cr_assert_eq(cv.vminfos[vmid].remap_addr[1],
+		     REMAP_START + kernel_pages * PAGE_SIZE);
+	cr_assert_eq(cv.vminfos[vmid].remap_addr[2],
+		     REMAP_START + (kernel_pages + initrd_pages) * PAGE_SIZE);
+	cr_assert_eq(cv.core.next_remap_ptr,
+		     REMAP_START +
+			     (kernel_pages + initrd_pages + 1) * PAGE_SIZE);
+}
+
 Test(boot_ops, set_boot_info_bad_args_panic)
 {
 	u32 vmid = register_kvm();

@@ -73,9 +73,10 @@ struct host_guest_image {
 	u64 addr;
 	u64 size;
 	u32 nvcpus;
-	u32 flags;
+	u32 flags; /* HOST_GUEST_DATA: another image of the VM before it */
 	char name[16];
 };
+#define HOST_GUEST_DATA 1U
 /* The images, or NULL (*count = 0) when the loader left none. */
 const struct host_guest_image *host_guest_images(u32 *count);
 #endif

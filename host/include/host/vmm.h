@@ -24,6 +24,8 @@
 
 #define VMM_MAX_VCPUS 8	   /* the spec's VCPU_PER_VM */
 #define VMM_MAX_PAGES 1024 /* pages offered to one VM, remembered */
+/* Images of one VM besides its first: the spec's MAX_LOAD_INFO_NUM - 1. */
+#define VMM_MAX_DATA_IMAGES 4
 
 /* The guest's devices (guest/common/guest.h). */
 #define VMM_UART_IPA 0x09000000ULL
@@ -138,6 +140,11 @@ struct vmm_vm {
 	u64 image_size; /* bytes, trailer included */
 	u64 block_pa;	/* the 2 MiB-aligned host memory it was loaded to */
 	u64 block_size;
+	/* Its data images (an initrd, a device tree), each in its own block. */
+	u32 ndata;
+	u64 data_load_addr[VMM_MAX_DATA_IMAGES];
+	u64 data_block_pa[VMM_MAX_DATA_IMAGES];
+	u64 data_block_size[VMM_MAX_DATA_IMAGES];
 	u32 off;      /* powered off (PSCI SYSTEM_OFF, or by corevisor) */
 	u32 off_exit; /* CV_EXIT_SYSTEM_OFF or CV_EXIT_POWERED_OFF */
 	struct vmm_vgic vgic;
@@ -149,12 +156,22 @@ struct vmm_vm {
 	u64 page_pa[VMM_MAX_PAGES];
 };
 
-/* A signed image to boot: its bytes, a name, how many vCPUs. */
+/*
+ * A signed image to boot: its bytes, a name, how many vCPUs; and the
+ * VM's other signed images (data: an initrd, a device tree as the boot
+ * argument), loaded beside it before VERIFY_VM_IMAGES.
+ */
+struct vmm_data_image {
+	const void *data;
+	u64 size;
+};
 struct vmm_image {
 	const void *data;
 	u64 size;
 	u32 nvcpus;
 	const char *name;
+	u32 ndata;
+	const struct vmm_data_image *extra;
 };
 
 /* Errors of vmm_vm_boot. */

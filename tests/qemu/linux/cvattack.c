@@ -135,6 +135,27 @@ static int create(int fd, const void *img, uint64_t size, uint32_t nvcpus)
 	return ioctl(fd, CV_IOC_CREATE_VM, &c);
 }
 
+/*
+ * CREATE_VM of @img with data images: @ndata of them, each @img again
+ * (@data_size bytes at @data), and @pad.
+ */
+static int create_with_data(int fd, void *img, uint64_t size, uint32_t ndata,
+			    const void *data, uint64_t data_size, uint32_t pad)
+{
+	struct cv_create_vm c = {.image = (uint64_t)(uintptr_t)img,
+				 .size = size,
+				 .nvcpus = 1,
+				 .ndata = ndata,
+				 .pad = pad};
+
+	for (uint32_t i = 0; i < ndata && i < CV_MAX_DATA_IMAGES; i++) {
+		c.data[i] = (uint64_t)(uintptr_t)data;
+		c.data_size[i] = data_size;
+	}
+	strcpy(c.name, "attacked");
+	return ioctl(fd, CV_IOC_CREATE_VM, &c);
+}
+
 /* The shared vCPU area's base, from /proc/iomem (the module claims it). */
 static uint64_t shared_base(void)
 {
@@ -184,6 +205,16 @@ int main(int argc, char **argv)
 	       create(fd, (void *)16, size, 1), EFAULT);
 	expect("CREATE_VM with a 50-byte blob (no trailer)",
 	       create(fd, img, 50, 1), EINVAL);
+	expect("CREATE_VM with 5 data images",
+	       create_with_data(fd, img, size, 5, img, size, 0), EINVAL);
+	expect("CREATE_VM with a nonzero pad",
+	       create_with_data(fd, img, size, 1, img, size, 1), EINVAL);
+	expect("CREATE_VM with a 0-byte data image",
+	       create_with_data(fd, img, size, 1, img, 0, 0), EINVAL);
+	expect("CREATE_VM with 65 MiB of images in all",
+	       create_with_data(fd, img, size, 2, img, 33ULL << 20, 0), EINVAL);
+	expect("CREATE_VM with a data image at an unmapped address",
+	       create_with_data(fd, img, size, 1, (void *)16, size, 0), EFAULT);
 	expect("unknown ioctl", ioctl(fd, _IO('C', 99)), ENOTTY);
 	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	expect("mmap of /dev/corevisor", m == MAP_FAILED ? -1 : 0, ENODEV);
