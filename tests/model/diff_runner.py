@@ -592,7 +592,7 @@ class Gen:
         ("map_io", 4), ("map_page_host", 8), ("clear_vm_range", 3),
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
         ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
-        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 2), ("seal", 12), ("smmu_ops", 8), ("dma", 5), ("mmio", 6),
+        ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 4), ("seal", 12), ("smmu_ops", 8), ("dma", 5), ("mmio", 6),
         ("hog", 0),
     ]
 
