@@ -1070,8 +1070,6 @@ static void vm_main(u32 mode, const struct host_guest_image *imgs, u32 n)
 		vms_hooks.event = gic_attack_secret;
 	if (mode == MODE_GIC_TABLES)
 		gictab_legitimate();
-}
-
 	if (mode == MODE_LINUX_PEEK)
 		vms_hooks.line = peek_linux;
 	if (mode == MODE_LINUX_BOOTARGS)
