@@ -480,7 +480,7 @@ def plot(verify, wall, fit, path):
     a2.legend(loc="upper left", fontsize=8)
     if refused:
         a2.text(0.97, 0.05, ", ".join(size_name(s) for s in refused) +
-                ": refused (remap area\nREMAP_SIZE = 32 MiB for all VMs)",
+                ": refused (remap area\nREMAP_SIZE = 64 MiB for all VMs)",
                 transform=a2.transAxes, ha="right", va="bottom", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -902,14 +902,16 @@ def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu,
     L.append("")
     refused = [s for s, d in verify.items() if not d["ok"]]
     if refused:
-        L.append("Images over 32 MiB cannot be loaded: the spec's remap "
-                 "area is REMAP_SIZE = 32 MiB for the images of all VMs "
+        L.append("An image of 64 MiB cannot be loaded: the remap area "
+                 "is REMAP_SIZE = 64 MiB (the spec's 32 MiB doubled for a "
+                 "Linux guest's kernel and initramfs, "
+                 "docs/spec-deviations.md) for the images of all VMs "
                  "alive at once (first fit; a destroyed VM's space is "
                  "free again), and alloc_remap_addr requires "
-                 "remap + size < REMAP_END, so the largest image is 32 MiB "
-                 "- 4 KiB (measured above). Splitting into several load "
-                 "infos (MAX_LOAD_INFO_NUM = 5) does not help: they share "
-                 "the same area. The raw libsodium figures for 64 MiB are "
+                 "remap + size < REMAP_END, so the largest image is 64 MiB "
+                 "- 4 KiB. Splitting into several load infos "
+                 "(MAX_LOAD_INFO_NUM = 5) does not help: they share the "
+                 "same area. The raw libsodium figures for 64 MiB are "
                  "given for reference.")
         L.append("")
     if destroy:
