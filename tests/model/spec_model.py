@@ -507,7 +507,7 @@ class VMInfo:
                  "remap_addr", "mapped_pages", "ctxt", "vcpu_power", "vcpu_entry",
                  "vcpu_context", "nregions", "region_kind", "region_base",
                  "region_size", "measurement", "lineage", "seal_pending",
-                 "vcpu_restored", "has_run", "snap", "snap_stale")
+                 "vcpu_restored", "has_run", "snap", "snap_stale", "snap_bind")
 
     def __init__(self):
         self.kvm = 0
@@ -540,6 +540,7 @@ class VMInfo:
         self.has_run = False
         self.snap = SNAP_NONE
         self.snap_stale = False
+        self.snap_bind = None  # the binding SNAPSHOT_BEGIN sealed under
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
@@ -1678,6 +1679,15 @@ class Model:
             return False
         return True
 
+    def snap_current(self, vmid, bind):
+        """lineage_current: @vmid still holds the lineage @bind was sealed
+        under, at the same epoch (else its snapshot is stale)."""
+        lin = self.lineage_of(self.info(vmid))
+        if lin is None or bind is None:
+            return bind == (bytes(32), bytes(16), 0)  # C18 off: bound to nothing
+        return (lin.holder == vmid and
+                (lin.measurement, lin.instance, lin.epoch) == bind)
+
     def snapshot_call(self, num, vmid, vcpuid, addr):
         """One of the L5 calls, its arguments checked; returns x0."""
         info = self.info(vmid)
@@ -1686,15 +1696,17 @@ class Model:
                     info.snap == SNAP_RESTORING or ACTIVE in info.vcpu_state):
                 return CV_SNAP_REFUSED_STATE
             # E2: bound like any blob (seal_pending), its id from a nonce
-            if self.lineage_seal(vmid, "snapshot_begin") is None:
+            bind = self.lineage_seal(vmid, "snapshot_begin")
+            if bind is None:
                 return 0
             self.next_nonce()
-            info.snap, info.snap_stale = SNAP_SAVING, False
+            info.snap, info.snap_stale, info.snap_bind = SNAP_SAVING, False, bind
             return CV_SNAP_OK
         if num in (HVC_SNAPSHOT_PAGE, HVC_SNAPSHOT_VCPU, HVC_SNAPSHOT_END):
             if info.snap != SNAP_SAVING:
                 return CV_SNAP_REFUSED_STATE
-            if info.snap_stale or ACTIVE in info.vcpu_state:
+            if (info.snap_stale or ACTIVE in info.vcpu_state or
+                    not self.snap_current(vmid, info.snap_bind)):
                 info.snap, info.snap_stale = SNAP_NONE, False
                 return CV_SNAP_REFUSED_STALE
             if num != HVC_SNAPSHOT_PAGE:
