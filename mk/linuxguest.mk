@@ -12,7 +12,8 @@
 #                               corevisor stops the machine
 #   make test-linux-guest-bootargs  the host rewrites the signed DTB's
 #                               command line: the VM never runs
-#   make test-linux-host-guest  the VM under the Linux host (cvrun)
+#   make test-linux-host-guest  the VM under the Linux host (cvrun; part of
+#                               make test)
 
 LG := $(BUILD)/linux-guest
 LG_INITRD := $(LG)/initramfs.cpio.gz
@@ -130,6 +131,7 @@ test-linux-host-guest: $(LX_DEPS) $(LG_LX_INITRD)
 		--expect 'linux-guest: cvrun exited 0' \
 		--expect 'corevisor: host powered the system off'
 
-LG_TESTS := test-linux-guest test-linux-guest-peek test-linux-guest-bootargs
-.PHONY: linux-guest run-linux-guest test-linux-host-guest $(LG_TESTS)
+LG_TESTS := test-linux-guest test-linux-guest-peek test-linux-guest-bootargs \
+	test-linux-host-guest
+.PHONY: linux-guest run-linux-guest $(LG_TESTS)
 TESTS += $(LG_TESTS)
