@@ -150,8 +150,9 @@ int cv_boot(const struct cv_boot_params *p)
 	init_spt_pool(smmu_base);
 	smmu_boot_registers();
 	init_s2page(s2page_base);
-	stream_base = s2page_base +
-		      ALIGN_UP(region_pages(p) * sizeof(struct s2page), PAGE_SIZE);
+	stream_base =
+		s2page_base +
+		ALIGN_UP(region_pages(p) * sizeof(struct s2page), PAGE_SIZE);
 	init_host_stream(p->smmuv3_base ? stream_base : 0);
 	/* corevisor: the GIC's table registers (cv/gictab.h). */
 	if (!gic_boot(p, gic_reserved_bytes(p)

@@ -60,10 +60,10 @@ enum host_mode {
 	MODE_SNAPSHOT = 41, /* primes paused, sealed, destroyed, restored */
 	/* Interrupts (vgic): 50..59. */
 	MODE_BAD_INJECTIONS = 50, /* every free request slot a bad one */
-	/* The Linux guest (mk/linuxguest.mk): 60..69. */
+	/* The Linux guest (mk/linuxguest.mk): 60..69; GIC tables: 70..79,
+	 * in gictab.h. */
 	MODE_LINUX_PEEK = 60,	  /* read the booted Linux guest's memory */
 	MODE_LINUX_BOOTARGS = 61, /* change its signed DTB's command line */
-	/* GIC tables: 70..79 (gictab.h). */
 };
 /* MODE_LINUX_PEEK: what the guest's /init prints once it runs. */
 #define LINUX_INIT_LINE "init: hello from Linux"

@@ -207,7 +207,7 @@ struct cv_vcpu_irq {
 };
 #define CV_IRQ_REQ_VALID 0x01U
 #define CV_IRQ_REQ_NOTIFY_EOI 0x02U
-#define CV_VCPU_IRQ_REQS 8U   /* request slots per run */
+#define CV_VCPU_IRQ_REQS 8U    /* request slots per run */
 #define CV_VCPU_IRQ_REPORT 16U /* >= the list registers a CPU has */
 /*
  * run->irq_result[i] for request slot i. A refused request changed
@@ -220,9 +220,9 @@ struct cv_vcpu_irq {
 #define CV_IRQ_FULL 3U	    /* refused: every list register is in use */
 #define CV_IRQ_BAD_INTID 4U /* refused: not an SGI, PPI or SPI (>= 1020) */
 #define CV_IRQ_RESERVED 5U  /* refused: PPI 27 / 30, the core's timers */
-#define CV_IRQ_BAD_GROUP 6U /* refused: group not 0 or 1, or reserved != 0
-			     */
-#define CV_IRQ_VCPU_OFF 7U  /* refused: the vCPU is off (not started) */
+/* refused: group not 0 or 1, or reserved != 0 */
+#define CV_IRQ_BAD_GROUP 6U
+#define CV_IRQ_VCPU_OFF 7U /* refused: the vCPU is off (not started) */
 
 /* CV_EXIT_SGI: the guest's SGI. */
 struct cv_vcpu_sgi {

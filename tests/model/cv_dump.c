@@ -221,12 +221,12 @@ void cv_dump_spt_summary(u64 out[2 * SMMU_NUM * SMMU_NUM_CTXT_BANKS + 2])
 			out[k++] = a.count;
 			out[k++] = a.hash;
 		}
-	out[k++] =
-		(cv.spt.pgd_next - (cv.spt.pool + SMMU_PGD_OFFSET)) / PAGE_SIZE -
-		cv.spt.pgd_nfree;
-	out[k++] =
-		(cv.spt.pmd_next - (cv.spt.pool + SMMU_PMD_OFFSET)) / PAGE_SIZE -
-		cv.spt.pmd_nfree;
+	out[k++] = (cv.spt.pgd_next - (cv.spt.pool + SMMU_PGD_OFFSET)) /
+			   PAGE_SIZE -
+		   cv.spt.pgd_nfree;
+	out[k++] = (cv.spt.pmd_next - (cv.spt.pool + SMMU_PMD_OFFSET)) /
+			   PAGE_SIZE -
+		   cv.spt.pmd_nfree;
 }
 
 u64 cv_dump_spt_leaves(u32 index, u32 cbndx, u64 *out, u64 max)

@@ -1114,8 +1114,9 @@ static void *watchdog(void *arg)
 		if (t &&
 		    t == __atomic_load_n(&phase_started, __ATOMIC_ACQUIRE) &&
 		    now_s() - t > WATCHDOG_S) {
-			fprintf(stderr, "stress: FAILED: a phase has not ended "
-					"after %d s (deadlock?)\n",
+			fprintf(stderr,
+				"stress: FAILED: a phase has not ended "
+				"after %d s (deadlock?)\n",
 				WATCHDOG_S);
 			for (u32 k = 0; k < NCPU; k++) {
 				char d[256] = "none";

@@ -207,7 +207,6 @@ u32 arch_vgic_nr_lrs(void);
 /* The physical counter, CNTPCT_EL0. */
 u64 arch_counter_read(void);
 
-
 /* read_actlr_el1: the CPU's ACTLR_EL1 reset value for a new vCPU. */
 u64 arch_read_actlr_el1(void);
 

@@ -50,8 +50,8 @@
 
 /* Frames (GICv3 architecture, 12.8 - 12.19). */
 #define GIC_RD_STRIDE 0x20000ULL /* RD_base + SGI_base (no VLPI frames) */
-#define GIC_ITS_FRAME 0x10000ULL /* the control frame; GITS_TRANSLATER's next \
-				  */
+/* The ITS control frame; GITS_TRANSLATER's frame is the next. */
+#define GIC_ITS_FRAME 0x10000ULL
 
 /* The distributor. */
 #define GICD_TYPER 0x4ULL

@@ -47,8 +47,8 @@
 #define S2PAGE_ID 2U
 #define SPT_ID 3U
 #define SMMU_ID 4U
-#define NPT_ID 5U   /* + principal, 0..16 */
-#define INFO_ID 22U /* + principal, 0..16 */
+#define NPT_ID 5U			  /* + principal, 0..16 */
+#define INFO_ID 22U			  /* + principal, 0..16 */
 #define GIC_ID (INFO_ID + NUM_PRINCIPALS) /* corevisor: cv/gictab.h */
 #define NUM_LOCKS (GIC_ID + 1)
 
@@ -219,14 +219,14 @@ struct cv_gic {
 	u32 lpi_id_bits;     /* GICD_TYPER.IDbits + 1 */
 	u32 itt_entry_bytes; /* GITS_TYPER.ITT_entry_size + 1 */
 	u32 its_dev_bits;    /* GITS_TYPER.Devbits + 1 */
-	u32 its_pta;	     /* GITS_TYPER.PTA: MAPC names RD frames by address */
-	u64 cmdq_pa;	     /* the core's ITS command queue (GIC_CMDQ_BYTES) */
+	u32 its_pta; /* GITS_TYPER.PTA: MAPC names RD frames by address */
+	u64 cmdq_pa; /* the core's ITS command queue (GIC_CMDQ_BYTES) */
 
 	/* GIC_ID */
-	u64 host_cbaser;	/* what the host wrote (and reads back) */
-	u64 host_cwriter;	/* offset the host wrote */
-	u64 host_creadr;	/* offset the host reads: every command done */
-	u64 core_cwriter;	/* offset in the core's queue */
+	u64 host_cbaser;  /* what the host wrote (and reads back) */
+	u64 host_cwriter; /* offset the host wrote */
+	u64 host_creadr;  /* offset the host reads: every command done */
+	u64 core_cwriter; /* offset in the core's queue */
 	struct gic_table host_cmdq; /* the host's queue (the core reads it) */
 	struct gic_table baser[GIC_ITS_BASER_NR];
 	struct gic_its_device devices[GIC_ITS_MAX_DEVICES];
