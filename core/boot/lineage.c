@@ -422,7 +422,7 @@ u64 lineage_adopt(u32 vmid, const struct cv_sealed_binding *b)
 			release_lock_core();
 			return CV_SNAP_REFUSED_LIVE;
 		}
-		if (b->epoch != l->epoch) {
+		if (l->epoch != b->epoch) {
 			release_lock_core();
 			return CV_SNAP_REFUSED_STALE;
 		}

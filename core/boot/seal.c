@@ -169,6 +169,7 @@ void load_decrypt_buf(u32 vmid, u64 inbuf)
 	struct cv_sealed_page_hdr hdr;
 	struct vm_info *info;
 	const void *hdr_src;
+	const char *pinned;
 	u8 *page;
 	u32 owner, count, hdrowner;
 
@@ -201,16 +202,11 @@ void load_decrypt_buf(u32 vmid, u64 inbuf)
 		      ULL(pfn), count);
 		return;
 	}
-	if (pfn_pinned(pfn)) {
-		/* corevisor: a registered vCPU's run page stays the host's. */
-		panic("load_decrypt_buf: vm %u pfn 0x%llx is a vCPU's run page",
-		      vmid, ULL(pfn));
-		return;
-	}
-	if (get_pfn_gic_pins(pfn)) {
-		/* corevisor: a GIC table's page stays the host's. */
-		panic("load_decrypt_buf: vm %u pfn 0x%llx holds a GIC table",
-		      vmid, ULL(pfn));
+	/* corevisor: run pages and GIC tables stay the host's. */
+	pinned = host_pin_reason(pfn);
+	if (pinned) {
+		panic("load_decrypt_buf: vm %u pfn 0x%llx %s", vmid, ULL(pfn),
+		      pinned);
 		return;
 	}
 	page = arch_phys_to_virt(pfn * PAGE_SIZE);

@@ -358,6 +358,7 @@ u64 reclaim_vm_pages(u32 vmid)
 void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 {
 	struct s2page *pg;
+	const char *pinned;
 	u32 owner, count;
 	u64 map;
 
@@ -372,18 +373,11 @@ void assign_pfn_to_vm(u32 vmid, u64 gfn, u64 pfn)
 		return;
 	owner = pg ? pg->owner : INVALID;
 	count = pg ? s2page_count(pg) : INVALID;
-	if (owner == HOSTVISOR && pg->pinned) {
-		/* corevisor: a registered vCPU's run page stays the host's. */
-		panic("assign_pfn_to_vm: vm %u host pfn 0x%llx is a vCPU's run "
-		      "page",
-		      vmid, (unsigned long long)pfn);
-		return;
-	}
-	if (owner == HOSTVISOR && pg->gic_pins) {
-		/* corevisor: a GIC table's page stays the host's. */
-		panic("assign_pfn_to_vm: vm %u host pfn 0x%llx holds a GIC "
-		      "table",
-		      vmid, (unsigned long long)pfn);
+	/* corevisor: run pages and GIC tables stay the host's. */
+	pinned = owner == HOSTVISOR ? host_pin_reason(pfn) : NULL;
+	if (pinned) {
+		panic("assign_pfn_to_vm: vm %u host pfn 0x%llx %s", vmid,
+		      (unsigned long long)pfn, pinned);
 		return;
 	}
 	if (owner == HOSTVISOR) {
@@ -646,6 +640,7 @@ void revoke_vm_page(u32 vmid, u64 pfn)
  */
 void assign_pfn_to_smmu(u32 vmid, u64 gfn, u64 pfn)
 {
+	const char *pinned;
 	u32 owner, count;
 
 	if (halted() || !check_vm(__func__, vmid) ||
@@ -654,18 +649,11 @@ void assign_pfn_to_smmu(u32 vmid, u64 gfn, u64 pfn)
 	acquire_lock_s2page();
 	owner = get_pfn_owner(pfn);
 	count = get_pfn_count(pfn);
-	if (owner == HOSTVISOR && pfn_pinned(pfn)) {
-		/* corevisor: a registered vCPU's run page stays the host's. */
-		panic("assign_pfn_to_smmu: vm %u host pfn 0x%llx is a vCPU's "
-		      "run page",
-		      vmid, (unsigned long long)pfn);
-		return;
-	}
-	if (owner == HOSTVISOR && get_pfn_gic_pins(pfn)) {
-		/* corevisor: a GIC table's page stays the host's. */
-		panic("assign_pfn_to_smmu: vm %u host pfn 0x%llx holds a GIC "
-		      "table",
-		      vmid, (unsigned long long)pfn);
+	/* corevisor: run pages and GIC tables stay the host's. */
+	pinned = owner == HOSTVISOR ? host_pin_reason(pfn) : NULL;
+	if (pinned) {
+		panic("assign_pfn_to_smmu: vm %u host pfn 0x%llx %s", vmid,
+		      (unsigned long long)pfn, pinned);
 		return;
 	}
 	if (owner == HOSTVISOR) {

@@ -131,18 +131,18 @@ void set_pfn_owner(u64 pfn, u32 vmid)
 		      (unsigned long long)pfn, vmid);
 		return;
 	}
-	/*
-	 * corevisor: a page leaving the host leaves its devices' streams
-	 * (cv/stream.h), invalidated, before the new owner has it. One
-	 * coming back is mapped by the caller once it is scrubbed
-	 * (clear_vm_page).
-	 */
 	/* corevisor: the GIC's tables stay the host's (cv/gictab.h). */
 	if (pg->gic_pins && vmid != HOSTVISOR) {
 		panic("set_pfn_owner: pfn 0x%llx holds a GIC table",
 		      (unsigned long long)pfn);
 		return;
 	}
+	/*
+	 * corevisor: a page leaving the host leaves its devices' streams
+	 * (cv/stream.h), invalidated, before the new owner has it. One
+	 * coming back is mapped by the caller once it is scrubbed
+	 * (clear_vm_page).
+	 */
 	if (pg->owner == HOSTVISOR && vmid != HOSTVISOR)
 		host_stream_unmap(pfn);
 	pg->owner = vmid;
@@ -160,14 +160,18 @@ u32 get_pfn_count(u64 pfn)
 	return check(s2page_count(pg));
 }
 
-bool pfn_pinned(u64 pfn)
+const char *host_pin_reason(u64 pfn)
 {
 	struct s2page *pg;
 
 	if (halted())
-		return false;
+		return NULL;
 	pg = page_of(__func__, pfn);
-	return pg && pg->pinned;
+	if (pg && pg->pinned)
+		return "is a vCPU's run page";
+	if (pg && pg->gic_pins)
+		return "holds a GIC table";
+	return NULL;
 }
 
 void set_pfn_count(u64 pfn, u32 count)

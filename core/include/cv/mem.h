@@ -19,8 +19,11 @@ u64 get_s2_page_index(u64 addr);
 u32 get_pfn_owner(u64 pfn);
 void set_pfn_owner(u64 pfn, u32 vmid);
 u32 get_pfn_count(u64 pfn);
-/* corevisor: is @pfn a registered vCPU's run page (pinned)? S2PAGE_ID held. */
-bool pfn_pinned(u64 pfn);
+/*
+ * corevisor: why host page @pfn must stay the host's (a registered vCPU's
+ * run page, a GIC table's page), or NULL when it may leave. S2PAGE_ID held.
+ */
+const char *host_pin_reason(u64 pfn);
 void set_pfn_count(u64 pfn, u32 count);
 u64 get_pfn_map(u64 pfn);
 void set_pfn_map(u64 pfn, u64 gfn);
