@@ -66,6 +66,7 @@
 
 /* Sizes: 256 streams (PCIe bus 0), 256 commands, 512 events. */
 #define STRTAB_LOG2 8U
+_Static_assert(1U << STRTAB_LOG2 == CV_SMMUV3_STREAMS, "one STE per stream");
 #define CMDQ_LOG2 8U
 #define EVTQ_LOG2 9U
 #define STE_DWORDS 8U
@@ -91,7 +92,9 @@
 #define HOST_ASID 0ULL
 
 /* Commands. */
+#define CMD_CFGI_STE 0x03ULL
 #define CMD_CFGI_ALL 0x04ULL
+#define CMD_TLBI_NH_ASID 0x11ULL
 #define CMD_TLBI_NH_VA 0x12ULL
 #define CMD_TLBI_NSNH_ALL 0x30ULL
 #define CMD_SYNC 0x46ULL
@@ -99,6 +102,9 @@
 static u64 strtab[(1U << STRTAB_LOG2) * STE_DWORDS]
 	__attribute__((aligned(1U << (STRTAB_LOG2 + 6))));
 static u64 host_cd[CD_DWORDS] __attribute__((aligned(64)));
+/* One CD per VM (ASID = vmid), its TTB0 the VM's stream table. */
+static u64 vm_cd[NUM_PRINCIPALS][CD_DWORDS] __attribute__((aligned(64)));
+static u64 cd0_common; /* CD word 0 but the ASID: set at boot */
 static u64 cmdq[(1U << CMDQ_LOG2) * 2] __attribute__((aligned(4096)));
 static u64 evtq[(1U << EVTQ_LOG2) * 4]
 	__attribute__((aligned((1U << EVTQ_LOG2) * 32)));
@@ -169,12 +175,71 @@ static void submit(u64 cmd0, u64 cmd1)
 	}
 }
 
-void arch_smmuv3_tlb_inv(u64 iova)
+void arch_smmuv3_tlb_inv_asid(u32 asid, u64 iova)
 {
 	if (!ready)
 		return; /* not enabled yet: it caches nothing */
-	/* Leaf, for the host's ASID; the SMMU has no ATS-enabled stream. */
-	submit(CMD_TLBI_NH_VA | HOST_ASID << 48, (iova & ~0xfffULL) | 1);
+	/* Leaf, for one ASID; no stream has ATS enabled, so no ATC_INV. */
+	submit(CMD_TLBI_NH_VA | (u64)asid << 48, (iova & ~0xfffULL) | 1);
+}
+
+void arch_smmuv3_tlb_inv(u64 iova)
+{
+	arch_smmuv3_tlb_inv_asid(HOST_ASID, iova);
+}
+
+void arch_smmuv3_tlb_inv_all_asid(u32 asid)
+{
+	if (ready)
+		submit(CMD_TLBI_NH_ASID | (u64)asid << 48, 0);
+}
+
+static u64 ste0_for(const u64 *cd)
+{
+	return STE0_V | STE0_CFG_S1 | ((u64)cd & 0x000fffffffffffc0ULL);
+}
+
+/*
+ * Stream @sid onto the host's CD or VM @vmid's (whose TTB0 becomes
+ * @ttbr): the CD first, then the STE's word 0 (one 64-bit store: the
+ * SMMU sees the old STE or the new), then CFGI_STE so the SMMU drops the
+ * STE and the CD it cached for the stream; complete when it returns.
+ */
+void arch_smmuv3_attach(u32 sid, u32 vmid, u64 ttbr)
+{
+	u64 *cd = host_cd;
+
+	if (!ready || sid >= (1U << STRTAB_LOG2) || vmid >= NUM_PRINCIPALS)
+		return;
+	if (vmid != HOSTVISOR) {
+		cd = vm_cd[vmid];
+		cd[1] = ttbr & 0x000ffffffffffff0ULL;
+		cd[3] = STREAM_MAIR;
+		dsb(ishst);
+		__atomic_store_n(&cd[0], cd0_common | (u64)vmid << 48,
+				 __ATOMIC_RELEASE);
+	}
+	dsb(ishst);
+	__atomic_store_n(&strtab[sid * STE_DWORDS], ste0_for(cd),
+			 __ATOMIC_RELEASE);
+	dsb(ish);
+	submit(CMD_CFGI_STE | (u64)sid << 32, 1); /* leaf */
+}
+
+u64 arch_smmuv3_stream_ttbr(u32 sid)
+{
+	u64 ste0, *cd;
+
+	if (!base || sid >= (1U << STRTAB_LOG2))
+		return 0;
+	ste0 = __atomic_load_n(&strtab[sid * STE_DWORDS], __ATOMIC_ACQUIRE);
+	if (!(ste0 & STE0_V))
+		return 0;
+	cd = (u64 *)(ste0 & 0x000fffffffffffc0ULL);
+	if (cd != host_cd &&
+	    (cd < vm_cd[0] || cd >= vm_cd[NUM_PRINCIPALS - 1] + CD_DWORDS))
+		return 0; /* not one of corevisor's CDs */
+	return cd[1] & 0x000ffffffffff000ULL;
 }
 
 static const char *event_name(u32 type)
@@ -282,13 +347,13 @@ void smmuv3_boot(void)
 		el2_fatal("smmuv3: the core has no host stream table");
 
 	set_cr0(0);
-	host_cd[0] = CD0_T0SZ | CD0_TG0_4K | CD0_IRGN0_WB | CD0_ORGN0_WB |
+	cd0_common = CD0_T0SZ | CD0_TG0_4K | CD0_IRGN0_WB | CD0_ORGN0_WB |
 		     CD0_SH0_ISH | CD0_T1SZ | CD0_TG1_4K | CD0_EPD1 | CD0_V |
-		     CD0_IPS(IDR5_OAS(idr5)) | CD0_AA64 | CD0_R | CD0_A |
-		     HOST_ASID << 48;
+		     CD0_IPS(IDR5_OAS(idr5)) | CD0_AA64 | CD0_R | CD0_A;
+	host_cd[0] = cd0_common | HOST_ASID << 48;
 	host_cd[1] = ttbr & 0x000ffffffffffff0ULL;
 	host_cd[3] = STREAM_MAIR;
-	ste0 = STE0_V | STE0_CFG_S1 | ((u64)host_cd & 0x000fffffffffffc0ULL);
+	ste0 = ste0_for(host_cd);
 	ste1 = STE1_S1_WB_ISH;
 	for (u32 sid = 0; sid < (1U << STRTAB_LOG2); sid++) {
 		strtab[sid * STE_DWORDS] = ste0;

@@ -5,6 +5,10 @@
  * (cv/stream.h), as the EL2 port's STEs and context descriptor make the
  * hardware do, behind a small TLB.
  *
+ * Each stream has its STE (arch_smmuv3_attach): the host's context
+ * descriptor (ASID 0, the host stream table) or a VM's (ASID = vmid, the
+ * VM's stream table); the TLB is tagged by ASID.
+ *
  * What is modelled: the walk a context descriptor with T0SZ 25, 4 KiB
  * granule and the core's root would do (VMSAv8-64 stage 1 from level 1:
  * table descriptors, page leaves; AF must be set; a write needs AP[2]
@@ -34,8 +38,14 @@ static struct {
 	u64 base;
 	struct {
 		bool valid;
+		u32 asid;
 		u64 page, pa;
 	} tlb[SMMUV3_TLB_ENTRIES];
+	/* Each stream's STE: the CD's ASID and TTB0 (0: the host's table). */
+	struct {
+		u32 asid;
+		u64 ttbr;
+	} ste[CV_SMMUV3_STREAMS];
 	u32 next;
 	u64 invalidations;
 	u64 faults;
@@ -45,6 +55,7 @@ void hosted_smmuv3_reset(bool on, u64 base)
 {
 	pthread_mutex_lock(&v3.lock);
 	memset(v3.tlb, 0, sizeof(v3.tlb));
+	memset(v3.ste, 0, sizeof(v3.ste));
 	v3.on = on;
 	v3.base = on ? base : 0;
 	v3.next = 0;
@@ -70,14 +81,53 @@ uint64_t cv_hosted_smmuv3_invalidations(void)
 	return v3.invalidations;
 }
 
-void arch_smmuv3_tlb_inv(u64 iova)
+void arch_smmuv3_tlb_inv_asid(u32 asid, u64 iova)
 {
 	pthread_mutex_lock(&v3.lock);
 	for (u32 i = 0; i < SMMUV3_TLB_ENTRIES; i++)
-		if (v3.tlb[i].valid && v3.tlb[i].page == iova / PAGE_SIZE)
+		if (v3.tlb[i].valid && v3.tlb[i].asid == asid &&
+		    v3.tlb[i].page == iova / PAGE_SIZE)
 			v3.tlb[i].valid = false;
 	v3.invalidations++;
 	pthread_mutex_unlock(&v3.lock);
+}
+
+void arch_smmuv3_tlb_inv(u64 iova)
+{
+	arch_smmuv3_tlb_inv_asid(0, iova);
+}
+
+void arch_smmuv3_tlb_inv_all_asid(u32 asid)
+{
+	pthread_mutex_lock(&v3.lock);
+	for (u32 i = 0; i < SMMUV3_TLB_ENTRIES; i++)
+		if (v3.tlb[i].asid == asid)
+			v3.tlb[i].valid = false;
+	v3.invalidations++;
+	pthread_mutex_unlock(&v3.lock);
+}
+
+/* The STE and CD change; this SMMU caches no configuration. */
+void arch_smmuv3_attach(u32 sid, u32 vmid, u64 ttbr)
+{
+	pthread_mutex_lock(&v3.lock);
+	if (sid < CV_SMMUV3_STREAMS) {
+		v3.ste[sid].asid = vmid;
+		v3.ste[sid].ttbr = vmid == HOSTVISOR ? 0 : ttbr;
+	}
+	pthread_mutex_unlock(&v3.lock);
+}
+
+u64 arch_smmuv3_stream_ttbr(u32 sid)
+{
+	u64 ttbr;
+
+	if (sid >= CV_SMMUV3_STREAMS)
+		return 0;
+	pthread_mutex_lock(&v3.lock);
+	ttbr = v3.ste[sid].ttbr ? v3.ste[sid].ttbr : host_stream_ttbr();
+	pthread_mutex_unlock(&v3.lock);
+	return ttbr;
 }
 
 u64 arch_smmuv3_events(void)
@@ -92,9 +142,10 @@ u64 arch_smmuv3_events(void)
 }
 
 /* The hardware's walk of the context descriptor's table: pa or ~0. */
-static u64 walk(u64 iova, bool write)
+static u64 walk(u32 sid, u64 iova, bool write)
 {
-	u64 table = host_stream_ttbr(), e = 0;
+	u64 table = v3.ste[sid].ttbr ? v3.ste[sid].ttbr : host_stream_ttbr();
+	u64 e = 0;
 
 	if (!table || iova >> STREAM_IOVA_BITS)
 		return ~0ULL;
@@ -115,24 +166,28 @@ static u64 walk(u64 iova, bool write)
 	return table | (iova & (PAGE_SIZE - 1));
 }
 
-static u64 translate(u64 iova, bool write)
+static u64 translate(u32 sid, u64 iova, bool write)
 {
+	u32 asid;
 	u64 pa;
 
 	pthread_mutex_lock(&v3.lock);
+	asid = v3.ste[sid].asid;
 	for (u32 i = 0; i < SMMUV3_TLB_ENTRIES; i++)
-		if (v3.tlb[i].valid && v3.tlb[i].page == iova / PAGE_SIZE) {
+		if (v3.tlb[i].valid && v3.tlb[i].asid == asid &&
+		    v3.tlb[i].page == iova / PAGE_SIZE) {
 			pa = v3.tlb[i].pa | (iova & (PAGE_SIZE - 1));
 			pthread_mutex_unlock(&v3.lock);
 			return pa;
 		}
-	pa = walk(iova, write);
+	pa = walk(sid, iova, write);
 	if (pa == ~0ULL) {
 		v3.faults++;
 	} else if (cv_hosted_tlb_enabled()) {
 		u32 i = v3.next++ % SMMUV3_TLB_ENTRIES;
 
 		v3.tlb[i].valid = true;
+		v3.tlb[i].asid = asid;
 		v3.tlb[i].page = iova / PAGE_SIZE;
 		v3.tlb[i].pa = pa & ~(PAGE_SIZE - 1);
 	}
@@ -140,11 +195,12 @@ static u64 translate(u64 iova, bool write)
 	return pa;
 }
 
-static bool stream_dma(u64 iova, void *buf, u64 len, bool write, u64 *fault)
+static bool stream_dma(u32 sid, u64 iova, void *buf, u64 len, bool write,
+		       u64 *fault)
 {
 	u8 *b = buf;
 
-	if (!v3.on) {
+	if (!v3.on || sid >= CV_SMMUV3_STREAMS) {
 		if (fault)
 			*fault = iova;
 		return false;
@@ -155,7 +211,7 @@ static bool stream_dma(u64 iova, void *buf, u64 len, bool write, u64 *fault)
 
 		if (chunk > len)
 			chunk = len;
-		pa = translate(iova, write);
+		pa = translate(sid, iova, write);
 		if (pa != ~0ULL &&
 		    pa / PAGE_SIZE == CV_HOSTED_MSI_PAGE / PAGE_SIZE) {
 			/* An MSI: the interrupt controller takes it. */
@@ -184,11 +240,23 @@ static bool stream_dma(u64 iova, void *buf, u64 len, bool write, u64 *fault)
 bool cv_hosted_stream_dma_read(uint64_t iova, void *buf, uint64_t len,
 			       uint64_t *fault)
 {
-	return stream_dma(iova, buf, len, false, fault);
+	return stream_dma(0, iova, buf, len, false, fault);
 }
 
 bool cv_hosted_stream_dma_write(uint64_t iova, const void *buf, uint64_t len,
 				uint64_t *fault)
 {
-	return stream_dma(iova, (void *)buf, len, true, fault);
+	return stream_dma(0, iova, (void *)buf, len, true, fault);
+}
+
+bool cv_hosted_sid_dma_read(uint32_t sid, uint64_t iova, void *buf,
+			    uint64_t len, uint64_t *fault)
+{
+	return stream_dma(sid, iova, buf, len, false, fault);
+}
+
+bool cv_hosted_sid_dma_write(uint32_t sid, uint64_t iova, const void *buf,
+			     uint64_t len, uint64_t *fault)
+{
+	return stream_dma(sid, iova, (void *)buf, len, true, fault);
 }

@@ -22,6 +22,7 @@
 #include <cv/panic.h>
 #include <cv/pt.h>
 #include <cv/spt.h>
+#include <cv/stream.h>
 #include <cv/vcpu.h>
 
 #include "boot_internal.h"
@@ -102,6 +103,9 @@ u64 destroy_vm(u32 vmid, u64 flags)
 	}
 	/* Devices first: no DMA reaches a page once it is the host's. */
 	free_vm_banks(vmid);
+	if (halted())
+		return 0;
+	vm_stream_release(vmid); /* its SMMUv3 streams and table */
 	if (halted())
 		return 0;
 	pages = reclaim_vm_pages(vmid);

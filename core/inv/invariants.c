@@ -67,6 +67,10 @@
  *  stream_iso*     smmu_iso for the SMMUv3's streams: the host's stream
  *                  table (cv/stream.h) maps each iova to its own page,
  *                  which HOSTVISOR owns.
+ *  stream_vm_iso*  smmu_iso and smmu_vm for a VM's SMMUv3 streams: every
+ *                  stream's STE walks its principal's table (the host's,
+ *                  or the one of the live VM it is attached to); a VM's
+ *                  table maps only pages that VM owns, each at its gfn.
  *  gic_pins*       the GIC's tables (cv/gictab.h): a page pinned by
  *                  them is the host's and held by exactly as many of the
  *                  tables the core records; every page of those tables
@@ -728,6 +732,23 @@ static int check_stream_iso(struct inv *iv)
 	return 0;
 }
 
+/*
+ * corevisor: smmu_iso for a VM's SMMUv3 streams (cv/stream.h
+ * vm_stream_check): each stream walks its principal's table (the host's
+ * or its live VM's), and a VM's table maps only pages that VM owns, each
+ * at the gfn its IOVA names, as update_smmu_page maps a bank's pages.
+ */
+static int check_stream_vm_iso(struct inv *iv)
+{
+	const char *what = "";
+	u64 entry = 0, at = vm_stream_check(&what, &entry);
+
+	if (at != INVALID64)
+		return fail(iv, "stream_vm_iso", "%s: 0x%llx (0x%llx)", what,
+			    ULL(at), ULL(entry));
+	return 0;
+}
+
 static int check_gic_pins(struct inv *iv)
 {
 	u64 pfn = gic_pins_check();
@@ -979,6 +1000,7 @@ static const struct clause {
 	{"smmu_iso", check_smmu_iso},
 	{"smmu_count", check_smmu_count},
 	{"stream_iso", check_stream_iso},
+	{"stream_vm_iso", check_stream_vm_iso},
 	{"gic_pins", check_gic_pins},
 	{"gic_trap", check_gic_trap},
 	{"cpu_range", check_cpu_range},

@@ -145,6 +145,9 @@ void set_pfn_owner(u64 pfn, u32 vmid)
 	 */
 	if (pg->owner == HOSTVISOR && vmid != HOSTVISOR)
 		host_stream_unmap(pfn);
+	/* corevisor: and a VM's page leaves that VM's streams likewise. */
+	if (pg->owner != vmid && is_vm(pg->owner) && pg->gfn != S2PAGE_GFN_NONE)
+		vm_stream_page_leaves(pg->owner, pfn, pg->gfn);
 	pg->owner = vmid;
 }
 
@@ -216,6 +219,9 @@ void set_pfn_map(u64 pfn, u64 gfn)
 	pg = page_of(__func__, pfn);
 	if (!pg)
 		return;
+	/* corevisor: a VM's stream maps its page at the gfn it had. */
+	if (is_vm(pg->owner) && pg->gfn != S2PAGE_GFN_NONE && pg->gfn != gfn)
+		vm_stream_page_leaves(pg->owner, pfn, pg->gfn);
 	if (gfn == INVALID64) {
 		pg->gfn = S2PAGE_GFN_NONE;
 		return;

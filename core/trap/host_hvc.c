@@ -230,6 +230,25 @@ static bool checked_call(const u64 a[6], u64 *ret)
 	case HVC_SMMUV3_EVENTS: /* corevisor: cv/stream.h */
 		*ret = cv.smmuv3_base ? arch_smmuv3_events() : 0;
 		break;
+	case HVC_SMMUV3_ATTACH: /* corevisor: x1 = stream, x2 = vmid or 0 */
+		if (a[1] >= CV_SMMUV3_STREAMS || a[2] >= COREVISOR)
+			bad = "SMMUV3_ATTACH";
+		else
+			*ret = smmuv3_attach((u32)a[1], (u32)a[2]);
+		break;
+	case HVC_SMMUV3_MAP: /* corevisor: x1 = vmid, x2 = iova, x3 = pfn */
+		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE ||
+		    a[3] >= KVM_PFN_SPACE)
+			bad = "SMMUV3_MAP";
+		else
+			*ret = smmuv3_map((u32)a[1], a[2], a[3]);
+		break;
+	case HVC_SMMUV3_UNMAP: /* corevisor: x1 = vmid, x2 = iova */
+		if (!vm_arg(a[1]) || a[2] >= KVM_PHYS_SIZE)
+			bad = "SMMUV3_UNMAP";
+		else
+			*ret = smmuv3_unmap((u32)a[1], a[2]);
+		break;
 
 	/* The SMMU calls (core/smmu: MmioOps, MemHandler) */
 	case HVC_SMMU_FREE_PGD: /* x1 = cbndx, x2 = index */

@@ -134,6 +134,42 @@
 #define HVC_SMMUV3_EVENTS 66
 
 /*
+ * A VM's SMMUv3 streams: numbers 67..75 (67..69 used; docs/spec-deviations.md,
+ * "SMMUv3"). The spec's SMMUv2 context bank owned by a VM becomes one
+ * context descriptor per VM (ASID = vmid) whose stage-1 table maps IOVA
+ * gfn * 4 KiB to the page the VM owns at that gfn, as update_smmu_page
+ * requires of a bank's pages; a stream attached to the VM translates
+ * through that table only. Stream IDs 0 .. CV_SMMUV3_STREAMS - 1 (the
+ * PCIe requester IDs of bus 0).
+ *
+ * SMMUV3_ATTACH x1 = stream ID, x2 = vmid: the stream leaves the host's
+ *   table for VM x2's (alloc_smmu / assign_smmu's S2CR), or, x2 = 0, goes
+ *   back to the host's. Attaching needs a READY VM (registered, not yet
+ *   verified nor powered off, as alloc_smmu's lockout) and a stream that
+ *   is the host's or already that VM's; detaching needs a stream whose VM
+ *   is not VERIFIED (READY or powered off, as el2_free_smmu_pgd).
+ * SMMUV3_MAP x1 = vmid, x2 = iova, x3 = pfn: map_smmu. The VM is READY;
+ *   the page is the VM's at gfn iova / 4 KiB (the host hands a page over
+ *   first with ASSIGN_SMMU, or the VM owns it already); iova is 4 KiB
+ *   aligned, below 2^39 and not mapped yet.
+ * SMMUV3_UNMAP x1 = vmid, x2 = iova: clear_smmu; the VM is READY or
+ *   powered off; an unmapped iova changes nothing.
+ *
+ * Results: CV_V3_OK, or (nothing changed) CV_V3_NO_SMMUV3 on a machine
+ * without one, CV_V3_NO_TABLE when the VMs' stream pool has no page left
+ * for a table the call needs. Any other bad argument panics, as the
+ * spec's SMMU calls do. Destroying a VM gives its streams back to the
+ * host and empties and frees its table before any of its pages moves.
+ */
+#define HVC_SMMUV3_ATTACH 67
+#define HVC_SMMUV3_MAP 68
+#define HVC_SMMUV3_UNMAP 69
+#define CV_SMMUV3_STREAMS 256U
+#define CV_V3_OK 0ULL
+#define CV_V3_NO_SMMUV3 1ULL
+#define CV_V3_NO_TABLE 2ULL
+
+/*
  * Guest platform calls: 56..65 (docs/guest-platform.md).
  *
  * SET_VM_REGION x1 = vmid, x2 = IPA base, x3 = size, x4 = kind

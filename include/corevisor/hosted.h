@@ -172,6 +172,14 @@ bool cv_hosted_stream_dma_read(uint64_t iova, void *buf, uint64_t len,
 			       uint64_t *fault);
 bool cv_hosted_stream_dma_write(uint64_t iova, const void *buf, uint64_t len,
 				uint64_t *fault);
+/*
+ * The same for a device with stream ID @sid (the ones above are stream
+ * 0): through the table its STE names (the host's or a VM's).
+ */
+bool cv_hosted_sid_dma_read(uint32_t sid, uint64_t iova, void *buf,
+			    uint64_t len, uint64_t *fault);
+bool cv_hosted_sid_dma_write(uint32_t sid, uint64_t iova, const void *buf,
+			     uint64_t len, uint64_t *fault);
 /* The SMMUv3's register base (0: none); invalidations since boot. */
 uint64_t cv_hosted_smmuv3_base(void);
 /* The GIC's register at @pa as the hardware holds it (cfg.gic). */

@@ -56,6 +56,17 @@ void arch_smmuv3_tlb_inv(u64 iova);
  * on the console; returns how many there were (0 with no SMMUv3).
  */
 u64 arch_smmuv3_events(void);
+/*
+ * SMMUv3 (cv/stream.h): point stream @sid's STE at principal @vmid's
+ * context descriptor (ASID @vmid) whose table is at @ttbr, and make the
+ * SMMU forget what it cached of the old one, complete when it returns.
+ */
+void arch_smmuv3_attach(u32 sid, u32 vmid, u64 ttbr);
+/* The table the SMMU walks for stream @sid (its STE's CD's TTB0). */
+u64 arch_smmuv3_stream_ttbr(u32 sid);
+/* Drop the SMMU's translations of @iova for @asid / all of @asid. */
+void arch_smmuv3_tlb_inv_asid(u32 asid, u64 iova);
+void arch_smmuv3_tlb_inv_all_asid(u32 asid);
 
 /*
  * A 4- or 8-byte access (@len) to an SMMU register at physical @pa, which

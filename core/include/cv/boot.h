@@ -37,6 +37,10 @@ void free_remap_addr(u64 remap, u64 pgnum);
  * CV_DESTROY_* (include/corevisor/abi.h).
  */
 u64 destroy_vm(u32 vmid, u64 flags);
+/* A VM's SMMUv3 streams (core/boot/vstream.c, abi.h): CV_V3_*. */
+u64 smmuv3_attach(u32 sid, u32 vmid);
+u64 smmuv3_map(u32 vmid, u64 iova, u64 pfn);
+u64 smmuv3_unmap(u32 vmid, u64 iova);
 
 /*
  * corevisor: whole-VM snapshot and restore (snapshot.c; abi.h

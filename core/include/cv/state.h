@@ -139,6 +139,19 @@ struct spt {
 	u64 stream_pool;
 	u64 stream_next;
 	u64 stream_end;
+	/*
+	 * corevisor: the VMs' SMMUv3 stream tables (cv/stream.h): a pool of
+	 * table pages shared by the VMs (bump cursor, end, and the pages a
+	 * destroyed VM gave back, linked through their first word), each
+	 * VM's root (0: none yet) and how many table pages it holds, and
+	 * the principal each stream ID is attached to (HOSTVISOR or a VM).
+	 */
+	u64 vm_stream_next;
+	u64 vm_stream_end;
+	u64 vm_stream_free;
+	u64 vm_stream_root[NUM_PRINCIPALS];
+	u32 vm_stream_pages[NUM_PRINCIPALS];
+	u8 stream_vm[CV_SMMUV3_STREAMS];
 };
 
 /*

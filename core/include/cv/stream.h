@@ -83,4 +83,47 @@ u64 host_stream_walk(u64 iova);
  */
 u64 host_stream_check(u64 *entry);
 
+/*
+ * The VMs' streams (HVC_SMMUV3_ATTACH/MAP/UNMAP, abi.h): one table per VM
+ * (the context descriptor with ASID = vmid), same format and leaves as
+ * the host's, mapping IOVA gfn * PAGE_SIZE to the page the VM owns at
+ * that gfn. Its pages come from the VMs' part of the stream pool
+ * (VM_STREAM_POOL_PAGES), are given back when the VM is destroyed
+ * (vm_stream_release) and reused. The callers (core/boot/vstream.c) check
+ * the arguments, the VM's state (its info lock held) and the page's owner
+ * (S2PAGE_ID held); these take SPT_ID.
+ */
+#define VM_STREAM_POOL_PAGES 256U
+
+/* Root of @vmid's table, 0 when none. */
+u64 vm_stream_ttbr(u32 vmid);
+/* The principal stream @sid is attached to (INVALID beyond the table). */
+u32 stream_attached_to(u32 sid);
+/* Stream @sid onto @vmid's table (HOSTVISOR: the host's): CV_V3_*. */
+u64 vm_stream_attach(u32 sid, u32 vmid);
+/* Map page @pfn at @iova in @vmid's table: CV_V3_*; panics if mapped. */
+u64 vm_stream_map(u32 vmid, u64 iova, u64 pfn);
+/* Clear @iova in @vmid's table (and the SMMU's TLB); the old leaf or 0. */
+u64 vm_stream_unmap(u32 vmid, u64 iova);
+/*
+ * Page @pfn, which VM @vmid owns at @gfn, leaves @vmid's table (and the
+ * SMMU's TLB) before it changes owner or gfn (set_pfn_owner,
+ * set_pfn_map; S2PAGE_ID held).
+ */
+void vm_stream_page_leaves(u32 vmid, u64 pfn, u64 gfn);
+/*
+ * destroy_vm, before any page of @vmid moves: its streams go back to the
+ * host's table, the SMMU forgets its ASID, its table pages go back.
+ */
+void vm_stream_release(u32 vmid);
+/*
+ * security invariant (core/inv), the VM side of stream_iso: every stream
+ * is the host's or a live VM's, and its STE's context descriptor walks
+ * that principal's table; every leaf of a VM's table maps a page that VM
+ * owns, at the gfn the leaf's IOVA names, with STREAM_PAGE; no free vmid
+ * has a table. Returns the stream, vmid or iova breaking it (and @what,
+ * @entry), or INVALID64.
+ */
+u64 vm_stream_check(const char **what, u64 *entry);
+
 #endif
