@@ -392,6 +392,28 @@ test-linux-dma-secret: $(LX_DEPS)
 		--forbid leaked --forbid corrupted --forbid panic --forbid Oops \
 		--forbid 'BUG:' --forbid 25079fe4a376c9b7
 
+# Root attaches the edu device's stream to a VM and maps one of the VM's
+# pages at IOVA 0x10000000 (tests/qemu/linux/cvdma.c vmdma=1): the
+# device's DMA reaches that page through the VM's table, a host page the
+# host's table maps faults, and once the VM is destroyed the stream is the
+# host's again, the IOVA faults and the page is back with the host, zero.
+test-linux-dma-vm: $(LX_DEPS)
+	$(call LX_RUN,cvtest=dma-vm) --name linux-dma-vm --smp 2 \
+		--exit 0 --qemu-arg '-device edu,dma_mask=0xffffffffffffffff' \
+		--expect-re 'cvdma: round trip through the device \(bus 0x[0-9a-f]+\): ok' \
+		--expect-re 'cvdma: stream (0x[0-9a-f]+) attached to vm [0-9]+, its pfn 0x[0-9a-f]+ at iova 0x10000000: 0\n' \
+		--expect 'cvdma: vm stream: the device wrote the vm' \
+		--expect "page and read it back: ok" \
+		--expect-re 'cvdma: vm stream: device reads host page at (0x[0-9a-f]+)\n[\s\S]*smmuv3: F_TRANSLATION \(0x10\) stream 0x[0-9a-f]+ iova \1 read \([1-9]' \
+		--expect 'cvdma: vm stream: host page: nothing came' \
+		--expect-re 'cvdma: vm [0-9]+ destroyed: 0, stream' \
+		--expect-re 'after destroy: iova 0x10000000: nothing came\n[\s\S]*smmuv3: F_TRANSLATION \(0x10\) stream 0x[0-9a-f]+ iova 0x10000100 read \([1-9]' \
+		--expect 'cvdma: the page back with the host is zero' \
+		--expect 'attack: returned' \
+		--expect 'corevisor: host powered the system off' \
+		--forbid leaked --forbid lost --forbid 'not zero' --forbid panic \
+		--forbid Oops --forbid 'BUG:'
+
 # --- make bench: boot time to /init with and without corevisor, and the
 # module's HVC round trip, under QEMU -icount (bench/linux-results.md).
 bench-linux: $(LX_DEPS)
@@ -407,7 +429,7 @@ LX_TESTS := test-linux-vms test-linux-vms-smp1 test-linux-vms-smp4 \
 	test-linux-vm-untrusted test-linux-kill9 test-linux-vmid-limit \
 	test-linux-dtb-reserved test-linux-dtb-bad-cells \
 	test-linux-smmuv3-devices test-linux-dma-secret test-linux-smmuv3-regs \
-	test-linux-irqs test-linux-gic-tables
+	test-linux-irqs test-linux-gic-tables test-linux-dma-vm
 test-linux: $(LX_TESTS)
 TESTS += $(LX_TESTS)
 

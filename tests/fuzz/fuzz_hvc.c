@@ -409,6 +409,10 @@ static const struct hvc_desc hvcs[] = {
 	{HVC_RESTORE_BEGIN, 2, {K_VMID, K_PA}},
 	{HVC_RESTORE_PAGE, 2, {K_VMID, K_PA}},
 	{HVC_RESTORE_VCPU, 3, {K_VMID, K_VCPU, K_PA}},
+	/* A VM's SMMUv3 streams; K_CB's byte is a stream ID (0..255). */
+	{HVC_SMMUV3_ATTACH, 2, {K_CB, K_VMID}},
+	{HVC_SMMUV3_MAP, 3, {K_VMID, K_IOVA, K_PFN}},
+	{HVC_SMMUV3_UNMAP, 2, {K_VMID, K_IOVA}},
 };
 
 /* ---- the op log

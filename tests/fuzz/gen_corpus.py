@@ -36,9 +36,10 @@ H = {name: i for i, name in enumerate([
     "LOAD_CRYPT_VCPU", "IS_INC_EXE", "MAP_IO", "ASSIGN_SMMU", "VCPU_ACTIVE",
     "NOOP", "RAW", "GET_SHARED_BASE", "DESTROY_VM", "SNAPSHOT_BEGIN",
     "SNAPSHOT_PAGE", "SNAPSHOT_VCPU", "SNAPSHOT_END", "RESTORE_BEGIN",
-    "RESTORE_PAGE", "RESTORE_VCPU"])}
+    "RESTORE_PAGE", "RESTORE_VCPU", "SMMUV3_ATTACH", "SMMUV3_MAP",
+    "SMMUV3_UNMAP"])}
 NARGS = [1, 2, 2, 3, 3, 3, 1, 0, 2, 1, 3, 2, 2, 2, 3, 5, 3, 3, 4, 2, 1, 3,
-         3, 2, 0, 6, 0, 2, 1, 2, 3, 2, 2, 2, 3]
+         3, 2, 0, 6, 0, 2, 1, 2, 3, 2, 2, 2, 3, 2, 3, 2]
 
 # images of fuzz_hvc.c make_images(): (load address, pages)
 IMG_GOOD, IMG_STRADDLE, IMG_TINY, IMG_UNTRUSTED, IMG_BIG = range(5)
