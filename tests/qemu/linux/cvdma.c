@@ -105,7 +105,8 @@ static void attack_read(const char *what, u64 target, const u8 *pattern,
  * the VM is not verified, so it may) and copying the buffer into its
  * own memory.
  */
-#define VM_IOVA 0x10000000ULL /* no host page there: the host's table faults */
+/* No host page there: the host's table faults. */
+#define VM_IOVA 0x10000000ULL
 
 static void fill(u8 *p, u8 seed)
 {
@@ -203,7 +204,8 @@ static void vm_stream(struct pci_dev *pdev, u8 *own, dma_addr_t own_bus,
 	pr_info("cvdma: %llu SMMU event(s) reported\n",
 		(unsigned long long)events());
 	pr_info("cvdma: the page back with the host is %s\n",
-		memchr_inv(page_address(a), 0, PAGE_SIZE) ? "not zero" : "zero");
+		memchr_inv(page_address(a), 0, PAGE_SIZE) ? "not zero"
+							  : "zero");
 out:
 	if (b)
 		__free_page(b);
