@@ -45,6 +45,14 @@ QEMU_BEFORE_SHIPPED = {"hvc_noop": 52, "hvc_is_inc_exe": 187,
                        "guest_mmio_read": 2181}
 BREAKDOWN_BEFORE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "exit-breakdown-before.json")
+# After the like-for-like floors and the pinned run page (main at 84a6766,
+# the same method, CV_DEBUG): the round trips and their breakdown.
+QEMU_BEFORE_84A = {"hvc_noop": 16, "hvc_is_inc_exe": 191, "guest_hvc": 1506,
+                   "guest_mmio_write": 1630, "guest_mmio_read": 1626,
+                   "guest_hvc_fp": 1664, "guest_mmio_write_fp": 1788,
+                   "guest_mmio_read_fp": 1784}
+BREAKDOWN_84A = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             "exit-breakdown-84a6766.json")
 GUEST_EXITS = [("guest_hvc", "guest HVC -> host -> VCPU_RUN -> guest", False),
                ("guest_mmio_write", "guest MMIO write -> host -> guest", False),
                ("guest_mmio_read", "guest MMIO read -> host -> guest", False),
@@ -74,7 +82,7 @@ BREAKDOWN_PARTS = [
     ("virtual GIC and timer (core)",
      ("vgic_take_requests", "take_request", "vgic_before_entry",
       "raise_timer", "vgic_fill_exit", "vgic_after_exit", "timer_ppi",
-      "bits_set")),
+      "bits_set", "vtimer_line_high")),
 ]
 
 # EL2 functions that are the world switch and the trap entry/exit (arch/
@@ -514,17 +522,17 @@ def breakdown_parts(inlined):
     return parts
 
 
-def plot_breakdown(before, after, floor, path):
+def plot_breakdown(rows, floor, path):
+    """@rows: [(label, {part: instructions})], drawn bottom to top."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(after.keys())
-    fig, ax = plt.subplots(figsize=(11, 4.2))
+    names = list(rows[-1][1].keys())
+    fig, ax = plt.subplots(figsize=(11, 4.8))
     cols = ["#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974",
             "#64b5cd", "#999999"]
-    for row, (label, d) in enumerate((("before (c41eb04)", before),
-                                      ("after", after))):
+    for row, (label, d) in enumerate(rows):
         left = 0
         for i, nm in enumerate(names):
             v = d.get(nm, 0)
@@ -535,16 +543,17 @@ def plot_breakdown(before, after, floor, path):
                         va="center", fontsize=8, color="white")
             left += v
         ax.text(left + 15, row, f"{left:,}", va="center", fontsize=9)
+    top = len(rows) - 1
     ax.axvline(floor, color="black", ls="--", lw=1)
-    ax.text(floor, 1.45, f" 2 like-for-like switches ({floor})",
+    ax.text(floor, top + 0.45, f" 2 like-for-like switches ({floor})",
             fontsize=8)
     ax.axvline(TARGET_EXIT_RATIO * floor, color="red", ls=":", lw=1)
     ax.text(TARGET_EXIT_RATIO * floor, -0.6,
             f" target {TARGET_EXIT_RATIO}x ({TARGET_EXIT_RATIO * floor:.0f})",
             fontsize=8, color="red")
-    ax.set_yticks([0, 1])
-    ax.set_yticklabels(["before (c41eb04)", "after"])
-    ax.set_ylim(-0.8, 1.7)
+    ax.set_yticks(list(range(len(rows))))
+    ax.set_yticklabels([label for label, _ in rows])
+    ax.set_ylim(-0.8, top + 0.7)
     ax.set_xlabel("EL2 instructions of one guest HVC round trip "
                   "(CV_DEBUG, QEMU -icount)")
     ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.02),
@@ -552,6 +561,136 @@ def plot_breakdown(before, after, floor, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def fn_list(inlined, fns):
+    """"f n, g m" of the functions @fns in the trace, largest first."""
+    got = sorted(((inlined[f], f) for f in fns if inlined.get(f)),
+                 reverse=True)
+    return ", ".join(f"{f} {n}" for n, f in got)
+
+
+def exit_account(L, q, after_in, pa, ws):
+    """The instruction-by-instruction account of the guest HVC round trip,
+    every figure from the trace (@after_in: instructions by innermost
+    function; @pa: the same by part)."""
+    g = q["guest_hvc"]
+    target = TARGET_EXIT_RATIO * ws
+    asm = pa["world switch, trap entry/exit (asm)"]
+    gic = pa["GIC interface and timers (arch C)"]
+    run = pa["run structure in host memory"]
+    locks = pa["ticket locks"]
+    halted = pa["halted() checks"]
+    vgic = pa["virtual GIC and timer (core)"]
+    rest = pa["exit protocol and the spec's checks (core)"]
+    named = set()
+    for _, fns in BREAKDOWN_PARTS:
+        named.update(fns)
+    rest_fns = [f for f in after_in if f not in named]
+    pat = (q.get("trace") or {}).get("guest_hvc_patterns") or {}
+    hw = asm + gic
+    left = target - hw
+    L.append(
+        f"Why the guest exit still misses {TARGET_EXIT_RATIO}x, part by "
+        f"part, every figure from the trace above. The floor is {ws} "
+        f"instructions and {TARGET_EXIT_RATIO}x is {target:.0f}; the round "
+        f"trip is {fmt(g)} = {g / ws:.2f}x.")
+    L.append("")
+    L.append(
+        f"1. World switch and trap entry/exit (assembly), {asm}: "
+        f"{fn_list(after_in, BREAKDOWN_PARTS[0][1])}. el2_world_switch and "
+        "el2_guest_exit are the floor's own moves (all 31 general "
+        "registers, the ERET state, SP_EL0, the EL1 system registers, the "
+        "timer, VMPIDR, VTTBR/HCR/MDCR/CPTR/CNTHCTL/CNTVOFF, VBAR, the "
+        "syndromes); el2_host_hvc is the host's HVC frame (VCPU_RUN is a C "
+        "hypercall: x0..x18 and x30 of the host kept); el2_park_if_halted "
+        "is the fail-stop before each eret (never into a guest, nor back "
+        "to the host, once halted); el2_vectors and el2_guest_vectors the "
+        "two vector entries. The hardware needs every one of them.")
+    L.append(
+        f"2. GIC virtual interface and timers (arch C), {gic}: "
+        f"{fn_list(after_in, BREAKDOWN_PARTS[1][1])}. The list and "
+        "active-priority registers moved straight-line (the floor does the "
+        "same moves, counted in its 350), the host timer's doorbell, the "
+        "hardware-linked virtual timer. Hardware state a vCPU cannot run "
+        f"without. Parts 1 and 2 together: {hw} = {hw / ws:.2f}x the "
+        "floor, which does the same work in 350.")
+    L.append(
+        f"3. The run structure in host memory, {run}: "
+        f"{fn_list(after_in, BREAKDOWN_PARTS[2][1])}. No lock and no owner "
+        "check (the page is pinned at REGISTER_VCPU, P1); what is left is "
+        "the copy the host/core contract asks for (include/corevisor/"
+        "vcpu_abi.h), each host word read once because the host may "
+        "change it from another CPU: the registers offered at the last "
+        "exit, the fault answer, 8 injection slots and 2 timer PPIs in; "
+        "the exit, its syndrome and fault address, the shown registers, "
+        "the dirty set, the 8 injection results, the EOI and pending "
+        "lists, the SGI and timer deadline out, and the last exit's "
+        "registers cleared (no guest value the exit does not show stays "
+        "in host memory).")
+    L.append(
+        f"4. Ticket locks, {locks} ({pat.get('lock_takes', '?')} round "
+        f"trip): {fn_list(after_in, BREAKDOWN_PARTS[3][1])} (lock_held_by_me "
+        "and locked_info are CV_DEBUG's owner assertions). The VM's info "
+        "lock around READY -> ACTIVE (set_vcpu_active_unless_off): the "
+        "spec's transition checks, in one hold, that the VM is VERIFIED "
+        "(or powered off: no run), that its restore is finished "
+        "(snapshot_allows_run) and, when a snapshot sealed it, starts a new "
+        "epoch of its lineage (lineage_resume) before the vCPU runs; a "
+        "sealing call or destroy_vm holding the lock must see no vCPU "
+        "become ACTIVE under it. ACTIVE -> READY and the power state are "
+        "now lock-free (compare-and-swap, one acquire load). A lock-free "
+        "READY -> ACTIVE would need a transient state that those lock "
+        "holders must wait out (CLEAR_VM_S2_RANGE panics on an ACTIVE "
+        f"vCPU): at most these {locks} instructions, not taken.")
+    L.append(
+        f"5. halted() checks, {halted} ({pat.get('halted_checks', '?')} "
+        f"checks): {fn_list(after_in, BREAKDOWN_PARTS[4][1])}. Each spec "
+        "function on the path returns at once once the machine is halted "
+        "(CONTRIBUTING.md: a panic in a callee must stop its caller "
+        "before it writes); keeping 3 (entry, before the switch, before "
+        "the exit is published) would save at most "
+        f"{max(0, halted - 6)}, a deviation for every spec function on "
+        "the path, not taken.")
+    L.append(
+        f"6. The core's virtual GIC and timer, {vgic}: "
+        f"{fn_list(after_in, BREAKDOWN_PARTS[5][1])}. The host's injection "
+        "requests checked and queued (vgic_take_requests), the list "
+        "registers filled (vgic_before_entry), the virtual and emulated "
+        "physical timers' lines (raise_timer), what the guest "
+        "acknowledged and ended reported back (vgic_after_exit, "
+        "vgic_fill_exit): the interrupt controller the spec has no floor "
+        "for; a guest without it never sees an interrupt.")
+    L.append(
+        f"7. The exit protocol and the spec's checks, {rest}: "
+        f"{fn_list(after_in, rest_fns)}. VCPU_RUN's argument checks "
+        "(host_hvc_dispatch, vcpu_run_call, vm_vcpu_args); save_host, "
+        "restore_vm and save_vm with set_per_cpu; the exit's "
+        "classification (vm_exit_handler, exit_kind, vm_exit_dispatcher, "
+        "core_handle_pvops, save_exit) and what it shows (prep_hvc, "
+        "int_show); the host's answers taken (restore_shadow_regs, "
+        "sync_dirty_to_shadow with mmio_load_value, the PC step); the "
+        "VM's table (get_pt_vttbr); this CPU's intermediate state "
+        "(this_int_state, arch_cpu_id); the vCPU and power states "
+        "(vcpu_state_of, swap_vcpu_state, vm_state_of, get_vm_poweron). "
+        "Copying the host's answers straight into the shadow context "
+        f"would save at most sync_dirty_to_shadow's "
+        f"{after_in.get('sync_dirty_to_shadow', 0)}: the abort answer "
+        "replaces every other answer and an MMIO load takes only the "
+        "bytes it reads, so the copy must follow the checks; not taken.")
+    L.append("")
+    L.append(
+        f"What the target would need: {TARGET_EXIT_RATIO}x is "
+        f"{target:.0f}; parts 1 and 2, the switch and the GIC interface "
+        f"the hardware requires, are {hw}, which leaves {left:.0f} for "
+        f"parts 3 to 7, now {run + locks + halted + vgic + rest}: the "
+        f"run structure alone ({run}) is {'more than' if run > left else 'within'} "
+        "that. Even a fused VCPU_RUN fast path that kept no spec check "
+        "and no lock (parts 4, 5 and 7 gone) would leave "
+        f"{hw + run + vgic} = {(hw + run + vgic) / ws:.2f}x. The 1.6x "
+        "target cannot be met while the host/core contract, the virtual "
+        "GIC and the spec's checks stay.")
+    L.append("")
 
 
 def write_qemu(L, q, png_dir):
@@ -565,8 +704,8 @@ def write_qemu(L, q, png_dir):
     L.append("")
     L.append("| round trip | EL2 instructions (CV_DEBUG, as `make run` "
              "ships) | x floor | floor | without CV_DEBUG | before "
-             "(c41eb04, CV_DEBUG) |")
-    L.append("|---|---:|---:|---|---:|---:|")
+             "(84a6766, CV_DEBUG) | before (c41eb04, CV_DEBUG) |")
+    L.append("|---|---:|---:|---|---:|---:|---:|")
     rows = [("bare_trap", "trap floor: x0..x18, x30 saved and restored, "
              "eret", trap, "itself"),
             ("hvc_noop", "host HVC_NOOP", trap, "trap floor"),
@@ -584,8 +723,10 @@ def write_qemu(L, q, png_dir):
         if key not in q:
             continue
         before = QEMU_BEFORE_SHIPPED.get(key)
+        b84 = QEMU_BEFORE_84A.get(key)
         L.append(f"| {label} | {fmt(q[key])} | {q[key] / floor:.2f}x | "
                  f"{fname} ({fmt(floor)}) | {fmt(nd(key))} | "
+                 f"{fmt(b84) if b84 else '-'} | "
                  f"{fmt(before) if before else '-'} |")
     L.append("")
     if parts:
@@ -629,16 +770,16 @@ def write_qemu(L, q, png_dir):
         L.append("")
     after_in = tr.get("guest_hvc_inlined")
     if after_in and "guest_hvc" in q:
-        g = q["guest_hvc"]
-        before_in = {}
-        if os.path.exists(BREAKDOWN_BEFORE):
-            with open(BREAKDOWN_BEFORE) as fh:
-                before_in = json.load(fh)["by_inlined_function"]
+        befores = []
+        for label, path in (("before (c41eb04)", BREAKDOWN_BEFORE),
+                            ("before (84a6766)", BREAKDOWN_84A)):
+            if os.path.exists(path):
+                with open(path) as fh:
+                    befores.append((label, breakdown_parts(
+                        json.load(fh)["by_inlined_function"])))
         pa = breakdown_parts(after_in)
-        pb = breakdown_parts(before_in) if before_in else {}
         png = os.path.join(png_dir, "exit-breakdown.png")
-        if pb:
-            plot_breakdown(pb, pa, ws, png)
+        plot_breakdown(befores + [("after", pa)], ws, png)
         L.append("### Where a guest exit round trip goes")
         L.append("")
         L.append(
@@ -648,80 +789,22 @@ def write_qemu(L, q, png_dir):
             "counted to its innermost source function (addr2line -i: the "
             "core is linked with LTO). Plot: bench/exit-breakdown.png.")
         L.append("")
-        L.append("| part | before (c41eb04) | after | floor's part |")
-        L.append("|---|---:|---:|---:|")
+        L.append("| part | " + " | ".join(lb for lb, _ in befores)
+                 + " | after | floor's part |")
+        L.append("|---|" + "---:|" * (len(befores) + 2))
         floor_of = {"world switch, trap entry/exit (asm)": ws}
         for nm in pa:
-            L.append(f"| {nm} | {fmt(pb.get(nm, 0)) if pb else '-'} | "
-                     f"{fmt(pa[nm])} | {fmt(floor_of.get(nm, 0))} |")
-        L.append(f"| total | {fmt(sum(pb.values())) if pb else '-'} | "
-                 f"{fmt(sum(pa.values()))} | {fmt(ws)} |")
+            L.append(f"| {nm} | "
+                     + "".join(f"{fmt(b.get(nm, 0))} | " for _, b in befores)
+                     + f"{fmt(pa[nm])} | {fmt(floor_of.get(nm, 0))} |")
+        L.append("| total | "
+                 + "".join(f"{fmt(sum(b.values()))} | " for _, b in befores)
+                 + f"{fmt(sum(pa.values()))} | {fmt(ws)} |")
         L.append("")
         L.append("By innermost function (after): "
                  + by_function(after_in) + ".")
         L.append("")
-        pat = tr.get("guest_hvc_patterns") or {}
-        locks = pa["ticket locks"]
-        halted = pa["halted() checks"]
-        run = pa["run structure in host memory"]
-        rest = pa["exit protocol and the spec's checks (core)"]
-        asm = pa["world switch, trap entry/exit (asm)"]
-        gic = pa["GIC interface and timers (arch C)"]
-        vgic = pa["virtual GIC and timer (core)"]
-        target = TARGET_EXIT_RATIO * ws
-        nlocks = pat.get("lock_takes", 0) or 1
-        # CAS vCPU state: the two VM-lock round trips of READY <-> ACTIVE;
-        # halted() at entry, before the switch and before commit: 3 left.
-        cas_cut = locks * 2 // nlocks
-        halted_cut = max(0, halted - 3 * 2)
-        left = g - cas_cut - halted_cut
-        L.append(
-            f"Why the guest exit still misses {TARGET_EXIT_RATIO}x, part by "
-            f"part. The floor is {ws} instructions and {TARGET_EXIT_RATIO}x "
-            f"is {target:.0f}; the round trip is {g}. (1) The world switch "
-            f"and trap entry/exit in assembly: {asm}, the floor's own moves "
-            "plus the host's HVC frame, corevisor's park-if-halted check "
-            "before each eret (never into a guest once halted) and the "
-            "hand-off between the guest vectors and arch_vcpu_run; the "
-            "floor's GIC moves are in this figure's floor. (2) The GIC "
-            f"interface and timers in C: {gic} (list and priority "
-            "registers straight-line, the host timer's doorbell, the "
-            "hardware-linked timer check). (3) The run structure in host "
-            f"memory: {run}; since the run page is pinned at REGISTER_VCPU "
-            "(P1) it is read and written with no lock and no owner check, "
-            "what is left is the copy itself: the registers the core "
-            "offered, the fault answer, 8 injection slots in, the exit, "
-            "the shown registers, the results and the EOI and pending "
-            f"lists out. (4) {pat.get('lock_takes', '?')} ticket-lock round "
-            f"trips: {locks} (CV_DEBUG's owner assertions included), all on "
-            "the VM's info lock: READY -> ACTIVE (set_vcpu_active), ACTIVE "
-            "-> READY (set_vcpu_inactive) and the power state "
-            "(get_vm_poweron). (5) "
-            f"{pat.get('halted_checks', '?')} halted() checks: {halted}. "
-            f"(6) The core's vGIC: {vgic} (the host's injections, the "
-            "timers' lines, the exit's report). (7) The rest, "
-            f"{rest}, is the spec's protocol with its checks: VCPU_RUN's "
-            "argument checks; restore_vm and save_vm with their own; the "
-            "exit's classification (vm_exit_handler, vm_exit_dispatcher, "
-            "save_shadow_kvm_regs); what it shows (prep_hvc, prep_abort); "
-            "the answers taken (restore_shadow_kvm_regs, "
-            "sync_dirty_to_shadow, the PC step); each spec function's "
-            "range checks on its own arguments; this CPU's vCPU read back "
-            "(cur_vcpu, arch_cpu_id). The ways in the issue lists that are "
-            "not taken would remove at most two of (4)'s round trips "
-            "(compare-and-swap vCPU states instead of the VM lock: every "
-            "other reader of vcpu_state, destroy_vm and CLEAR_VM_S2_RANGE "
-            "included, must then follow the same protocol; "
-            f"about {cas_cut}) and most of (5) (halted() only at entry, "
-            "before the switch and before commit, a spec deviation for "
-            f"every other spec function on this path; about {halted_cut}): "
-            f"about {left} would remain = {left / ws:.2f}x, still above "
-            f"{TARGET_EXIT_RATIO}x ({target:.0f}). (1), (2) and (6) alone "
-            f"are {asm + gic + vgic} = {(asm + gic + vgic) / ws:.2f}x: the "
-            "switch, the interrupt controller and the virtual GIC the spec "
-            "has no floor for; (3) and (7) are the host-memory protocol and "
-            "the spec's checks, which stay.")
-        L.append("")
+        exit_account(L, q, after_in, pa, ws)
 
 
 def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu,

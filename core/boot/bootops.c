@@ -74,6 +74,7 @@ u64 search_load_info(u32 vmid, u64 addr)
 void set_vcpu_active(u32 vmid, u32 vcpuid)
 {
 	struct vm_info *info;
+	u32 state;
 
 	if (halted())
 		return;
@@ -84,24 +85,31 @@ void set_vcpu_active(u32 vmid, u32 vcpuid)
 	}
 	acquire_lock_vm(vmid);
 	info = locked_info(vmid);
-	if (info->state != VERIFIED || info->vcpu_state[vcpuid] != READY) {
+	state = vcpu_state_of(info, vcpuid);
+	if (info->state != VERIFIED || state != READY) {
 		panic("set_vcpu_active: vm %u state %u vcpu %u state %u", vmid,
-		      info->state, vcpuid, info->vcpu_state[vcpuid]);
+		      info->state, vcpuid, state);
 		return;
 	}
 	if (!snapshot_allows_run(vmid, "set_vcpu_active"))
 		return;
-	info->vcpu_state[vcpuid] = ACTIVE;
+	set_vcpu_state(info, vcpuid, ACTIVE);
 	/* corevisor: blobs sealed so far become an older version. */
 	if (info->seal_pending)
 		lineage_resume(vmid);
 	release_lock_vm(vmid);
 }
 
-/* set_vcpu_inactive_spec0: an ACTIVE vCPU stops running. */
+/*
+ * set_vcpu_inactive_spec0: an ACTIVE vCPU stops running. corevisor: by
+ * compare-and-swap, without the VM's info lock (cv/state.h,
+ * vcpu_state_of): ACTIVE -> READY is the one transition no lock holder
+ * can be relying on, since any reader must already allow a running vCPU
+ * to exit. The spec's check stays: a vCPU that is not ACTIVE panics.
+ */
 void set_vcpu_inactive(u32 vmid, u32 vcpuid)
 {
-	struct vm_info *info;
+	u32 seen;
 
 	if (halted())
 		return;
@@ -110,15 +118,9 @@ void set_vcpu_inactive(u32 vmid, u32 vcpuid)
 		      vcpuid);
 		return;
 	}
-	acquire_lock_vm(vmid);
-	info = locked_info(vmid);
-	if (info->vcpu_state[vcpuid] != ACTIVE) {
+	if (!swap_vcpu_state(vm_info(vmid), vcpuid, ACTIVE, READY, &seen))
 		panic("set_vcpu_inactive: vm %u vcpu %u state %u not ACTIVE",
-		      vmid, vcpuid, info->vcpu_state[vcpuid]);
-		return;
-	}
-	info->vcpu_state[vcpuid] = READY;
-	release_lock_vm(vmid);
+		      vmid, vcpuid, seen);
 }
 
 /*
@@ -138,16 +140,16 @@ void register_vcpu(u32 vmid, u32 vcpuid)
 	}
 	acquire_lock_vm(vmid);
 	info = locked_info(vmid);
-	if (info->state != READY || info->vcpu_state[vcpuid] != UNUSED) {
+	if (info->state != READY || vcpu_state_of(info, vcpuid) != UNUSED) {
 		panic("register_vcpu: vm %u state %u vcpu %u state %u", vmid,
-		      info->state, vcpuid, info->vcpu_state[vcpuid]);
+		      info->state, vcpuid, vcpu_state_of(info, vcpuid));
 		return;
 	}
 	info->vcpu[vcpuid] = get_shared_vcpu(vmid, vcpuid);
 	pin_run_page(vmid, vcpuid); /* corevisor: the exit path's page */
 	if (halted())
 		return;
-	info->vcpu_state[vcpuid] = READY;
+	set_vcpu_state(info, vcpuid, READY);
 	shadow_ctxt(vmid, vcpuid)->regs[DIRTY] = INVALID64;
 	release_lock_vm(vmid);
 }
@@ -171,7 +173,7 @@ u32 register_kvm(void)
 		return 0;
 	}
 	info->kvm = get_shared_kvm(vmid);
-	info->state = READY;
+	set_vm_state(info, READY);
 	release_lock_vm(vmid);
 	return check(vmid);
 }
@@ -422,7 +424,7 @@ void verify_and_load_images(u32 vmid)
 			return;
 	} else {
 		lineage_new(vmid);
-		if (boot < n && info->vcpu_state[0] == READY) {
+		if (boot < n && vcpu_state_of(info, 0) == READY) {
 			info->vcpu_power[0] = VCPU_ON_PENDING;
 			info->vcpu_entry[0] = facts[boot].entry;
 			info->vcpu_context[0] =
@@ -431,7 +433,7 @@ void verify_and_load_images(u32 vmid)
 	}
 	/* corevisor: the VM's virtual counter starts at 0 now (vgic.c). */
 	info->cntvoff = arch_counter_read();
-	info->state = VERIFIED;
+	set_vm_state(info, VERIFIED);
 	release_lock_vm(vmid);
 }
 

@@ -86,7 +86,7 @@ u64 destroy_vm(u32 vmid, u64 flags)
 		return CV_DESTROY_NO_VM;
 	}
 	for (u32 v = 0; v < VCPU_PER_VM; v++)
-		if (info->vcpu_state[v] == ACTIVE) {
+		if (vcpu_state_of(info, v) == ACTIVE) {
 			release_lock_vm(vmid);
 			release_lock_smmu();
 			return CV_DESTROY_RUNNING;
@@ -98,7 +98,7 @@ u64 destroy_vm(u32 vmid, u64 flags)
 			return CV_DESTROY_NOT_OFF;
 		}
 		/* set_vm_poweroff, under the lock already held. */
-		info->state = POWEROFF;
+		set_vm_state(info, POWEROFF);
 		lineage_power_off(vmid);
 	}
 	/* Devices first: no DMA reaches a page once it is the host's. */

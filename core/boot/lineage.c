@@ -313,7 +313,7 @@ bool lineage_seal(u32 vmid, struct cv_sealed_binding *b, const char *who)
 		return false;
 	}
 	for (u32 v = 0; v < VCPU_PER_VM; v++)
-		if (info->vcpu_state[v] == ACTIVE) {
+		if (vcpu_state_of(info, v) == ACTIVE) {
 			panic("%s: vm %u vcpu %u is running", who, vmid, v);
 			return false;
 		}

@@ -286,7 +286,7 @@ void save_encrypted_vcpu(u32 vmid, u32 vcpuid)
 	}
 	acquire_lock_vm(vmid);
 	info = locked_info(vmid);
-	state = info->vcpu_state[vcpuid];
+	state = vcpu_state_of(info, vcpuid);
 	if (state != READY) {
 		panic("save_encrypted_vcpu: vm %u vcpu %u state %u not READY",
 		      vmid, vcpuid, state);
@@ -344,9 +344,9 @@ void load_encrypted_vcpu(u32 vmid, u32 vcpuid)
 	}
 	acquire_lock_vm(vmid);
 	info = locked_info(vmid);
-	if (info->state != READY || info->vcpu_state[vcpuid] != READY) {
+	if (info->state != READY || vcpu_state_of(info, vcpuid) != READY) {
 		panic("load_encrypted_vcpu: vm %u state %u vcpu %u state %u",
-		      vmid, info->state, vcpuid, info->vcpu_state[vcpuid]);
+		      vmid, info->state, vcpuid, vcpu_state_of(info, vcpuid));
 		return;
 	}
 	pa = get_shared_vcpu(vmid, vcpuid);

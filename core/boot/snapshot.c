@@ -91,7 +91,7 @@ static u32 registered_vcpus(const struct vm_info *info)
 	u32 mask = 0;
 
 	for (u32 v = 0; v < VCPU_PER_VM; v++)
-		if (info->vcpu_state[v] != UNUSED)
+		if (vcpu_state_of(info, v) != UNUSED)
 			mask |= 1U << v;
 	return mask;
 }
@@ -99,7 +99,7 @@ static u32 registered_vcpus(const struct vm_info *info)
 static bool vcpu_running(const struct vm_info *info)
 {
 	for (u32 v = 0; v < VCPU_PER_VM; v++)
-		if (info->vcpu_state[v] == ACTIVE)
+		if (vcpu_state_of(info, v) == ACTIVE)
 			return true;
 	return false;
 }
@@ -439,7 +439,7 @@ static u64 restore_refused(u32 vmid, u64 why)
 	struct vm_info *info = locked_info(vmid);
 
 	memset(&info->snap, 0, sizeof(info->snap));
-	info->state = POWEROFF;
+	set_vm_state(info, POWEROFF);
 	lineage_power_off(vmid);
 	release_lock_vm(vmid);
 	return why;

@@ -21,28 +21,28 @@ void set_vm_poweroff(u32 vmid)
 		return;
 	}
 	acquire_lock_vm(vmid);
-	locked_info(vmid)->state = POWEROFF;
+	set_vm_state(locked_info(vmid), POWEROFF);
 	/* corevisor: its sealed state may now move to another VM. */
 	if (is_vm(vmid))
 		lineage_power_off(vmid);
 	release_lock_vm(vmid);
 }
 
-/* 0 once the VM is powered off, 1 before. */
+/*
+ * 0 once the VM is powered off, 1 before. corevisor: one acquire load of
+ * the state word in place of the spec's lock round trip around it (the
+ * guest exit path asks on every exit; cv/state.h, vm_state_of): a read
+ * of one word under the lock can only tell what this load tells.
+ */
 u32 get_vm_poweron(u32 vmid)
 {
-	u32 on;
-
 	if (halted())
 		return 0;
 	if (!is_vmid(vmid)) {
 		panic("get_vm_poweron: vmid %u out of range", vmid);
 		return 0;
 	}
-	acquire_lock_vm(vmid);
-	on = locked_info(vmid)->state != POWEROFF;
-	release_lock_vm(vmid);
-	return check(on);
+	return check(vm_state_of(vm_info(vmid)) != POWEROFF);
 }
 
 /*
@@ -56,6 +56,7 @@ u32 get_vm_poweron(u32 vmid)
 u32 set_vcpu_active_unless_off(u32 vmid, u32 vcpuid)
 {
 	struct vm_info *info;
+	u32 state;
 
 	if (halted())
 		return 0;
@@ -66,18 +67,19 @@ u32 set_vcpu_active_unless_off(u32 vmid, u32 vcpuid)
 	}
 	acquire_lock_vm(vmid);
 	info = locked_info(vmid);
-	if (info->state == POWEROFF && info->vcpu_state[vcpuid] == READY) {
+	state = vcpu_state_of(info, vcpuid);
+	if (info->state == POWEROFF && state == READY) {
 		release_lock_vm(vmid);
 		return 0;
 	}
-	if (info->state != VERIFIED || info->vcpu_state[vcpuid] != READY) {
+	if (info->state != VERIFIED || state != READY) {
 		panic("set_vcpu_active: vm %u state %u vcpu %u state %u", vmid,
-		      info->state, vcpuid, info->vcpu_state[vcpuid]);
+		      info->state, vcpuid, state);
 		return 0;
 	}
 	if (!snapshot_allows_run(vmid, "set_vcpu_active"))
 		return 0;
-	info->vcpu_state[vcpuid] = ACTIVE;
+	set_vcpu_state(info, vcpuid, ACTIVE);
 	/* As set_vcpu_active: blobs sealed so far become an older version. */
 	if (info->seal_pending)
 		lineage_resume(vmid);
@@ -117,7 +119,7 @@ u32 vcpu_power_on(u32 vmid, u64 mpidr, u64 entry, u64 context)
 	info = locked_info(vmid);
 	for (u32 v = 0; v < VCPU_PER_VM; v++) {
 		if (((vcpu_mpidr(v) ^ mpidr) & MPIDR_AFF_MASK) ||
-		    info->vcpu_state[v] == UNUSED ||
+		    vcpu_state_of(info, v) == UNUSED ||
 		    info->vcpu_power[v] == VCPU_ON)
 			continue;
 		info->vcpu_power[v] = VCPU_ON_PENDING;

@@ -883,7 +883,7 @@ static int check_run_pin(struct inv *iv)
 			const struct cv_run_slot *slot =
 				&cv.run_slots[ctxt_id(vmid, v)];
 
-			if (cv.vminfos[vmid].vcpu_state[v] == UNUSED)
+			if (vcpu_state_of(&cv.vminfos[vmid], v) == UNUSED)
 				continue;
 			registered++;
 			if (!slot->run || !slot->page || !slot->page->pinned)
@@ -966,7 +966,7 @@ static int check_snap_cons(struct inv *iv)
 		    !info->has_run && info->lineage && s->pages <= s->npages &&
 		    !(s->vcpus_done & ~s->vcpu_mask)) {
 			for (u32 v = 0; v < VCPU_PER_VM; v++)
-				if (info->vcpu_state[v] == ACTIVE)
+				if (vcpu_state_of(info, v) == ACTIVE)
 					return fail(iv, "snap_cons",
 						    "vm %u vcpu %u runs while "
 						    "it is restored",

@@ -22,7 +22,7 @@ static u32 running_vcpu(u32 vmid)
 
 	assert_locked(INFO_ID + vmid);
 	for (u32 i = 0; i < VCPU_PER_VM; i++)
-		if (vm_info(vmid)->vcpu_state[i] == ACTIVE)
+		if (vcpu_state_of(vm_info(vmid), i) == ACTIVE)
 			found = i;
 	return found;
 }

@@ -195,20 +195,20 @@ u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
 {
 	struct cv_ctxt *ctxt;
 	u64 vttbr;
-	u32 reason;
+	u32 reason, restored;
 
 	if (halted())
 		return 0;
 	save_host();
-	restore_vm(vmid, vcpuid);
+	restored = restore_vm_vcpu(vmid, vcpuid);
 	if (halted())
 		return 0;
-	if (cv.cpus[arch_cpu_id()].cur_vmid != vmid)
+	if (restored == CV_RESTORED_NONE)
 		return CV_EXIT_POWERED_OFF;
 	ctxt = shadow_ctxt(vmid, vcpuid);
 	vttbr = get_pt_vttbr(vmid); /* fixed for the VM's life */
 	/* corevisor: a vCPU its guest has not started does not run. */
-	if (!vcpu_off_this_run()) {
+	if (restored == CV_RESTORED_RUN) {
 		do {
 			vgic_before_entry(vmid, vcpuid);
 			arch_vcpu_run(vmid, vcpuid, vttbr, ctxt);
@@ -218,7 +218,7 @@ u64 host_vcpu_run_handler(u32 vmid, u32 vcpuid)
 	}
 	if (halted())
 		return 0;
-	reason = save_vm();
+	reason = save_vm_vcpu(vmid, vcpuid); /* save_vm, vCPU passed down */
 	restore_host();
 	return check(reason);
 }

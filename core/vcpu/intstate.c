@@ -377,11 +377,6 @@ void set_int_gpr(u32 vmid, u32 vcpuid, u32 index, u64 value)
 	int_show(this_int_state(), index, value);
 }
 
-bool vcpu_off_this_run(void)
-{
-	return this_int_state()->vcpu_off;
-}
-
 /*
  * corevisor (destroy_vm): vCPU slot (@vmid, @vcpuid) as boot left it: its
  * shadow context zeroed, the registers its last exit showed cleared from

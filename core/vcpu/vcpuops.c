@@ -42,15 +42,15 @@ static bool cur_vcpu(const char *who, u32 *vmid, u32 *vcpuid)
  * vCPU's SYSTEM_OFF meanwhile, or by the core on an SError) shows nothing
  * and is CV_EXIT_POWERED_OFF: there is nothing left to answer.
  */
-static u32 save_exit(u32 vmid, u32 vcpuid)
+static u32 save_exit(u32 vmid, u32 vcpuid, struct int_state *s)
 {
 	const struct cv_ctxt *c = shadow_ctxt(vmid, vcpuid);
-	struct cv_vcpu_run *out = int_out();
+	struct cv_vcpu_run *out = &s->out;
 	u64 esr;
 
 	if (get_vm_poweron(vmid) == 0)
 		return CV_EXIT_POWERED_OFF;
-	if (this_int_state()->vcpu_off)
+	if (s->vcpu_off)
 		return CV_EXIT_VCPU_OFF;
 	if (c->regs[EC] != ARM_EXCEPTION_TRAP)
 		return CV_EXIT_IRQ;
@@ -96,9 +96,11 @@ void save_shadow_kvm_regs(void)
 {
 	u32 vmid, vcpuid;
 
+	struct int_state *s = this_int_state();
+
 	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
 		return;
-	int_out()->exit_reason = save_exit(vmid, vcpuid);
+	s->out.exit_reason = save_exit(vmid, vcpuid, s);
 }
 
 /*
@@ -115,18 +117,13 @@ void save_shadow_kvm_regs(void)
  * any guest stop the machine. The step wraps as the hardware's PC does,
  * and is the trapped instruction's length (2 for a 16-bit T32 one).
  */
-void restore_shadow_kvm_regs(void)
+static void restore_shadow_regs(u32 vmid, u32 vcpuid, struct int_state *s)
 {
-	struct cv_ctxt *c;
-	u32 vmid, vcpuid;
-	u64 dirty, addr, abort;
+	struct cv_ctxt *c = shadow_ctxt(vmid, vcpuid);
+	u64 dirty = c->regs[DIRTY], addr, abort;
 
-	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
-		return;
-	c = shadow_ctxt(vmid, vcpuid);
-	dirty = c->regs[DIRTY];
 	if (dirty == INVALID64) {
-		if (this_int_state()->vcpu_off)
+		if (s->vcpu_off)
 			return;
 		reset_gp_regs(vmid, vcpuid);
 		reset_sys_regs(vmid, vcpuid);
@@ -134,8 +131,7 @@ void restore_shadow_kvm_regs(void)
 		set_shadow_dirty_bit(vmid, vcpuid, 0);
 		return;
 	}
-	abort = (dirty & DIRTY_ABORT_FLAG) ? this_int_state()->in.abort
-					   : CV_ABORT_NONE;
+	abort = (dirty & DIRTY_ABORT_FLAG) ? s->in.abort : CV_ABORT_NONE;
 	if (abort != CV_ABORT_NONE && abort != CV_ABORT_INJECT) {
 		panic("restore_shadow_kvm_regs: vm %u vcpu %u abort answer "
 		      "0x%llx",
@@ -158,9 +154,18 @@ void restore_shadow_kvm_regs(void)
 	/* set_shadow_dirty_bit(0), set_shadow_ctxt(FAR_EL2, 0). */
 	c->regs[DIRTY] = 0;
 	c->regs[FAR_EL2] = 0;
-	addr = this_int_state()->in.fault_addr; /* get_vm_fault_addr */
+	addr = s->in.fault_addr; /* get_vm_fault_addr */
 	if (addr > 0 && addr < KVM_ADDR_SPACE)
 		post_handle_shadow_s2pt_fault(vmid, vcpuid, addr);
+}
+
+void restore_shadow_kvm_regs(void)
+{
+	u32 vmid, vcpuid;
+
+	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
+		return;
+	restore_shadow_regs(vmid, vcpuid, this_int_state());
 }
 
 /*
@@ -195,13 +200,26 @@ void restore_host(void)
  */
 u32 save_vm(void)
 {
-	u32 vmid, vcpuid, reason;
+	u32 vmid, vcpuid;
 
 	if (halted() || !cur_vcpu(__func__, &vmid, &vcpuid))
 		return 0;
+	return save_vm_vcpu(vmid, vcpuid);
+}
+
+/*
+ * save_vm of vCPU @vcpuid of VM @vmid, which this CPU runs: VCPU_RUN
+ * passes down what restore_vm took instead of reading it back (cur_vcpu).
+ * The caller has checked halted().
+ */
+u32 save_vm_vcpu(u32 vmid, u32 vcpuid)
+{
+	struct int_state *s = this_int_state();
+	u32 reason;
+
 	/* save_shadow_kvm_regs, on the vCPU found above. */
-	reason = save_exit(vmid, vcpuid);
-	int_out()->exit_reason = reason;
+	reason = save_exit(vmid, vcpuid, s);
+	s->out.exit_reason = reason;
 	publish_int_state(vmid, vcpuid, reason);
 	set_vcpu_inactive(vmid, vcpuid);
 	return check(reason);
@@ -220,20 +238,38 @@ u32 save_vm(void)
  */
 void restore_vm(u32 vmid, u32 vcpuid)
 {
+	(void)restore_vm_vcpu(vmid, vcpuid);
+}
+
+/*
+ * restore_vm, telling VCPU_RUN what it found (no read back of this CPU's
+ * vCPU): CV_RESTORED_RUN, CV_RESTORED_OFF (taken, but off: nothing runs)
+ * or CV_RESTORED_NONE (not taken: powered off, or a panic).
+ */
+u32 restore_vm_vcpu(u32 vmid, u32 vcpuid)
+{
+	struct int_state *s;
+
 	if (halted())
-		return;
+		return CV_RESTORED_NONE;
 	if (!is_vm(vmid)) {
 		panic("restore_vm: vmid %u is not a VM", vmid);
-		return;
+		return CV_RESTORED_NONE;
 	}
 	if (!is_vcpu(vcpuid)) {
 		panic("restore_vm: vm %u vcpuid %u out of range", vmid, vcpuid);
-		return;
+		return CV_RESTORED_NONE;
 	}
 	if (!set_vcpu_active_unless_off(vmid, vcpuid) || halted())
-		return;
+		return CV_RESTORED_NONE;
 	set_per_cpu(vmid, vcpuid);
 	load_int_state(vmid, vcpuid);
-	restore_shadow_kvm_regs();
+	if (halted())
+		return CV_RESTORED_NONE;
+	/* restore_shadow_kvm_regs, on the vCPU just taken. */
+	s = this_int_state();
+	restore_shadow_regs(vmid, vcpuid, s);
 	vgic_take_requests(vmid, vcpuid); /* corevisor: the host's injections */
+	/* A panic in between: the caller checks halted() first. */
+	return s->vcpu_off ? CV_RESTORED_OFF : CV_RESTORED_RUN;
 }

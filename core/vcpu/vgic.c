@@ -409,7 +409,7 @@ static u64 registered_vcpus(u32 vmid)
 
 	acquire_lock_vm(vmid);
 	for (u32 i = 0; i < VCPU_PER_VM; i++)
-		if (vm_info(vmid)->vcpu_state[i] != UNUSED)
+		if (vcpu_state_of(vm_info(vmid), i) != UNUSED)
 			mask |= 1ULL << i;
 	release_lock_vm(vmid);
 	return mask;

@@ -35,7 +35,20 @@
  *         it must panic naming P's new owner and leave P unmapped in the
  *         host's stage 2, never map the VM's page for the host.
  *
- *   race [fault|halt|reuse|hostfault|all] [-r rounds]
+ *  exit   A vCPU's state leaves ACTIVE by compare-and-swap, without the
+ *         VM's lock (set_vcpu_inactive), and its exit reads the VM's power
+ *         state without it (get_vm_poweron): CPU 0 runs vCPU 0 (a guest
+ *         HVC per run) while CPU 1 makes every other reader and writer of
+ *         those states race it: DESTROY_VM (refused: running or not off),
+ *         CLEAR_VM_S2_RANGE (nothing: not off), SNAPSHOT_BEGIN (sealed or
+ *         refused), vCPU 1's runs (set_vcpu_active) with its guest's
+ *         PSCI CPU_ON naming vCPU 0 (vcpu_power_on), then its SYSTEM_OFF
+ *         (set_vm_poweroff) while vCPU 0 still runs. vCPU 0's last exit
+ *         must say powered off, nothing may panic, and once both are done
+ *         DESTROY_VM gives every page back. The TSan build reports any
+ *         reader of either state that does not follow the protocol.
+ *
+ *   race [fault|halt|reuse|hostfault|exit|all] [-r rounds]
  * Exit status 0 when every round ended as required.
  */
 #include <pthread.h>
@@ -52,6 +65,7 @@
 #include <cv/lock.h>
 #include <cv/pte.h>
 #include <cv/state.h>
+#include <cv/vcpu.h>
 
 #include "harness.h"
 #include "hosted_internal.h"
@@ -524,6 +538,145 @@ static int race_hostfault(u32 rounds)
 	return mapped || other;
 }
 
+/* ---- exit: lock-free vCPU and power states against their readers ----- */
+
+#define EXIT_HVC_IMM 0x77
+#define EXIT_OTHER_ROUNDS 40
+
+static u32 exit_vm;
+static u32 exit_runs, exit_last;
+
+/* vCPU 0: one HVC per run. vCPU 1: CPU_ON of vCPU 0, then SYSTEM_OFF. */
+static void exit_prog(struct cv_hosted_guest *g, void *arg)
+{
+	(void)arg;
+	if (g->vcpuid == 0) {
+		g->x[0] = 0x1234;
+		cv_guest_hvc(g, EXIT_HVC_IMM);
+		return;
+	}
+	if (g->run < EXIT_OTHER_ROUNDS) {
+		g->x[0] = PSCI_0_2_FN64_CPU_ON;
+		g->x[1] = 0; /* vCPU 0's MPIDR affinity */
+		g->x[2] = IMAGE_IPA;
+		g->x[3] = 0;
+	} else {
+		g->x[0] = PSCI_0_2_FN_SYSTEM_OFF;
+	}
+	cv_guest_hvc(g, 0);
+}
+
+static void *run_vcpu0_on_cpu0(void *arg)
+{
+	u64 ret;
+
+	(void)arg;
+	cv_hosted_set_cpu(0);
+	do {
+		ret = hvc(HVC_VCPU_RUN, exit_vm, 0, 0);
+		exit_runs++;
+	} while (ret == CV_EXIT_HVC && !cv_hosted_halted());
+	exit_last = (u32)ret;
+	return NULL;
+}
+
+/* 0: as required; 1: a refusal or result broke the protocol; 2: other. */
+static int exit_round(u32 round)
+{
+	u64 ram = 0x40000000ULL, destroy, snap, run1;
+	pthread_t t;
+	u32 bad = 0;
+
+	if (hx_boot(RAM_BYTES, NCPUS, true)) {
+		fprintf(stderr, "race: boot failed\n");
+		return 2;
+	}
+	exit_vm = new_vm(2);
+	hx_prot_and_map_vm_s2pt(exit_vm, R, X_PA | PAGE_S2_RAM, 3);
+	cv_hosted_set_guest(exit_vm, exit_prog, NULL);
+	exit_runs = 0;
+	exit_last = 0;
+	pthread_create(&t, NULL, run_vcpu0_on_cpu0, NULL);
+	cv_hosted_set_cpu(1);
+	for (u32 i = 0; i <= EXIT_OTHER_ROUNDS && !cv_hosted_halted(); i++) {
+		destroy = hvc(HVC_DESTROY_VM, exit_vm, 0, 0);
+		if (destroy != CV_DESTROY_RUNNING &&
+		    destroy != CV_DESTROY_NOT_OFF) {
+			fprintf(stderr,
+				"race: round %u: DESTROY_VM of a running vm "
+				"answered %llu\n",
+				round, (unsigned long long)destroy);
+			bad = 1;
+		}
+		hvc(HVC_CLEAR_VM_S2_RANGE, exit_vm, ram, RAM_BYTES);
+		snap = hvc(HVC_SNAPSHOT_BEGIN, exit_vm, 0, 0);
+		if (snap != CV_SNAP_OK && snap != CV_SNAP_REFUSED_STATE) {
+			fprintf(stderr,
+				"race: round %u: SNAPSHOT_BEGIN answered "
+				"%llu\n",
+				round, (unsigned long long)snap);
+			bad = 1;
+		}
+		run1 = hvc(HVC_VCPU_RUN, exit_vm, 1, 0);
+		if (run1 != (i < EXIT_OTHER_ROUNDS ? CV_EXIT_HVC
+						   : CV_EXIT_SYSTEM_OFF)) {
+			fprintf(stderr,
+				"race: round %u: vcpu 1's run %u answered "
+				"%llu\n",
+				round, i, (unsigned long long)run1);
+			bad = 1;
+		}
+	}
+	pthread_join(t, NULL);
+	cv_hosted_set_cpu(0);
+	if (cv_hosted_halted()) {
+		fprintf(stderr, "race: round %u: halted: %s\n", round,
+			cv_hosted_halt_reason());
+		return 2;
+	}
+	if (exit_last != CV_EXIT_POWERED_OFF) {
+		fprintf(stderr,
+			"race: round %u: vcpu 0's last run (of %u) answered "
+			"%u, not powered off\n",
+			round, exit_runs, exit_last);
+		bad = 1;
+	}
+	destroy = hvc(HVC_DESTROY_VM, exit_vm, 0, 0);
+	if (destroy != CV_DESTROY_OK ||
+	    cv_hosted_page_owner(X_PA / PAGE_SIZE) != HOSTVISOR ||
+	    cv_hosted_page_owner(IMAGE_PA / PAGE_SIZE) != HOSTVISOR ||
+	    cv.vminfos[exit_vm].state != UNUSED) {
+		fprintf(stderr,
+			"race: round %u: DESTROY_VM after both vCPUs stopped: "
+			"%llu, RAM page owner %u, image page owner %u, vm "
+			"state %u (%s)\n",
+			round, (unsigned long long)destroy,
+			cv_hosted_page_owner(X_PA / PAGE_SIZE),
+			cv_hosted_page_owner(IMAGE_PA / PAGE_SIZE),
+			cv.vminfos[exit_vm].state, cv_hosted_halt_reason());
+		return 2;
+	}
+	return bad ? 1 : 0;
+}
+
+static int race_exit(u32 rounds)
+{
+	u32 broke = 0, other = 0;
+
+	for (u32 r = 0; r < rounds; r++) {
+		int res = exit_round(r);
+
+		broke += res == 1;
+		other += res == 2;
+	}
+	printf("race exit: %u rounds of a vCPU's exits against destroy, "
+	       "reclaim, snapshot, CPU_ON, another vCPU's runs and "
+	       "SYSTEM_OFF: %u as required, %u broke the protocol, %u other "
+	       "failures\n",
+	       rounds, rounds - broke - other, broke, other);
+	return broke || other;
+}
+
 int main(int argc, char **argv)
 {
 	const char *which = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
@@ -542,5 +695,7 @@ int main(int argc, char **argv)
 		bad |= race_reuse(rounds < 20 ? rounds : 20);
 	if (!strcmp(which, "hostfault") || !strcmp(which, "all"))
 		bad |= race_hostfault(rounds < 20 ? rounds : 20);
+	if (!strcmp(which, "exit") || !strcmp(which, "all"))
+		bad |= race_exit(rounds < 20 ? rounds : 20);
 	return bad;
 }

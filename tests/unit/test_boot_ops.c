@@ -234,6 +234,29 @@ Test(boot_ops, vcpu_active_inactive_round_trip)
 	cr_assert_eq(cv_hosted_vcpu_state(vmid, 0), READY);
 }
 
+/*
+ * The guest exit path's transitions take no ticket of the VM's info lock
+ * (ACTIVE -> READY by compare-and-swap, the power state by one load);
+ * READY -> ACTIVE still takes it, once.
+ */
+Test(boot_ops, exit_transitions_take_no_vm_lock)
+{
+	u32 vmid = vm_in(VERIFIED, ACTIVE);
+	const struct cv_lock *lk = &cv.locks[INFO_ID + vmid];
+	u32 next = lk->next;
+
+	cr_assert_eq(get_vm_poweron(vmid), 1);
+	set_vcpu_inactive(vmid, 0);
+	cr_assert_eq(lk->next, next, "the exit took %u tickets",
+		     lk->next - next);
+	cr_assert_eq(cv.vminfos[vmid].vcpu_state[0], READY);
+	set_vcpu_active(vmid, 0);
+	cr_assert_eq(lk->next, next + 1);
+	cr_assert_eq(lk->serving, lk->next, "the lock is free again");
+	bs_expect_running();
+	cr_assert_eq(cv_hosted_vcpu_state(vmid, 0), ACTIVE);
+}
+
 Test(boot_ops, vcpu_active_vm_not_verified_panics)
 {
 	u32 vmid = vm_in(READY, READY);

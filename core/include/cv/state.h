@@ -17,7 +17,8 @@
  *    (destroy_vm, corevisor: every trace of the VM wiped, its vmid free
  *    for the next register_kvm).
  *  - vCPU state: UNUSED -> READY (register_vcpu) <-> ACTIVE
- *    (set_vcpu_active / set_vcpu_inactive).
+ *    (set_vcpu_active / set_vcpu_inactive; ACTIVE -> READY by
+ *    compare-and-swap without the lock, see vcpu_state_of below).
  *  - vCPU power (corevisor, PSCI; vm_info.vcpu_power): VCPU_OFF ->
  *    VCPU_ON_PENDING (verify_and_load_images for vCPU 0 at the signed
  *    entry, or the guest's own CPU_ON naming it) -> VCPU_ON (its next
@@ -276,8 +277,9 @@ struct vm_info {
 	/* StateInfo */
 	u64 kvm;
 	u64 vcpu[VCPU_PER_VM];
-	u32 state;
-	u32 vcpu_state[VCPU_PER_VM];
+	u32 state;		     /* vm_state_of, set_vm_state */
+	u32 vcpu_state[VCPU_PER_VM]; /* vcpu_state_of: ACTIVE -> READY lock-free
+				      */
 	u32 power;
 	/* BootInfo */
 	u32 next_load_info;
@@ -636,6 +638,54 @@ static inline struct vm_info *vm_info(u32 vmid)
 static inline struct cv_ctxt *shadow_ctxt(u32 vmid, u32 vcpuid)
 {
 	return &cv.shadow_ctxts[ctxt_id(vmid, vcpuid)];
+}
+
+/*
+ * corevisor: a vCPU's state (vm_info.vcpu_state) leaves ACTIVE without the
+ * VM's info lock: set_vcpu_inactive, on the guest exit path, moves it
+ * ACTIVE -> READY by compare-and-swap (release: the exit it published is
+ * seen by whoever reads READY). Every other transition (UNUSED -> READY,
+ * READY -> ACTIVE, the wipe at destroy_vm) is made under the lock, so a
+ * holder of the lock sees a state other than ACTIVE stay as it is, while
+ * an ACTIVE it reads may turn READY at any moment (as if that exit had
+ * come just after). Every read is an acquire load (vcpu_state_of), every
+ * write a release store or the compare-and-swap.
+ */
+static inline u32 vcpu_state_of(const struct vm_info *info, u32 vcpuid)
+{
+	return __atomic_load_n(&info->vcpu_state[vcpuid], __ATOMIC_ACQUIRE);
+}
+
+static inline void set_vcpu_state(struct vm_info *info, u32 vcpuid, u32 state)
+{
+	__atomic_store_n(&info->vcpu_state[vcpuid], state, __ATOMIC_RELEASE);
+}
+
+/* @from -> @to if the vCPU is in @from; else false, *@seen its state. */
+static inline bool swap_vcpu_state(struct vm_info *info, u32 vcpuid, u32 from,
+				   u32 to, u32 *seen)
+{
+	*seen = from;
+	return __atomic_compare_exchange_n(&info->vcpu_state[vcpuid], seen, to,
+					   false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+/*
+ * corevisor: a VM's state (vm_info.state) is written under its info lock,
+ * with release stores (set_vm_state), and read there; get_vm_poweron, on
+ * the guest exit path, reads it without the lock (vm_state_of): one word,
+ * and the only change a running VM's state can see is VERIFIED ->
+ * POWEROFF, after which it never runs again.
+ */
+static inline u32 vm_state_of(const struct vm_info *info)
+{
+	return __atomic_load_n(&info->state, __ATOMIC_ACQUIRE);
+}
+
+static inline void set_vm_state(struct vm_info *info, u32 state)
+{
+	__atomic_store_n(&info->state, state, __ATOMIC_RELEASE);
 }
 
 #endif

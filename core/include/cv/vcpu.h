@@ -136,11 +136,6 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason);
 void vcpu_wipe(u32 vmid, u32 vcpuid);
 /* corevisor (register_vcpu): pin the vCPU's run page, the host's. */
 void pin_run_page(u32 vmid, u32 vcpuid);
-/*
- * corevisor: true when this CPU's VCPU_RUN found its vCPU off (no start
- * from its guest or image): nothing runs, the host gets CV_EXIT_VCPU_OFF.
- */
-bool vcpu_off_this_run(void);
 
 /* ---- VCPUOpsAux ------------------------------------------------------ */
 void reset_gp_regs(u32 vmid, u32 vcpuid);
@@ -183,5 +178,16 @@ void restore_host(void);
 /* Returns the exit reason published to the host (CV_EXIT_*). */
 u32 save_vm(void);
 void restore_vm(u32 vmid, u32 vcpuid);
+/*
+ * corevisor: the same for VCPU_RUN (host_vcpu_run_handler), which passes
+ * the vCPU down instead of reading it back: restore_vm_vcpu says whether
+ * the vCPU was taken and runs (CV_RESTORED_*); save_vm_vcpu is save_vm of
+ * the vCPU taken, called once halted() was checked.
+ */
+#define CV_RESTORED_NONE 0U /* not taken (powered off), or a panic */
+#define CV_RESTORED_OFF 1U  /* taken, off this run: nothing runs */
+#define CV_RESTORED_RUN 2U
+u32 restore_vm_vcpu(u32 vmid, u32 vcpuid);
+u32 save_vm_vcpu(u32 vmid, u32 vcpuid);
 
 #endif
