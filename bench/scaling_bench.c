@@ -277,11 +277,25 @@ static bool global_lock(u32 lk)
 }
 
 static u32 hold_target;
-static __thread u32 global_depth, outer;
+/* The global locks this CPU holds, in the order taken. */
+static __thread u32 held_global[8], global_depth, outer;
 /* Locks taken inside a counted hold: their hook's cost is taken out. */
 static bool collecting;
 static u64 nested_global, nested_local;
 
+static void collect(bool on)
+{
+	if (on == collecting)
+		return;
+	collecting = on;
+	CALLGRIND_TOGGLE_COLLECT;
+}
+
+/*
+ * The outermost global lock is the first of those held. When it is passed
+ * on while another is held (map_page_host's hand-over-hand), the next one
+ * becomes the outermost: its hold starts there.
+ */
 static void hold_hook(u32 lk, bool taken)
 {
 	bool global = global_lock(lk);
@@ -295,17 +309,20 @@ static void hold_hook(u32 lk, bool taken)
 	if (!global)
 		return;
 	if (taken) {
-		if (global_depth++ == 0) {
-			outer = lk;
-			if (lk == hold_target) {
-				collecting = true;
-				CALLGRIND_TOGGLE_COLLECT;
-			}
-		}
-	} else if (--global_depth == 0 && outer == hold_target) {
-		CALLGRIND_TOGGLE_COLLECT;
-		collecting = false;
+		if (global_depth < 8)
+			held_global[global_depth] = lk;
+		global_depth++;
+	} else {
+		u32 i = 0;
+
+		while (i < global_depth && held_global[i] != lk)
+			i++;
+		for (; i + 1 < global_depth; i++)
+			held_global[i] = held_global[i + 1];
+		global_depth--;
 	}
+	outer = global_depth ? held_global[0] : ~0U;
+	collect(outer == hold_target);
 }
 
 /*

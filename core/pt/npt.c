@@ -709,19 +709,19 @@ u64 *host_pte_slot(u64 addr)
 /*
  * map_host_slot (corevisor, cv/pt.h): map_s2pt(HOSTVISOR, @addr, 3, @pte)
  * through @slot = host_pte_slot(@addr): the same leaf store (set_pte:
- * break-before-make over a different valid page) under the host's NPT
- * lock, without the walk.
+ * break-before-make over a different valid page), without the walk. The
+ * caller holds the host's NPT lock (map_page_host takes it before it
+ * passes S2PAGE_ID on).
  */
 void map_host_slot(u64 addr, u64 *slot, u64 pte)
 {
 	if (halted())
 		return;
+	assert_locked(NPT_ID + HOSTVISOR);
 	/* Its one caller, map_page_host, passes the page it computed. */
 	CV_ASSERT(is_table_desc(pte));
-	acquire_lock_pt(HOSTVISOR);
 	pt_store_leaf(HOSTVISOR, slot, entry_load(slot), pte,
 		      ALIGN_DOWN(addr, PAGE_SIZE), false);
-	release_lock_pt(HOSTVISOR);
 }
 
 /*

@@ -86,7 +86,8 @@ u32 map_s2pt_in_table(u32 vmid, u64 addr, u64 pte);
 /*
  * corevisor (map_page_host): the slot of @addr's level-3 entry in the
  * host's table when a level-3 table already covers @addr, else NULL,
- * found without any lock; map_host_slot stores a page there (NPT lock).
+ * found without any lock; map_host_slot stores a page there (the caller
+ * holds the host's NPT lock).
  */
 u64 *host_pte_slot(u64 addr);
 void map_host_slot(u64 addr, u64 *slot, u64 pte);

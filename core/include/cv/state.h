@@ -31,6 +31,8 @@
  * and, for the host's GIC table registers (cv/gictab.h), which hold no
  * other lock first: GIC (GIC_ID) -> s2page (S2PAGE_ID) -> ...
  * No operation holds two vm-info locks or two stage-2 table locks at once.
+ * A lock may be passed on while one taken after it is still held
+ * (map_page_host passes S2PAGE_ID on once it holds the host's NPT lock).
  * SMMU_ID comes first because the MmioOps calls (el2_free_smmu_pgd,
  * smmu_map_page, ...) hold it across the BootOps call they make, as the
  * spec's _spec0 do: a context bank must not change owner in between.
