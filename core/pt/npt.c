@@ -799,21 +799,50 @@ void clear_pfn_host(u64 pfn)
 }
 
 /*
- * map_s2pt_page_unless_mapped (corevisor, NPTOps, for MemManager's
- * map_pfn_vm): under NPT_ID + @vmid, the page the table maps at @addr (a
- * level-3 page, or @addr's page of a 2 MiB block), storing nothing; or,
- * when nothing is mapped there, 0 once @pte is mapped at level 3
- * (map_s2pt). A fault answer's check that it swaps no page and its map are
- * one hold of the lock: one walk when the level-3 table exists.
+ * The slot of @addr's level-3 entry in VM table @vmid when the walk
+ * reaches a level-3 table and every link passes its checks, else NULL
+ * (the caller then takes npt_find's walk, which says what is wrong).
+ * No level out-parameter, so a caller keeps nothing on the stack.
  */
-u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte)
+static pt_inline u64 *npt_vm_leaf_slot(u32 vmid, u64 addr)
+{
+	const struct npt *n = &cv.npts[vmid];
+	u64 pool = n->pool, e, *t;
+	u8 *va = n->pool_va;
+
+	if (unlikely(!va))
+		return NULL;
+	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
+	if (unlikely(!is_table_desc(e)))
+		return NULL;
+	t = pt_table_in(pool, va, e, PGD_OFFSET, vm_geom.pud_offset);
+	if (unlikely(!t))
+		return NULL;
+	e = entry_load(&t[pud_index(addr)]);
+	if (unlikely(!is_table_desc(e)))
+		return NULL;
+	t = pt_table_in(pool, va, e, vm_geom.pud_offset, vm_geom.pmd_offset);
+	if (unlikely(!t))
+		return NULL;
+	e = entry_load(&t[pmd_index(addr)]);
+	if (unlikely(!is_table_desc(e)))
+		return NULL;
+	t = pt_table_in(pool, va, e, vm_geom.pmd_offset, vm_geom.pool_bytes);
+	if (unlikely(!t))
+		return NULL;
+	return &t[pte_index(addr)];
+}
+
+/*
+ * map_s2pt_page_unless_mapped's general case (a block, a missing table,
+ * the host's table, a zero @pte): the full walk, NPT lock held.
+ */
+static __attribute__((noinline)) u64 unless_mapped_walk(u32 vmid, u64 addr,
+							u64 pte)
 {
 	u64 *p, e, have = 0;
 	u32 level = 0;
 
-	if (halted() || !check_args(__func__, vmid, addr))
-		return 0;
-	acquire_lock_pt(vmid);
 	p = npt_find(vmid, addr, &level);
 	e = p ? entry_load(p) : 0;
 	if (phys_page(e) != 0)
@@ -826,6 +855,35 @@ u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte)
 			      false);
 	else
 		npt_set(vmid, addr, 3, pte);
+	return have;
+}
+
+/*
+ * map_s2pt_page_unless_mapped (corevisor, NPTOps, for MemManager's
+ * map_pfn_vm): under NPT_ID + @vmid, the page the table maps at @addr (a
+ * level-3 page, or @addr's page of a 2 MiB block), storing nothing; or,
+ * when nothing is mapped there, 0 once @pte is mapped at level 3
+ * (map_s2pt). A fault answer's check that it swaps no page and its map are
+ * one hold of the lock: one walk when the level-3 table exists (the
+ * common case inline: npt_vm_leaf_slot).
+ */
+u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte)
+{
+	u64 *p, e, have;
+
+	if (halted() || !check_args(__func__, vmid, addr))
+		return 0;
+	acquire_lock_pt(vmid);
+	p = vmid != HOSTVISOR && pte != 0 ? npt_vm_leaf_slot(vmid, addr) : NULL;
+	if (likely(p)) {
+		e = entry_load(p);
+		have = phys_page(e);
+		if (have == 0)
+			pt_store_leaf(vmid, p, e, pte,
+				      ALIGN_DOWN(addr, PAGE_SIZE), false);
+	} else {
+		have = unless_mapped_walk(vmid, addr, pte);
+	}
 	release_lock_pt(vmid);
 	return check64(have);
 }
