@@ -431,7 +431,7 @@ static void memory(void)
 
 	for (u32 i = 0; i < sizeof(gibs) / sizeof(gibs[0]); i++) {
 		struct cv_boot_params p;
-		struct pt_geometry g;
+		struct pt_geometry g, vm;
 		u64 s2 = ((u64)gibs[i] << 30) / PG * sizeof(struct s2page);
 
 		memset(&p, 0, sizeof(p));
@@ -441,14 +441,18 @@ static void memory(void)
 		p.smmuv3_base = 0x09050000ULL;
 		p.smmuv3_size = 0x20000ULL;
 		host_pool_geometry(p.regions, 1, &g);
+		/* The EL2 build's VM pools (CV_VM_POOLS_FROM_RAM). */
+		vm_pool_geometry_from_ram(p.regions, 1, &vm);
 		printf("memory ram %llu total %llu host_pool %llu vm_pools "
-		       "%llu "
+		       "%llu el2_vm_pool %llu el2_vm_pmd_area %llu "
 		       "smmu_pool %llu stream_pool %llu s2page %llu\n",
 		       (unsigned long long)p.regions[0].size,
 		       (unsigned long long)cv_reserved_bytes(&p),
 		       (unsigned long long)g.pool_bytes,
 		       (unsigned long long)(NUM_PRINCIPALS - 1) *
 			       PT_POOL_PER_VM,
+		       (unsigned long long)vm.pool_bytes,
+		       (unsigned long long)(vm.pool_bytes - vm.pmd_offset),
 		       (unsigned long long)SMMU_POOL_BYTES,
 		       (unsigned long long)stream_pool_bytes(&p),
 		       (unsigned long long)((s2 + PG - 1) / PG * PG));

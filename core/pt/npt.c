@@ -37,11 +37,17 @@
 #define VTTBR_VMID_SHIFT 48
 
 /*
- * The geometry of every pool but the host's (VMs and the core): constants,
- * so a walk of their tables compares against immediates (npt_find, npt_set).
+ * The geometry of every pool but the host's (VMs and the core): the
+ * build's constants, so a walk of their tables compares against
+ * immediates (npt_find, npt_set); or, with CV_VM_POOLS_FROM_RAM, the one
+ * cv_boot computed from the memory map (cv.vm_geom, read-only after boot).
  */
-static const struct pt_geometry vm_geom = {PUD_OFFSET, PMD_OFFSET,
-					   PT_POOL_PER_VM};
+#ifdef CV_VM_POOLS_FROM_RAM
+#define vm_pool_geom (cv.vm_geom)
+#else
+static const struct pt_geometry vm_pool_geom = {PUD_OFFSET, PMD_OFFSET,
+						PT_POOL_PER_VM};
+#endif
 
 /* The spec's relies on (vmid, addr), as panics naming @who. */
 static bool check_args(const char *who, u32 vmid, u64 addr)
@@ -83,7 +89,7 @@ u64 get_pt_vttbr(u32 vmid)
  */
 void init_npt(u32 vmid, u64 pool)
 {
-	struct pt_geometry g = vm_geom;
+	struct pt_geometry g = cv.vm_geom;
 	struct npt *npt;
 	u8 *va;
 
@@ -130,8 +136,7 @@ void init_npt(u32 vmid, u64 pool)
 void reset_npt(u32 vmid)
 {
 	struct npt *npt;
-	const u64 area_lo[3] = {PGD_OFFSET, PUD_OFFSET, PMD_OFFSET};
-	u64 *next[3];
+	u64 area_lo[3], *next[3];
 
 	if (halted())
 		return;
@@ -141,6 +146,9 @@ void reset_npt(u32 vmid)
 	}
 	acquire_lock_pt(vmid);
 	npt = &cv.npts[vmid];
+	area_lo[0] = PGD_OFFSET;
+	area_lo[1] = npt->geom.pud_offset;
+	area_lo[2] = npt->geom.pmd_offset;
 	next[0] = &npt->pgd_next;
 	next[1] = &npt->pud_next;
 	next[2] = &npt->pmd_next;
@@ -283,7 +291,7 @@ static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
 {
 	if (vmid == HOSTVISOR)
 		return npt_find_in(vmid, addr, level, &cv.npts[HOSTVISOR].geom);
-	return npt_find_in(vmid, addr, level, &vm_geom);
+	return npt_find_in(vmid, addr, level, &vm_pool_geom);
 }
 
 /* get_npt_level with vmid and addr checked. */
@@ -510,7 +518,7 @@ static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
 	if (vmid == HOSTVISOR)
 		npt_set_in(vmid, addr, level, pte, &cv.npts[HOSTVISOR].geom);
 	else
-		npt_set_in(vmid, addr, level, pte, &vm_geom);
+		npt_set_in(vmid, addr, level, pte, &vm_pool_geom);
 }
 
 /*
@@ -815,19 +823,21 @@ static pt_inline u64 *npt_vm_leaf_slot(u32 vmid, u64 addr)
 	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
 	if (unlikely(!is_table_desc(e)))
 		return NULL;
-	t = pt_table_in(pool, va, e, PGD_OFFSET, vm_geom.pud_offset);
+	t = pt_table_in(pool, va, e, PGD_OFFSET, vm_pool_geom.pud_offset);
 	if (unlikely(!t))
 		return NULL;
 	e = entry_load(&t[pud_index(addr)]);
 	if (unlikely(!is_table_desc(e)))
 		return NULL;
-	t = pt_table_in(pool, va, e, vm_geom.pud_offset, vm_geom.pmd_offset);
+	t = pt_table_in(pool, va, e, vm_pool_geom.pud_offset,
+			vm_pool_geom.pmd_offset);
 	if (unlikely(!t))
 		return NULL;
 	e = entry_load(&t[pmd_index(addr)]);
 	if (unlikely(!is_table_desc(e)))
 		return NULL;
-	t = pt_table_in(pool, va, e, vm_geom.pmd_offset, vm_geom.pool_bytes);
+	t = pt_table_in(pool, va, e, vm_pool_geom.pmd_offset,
+			vm_pool_geom.pool_bytes);
 	if (unlikely(!t))
 		return NULL;
 	return &t[pte_index(addr)];

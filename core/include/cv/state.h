@@ -115,7 +115,7 @@ struct npt {
 	u8 *pool_va;
 	/*
 	 * The pool's areas, set by init_npt (read-only after boot). VMs and
-	 * the core: PUD_OFFSET, PMD_OFFSET, PT_POOL_PER_VM; the host: sized
+	 * the core: cv.vm_geom (vm_pool_geometry, cv/pt.h); the host: sized
 	 * from the memory map (host_pool_geometry, cv/pt.h).
 	 */
 	struct pt_geometry geom;
@@ -544,6 +544,11 @@ struct cv_state {
 
 	/* NPT_ID + vmid */
 	struct npt npts[NUM_PRINCIPALS];
+	/*
+	 * The geometry of every VM's pool and the core's (vm_pool_geometry,
+	 * cv/pt.h), set by cv_boot before init_npt; read-only after boot.
+	 */
+	struct pt_geometry vm_geom;
 
 	/* SPT_ID */
 	struct spt spt;
