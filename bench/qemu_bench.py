@@ -58,16 +58,38 @@ NM = "aarch64-linux-gnu-nm"
 ADDR2LINE = "aarch64-linux-gnu-addr2line"
 
 
-def machine(args, corevisor, name):
+# Where the boot-cost images (--boot-image) are loaded: above the host
+# (host/platform/link.ld: 0x50000000), each at the next 4 MiB boundary,
+# below the host's page pool (0x62000000, host/platform/lib.c).
+BOOT_IMAGE_BASE = 0x54000000
+BOOT_IMAGE_END = 0x62000000
+
+
+def boot_image_specs(paths):
+    """The runner's --guest specs of the boot-cost images."""
+    specs, addr = [], BOOT_IMAGE_BASE
+    for i, path in enumerate(paths):
+        size = os.path.getsize(path)
+        if addr + size > BOOT_IMAGE_END:
+            sys.exit(f"qemu_bench: boot images beyond {BOOT_IMAGE_END:#x}")
+        specs.append(f"boot{i}={path}@{addr:#x}")
+        addr = (addr + size + (4 << 20) - 1) & ~((4 << 20) - 1)
+    return specs
+
+
+def machine(args, corevisor, name, boot_images=True):
     """The QEMU command line of one bench boot (DTB made, guest table
-    written)."""
+    written); the boot-cost images too unless @boot_images is false."""
+    guests = [f"bench={args.guest}@{GUEST_ADDR:#x}"] if args.guest else []
+    if guests and boot_images:
+        guests += boot_image_specs(args.boot_image)
     a = types.SimpleNamespace(
         corevisor=corevisor, host=args.host, gic="3",
         cpu="cortex-a57", smp=1, mem="1G", tcg="single",
         image_key=[args.image_key] if args.image_key else [],
         aead_key=None, no_image_key=False, no_aead_key=False,
         no_rng_seed=False, rng_seed=None, dtb_set=[],
-        guest=[f"bench={args.guest}@{GUEST_ADDR:#x}"] if args.guest else [])
+        guest=guests)
     dtb = os.path.join(args.workdir, f"{name}.dtb")
     qemu_run.make_dtb(a, dtb)
     cmd = qemu_run.machine_args(a) + [
@@ -115,9 +137,14 @@ def boot(args, corevisor, name):
         res[name_ + "_detail"] = {"calls": int(m.group(2)),
                                   "inst_min": imin, "inst_max": imax,
                                   "cycles_min": cmin, "cycles_max": cmax}
+    res["boot"] = [{"name": m.group(1), "bytes": int(m.group(2)),
+                    "inst": int(m.group(3)), "cycles": int(m.group(4))}
+                   for m in re.finditer(r"bench-boot: (\w+) bytes (\d+) "
+                                        r"inst (\d+) cycles (\d+)", log)]
     need = list(FLOORS) + (list(GUEST_SERIES) if args.guest else [])
+    nboot = len(args.boot_image) if args.guest else 0
     if r.returncode != 0 or "bench: done" not in log or \
-            any(k not in res for k in need):
+            any(k not in res for k in need) or len(res["boot"]) != nboot:
         sys.stdout.write(log)
         sys.exit(f"qemu_bench: {name} run failed (exit {r.returncode})")
     static_len = floor_lengths(corevisor)
@@ -152,7 +179,7 @@ def trace_breakdown(args, corevisor, want, guest_want):
     (-d in_asm,exec,nochain) of the same boot, TB by TB. Also checks the
     PMU: a round trip of exactly the measured length must exist."""
     log = os.path.join(args.workdir, "trace.log")
-    cmd = machine(args, corevisor, "trace") + [
+    cmd = machine(args, corevisor, "trace", boot_images=False) + [
         "-d", "in_asm,exec,nochain", "-D", log]
     subprocess.run(["timeout", "-k", "5", str(args.timeout)] + cmd,
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -252,6 +279,31 @@ def trace_breakdown(args, corevisor, want, guest_want):
     return found
 
 
+def linear_fit(points):
+    """Least squares y = a x + b over @points [(x, y)]: (a, b, R^2)."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    sxy = sum((x - mx) * (y - my) for x, y in points)
+    a = sxy / sxx
+    b = my - a * mx
+    ss_res = sum((y - (a * x + b)) ** 2 for x, y in points)
+    ss_tot = sum((y - my) ** 2 for _, y in points)
+    return a, b, 1.0 - ss_res / ss_tot if ss_tot else 1.0
+
+
+def boot_fit(boots):
+    """EL2 instructions of the boot protocol per MiB of image (signed
+    payload bytes, the header included), fitted over the images."""
+    if len(boots) < 2:
+        return None
+    a, b, r2 = linear_fit([(x["bytes"] / (1 << 20), x["inst"])
+                           for x in boots])
+    return {"inst_per_mib": a, "intercept": b, "r2": r2,
+            "points": [(x["bytes"], x["inst"]) for x in boots]}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corevisor", required=True)
@@ -260,6 +312,9 @@ def main():
     ap.add_argument("--host", required=True)
     ap.add_argument("--guest", help="the signed bench guest image")
     ap.add_argument("--image-key", help="the key it is signed with (.pk)")
+    ap.add_argument("--boot-image", action="append", default=[],
+                    help="a signed image whose boot protocol is counted "
+                    "(repeatable: the sizes of the per-MiB fit)")
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--timeout", type=int, default=120)
@@ -275,6 +330,9 @@ def main():
         for k in series:
             res[k + "_nodebug"] = nd[k]
             res[k + "_nodebug_detail"] = nd[k + "_detail"]
+        res["boot_nodebug"] = nd["boot"]
+        res["boot_fit_nodebug"] = boot_fit(nd["boot"])
+    res["boot_fit"] = boot_fit(res["boot"])
     # The breakdown is of the build `make run` ships (CV_DEBUG on).
     res["trace"] = trace_breakdown(
         args, args.corevisor,

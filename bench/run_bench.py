@@ -693,6 +693,45 @@ def exit_account(L, q, after_in, pa, ws):
     L.append("")
 
 
+def write_el2_boot(L, q):
+    """The EL2 boot protocol per image size and its linear fit."""
+    fit, fit_nd = q.get("boot_fit"), q.get("boot_fit_nodebug")
+    if not fit:
+        return
+    nd = {b["bytes"]: b["inst"] for b in q.get("boot_nodebug", [])}
+    L.append("### The boot protocol at EL2, per MiB of image")
+    L.append("")
+    L.append("The bench host boots one VM per image after the guest "
+             "series: the bench guest padded with zeros to 1, 2, 4 and "
+             "8 MiB and signed (mk/bench.mk), each booted as the sample "
+             "VMM does (vms_boot: REGISTER_KVM, REGISTER_VCPU, "
+             "SET_BOOT_INFO, one REMAP_VM_IMAGE per page, "
+             "VERIFY_VM_IMAGES), the EL2 instructions of the whole "
+             "protocol counted between two PMU reads (event counter "
+             "INST_RETIRED filtered to EL2; the host's own instructions "
+             "are at EL1).")
+    L.append("")
+    L.append("| image (signed bytes) | EL2 instructions (CV_DEBUG) | "
+             "without CV_DEBUG | per MiB (CV_DEBUG) |")
+    L.append("|---:|---:|---:|---:|")
+    for nbytes, inst in fit["points"]:
+        L.append(f"| {fmt(nbytes)} | {fmt(inst)} | "
+                 f"{fmt(nd[nbytes]) if nbytes in nd else '-'} | "
+                 f"{inst / (nbytes / MIB) / 1e6:.3f} M |")
+    L.append("")
+    txt = (f"Linear fit: {fit['inst_per_mib'] / 1e6:.3f} M EL2 "
+           f"instructions/MiB, intercept {fit['intercept'] / 1e6:.3f} M, "
+           f"R² = {fit['r2']:.6f} (CV_DEBUG)")
+    if fit_nd:
+        txt += (f"; without CV_DEBUG {fit_nd['inst_per_mib'] / 1e6:.3f} M/MiB"
+                f", intercept {fit_nd['intercept'] / 1e6:.3f} M, R² = "
+                f"{fit_nd['r2']:.6f}")
+    L.append(txt + ". The hosted figure (x86-64 instructions, callgrind, "
+             "the same protocol on the hosted machine) is in the boot "
+             "protocol section above.")
+    L.append("")
+
+
 def write_qemu(L, q, png_dir):
     """The EL2 section of results.md from qemu_bench.py's JSON @q."""
     def nd(k):
@@ -861,6 +900,18 @@ def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu,
     L.append(f"| boot protocol cost linear in image size | "
              f"{slope * MIB / 1e6:.3f} M instructions/MiB, R² = {r2:.6f} | "
              f"{passmiss(r2 >= 0.999)} |")
+    el2 = qemu.get("boot_fit") if qemu else None
+    if el2:
+        L.append(f"| boot cost at EL2 per MiB of image, beside the hosted "
+                 f"figure (aarch64 instructions, EL2 PMU, QEMU -icount, "
+                 f"CV_DEBUG as `make run` ships) | "
+                 f"{el2['inst_per_mib'] / 1e6:.3f} M instructions/MiB "
+                 f"(R² = {el2['r2']:.6f}, {len(el2['points'])} sizes) vs "
+                 f"{slope * MIB / 1e6:.3f} M hosted (x86-64) | "
+                 f"{passmiss(el2['r2'] >= 0.999)} (measured, linear) |")
+    else:
+        L.append("| boot cost at EL2 per MiB of image | not measured "
+                 "(QEMU part failed) | **miss** |")
     if qemu and qemu.get("hvc_noop"):
         noop, trap = qemu["hvc_noop"], qemu["bare_trap"]
         r = noop / trap
@@ -1006,6 +1057,7 @@ def write_results(path, opt, dbg, prof, verify, vheap, wall, fit, qemu,
     L.append("")
     if qemu and qemu.get("hvc_noop"):
         write_qemu(L, qemu, os.path.dirname(os.path.abspath(path)))
+        write_el2_boot(L, qemu)
     else:
         L.append("Not measured in this run: the QEMU part failed or was "
                  "not run (the EL2 build or boot; see `make bench`'s "

@@ -277,11 +277,25 @@ static bool global_lock(u32 lk)
 }
 
 static u32 hold_target;
-static __thread u32 global_depth, outer;
+/* The global locks this CPU holds, in the order taken. */
+static __thread u32 held_global[8], global_depth, outer;
 /* Locks taken inside a counted hold: their hook's cost is taken out. */
 static bool collecting;
 static u64 nested_global, nested_local;
 
+static void collect(bool on)
+{
+	if (on == collecting)
+		return;
+	collecting = on;
+	CALLGRIND_TOGGLE_COLLECT;
+}
+
+/*
+ * The outermost global lock is the first of those held. When it is passed
+ * on while another is held (map_page_host's hand-over-hand), the next one
+ * becomes the outermost: its hold starts there.
+ */
 static void hold_hook(u32 lk, bool taken)
 {
 	bool global = global_lock(lk);
@@ -295,17 +309,20 @@ static void hold_hook(u32 lk, bool taken)
 	if (!global)
 		return;
 	if (taken) {
-		if (global_depth++ == 0) {
-			outer = lk;
-			if (lk == hold_target) {
-				collecting = true;
-				CALLGRIND_TOGGLE_COLLECT;
-			}
-		}
-	} else if (--global_depth == 0 && outer == hold_target) {
-		CALLGRIND_TOGGLE_COLLECT;
-		collecting = false;
+		if (global_depth < 8)
+			held_global[global_depth] = lk;
+		global_depth++;
+	} else {
+		u32 i = 0;
+
+		while (i < global_depth && held_global[i] != lk)
+			i++;
+		for (; i + 1 < global_depth; i++)
+			held_global[i] = held_global[i + 1];
+		global_depth--;
 	}
+	outer = global_depth ? held_global[0] : ~0U;
+	collect(outer == hold_target);
 }
 
 /*
@@ -414,7 +431,7 @@ static void memory(void)
 
 	for (u32 i = 0; i < sizeof(gibs) / sizeof(gibs[0]); i++) {
 		struct cv_boot_params p;
-		struct pt_geometry g;
+		struct pt_geometry g, vm;
 		u64 s2 = ((u64)gibs[i] << 30) / PG * sizeof(struct s2page);
 
 		memset(&p, 0, sizeof(p));
@@ -424,14 +441,18 @@ static void memory(void)
 		p.smmuv3_base = 0x09050000ULL;
 		p.smmuv3_size = 0x20000ULL;
 		host_pool_geometry(p.regions, 1, &g);
+		/* The EL2 build's VM pools (CV_VM_POOLS_FROM_RAM). */
+		vm_pool_geometry_from_ram(p.regions, 1, &vm);
 		printf("memory ram %llu total %llu host_pool %llu vm_pools "
-		       "%llu "
+		       "%llu el2_vm_pool %llu el2_vm_pmd_area %llu "
 		       "smmu_pool %llu stream_pool %llu s2page %llu\n",
 		       (unsigned long long)p.regions[0].size,
 		       (unsigned long long)cv_reserved_bytes(&p),
 		       (unsigned long long)g.pool_bytes,
 		       (unsigned long long)(NUM_PRINCIPALS - 1) *
 			       PT_POOL_PER_VM,
+		       (unsigned long long)vm.pool_bytes,
+		       (unsigned long long)(vm.pool_bytes - vm.pmd_offset),
 		       (unsigned long long)SMMU_POOL_BYTES,
 		       (unsigned long long)stream_pool_bytes(&p),
 		       (unsigned long long)((s2 + PG - 1) / PG * PG));

@@ -26,15 +26,16 @@ $(A_DEPS_STAMP): scripts/install-deps.sh
 A_GCC_INC = $(shell $(A_CC) -print-file-name=include)
 A_LIBGCC = $(shell $(A_CC) -print-libgcc-file-name)
 
-# Page-table pools of the VMs and of corevisor's own table: 4 MiB each
-# (16 of them): root page, 16 level-1 pages, 32 level-2 pages, then ~975
-# level-3 pages (about 1.9 GiB mapped page by page). The host's pool is
-# sized at boot from the memory map (core/pt host_pool_geometry): one
-# table per 512 GiB / 1 GiB / 2 MiB of RAM at levels 1 / 2 / 3, plus 8 /
-# 32 / 128 tables for MMIO (HOST_MMIO_*_PAGES, constants.h): 2.7 MiB on a
-# 1 GiB board, 6.7 MiB on 3 GiB.
-A_POOLS := -DPT_POOL_PER_VM=4194304ULL -DPGD_OFFSET=4096ULL \
-	-DPUD_OFFSET=69632ULL -DPMD_OFFSET=200704ULL
+# Page-table pools, all sized at boot from the memory map. The host's
+# (core/pt host_pool_geometry): one table per 512 GiB / 1 GiB / 2 MiB of
+# RAM at levels 1 / 2 / 3, plus 8 / 32 / 128 tables for MMIO
+# (HOST_MMIO_*_PAGES, constants.h): 2.7 MiB on a 1 GiB board, 6.7 MiB on
+# 3 GiB. Each VM's and the core's (16 of them, CV_VM_POOLS_FROM_RAM:
+# vm_pool_geometry): one table per 512 GiB / 1 GiB / 2 MiB of all the RAM
+# (a VM given all of it, page by page), plus 4 / 8 / 64 for MMIO and
+# partial 2 MiB runs (VM_MMIO_*_PAGES): 2.3 MiB each on a 1 GiB board,
+# 8.3 MiB on 4 GiB.
+A_POOLS := -DCV_VM_POOLS_FROM_RAM
 
 A_MACHINE := -march=armv8-a -mgeneral-regs-only -mstrict-align -fno-pie \
 	-mno-outline-atomics \

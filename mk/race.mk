@@ -1,7 +1,8 @@
 # Races of issue 13 on 4 hosted CPUs (tests/stress/race.c), each a
 # regression test: concurrent conflicting stage-2 fault answers must not
 # swap a page the VM maps (fault), and a call in flight on another CPU at a
-# halt must write nothing (halt). Built in the stress test's two build
+# halt must write nothing (halt), a host fault must not map a page given
+# away meanwhile (hostfault, handover). Built in the stress test's two build
 # directories (mk/stress.mk: TSan, ASan + UBSan, -DCV_STRESS_TRACE), from
 # the same objects plus race.c.
 #

@@ -3,7 +3,7 @@
  * The core's global state and its boot: the initial RData. The core's
  * private memory (cv_boot_params.reserved_*) holds, in this order:
  *   [the host's stage-2 pool: host_pool_geometry of the memory map]
- *   [VMs' and the core's stage-2 pools: 16 * PT_POOL_PER_VM]
+ *   [VMs' and the core's stage-2 pools: 16 of vm_pool_geometry's size]
  *   [SMMU pool: SMMU_POOL_BYTES]
  *   [s2page array: 8 bytes per page of every region, page rounded]
  * Pool pages are zeroed when they are handed out, not here, so the hosted
@@ -41,11 +41,22 @@ static u64 host_pool_bytes(const struct cv_boot_params *p)
 	return g.pool_bytes;
 }
 
+/* The pool of each VM and of the core (vm_pool_geometry). */
+static void vm_pools(const struct cv_boot_params *p, struct pt_geometry *g)
+{
+	vm_pool_geometry(p->regions,
+			 p->nregions < MAX_MEMBLOCK_NUM ? p->nregions
+							: MAX_MEMBLOCK_NUM,
+			 g);
+}
+
 u64 cv_reserved_bytes(const struct cv_boot_params *params)
 {
 	u64 s2page_bytes = region_pages(params) * sizeof(struct s2page);
+	struct pt_geometry g;
 
-	return host_pool_bytes(params) + (NUM_PRINCIPALS - 1) * PT_POOL_PER_VM +
+	vm_pools(params, &g);
+	return host_pool_bytes(params) + (NUM_PRINCIPALS - 1) * g.pool_bytes +
 	       SMMU_POOL_BYTES + ALIGN_UP(s2page_bytes, PAGE_SIZE) +
 	       stream_pool_bytes(params) + gic_reserved_bytes(params);
 }
@@ -139,14 +150,16 @@ int cv_boot(const struct cv_boot_params *p)
 	cv.core.next_vmid = HOSTVISOR + 1;
 	cv.core.next_remap_ptr = REMAP_START;
 
-	/* The host's pool first, then one of PT_POOL_PER_VM per VM and core. */
+	/* The host's pool first, then one of cv.vm_geom per VM and core. */
+	vm_pools(p, &cv.vm_geom);
 	pt_base = p->reserved_base + host_pool_bytes(p);
-	smmu_base = pt_base + (NUM_PRINCIPALS - 1) * PT_POOL_PER_VM;
+	smmu_base = pt_base + (NUM_PRINCIPALS - 1) * cv.vm_geom.pool_bytes;
 	s2page_base = smmu_base + SMMU_POOL_BYTES;
 
 	init_npt(HOSTVISOR, p->reserved_base);
 	for (u32 vmid = HOSTVISOR + 1; vmid <= COREVISOR; vmid++)
-		init_npt(vmid, pt_base + (u64)(vmid - 1) * PT_POOL_PER_VM);
+		init_npt(vmid,
+			 pt_base + (u64)(vmid - 1) * cv.vm_geom.pool_bytes);
 	init_spt_pool(smmu_base);
 	smmu_boot_registers();
 	init_s2page(s2page_base);

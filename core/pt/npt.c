@@ -37,11 +37,17 @@
 #define VTTBR_VMID_SHIFT 48
 
 /*
- * The geometry of every pool but the host's (VMs and the core): constants,
- * so a walk of their tables compares against immediates (npt_find, npt_set).
+ * The geometry of every pool but the host's (VMs and the core): the
+ * build's constants, so a walk of their tables compares against
+ * immediates (npt_find, npt_set); or, with CV_VM_POOLS_FROM_RAM, the one
+ * cv_boot computed from the memory map (cv.vm_geom, read-only after boot).
  */
-static const struct pt_geometry vm_geom = {PUD_OFFSET, PMD_OFFSET,
-					   PT_POOL_PER_VM};
+#ifdef CV_VM_POOLS_FROM_RAM
+#define vm_pool_geom (cv.vm_geom)
+#else
+static const struct pt_geometry vm_pool_geom = {PUD_OFFSET, PMD_OFFSET,
+						PT_POOL_PER_VM};
+#endif
 
 /* The spec's relies on (vmid, addr), as panics naming @who. */
 static bool check_args(const char *who, u32 vmid, u64 addr)
@@ -83,7 +89,7 @@ u64 get_pt_vttbr(u32 vmid)
  */
 void init_npt(u32 vmid, u64 pool)
 {
-	struct pt_geometry g = vm_geom;
+	struct pt_geometry g = cv.vm_geom;
 	struct npt *npt;
 	u8 *va;
 
@@ -130,8 +136,7 @@ void init_npt(u32 vmid, u64 pool)
 void reset_npt(u32 vmid)
 {
 	struct npt *npt;
-	const u64 area_lo[3] = {PGD_OFFSET, PUD_OFFSET, PMD_OFFSET};
-	u64 *next[3];
+	u64 area_lo[3], *next[3];
 
 	if (halted())
 		return;
@@ -141,6 +146,9 @@ void reset_npt(u32 vmid)
 	}
 	acquire_lock_pt(vmid);
 	npt = &cv.npts[vmid];
+	area_lo[0] = PGD_OFFSET;
+	area_lo[1] = npt->geom.pud_offset;
+	area_lo[2] = npt->geom.pmd_offset;
 	next[0] = &npt->pgd_next;
 	next[1] = &npt->pud_next;
 	next[2] = &npt->pmd_next;
@@ -283,7 +291,7 @@ static pt_inline u64 *npt_find(u32 vmid, u64 addr, u32 *level)
 {
 	if (vmid == HOSTVISOR)
 		return npt_find_in(vmid, addr, level, &cv.npts[HOSTVISOR].geom);
-	return npt_find_in(vmid, addr, level, &vm_geom);
+	return npt_find_in(vmid, addr, level, &vm_pool_geom);
 }
 
 /* get_npt_level with vmid and addr checked. */
@@ -510,7 +518,7 @@ static pt_inline void npt_set(u32 vmid, u64 addr, u32 level, u64 pte)
 	if (vmid == HOSTVISOR)
 		npt_set_in(vmid, addr, level, pte, &cv.npts[HOSTVISOR].geom);
 	else
-		npt_set_in(vmid, addr, level, pte, &vm_geom);
+		npt_set_in(vmid, addr, level, pte, &vm_pool_geom);
 }
 
 /*
@@ -709,19 +717,19 @@ u64 *host_pte_slot(u64 addr)
 /*
  * map_host_slot (corevisor, cv/pt.h): map_s2pt(HOSTVISOR, @addr, 3, @pte)
  * through @slot = host_pte_slot(@addr): the same leaf store (set_pte:
- * break-before-make over a different valid page) under the host's NPT
- * lock, without the walk.
+ * break-before-make over a different valid page), without the walk. The
+ * caller holds the host's NPT lock (map_page_host takes it before it
+ * passes S2PAGE_ID on).
  */
 void map_host_slot(u64 addr, u64 *slot, u64 pte)
 {
 	if (halted())
 		return;
+	assert_locked(NPT_ID + HOSTVISOR);
 	/* Its one caller, map_page_host, passes the page it computed. */
 	CV_ASSERT(is_table_desc(pte));
-	acquire_lock_pt(HOSTVISOR);
 	pt_store_leaf(HOSTVISOR, slot, entry_load(slot), pte,
 		      ALIGN_DOWN(addr, PAGE_SIZE), false);
-	release_lock_pt(HOSTVISOR);
 }
 
 /*
@@ -799,21 +807,52 @@ void clear_pfn_host(u64 pfn)
 }
 
 /*
- * map_s2pt_page_unless_mapped (corevisor, NPTOps, for MemManager's
- * map_pfn_vm): under NPT_ID + @vmid, the page the table maps at @addr (a
- * level-3 page, or @addr's page of a 2 MiB block), storing nothing; or,
- * when nothing is mapped there, 0 once @pte is mapped at level 3
- * (map_s2pt). A fault answer's check that it swaps no page and its map are
- * one hold of the lock: one walk when the level-3 table exists.
+ * The slot of @addr's level-3 entry in VM table @vmid when the walk
+ * reaches a level-3 table and every link passes its checks, else NULL
+ * (the caller then takes npt_find's walk, which says what is wrong).
+ * No level out-parameter, so a caller keeps nothing on the stack.
  */
-u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte)
+static pt_inline u64 *npt_vm_leaf_slot(u32 vmid, u64 addr)
+{
+	const struct npt *n = &cv.npts[vmid];
+	u64 pool = n->pool, e, *t;
+	u8 *va = n->pool_va;
+
+	if (unlikely(!va))
+		return NULL;
+	e = entry_load(&((u64 *)va)[pgd_index(addr)]);
+	if (unlikely(!is_table_desc(e)))
+		return NULL;
+	t = pt_table_in(pool, va, e, PGD_OFFSET, vm_pool_geom.pud_offset);
+	if (unlikely(!t))
+		return NULL;
+	e = entry_load(&t[pud_index(addr)]);
+	if (unlikely(!is_table_desc(e)))
+		return NULL;
+	t = pt_table_in(pool, va, e, vm_pool_geom.pud_offset,
+			vm_pool_geom.pmd_offset);
+	if (unlikely(!t))
+		return NULL;
+	e = entry_load(&t[pmd_index(addr)]);
+	if (unlikely(!is_table_desc(e)))
+		return NULL;
+	t = pt_table_in(pool, va, e, vm_pool_geom.pmd_offset,
+			vm_pool_geom.pool_bytes);
+	if (unlikely(!t))
+		return NULL;
+	return &t[pte_index(addr)];
+}
+
+/*
+ * map_s2pt_page_unless_mapped's general case (a block, a missing table,
+ * the host's table, a zero @pte): the full walk, NPT lock held.
+ */
+static __attribute__((noinline)) u64 unless_mapped_walk(u32 vmid, u64 addr,
+							u64 pte)
 {
 	u64 *p, e, have = 0;
 	u32 level = 0;
 
-	if (halted() || !check_args(__func__, vmid, addr))
-		return 0;
-	acquire_lock_pt(vmid);
 	p = npt_find(vmid, addr, &level);
 	e = p ? entry_load(p) : 0;
 	if (phys_page(e) != 0)
@@ -826,6 +865,35 @@ u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte)
 			      false);
 	else
 		npt_set(vmid, addr, 3, pte);
+	return have;
+}
+
+/*
+ * map_s2pt_page_unless_mapped (corevisor, NPTOps, for MemManager's
+ * map_pfn_vm): under NPT_ID + @vmid, the page the table maps at @addr (a
+ * level-3 page, or @addr's page of a 2 MiB block), storing nothing; or,
+ * when nothing is mapped there, 0 once @pte is mapped at level 3
+ * (map_s2pt). A fault answer's check that it swaps no page and its map are
+ * one hold of the lock: one walk when the level-3 table exists (the
+ * common case inline: npt_vm_leaf_slot).
+ */
+u64 map_s2pt_page_unless_mapped(u32 vmid, u64 addr, u64 pte)
+{
+	u64 *p, e, have;
+
+	if (halted() || !check_args(__func__, vmid, addr))
+		return 0;
+	acquire_lock_pt(vmid);
+	p = vmid != HOSTVISOR && pte != 0 ? npt_vm_leaf_slot(vmid, addr) : NULL;
+	if (likely(p)) {
+		e = entry_load(p);
+		have = phys_page(e);
+		if (have == 0)
+			pt_store_leaf(vmid, p, e, pte,
+				      ALIGN_DOWN(addr, PAGE_SIZE), false);
+	} else {
+		have = unless_mapped_walk(vmid, addr, pte);
+	}
 	release_lock_pt(vmid);
 	return check64(have);
 }

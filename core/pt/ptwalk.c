@@ -143,6 +143,39 @@ void host_pool_geometry(const struct memblock *regions, u32 n,
 		ALIGN_UP(g->pmd_offset + pmds * PAGE_SIZE, HOST_POOL_ALIGN);
 }
 
+void vm_pool_geometry_from_ram(const struct memblock *regions, u32 n,
+			       struct pt_geometry *g)
+{
+	u64 ram = 0, pgds, puds, pmds;
+
+	for (u32 i = 0; i < n && i < MAX_MEMBLOCK_NUM; i++)
+		ram += regions[i].size;
+	pgds = (ALIGN_UP(ram, 1ULL << PGDIR_SHIFT) >> PGDIR_SHIFT) +
+	       VM_MMIO_PGD_PAGES;
+	puds = (ALIGN_UP(ram, 1ULL << PUD_SHIFT) >> PUD_SHIFT) +
+	       VM_MMIO_PUD_PAGES;
+	pmds = (ALIGN_UP(ram, 1ULL << PMD_SHIFT) >> PMD_SHIFT) +
+	       VM_MMIO_PMD_PAGES;
+	g->pud_offset = PGD_OFFSET + pgds * PAGE_SIZE;
+	g->pmd_offset = g->pud_offset + puds * PAGE_SIZE;
+	g->pool_bytes =
+		ALIGN_UP(g->pmd_offset + pmds * PAGE_SIZE, HOST_POOL_ALIGN);
+}
+
+void vm_pool_geometry(const struct memblock *regions, u32 n,
+		      struct pt_geometry *g)
+{
+#ifdef CV_VM_POOLS_FROM_RAM
+	vm_pool_geometry_from_ram(regions, n, g);
+#else
+	(void)regions;
+	(void)n;
+	g->pud_offset = PUD_OFFSET;
+	g->pmd_offset = PMD_OFFSET;
+	g->pool_bytes = PT_POOL_PER_VM;
+#endif
+}
+
 /*
  * alloc_{pgd,pud,pmd}_page: bump allocation of one zeroed page from
  * pool + [lo, hi); *next is the spec's pt_*_next cursor.

@@ -174,8 +174,9 @@ void map_page_host(u64 addr)
 	 * corevisor: the page's s2page entry and, where a level-3 table
 	 * already covers @addr, its leaf's slot, found before S2PAGE_ID is
 	 * taken (both stay where they are: s2page_slot, host_pte_slot), so
-	 * that the check-and-map the lock keeps atomic is just the owner
-	 * check and the store: host faults on other CPUs wait that long.
+	 * that what the lock covers is just the owner check (the store is
+	 * made under the host's NPT lock, taken before S2PAGE_ID is passed
+	 * on, below): host faults on other CPUs wait that long.
 	 */
 	pg = s2page_slot(pfn);
 	slot = host_pte_slot(addr);
@@ -206,9 +207,22 @@ void map_page_host(u64 addr)
 		      (unsigned long long)pfn, owner, count);
 		pte = 0;
 	}
-	if (pte && slot)
+	if (pte && slot) {
+		/*
+		 * corevisor: hand-over-hand. The host's table lock is taken
+		 * before S2PAGE_ID is passed on, so the store is still ordered
+		 * before any later change of the page's owner: whoever takes
+		 * the page from the host next holds S2PAGE_ID and unmaps it in
+		 * clear_pfn_host, which waits for this lock. Host faults on
+		 * other CPUs wait only for the owner check.
+		 */
+		acquire_lock_pt(HOSTVISOR);
+		release_lock_s2page();
 		map_host_slot(addr, slot, pte);
-	else if (pte)
+		release_lock_pt(HOSTVISOR);
+		return;
+	}
+	if (pte)
 		map_s2pt(HOSTVISOR, addr, 3, pte);
 	release_lock_s2page();
 }

@@ -95,6 +95,25 @@
 #endif
 
 /*
+ * Builds with CV_VM_POOLS_FROM_RAM (the EL2 image, mk/aarch64.mk) size the
+ * pools of the VMs and of the core at boot from the RAM the memory map
+ * describes instead (vm_pool_geometry, core/pt): the same four areas, one
+ * table per 512 GiB, 1 GiB and 2 MiB of RAM at each level (enough for a
+ * VM given all of it, mapped page by page), plus these tables for the
+ * VM's MMIO and for RAM runs that do not fill their 2 MiB (and, in the
+ * core's table, the remap area: 32 level-3 tables).
+ */
+#ifndef VM_MMIO_PGD_PAGES
+#define VM_MMIO_PGD_PAGES 4ULL
+#endif
+#ifndef VM_MMIO_PUD_PAGES
+#define VM_MMIO_PUD_PAGES 8ULL
+#endif
+#ifndef VM_MMIO_PMD_PAGES
+#define VM_MMIO_PMD_PAGES 64ULL
+#endif
+
+/*
  * SMMU page-table pool (MmioPTAlloc), offsets from the pool base: one
  * two-page root per (smmu, context bank) from 0, level-2 tables from
  * SMMU_PGD_OFFSET, level-3 tables from SMMU_PMD_OFFSET to SMMU_POOL_BYTES.

@@ -48,7 +48,15 @@
  *         DESTROY_VM gives every page back. The TSan build reports any
  *         reader of either state that does not follow the protocol.
  *
- *   race [fault|halt|reuse|hostfault|exit|all] [-r rounds]
+ *  handover  The same fault, past its owner check, passes S2PAGE_ID on
+ *         only once it holds the host's table lock (map_page_host,
+ *         hand-over-hand): CPU 1 is held just before it waits for
+ *         NPT_ID + 0, CPU 0 then gives P to a VM. CPU 0 must wait for
+ *         S2PAGE_ID until CPU 1 has stored its mapping, so the
+ *         assignment's clear_pfn_host unmaps it: P ends the VM's and
+ *         unmapped in the host's stage 2, with no halt.
+ *
+ *   race [fault|halt|reuse|hostfault|exit|handover|all] [-r rounds]
  * Exit status 0 when every round ended as required.
  */
 #include <pthread.h>
@@ -677,6 +685,107 @@ static int race_exit(u32 rounds)
 	return broke || other;
 }
 
+/* ---- handover: the host fault's store against the same assignment -- */
+
+static u32 handover_vm;
+static int handover_done;
+
+static void *assign_on_cpu0(void *arg)
+{
+	(void)arg;
+	cv_hosted_set_cpu(0);
+	hx_prot_and_map_vm_s2pt(handover_vm, R, HF_P | PAGE_S2_RAM, 3);
+	__atomic_store_n(&handover_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* A CPU holds S2PAGE_ID and another has taken a ticket behind it. */
+static bool s2page_queued(void)
+{
+	struct cv_lock *l = &cv.locks[S2PAGE_ID];
+
+	return __atomic_load_n(&l->next, __ATOMIC_ACQUIRE) -
+		       __atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) >=
+	       2;
+}
+
+/* 0: P the VM's and unmapped, no halt; 1: P mapped for the host; 2. */
+static int handover_round(u32 round)
+{
+	struct cv_translation t;
+	pthread_t th1, th0;
+	u64 v;
+
+	if (hx_boot(RAM_BYTES, NCPUS, true)) {
+		fprintf(stderr, "race: boot failed\n");
+		return 2;
+	}
+	handover_vm = new_vm(1);
+	hx_prot_and_map_vm_s2pt(handover_vm, R_OTHER,
+				(HF_RANGE + 511 * PAGE_SIZE) | PAGE_S2_RAM, 3);
+	cv_hosted_host_read(HF_RANGE, &v, sizeof(v)); /* the level-3 table */
+	if (cv_hosted_halted() || !cv_hosted_translate(0, HF_RANGE, &t) ||
+	    !t.valid || t.level != 3) {
+		fprintf(stderr, "race: round %u: set-up: %s\n", round,
+			cv_hosted_halt_reason());
+		return 2;
+	}
+	__atomic_store_n(&held, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hold_release, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&handover_done, 0, __ATOMIC_RELAXED);
+	hold_lock = (int)(NPT_ID + HOSTVISOR);
+	__atomic_store_n(&hold_cpu, 1, __ATOMIC_RELEASE);
+	pthread_create(&th1, NULL, host_touch_on_cpu1, NULL);
+	while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
+		sched_yield();
+	pthread_create(&th0, NULL, assign_on_cpu0, NULL);
+	/*
+	 * Until CPU 0 queues behind CPU 1's S2PAGE_ID, or, where CPU 1 did
+	 * not keep it, has given P away.
+	 */
+	while (!__atomic_load_n(&handover_done, __ATOMIC_ACQUIRE) &&
+	       !s2page_queued())
+		sched_yield();
+	__atomic_store_n(&hold_release, 1, __ATOMIC_RELEASE);
+	pthread_join(th1, NULL);
+	pthread_join(th0, NULL);
+	__atomic_store_n(&hold_cpu, -1, __ATOMIC_RELEASE);
+	if (cv_hosted_translate(0, HF_P, &t) && t.valid) {
+		fprintf(stderr,
+			"race: round %u: the host's stage 2 maps vm %u's page "
+			"0x%llx (pte 0x%llx)\n",
+			round, handover_vm, (unsigned long long)HF_P,
+			(unsigned long long)t.pte);
+		return 1;
+	}
+	if (cv_hosted_halted() ||
+	    cv_hosted_page_owner(HF_P / PAGE_SIZE) != handover_vm) {
+		fprintf(stderr, "race: round %u: P not vm %u's: owner %u, %s\n",
+			round, handover_vm,
+			cv_hosted_page_owner(HF_P / PAGE_SIZE),
+			cv_hosted_halt_reason());
+		return 2;
+	}
+	return 0;
+}
+
+static int race_handover(u32 rounds)
+{
+	u32 mapped = 0, other = 0;
+
+	for (u32 r = 0; r < rounds; r++) {
+		int res = handover_round(r);
+
+		mapped += res == 1;
+		other += res == 2;
+	}
+	printf("race handover: %u rounds of a host fault's store against its "
+	       "page's assignment: %u unmapped, %u mapped the VM's page, %u "
+	       "other failures\n",
+	       rounds, rounds - mapped - other, mapped, other);
+	return mapped || other;
+}
+
 int main(int argc, char **argv)
 {
 	const char *which = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
@@ -697,5 +806,7 @@ int main(int argc, char **argv)
 		bad |= race_hostfault(rounds < 20 ? rounds : 20);
 	if (!strcmp(which, "exit") || !strcmp(which, "all"))
 		bad |= race_exit(rounds < 20 ? rounds : 20);
+	if (!strcmp(which, "handover") || !strcmp(which, "all"))
+		bad |= race_handover(rounds < 20 ? rounds : 20);
 	return bad;
 }

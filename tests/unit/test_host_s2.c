@@ -568,6 +568,66 @@ Test(host_s2, pool_geometry_counts_every_span_the_regions_touch_once)
 }
 
 /*
+ * vm_pool_geometry_from_ram (CV_VM_POOLS_FROM_RAM, the EL2 build): one
+ * table per 512 GiB, 1 GiB and 2 MiB of all the RAM, wherever it lies,
+ * plus the VM MMIO budget. 1 GiB + 3 MiB in two regions: 514 level-3,
+ * 2 level-2 and 1 level-1 tables.
+ */
+Test(host_s2, vm_pool_geometry_from_ram_counts_the_ram)
+{
+	struct memblock r[2] = {
+		{0x40000000ULL, GiB, 0, 0},
+		{0x100000000ULL, 3 * MiB, 0, 0},
+	};
+	struct pt_geometry g;
+
+	vm_pool_geometry_from_ram(r, 2, &g);
+	cr_assert_eq(g.pud_offset,
+		     PGD_OFFSET + (1 + VM_MMIO_PGD_PAGES) * PAGE_SIZE);
+	cr_assert_eq(g.pmd_offset,
+		     g.pud_offset + (2 + VM_MMIO_PUD_PAGES) * PAGE_SIZE);
+	cr_assert_eq(
+		g.pool_bytes,
+		ALIGN_UP(g.pmd_offset + (514 + VM_MMIO_PMD_PAGES) * PAGE_SIZE,
+			 HOST_POOL_ALIGN));
+	/* 4 GiB: four times the level-3 tables, four level-2 tables. */
+	r[0].size = 4 * GiB;
+	vm_pool_geometry_from_ram(r, 1, &g);
+	cr_assert_eq(g.pool_bytes,
+		     ALIGN_UP(PGD_OFFSET + (1 + VM_MMIO_PGD_PAGES + 4 +
+					    VM_MMIO_PUD_PAGES + 2048 +
+					    VM_MMIO_PMD_PAGES) *
+						   PAGE_SIZE,
+			      HOST_POOL_ALIGN));
+}
+
+/*
+ * cv_boot lays out every VM's pool and the core's with vm_pool_geometry
+ * (here the build's fixed one), back to back after the host's, and
+ * cv_reserved_bytes counts 16 of them.
+ */
+Test(host_s2, vm_pools_follow_vm_pool_geometry)
+{
+	struct pt_geometry g;
+
+	vm_pool_geometry(cv.regions, cv.region_cnt, &g);
+	cr_assert_eq(cv.vm_geom.pool_bytes, g.pool_bytes);
+	cr_assert_eq(cv.vm_geom.pmd_offset, g.pmd_offset);
+	for (u32 vmid = HOSTVISOR + 1; vmid <= COREVISOR; vmid++) {
+		const struct npt *n = &cv.npts[vmid];
+
+		cr_assert_eq(n->geom.pool_bytes, g.pool_bytes, "vm %u", vmid);
+		cr_assert_eq(n->geom.pud_offset, g.pud_offset, "vm %u", vmid);
+		cr_assert_eq(n->geom.pmd_offset, g.pmd_offset, "vm %u", vmid);
+		cr_assert_eq(n->pool,
+			     cv.npts[HOSTVISOR].pool +
+				     cv.npts[HOSTVISOR].geom.pool_bytes +
+				     (vmid - 1) * g.pool_bytes,
+			     "vm %u", vmid);
+	}
+}
+
+/*
  * The largest memory map the core accepts (MAX_S2PAGE_NUM pages of
  * regions, 64 GiB: here 63 GiB of RAM and the core's region): the host
  * maps every 2 MiB of RAM as a block and every block is split, the worst

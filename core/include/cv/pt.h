@@ -27,6 +27,22 @@ void host_pool_geometry(const struct memblock *regions, u32 n,
 			struct pt_geometry *g);
 #define HOST_POOL_ALIGN 0x10000ULL /* the host pool's size is a multiple */
 
+/*
+ * corevisor: the pool of each VM and of the core for the memory map
+ * @regions (@n): with CV_VM_POOLS_FROM_RAM, vm_pool_geometry_from_ram;
+ * otherwise the build's fixed PUD_OFFSET, PMD_OFFSET, PT_POOL_PER_VM.
+ */
+void vm_pool_geometry(const struct memblock *regions, u32 n,
+		      struct pt_geometry *g);
+/*
+ * corevisor: one table per 512 GiB, 1 GiB and 2 MiB of the RAM in
+ * @regions at levels 1, 2 and 3 (a VM given all of it, in 4 KiB pages at
+ * consecutive IPAs), plus VM_MMIO_*_PAGES (constants.h); a multiple of
+ * HOST_POOL_ALIGN. Any build can compute it (the benchmarks report it).
+ */
+void vm_pool_geometry_from_ram(const struct memblock *regions, u32 n,
+			       struct pt_geometry *g);
+
 /* PTAlloc: next free table page of each level; pool exhaustion panics. */
 u64 alloc_pgd_page(u32 vmid);
 u64 alloc_pud_page(u32 vmid);
@@ -86,7 +102,8 @@ u32 map_s2pt_in_table(u32 vmid, u64 addr, u64 pte);
 /*
  * corevisor (map_page_host): the slot of @addr's level-3 entry in the
  * host's table when a level-3 table already covers @addr, else NULL,
- * found without any lock; map_host_slot stores a page there (NPT lock).
+ * found without any lock; map_host_slot stores a page there (the caller
+ * holds the host's NPT lock).
  */
 u64 *host_pte_slot(u64 addr);
 void map_host_slot(u64 addr, u64 *slot, u64 pte);

@@ -32,6 +32,8 @@
  * and, for the host's GIC table registers (cv/gictab.h), which hold no
  * other lock first: GIC (GIC_ID) -> s2page (S2PAGE_ID) -> ...
  * No operation holds two vm-info locks or two stage-2 table locks at once.
+ * A lock may be passed on while one taken after it is still held
+ * (map_page_host passes S2PAGE_ID on once it holds the host's NPT lock).
  * SMMU_ID comes first because the MmioOps calls (el2_free_smmu_pgd,
  * smmu_map_page, ...) hold it across the BootOps call they make, as the
  * spec's _spec0 do: a context bank must not change owner in between.
@@ -114,7 +116,7 @@ struct npt {
 	u8 *pool_va;
 	/*
 	 * The pool's areas, set by init_npt (read-only after boot). VMs and
-	 * the core: PUD_OFFSET, PMD_OFFSET, PT_POOL_PER_VM; the host: sized
+	 * the core: cv.vm_geom (vm_pool_geometry, cv/pt.h); the host: sized
 	 * from the memory map (host_pool_geometry, cv/pt.h).
 	 */
 	struct pt_geometry geom;
@@ -557,6 +559,11 @@ struct cv_state {
 
 	/* NPT_ID + vmid */
 	struct npt npts[NUM_PRINCIPALS];
+	/*
+	 * The geometry of every VM's pool and the core's (vm_pool_geometry,
+	 * cv/pt.h), set by cv_boot before init_npt; read-only after boot.
+	 */
+	struct pt_geometry vm_geom;
 
 	/* SPT_ID */
 	struct spt spt;
