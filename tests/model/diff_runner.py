@@ -43,7 +43,7 @@ import images  # noqa: E402
 from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
 import constants as K  # noqa: E402
-from spec_model import (DELTA_NAMES, SNAP_RESTORING, SNAP_SAVING, ZERO_HASH,  # noqa: E402
+from spec_model import (DELTA_NAMES, SNAP_NONE, SNAP_RESTORING, SNAP_SAVING, ZERO_HASH,  # noqa: E402
                         Geometry, Model, NPT, page_hash)
 from spec_model import Sealer  # noqa: E402
 import vcpu_model as V  # noqa: E402
@@ -632,7 +632,7 @@ class Gen:
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
         ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
         ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 4), ("seal", 12), ("smmu_ops", 8), ("dma", 5), ("mmio", 6),
-        ("vrun", 40), ("hog", 0),
+        ("vrun", 40), ("host_page_refused", 1), ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -653,6 +653,7 @@ class Gen:
         self.page_blobs = []  # (vmid, pfn of ciphertext; header at pfn + 1)
         self.written = {}  # (vmid, idx) -> (variant, seed, boot) of its image
         self.mirror = {}  # restored vmid -> the sealed VM's loads, images, regions
+        self.sealed_at = {}  # (kind, vmid, vcpu or pfn) -> (lineage slot, epoch) at sealing
         # Some sequences hog a table pool until it runs out.
         self.hog = rng.random() < 0.15
         self.hog_next = 0
@@ -670,7 +671,7 @@ class Gen:
         self.running = rng.random() < 0.4
         if self.running:
             weights = tuple(w * (6 if n in ("set_boot_info", "remap", "register_vcpu",
-                                            "verify", "vrun") else 1)
+                                            "verify", "vrun", "set_vm_region") else 1)
                             for n, w in zip(names, weights))
         self.names, self.cum = names, []
         t = 0
@@ -1046,7 +1047,11 @@ class Gen:
         r, m = self.r, self.m
         x = r.randrange(1 << 32)
         if off == GR0_SCR0:
-            return (x | SCR0_SMCFCFG | SCR0_USFCFG) & ~(SCR0_CLIENTPD | SCR0_VMID16EN) & 0xFFFFFFFF
+            good = (x | SCR0_SMCFCFG | SCR0_USFCFG) & ~(SCR0_CLIENTPD | SCR0_VMID16EN) & 0xFFFFFFFF
+            if r.random() < 0.08:  # one bit short of allowed: each of C26's sCR0 rules
+                return good ^ r.choice([SCR0_SMCFCFG, SCR0_USFCFG, SCR0_CLIENTPD,
+                                        SCR0_VMID16EN])
+            return good
         if off == GR0_SCR2:
             return x & ~0xFF
         if GR0_S2CR0 <= off < GR0_S2CR_END:
@@ -1206,6 +1211,7 @@ class Gen:
                 return None
             i = r.choice(regs)
             self.vcpu_blobs.append((v, i))
+            self.sealed_at[("vcpu", v, i)] = self.epoch_of(v)
             return self.call("save_encrypted_vcpu", v, i)
         if x < 0.35 and sealable:
             v = r.choice(sealable)
@@ -1214,6 +1220,7 @@ class Gen:
             if not own or out is None:
                 return None
             self.page_blobs.append((v, out))
+            self.sealed_at[("page", v, out)] = self.epoch_of(v)
             return self.call("save_encrypt_buf", v, r.choice(own) * PAGE_SIZE + r.choice([0, 8]),
                              out * PAGE_SIZE + r.choice([0, 0, 123]))
         if x < 0.41 and sealable:  # its state may move on once it is off
@@ -1221,8 +1228,11 @@ class Gen:
             if ACTIVE not in m.vminfos[v].vcpu_state or r.random() < 0.1:
                 return self.call("set_vm_poweroff", v)
             return None
-        if x < 0.47 and sealable:  # it runs again: a new epoch, older blobs stale
-            v = r.choice(sealable)
+        pending = [v for v in sealable if m.vminfos[v].seal_pending and
+                   m.vminfos[v].state == VERIFIED]
+        if (x < 0.47 and sealable) or (pending and r.random() < 0.15):
+            # it runs again: a new epoch, older blobs stale
+            v = r.choice(pending if pending and r.random() < 0.7 else sealable)
             info = m.vminfos[v]
             active = [i for i in range(VCPU_PER_VM) if info.vcpu_state[i] == ACTIVE]
             if active:
@@ -1250,7 +1260,7 @@ class Gen:
 
         b = r.choice([v for v in ready if v in self.mirror] or ready)
         if x < 0.75 and self.vcpu_blobs:
-            a, i = r.choice(self.vcpu_blobs)
+            a, i = r.choice(self.stale("vcpu", self.vcpu_blobs) or self.vcpu_blobs)
             if not movable(a):
                 return None
             if m.vminfos[b].vcpu_state[i] == UNUSED:
@@ -1263,7 +1273,7 @@ class Gen:
             self.remember_mirror(b, a)
             return self.call("load_encrypted_vcpu", b, i)
         if self.page_blobs:
-            a, out = r.choice(self.page_blobs)
+            a, out = r.choice(self.stale("page", self.page_blobs) or self.page_blobs)
             if not movable(a) or m.page(out)[0] != HOSTVISOR or m.page(out + 1)[0] != HOSTVISOR:
                 return None
             y = r.random()
@@ -1277,6 +1287,35 @@ class Gen:
             self.remember_mirror(b, a)
             return self.call("load_decrypt_buf", b, out * PAGE_SIZE + r.choice([0, 0, 77]))
         return None
+
+    def epoch_of(self, vmid):
+        """The epoch of @vmid's lineage: what a blob sealed now is bound to."""
+        slot = self.m.vminfos[vmid].lineage
+        return (slot, self.m.lineages[slot].epoch) if slot else None
+
+    def stale(self, kind, blobs):
+        """Now and then only the blobs of an older epoch than their
+        lineage's (a rollback the core must refuse, C18), else None."""
+        if self.r.random() < 0.5:
+            return None
+        out = []
+        for b in blobs:
+            at = self.sealed_at.get((kind,) + tuple(b))
+            if at is not None and self.m.lineages[at[0]].epoch != at[1]:
+                out.append(b)
+        return out
+
+    def mv_host_page_refused(self):
+        """A host call that names a VM's page where it must name its own
+        (RESTORE_BEGIN's manifest: seal_host_owns): a panic."""
+        r, m = self.r, self.m
+        fresh = [v for v in self.vms([VERIFIED]) if not m.vminfos[v].has_run and
+                 m.vminfos[v].snap == SNAP_NONE and m.vminfos[v].lineage]
+        owned = [p for p, e in m.s2page.items() if 0 < e[0] < COREVISOR]
+        if not fresh or not owned:
+            return None
+        return self.call("host_hvc_dispatcher", HVC_RESTORE_BEGIN, r.choice(fresh),
+                         r.choice(owned) * PAGE_SIZE, 0, 0, 0)
 
     def mv_junk(self):
         """The host writes into a page it owns: mostly one in the 2 MiB of
@@ -1447,6 +1486,13 @@ class Gen:
         elif reason in (V.CV_EXIT_MEM_FAULT, V.CV_EXIT_MMIO) and x < 0.8:
             writes.append((V.RUN["abort"][0], struct.pack("<Q", V.CV_ABORT_INJECT if r.random() < 0.9
                                                           else r.randrange(2, 1 << 64))))
+        elif reason not in (V.CV_EXIT_MEM_FAULT, 0) and r.random() < 0.03:
+            # an answer to a fault that was not asked (C52 outside the VM's RAM)
+            ipa = self.guest_ipa(vmid, r.choice(["mmio", "none", "fault"]))
+            host = self.pfn(HOSTVISOR, strict=True)
+            if ipa is not None and host is not None:
+                writes.append((V.RUN["fault_addr"][0], struct.pack(
+                    "<QQQ", ipa, host * PAGE_SIZE | PAGE_S2_RAM, 3)))
         if r.random() < 0.05:  # hostile: fields the core must ignore or refuse
             y = r.random()
             if y < 0.3:
