@@ -34,7 +34,7 @@ Conventions
    (set_shadow_ctxt), the rest zero.
 
 The spec README's corrections (S1..S5, always applied) and the deltas
-(C1..C29, P1) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
+(C1..C29, C35..C52, P1) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
 text is in docs/spec-deviations.md. corevisor's extensions for the VM
 lifecycle (L1..L4, EXTENSIONS below) are always applied: the spec has no
 destroy, so the spec as written cannot differ there. So are the guest
@@ -99,12 +99,11 @@ handle_host_mmio, handle_smmu_write/read, handle_smmu_global_access,
 handle_smmu_cb_access; host_smmu_access) with the registers the host may
 write; and a device's DMA through a bank (dma). Deltas C23..C29.
 
-Not modelled (yet): the vCPU power states (but vCPU 0's start at its
-signed entry, C16, and a restored vCPU's); the vCPU and trap layers
-(VCPUOps, VCPUOpsAux, CtxtSwitch, TrapHandler, FaultHandler: VCPU_RUN,
-vm_exit_dispatcher, prep_abort/hvc/wfx, sync_dirty_to_shadow,
-core_handle_pvops; handle_host_stage2_fault only on SMMU pages). The
-runner's hypercalls never use VCPU_RUN.
+The vCPU and trap layers (VCPUOps, VCPUOpsAux, CtxtSwitch, TrapHandler,
+TrapDispatcher's vm_exit_dispatcher, FaultHandler's core_handle_pvops:
+VCPU_RUN with a simulated guest) are vcpu_model.VcpuTrap, mixed in;
+deltas C35..C52, extensions X1..X3. Not modelled (yet): the vGIC's
+injections and timers; handle_host_stage2_fault only on SMMU pages.
 """
 
 import copy
