@@ -1041,6 +1041,12 @@ class Gen:
         value = r.randrange(1 << 64)
         if write and r.random() < 0.8:  # a value its rule allows (both words)
             value = self.smmu_good(off) | self.smmu_good(off + 4) << 32
+        if r.random() < 0.03:  # sCR0 one bit short of allowed (C26): a panic
+            off, length, write = GR0_SCR0, 4, True
+            value = (r.randrange(1 << 32) | SCR0_SMCFCFG | SCR0_USFCFG) & \
+                ~(SCR0_CLIENTPD | SCR0_VMID16EN)
+            value ^= r.choice([SCR0_SMCFCFG, SCR0_SMCFCFG, SCR0_USFCFG, SCR0_CLIENTPD,
+                               SCR0_VMID16EN])
         return ("mmio", 0, off, length, value & ((1 << (8 * length)) - 1), write)
 
     def smmu_good(self, off):
