@@ -668,10 +668,10 @@ class Gen:
                                  else 1) for n, w in zip(names, weights))
         # Some sequences boot VMs to run their vCPUs (VCPU_RUN): images
         # first, vCPU 0 registered, verified, then mostly runs.
-        self.running = rng.random() < 0.4
+        self.running = rng.random() < 0.5
         if self.running:
-            weights = tuple(w * (6 if n in ("set_boot_info", "remap", "register_vcpu",
-                                            "verify", "vrun", "set_vm_region") else 1)
+            weights = tuple(w * (12 if n == "vrun" else 6 if n in (
+                "set_boot_info", "remap", "register_vcpu", "verify", "set_vm_region") else 1)
                             for n, w in zip(names, weights))
         self.names, self.cum = names, []
         t = 0
@@ -941,6 +941,12 @@ class Gen:
         mirror = self.mirror.get(vmid)
         if mirror and info.nregions < len(mirror["regions"]) and r.random() < 0.9:
             return self.call("set_vm_region", vmid, *mirror["regions"][info.nregions])
+        if self.running and info.nregions < 2 and r.random() < 0.7:
+            # a map a booting VM's images fit (set_boot_info's load
+            # addresses): MMIO low, then RAM from 1 GiB
+            return self.call("set_vm_region", vmid, *[(0x9000000, 0x10000, CV_REGION_MMIO),
+                                                      (0x40000000, 0xc8000000,
+                                                       CV_REGION_RAM)][info.nregions])
         end = (info.region_base[info.nregions - 1] + info.region_size[info.nregions - 1]
                if info.nregions else 0)
         base = max(end, r.choice([0, 0x9000000, 0x40000000, 0x80000000, 0x100000000,
@@ -1413,6 +1419,9 @@ class Gen:
             else:
                 prog.append(("trap", (r.choice(self.ODD_CLASSES) << 26) |
                              r.choice([1 << 25, 0]) | r.randrange(1 << 25)))
+        if r.random() < 0.05:  # a kernel's PC (0xffff...), or a 16-bit instruction's exit
+            prog.append(("pc", r.choice([0xffff800000000000 + r.randrange(1 << 30) * 4,
+                                         (1 << 64) - 4, (1 << 48) - 4])))
         x = r.random()
         if x < 0.08:
             return prog  # an interrupt
@@ -1479,7 +1488,7 @@ class Gen:
         if reason == V.CV_EXIT_MEM_FAULT and x < 0.6:
             ipa = V.run_field(run, "fault_ipa") & ~0xfff
             host = self.pfn(HOSTVISOR, strict=not (self.bad or r.random() < 0.03))
-            if r.random() < 0.1:  # C52: an IPA outside the VM's RAM
+            if r.random() < 0.2:  # C52: an IPA outside the VM's RAM
                 ipa = self.guest_ipa(vmid, r.choice(["mmio", "none"])) or ipa
             if host is not None:
                 lvl = 3
@@ -1489,10 +1498,11 @@ class Gen:
                     host &= ~511
                 writes.append((V.RUN["fault_addr"][0], struct.pack(
                     "<QQQ", ipa | r.choice([0, 0, 0x123]), host * PAGE_SIZE | PAGE_S2_RAM, lvl)))
-        elif reason in (V.CV_EXIT_MEM_FAULT, V.CV_EXIT_MMIO) and x < 0.8:
-            writes.append((V.RUN["abort"][0], struct.pack("<Q", V.CV_ABORT_INJECT if r.random() < 0.9
+        elif (reason == V.CV_EXIT_MEM_FAULT and x < 0.8) or (reason == V.CV_EXIT_MMIO and
+                                                             x < 0.25):
+            writes.append((V.RUN["abort"][0], struct.pack("<Q", V.CV_ABORT_INJECT if r.random() < 0.8
                                                           else r.randrange(2, 1 << 64))))
-        elif reason not in (V.CV_EXIT_MEM_FAULT, 0) and r.random() < 0.03:
+        elif reason not in (V.CV_EXIT_MEM_FAULT, 0) and r.random() < 0.08:
             # an answer to a fault that was not asked (C52 outside the VM's RAM)
             ipa = self.guest_ipa(vmid, r.choice(["mmio", "none", "fault"]))
             host = self.pfn(HOSTVISOR, strict=True)
