@@ -632,7 +632,7 @@ class Gen:
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
         ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
         ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 4), ("seal", 12), ("smmu_ops", 8), ("dma", 5), ("mmio", 6),
-        ("vrun", 40), ("host_page_refused", 1), ("hog", 0),
+        ("vrun", 40), ("host_page_refused", 1), ("rollback", 1), ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -654,6 +654,7 @@ class Gen:
         self.written = {}  # (vmid, idx) -> (variant, seed, boot) of its image
         self.mirror = {}  # restored vmid -> the sealed VM's loads, images, regions
         self.sealed_at = {}  # (kind, vmid, vcpu or pfn) -> (lineage slot, epoch) at sealing
+        self.plan = []  # the next actions of a rollback under way (mv_rollback)
         # Some sequences hog a table pool until it runs out.
         self.hog = rng.random() < 0.15
         self.hog_next = 0
@@ -796,6 +797,10 @@ class Gen:
     def next(self, force_bad=False):
         if not force_bad and self.rs.random() < self.SNAPSHOT_RATE:
             a = self.snapshot_call()
+            if a is not None:
+                return a
+        while self.plan and not force_bad:  # a planned rollback (mv_rollback)
+            a = self.plan.pop(0)()
             if a is not None:
                 return a
         for _ in range(50):
@@ -1316,6 +1321,38 @@ class Gen:
             if at is not None and self.m.lineages[at[0]].epoch != at[1]:
                 out.append(b)
         return out
+
+    def mv_rollback(self):
+        """A rollback, step by step: seal a vCPU of a verified VM, run the
+        VM on (a new epoch), power it off, then restore the older blob
+        into a new VM: the core must refuse it (C18: a panic)."""
+        r, m = self.r, self.m
+        c = [(v, i) for v in self.vms([VERIFIED]) if m.vminfos[v].lineage
+             for i in range(VCPU_PER_VM) if m.vminfos[v].vcpu_state[i] == READY]
+        if not c or m.next_vmid >= COREVISOR:
+            return None
+        v, i = r.choice(c)
+        box = {}
+
+        def new_vm():
+            box["b"] = m.next_vmid
+            return self.call("register_kvm")
+
+        def copy():
+            b = box.get("b")
+            if b is None or m.vminfos[b].state != READY:
+                return None
+            return ("copy", self.shared_pfn(v, i), self.shared_pfn(b, i), 1)
+
+        def step(name, *args):
+            return lambda: None if box.get("b", 0) is None else self.call(name, *args)
+
+        self.plan = [step("set_vcpu_active", v, i), step("set_vcpu_inactive", v, i),
+                     step("set_vm_poweroff", v), new_vm,
+                     lambda: self.call("register_vcpu", box["b"], i), copy,
+                     lambda: self.call("load_encrypted_vcpu", box["b"], i)]
+        self.vcpu_blobs.append((v, i))
+        return self.call("save_encrypted_vcpu", v, i)
 
     def mv_host_page_refused(self):
         """A host call that names a VM's page where it must name its own
