@@ -55,9 +55,6 @@ typedef u64 __attribute__((may_alias)) run_word;
 
 struct int_state int_states[TOTAL_CPU];
 
-/* Exits to the host per vCPU slot; only the vCPU's CPU touches its own. */
-static u64 exit_counts[CTXT_POOL_SIZE];
-
 /*
  * Find where vCPU slot @slot's run structure is. False after a panic.
  */
@@ -252,7 +249,7 @@ void publish_int_state(u32 vmid, u32 vcpuid, u32 exit_reason)
 	}
 	s = this_int_state();
 	slot = &cv.run_slots[ctxt_id(vmid, vcpuid)];
-	count = ++exit_counts[ctxt_id(vmid, vcpuid)];
+	count = ++slot->exit_count;
 	vgic_fill_exit(vmid, vcpuid, &s->out);
 	run = run_page(__func__, vmid, vcpuid);
 	if (!run)
@@ -415,5 +412,4 @@ void vcpu_wipe(u32 vmid, u32 vcpuid)
 	}
 	memset(slot, 0, sizeof(*slot));
 	memset(shadow_ctxt(vmid, vcpuid), 0, sizeof(struct cv_ctxt));
-	exit_counts[ctxt_id(vmid, vcpuid)] = 0;
 }

@@ -91,7 +91,26 @@ class HostedConfig(C.Structure):
     _fields_ = [("ram_base", u64), ("ram_size", u64), ("ncpus", u32),
                 ("ntrusted_keys", u32), ("trusted_keys", (C.c_uint8 * 32) * 4),
                 ("aead_key", C.c_uint8 * 32), ("tlb", C.c_bool),
-                ("nsmmu", u32), ("smmu_context_banks", u32)]
+                ("nsmmu", u32), ("smmu_context_banks", u32), ("smmuv3", C.c_bool),
+                ("gic", C.c_bool)]
+
+
+class HostedGuest(C.Structure):
+    """struct cv_hosted_guest (include/corevisor/hosted.h)."""
+    _fields_ = [("vmid", u32), ("vcpuid", u32), ("x", u64 * 31), ("sp", u64), ("pc", u64),
+                ("pstate", u64), ("vttbr", u64), ("mpidr", u64), ("vbar_el1", u64),
+                ("elr_el1", u64), ("spsr_el1", u64), ("esr_el1", u64), ("sp_el1", u64),
+                ("far_el1", u64), ("run", u64), ("ich_lr", u64 * 16), ("ich_hcr", u64),
+                ("ich_vmcr", u64), ("cntv_ctl", u64), ("cntv_cval", u64),
+                ("ptimer_doorbell", u64), ("cntvoff", u64), ("exited", u32), ("esr", u64),
+                ("far", u64), ("hpfar", u64)]
+
+
+GUEST_FN = C.CFUNCTYPE(None, C.POINTER(HostedGuest), C.c_void_p)
+# A guest program's register names (vcpu_model.Guest.FIELDS) in the struct.
+GUEST_REGS = {"sp": "sp", "pc": "pc", "pstate": "pstate", "vbar": "vbar_el1",
+              "elr": "elr_el1", "spsr": "spsr_el1", "esr1": "esr_el1", "sp1": "sp_el1",
+              "far1": "far_el1"}
 
 
 class CoreLib:
@@ -163,6 +182,75 @@ class CoreLib:
         self._spt = self._arr(2 * SMMU_NUM * SMMU_NUM_CTXT_BANKS + 2)
         self._chg_max = 1 << 16
         self._chg = self._arr(4 * self._chg_max)
+        # The simulated guests: every VM runs the program in guest_scripts.
+        self.guest_scripts = {}  # (vmid, vcpuid) -> list of instructions
+        self.guest_error = None
+        self._guest_fn = GUEST_FN(self._guest)
+        L.cv_hosted_set_guest.argtypes = [u32, GUEST_FN, C.c_void_p]
+        L.cv_hosted_set_guest.restype = None
+        P = C.POINTER(HostedGuest)
+        for n in ("cv_guest_hvc", "cv_guest_smc"):
+            getattr(L, n).argtypes = [P, C.c_uint16]
+        for n in ("cv_guest_wfi", "cv_guest_wfe", "cv_guest_fetch"):
+            getattr(L, n).argtypes = [P]
+        for n in ("cv_guest_load", "cv_guest_load_signed", "cv_guest_store"):
+            getattr(L, n).argtypes = [P, u64, u32, u32]
+        L.cv_guest_load_pair.argtypes = [P, u64, u32, u32]
+        L.cv_guest_sysreg.argtypes = [P, u32, C.c_bool]
+        L.cv_guest_trap.argtypes = [P, u64]
+        L.cv_guest_exception.argtypes = [P, u32]
+        for n in ("cv_guest_hvc", "cv_guest_smc", "cv_guest_wfi", "cv_guest_wfe",
+                  "cv_guest_fetch", "cv_guest_load", "cv_guest_load_signed",
+                  "cv_guest_store", "cv_guest_load_pair", "cv_guest_sysreg",
+                  "cv_guest_trap", "cv_guest_exception"):
+            getattr(L, n).restype = C.c_bool
+
+    def _guest(self, gp, _arg):
+        try:
+            self._guest_body(gp)
+        except Exception as e:  # noqa: BLE001 (a callback must not raise into C)
+            self.guest_error = e
+
+    def _guest_body(self, gp):
+        """The guest program of every VM: the next instructions of its
+        vCPU's script (the model runs the same ones, vcpu_model.guest_op)."""
+        g, L = gp.contents, self.lib
+        ops = self.guest_scripts.get((g.vmid, g.vcpuid), [])
+        while ops:
+            op = ops.pop(0)
+            k = op[0]
+            if k == "x":
+                g.x[op[1]] = op[2]
+                continue
+            if k in GUEST_REGS:
+                setattr(g, GUEST_REGS[k], op[1])
+                continue
+            if k == "ld":
+                ok = (L.cv_guest_load_signed if op[4] else L.cv_guest_load)(gp, op[1], op[2], op[3])
+            elif k == "st":
+                ok = L.cv_guest_store(gp, op[1], op[2], op[3])
+            elif k == "ldp":
+                ok = L.cv_guest_load_pair(gp, op[1], op[2], op[3])
+            elif k == "fetch":
+                ok = L.cv_guest_fetch(gp)
+            elif k == "hvc":
+                ok = L.cv_guest_hvc(gp, op[1])
+            elif k == "smc":
+                ok = L.cv_guest_smc(gp, op[1])
+            elif k == "wfi":
+                ok = L.cv_guest_wfi(gp)
+            elif k == "wfe":
+                ok = L.cv_guest_wfe(gp)
+            elif k == "sysreg":
+                ok = L.cv_guest_sysreg(gp, op[1], op[2])
+            elif k == "trap":
+                ok = L.cv_guest_trap(gp, op[1])
+            elif k == "exc":
+                ok = L.cv_guest_exception(gp, op[1])
+            else:
+                raise ValueError(op)
+            if not ok:
+                return
 
     @staticmethod
     def _arr(n):
@@ -182,6 +270,9 @@ class CoreLib:
         self.lib.cv_hosted_console_mode(2)  # capture: keep panics quiet
         self.lib.cv_hosted_console_clear()
         self.lib.cv_dump_s2page_reset()
+        self.guest_scripts = {}
+        for vmid in range(1, NUM_PRINCIPALS - 1):
+            self.lib.cv_hosted_set_guest(vmid, self._guest_fn, None)
 
     def call(self, name, args):
         return self.fns[name](*args)

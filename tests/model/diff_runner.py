@@ -33,6 +33,7 @@ import re
 import multiprocessing as mp
 import os
 import random
+import struct
 import sys
 import time
 
@@ -42,9 +43,10 @@ import images  # noqa: E402
 from clib import CALLS, MASKS, CoreLib, Sodium  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
 import constants as K  # noqa: E402
-from spec_model import (DELTA_NAMES, SNAP_RESTORING, SNAP_SAVING, ZERO_HASH,  # noqa: E402
+from spec_model import (DELTA_NAMES, SNAP_NONE, SNAP_RESTORING, SNAP_SAVING, ZERO_HASH,  # noqa: E402
                         Geometry, Model, NPT, page_hash)
 from spec_model import Sealer  # noqa: E402
+import vcpu_model as V  # noqa: E402
 
 RAM_BASE = 0x40000000
 RAM_SIZE = 64 << 20
@@ -221,6 +223,7 @@ class Harness:
             m.smmu_regs[i] = {o: c.smmu_reg(i, o) for o in smmu_regs_followed(m.smmu_banks)}
             for cb in range(m.smmu_banks):  # each bank's table (smmu_ttbr)
                 m.smmu_ttbr[(i, cb)] = c.smmu_reg(i, SMMU_GLOBAL_BASE + cb * 0x1000 + CB_TTBR0, 8)
+        m.content_page = self.content_page
         self.m = m
         self.ms = None
         self.c_pages = {}  # the C's s2page view: pfn -> (owner, count, gfn)
@@ -339,6 +342,27 @@ class Harness:
                 if model is not None:
                     model.host_store(pfn0 * PAGE_SIZE, data)
             return None
+        if kind == "vrun":  # VCPU_RUN: the host's answers, the guest's program
+            _, vmid, vcpuid, writes, script = action
+            if 0 < vmid < COREVISOR and vcpuid < VCPU_PER_VM:
+                pa = self.m.shared_vcpu(vmid, vcpuid) + V.CV_VCPU_RUN_OFFSET
+                for off, data in writes:
+                    self.c.phys_write(pa + off, data)
+                    for model in (self.m, self.ms):
+                        if model is not None:
+                            model.host_store(pa + off, data)
+                self.c.guest_scripts = {(vmid, vcpuid): list(script)}
+                for model in (self.m, self.ms):
+                    if model is not None:
+                        model.guest_scripts = {(vmid, vcpuid): list(script)}
+            self.c.guest_error = None
+            try:
+                return self.run(("call", "host_hvc_dispatcher", (HVC_VCPU_RUN, vmid, vcpuid, 0, 0, 0)))
+            finally:
+                self.c.guest_scripts = {}
+                if self.c.guest_error is not None:
+                    raise Mismatch("VCPU_RUN(%d, %d): the guest program failed: %r"
+                                   % (vmid, vcpuid, self.c.guest_error))
         name, args = action[1], action[2]
         argt, rest = CALLS[name]
         args = tuple(a & MASKS[t] for a, t in zip(args, argt))
@@ -451,9 +475,9 @@ class Harness:
             got = self.c_page_hash(snap, pfn)
             want = page_hash(m.content(pfn))
             if got != want:
-                raise Mismatch("%s: page %#x contents: C hash %#x, model %#x%s" % (
+                raise Mismatch("%s: page %#x contents: C hash %#x, model %#x%s%s" % (
                     where, pfn, got, want, " (the model's page is zero)"
-                    if want == ZERO_HASH else ""))
+                    if want == ZERO_HASH else "", self.run_diff(m, pfn)))
         m.content_dirty.clear()
         m.dirty.update(snap["changed"])
         for pfn in m.dirty:
@@ -494,6 +518,21 @@ class Harness:
         if (s[k], s[k + 1]) != (m.spts.pgd_used, m.spts.pmd_used):
             raise Mismatch("%s: SMMU pool use C=%d/%d model=%d/%d" % (
                 where, s[k], s[k + 1], m.spts.pgd_used, m.spts.pmd_used))
+
+    def run_diff(self, m, pfn):
+        """The run structure's fields that differ, when @pfn is a vCPU's
+        shared page (X1: what the core wrote for the host)."""
+        for v in range(1, COREVISOR):
+            for i in range(VCPU_PER_VM):
+                if m.shared_vcpu(v, i) // PAGE_SIZE != pfn:
+                    continue
+                pa = m.shared_vcpu(v, i) + V.CV_VCPU_RUN_OFFSET
+                got = V.decode_run(self.c.phys_read(pa, V.RUN_SIZE))
+                want = V.decode_run(m.run_bytes(v, i))
+                d = ["%s C=%s model=%s" % (f, got[f], want[f]) for f in got if got[f] != want[f]]
+                return "\n    vm %d vcpu %d run structure: %s" % (v, i, "; ".join(d) or
+                                                                 "(the bytes below it differ)")
+        return ""
 
     def compare_smmu_regs(self, m, where):
         """The SMMU registers the model follows, C (the hardware's) against @m."""
@@ -593,7 +632,7 @@ class Gen:
         ("prot_and_map", 4), ("grant_sg", 4), ("revoke_sg", 4), ("mm", 8),
         ("npt", 4), ("spt", 4), ("core", 1), ("destroy", 2), ("adversarial", 2),
         ("junk", 4), ("hvc_other", 4), ("smmu_in_image", 4), ("seal", 12), ("smmu_ops", 8), ("dma", 5), ("mmio", 6),
-        ("hog", 0),
+        ("vrun", 40), ("host_page_refused", 1), ("rollback", 1), ("hog", 0),
     ]
 
     def __init__(self, rng, h):
@@ -614,6 +653,8 @@ class Gen:
         self.page_blobs = []  # (vmid, pfn of ciphertext; header at pfn + 1)
         self.written = {}  # (vmid, idx) -> (variant, seed, boot) of its image
         self.mirror = {}  # restored vmid -> the sealed VM's loads, images, regions
+        self.sealed_at = {}  # (kind, vmid, vcpu or pfn) -> (lineage slot, epoch) at sealing
+        self.plan = []  # the next actions of a rollback under way (mv_rollback)
         # Some sequences hog a table pool until it runs out.
         self.hog = rng.random() < 0.15
         self.hog_next = 0
@@ -626,6 +667,13 @@ class Gen:
         if self.sealing:
             weights = tuple(w * (5 if n in ("seal", "verify", "remap", "register_vcpu")
                                  else 1) for n, w in zip(names, weights))
+        # Some sequences boot VMs to run their vCPUs (VCPU_RUN): images
+        # first, vCPU 0 registered, verified, then mostly runs.
+        self.running = rng.random() < 0.5
+        if self.running:
+            weights = tuple(w * (12 if n == "vrun" else 6 if n in (
+                "set_boot_info", "remap", "register_vcpu", "verify", "set_vm_region") else 1)
+                            for n, w in zip(names, weights))
         self.names, self.cum = names, []
         t = 0
         for w in weights:
@@ -751,13 +799,17 @@ class Gen:
             a = self.snapshot_call()
             if a is not None:
                 return a
+        while self.plan and not force_bad:  # a planned rollback (mv_rollback)
+            a = self.plan.pop(0)()
+            if a is not None:
+                return a
         for _ in range(50):
             move = "adversarial" if force_bad else self.pick_move()
             if move == "adversarial" and self.deep and not force_bad:
                 continue
             self.bad = move == "adversarial" or self.r.random() < self.bad_rate
             a = getattr(self, "mv_" + move)()
-            if a is not None and (a[0] in ("write", "junk", "copy", "dma", "mmio") or
+            if a is not None and (a[0] in ("write", "junk", "copy", "dma", "mmio", "vrun") or
                                   a[1] in self.h.c.fns):
                 return self.as_hypercall(a)
         return self.call("get_vm_poweron", 0)
@@ -845,6 +897,9 @@ class Gen:
             return self.call("register_vcpu", self.vm(), r.choice([0, 7, 8, 0xFFFFFFFF]))
         c = [(v, i) for v in self.vms([READY]) for i in range(VCPU_PER_VM)
              if self.m.vminfos[v].vcpu_state[i] == UNUSED]
+        first = [(v, i) for v, i in c if i == 0]  # a vCPU that starts at verify
+        if first and r.random() < 0.5:
+            c = first
         return self.call("register_vcpu", *r.choice(c)) if c else None
 
     def mv_set_boot_info(self):
@@ -891,6 +946,12 @@ class Gen:
         mirror = self.mirror.get(vmid)
         if mirror and info.nregions < len(mirror["regions"]) and r.random() < 0.9:
             return self.call("set_vm_region", vmid, *mirror["regions"][info.nregions])
+        if self.running and info.nregions < 2 and r.random() < 0.7:
+            # a map a booting VM's images fit (set_boot_info's load
+            # addresses): MMIO low, then RAM from 1 GiB
+            return self.call("set_vm_region", vmid, *[(0x9000000, 0x10000, CV_REGION_MMIO),
+                                                      (0x40000000, 0xc8000000,
+                                                       CV_REGION_RAM)][info.nregions])
         end = (info.region_base[info.nregions - 1] + info.region_size[info.nregions - 1]
                if info.nregions else 0)
         base = max(end, r.choice([0, 0x9000000, 0x40000000, 0x80000000, 0x100000000,
@@ -991,13 +1052,23 @@ class Gen:
         value = r.randrange(1 << 64)
         if write and r.random() < 0.8:  # a value its rule allows (both words)
             value = self.smmu_good(off) | self.smmu_good(off + 4) << 32
+        if r.random() < 0.03:  # sCR0 one bit short of allowed (C26): a panic
+            off, length, write = GR0_SCR0, 4, True
+            value = (r.randrange(1 << 32) | SCR0_SMCFCFG | SCR0_USFCFG) & \
+                ~(SCR0_CLIENTPD | SCR0_VMID16EN)
+            value ^= r.choice([SCR0_SMCFCFG, SCR0_SMCFCFG, SCR0_USFCFG, SCR0_CLIENTPD,
+                               SCR0_VMID16EN])
         return ("mmio", 0, off, length, value & ((1 << (8 * length)) - 1), write)
 
     def smmu_good(self, off):
         r, m = self.r, self.m
         x = r.randrange(1 << 32)
         if off == GR0_SCR0:
-            return (x | SCR0_SMCFCFG | SCR0_USFCFG) & ~(SCR0_CLIENTPD | SCR0_VMID16EN) & 0xFFFFFFFF
+            good = (x | SCR0_SMCFCFG | SCR0_USFCFG) & ~(SCR0_CLIENTPD | SCR0_VMID16EN) & 0xFFFFFFFF
+            if r.random() < 0.08:  # one bit short of allowed: each of C26's sCR0 rules
+                return good ^ r.choice([SCR0_SMCFCFG, SCR0_USFCFG, SCR0_CLIENTPD,
+                                        SCR0_VMID16EN])
+            return good
         if off == GR0_SCR2:
             return x & ~0xFF
         if GR0_S2CR0 <= off < GR0_S2CR_END:
@@ -1157,6 +1228,7 @@ class Gen:
                 return None
             i = r.choice(regs)
             self.vcpu_blobs.append((v, i))
+            self.sealed_at[("vcpu", v, i)] = self.epoch_of(v)
             return self.call("save_encrypted_vcpu", v, i)
         if x < 0.35 and sealable:
             v = r.choice(sealable)
@@ -1165,6 +1237,7 @@ class Gen:
             if not own or out is None:
                 return None
             self.page_blobs.append((v, out))
+            self.sealed_at[("page", v, out)] = self.epoch_of(v)
             return self.call("save_encrypt_buf", v, r.choice(own) * PAGE_SIZE + r.choice([0, 8]),
                              out * PAGE_SIZE + r.choice([0, 0, 123]))
         if x < 0.41 and sealable:  # its state may move on once it is off
@@ -1172,8 +1245,11 @@ class Gen:
             if ACTIVE not in m.vminfos[v].vcpu_state or r.random() < 0.1:
                 return self.call("set_vm_poweroff", v)
             return None
-        if x < 0.47 and sealable:  # it runs again: a new epoch, older blobs stale
-            v = r.choice(sealable)
+        pending = [v for v in sealable if m.vminfos[v].seal_pending and
+                   m.vminfos[v].state == VERIFIED]
+        if (x < 0.47 and sealable) or (pending and r.random() < 0.15):
+            # it runs again: a new epoch, older blobs stale
+            v = r.choice(pending if pending and r.random() < 0.7 else sealable)
             info = m.vminfos[v]
             active = [i for i in range(VCPU_PER_VM) if info.vcpu_state[i] == ACTIVE]
             if active:
@@ -1201,7 +1277,7 @@ class Gen:
 
         b = r.choice([v for v in ready if v in self.mirror] or ready)
         if x < 0.75 and self.vcpu_blobs:
-            a, i = r.choice(self.vcpu_blobs)
+            a, i = r.choice(self.stale("vcpu", self.vcpu_blobs) or self.vcpu_blobs)
             if not movable(a):
                 return None
             if m.vminfos[b].vcpu_state[i] == UNUSED:
@@ -1214,7 +1290,7 @@ class Gen:
             self.remember_mirror(b, a)
             return self.call("load_encrypted_vcpu", b, i)
         if self.page_blobs:
-            a, out = r.choice(self.page_blobs)
+            a, out = r.choice(self.stale("page", self.page_blobs) or self.page_blobs)
             if not movable(a) or m.page(out)[0] != HOSTVISOR or m.page(out + 1)[0] != HOSTVISOR:
                 return None
             y = r.random()
@@ -1228,6 +1304,67 @@ class Gen:
             self.remember_mirror(b, a)
             return self.call("load_decrypt_buf", b, out * PAGE_SIZE + r.choice([0, 0, 77]))
         return None
+
+    def epoch_of(self, vmid):
+        """The epoch of @vmid's lineage: what a blob sealed now is bound to."""
+        slot = self.m.vminfos[vmid].lineage
+        return (slot, self.m.lineages[slot].epoch) if slot else None
+
+    def stale(self, kind, blobs):
+        """Now and then only the blobs of an older epoch than their
+        lineage's (a rollback the core must refuse, C18), else None."""
+        if self.r.random() < 0.5:
+            return None
+        out = []
+        for b in blobs:
+            at = self.sealed_at.get((kind,) + tuple(b))
+            if at is not None and self.m.lineages[at[0]].epoch != at[1]:
+                out.append(b)
+        return out
+
+    def mv_rollback(self):
+        """A rollback, step by step: seal a vCPU of a verified VM, run the
+        VM on (a new epoch), power it off, then restore the older blob
+        into a new VM: the core must refuse it (C18: a panic)."""
+        r, m = self.r, self.m
+        c = [(v, i) for v in self.vms([VERIFIED]) if m.vminfos[v].lineage
+             for i in range(VCPU_PER_VM) if m.vminfos[v].vcpu_state[i] == READY]
+        if not c or m.next_vmid >= COREVISOR:
+            return None
+        v, i = r.choice(c)
+        box = {}
+
+        def new_vm():
+            box["b"] = m.next_vmid
+            return self.call("register_kvm")
+
+        def copy():
+            b = box.get("b")
+            if b is None or m.vminfos[b].state != READY:
+                return None
+            return ("copy", self.shared_pfn(v, i), self.shared_pfn(b, i), 1)
+
+        def step(name, *args):
+            return lambda: None if box.get("b", 0) is None else self.call(name, *args)
+
+        self.plan = [step("set_vcpu_active", v, i), step("set_vcpu_inactive", v, i),
+                     step("set_vm_poweroff", v), new_vm,
+                     lambda: self.call("register_vcpu", box["b"], i), copy,
+                     lambda: self.call("load_encrypted_vcpu", box["b"], i)]
+        self.vcpu_blobs.append((v, i))
+        return self.call("save_encrypted_vcpu", v, i)
+
+    def mv_host_page_refused(self):
+        """A host call that names a VM's page where it must name its own
+        (RESTORE_BEGIN's manifest: seal_host_owns): a panic."""
+        r, m = self.r, self.m
+        fresh = [v for v in self.vms([VERIFIED]) if not m.vminfos[v].has_run and
+                 m.vminfos[v].snap == SNAP_NONE and m.vminfos[v].lineage]
+        owned = [p for p, e in m.s2page.items() if 0 < e[0] < COREVISOR]
+        if not fresh or not owned:
+            return None
+        return self.call("host_hvc_dispatcher", HVC_RESTORE_BEGIN, r.choice(fresh),
+                         r.choice(owned) * PAGE_SIZE, 0, 0, 0)
 
     def mv_junk(self):
         """The host writes into a page it owns: mostly one in the 2 MiB of
@@ -1245,6 +1382,209 @@ class Gen:
         length = r.randrange(1, PAGE_SIZE - off + 1)
         return ("junk", pfn, off, length, r.randrange(1 << 30))
 
+    # -- VCPU_RUN (the vCPU and trap layers) --
+
+    # Classes a guest may trap with that no handler expects (reserved,
+    # FP, SVE, pointer authentication, BTI, AArch32 coprocessors, ...).
+    ODD_CLASSES = [0x00, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0c, 0x0e, 0x11, 0x13, 0x15, 0x19,
+                   0x1a, 0x1c, 0x1f, 0x22, 0x26, 0x2c, 0x2f, 0x30, 0x32, 0x34, 0x3c, 0x3f]
+    PSCI = [V.PSCI_CPU_ON, V.PSCI64_CPU_ON, V.PSCI_CPU_OFF, V.PSCI_AFFINITY_INFO,
+            V.PSCI64_AFFINITY_INFO, 0x84000000, 0x84000006, 0x8400000a]
+
+    def guest_ipa(self, vmid, kind):
+        """An IPA of VM @vmid: "ram" mapped to a page of RAM, "mmio" in
+        an MMIO region, "fault" RAM it does not map, "none" in no region."""
+        r, m = self.r, self.m
+        info, npt = m.vminfos[vmid], m.npts[vmid]
+        if kind == "ram":
+            c = [g for g in list(npt.pages) + [b + r.randrange(512) for b in npt.blocks]
+                 if self.h.content_page(npt.get(g)[0]) and npt.get(g)[2] & S2AP_RW == S2AP_RW]
+            return r.choice(c) * PAGE_SIZE + r.randrange(PAGE_SIZE) if c else None
+        regions = [(info.region_kind[i], info.region_base[i], info.region_size[i])
+                   for i in range(info.nregions)]
+        if kind == "none":
+            if not regions:
+                return None
+            ipa = r.choice([0, r.randrange(1 << 40), max(b + z for _, b, z in regions)])
+            return ipa if m.vm_ipa_kind(vmid, ipa) == 0 else None
+        want = CV_REGION_MMIO if kind == "mmio" else CV_REGION_RAM
+        if regions:
+            c = [(b, z) for k, b, z in regions if k == want]
+            if not c:
+                return None
+            b, z = r.choice(c)
+            ipa = b + r.randrange(z)
+        else:
+            ipa = (r.randrange(0x1000, 0x40000) * PAGE_SIZE if kind == "mmio" else
+                   r.choice([0x40000000, 0x80000000, 0x8000000000]) + r.randrange(1 << 24))
+        if kind == "fault" and npt.get(ipa // PAGE_SIZE)[2]:
+            return None
+        return ipa
+
+    def guest_program(self, vmid, vcpuid):
+        """A few instructions: registers set, accesses that complete, and
+        exits the core serves itself, then (mostly) one for the host."""
+        r, m = self.r, self.m
+        prog = []
+        for _ in range(r.choice([0, 1, 1, 2, 4])):
+            x = r.random()
+            if x < 0.4:
+                prog.append(("x", r.randrange(31), r.choice([0, 1, r.randrange(1 << 64),
+                                                             r.randrange(256)])))
+            elif x < 0.5:
+                prog.append((r.choice(["sp", "vbar", "elr", "spsr", "esr1", "sp1", "far1"]),
+                             r.randrange(1 << 64)))
+            elif x < 0.55:
+                prog.append(("pstate", r.choice([0x3c5, 0x5, 0x4, 0x0, 0x10, 0x3c4,
+                                                 0xf0000000 | 0x5, r.randrange(1 << 32)])))
+            elif x < 0.7:
+                prog.append(("sysreg", r.randrange(32), r.random() < 0.5))
+            elif x < 0.8:
+                ipa = self.guest_ipa(vmid, "ram")
+                if ipa is not None:
+                    n = r.choice([1, 2, 4, 8])
+                    ipa &= ~(n - 1)
+                    prog.append((r.choice(["ld", "st"]), ipa, n, r.randrange(32), 0))
+            elif x < 0.88:
+                size = r.choice([0, PAGE_SIZE, 3 * PAGE_SIZE, 1 << 48, (1 << 64) - 1])
+                gpa = self.guest_ipa(vmid, "ram") or self.gen_gpa(vmid)
+                prog += [("x", 0, r.choice([V.CV_GUEST_HVC_SHARE, V.CV_GUEST_HVC_UNSHARE])),
+                         ("x", 2, gpa & ~0xfff if r.random() < 0.8 else gpa),
+                         ("x", 3, size), ("hvc", 0)]
+            elif x < 0.94:
+                prog.append(("exc", 3))  # an illegal exception return
+            else:
+                prog.append(("trap", (r.choice(self.ODD_CLASSES) << 26) |
+                             r.choice([1 << 25, 0]) | r.randrange(1 << 25)))
+        if r.random() < 0.05:  # a kernel's PC (0xffff...), or a 16-bit instruction's exit
+            prog.append(("pc", r.choice([0xffff800000000000 + r.randrange(1 << 30) * 4,
+                                         (1 << 64) - 4, (1 << 48) - 4])))
+        x = r.random()
+        if x < 0.08:
+            return prog  # an interrupt
+        if x < 0.3:
+            fn = r.choice(self.PSCI)
+            prog.append(("x", 0, fn | (r.choice([0, 0, 1 << 32]))))
+            info = m.vminfos[vmid]
+            regd = [v for v in range(VCPU_PER_VM) if info.vcpu_state[v] != UNUSED]
+            tgt = r.choice(regd + [VCPU_PER_VM]) if r.random() < 0.9 else r.randrange(1 << 40)
+            prog += [("x", 1, V.vcpu_mpidr(tgt) if tgt < 64 else tgt),
+                     ("x", 2, r.choice([0x40080000, r.randrange(1 << 64)])),
+                     ("x", 3, r.randrange(1 << 64))]
+            if r.random() < 0.02:
+                prog.append(("x", 0, V.PSCI_SYSTEM_OFF))
+            prog.append(r.choice([("hvc", r.randrange(1 << 16)), ("hvc", 0), ("smc", 0)]))
+        elif x < 0.4:
+            prog.append((r.choice(["wfi", "wfe"]),))
+        elif x < 0.75:
+            kind = r.choice(["mmio", "mmio", "fault", "fault", "none"])
+            ipa = self.guest_ipa(vmid, kind)
+            if ipa is None:
+                return prog
+            y = r.random()
+            n = r.choice([1, 2, 4, 8])
+            if y < 0.45:
+                prog.append(("ld", ipa & ~(n - 1), n, r.randrange(32), r.random() < 0.3 and n < 8))
+            elif y < 0.85:
+                rt = r.randrange(32)
+                if rt < 31 and r.random() < 0.7:  # a value wider than the store
+                    prog.append(("x", rt, r.randrange(1 << 64)))
+                prog.append(("st", ipa & ~(n - 1), n, rt, 0))
+            elif y < 0.93:
+                prog.append(("ldp", ipa & ~0xf, r.randrange(32), r.randrange(32)))
+            else:
+                prog += [("pc", ipa & ~3), ("fetch",)]
+        elif x < 0.85:
+            prog.append(("trap", (r.choice([V.EC_HVC32, V.EC_SMC64, V.EC_WFX, V.EC_DABT_LOW,
+                                            V.EC_IABT_LOW]) << 26) |
+                         r.choice([1 << 25, 0]) | r.randrange(1 << 25)))
+        elif x < 0.95:
+            prog.append(("trap", (r.choice(self.ODD_CLASSES) << 26) | r.randrange(1 << 26)))
+        else:
+            prog.append(("exc", r.choice([1, 1, 3, 0])))  # SError, IL, interrupt
+        return prog
+
+    def gen_gpa(self, vmid):
+        return self.gpa(vmid)
+
+    def host_answer(self, vmid, vcpuid):
+        """What the host writes into the run structure before VCPU_RUN:
+        the answer to the last exit (mostly a good one), no injection
+        request, and now and then something hostile."""
+        r, m = self.r, self.m
+        run = m.run_bytes(vmid, vcpuid)
+        reason = V.run_field(run, "exit_reason")
+        dirty = V.run_field(run, "dirty")
+        writes = [(V.RUN["irq_req"][0], bytes(64))]
+        regs = [i for i in range(31) if dirty >> i & 1]
+        if regs or r.random() < 0.1:
+            i = r.choice(regs) if regs and r.random() < 0.9 else r.randrange(31)
+            v = r.choice([0, 1, (1 << 64) - 1, r.randrange(1 << 64), 0x80])
+            writes.append((V.RUN["regs"][0] + 8 * i, v.to_bytes(8, "little")))
+        x = r.random()
+        if reason == V.CV_EXIT_MEM_FAULT and x < 0.6:
+            ipa = V.run_field(run, "fault_ipa") & ~0xfff
+            host = self.pfn(HOSTVISOR, strict=not (self.bad or r.random() < 0.03))
+            if r.random() < 0.2:  # C52: an IPA outside the VM's RAM
+                ipa = self.guest_ipa(vmid, r.choice(["mmio", "none"])) or ipa
+            if host is not None:
+                lvl = 3
+                if r.random() < 0.05:
+                    lvl = 2
+                    ipa &= ~(PMD_SIZE - 1)
+                    host &= ~511
+                writes.append((V.RUN["fault_addr"][0], struct.pack(
+                    "<QQQ", ipa | r.choice([0, 0, 0x123]), host * PAGE_SIZE | PAGE_S2_RAM, lvl)))
+        elif (reason == V.CV_EXIT_MEM_FAULT and x < 0.8) or (reason == V.CV_EXIT_MMIO and
+                                                             x < 0.25):
+            writes.append((V.RUN["abort"][0], struct.pack("<Q", V.CV_ABORT_INJECT if r.random() < 0.8
+                                                          else r.randrange(2, 1 << 64))))
+        elif reason not in (V.CV_EXIT_MEM_FAULT, 0) and r.random() < 0.08:
+            # an answer to a fault that was not asked (C52 outside the VM's RAM)
+            ipa = self.guest_ipa(vmid, r.choice(["mmio", "none", "fault"]))
+            host = self.pfn(HOSTVISOR, strict=True)
+            if ipa is not None and host is not None:
+                writes.append((V.RUN["fault_addr"][0], struct.pack(
+                    "<QQQ", ipa, host * PAGE_SIZE | PAGE_S2_RAM, 3)))
+        if r.random() < 0.05:  # hostile: fields the core must ignore or refuse
+            y = r.random()
+            if y < 0.3:
+                writes.append((V.RUN["dirty"][0], struct.pack("<Q", r.randrange(1 << 64))))
+            elif y < 0.5:
+                writes.append((V.RUN["pc"][0], struct.pack("<QQ", r.randrange(1 << 64),
+                                                           r.randrange(1 << 64))))
+            elif y < 0.7:
+                writes.append((V.RUN["fault_addr"][0], struct.pack(
+                    "<QQQ", r.choice([1 << 48, (1 << 64) - 1, r.randrange(1 << 48)]),
+                    r.randrange(1 << 64), r.randrange(4))))
+            elif y < 0.85:
+                writes.append((V.RUN["abort"][0], struct.pack("<Q", r.randrange(1 << 64))))
+            else:
+                writes.append((V.RUN["exit_reason"][0], r.randbytes(56)))
+        return writes
+
+    def mv_vrun(self):
+        r, m = self.r, self.m
+        if self.bad and r.random() < 0.3:
+            return ("vrun", r.choice([0, 16, 17, 1 << 32, r.randrange(COREVISOR)]),
+                    r.choice([0, 8, 9, 1 << 32]), [], [])
+        c = [(v, i) for v in self.vms([VERIFIED, POWEROFF] if not self.bad else None)
+             for i in range(VCPU_PER_VM)
+             if m.vminfos[v].vcpu_state[i] == READY or (self.bad and
+                                                        m.vminfos[v].vcpu_state[i] != UNUSED)]
+        on = [(v, i) for v, i in c if m.vminfos[v].vcpu_power[i] != VCPU_OFF]
+        if on and r.random() < 0.9:
+            c = on
+        elif not on and not self.bad and r.random() < 0.85:
+            return None  # an off vCPU now and then (CV_EXIT_VCPU_OFF)
+        if not c:
+            return None
+        vmid, vcpuid = r.choice(c)
+        if m.vminfos[vmid].state == POWEROFF and r.random() < 0.7:
+            return None
+        return ("vrun", vmid, vcpuid, self.host_answer(vmid, vcpuid),
+                self.guest_program(vmid, vcpuid))
+
     def mv_verify(self):
         if self.bad:
             return self.call("verify_and_load_images", self.vm())
@@ -1254,6 +1594,12 @@ class Gen:
             for i in range(self.m.vminfos[v].next_load_info))]
         if self.r.random() < 0.03:  # images not fully remapped yet
             ready = self.vms([READY])
+        booting = [v for v in ready if self.m.vminfos[v].vcpu_state[0] == READY and
+                   self.m.vminfos[v].next_load_info]
+        if booting and self.r.random() < 0.6:  # vCPU 0 starts at its entry (VCPU_RUN)
+            ready = booting
+        elif self.running and self.r.random() < 0.9:
+            return None  # wait for a VM that boots
         return self.call("verify_and_load_images", self.r.choice(ready)) if ready else None
 
     def mv_vcpu_active(self):
@@ -1689,6 +2035,10 @@ def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
         if trace:
             print("  %-60s -> %s%s" % (fmt_action(a), res,
                                        "  HALT: " + h.m.halt_reason if h.m.halt else ""))
+        if stats is not None and a[0] == "vrun":
+            calls += 1
+            key = "VCPU_RUN -> %s" % ("halt" if h.m.halt else EXIT_NAMES.get(res, res))
+            stats[key] = stats.get(key, 0) + 1
         if stats is not None and a[0] == "call":
             note_events(stats, h, a, res)
             if not h.m.halt and len(h.m.npts[HOSTVISOR].blocks) < host_blocks:
@@ -1713,6 +2063,10 @@ def generate_and_run(h, seed, idx, max_len, stats=None, trace=False):
         stats["deepest: VERIFIED VMs"] = max(stats.get("deepest: VERIFIED VMs", 0),
                                              len(gen.vms([VERIFIED])))
     return actions, calls, None
+
+
+EXIT_NAMES = {1: "IRQ", 2: "MMIO", 3: "MEM_FAULT", 4: "HVC", 5: "WFX", 6: "SYSTEM_OFF",
+              7: "POWERED_OFF", 8: "VCPU_OFF", 9: "SGI"}
 
 
 def note_events(stats, h, a, res):
@@ -1782,6 +2136,10 @@ def shrink(h, actions, deadline):
 
 
 def fmt_action(a):
+    if a[0] == "vrun":
+        return "VCPU_RUN(%d, %d) host writes %s, guest %s" % (
+            a[1], a[2], ["+%d: %s" % (o, d.hex()) for o, d in a[3] if d != bytes(len(d))],
+            a[4])
     if a[0] == "junk":
         return "host writes %d random bytes (seed %d) at pfn %#x + %#x" % (a[3], a[4], a[1], a[2])
     if a[0] == "mmio":

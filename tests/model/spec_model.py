@@ -34,7 +34,7 @@ Conventions
    (set_shadow_ctxt), the rest zero.
 
 The spec README's corrections (S1..S5, always applied) and the deltas
-(C1..C29, P1) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
+(C1..C29, C35..C52, P1) are listed in SPEC_CORRECTIONS and DELTAS below; each delta's
 text is in docs/spec-deviations.md. corevisor's extensions for the VM
 lifecycle (L1..L4, EXTENSIONS below) are always applied: the spec has no
 destroy, so the spec as written cannot differ there. So are the guest
@@ -99,12 +99,11 @@ handle_host_mmio, handle_smmu_write/read, handle_smmu_global_access,
 handle_smmu_cb_access; host_smmu_access) with the registers the host may
 write; and a device's DMA through a bank (dma). Deltas C23..C29.
 
-Not modelled (yet): the vCPU power states (but vCPU 0's start at its
-signed entry, C16, and a restored vCPU's); the vCPU and trap layers
-(VCPUOps, VCPUOpsAux, CtxtSwitch, TrapHandler, FaultHandler: VCPU_RUN,
-vm_exit_dispatcher, prep_abort/hvc/wfx, sync_dirty_to_shadow,
-core_handle_pvops; handle_host_stage2_fault only on SMMU pages). The
-runner's hypercalls never use VCPU_RUN.
+The vCPU and trap layers (VCPUOps, VCPUOpsAux, CtxtSwitch, TrapHandler,
+TrapDispatcher's vm_exit_dispatcher, FaultHandler's core_handle_pvops:
+VCPU_RUN with a simulated guest) are vcpu_model.VcpuTrap, mixed in;
+deltas C35..C52, extensions X1..X3. Not modelled (yet): the vGIC's
+injections and timers; handle_host_stage2_fault only on SMMU pages.
 """
 
 import copy
@@ -113,6 +112,7 @@ import struct
 
 from constants import *  # noqa: F401,F403  (spec constants and pte encodings)
 import constants as K
+from vcpu_model import VcpuTrap
 
 # The spec README's own corrections ("the spec wins"): part of the spec
 # as written, always applied.
@@ -137,6 +137,11 @@ EXTENSIONS = [
     "decrypt_*: the model seals and opens the blobs itself)",
     "E2 the binding's bookkeeping: each VM's measurement, lineage slots, instances, epochs",
     "L5 snapshot and restore calls: their checks, sessions and refusals",
+    "X1 the run structure: the spec's intermediate state as bytes in the vCPU's shared page",
+    "X2 vCPU power states: a vCPU starts where its image or its guest's CPU_ON says, "
+    "is off until then and after CPU_OFF",
+    "X3 the vGIC and timers as the runner drives them (reset at a start; no injection, "
+    "no timer armed)",
 ]
 
 # corevisor's strengthenings of the spec (docs/spec-deviations.md), each
@@ -184,6 +189,40 @@ DELTAS = [
      "TTBR1 replaced, SCTLR keeps M, TCR the core's geometry"),
     ("C29", "SMMU accesses: no syndrome or unaligned panics; TTBR0 reads hide the "
      "core's table address"),
+    ("C35", "vm_exit_dispatcher: WFx, HVC32, SMC64 and the aborts go to the host "
+     "(the spec panics on every class but SYS64 and HVC64)"),
+    ("C36", "vm_exit_dispatcher: any other class is the guest's undefined instruction "
+     "(the spec panics)"),
+    ("C37", "vm_exit_handler: an SError powers the VM off, an illegal exception return "
+     "is the guest's Illegal Execution state exception (the spec panics)"),
+    ("C38", "core_handle_pvops: x0 = 0 after SHARE/UNSHARE; a range beyond 2^48 is "
+     "refused with INVALID_PARAMETER"),
+    ("C39", "core_handle_sys64: a trapped read returns 0 (RAZ/WI)"),
+    ("C40", "set_shadow_dirty_bit ORs a value into the dirty set (the spec replaces it: "
+     "an MMIO load would lose its PC step)"),
+    ("C41", "prep_abort: an MMIO store shows only the bytes it stores, nothing for the "
+     "zero register; SMC64 is handled as HVC with a PC step"),
+    ("C42", "prep_abort: MMIO is a data abort with a syndrome in an MMIO region of the "
+     "VM's memory map; without a syndrome the guest gets an exception"),
+    ("C43", "a stage-2 abort may be answered \"nothing is here\" (run->abort, "
+     "DIRTY_ABORT_FLAG); an IPA the VM's map has nothing at is the guest's external abort"),
+    ("C44", "sync_dirty_to_shadow: an MMIO load's register gets the value as the load "
+     "extends it"),
+    ("C45", "prep_hvc: CPU_ON (both conventions) records the start in the core and shows "
+     "x1 only; CPU_OFF turns the vCPU off"),
+    ("C46", "restore_shadow_kvm_regs: the PC steps by the trapped instruction's length "
+     "and wraps (the spec: +4, rely pc < 2^48)"),
+    ("C47", "reset_gp_regs: the start is the core's (entry, context id, EL1h DAIF "
+     "masked), SP, SP_EL1, ELR_EL1, SPSR_EL1 and the timer cleared (the spec: the "
+     "host's PC in a loaded image, the host's PSTATE)"),
+    ("C48", "reset_sys_regs runs over the system registers (the spec's loop writes "
+     "X1..X24)"),
+    ("C49", "update_exception_gp_regs takes the exception as the architecture does "
+     "(VBAR_EL1 + vector, SPSR_EL1, ESR_EL1 with IL, PSTATE)"),
+    ("C50", "restore_vm: a READY vCPU of a powered-off VM is not run "
+     "(CV_EXIT_POWERED_OFF; the spec's set_vcpu_active panics)"),
+    ("C51", "restore_shadow_kvm_regs: an abort answer other than NONE or INJECT panics"),
+    ("C52", "post_handle_shadow_s2pt_fault: only in the RAM of the VM's memory map"),
     ("P1", "register_vcpu pins the vCPU's shared page (the host's memory); "
      "assign_pfn_to_vm / assign_pfn_to_smmu refuse a pinned page; destroy_vm unpins"),
 ]
@@ -507,7 +546,8 @@ class VMInfo:
                  "remap_addr", "mapped_pages", "ctxt", "vcpu_power", "vcpu_entry",
                  "vcpu_context", "nregions", "region_kind", "region_base",
                  "region_size", "measurement", "lineage", "seal_pending",
-                 "vcpu_restored", "has_run", "snap", "snap_stale", "snap_bind")
+                 "vcpu_restored", "has_run", "snap", "snap_stale", "snap_bind",
+                 "exit_count", "run_shown", "run_eoi_shown", "run_pending_shown")
 
     def __init__(self):
         self.kvm = 0
@@ -541,6 +581,11 @@ class VMInfo:
         self.snap = SNAP_NONE
         self.snap_stale = False
         self.snap_bind = None  # the binding SNAPSHOT_BEGIN sealed under
+        # X1: each vCPU's exits so far and what its last exit left in its run structure
+        self.exit_count = [0] * VCPU_PER_VM
+        self.run_shown = [0] * VCPU_PER_VM
+        self.run_eoi_shown = [16] * VCPU_PER_VM
+        self.run_pending_shown = [16] * VCPU_PER_VM
 
     def flat(self):
         """The order cv_dump_vminfo writes them in."""
@@ -638,7 +683,7 @@ class Geometry:
 # ---------------------------------------------------------------------------
 
 
-class Model:
+class Model(VcpuTrap):
     """The spec's abstract state (RData's shared part that these layers
     touch) and its functions.
 
@@ -692,6 +737,12 @@ class Model:
         self.smmu_regs = {}  # index -> {offset: 32-bit value} (SMMU_REGS)
         self.smmu_base = {}  # index -> its register page's physical address
         self.smmu_ttbr = {}  # (index, cbndx) -> the bank's table (smmu_ttbr)
+        # The vCPU layers: each vCPU's guest program for its next runs
+        # (vcpu_model.guest_run), this CPU's intermediate state, and which
+        # pages hold RAM bytes the model follows (the runner sets it).
+        self.guest_scripts = {}
+        self.int_state = None
+        self.content_page = lambda pfn: True
 
     def clone(self, deltas):
         """A copy of this state that applies @deltas (the runner's spec as
@@ -713,6 +764,7 @@ class Model:
         m.lineages = [l.copy() for l in self.lineages]
         m.smmu_owner = dict(self.smmu_owner)
         m.smmu_regs = {i: dict(r) for i, r in self.smmu_regs.items()}
+        m.guest_scripts = {k: list(v) for k, v in self.guest_scripts.items()}
         return m
 
     # -- page contents (the spec's data oracles, made concrete) --------------
@@ -1645,6 +1697,11 @@ class Model:
                     x0 = None
                 else:
                     bad("ASSIGN_SMMU")
+        elif arg == HVC_VCPU_RUN:
+            if is_vm(a1) and a2 < VCPU_PER_VM:
+                x0 = self.host_vcpu_run_handler(a1, a2)
+            else:
+                bad("VCPU_RUN")
         elif arg in L5_CALLS:
             name, vcpu_arg = L5_CALLS[arg]
             ok = is_vm(a1) and (not vcpu_arg or a2 < VCPU_PER_VM)
@@ -1822,6 +1879,9 @@ class Model:
             if self.halt:
                 return 0
         self.npts[vmid] = NPT()
+        for v in range(VCPU_PER_VM):  # vcpu_wipe: the run structure's exit fields
+            if info.vcpu_state[v] != UNUSED:
+                self.vcpu_wipe_run(vmid, v)
         core = self.npts[COREVISOR]
         for i in range(min(info.next_load_info, MAX_LOAD_INFO_NUM)):
             pages = (info.load_size[i] + PAGE_SIZE - 1) // PAGE_SIZE

@@ -83,6 +83,28 @@ Test(vcpu, vcpu_0_starts_at_the_signed_entry_with_clean_registers)
 }
 
 /*
+ * A vCPU's exit count is the slot's state (struct cv_state): a machine
+ * booted afresh counts from 1 again (it once lived in a static the boot
+ * never reset, found by the model runner).
+ */
+Test(vcpu, a_fresh_boot_counts_exits_from_one)
+{
+	struct cv_vcpu_run run;
+
+	script.ops[0] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_IRQ);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.exit_count, 2);
+	setup();
+	script.ops[0] = op(OP_WFI, 0);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	vs_get_run(vm, 0, &run);
+	cr_assert_eq(run.exit_count, 1, "counted from the fresh boot");
+	vs_inv();
+}
+
+/*
  * Issue 13, weakness 11: the host chooses neither where a vCPU starts nor
  * its x0 (ABI version 1 read run->pc, pstate and regs[0] at a first run).
  */

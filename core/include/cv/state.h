@@ -604,6 +604,8 @@ struct cv_state {
 		/* irq_eoi / irq_pending entries the last exit may have left
 		 * non-zero (all of them until the first exit). */
 		u32 eoi_shown, pending_shown;
+		/* Exits of the slot's vCPU so far (run->exit_count). */
+		u64 exit_count;
 	} run_slots[CTXT_POOL_SIZE];
 
 	struct cv_cpu cpus[TOTAL_CPU];
