@@ -54,7 +54,7 @@ OUT = os.path.join(ROOT, "build", "mutation")
 # (Criterion --filter, extglob); a mutant's `tests` line overrides it.
 FOLDER_TESTS = {
     "boot": "@(boot_*|fixes|trap|vcpu)/*",
-    "gic": "@(gictab|s2page)/*",
+    "gic": "@(gictab|mutants_gic|s2page)/*",
     "inv": "@(inv|fixes)/*",
     "lock": "@(hosted_arch|tlb|pt)/*",
     "machine": "@(hosted*|panic_sites|inv|s2page)/*",
