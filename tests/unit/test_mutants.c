@@ -18,7 +18,9 @@
 #include <cv/state.h>
 #include <cv/vcpu.h>
 
+#include "boot_support.h"
 #include "pt_support.h"
+#include "vm_support.h"
 
 /* ---- The GIC's tables (core/gic/gictab.c) ---------------------------------
  */
@@ -201,4 +203,120 @@ Test(mutants_gic, table_registers_ignored_until_the_its_is_quiescent)
 	pts_expect_running();
 	cr_assert_eq(get_pfn_gic_pins(ram(16) / PAGE_SIZE), 1);
 	expect_inv();
+}
+
+/* ---- The SMMUv3's registers (core/spt/stream.c) -------------------------- */
+
+#define STREAM_VM 3U
+
+static void boot_smmuv3(void)
+{
+	struct cv_hosted_config cfg;
+
+	cv_hosted_default_config(&cfg);
+	cfg.smmuv3 = true;
+	cv_hosted_console_mode(CV_CONSOLE_CAPTURE);
+	cr_assert_eq(cv_hosted_boot(&cfg), 0);
+	cv_hosted_set_cpu(0);
+	for (u32 v = 1; v <= STREAM_VM; v++)
+		cr_assert_eq(register_kvm(), v);
+}
+
+TestSuite(mutants_stream, .init = boot_smmuv3);
+
+/* stream-registers-end-inclusive: the page just past the SMMUv3's
+ * registers is other MMIO, a VM's to have; their last page is not. */
+Test(mutants_stream, the_page_after_the_registers_is_not_theirs)
+{
+	u64 end = cv_hosted_smmuv3_base() + cv.smmuv3_size;
+
+	cr_assert_neq(cv.smmuv3_size, 0);
+	map_vm_io(STREAM_VM, 0x9000000, end);
+	pts_expect_running();
+	cr_assert(pts_maps(STREAM_VM, 0x9000000, end, 3));
+	map_vm_io(STREAM_VM, 0x9001000, end - PAGE_SIZE);
+	pts_expect_halt("map_vm_io", "SMMUv3's registers");
+	cr_assert_not(pts_maps(STREAM_VM, 0x9001000, end - PAGE_SIZE, 3));
+}
+
+/* ---- What a VM is told of the CPU (core/trap/idregs.c) ------------------- */
+
+static void boot_vm_host(void)
+{
+	vs_boot();
+}
+
+TestSuite(mutants_idregs, .init = boot_vm_host);
+
+/* SP set, then MRS XZR, ID_AA64PFR0_EL1 (Op0 3, Op1 0, CRn 0, CRm 4, Op2
+ * 0); the next run notes SP in *arg and waits. */
+static void sp_then_id_read_into_xzr(struct cv_hosted_guest *g, void *arg)
+{
+	if (g->run == 0) {
+		g->sp = 0x5ec2e7000ULL;
+		cv_guest_msr(g, 3, 0, 0, 4, 0, 31, true);
+		return;
+	}
+	*(uint64_t *)arg = g->sp;
+	cv_guest_wfi(g);
+}
+
+/* idregs-xzr-read: an ID register read into XZR is discarded; index 31 of
+ * the shadow context is SP, which keeps the guest's value. */
+Test(mutants_idregs, id_register_read_into_xzr_keeps_sp)
+{
+	uint32_t vm = vs_new_vm(1, 0);
+	uint64_t sp = 0;
+
+	cv_hosted_set_guest(vm, sp_then_id_read_into_xzr, &sp);
+	cr_assert_eq(vs_run(vm, 0), CV_EXIT_WFX);
+	bs_expect_running();
+	cr_assert_eq(sp, 0x5ec2e7000ULL, "SP after the MRS: 0x%llx",
+		     (unsigned long long)sp);
+	cr_assert_eq(vs_shadow(vm, 0, SP), 0x5ec2e7000ULL);
+	cr_assert_eq(vs_shadow(vm, 0, PC), VS_PC(0) + 4, "the MRS stepped");
+	vs_inv();
+}
+
+/* ---- The emulated physical timer (core/vcpu/vgic.c) ---------------------- */
+
+static struct vs_script timer_script;
+static uint32_t timer_vm;
+
+static void boot_timer_vm(void)
+{
+	vs_boot();
+	memset(&timer_script, 0, sizeof(timer_script));
+	timer_vm = vs_new_vm(1, 0);
+	vs_set_script(timer_vm, &timer_script);
+	vs_inv();
+}
+
+TestSuite(mutants_vgic, .init = boot_timer_vm);
+
+/* vgic-cntp-ctl-unmasked: CNTP_CTL_EL0 keeps ENABLE and IMASK of what the
+ * guest writes; ISTATUS is the timer's (read-only) and bits above are
+ * RES0, so a read shows neither what the guest wrote there. */
+Test(mutants_vgic, cntp_ctl_keeps_only_enable_and_imask)
+{
+	uint64_t ctl = VS_SYSREG(3, 3, 14, 2, 1),
+		 cval = VS_SYSREG(3, 3, 14, 2, 2);
+
+	cv_hosted_set_counter(100);
+	timer_script.ops[0] = (struct vs_op){OP_MOV, 200, 0, 2, 0};
+	timer_script.ops[1] = (struct vs_op){OP_MSR, cval, 0, 2, 0};
+	/* ENABLE | IMASK | ISTATUS | bit 3 | bit 40 */
+	timer_script.ops[2] =
+		(struct vs_op){OP_MOV, 0xfULL | 1ULL << 40, 0, 3, 0};
+	timer_script.ops[3] = (struct vs_op){OP_MSR, ctl, 0, 3, 0};
+	timer_script.ops[4] = (struct vs_op){OP_MSR, ctl, 1, 4, 0};
+	timer_script.ops[5] = (struct vs_op){OP_SNAP, 0, 0, 0, 0};
+	timer_script.ops[6] = (struct vs_op){OP_WFE, 0, 0, 0, 0};
+	cr_assert_eq(vs_run(timer_vm, 0), CV_EXIT_WFX);
+	bs_expect_running();
+	cr_assert_eq(timer_script.nsnaps, 1);
+	cr_assert_eq(timer_script.snaps[0].x[4], 3,
+		     "enabled, masked, not expired: 0x%llx",
+		     (unsigned long long)timer_script.snaps[0].x[4]);
+	vs_inv();
 }
