@@ -15,6 +15,7 @@
 #include <cv/inv.h>
 #include <cv/mem.h>
 #include <cv/pte.h>
+#include <cv/spt.h>
 #include <cv/state.h>
 #include <cv/vcpu.h>
 
@@ -319,4 +320,41 @@ Test(mutants_vgic, cntp_ctl_keeps_only_enable_and_imask)
 		     "enabled, masked, not expired: 0x%llx",
 		     (unsigned long long)timer_script.snaps[0].x[4]);
 	vs_inv();
+}
+
+/* ---- The SMMU's tables (core/spt/spt.c) ---------------------------------- */
+
+static void boot_default(void)
+{
+	pts_boot();
+}
+
+TestSuite(mutants_spt, .init = boot_default);
+
+static bool bank_maps(u32 index, u32 cbndx, u64 iova)
+{
+	struct cv_translation t;
+
+	return cv_hosted_smmu_translate(index, cbndx, iova, &t) && t.valid;
+}
+
+/* spt-clear-half-root: clearing a bank's table empties both pages of its
+ * concatenated root, so the top of the 40-bit IOVA space goes too. */
+Test(mutants_spt, clearing_a_bank_empties_the_whole_40_bit_space)
+{
+	u64 top = (1ULL << 40) - PAGE_SIZE, low = 0x1000;
+	char why[256];
+
+	map_spt(5, 0, top, pts_ram_pa(2) | PAGE_S2_RAM);
+	map_spt(5, 0, low, pts_ram_pa(3) | PAGE_S2_RAM);
+	pts_expect_running();
+	cr_assert(bank_maps(0, 5, top));
+	cr_assert(bank_maps(0, 5, low));
+	init_spt(5, 0);
+	pts_expect_running();
+	cr_assert_not(bank_maps(0, 5, top), "the top half is still mapped");
+	cr_assert_not(bank_maps(0, 5, low));
+	cr_assert_eq(walk_spt(5, 0, top), 0);
+	cr_assert_eq(walk_spt(5, 0, low), 0);
+	cr_assert_eq(check_invariants(why, sizeof(why)), 0, "%s", why);
 }
