@@ -176,6 +176,17 @@ uint64_t cv_hosted_gic_reg(uint64_t pa)
 	return v;
 }
 
+void cv_hosted_gic_set_reg(uint64_t pa, uint64_t v)
+{
+	u64 *c;
+
+	pthread_mutex_lock(&g.lock);
+	c = cell(pa);
+	if (c)
+		*c = v;
+	pthread_mutex_unlock(&g.lock);
+}
+
 uint64_t cv_hosted_its_commands(uint64_t (*last)[4], uint32_t n)
 {
 	uint64_t count;

@@ -185,6 +185,11 @@ uint64_t cv_hosted_smmuv3_base(void);
 /* The GIC's register at @pa as the hardware holds it (cfg.gic). */
 uint64_t cv_hosted_gic_reg(uint64_t pa);
 /*
+ * The hardware changes register @pa to @v by itself (cfg.gic): e.g. an
+ * ITS turned off that is not yet quiescent (GITS_CTLR without Quiescent).
+ */
+void cv_hosted_gic_set_reg(uint64_t pa, uint64_t v);
+/*
  * How many commands the ITS has consumed; the last min(n, 256) of them,
  * newest first, into last[].
  */

@@ -27,9 +27,14 @@ about an `equivalent` mutant that was killed (the reason is wrong).
 
     tests/mutation/mutate.py [--jobs 2] [--only ID,ID] [--check]
                              [--stages unit,model,stress]
+                             [--merge A.json,B.json]
     --check: only check that every pattern still applies (seconds)
     --stages: only these runners (e.g. model: which bugs the differential
               runner alone finds)
+    --merge: run nothing; the report of the whole list from the
+             report.json files of earlier runs (batches of --only; a later
+             file's result for a mutant replaces an earlier one's). A
+             mutant no file ran, or ran with another pattern, is "not run".
 
 Results: build/mutation/report.md (and report.json); exit status 0 when
 every mutant applied, built, and was killed or shown equivalent.
@@ -54,6 +59,7 @@ OUT = os.path.join(ROOT, "build", "mutation")
 # (Criterion --filter, extglob); a mutant's `tests` line overrides it.
 FOLDER_TESTS = {
     "boot": "@(boot_*|fixes|trap|vcpu)/*",
+    "gic": "@(gictab|mutants_gic|s2page)/*",
     "inv": "@(inv|fixes)/*",
     "lock": "@(hosted_arch|tlb|pt)/*",
     "machine": "@(hosted*|panic_sites|inv|s2page)/*",
@@ -357,26 +363,40 @@ def run_mutant(w, m, args):
 
 # ---- the report ---------------------------------------------------------------
 
-def report(results, errors, total_s, args):
+def stage_kind(stage):
+    """The runner a stage name belongs to, the first unit stage told apart."""
+    if stage.startswith("unit "):
+        return "unit (the area's suites)"
+    return {"unit": "unit (every other suite)"}.get(stage, stage)
+
+
+def report(results, errors, total_s, args, how=None):
     by = lambda s: [r for r in results if r["status"] == s]
     killed, survived = by("killed"), by("survived")
     stale = by("stale") + by("build-error")
+    not_run = by("not run")
     equiv = [r for r in survived if r["equivalent"]]
     open_ = [r for r in survived if not r["equivalent"]]
     wrong_equiv = [r for r in killed if r["equivalent"]]
     n = len(results)
-    countable = n - len(stale)
+    countable = n - len(stale) - len(not_run)
     lines = ["# Mutation check", "",
-             "%d mutants over %d folders of core/; %.0f s on %d jobs; "
-             "runners: %s." % (
-                 n, len({r["folder"] for r in results}), total_s, args.jobs,
+             "%d mutants over %d folders of core/; %s; runners: %s." % (
+                 n, len({r["folder"] for r in results}),
+                 how or "%.0f s on %d jobs" % (total_s, args.jobs),
                  ", ".join(s for s in ("unit", "model", "stress")
                            if s in args.stages)),
              "",
-             "- killed: %d" % len(killed),
-             "- survived, shown equivalent: %d" % len(equiv),
-             "- survived, not explained: %d" % len(open_),
-             "- stale (pattern or build): %d" % len(stale), ""]
+             "- killed: %d" % len(killed)]
+    for kind in sorted({stage_kind(r.get("stage", "")) for r in killed}):
+        lines.append("  - by %s: %d" % (kind, sum(
+            1 for r in killed if stage_kind(r.get("stage", "")) == kind)))
+    lines += ["- survived, shown equivalent: %d" % len(equiv),
+              "- survived, not explained: %d" % len(open_),
+              "- stale (pattern or build): %d" % len(stale)]
+    if not_run:
+        lines.append("- not run: %d" % len(not_run))
+    lines.append("")
     if countable:
         lines.append("Kill rate: %d/%d = %.1f%% of the mutants that applied; "
                      "%d/%d = %.1f%% of the non-equivalent ones." % (
@@ -405,7 +425,27 @@ def report(results, errors, total_s, args):
         f.write(text)
     with open(os.path.join(OUT, "report.json"), "w") as f:
         json.dump(results, f, indent=1)
-    return text, bool(open_ or stale or errors)
+    return text, bool(open_ or stale or errors or not_run)
+
+
+def merge(mutants, files):
+    """The results of @files (report.json of earlier runs) for the list's
+    @mutants, with the list's equivalence notes; "not run" for the rest."""
+    found = {}
+    for path in files:
+        with open(path) as f:
+            for r in json.load(f):
+                found[r["id"]] = r
+    out = []
+    for m in mutants:
+        r = dict(found.get(m.id) or {})
+        if r.get("find") != m.find or r.get("replace") != m.replace or \
+                r.get("file") != m.file:
+            r = {"id": m.id, "file": m.file, "status": "not run",
+                 "find": m.find, "replace": m.replace}
+        r.update(folder=m.folder, equivalent=m.equivalent, why=m.why)
+        out.append(r)
+    return out
 
 
 # ---- main -----------------------------------------------------------------------
@@ -425,6 +465,9 @@ def main():
     ap.add_argument("--stage-timeout", type=int, default=900)
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the unmutated run")
+    ap.add_argument("--merge", default="",
+                    help="comma-separated report.json files: report on "
+                    "them, run nothing")
     ap.add_argument("--stages", default="unit,model,stress",
                     help="the runners to use, of unit,model,stress (a "
                     "survivor of fewer runners is no survivor of all)")
@@ -455,6 +498,16 @@ def main():
         print("mutation: STALE " + s)
     if args.check:
         return 1 if stale or errors else 0
+    if args.merge:
+        files = args.merge.split(",")
+        results = merge(mutants, files)
+        text, failed = report(results, errors, 0, args,
+                              how="merged from %d report%s" % (
+                                  len(files), "s" if len(files) > 1 else ""))
+        print("\n".join(text.splitlines()[:16]))
+        print("mutation: report in %s" % os.path.relpath(
+            os.path.join(OUT, "report.md"), ROOT))
+        return 1 if failed else 0
 
     t0 = time.time()
     files = repo_files()

@@ -863,3 +863,40 @@ Test(snapshot, snap_cons_catches_a_session_no_vm_can_have)
 	cr_assert_eq(check_invariant("snap_cons", why, sizeof(why)), 1);
 	cr_assert(strstr(why, "snapshot mode 1"), "%s", why);
 }
+
+/* The restore takes the vCPU blobs after every page, in vCPU order, each
+ * once (restore_vcpu): vCPU 1 first is refused at once. */
+Test(snapshot, restore_vcpu_out_of_order_refused)
+{
+	struct snap s;
+	uint32_t a = running_vm(2, 0, bs_ram(0x100));
+	uint32_t b = image_vm(2, 1);
+
+	take(a, &s, 0x400);
+	cr_assert_eq(destroy(a), CV_DESTROY_OK);
+	cr_assert_eq(hvc(HVC_RESTORE_BEGIN, b, s.manifest, 0), CV_SNAP_OK);
+	for (uint64_t i = 0; i < s.npages; i++)
+		cr_assert_eq(hvc(HVC_RESTORE_PAGE, b, s.page[i], 0),
+			     CV_SNAP_OK);
+	cr_assert_eq(hvc(HVC_RESTORE_VCPU, b, 1, s.vcpu[1]),
+		     CV_SNAP_REFUSED_ORDER);
+	expect_dead(b);
+}
+
+Test(snapshot, restore_vcpu_twice_refused)
+{
+	struct snap s;
+	uint32_t a = running_vm(2, 0, bs_ram(0x100));
+	uint32_t b = image_vm(2, 1);
+
+	take(a, &s, 0x400);
+	cr_assert_eq(destroy(a), CV_DESTROY_OK);
+	cr_assert_eq(hvc(HVC_RESTORE_BEGIN, b, s.manifest, 0), CV_SNAP_OK);
+	for (uint64_t i = 0; i < s.npages; i++)
+		cr_assert_eq(hvc(HVC_RESTORE_PAGE, b, s.page[i], 0),
+			     CV_SNAP_OK);
+	cr_assert_eq(hvc(HVC_RESTORE_VCPU, b, 0, s.vcpu[0]), CV_SNAP_OK);
+	cr_assert_eq(hvc(HVC_RESTORE_VCPU, b, 0, s.vcpu[0]),
+		     CV_SNAP_REFUSED_ORDER);
+	expect_dead(b);
+}
