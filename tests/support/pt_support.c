@@ -2,6 +2,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include <cv/boot.h>
+#include <cv/inv.h>
 #include <cv/lock.h>
 #include <cv/mem.h>
 #include <cv/panic.h>
@@ -43,6 +45,32 @@ void pts_force_halt(void)
 u64 pts_ram_pfn(u64 n)
 {
 	return cv_hosted_ram_base() / PAGE_SIZE + n;
+}
+
+void pts_boot_devices(bool gic, bool smmuv3, u32 vms)
+{
+	struct cv_hosted_config cfg;
+
+	cv_hosted_default_config(&cfg);
+	cfg.gic = gic;
+	cfg.smmuv3 = smmuv3;
+	cv_hosted_console_mode(CV_CONSOLE_CAPTURE);
+	cr_assert_eq(cv_hosted_boot(&cfg), 0);
+	cv_hosted_set_cpu(0);
+	for (u32 v = 1; v <= vms; v++)
+		cr_assert_eq(register_kvm(), v);
+}
+
+void pts_expect_inv(void)
+{
+	char why[256];
+
+	cr_assert_eq(check_invariants(why, sizeof(why)), 0, "%s", why);
+}
+
+bool pts_host_w64(u64 pa, u64 v)
+{
+	return cv_hosted_host_write(pa, &v, 8);
 }
 
 u64 pts_ram_pa(u64 n)

@@ -12,6 +12,14 @@
 
 /* A fresh default machine, console captured, this thread CPU 0. */
 void pts_boot(void);
+/* The same with the hosted GIC and/or SMMUv3, and vmids 1..@vms registered
+ * (a free vmid may own nothing: vm_free). */
+void pts_boot_devices(bool gic, bool smmuv3, u32 vms);
+
+/* Every invariant holds (core/inv), else the test fails naming it. */
+void pts_expect_inv(void);
+/* The host's 8-byte store at @pa (through its stage 2). */
+bool pts_host_w64(u64 pa, u64 v);
 
 /* The core halted with a reason naming @who and containing @what. */
 void pts_expect_halt(const char *who, const char *what);

@@ -26,16 +26,7 @@
 
 static void boot_smmuv3(void)
 {
-	struct cv_hosted_config cfg;
-
-	cv_hosted_default_config(&cfg);
-	cfg.smmuv3 = true;
-	cv_hosted_console_mode(CV_CONSOLE_CAPTURE);
-	cr_assert_eq(cv_hosted_boot(&cfg), 0);
-	cv_hosted_set_cpu(0);
-	/* VM is a registered VM (a free vmid may own nothing: vm_free). */
-	for (u32 v = 1; v <= VM; v++)
-		cr_assert_eq(register_kvm(), v);
+	pts_boot_devices(false, true, VM);
 }
 
 TestSuite(stream, .init = boot_smmuv3);
@@ -71,13 +62,6 @@ static u64 *stream_leaf_ptr(u64 iova)
 	return p;
 }
 
-static void expect_inv(void)
-{
-	char why[256];
-
-	cr_assert_eq(check_invariants(why, sizeof(why)), 0, "%s", why);
-}
-
 Test(stream, every_host_page_and_nothing_else)
 {
 	u64 last = ram_pfn(cv_hosted_ram_size() / PAGE_SIZE - 1), fault = 0;
@@ -102,7 +86,7 @@ Test(stream, every_host_page_and_nothing_else)
 	cr_assert_eq(host_stream_walk(0x08090000),
 		     0x08090000 | STREAM_DOORBELL_PAGE);
 	cr_assert_eq(events(), 4);
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(stream, page_to_a_vm_leaves_the_streams_and_their_tlb)
@@ -127,7 +111,7 @@ Test(stream, page_to_a_vm_leaves_the_streams_and_their_tlb)
 		cv_hosted_stream_dma_write(pfn * PAGE_SIZE, buf, 64, NULL));
 	cr_assert_eq(memcmp(cv_hosted_phys(pfn * PAGE_SIZE), secret, 64), 0);
 	cr_assert_eq(events(), 2);
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(stream, device_page_of_a_vm_leaves_the_streams)
@@ -139,7 +123,7 @@ Test(stream, device_page_of_a_vm_leaves_the_streams)
 	assign_pfn_to_smmu(VM, 0x20, pfn);
 	pts_expect_running();
 	cr_assert_not(dma_reads(pfn, buf));
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(stream, page_back_to_the_host_is_reachable_and_scrubbed)
@@ -155,7 +139,7 @@ Test(stream, page_back_to_the_host_is_reachable_and_scrubbed)
 	cr_assert_eq(pts_owner(pfn), HOSTVISOR);
 	cr_assert(dma_reads(pfn, buf));
 	cr_assert_eq(memcmp(buf, zero, sizeof(buf)), 0);
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(stream, a_vm_grant_stays_out_of_the_streams)
@@ -168,7 +152,7 @@ Test(stream, a_vm_grant_stays_out_of_the_streams)
 	pts_expect_running();
 	cr_assert_eq(pts_count(pfn), 1);
 	cr_assert_not(dma_reads(pfn, buf));
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(stream, host_never_maps_the_smmuv3_registers)

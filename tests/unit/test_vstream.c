@@ -32,15 +32,7 @@
 
 static void boot_smmuv3(void)
 {
-	struct cv_hosted_config cfg;
-
-	cv_hosted_default_config(&cfg);
-	cfg.smmuv3 = true;
-	cv_hosted_console_mode(CV_CONSOLE_CAPTURE);
-	cr_assert_eq(cv_hosted_boot(&cfg), 0);
-	cv_hosted_set_cpu(0);
-	for (u32 v = 1; v <= OTHER_VM; v++)
-		cr_assert_eq(register_kvm(), v);
+	pts_boot_devices(false, true, OTHER_VM);
 }
 
 TestSuite(vstream, .init = boot_smmuv3);
@@ -84,13 +76,6 @@ static bool sid_reads(u32 sid, u64 iova, void *buf)
 static bool sid_writes(u32 sid, u64 iova, const void *buf)
 {
 	return cv_hosted_sid_dma_write(sid, iova, buf, 64, NULL);
-}
-
-static void expect_inv(void)
-{
-	char why[256];
-
-	cr_assert_eq(check_invariants(why, sizeof(why)), 0, "%s", why);
 }
 
 static void set_state(u32 vmid, u32 state)
@@ -139,7 +124,7 @@ Test(vstream, dma_reaches_exactly_the_mapped_vm_page)
 	/* Other streams stay on the host's table. */
 	cr_assert_eq(stream_attached_to(SID + 1), HOSTVISOR);
 	cr_assert(sid_reads(SID + 1, host * PAGE_SIZE, buf));
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(vstream, a_page_the_vm_already_maps_may_go_in)
@@ -152,7 +137,7 @@ Test(vstream, a_page_the_vm_already_maps_may_go_in)
 	cr_assert_eq(attach(SID, VM), CV_V3_OK);
 	cr_assert_eq(map(VM, IOVA + PAGE_SIZE, pfn), CV_V3_OK);
 	cr_assert(sid_reads(SID, IOVA + PAGE_SIZE, buf));
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(vstream, attach_again_is_nothing_and_detach_returns_the_stream)
@@ -171,7 +156,7 @@ Test(vstream, attach_again_is_nothing_and_detach_returns_the_stream)
 	cr_assert(sid_reads(SID, host * PAGE_SIZE, buf));
 	/* A host stream detached again: nothing. */
 	cr_assert_eq(attach(SID, HOSTVISOR), CV_V3_OK);
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(vstream, unmap_drops_the_smmu_tlb_entry)
@@ -191,7 +176,7 @@ Test(vstream, unmap_drops_the_smmu_tlb_entry)
 	cr_assert_eq(unmap(VM, IOVA), CV_V3_OK);
 	cr_assert_eq(map(VM, IOVA, pfn), CV_V3_OK);
 	cr_assert(sid_reads(SID, IOVA, buf));
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(vstream, reclaim_unmaps_before_the_page_returns_to_the_host)
@@ -209,7 +194,7 @@ Test(vstream, reclaim_unmaps_before_the_page_returns_to_the_host)
 	cr_assert_eq(vm_stream_unmap(VM, IOVA), 0);
 	cr_assert_not(sid_reads(SID, IOVA, buf));
 	cr_assert(sid_reads(0, pfn * PAGE_SIZE, buf));
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(vstream, a_page_moved_to_another_gfn_leaves_the_stream)
@@ -222,7 +207,7 @@ Test(vstream, a_page_moved_to_another_gfn_leaves_the_stream)
 	set_pfn_map(pfn, GFN + 7);
 	release_lock_s2page();
 	cr_assert_not(sid_reads(SID, IOVA, buf));
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(vstream, destroy_gives_the_streams_back_and_scrubs_the_page)
@@ -247,14 +232,14 @@ Test(vstream, destroy_gives_the_streams_back_and_scrubs_the_page)
 	cr_assert_eq(pts_owner(pfn), HOSTVISOR);
 	cr_assert(pts_page_is(pfn, 0));
 	cr_assert(sid_reads(SID, pfn * PAGE_SIZE, buf));
-	expect_inv();
+	pts_expect_inv();
 	/* The next VM on the vmid starts with no table; pages are reused. */
 	cr_assert_eq(register_kvm(), VM);
 	cr_assert_eq(vm_stream_ttbr(VM), 0);
 	cr_assert_eq(attach(SID, VM), CV_V3_OK);
 	cr_assert_eq(cv.spt.vm_stream_free != 0, true);
 	cr_assert_not(sid_reads(SID, IOVA, buf));
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(vstream, pool_exhausted_is_a_refusal)
@@ -274,7 +259,7 @@ Test(vstream, pool_exhausted_is_a_refusal)
 	cr_assert_eq(ret, CV_V3_NO_TABLE);
 	cr_assert_eq(vm_stream_unmap(VM, gfn * PAGE_SIZE), 0);
 	cr_assert_eq(cv.spt.vm_stream_pages[VM], VM_STREAM_POOL_PAGES - 1);
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(vstream, no_smmuv3_is_a_refusal)
@@ -356,7 +341,7 @@ Test(vstream, detach_from_a_powered_off_vm)
 	cr_assert_eq(attach(SID, HOSTVISOR), CV_V3_OK);
 	pts_expect_running();
 	cr_assert_not(sid_reads(SID, IOVA, buf));
-	expect_inv();
+	pts_expect_inv();
 }
 
 Test(vstream, map_for_the_host)
