@@ -118,6 +118,21 @@ static void get_run(u32 vmid, u32 vcpuid, struct cv_vcpu_run *run)
 	}
 }
 
+/*
+ * Runs @round for rounds 0..@rounds-1 and counts how many ended 1 (the race
+ * broke the rule under test) in @broke and 2 (anything else) in @other.
+ */
+static void run_rounds(int (*round)(u32), u32 rounds, u32 *broke, u32 *other)
+{
+	*broke = *other = 0;
+	for (u32 r = 0; r < rounds; r++) {
+		int res = round(r);
+
+		*broke += res == 1;
+		*other += res == 2;
+	}
+}
+
 /* ---- fault: racing answers ------------------------------------------- */
 
 /* Where each vCPU faults, and its answer. */
@@ -256,14 +271,9 @@ static int fault_round(u32 round)
 
 static int race_fault(u32 rounds)
 {
-	u32 swapped = 0, other = 0;
+	u32 swapped, other;
 
-	for (u32 r = 0; r < rounds; r++) {
-		int res = fault_round(r);
-
-		swapped += res == 1;
-		other += res == 2;
-	}
+	run_rounds(fault_round, rounds, &swapped, &other);
 	printf("race fault: %u rounds of 4 conflicting answers on 4 CPUs: "
 	       "%u refused with a panic, %u swapped a mapped page, %u "
 	       "other failures\n",
@@ -362,14 +372,9 @@ static int halt_round(u32 round)
 
 static int race_halt(u32 rounds)
 {
-	u32 wrote = 0, other = 0;
+	u32 wrote, other;
 
-	for (u32 r = 0; r < rounds; r++) {
-		int res = halt_round(r);
-
-		wrote += res == 1;
-		other += res == 2;
-	}
+	run_rounds(halt_round, rounds, &wrote, &other);
 	printf("race halt: %u rounds of a call in flight at a halt: %u "
 	       "stopped at the lock, %u wrote after the halt, %u other "
 	       "failures\n",
@@ -438,14 +443,9 @@ static int reuse_round(u32 round)
 
 static int race_reuse(u32 rounds)
 {
-	u32 taken = 0, other = 0;
+	u32 taken, other;
 
-	for (u32 r = 0; r < rounds; r++) {
-		int res = reuse_round(r);
-
-		taken += res == 1;
-		other += res == 2;
-	}
+	run_rounds(reuse_round, rounds, &taken, &other);
 	printf("race reuse: %u rounds of a stale reclaim against a reused "
 	       "vmid: %u left the new VM alone, %u took its pages, %u other "
 	       "failures\n",
@@ -531,14 +531,9 @@ static int hostfault_round(u32 round)
 
 static int race_hostfault(u32 rounds)
 {
-	u32 mapped = 0, other = 0;
+	u32 mapped, other;
 
-	for (u32 r = 0; r < rounds; r++) {
-		int res = hostfault_round(r);
-
-		mapped += res == 1;
-		other += res == 2;
-	}
+	run_rounds(hostfault_round, rounds, &mapped, &other);
 	printf("race hostfault: %u rounds of a host fault against its page's "
 	       "assignment: %u panicked, %u mapped the VM's page, %u other "
 	       "failures\n",
@@ -669,14 +664,9 @@ static int exit_round(u32 round)
 
 static int race_exit(u32 rounds)
 {
-	u32 broke = 0, other = 0;
+	u32 broke, other;
 
-	for (u32 r = 0; r < rounds; r++) {
-		int res = exit_round(r);
-
-		broke += res == 1;
-		other += res == 2;
-	}
+	run_rounds(exit_round, rounds, &broke, &other);
 	printf("race exit: %u rounds of a vCPU's exits against destroy, "
 	       "reclaim, snapshot, CPU_ON, another vCPU's runs and "
 	       "SYSTEM_OFF: %u as required, %u broke the protocol, %u other "
@@ -771,14 +761,9 @@ static int handover_round(u32 round)
 
 static int race_handover(u32 rounds)
 {
-	u32 mapped = 0, other = 0;
+	u32 mapped, other;
 
-	for (u32 r = 0; r < rounds; r++) {
-		int res = handover_round(r);
-
-		mapped += res == 1;
-		other += res == 2;
-	}
+	run_rounds(handover_round, rounds, &mapped, &other);
 	printf("race handover: %u rounds of a host fault's store against its "
 	       "page's assignment: %u unmapped, %u mapped the VM's page, %u "
 	       "other failures\n",
