@@ -458,6 +458,34 @@ static int race_reuse(u32 rounds)
 #define HF_RANGE (0x40000000ULL + (64ULL << 20)) /* a 2 MiB of host RAM */
 #define HF_P (HF_RANGE + 0x3000)		 /* the contested page */
 
+/*
+ * A fresh machine with one VM that owns page 511 of HF_RANGE, so the host
+ * maps the range page by page and its level-3 table exists: the VM's vmid,
+ * or 0 when the set-up failed.
+ */
+static u32 hostfault_setup(u32 round)
+{
+	struct cv_translation t;
+	u64 v;
+	u32 vm;
+
+	if (hx_boot(RAM_BYTES, NCPUS, true)) {
+		fprintf(stderr, "race: boot failed\n");
+		return 0;
+	}
+	vm = new_vm(1);
+	hx_prot_and_map_vm_s2pt(vm, R_OTHER,
+				(HF_RANGE + 511 * PAGE_SIZE) | PAGE_S2_RAM, 3);
+	cv_hosted_host_read(HF_RANGE, &v, sizeof(v)); /* the level-3 table */
+	if (cv_hosted_halted() || !cv_hosted_translate(0, HF_RANGE, &t) ||
+	    !t.valid || t.level != 3) {
+		fprintf(stderr, "race: round %u: set-up: %s\n", round,
+			cv_hosted_halt_reason());
+		return 0;
+	}
+	return vm;
+}
+
 static void *host_touch_on_cpu1(void *arg)
 {
 	u64 v;
@@ -474,24 +502,11 @@ static int hostfault_round(u32 round)
 	struct cv_translation t;
 	char want[96];
 	pthread_t th;
-	u64 v;
 	u32 a, owner;
 
-	if (hx_boot(RAM_BYTES, NCPUS, true)) {
-		fprintf(stderr, "race: boot failed\n");
+	a = hostfault_setup(round);
+	if (!a)
 		return 2;
-	}
-	a = new_vm(1);
-	/* Page 511 of the range is the VM's: the host maps page by page. */
-	hx_prot_and_map_vm_s2pt(a, R_OTHER,
-				(HF_RANGE + 511 * PAGE_SIZE) | PAGE_S2_RAM, 3);
-	cv_hosted_host_read(HF_RANGE, &v, sizeof(v)); /* the level-3 table */
-	if (cv_hosted_halted() || !cv_hosted_translate(0, HF_RANGE, &t) ||
-	    !t.valid || t.level != 3) {
-		fprintf(stderr, "race: round %u: set-up: %s\n", round,
-			cv_hosted_halt_reason());
-		return 2;
-	}
 	__atomic_store_n(&held, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&hold_release, 0, __ATOMIC_RELAXED);
 	hold_lock = (int)S2PAGE_ID;
@@ -704,22 +719,10 @@ static int handover_round(u32 round)
 {
 	struct cv_translation t;
 	pthread_t th1, th0;
-	u64 v;
 
-	if (hx_boot(RAM_BYTES, NCPUS, true)) {
-		fprintf(stderr, "race: boot failed\n");
+	handover_vm = hostfault_setup(round);
+	if (!handover_vm)
 		return 2;
-	}
-	handover_vm = new_vm(1);
-	hx_prot_and_map_vm_s2pt(handover_vm, R_OTHER,
-				(HF_RANGE + 511 * PAGE_SIZE) | PAGE_S2_RAM, 3);
-	cv_hosted_host_read(HF_RANGE, &v, sizeof(v)); /* the level-3 table */
-	if (cv_hosted_halted() || !cv_hosted_translate(0, HF_RANGE, &t) ||
-	    !t.valid || t.level != 3) {
-		fprintf(stderr, "race: round %u: set-up: %s\n", round,
-			cv_hosted_halt_reason());
-		return 2;
-	}
 	__atomic_store_n(&held, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&hold_release, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&handover_done, 0, __ATOMIC_RELAXED);
