@@ -81,7 +81,7 @@ LG_INIT_EXPECT := --expect '[vm1] init: 2 CPUs online: 0-1' \
 LG_BOOT_EXPECT := --expect 'host: vm1: data image 2, ' \
 	--expect "host: vm1: verified by corevisor" $(LG_KERNEL_EXPECT)
 LG_EXPECT := $(LG_BOOT_EXPECT) $(LG_INIT_EXPECT) \
-	--expect "host: vm1 'linux' powered off (PSCI SYSTEM_OFF)" \
+	--expect-re "host: vm1 'linux' powered off \\((PSCI SYSTEM_OFF|corevisor: powered off)\\)" \
 	--expect 'host: all VMs powered off'
 
 run-linux-guest: $(LG_DEPS)
